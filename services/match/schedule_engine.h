@@ -1,0 +1,172 @@
+#ifndef PARLEY_SERVICES_MATCH_SCHEDULE_ENGINE_H_
+#define PARLEY_SERVICES_MATCH_SCHEDULE_ENGINE_H_
+
+// Internal to the scheduler (schedule.cc, repair.cc): the mutable agenda of every attendee and
+// the moves that change it. Not part of the public API; use schedule.h and repair.h.
+//
+// State: for each attendee u and slot s, the partner u meets in s (or nobody) and the meeting's
+// weight. Invariants kept by every operation: partner(u, s) == v <=> partner(v, s) == u; a
+// meeting's slot is available to both; meetings(u) <= Capacity(u) = min(budget, available
+// slots); no pair meets twice; meetings in slot s <= tables in s. Not thread-safe.
+
+#include <cstdint>
+#include <deque>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "services/match/graph.h"
+#include "services/match/schedule.h"
+
+namespace parley::match::internal {
+
+inline constexpr Index kNobody = ~Index{0};
+
+class ScheduleEngine {
+ public:
+  // `graph` is not owned and must outlive the engine. `input` must be valid for `graph`.
+  ScheduleEngine(const CandidateGraph* graph, ScheduleInput input, uint64_t seed);
+
+  Index num_nodes() const { return static_cast<Index>(budget_.size()); }
+  int num_slots() const { return slots_; }
+  const ScheduleInput& input() const { return input_; }
+  int64_t weight() const { return weight_; }
+  int64_t meetings() const { return meetings_; }
+  Index PartnerAt(Index u, int s) const { return partner_[At(u, s)]; }
+  int MeetingsOf(Index u) const { return degree_[u]; }
+  int Capacity(Index u) const;
+
+  // Slots that may still change (repairs never touch slots before the first open one).
+  void SetOpenSlots(SlotMask open) { open_ = open; }
+  SlotMask open_slots() const { return open_; }
+  // When set, no move leaves an attendee who has meetings with none.
+  void SetProtectCovered(bool protect) { protect_ = protect; }
+
+  // Heaviest-first greedy into the first common free slot. The whole start of BuildSchedule and
+  // all of GreedySchedule.
+  void Greedy();
+  // Local search from a queue of attendees (all of them when `everyone`), until no attendee has
+  // an improving move or the move budget runs out.
+  void LocalSearch(bool everyone, int64_t max_moves);
+  // Gives a meeting to every attendee with a feasible partner who has none, at the least weight
+  // cost, without leaving anyone else with none; then local search again. Returns the number of
+  // attendees still left out.
+  int64_t Fairness(int64_t max_moves);
+
+  // Adds meeting (u, v) in slot s when every constraint allows it (both active, free in s and
+  // under capacity, available, a table left, not meeting yet, not banned); false otherwise.
+  bool TryAdd(Index u, Index v, int s, Weight w);
+
+  // Seating. After AssignTables() every meeting has a (location, table); later adds take a free
+  // table of the right kind and removes return it.
+  void AssignTables();
+  // Loads a given schedule (meetings with their tables) into an empty engine. False when a
+  // meeting breaks a constraint or a table is unknown or taken twice.
+  bool Load(const std::vector<Meeting>& meetings);
+
+  // Live operations (repair.cc). Each logs the meetings it removes and adds (see TakeLog()).
+  void BanPair(Index a, Index b);
+  bool IsBanned(Index a, Index b) const;
+  // Cancels u's meeting with v in an open slot, if any; true when there was one.
+  bool CancelPair(Index u, Index v);
+  // Cancels every meeting of u in open slots within `slots`; partners are returned.
+  std::vector<Index> CancelSlots(Index u, SlotMask slots);
+  void SetAvailability(Index u, SlotMask availability) {
+    avail_[u] = availability & all_slots_;
+    input_.attendees[u].availability = avail_[u];
+  }
+  SlotMask Availability(Index u) const { return avail_[u]; }
+  Index AddAttendee(const AttendeeSlots& attendee,
+                    const std::vector<std::pair<Index, Weight>>& edges);
+  // Fills u's free open slots with the best partners that are free in the same slot and have
+  // budget left; nobody else's meetings change. Returns meetings added.
+  int Refill(Index u);
+  void Enqueue(Index u);
+  std::vector<Index> Pending() const { return std::vector<Index>(queue_.begin(), queue_.end()); }
+
+  struct LogEntry {
+    bool added;
+    Meeting meeting;
+  };
+  void SetLogging(bool on) { logging_ = on; }
+  std::vector<LogEntry> TakeLog() { return std::move(log_); }
+
+  Meeting MeetingAt(Index u, int s) const;
+  // Every meeting, sorted by (slot, location, table, a).
+  std::vector<Meeting> Export() const;
+
+ private:
+  // How one endpoint makes room for a new meeting in slot s.
+  enum class Room : uint8_t { kFree, kRelocate, kEvict, kDropLightest };
+  struct Side {
+    Room room = Room::kFree;
+    int slot = -1;  // kRelocate: target slot; kDropLightest: the slot of the dropped meeting
+    Weight cost = 0;
+  };
+  struct Move {
+    Index u = kNobody, v = kNobody;
+    int slot = -1;
+    Weight weight = 0;
+    int64_t gain = 0;
+    Side su, sv;
+  };
+
+  size_t At(Index u, int s) const { return static_cast<size_t>(u) * slots_ + s; }
+  bool Active(Index u) const { return Capacity(u) > 0; }
+  template <typename F>
+  void ForEachNeighbor(Index u, F&& f) const;
+  bool Meets(Index u, Index v) const;
+  bool SlotHasTable(int s) const { return used_[s] < slot_tables_[s]; }
+  // Best way for u to make room in slot s; false when impossible.
+  bool MakeRoom(Index u, int s, Side* side) const;
+  // Best move adding a meeting at u with gain >= min_gain.
+  bool BestMove(Index u, int64_t min_gain, Move* best) const;
+  void Apply(const Move& move);
+  void ApplySide(Index u, int s, const Side& side);
+  void Add(Index u, Index v, int s, Weight w);
+  void Remove(Index u, int s);
+  void BuildSeats();
+  void TakeTable(Index u, Index v, int s);
+  void ReturnTable(Index u, int s);
+  bool PopQueue(Index* u);
+
+  const CandidateGraph* graph_;
+  ScheduleInput input_;
+  uint64_t seed_;
+  int slots_;
+  SlotMask all_slots_;
+  SlotMask open_;
+  bool protect_ = false;
+
+  std::vector<int32_t> budget_;
+  std::vector<SlotMask> avail_;
+  std::vector<Index> partner_;   // n * slots
+  std::vector<Weight> mweight_;  // n * slots
+  std::vector<int32_t> table_;   // n * slots: table id in the slot, -1 = unseated
+  std::vector<SlotMask> busy_;
+  std::vector<uint8_t> degree_;
+  std::vector<int64_t> slot_tables_;  // capacity per slot
+  std::vector<int64_t> used_;         // meetings per slot
+  int64_t weight_ = 0;
+  int64_t meetings_ = 0;
+
+  // Seating (after AssignTables): per slot, table id -> (location, table), and free table ids.
+  bool seated_ = false;
+  std::vector<std::vector<std::pair<int32_t, int32_t>>> seats_;
+  std::vector<std::vector<int32_t>> seat_base_;  // [slot][location]: id of its table 0
+  std::vector<std::vector<int32_t>> free_quiet_, free_loud_;
+
+  // Live additions to the graph and banned pairs.
+  std::vector<std::vector<std::pair<Index, Weight>>> extra_;
+  absl::flat_hash_set<uint64_t> banned_;
+
+  std::deque<Index> queue_;
+  std::vector<uint8_t> queued_;
+
+  bool logging_ = false;
+  std::vector<LogEntry> log_;
+};
+
+}  // namespace parley::match::internal
+
+#endif  // PARLEY_SERVICES_MATCH_SCHEDULE_ENGINE_H_

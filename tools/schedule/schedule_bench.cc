@@ -1,0 +1,172 @@
+// parley-schedule-bench: schedules a random event of realistic shape (schedule_testgraph.h) and
+// prints one JSON line: timings, weight, the LP upper bound, quality, fairness and, on request,
+// repair latencies and the two baselines.
+//
+//   parley-schedule-bench --attendees 150000 --slots 6 --seed 1 --repairs 1000 [--baselines]
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "services/match/bound.h"
+#include "services/match/repair.h"
+#include "services/match/schedule.h"
+#include "services/match/schedule_testgraph.h"
+
+ABSL_FLAG(uint32_t, attendees, 20000, "attendees in the generated event");
+ABSL_FLAG(int, slots, 6, "slots");
+ABSL_FLAG(uint64_t, seed, 1, "seed of the generator and the scheduler");
+ABSL_FLAG(int, partners, 12, "partners each attendee picks (degree is about twice this)");
+ABSL_FLAG(int, tables, 0, "tables per slot over two locations (0 = unlimited)");
+ABSL_FLAG(int, repairs, 0, "random declines repaired one at a time; reports repair_p99_us");
+ABSL_FLAG(bool, baselines, false, "also run greedy and exact_per_slot (N <= 20000 advised)");
+ABSL_FLAG(bool, bound, true, "compute the LP upper bound (on a second thread)");
+ABSL_FLAG(std::string, bound_algorithm, "cost_scaling", "cost_scaling or network_simplex");
+ABSL_FLAG(bool, json, true, "print JSON (the only format)");
+
+namespace {
+
+using parley::match::Schedule;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+double PeakRssMiB() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+void Fail(const absl::Status& status) {
+  std::fprintf(stderr, "parley-schedule-bench: %s\n", status.ToString().c_str());
+  std::exit(1);
+}
+
+std::string Baseline(const absl::StatusOr<Schedule>& s, double seconds, int64_t bound,
+                     const parley::match::TestEvent& event) {
+  if (!s.ok()) Fail(s.status());
+  absl::Status valid = parley::match::CheckSchedule(event.graph, event.input, s->meetings);
+  if (!valid.ok()) Fail(valid);
+  const double quality = bound > 0 ? static_cast<double>(s->report.weight) / bound : 0.0;
+  return absl::StrFormat(
+      "{\"weight\":%d,\"quality\":%.5f,\"seconds\":%.4f,\"meetings\":%d,"
+      "\"attendees_without_meeting_but_feasible\":%d}",
+      s->report.weight, quality, seconds, s->report.meetings, s->report.zero_left_out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  parley::match::TestEventOptions gen;
+  gen.attendees = absl::GetFlag(FLAGS_attendees);
+  gen.slots = absl::GetFlag(FLAGS_slots);
+  gen.seed = absl::GetFlag(FLAGS_seed);
+  gen.partners_per_attendee = absl::GetFlag(FLAGS_partners);
+  gen.tables = absl::GetFlag(FLAGS_tables);
+  Clock::time_point start = Clock::now();
+  const parley::match::TestEvent event = parley::match::MakeTestEvent(gen);
+  const double gen_seconds = Seconds(start);
+
+  absl::StatusOr<int64_t> bound = int64_t{0};
+  double bound_seconds = 0;
+  std::thread bound_thread;
+  if (absl::GetFlag(FLAGS_bound)) {
+    parley::match::BoundOptions bound_options;
+    if (absl::GetFlag(FLAGS_bound_algorithm) == "network_simplex") {
+      bound_options.algorithm = parley::match::BoundOptions::Algorithm::kNetworkSimplex;
+    }
+    bound_thread = std::thread([&, bound_options] {
+      Clock::time_point t = Clock::now();
+      bound = parley::match::ComputeUpperBound(event.graph, event.input, bound_options);
+      bound_seconds = Seconds(t);
+    });
+  }
+
+  parley::match::ScheduleOptions options;
+  options.seed = gen.seed;
+  start = Clock::now();
+  absl::StatusOr<Schedule> schedule =
+      parley::match::BuildSchedule(event.graph, event.input, options);
+  const double schedule_seconds = Seconds(start);
+  if (!schedule.ok()) Fail(schedule.status());
+  absl::Status valid = parley::match::CheckSchedule(event.graph, event.input, schedule->meetings);
+  if (!valid.ok()) Fail(valid);
+
+  if (bound_thread.joinable()) bound_thread.join();
+  if (!bound.ok()) Fail(bound.status());
+  parley::match::SetUpperBound(*bound, &schedule->report);
+  const parley::match::QualityReport& r = schedule->report;
+
+  std::string repairs_json;
+  const int repairs = absl::GetFlag(FLAGS_repairs);
+  if (repairs > 0) {
+    auto live = parley::match::LiveSchedule::Create(&event.graph, event.input, *schedule, gen.seed);
+    if (!live.ok()) Fail(live.status());
+    parley::match::TestRng rng(gen.seed ^ 0x5eed);
+    std::vector<double> us;
+    us.reserve(static_cast<size_t>(repairs));
+    const std::vector<parley::match::Meeting>& meetings = schedule->meetings;
+    for (int i = 0; i < repairs && !meetings.empty(); ++i) {
+      const parley::match::Meeting& m = meetings[rng.Below(meetings.size())];
+      Clock::time_point t = Clock::now();
+      auto result = (*live)->Decline(m.a, m.b);
+      us.push_back(Seconds(t) * 1e6);
+      if (!result.ok()) Fail(result.status());
+    }
+    valid = parley::match::CheckSchedule(event.graph, (*live)->Input(), (*live)->Meetings());
+    if (!valid.ok()) Fail(valid);
+    std::sort(us.begin(), us.end());
+    auto pct = [&](double p) {
+      return us.empty() ? 0.0 : us[std::min(us.size() - 1, static_cast<size_t>(p * us.size()))];
+    };
+    repairs_json = absl::StrFormat(
+        ",\"repairs\":%d,\"repair_p50_us\":%.2f,\"repair_p99_us\":%.2f,\"repair_max_us\":%.2f,"
+        "\"weight_after_repairs\":%d",
+        repairs, pct(0.5), pct(0.99), us.empty() ? 0.0 : us.back(), (*live)->TotalWeight());
+  }
+
+  std::string baselines_json;
+  if (absl::GetFlag(FLAGS_baselines)) {
+    start = Clock::now();
+    auto greedy = parley::match::GreedySchedule(event.graph, event.input, options);
+    const std::string g = Baseline(greedy, Seconds(start), *bound, event);
+    start = Clock::now();
+    auto exact = parley::match::ExactPerSlotSchedule(event.graph, event.input, options);
+    const std::string e = Baseline(exact, Seconds(start), *bound, event);
+    baselines_json = absl::StrCat(",\"baselines\":{\"greedy\":", g, ",\"exact_per_slot\":", e, "}");
+  }
+
+  std::string histogram;
+  for (size_t k = 0; k < r.meetings_per_attendee.size(); ++k) {
+    absl::StrAppend(&histogram, k == 0 ? "" : ",", r.meetings_per_attendee[k]);
+  }
+  std::printf(
+      "{\"attendees\":%u,\"slots\":%d,\"seed\":%llu,\"edges\":%zu,\"generate_seconds\":%.4f,"
+      "\"schedule_seconds\":%.4f,\"bound_seconds\":%.4f,\"weight\":%lld,\"upper_bound\":%lld,"
+      "\"quality\":%.5f,\"meetings\":%lld,\"attendees_without_meeting_but_feasible\":%lld,"
+      "\"meetings_unplaced\":%lld,\"fairness_cost\":%lld,\"gini\":%.4f,"
+      "\"zero_opted_out\":%lld,\"zero_no_availability\":%lld,\"zero_no_feasible_partner\":%lld,"
+      "\"meetings_per_attendee\":[%s],\"peak_rss_mib\":%.1f%s%s}\n",
+      gen.attendees, gen.slots, static_cast<unsigned long long>(gen.seed), event.graph.num_edges(),
+      gen_seconds, schedule_seconds, bound_seconds, static_cast<long long>(r.weight),
+      static_cast<long long>(r.bound), r.quality, static_cast<long long>(r.meetings),
+      static_cast<long long>(r.zero_left_out), static_cast<long long>(r.meetings_unplaced),
+      static_cast<long long>(r.fairness_cost), r.gini, static_cast<long long>(r.zero_opted_out),
+      static_cast<long long>(r.zero_no_availability),
+      static_cast<long long>(r.zero_no_feasible_partner), histogram.c_str(), PeakRssMiB(),
+      repairs_json.c_str(), baselines_json.c_str());
+  return 0;
+}
