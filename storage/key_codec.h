@@ -1,0 +1,116 @@
+#ifndef PARLEY_STORAGE_KEY_CODEC_H_
+#define PARLEY_STORAGE_KEY_CODEC_H_
+
+// The on-disk format of the store: column families and the byte layout of every key in them.
+// Integers are big-endian so that bytewise order (RocksDB's default comparator) is numeric
+// order. `bytes` fields run to the end of the key (they are always last), so they need no length
+// prefix. Values are serialised protobuf messages unless noted.
+//
+//   column family              key                                   value
+//   default                    (unused; RocksDB requires it)
+//   meta                       name bytes (kMeta* below)             u64
+//   communities                community:u64                         v1::Community
+//   events                     event:u64                             v1::Event
+//   events_by_community        community:u64 | event:u64             empty
+//   attendees                  event:u64 | attendee:u64              v1::Attendee
+//   attendees_by_external_id   event:u64 | external_id bytes         attendee:u64
+//   tokens                     sha256(secret) (32 bytes)             v1::TokenInfo
+//   token_ids                  token_id bytes                        sha256(secret)
+//   tokens_by_community        community:u64 | role:u32 | token_id   sha256(secret)
+//   tokens_by_attendee         event:u64 | attendee:u64 | token_id   sha256(secret)
+//
+// Ids are allocated from the u64 counters in meta (the last id handed out; ids start at 1 and
+// 0 means "none"). Attendee ids are unique across events. Operator tokens are listed under
+// community 0.
+//
+// Changing a layout, adding a column family or changing what a value means is a migration: bump
+// kKeyFormatVersion and add a test. A store refuses to open a database written by a newer (or
+// unknown) format version, or holding column families it does not know.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace parley::storage {
+
+inline constexpr uint64_t kKeyFormatVersion = 1;
+
+// Column families, indexed by this enum. Never reorder; append before kCount.
+enum class Cf : size_t {
+  kDefault = 0,
+  kMeta,
+  kCommunities,
+  kEvents,
+  kEventsByCommunity,
+  kAttendees,
+  kAttendeesByExternalId,
+  kTokens,
+  kTokenIds,
+  kTokensByCommunity,
+  kTokensByAttendee,
+  kCount,
+};
+inline constexpr size_t kCfCount = static_cast<size_t>(Cf::kCount);
+
+// RocksDB names of the column families, indexed by Cf. Part of the format.
+inline constexpr std::array<absl::string_view, kCfCount> kCfNames = {
+    "default",
+    "meta",
+    "communities",
+    "events",
+    "events_by_community",
+    "attendees",
+    "attendees_by_external_id",
+    "tokens",
+    "token_ids",
+    "tokens_by_community",
+    "tokens_by_attendee",
+};
+inline absl::string_view CfName(Cf cf) { return kCfNames[static_cast<size_t>(cf)]; }
+
+// Keys of the meta column family.
+inline constexpr absl::string_view kMetaFormatVersion = "format_version";
+inline constexpr absl::string_view kMetaLastCommunityId = "last_id/community";
+inline constexpr absl::string_view kMetaLastEventId = "last_id/event";
+inline constexpr absl::string_view kMetaLastAttendeeId = "last_id/attendee";
+
+inline constexpr size_t kSha256Bytes = 32;
+
+// --- Integers ------------------------------------------------------------------------------
+void AppendU32(uint32_t value, std::string* out);
+void AppendU64(uint64_t value, std::string* out);
+std::string EncodeU64(uint64_t value);
+// Reads a big-endian integer from the front of `*in` and advances it. False (and `*in`
+// untouched) if it is too short.
+bool ConsumeU32(absl::string_view* in, uint32_t* value);
+bool ConsumeU64(absl::string_view* in, uint64_t* value);
+// Decodes a value that must be exactly 8 bytes.
+bool DecodeU64(absl::string_view in, uint64_t* value);
+
+// --- Keys, one function per layout above -----------------------------------------------------
+std::string CommunityKey(uint64_t community_id);
+std::string EventKey(uint64_t event_id);
+std::string EventByCommunityKey(uint64_t community_id, uint64_t event_id);
+std::string AttendeeKey(uint64_t event_id, uint64_t attendee_id);
+std::string ExternalIdKey(uint64_t event_id, absl::string_view external_id);
+std::string TokenByCommunityPrefix(uint64_t community_id, uint32_t role);
+std::string TokenByCommunityKey(uint64_t community_id, uint32_t role, absl::string_view token_id);
+std::string TokenByAttendeePrefix(uint64_t event_id, uint64_t attendee_id);
+std::string TokenByAttendeeKey(uint64_t event_id, uint64_t attendee_id, absl::string_view token_id);
+
+// Decoders return false if the key does not have the layout.
+bool DecodeU64Key(absl::string_view key, uint64_t* id);  // communities, events
+bool DecodePairKey(absl::string_view key, uint64_t* first,
+                   uint64_t* second);  // events_by_community, attendees
+
+// --- Ranges ---------------------------------------------------------------------------------
+// The smallest key greater than every key that starts with `prefix`, for iterate_upper_bound.
+// Empty if there is none (prefix empty or all 0xff): scan to the end.
+std::string PrefixUpperBound(absl::string_view prefix);
+
+}  // namespace parley::storage
+
+#endif  // PARLEY_STORAGE_KEY_CODEC_H_

@@ -1,0 +1,997 @@
+#include "storage/store.h"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/slice.h"
+#include "rocksdb/snapshot.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+#include "storage/key_codec.h"
+#include "storage/status.h"
+
+namespace parley::storage {
+namespace {
+
+rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+absl::string_view ToView(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
+
+int64_t NowSeconds() { return absl::ToUnixSeconds(absl::Now()); }
+
+// Deterministic, so that equal messages have equal bytes (UpsertAttendees compares them).
+std::string Serialize(const google::protobuf::MessageLite& message) {
+  std::string out;
+  const size_t size = message.ByteSizeLong();
+  out.resize(size);
+  google::protobuf::io::ArrayOutputStream array(out.data(), static_cast<int>(size));
+  google::protobuf::io::CodedOutputStream coded(&array);
+  coded.SetSerializationDeterministic(true);
+  message.SerializeWithCachedSizes(&coded);
+  assert(!coded.HadError());
+  return out;
+}
+
+template <typename Message>
+absl::Status Parse(absl::string_view bytes, absl::string_view what, Message* out) {
+  if (!out->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat(what, ": stored record does not parse"));
+  }
+  return absl::OkStatus();
+}
+
+// Column families whose keys are read by point lookups get bloom filters; the others are only
+// ever scanned by prefix.
+bool HasPointLookups(Cf cf) {
+  switch (cf) {
+    case Cf::kEventsByCommunity:
+    case Cf::kTokensByCommunity:
+    case Cf::kTokensByAttendee:
+    case Cf::kDefault:
+      return false;
+    default:
+      return true;
+  }
+}
+
+using Handles = std::array<rocksdb::ColumnFamilyHandle*, kCfCount>;
+
+// A WriteBatch that remembers its first error, so call sites stay flat; Commit reports it.
+class Batch {
+ public:
+  explicit Batch(const Handles& handles) : handles_(handles) {}
+  void Put(Cf cf, absl::string_view key, absl::string_view value) {
+    Note(batch_.Put(handles_[static_cast<size_t>(cf)], ToSlice(key), ToSlice(value)));
+  }
+  void Delete(Cf cf, absl::string_view key) {
+    Note(batch_.Delete(handles_[static_cast<size_t>(cf)], ToSlice(key)));
+  }
+  const rocksdb::Status& status() const { return status_; }
+  rocksdb::WriteBatch* batch() { return &batch_; }
+
+ private:
+  void Note(rocksdb::Status s) {
+    if (status_.ok() && !s.ok()) status_ = std::move(s);
+  }
+  const Handles& handles_;
+  rocksdb::WriteBatch batch_;
+  rocksdb::Status status_;
+};
+
+// Iterates the keys of `cf` that start with `prefix`, from `start` (>= prefix) on. Owns the
+// upper bound, which must outlive the iterator.
+class PrefixScan {
+ public:
+  PrefixScan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, rocksdb::ReadOptions options,
+             absl::string_view prefix, absl::string_view start)
+      : upper_(PrefixUpperBound(prefix)), options_(std::move(options)) {
+    upper_slice_ = ToSlice(upper_);
+    if (!upper_.empty()) options_.iterate_upper_bound = &upper_slice_;
+    it_.reset(db->NewIterator(options_, cf));
+    it_->Seek(ToSlice(start));
+  }
+  bool Valid() const { return it_->Valid(); }
+  void Next() { it_->Next(); }
+  absl::string_view key() const { return ToView(it_->key()); }
+  absl::string_view value() const { return ToView(it_->value()); }
+  // Call after the loop: an iterator that stops early on an error is otherwise just !Valid().
+  rocksdb::Status status() const { return it_->status(); }
+
+ private:
+  std::string upper_;
+  rocksdb::Slice upper_slice_;
+  rocksdb::ReadOptions options_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+absl::Status CheckLimit(int limit) {
+  if (limit <= 0) return absl::InvalidArgumentError(absl::StrCat("limit must be > 0, got ", limit));
+  return absl::OkStatus();
+}
+
+class RocksStore final : public Store {
+ public:
+  RocksStore(StoreOptions options, rocksdb::DB* db, const Handles& handles)
+      : options_(std::move(options)), db_(db), handles_(handles) {
+    write_options_.sync = options_.sync_writes;
+  }
+  ~RocksStore() override { Close().IgnoreError(); }
+
+  // Checks the format version (writing it into a new store) and loads the id counters.
+  absl::Status Init(bool existed);
+
+  absl::Status Close() override;
+
+  absl::StatusOr<v1::Community> CreateCommunity(v1::Community community) override;
+  absl::StatusOr<v1::Community> GetCommunity(uint64_t community_id) const override;
+  absl::StatusOr<std::vector<v1::Community>> ListCommunities(uint64_t after_id,
+                                                             int limit) const override;
+
+  absl::StatusOr<v1::Event> CreateEvent(v1::Event event) override;
+  absl::StatusOr<v1::Event> GetEvent(uint64_t event_id) const override;
+  absl::StatusOr<std::vector<v1::Event>> ListEvents(uint64_t community_id, uint64_t after_id,
+                                                    int limit) const override;
+  absl::StatusOr<v1::Event> MutateEvent(
+      uint64_t event_id, const std::function<absl::Status(v1::Event*)>& mutate) override;
+
+  absl::StatusOr<v1::Attendee> GetAttendee(uint64_t event_id, uint64_t attendee_id) const override;
+  absl::StatusOr<v1::Attendee> GetAttendeeByExternalId(
+      uint64_t event_id, absl::string_view external_id) const override;
+  absl::StatusOr<std::vector<v1::Attendee>> ListAttendees(uint64_t event_id, uint64_t after_id,
+                                                          int limit) const override;
+  absl::Status ScanAttendees(uint64_t event_id,
+                             const std::function<bool(const v1::Attendee&)>& visit) const override;
+  absl::StatusOr<std::vector<UpsertResult>> UpsertAttendees(
+      uint64_t event_id, std::vector<v1::Attendee> rows) override;
+  absl::StatusOr<v1::Attendee> MutateAttendee(
+      uint64_t event_id, uint64_t attendee_id,
+      const std::function<absl::Status(v1::Attendee*)>& mutate) override;
+  absl::StatusOr<bool> RemoveAttendee(uint64_t event_id, uint64_t attendee_id) override;
+
+  absl::Status PutToken(absl::string_view secret_sha256, const v1::TokenInfo& info) override;
+  absl::StatusOr<v1::TokenInfo> LookupToken(absl::string_view secret_sha256) const override;
+  absl::StatusOr<v1::TokenInfo> GetTokenInfo(absl::string_view token_id) const override;
+  absl::StatusOr<v1::TokenInfo> RevokeToken(absl::string_view token_id,
+                                            int64_t now_unix_seconds) override;
+  absl::StatusOr<std::vector<v1::TokenInfo>> ListTokens(uint64_t community_id,
+                                                        v1::TokenInfo::Role role,
+                                                        absl::string_view after_token_id,
+                                                        int limit) const override;
+
+ private:
+  rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[static_cast<size_t>(c)]; }
+
+  absl::Status ClosedError() const {
+    return absl::FailedPreconditionError(absl::StrCat("store at ", options_.path, " is closed"));
+  }
+
+  // Point read. NOT_FOUND "<what> not found" if the key is absent.
+  absl::Status Read(const rocksdb::ReadOptions& read_options, Cf c, absl::string_view key,
+                    absl::string_view what, rocksdb::PinnableSlice* value) const {
+    rocksdb::Status s = db_->Get(read_options, cf(c), ToSlice(key), value);
+    if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat(what, " not found"));
+    return FromRocksDb(s, absl::StrCat("read ", what));
+  }
+  template <typename Message>
+  absl::StatusOr<Message> ReadRecord(const rocksdb::ReadOptions& read_options, Cf c,
+                                     absl::string_view key, absl::string_view what) const {
+    rocksdb::PinnableSlice value;
+    absl::Status s = Read(read_options, c, key, what, &value);
+    if (!s.ok()) return s;
+    Message message;
+    s = Parse(ToView(value), what, &message);
+    if (!s.ok()) return s;
+    return message;
+  }
+  absl::StatusOr<bool> Exists(Cf c, absl::string_view key, absl::string_view what) const {
+    rocksdb::PinnableSlice value;
+    absl::Status s = Read(rocksdb::ReadOptions(), c, key, what, &value);
+    if (absl::IsNotFound(s)) return false;
+    if (!s.ok()) return s;
+    return true;
+  }
+  // Reads the attendee id stored under an external_id; 0 if there is none.
+  absl::StatusOr<uint64_t> ReadExternalId(uint64_t event_id, absl::string_view external_id) const;
+
+  // The records that an index scan found, in order; DATA_LOSS if one is missing.
+  template <typename Message>
+  absl::StatusOr<std::vector<Message>> ReadIndexed(const rocksdb::ReadOptions& read_options, Cf c,
+                                                   const std::vector<std::string>& keys,
+                                                   absl::string_view what) const {
+    std::vector<rocksdb::PinnableSlice> values;
+    std::vector<bool> found;
+    absl::Status s = MultiRead(read_options, c, keys, what, &values, &found);
+    if (!s.ok()) return s;
+    std::vector<Message> out;
+    out.reserve(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (!found[i])
+        return absl::DataLossError(absl::StrCat(what, ": index names a missing record"));
+      s = Parse(ToView(values[i]), what, &out.emplace_back());
+      if (!s.ok()) return s;
+    }
+    return out;
+  }
+
+  absl::Status Commit(Batch* batch, absl::string_view what) {
+    if (!batch->status().ok()) return FromRocksDb(batch->status(), absl::StrCat("batch ", what));
+    return FromRocksDb(db_->Write(write_options_, batch->batch()), absl::StrCat("write ", what));
+  }
+
+  // Values of `keys` in `c` under one snapshot-free MultiGet; NOT_FOUND ones are left empty
+  // with found[i] false.
+  absl::Status MultiRead(const rocksdb::ReadOptions& read_options, Cf c,
+                         const std::vector<std::string>& keys, absl::string_view what,
+                         std::vector<rocksdb::PinnableSlice>* values,
+                         std::vector<bool>* found) const;
+
+  const StoreOptions options_;
+  rocksdb::WriteOptions write_options_;
+
+  // Serialises writes and their read-modify-write steps; guards the id counters. Taken before
+  // lifetime_mu_.
+  absl::Mutex write_mu_;
+  // Readers hold it shared while they use db_; Close takes it exclusively (after write_mu_) to
+  // tear the database down. Writers need only write_mu_, which Close also holds.
+  mutable absl::Mutex lifetime_mu_ ABSL_ACQUIRED_AFTER(write_mu_);
+  rocksdb::DB* db_;  // Owned; null once closed.
+  Handles handles_;  // Owned; destroyed by Close.
+
+  uint64_t last_community_id_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t last_event_id_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t last_attendee_id_ ABSL_GUARDED_BY(write_mu_) = 0;
+};
+
+// The one call of DB::Open (RocksDB 7.8 has only the DB** form). Refuses column families this
+// version does not know before opening, because RocksDB insists on opening all of them.
+absl::Status OpenDb(const StoreOptions& options, bool existed, rocksdb::DB** db, Handles* handles) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  // All memtables together; a flush is triggered when they exceed it.
+  db_options.db_write_buffer_size = 64 << 20;
+  db_options.keep_log_file_num = 5;
+
+  if (existed) {
+    std::vector<std::string> names;
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_options, options.path, &names);
+    if (!s.ok()) return FromRocksDb(s, absl::StrCat("list column families of ", options.path));
+    std::vector<std::string> unknown;
+    for (const std::string& name : names) {
+      if (std::find(kCfNames.begin(), kCfNames.end(), name) == kCfNames.end()) {
+        unknown.push_back(name);
+      }
+    }
+    if (!unknown.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "store at ", options.path, " holds column families this version does not know (",
+          absl::StrJoin(unknown, ", "), "); it was written by a newer Parley (key format > ",
+          kKeyFormatVersion, ")"));
+    }
+  }
+
+  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (size_t i = 0; i < kCfCount; ++i) {
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache;
+    table.cache_index_and_filter_blocks = true;
+    table.pin_l0_filter_and_index_blocks_in_cache = true;
+    if (HasPointLookups(static_cast<Cf>(i))) {
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+      table.optimize_filters_for_memory = true;
+    }
+    rocksdb::ColumnFamilyOptions cf_options;  // level compaction, RocksDB's defaults
+    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    descriptors.emplace_back(std::string(kCfNames[i]), cf_options);
+  }
+
+  std::vector<rocksdb::ColumnFamilyHandle*> opened;
+  rocksdb::Status s =
+      rocksdb::DB::Open(rocksdb::DBOptions(db_options), options.path, descriptors, &opened, db);
+  if (!s.ok()) return FromRocksDb(s, absl::StrCat("open store at ", options.path));
+  assert(opened.size() == kCfCount);
+  std::copy(opened.begin(), opened.end(), handles->begin());
+  return absl::OkStatus();
+}
+
+absl::Status RocksStore::Init(bool existed) {
+  absl::MutexLock write_lock(&write_mu_);
+  rocksdb::PinnableSlice value;
+  absl::Status s =
+      Read(rocksdb::ReadOptions(), Cf::kMeta, kMetaFormatVersion, "key format version", &value);
+  if (absl::IsNotFound(s)) {
+    // A new store, or one that crashed between creation and this write: only an empty one may
+    // be adopted.
+    for (size_t i = 0; existed && i < kCfCount; ++i) {
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[i]));
+      it->SeekToFirst();
+      if (!it->status().ok()) {
+        return FromRocksDb(it->status(), absl::StrCat("scan ", kCfNames[i]));
+      }
+      if (it->Valid()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("store at ", options_.path,
+                         " holds data but no key format version: not a Parley store?"));
+      }
+    }
+    Batch batch(handles_);
+    batch.Put(Cf::kMeta, kMetaFormatVersion, EncodeU64(kKeyFormatVersion));
+    return Commit(&batch, "key format version");
+  }
+  if (!s.ok()) return s;
+  uint64_t version = 0;
+  if (!DecodeU64(ToView(value), &version) || version != kKeyFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store at ", options_.path, " has key format version ",
+        DecodeU64(ToView(value), &version) ? absl::StrCat(version) : "<unreadable>",
+        "; this build of Parley reads version ", kKeyFormatVersion,
+        version > kKeyFormatVersion ? " (upgrade Parley to open it)" : " (unknown version)"));
+  }
+
+  const std::pair<absl::string_view, uint64_t*> counters[] = {
+      {kMetaLastCommunityId, &last_community_id_},
+      {kMetaLastEventId, &last_event_id_},
+      {kMetaLastAttendeeId, &last_attendee_id_},
+  };
+  for (const auto& [key, counter] : counters) {
+    rocksdb::PinnableSlice stored;
+    s = Read(rocksdb::ReadOptions(), Cf::kMeta, key, key, &stored);
+    if (absl::IsNotFound(s)) continue;
+    if (!s.ok()) return s;
+    if (!DecodeU64(ToView(stored), counter)) {
+      return absl::DataLossError(absl::StrCat("meta ", key, ": not an 8-byte counter"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RocksStore::Close() {
+  absl::MutexLock write_lock(&write_mu_);
+  absl::WriterMutexLock lifetime_lock(&lifetime_mu_);
+  if (db_ == nullptr) return absl::OkStatus();
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  absl::Status result = FromRocksDb(db_->Flush(flush, std::vector<rocksdb::ColumnFamilyHandle*>(
+                                                          handles_.begin(), handles_.end())),
+                                    absl::StrCat("flush store at ", options_.path));
+  for (size_t i = 0; i < kCfCount; ++i) {
+    absl::Status s = FromRocksDb(db_->DestroyColumnFamilyHandle(handles_[i]),
+                                 absl::StrCat("close column family ", kCfNames[i]));
+    if (result.ok()) result = s;
+    handles_[i] = nullptr;
+  }
+  absl::Status s = FromRocksDb(db_->Close(), absl::StrCat("close store at ", options_.path));
+  if (result.ok()) result = s;
+  delete db_;
+  db_ = nullptr;
+  return result;
+}
+
+absl::Status RocksStore::MultiRead(const rocksdb::ReadOptions& read_options, Cf c,
+                                   const std::vector<std::string>& keys, absl::string_view what,
+                                   std::vector<rocksdb::PinnableSlice>* values,
+                                   std::vector<bool>* found) const {
+  const size_t n = keys.size();
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(n);
+  for (const std::string& key : keys) slices.push_back(ToSlice(key));
+  *values = std::vector<rocksdb::PinnableSlice>(n);
+  std::vector<rocksdb::Status> statuses(n);
+  found->assign(n, false);
+  if (n == 0) return absl::OkStatus();
+  db_->MultiGet(read_options, cf(c), n, slices.data(), values->data(), statuses.data());
+  for (size_t i = 0; i < n; ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return FromRocksDb(statuses[i], absl::StrCat("read ", what));
+    (*found)[i] = true;
+  }
+  return absl::OkStatus();
+}
+
+// --- Communities -------------------------------------------------------------------------
+
+absl::StatusOr<v1::Community> RocksStore::CreateCommunity(v1::Community community) {
+  absl::MutexLock write_lock(&write_mu_);
+  if (db_ == nullptr) return ClosedError();
+  const uint64_t id = last_community_id_ + 1;
+  community.set_id(id);
+  community.set_create_time(NowSeconds());
+  Batch batch(handles_);
+  batch.Put(Cf::kCommunities, CommunityKey(id), Serialize(community));
+  batch.Put(Cf::kMeta, kMetaLastCommunityId, EncodeU64(id));
+  absl::Status s = Commit(&batch, absl::StrCat("community ", id));
+  if (!s.ok()) return s;
+  last_community_id_ = id;
+  return community;
+}
+
+absl::StatusOr<v1::Community> RocksStore::GetCommunity(uint64_t community_id) const {
+  if (community_id == 0) return absl::InvalidArgumentError("community id must not be 0");
+  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
+  if (db_ == nullptr) return ClosedError();
+  return ReadRecord<v1::Community>(rocksdb::ReadOptions(), Cf::kCommunities,
+                                   CommunityKey(community_id),
+                                   absl::StrCat("community ", community_id));
+}
+
+absl::StatusOr<std::vector<v1::Community>> RocksStore::ListCommunities(uint64_t after_id,
+                                                                       int limit) const {
+  absl::Status s = CheckLimit(limit);
+  if (!s.ok()) return s;
+  std::vector<v1::Community> out;
+  if (after_id == UINT64_MAX) return out;
+  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
+  if (db_ == nullptr) return ClosedError();
+  PrefixScan scan(db_, cf(Cf::kCommunities), rocksdb::ReadOptions(), "",
+                  CommunityKey(after_id + 1));
+  for (; scan.Valid() && static_cast<int>(out.size()) < limit; scan.Next()) {
+    s = Parse(scan.value(), "community record", &out.emplace_back());
+    if (!s.ok()) return s;
+  }
+  s = FromRocksDb(scan.status(), "list communities");
+  if (!s.ok()) return s;
+  return out;
+}
+
+// --- Events ------------------------------------------------------------------------------
+
+absl::StatusOr<v1::Event> RocksStore::CreateEvent(v1::Event event) {
+  const uint64_t community_id = event.community_id();
+  if (community_id == 0) return absl::InvalidArgumentError("event.community_id must not be 0");
+  absl::MutexLock write_lock(&write_mu_);
+  if (db_ == nullptr) return ClosedError();
+  absl::StatusOr<bool> exists = Exists(Cf::kCommunities, CommunityKey(community_id),
+                                       absl::StrCat("community ", community_id));
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return absl::NotFoundError(absl::StrCat("community ", community_id, " not found"));
+  const uint64_t id = last_event_id_ + 1;
+  const int64_t now = NowSeconds();
+  event.set_id(id);
+  event.set_create_time(now);
+  event.set_update_time(now);
+  Batch batch(handles_);
+  batch.Put(Cf::kEvents, EventKey(id), Serialize(event));
+  batch.Put(Cf::kEventsByCommunity, EventByCommunityKey(community_id, id), "");
+  batch.Put(Cf::kMeta, kMetaLastEventId, EncodeU64(id));
+  absl::Status s = Commit(&batch, absl::StrCat("event ", id, " of community ", community_id));
+  if (!s.ok()) return s;
+  last_event_id_ = id;
+  return event;
+}
+
+absl::StatusOr<v1::Event> RocksStore::GetEvent(uint64_t event_id) const {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
+  if (db_ == nullptr) return ClosedError();
+  return ReadRecord<v1::Event>(rocksdb::ReadOptions(), Cf::kEvents, EventKey(event_id),
+                               absl::StrCat("event ", event_id));
+}
+
+absl::StatusOr<std::vector<v1::Event>> RocksStore::ListEvents(uint64_t community_id,
+                                                              uint64_t after_id, int limit) const {
+  if (community_id == 0) return absl::InvalidArgumentError("community id must not be 0");
+  absl::Status s = CheckLimit(limit);
+  if (!s.ok()) return s;
+  std::vector<v1::Event> out;
+  if (after_id == UINT64_MAX) return out;
+  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
+  if (db_ == nullptr) return ClosedError();
+  rocksdb::ManagedSnapshot snapshot(db_);
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot.snapshot();
+  std::vector<std::string> keys;
+  PrefixScan scan(db_, cf(Cf::kEventsByCommunity), read_options, EncodeU64(community_id),
+                  EventByCommunityKey(community_id, after_id + 1));
+  for (; scan.Valid() && static_cast<int>(keys.size()) < limit; scan.Next()) {
+    uint64_t community = 0, event = 0;
+    if (!DecodePairKey(scan.key(), &community, &event)) {
+      return absl::DataLossError(
+          absl::StrCat("events_by_community of community ", community_id, ": malformed key"));
+    }
+    keys.push_back(EventKey(event));
+  }
+  s = FromRocksDb(scan.status(), absl::StrCat("list events of community ", community_id));
+  if (!s.ok()) return s;
+  return ReadIndexed<v1::Event>(read_options, Cf::kEvents, keys,
+                                absl::StrCat("events of community ", community_id));
+}
+
+absl::StatusOr<v1::Event> RocksStore::MutateEvent(
+    uint64_t event_id, const std::function<absl::Status(v1::Event*)>& mutate) {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  absl::MutexLock write_lock(&write_mu_);
+  if (db_ == nullptr) return ClosedError();
+  absl::StatusOr<v1::Event> event = ReadRecord<v1::Event>(
+      rocksdb::ReadOptions(), Cf::kEvents, EventKey(event_id), absl::StrCat("event ", event_id));
+  if (!event.ok()) return event.status();
+  const uint64_t community_id = event->community_id();
+  const int64_t create_time = event->create_time();
+  absl::Status s = mutate(&*event);
+  if (!s.ok()) return s;
+  event->set_id(event_id);
+  event->set_community_id(community_id);
+  event->set_create_time(create_time);
+  event->set_update_time(NowSeconds());
+  Batch batch(handles_);
+  batch.Put(Cf::kEvents, EventKey(event_id), Serialize(*event));
+  s = Commit(&batch, absl::StrCat("event ", event_id));
+  if (!s.ok()) return s;
+  return event;
+}
+
+// --- Attendees ---------------------------------------------------------------------------
+
+absl::StatusOr<v1::Attendee> RocksStore::GetAttendee(uint64_t event_id,
+                                                     uint64_t attendee_id) const {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  if (attendee_id == 0) return absl::InvalidArgumentError("attendee id must not be 0");
+  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
+  if (db_ == nullptr) return ClosedError();
+  return ReadRecord<v1::Attendee>(rocksdb::ReadOptions(), Cf::kAttendees,
+                                  AttendeeKey(event_id, attendee_id),
+                                  absl::StrCat("attendee ", attendee_id, " of event ", event_id));
+}
+
+absl::StatusOr<uint64_t> RocksStore::ReadExternalId(uint64_t event_id,
+                                                    absl::string_view external_id) const {
+  rocksdb::PinnableSlice value;
+  absl::Status s =
+      Read(rocksdb::ReadOptions(), Cf::kAttendeesByExternalId, ExternalIdKey(event_id, external_id),
+           absl::StrCat("external_id \"", external_id, "\" of event ", event_id), &value);
+  if (absl::IsNotFound(s)) return 0;
+  if (!s.ok()) return s;
+  uint64_t id = 0;
+  if (!DecodeU64(ToView(value), &id) || id == 0) {
+    return absl::DataLossError(
+        absl::StrCat("external_id index of event ", event_id, ": malformed attendee id"));
+  }
+  return id;
+}
+
+absl::StatusOr<v1::Attendee> RocksStore::GetAttendeeByExternalId(
+    uint64_t event_id, absl::string_view external_id) const {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
+  if (db_ == nullptr) return ClosedError();
+  // The index and the record are read separately; a concurrent RemoveAttendee between the two
+  // reads makes the second one NOT_FOUND, which is the right answer.
+  absl::StatusOr<uint64_t> id = ReadExternalId(event_id, external_id);
+  if (!id.ok()) return id.status();
+  if (*id == 0) {
+    return absl::NotFoundError(absl::StrCat("attendee with external_id \"", external_id,
+                                            "\" of event ", event_id, " not found"));
+  }
+  return ReadRecord<v1::Attendee>(rocksdb::ReadOptions(), Cf::kAttendees,
+                                  AttendeeKey(event_id, *id),
+                                  absl::StrCat("attendee ", *id, " of event ", event_id));
+}
+
+absl::StatusOr<std::vector<v1::Attendee>> RocksStore::ListAttendees(uint64_t event_id,
+                                                                    uint64_t after_id,
+                                                                    int limit) const {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  absl::Status s = CheckLimit(limit);
+  if (!s.ok()) return s;
+  std::vector<v1::Attendee> out;
+  if (after_id == UINT64_MAX) return out;
+  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
+  if (db_ == nullptr) return ClosedError();
+  PrefixScan scan(db_, cf(Cf::kAttendees), rocksdb::ReadOptions(), EncodeU64(event_id),
+                  AttendeeKey(event_id, after_id + 1));
+  for (; scan.Valid() && static_cast<int>(out.size()) < limit; scan.Next()) {
+    s = Parse(scan.value(), absl::StrCat("attendee record of event ", event_id),
+              &out.emplace_back());
+    if (!s.ok()) return s;
+  }
+  s = FromRocksDb(scan.status(), absl::StrCat("list attendees of event ", event_id));
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::Status RocksStore::ScanAttendees(
+    uint64_t event_id, const std::function<bool(const v1::Attendee&)>& visit) const {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
+  if (db_ == nullptr) return ClosedError();
+  rocksdb::ManagedSnapshot snapshot(db_);
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot.snapshot();
+  const std::string prefix = EncodeU64(event_id);
+  PrefixScan scan(db_, cf(Cf::kAttendees), read_options, prefix, prefix);
+  v1::Attendee attendee;
+  for (; scan.Valid(); scan.Next()) {
+    attendee.Clear();
+    absl::Status s =
+        Parse(scan.value(), absl::StrCat("attendee record of event ", event_id), &attendee);
+    if (!s.ok()) return s;
+    if (!visit(attendee)) return absl::OkStatus();
+  }
+  return FromRocksDb(scan.status(), absl::StrCat("scan attendees of event ", event_id));
+}
+
+absl::StatusOr<std::vector<UpsertResult>> RocksStore::UpsertAttendees(
+    uint64_t event_id, std::vector<v1::Attendee> rows) {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  const size_t n = rows.size();
+  // Rows sharing an external_id share one slot; slot_of[i] is row i's.
+  absl::flat_hash_map<absl::string_view, size_t> slot_by_external_id;
+  slot_by_external_id.reserve(n);
+  std::vector<size_t> slot_of(n);
+  std::vector<std::string> index_keys;
+  std::vector<int> rows_in_slot;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string& external_id = rows[i].external_id();
+    if (external_id.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("row ", i, ": external_id is empty"));
+    }
+    auto [it, inserted] = slot_by_external_id.try_emplace(external_id, index_keys.size());
+    if (inserted) {
+      index_keys.push_back(ExternalIdKey(event_id, external_id));
+      rows_in_slot.push_back(0);
+    }
+    slot_of[i] = it->second;
+    ++rows_in_slot[it->second];
+  }
+  std::vector<UpsertResult> results(n);
+
+  absl::MutexLock write_lock(&write_mu_);
+  if (db_ == nullptr) return ClosedError();
+  absl::StatusOr<bool> event_exists =
+      Exists(Cf::kEvents, EventKey(event_id), absl::StrCat("event ", event_id));
+  if (!event_exists.ok()) return event_exists.status();
+  if (!*event_exists) return absl::NotFoundError(absl::StrCat("event ", event_id, " not found"));
+  if (n == 0) return results;
+
+  // Which external_ids exist already, then their records (for create_time and the comparison).
+  struct Slot {
+    uint64_t id = 0;
+    int64_t create_time = 0;
+    std::string comparable;  // the record without id, event_id and times, when needed
+  };
+  std::vector<Slot> slots(index_keys.size());
+  std::vector<rocksdb::PinnableSlice> values;
+  std::vector<bool> found;
+  absl::Status s =
+      MultiRead(rocksdb::ReadOptions(), Cf::kAttendeesByExternalId, index_keys,
+                absl::StrCat("external_id index of event ", event_id), &values, &found);
+  if (!s.ok()) return s;
+  std::vector<std::string> record_keys;
+  std::vector<size_t> record_slots;
+  for (size_t k = 0; k < slots.size(); ++k) {
+    if (!found[k]) continue;
+    if (!DecodeU64(ToView(values[k]), &slots[k].id) || slots[k].id == 0) {
+      return absl::DataLossError(
+          absl::StrCat("external_id index of event ", event_id, ": malformed attendee id"));
+    }
+    record_keys.push_back(AttendeeKey(event_id, slots[k].id));
+    record_slots.push_back(k);
+  }
+  s = MultiRead(rocksdb::ReadOptions(), Cf::kAttendees, record_keys,
+                absl::StrCat("attendees of event ", event_id), &values, &found);
+  if (!s.ok()) return s;
+  v1::Attendee existing;
+  for (size_t r = 0; r < record_keys.size(); ++r) {
+    Slot& slot = slots[record_slots[r]];
+    const std::string what = absl::StrCat("attendee ", slot.id, " of event ", event_id);
+    if (!found[r]) {
+      return absl::DataLossError(
+          absl::StrCat("external_id index of event ", event_id, " names missing ", what));
+    }
+    existing.Clear();
+    s = Parse(ToView(values[r]), what, &existing);
+    if (!s.ok()) return s;
+    slot.create_time = existing.create_time();
+    existing.clear_id();
+    existing.clear_event_id();
+    existing.clear_create_time();
+    existing.clear_update_time();
+    slot.comparable = Serialize(existing);
+  }
+
+  const int64_t now = NowSeconds();
+  uint64_t last_id = last_attendee_id_;
+  Batch batch(handles_);
+  for (size_t i = 0; i < n; ++i) {
+    v1::Attendee& row = rows[i];
+    Slot& slot = slots[slot_of[i]];
+    row.clear_id();
+    row.clear_event_id();
+    row.clear_create_time();
+    row.clear_update_time();
+    UpsertOutcome outcome = UpsertOutcome::kCreated;
+    if (slot.id != 0) {
+      std::string comparable = Serialize(row);
+      if (comparable == slot.comparable) {
+        results[i] = {UpsertOutcome::kUnchanged, slot.id};
+        --rows_in_slot[slot_of[i]];
+        continue;
+      }
+      if (--rows_in_slot[slot_of[i]] > 0) slot.comparable = std::move(comparable);
+      outcome = UpsertOutcome::kUpdated;
+    } else {
+      slot.id = ++last_id;
+      slot.create_time = now;
+      // Only a later row of this batch with the same external_id compares against this one.
+      if (--rows_in_slot[slot_of[i]] > 0) slot.comparable = Serialize(row);
+      batch.Put(Cf::kAttendeesByExternalId, index_keys[slot_of[i]], EncodeU64(slot.id));
+    }
+    row.set_id(slot.id);
+    row.set_event_id(event_id);
+    row.set_create_time(slot.create_time);
+    row.set_update_time(now);
+    batch.Put(Cf::kAttendees, AttendeeKey(event_id, slot.id), Serialize(row));
+    results[i] = {outcome, slot.id};
+  }
+  if (last_id != last_attendee_id_) batch.Put(Cf::kMeta, kMetaLastAttendeeId, EncodeU64(last_id));
+  if (batch.batch()->Count() == 0) return results;
+  s = Commit(&batch, absl::StrCat(n, " attendee rows of event ", event_id));
+  if (!s.ok()) return s;
+  last_attendee_id_ = last_id;
+  return results;
+}
+
+absl::StatusOr<v1::Attendee> RocksStore::MutateAttendee(
+    uint64_t event_id, uint64_t attendee_id,
+    const std::function<absl::Status(v1::Attendee*)>& mutate) {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  if (attendee_id == 0) return absl::InvalidArgumentError("attendee id must not be 0");
+  absl::MutexLock write_lock(&write_mu_);
+  if (db_ == nullptr) return ClosedError();
+  const std::string key = AttendeeKey(event_id, attendee_id);
+  absl::StatusOr<v1::Attendee> current =
+      ReadRecord<v1::Attendee>(rocksdb::ReadOptions(), Cf::kAttendees, key,
+                               absl::StrCat("attendee ", attendee_id, " of event ", event_id));
+  if (!current.ok()) return current.status();
+  v1::Attendee attendee = *current;
+  absl::Status s = mutate(&attendee);
+  if (!s.ok()) return s;
+  attendee.set_id(attendee_id);
+  attendee.set_event_id(event_id);
+  attendee.set_create_time(current->create_time());
+  attendee.set_update_time(NowSeconds());
+
+  Batch batch(handles_);
+  if (attendee.external_id() != current->external_id()) {
+    if (!attendee.external_id().empty()) {
+      absl::StatusOr<uint64_t> holder = ReadExternalId(event_id, attendee.external_id());
+      if (!holder.ok()) return holder.status();
+      if (*holder != 0 && *holder != attendee_id) {
+        return absl::AlreadyExistsError(absl::StrCat("external_id \"", attendee.external_id(),
+                                                     "\" of event ", event_id,
+                                                     " already belongs to attendee ", *holder));
+      }
+      batch.Put(Cf::kAttendeesByExternalId, ExternalIdKey(event_id, attendee.external_id()),
+                EncodeU64(attendee_id));
+    }
+    if (!current->external_id().empty()) {
+      batch.Delete(Cf::kAttendeesByExternalId, ExternalIdKey(event_id, current->external_id()));
+    }
+  }
+  batch.Put(Cf::kAttendees, key, Serialize(attendee));
+  s = Commit(&batch, absl::StrCat("attendee ", attendee_id, " of event ", event_id));
+  if (!s.ok()) return s;
+  return attendee;
+}
+
+absl::StatusOr<bool> RocksStore::RemoveAttendee(uint64_t event_id, uint64_t attendee_id) {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  if (attendee_id == 0) return absl::InvalidArgumentError("attendee id must not be 0");
+  absl::MutexLock write_lock(&write_mu_);
+  if (db_ == nullptr) return ClosedError();
+  const std::string what = absl::StrCat("attendee ", attendee_id, " of event ", event_id);
+  const std::string key = AttendeeKey(event_id, attendee_id);
+  absl::StatusOr<v1::Attendee> attendee =
+      ReadRecord<v1::Attendee>(rocksdb::ReadOptions(), Cf::kAttendees, key, what);
+  if (absl::IsNotFound(attendee.status())) return false;
+  if (!attendee.ok()) return attendee.status();
+
+  Batch batch(handles_);
+  batch.Delete(Cf::kAttendees, key);
+  if (!attendee->external_id().empty()) {
+    absl::StatusOr<uint64_t> holder = ReadExternalId(event_id, attendee->external_id());
+    if (!holder.ok()) return holder.status();
+    if (*holder == attendee_id) {
+      batch.Delete(Cf::kAttendeesByExternalId, ExternalIdKey(event_id, attendee->external_id()));
+    }
+  }
+  // The attendee's tokens, with every index entry that names them.
+  const std::string prefix = TokenByAttendeePrefix(event_id, attendee_id);
+  PrefixScan scan(db_, cf(Cf::kTokensByAttendee), rocksdb::ReadOptions(), prefix, prefix);
+  for (; scan.Valid(); scan.Next()) {
+    absl::string_view token_id = scan.key().substr(prefix.size());
+    const std::string hash(scan.value());
+    absl::StatusOr<v1::TokenInfo> token = ReadRecord<v1::TokenInfo>(
+        rocksdb::ReadOptions(), Cf::kTokens, hash, absl::StrCat("token ", token_id));
+    if (token.ok()) {
+      batch.Delete(Cf::kTokensByCommunity,
+                   TokenByCommunityKey(token->community_id(), static_cast<uint32_t>(token->role()),
+                                       token_id));
+    } else if (!absl::IsNotFound(token.status())) {
+      return token.status();
+    }
+    batch.Delete(Cf::kTokens, hash);
+    batch.Delete(Cf::kTokenIds, token_id);
+    batch.Delete(Cf::kTokensByAttendee, scan.key());
+  }
+  absl::Status s = FromRocksDb(scan.status(), absl::StrCat("scan tokens of ", what));
+  if (!s.ok()) return s;
+  s = Commit(&batch, absl::StrCat("remove ", what));
+  if (!s.ok()) return s;
+  return true;
+}
+
+// --- Tokens ------------------------------------------------------------------------------
+
+absl::Status CheckSha256(absl::string_view secret_sha256) {
+  if (secret_sha256.size() != kSha256Bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("secret_sha256 must be ", kSha256Bytes, " bytes, got ", secret_sha256.size()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RocksStore::PutToken(absl::string_view secret_sha256, const v1::TokenInfo& info) {
+  absl::Status s = CheckSha256(secret_sha256);
+  if (!s.ok()) return s;
+  const std::string& token_id = info.token_id();
+  if (token_id.empty()) return absl::InvalidArgumentError("token_id must not be empty");
+  const bool for_attendee = info.role() == v1::TokenInfo::ATTENDEE;
+  if (for_attendee && (info.event_id() == 0 || info.attendee_id() == 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("token ", token_id, ": ATTENDEE tokens need event_id and attendee_id"));
+  }
+  absl::MutexLock write_lock(&write_mu_);
+  if (db_ == nullptr) return ClosedError();
+  absl::StatusOr<bool> exists = Exists(Cf::kTokenIds, token_id, absl::StrCat("token ", token_id));
+  if (!exists.ok()) return exists.status();
+  if (*exists) return absl::AlreadyExistsError(absl::StrCat("token ", token_id, " already exists"));
+  exists = Exists(Cf::kTokens, secret_sha256, "token secret hash");
+  if (!exists.ok()) return exists.status();
+  if (*exists) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("token ", token_id, ": another token has the same secret"));
+  }
+  if (for_attendee) {
+    const std::string what =
+        absl::StrCat("attendee ", info.attendee_id(), " of event ", info.event_id());
+    exists = Exists(Cf::kAttendees, AttendeeKey(info.event_id(), info.attendee_id()), what);
+    if (!exists.ok()) return exists.status();
+    if (!*exists) return absl::NotFoundError(absl::StrCat(what, " not found"));
+  }
+  v1::TokenInfo record = info;
+  if (record.create_time() == 0) record.set_create_time(NowSeconds());
+  Batch batch(handles_);
+  batch.Put(Cf::kTokens, secret_sha256, Serialize(record));
+  batch.Put(Cf::kTokenIds, token_id, secret_sha256);
+  batch.Put(Cf::kTokensByCommunity,
+            TokenByCommunityKey(info.community_id(), static_cast<uint32_t>(info.role()), token_id),
+            secret_sha256);
+  if (for_attendee) {
+    batch.Put(Cf::kTokensByAttendee,
+              TokenByAttendeeKey(info.event_id(), info.attendee_id(), token_id), secret_sha256);
+  }
+  return Commit(&batch, absl::StrCat("token ", token_id));
+}
+
+absl::StatusOr<v1::TokenInfo> RocksStore::LookupToken(absl::string_view secret_sha256) const {
+  absl::Status s = CheckSha256(secret_sha256);
+  if (!s.ok()) return s;
+  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
+  if (db_ == nullptr) return ClosedError();
+  return ReadRecord<v1::TokenInfo>(rocksdb::ReadOptions(), Cf::kTokens, secret_sha256,
+                                   "token with this secret");
+}
+
+absl::StatusOr<v1::TokenInfo> RocksStore::GetTokenInfo(absl::string_view token_id) const {
+  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
+  if (db_ == nullptr) return ClosedError();
+  rocksdb::ManagedSnapshot snapshot(db_);
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot.snapshot();
+  const std::string what = absl::StrCat("token ", token_id);
+  rocksdb::PinnableSlice hash;
+  absl::Status s = Read(read_options, Cf::kTokenIds, token_id, what, &hash);
+  if (!s.ok()) return s;
+  absl::StatusOr<v1::TokenInfo> info =
+      ReadRecord<v1::TokenInfo>(read_options, Cf::kTokens, ToView(hash), what);
+  if (absl::IsNotFound(info.status())) {
+    return absl::DataLossError(absl::StrCat(what, ": id index names a missing record"));
+  }
+  return info;
+}
+
+absl::StatusOr<v1::TokenInfo> RocksStore::RevokeToken(absl::string_view token_id,
+                                                      int64_t now_unix_seconds) {
+  absl::MutexLock write_lock(&write_mu_);
+  if (db_ == nullptr) return ClosedError();
+  const std::string what = absl::StrCat("token ", token_id);
+  rocksdb::PinnableSlice hash;
+  absl::Status s = Read(rocksdb::ReadOptions(), Cf::kTokenIds, token_id, what, &hash);
+  if (!s.ok()) return s;
+  absl::StatusOr<v1::TokenInfo> info =
+      ReadRecord<v1::TokenInfo>(rocksdb::ReadOptions(), Cf::kTokens, ToView(hash), what);
+  if (absl::IsNotFound(info.status())) {
+    return absl::DataLossError(absl::StrCat(what, ": id index names a missing record"));
+  }
+  if (!info.ok() || info->revoke_time() != 0) return info;
+  info->set_revoke_time(now_unix_seconds);
+  Batch batch(handles_);
+  batch.Put(Cf::kTokens, ToView(hash), Serialize(*info));
+  s = Commit(&batch, absl::StrCat("revoke ", what));
+  if (!s.ok()) return s;
+  return info;
+}
+
+absl::StatusOr<std::vector<v1::TokenInfo>> RocksStore::ListTokens(uint64_t community_id,
+                                                                  v1::TokenInfo::Role role,
+                                                                  absl::string_view after_token_id,
+                                                                  int limit) const {
+  absl::Status s = CheckLimit(limit);
+  if (!s.ok()) return s;
+  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
+  if (db_ == nullptr) return ClosedError();
+  rocksdb::ManagedSnapshot snapshot(db_);
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot.snapshot();
+  const std::string prefix = TokenByCommunityPrefix(community_id, static_cast<uint32_t>(role));
+  // The smallest key after prefix|after_token_id is that key with a 0 byte appended.
+  std::string start = prefix;
+  if (!after_token_id.empty()) {
+    start.append(after_token_id.data(), after_token_id.size());
+    start.push_back('\0');
+  }
+  std::vector<std::string> hashes;
+  PrefixScan scan(db_, cf(Cf::kTokensByCommunity), read_options, prefix, start);
+  for (; scan.Valid() && static_cast<int>(hashes.size()) < limit; scan.Next()) {
+    hashes.emplace_back(scan.value());
+  }
+  s = FromRocksDb(scan.status(), absl::StrCat("list tokens of community ", community_id));
+  if (!s.ok()) return s;
+  return ReadIndexed<v1::TokenInfo>(read_options, Cf::kTokens, hashes,
+                                    absl::StrCat("tokens of community ", community_id));
+}
+
+}  // namespace
+
+Store::~Store() = default;
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  if (options.path.empty()) return absl::InvalidArgumentError("StoreOptions.path is empty");
+  std::error_code error;
+  const bool existed = std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT");
+  std::filesystem::create_directories(options.path, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("create store directory ", options.path, ": ", error.message()));
+  }
+  rocksdb::DB* db = nullptr;
+  Handles handles{};
+  absl::Status s = OpenDb(options, existed, &db, &handles);
+  if (!s.ok()) return s;
+  auto store = std::make_unique<RocksStore>(options, db, handles);
+  s = store->Init(existed);
+  if (!s.ok()) return s;
+  return store;
+}
+
+}  // namespace parley::storage

@@ -1,0 +1,139 @@
+#ifndef PARLEY_STORAGE_STORE_H_
+#define PARLEY_STORAGE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "parley/v1/attendee.pb.h"
+#include "parley/v1/community.pb.h"
+#include "parley/v1/event.pb.h"
+
+namespace parley::storage {
+
+struct StoreOptions {
+  // Directory of the database; created (with parents) if missing.
+  std::string path;
+  // fsync the WAL before a write is acknowledged. Default: true. With false, a power loss can
+  // lose the last writes (a process crash cannot).
+  bool sync_writes = true;
+  // RocksDB block cache. Default: 256 MiB.
+  size_t block_cache_bytes = 256u << 20;
+};
+
+// What ImportAttendees did with one row.
+enum class UpsertOutcome { kCreated, kUpdated, kUnchanged };
+
+struct UpsertResult {
+  UpsertOutcome outcome;
+  uint64_t attendee_id;
+};
+
+// Store keeps communities, events, attendees and tokens in RocksDB, one column family per key
+// layout (key_codec.h documents the layouts: they are a file format). Values are serialised
+// protobuf messages.
+//
+// Durability: every method that writes commits one WriteBatch (with sync_writes, fsync'd before
+// it returns OK), so a multi-key change is all-or-nothing even across kill -9.
+// Thread-safety: all methods are safe to call concurrently. Reads never block on writes; writes
+// (and their read-modify-write steps) are serialised by one mutex.
+// Errors: NOT_FOUND for missing records, ALREADY_EXISTS for a taken unique key, INVALID_ARGUMENT
+// for ids of 0, DATA_LOSS for bytes that do not parse, INTERNAL/UNAVAILABLE/RESOURCE_EXHAUSTED
+// mapped from RocksDB errors (disk full is RESOURCE_EXHAUSTED).
+// The store does no domain validation: services/ validates before calling.
+class Store {
+ public:
+  // Opens or creates the database. FAILED_PRECONDITION if it was written by a newer or unknown
+  // format version (the message says which), or holds column families this version does not
+  // know.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  // Flushes and closes (see Close).
+  virtual ~Store();
+
+  // Flushes memtables and closes the database; later calls fail with FAILED_PRECONDITION.
+  // Idempotent.
+  virtual absl::Status Close() = 0;
+
+  // --- Communities -----------------------------------------------------------------------
+  // Assigns id and create_time; returns the stored record.
+  virtual absl::StatusOr<v1::Community> CreateCommunity(v1::Community community) = 0;
+  virtual absl::StatusOr<v1::Community> GetCommunity(uint64_t community_id) const = 0;
+  // Communities with id > after_id, ascending, at most `limit`.
+  virtual absl::StatusOr<std::vector<v1::Community>> ListCommunities(uint64_t after_id,
+                                                                     int limit) const = 0;
+
+  // --- Events ----------------------------------------------------------------------------
+  // event.community_id must name an existing community (NOT_FOUND otherwise). Assigns id,
+  // create_time and update_time.
+  virtual absl::StatusOr<v1::Event> CreateEvent(v1::Event event) = 0;
+  virtual absl::StatusOr<v1::Event> GetEvent(uint64_t event_id) const = 0;
+  // Events of the community with id > after_id, ascending, at most `limit`.
+  virtual absl::StatusOr<std::vector<v1::Event>> ListEvents(uint64_t community_id,
+                                                            uint64_t after_id, int limit) const = 0;
+  // Read-modify-write under the write lock: reads the event, calls `mutate` on it, and if that
+  // returns OK stores the result with a fresh update_time (id, community_id and create_time are
+  // restored if mutate changed them). A non-OK status from mutate is returned unchanged and
+  // nothing is written.
+  virtual absl::StatusOr<v1::Event> MutateEvent(
+      uint64_t event_id, const std::function<absl::Status(v1::Event*)>& mutate) = 0;
+
+  // --- Attendees -------------------------------------------------------------------------
+  virtual absl::StatusOr<v1::Attendee> GetAttendee(uint64_t event_id,
+                                                   uint64_t attendee_id) const = 0;
+  virtual absl::StatusOr<v1::Attendee> GetAttendeeByExternalId(
+      uint64_t event_id, absl::string_view external_id) const = 0;
+  // Attendees of the event with id > after_id, ascending, at most `limit`.
+  virtual absl::StatusOr<std::vector<v1::Attendee>> ListAttendees(uint64_t event_id,
+                                                                  uint64_t after_id,
+                                                                  int limit) const = 0;
+  // Calls `visit` for every attendee of the event in id order, from one consistent snapshot;
+  // stops early (returning OK) when visit returns false.
+  virtual absl::Status ScanAttendees(
+      uint64_t event_id, const std::function<bool(const v1::Attendee&)>& visit) const = 0;
+  // Upserts rows by external_id in ONE WriteBatch (one fsync). For each row: if no attendee of
+  // the event has its external_id, it is created (new id, create_time, update_time); if one has
+  // and every field but id, event_id, create_time and update_time is equal, nothing is written
+  // (kUnchanged); otherwise it is replaced, keeping id and create_time (kUpdated). A later row
+  // with the same external_id as an earlier row of the same batch sees the earlier one.
+  // The event must exist (NOT_FOUND). Results are in row order. On error nothing is written.
+  virtual absl::StatusOr<std::vector<UpsertResult>> UpsertAttendees(
+      uint64_t event_id, std::vector<v1::Attendee> rows) = 0;
+  // Read-modify-write under the write lock, as MutateEvent. If mutate changes external_id, the
+  // index follows, or ALREADY_EXISTS if another attendee has it.
+  virtual absl::StatusOr<v1::Attendee> MutateAttendee(
+      uint64_t event_id, uint64_t attendee_id,
+      const std::function<absl::Status(v1::Attendee*)>& mutate) = 0;
+  // Deletes the attendee, its external_id index entry and all its tokens in one batch. Returns
+  // false (and writes nothing) if there was no such attendee.
+  virtual absl::StatusOr<bool> RemoveAttendee(uint64_t event_id, uint64_t attendee_id) = 0;
+
+  // --- Tokens ----------------------------------------------------------------------------
+  // Stores a token record under the SHA-256 of its secret (32 raw bytes). info.token_id must
+  // be non-empty and unique (ALREADY_EXISTS otherwise); for ATTENDEE tokens the attendee must
+  // exist (NOT_FOUND).
+  virtual absl::Status PutToken(absl::string_view secret_sha256, const v1::TokenInfo& info) = 0;
+  // NOT_FOUND if no token has this hash. Revoked tokens are returned with revoke_time set.
+  virtual absl::StatusOr<v1::TokenInfo> LookupToken(absl::string_view secret_sha256) const = 0;
+  virtual absl::StatusOr<v1::TokenInfo> GetTokenInfo(absl::string_view token_id) const = 0;
+  // Sets revoke_time (if not yet set) and returns the record. NOT_FOUND if unknown.
+  virtual absl::StatusOr<v1::TokenInfo> RevokeToken(absl::string_view token_id,
+                                                    int64_t now_unix_seconds) = 0;
+  // Tokens of the community with the given role, ordered by token_id, with token_id >
+  // after_token_id, at most `limit`.
+  virtual absl::StatusOr<std::vector<v1::TokenInfo>> ListTokens(uint64_t community_id,
+                                                                v1::TokenInfo::Role role,
+                                                                absl::string_view after_token_id,
+                                                                int limit) const = 0;
+
+ protected:
+  Store() = default;
+};
+
+}  // namespace parley::storage
+
+#endif  // PARLEY_STORAGE_STORE_H_
