@@ -245,13 +245,39 @@ class RocksStore final : public Store {
   const StoreOptions options_;
   rocksdb::WriteOptions write_options_;
 
-  // Serialises writes and their read-modify-write steps; guards the id counters. Taken before
-  // lifetime_mu_.
+  // Every method holds an InUse while it touches db_. Close marks the store closed (so new
+  // calls fail), waits until the calls in flight are done, then tears the database down. No lock
+  // is held while a method runs, so a callback (mutate, visit) may call other methods; it gets
+  // FAILED_PRECONDITION once Close has begun, and must not call Close itself.
+  class InUse {
+   public:
+    explicit InUse(const RocksStore* store) : store_(store) {
+      absl::MutexLock lock(&store_->state_mu_);
+      ok_ = !store_->closing_;
+      if (ok_) ++store_->calls_in_flight_;
+    }
+    ~InUse() {
+      if (!ok_) return;
+      absl::MutexLock lock(&store_->state_mu_);
+      --store_->calls_in_flight_;
+    }
+    InUse(const InUse&) = delete;
+    InUse& operator=(const InUse&) = delete;
+    bool ok() const { return ok_; }
+
+   private:
+    const RocksStore* store_;
+    bool ok_;
+  };
+
+  mutable absl::Mutex state_mu_;
+  bool closing_ ABSL_GUARDED_BY(state_mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(state_mu_) = false;
+  mutable int calls_in_flight_ ABSL_GUARDED_BY(state_mu_) = 0;
+
+  // Serialises writes and their read-modify-write steps; guards the id counters.
   absl::Mutex write_mu_;
-  // Readers hold it shared while they use db_; Close takes it exclusively (after write_mu_) to
-  // tear the database down. Writers need only write_mu_, which Close also holds.
-  mutable absl::Mutex lifetime_mu_ ABSL_ACQUIRED_AFTER(write_mu_);
-  rocksdb::DB* db_;  // Owned; null once closed.
+  rocksdb::DB* db_;  // Owned; valid until Close.
   Handles handles_;  // Owned; destroyed by Close.
 
   uint64_t last_community_id_ ABSL_GUARDED_BY(write_mu_) = 0;
@@ -366,9 +392,17 @@ absl::Status RocksStore::Init(bool existed) {
 }
 
 absl::Status RocksStore::Close() {
-  absl::MutexLock write_lock(&write_mu_);
-  absl::WriterMutexLock lifetime_lock(&lifetime_mu_);
-  if (db_ == nullptr) return absl::OkStatus();
+  {
+    absl::MutexLock lock(&state_mu_);
+    if (closing_) {
+      // Another Close is tearing down (or has); wait for it so the database is closed on return.
+      state_mu_.Await(absl::Condition(&closed_));
+      return absl::OkStatus();
+    }
+    closing_ = true;
+    auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_) { return calls_in_flight_ == 0; };
+    state_mu_.Await(absl::Condition(&idle));
+  }
   rocksdb::FlushOptions flush;
   flush.wait = true;
   absl::Status result = FromRocksDb(db_->Flush(flush, std::vector<rocksdb::ColumnFamilyHandle*>(
@@ -384,6 +418,8 @@ absl::Status RocksStore::Close() {
   if (result.ok()) result = s;
   delete db_;
   db_ = nullptr;
+  absl::MutexLock lock(&state_mu_);
+  closed_ = true;
   return result;
 }
 
@@ -411,8 +447,9 @@ absl::Status RocksStore::MultiRead(const rocksdb::ReadOptions& read_options, Cf 
 // --- Communities -------------------------------------------------------------------------
 
 absl::StatusOr<v1::Community> RocksStore::CreateCommunity(v1::Community community) {
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   absl::MutexLock write_lock(&write_mu_);
-  if (db_ == nullptr) return ClosedError();
   const uint64_t id = last_community_id_ + 1;
   community.set_id(id);
   community.set_create_time(NowSeconds());
@@ -427,8 +464,8 @@ absl::StatusOr<v1::Community> RocksStore::CreateCommunity(v1::Community communit
 
 absl::StatusOr<v1::Community> RocksStore::GetCommunity(uint64_t community_id) const {
   if (community_id == 0) return absl::InvalidArgumentError("community id must not be 0");
-  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
-  if (db_ == nullptr) return ClosedError();
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   return ReadRecord<v1::Community>(rocksdb::ReadOptions(), Cf::kCommunities,
                                    CommunityKey(community_id),
                                    absl::StrCat("community ", community_id));
@@ -440,8 +477,8 @@ absl::StatusOr<std::vector<v1::Community>> RocksStore::ListCommunities(uint64_t 
   if (!s.ok()) return s;
   std::vector<v1::Community> out;
   if (after_id == UINT64_MAX) return out;
-  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
-  if (db_ == nullptr) return ClosedError();
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   PrefixScan scan(db_, cf(Cf::kCommunities), rocksdb::ReadOptions(), "",
                   CommunityKey(after_id + 1));
   for (; scan.Valid() && static_cast<int>(out.size()) < limit; scan.Next()) {
@@ -458,8 +495,9 @@ absl::StatusOr<std::vector<v1::Community>> RocksStore::ListCommunities(uint64_t 
 absl::StatusOr<v1::Event> RocksStore::CreateEvent(v1::Event event) {
   const uint64_t community_id = event.community_id();
   if (community_id == 0) return absl::InvalidArgumentError("event.community_id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   absl::MutexLock write_lock(&write_mu_);
-  if (db_ == nullptr) return ClosedError();
   absl::StatusOr<bool> exists = Exists(Cf::kCommunities, CommunityKey(community_id),
                                        absl::StrCat("community ", community_id));
   if (!exists.ok()) return exists.status();
@@ -481,8 +519,8 @@ absl::StatusOr<v1::Event> RocksStore::CreateEvent(v1::Event event) {
 
 absl::StatusOr<v1::Event> RocksStore::GetEvent(uint64_t event_id) const {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
-  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
-  if (db_ == nullptr) return ClosedError();
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   return ReadRecord<v1::Event>(rocksdb::ReadOptions(), Cf::kEvents, EventKey(event_id),
                                absl::StrCat("event ", event_id));
 }
@@ -494,8 +532,8 @@ absl::StatusOr<std::vector<v1::Event>> RocksStore::ListEvents(uint64_t community
   if (!s.ok()) return s;
   std::vector<v1::Event> out;
   if (after_id == UINT64_MAX) return out;
-  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
-  if (db_ == nullptr) return ClosedError();
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   rocksdb::ManagedSnapshot snapshot(db_);
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot.snapshot();
@@ -519,8 +557,9 @@ absl::StatusOr<std::vector<v1::Event>> RocksStore::ListEvents(uint64_t community
 absl::StatusOr<v1::Event> RocksStore::MutateEvent(
     uint64_t event_id, const std::function<absl::Status(v1::Event*)>& mutate) {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   absl::MutexLock write_lock(&write_mu_);
-  if (db_ == nullptr) return ClosedError();
   absl::StatusOr<v1::Event> event = ReadRecord<v1::Event>(
       rocksdb::ReadOptions(), Cf::kEvents, EventKey(event_id), absl::StrCat("event ", event_id));
   if (!event.ok()) return event.status();
@@ -545,8 +584,8 @@ absl::StatusOr<v1::Attendee> RocksStore::GetAttendee(uint64_t event_id,
                                                      uint64_t attendee_id) const {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   if (attendee_id == 0) return absl::InvalidArgumentError("attendee id must not be 0");
-  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
-  if (db_ == nullptr) return ClosedError();
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   return ReadRecord<v1::Attendee>(rocksdb::ReadOptions(), Cf::kAttendees,
                                   AttendeeKey(event_id, attendee_id),
                                   absl::StrCat("attendee ", attendee_id, " of event ", event_id));
@@ -571,8 +610,8 @@ absl::StatusOr<uint64_t> RocksStore::ReadExternalId(uint64_t event_id,
 absl::StatusOr<v1::Attendee> RocksStore::GetAttendeeByExternalId(
     uint64_t event_id, absl::string_view external_id) const {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
-  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
-  if (db_ == nullptr) return ClosedError();
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   // The index and the record are read separately; a concurrent RemoveAttendee between the two
   // reads makes the second one NOT_FOUND, which is the right answer.
   absl::StatusOr<uint64_t> id = ReadExternalId(event_id, external_id);
@@ -594,8 +633,8 @@ absl::StatusOr<std::vector<v1::Attendee>> RocksStore::ListAttendees(uint64_t eve
   if (!s.ok()) return s;
   std::vector<v1::Attendee> out;
   if (after_id == UINT64_MAX) return out;
-  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
-  if (db_ == nullptr) return ClosedError();
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   PrefixScan scan(db_, cf(Cf::kAttendees), rocksdb::ReadOptions(), EncodeU64(event_id),
                   AttendeeKey(event_id, after_id + 1));
   for (; scan.Valid() && static_cast<int>(out.size()) < limit; scan.Next()) {
@@ -611,8 +650,8 @@ absl::StatusOr<std::vector<v1::Attendee>> RocksStore::ListAttendees(uint64_t eve
 absl::Status RocksStore::ScanAttendees(
     uint64_t event_id, const std::function<bool(const v1::Attendee&)>& visit) const {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
-  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
-  if (db_ == nullptr) return ClosedError();
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   rocksdb::ManagedSnapshot snapshot(db_);
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot.snapshot();
@@ -654,8 +693,9 @@ absl::StatusOr<std::vector<UpsertResult>> RocksStore::UpsertAttendees(
   }
   std::vector<UpsertResult> results(n);
 
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   absl::MutexLock write_lock(&write_mu_);
-  if (db_ == nullptr) return ClosedError();
   absl::StatusOr<bool> event_exists =
       Exists(Cf::kEvents, EventKey(event_id), absl::StrCat("event ", event_id));
   if (!event_exists.ok()) return event_exists.status();
@@ -755,8 +795,9 @@ absl::StatusOr<v1::Attendee> RocksStore::MutateAttendee(
     const std::function<absl::Status(v1::Attendee*)>& mutate) {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   if (attendee_id == 0) return absl::InvalidArgumentError("attendee id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   absl::MutexLock write_lock(&write_mu_);
-  if (db_ == nullptr) return ClosedError();
   const std::string key = AttendeeKey(event_id, attendee_id);
   absl::StatusOr<v1::Attendee> current =
       ReadRecord<v1::Attendee>(rocksdb::ReadOptions(), Cf::kAttendees, key,
@@ -796,8 +837,9 @@ absl::StatusOr<v1::Attendee> RocksStore::MutateAttendee(
 absl::StatusOr<bool> RocksStore::RemoveAttendee(uint64_t event_id, uint64_t attendee_id) {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   if (attendee_id == 0) return absl::InvalidArgumentError("attendee id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   absl::MutexLock write_lock(&write_mu_);
-  if (db_ == nullptr) return ClosedError();
   const std::string what = absl::StrCat("attendee ", attendee_id, " of event ", event_id);
   const std::string key = AttendeeKey(event_id, attendee_id);
   absl::StatusOr<v1::Attendee> attendee =
@@ -860,8 +902,9 @@ absl::Status RocksStore::PutToken(absl::string_view secret_sha256, const v1::Tok
     return absl::InvalidArgumentError(
         absl::StrCat("token ", token_id, ": ATTENDEE tokens need event_id and attendee_id"));
   }
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   absl::MutexLock write_lock(&write_mu_);
-  if (db_ == nullptr) return ClosedError();
   absl::StatusOr<bool> exists = Exists(Cf::kTokenIds, token_id, absl::StrCat("token ", token_id));
   if (!exists.ok()) return exists.status();
   if (*exists) return absl::AlreadyExistsError(absl::StrCat("token ", token_id, " already exists"));
@@ -896,15 +939,15 @@ absl::Status RocksStore::PutToken(absl::string_view secret_sha256, const v1::Tok
 absl::StatusOr<v1::TokenInfo> RocksStore::LookupToken(absl::string_view secret_sha256) const {
   absl::Status s = CheckSha256(secret_sha256);
   if (!s.ok()) return s;
-  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
-  if (db_ == nullptr) return ClosedError();
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   return ReadRecord<v1::TokenInfo>(rocksdb::ReadOptions(), Cf::kTokens, secret_sha256,
                                    "token with this secret");
 }
 
 absl::StatusOr<v1::TokenInfo> RocksStore::GetTokenInfo(absl::string_view token_id) const {
-  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
-  if (db_ == nullptr) return ClosedError();
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   rocksdb::ManagedSnapshot snapshot(db_);
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot.snapshot();
@@ -922,8 +965,9 @@ absl::StatusOr<v1::TokenInfo> RocksStore::GetTokenInfo(absl::string_view token_i
 
 absl::StatusOr<v1::TokenInfo> RocksStore::RevokeToken(absl::string_view token_id,
                                                       int64_t now_unix_seconds) {
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   absl::MutexLock write_lock(&write_mu_);
-  if (db_ == nullptr) return ClosedError();
   const std::string what = absl::StrCat("token ", token_id);
   rocksdb::PinnableSlice hash;
   absl::Status s = Read(rocksdb::ReadOptions(), Cf::kTokenIds, token_id, what, &hash);
@@ -948,8 +992,8 @@ absl::StatusOr<std::vector<v1::TokenInfo>> RocksStore::ListTokens(uint64_t commu
                                                                   int limit) const {
   absl::Status s = CheckLimit(limit);
   if (!s.ok()) return s;
-  absl::ReaderMutexLock lifetime_lock(&lifetime_mu_);
-  if (db_ == nullptr) return ClosedError();
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
   rocksdb::ManagedSnapshot snapshot(db_);
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot.snapshot();
