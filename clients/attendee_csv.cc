@@ -1,0 +1,234 @@
+#include "clients/attendee_csv.h"
+
+#include <map>
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "clients/attendee_fields.h"
+#include "clients/csv.h"
+
+namespace parley::client {
+namespace {
+
+enum class Column {
+  kExternalId,
+  kName,
+  kEmail,
+  kPhone,
+  kOrganisation,
+  kRole,
+  kBio,
+  kInterests,
+  kOffers,
+  kSeeks,
+  kLanguages,
+  kBudget,
+  kAvailability,
+  kPersonRef,
+  kWants,
+  kAvoid,
+  kAvoidOrganisations,
+  kPrefersQuiet,
+  kCount,
+};
+
+// Indexed by Column.
+const std::vector<std::string>& ColumnNames() {
+  static const auto* names = new std::vector<std::string>{
+      "external_id",  "name",       "email",  "phone", "organisation",        "role",
+      "bio",          "interests",  "offers", "seeks", "languages",           "budget",
+      "availability", "person_ref", "wants",  "avoid", "avoid_organisations", "prefers_quiet"};
+  return *names;
+}
+
+std::string Quoted(absl::string_view text) { return absl::StrCat("\"", text, "\""); }
+
+void SetList(absl::string_view cell, google::protobuf::RepeatedPtrField<std::string>* out) {
+  for (std::string& item : ParseList(cell)) out->Add(std::move(item));
+}
+
+// Fills `attendee` from one cell; returns an error message naming the column, or "".
+std::string ApplyCell(Column column, absl::string_view cell, v1::Attendee* attendee) {
+  const std::string& name = ColumnNames()[static_cast<size_t>(column)];
+  switch (column) {
+    case Column::kExternalId:
+      if (cell.empty()) return "external_id: required";
+      attendee->set_external_id(std::string(cell));
+      break;
+    case Column::kName:
+      if (cell.empty()) return "name: required";
+      attendee->set_display_name(std::string(cell));
+      break;
+    case Column::kEmail:
+      attendee->set_email(std::string(cell));
+      break;
+    case Column::kPhone:
+      attendee->set_phone(std::string(cell));
+      break;
+    case Column::kOrganisation:
+      attendee->set_organisation(std::string(cell));
+      break;
+    case Column::kRole:
+      attendee->set_role(std::string(cell));
+      break;
+    case Column::kBio:
+      attendee->set_bio(std::string(cell));
+      break;
+    case Column::kInterests: {
+      absl::StatusOr<std::vector<v1::Interest>> interests = ParseInterests(cell);
+      if (!interests.ok()) return absl::StrCat(name, ": ", interests.status().message());
+      for (v1::Interest& interest : *interests) *attendee->add_interests() = std::move(interest);
+      break;
+    }
+    case Column::kOffers:
+      SetList(cell, attendee->mutable_offers());
+      break;
+    case Column::kSeeks:
+      SetList(cell, attendee->mutable_seeks());
+      break;
+    case Column::kLanguages:
+      SetList(cell, attendee->mutable_languages());
+      break;
+    case Column::kBudget: {
+      absl::StatusOr<std::optional<uint32_t>> budget = ParseBudget(cell);
+      if (!budget.ok()) return absl::StrCat(name, ": ", budget.status().message());
+      if (budget->has_value()) attendee->set_budget(**budget);
+      break;
+    }
+    case Column::kAvailability:
+      SetList(cell, attendee->mutable_availability());
+      break;
+    case Column::kPersonRef:
+      attendee->set_person_ref(std::string(cell));
+      break;
+    case Column::kWants:
+      SetList(cell, attendee->mutable_wants());
+      break;
+    case Column::kAvoid:
+      SetList(cell, attendee->mutable_avoid());
+      break;
+    case Column::kAvoidOrganisations:
+      SetList(cell, attendee->mutable_avoid_organisations());
+      break;
+    case Column::kPrefersQuiet: {
+      absl::StatusOr<bool> quiet = ParseBool(cell);
+      if (!quiet.ok()) return absl::StrCat(name, ": ", quiet.status().message());
+      attendee->set_prefers_quiet(*quiet);
+      break;
+    }
+    case Column::kCount:
+      break;
+  }
+  return "";
+}
+
+// Maps header cells to columns; INVALID_ARGUMENT listing every unknown, repeated and missing
+// column.
+absl::StatusOr<std::vector<Column>> MapHeader(const CsvRecord& header) {
+  if (!header.error.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("header (line ", header.line, "): ", header.error));
+  }
+  std::map<std::string, Column> by_name;
+  for (size_t i = 0; i < ColumnNames().size(); ++i) {
+    by_name[ColumnNames()[i]] = static_cast<Column>(i);
+  }
+  std::vector<Column> columns;
+  std::vector<std::string> unknown, repeated;
+  std::vector<bool> seen(static_cast<size_t>(Column::kCount), false);
+  for (size_t i = 0; i < header.fields.size(); ++i) {
+    const std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(header.fields[i]));
+    auto it = by_name.find(name);
+    if (it == by_name.end()) {
+      unknown.push_back(absl::StrCat(Quoted(header.fields[i]), " (column ", i + 1, ")"));
+      continue;
+    }
+    if (seen[static_cast<size_t>(it->second)]) repeated.push_back(Quoted(name));
+    seen[static_cast<size_t>(it->second)] = true;
+    columns.push_back(it->second);
+  }
+  std::vector<std::string> missing;
+  for (Column required : {Column::kExternalId, Column::kName}) {
+    if (!seen[static_cast<size_t>(required)]) {
+      missing.push_back(Quoted(ColumnNames()[static_cast<size_t>(required)]));
+    }
+  }
+  std::vector<std::string> problems;
+  if (!unknown.empty()) {
+    problems.push_back(absl::StrCat("unknown columns: ", absl::StrJoin(unknown, ", ")));
+  }
+  if (!repeated.empty()) {
+    problems.push_back(absl::StrCat("repeated columns: ", absl::StrJoin(repeated, ", ")));
+  }
+  if (!missing.empty()) {
+    problems.push_back(absl::StrCat("missing required columns: ", absl::StrJoin(missing, ", ")));
+  }
+  if (!problems.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("header (line ", header.line, "): ", absl::StrJoin(problems, "; "),
+                     " (known columns: ", absl::StrJoin(ColumnNames(), ", "), ")"));
+  }
+  return columns;
+}
+
+}  // namespace
+
+const std::vector<std::string>& AttendeeCsvColumns() { return ColumnNames(); }
+
+absl::StatusOr<AttendeeCsv> ParseAttendeeCsv(absl::string_view data) {
+  CsvReader reader(data);
+  CsvRecord record;
+  if (!reader.Next(&record)) {
+    return absl::InvalidArgumentError("empty file: expected a header row");
+  }
+  absl::StatusOr<std::vector<Column>> columns = MapHeader(record);
+  if (!columns.ok()) return columns.status();
+  size_t external_id_index = columns->size();
+  for (size_t i = 0; i < columns->size(); ++i) {
+    if ((*columns)[i] == Column::kExternalId) external_id_index = i;
+  }
+
+  AttendeeCsv result;
+  uint32_t row_number = 0;
+  while (reader.Next(&record)) {
+    const bool blank =
+        record.error.empty() && record.fields.size() == 1 && record.fields[0].empty();
+    if (blank) continue;
+    ++row_number;
+    RejectedRow rejected;
+    rejected.row_number = row_number;
+    rejected.line = record.line;
+    if (external_id_index < record.fields.size()) {
+      rejected.external_id =
+          std::string(absl::StripAsciiWhitespace(record.fields[external_id_index]));
+    }
+    std::vector<std::string> errors;
+    if (!record.error.empty()) {
+      errors.push_back(record.error);
+    } else if (record.fields.size() != columns->size()) {
+      errors.push_back(absl::StrCat("expected ", columns->size(),
+                                    " fields as in the header, found ", record.fields.size()));
+    } else {
+      v1::ImportRow row;
+      row.set_row_number(row_number);
+      for (size_t i = 0; i < columns->size(); ++i) {
+        std::string error = ApplyCell((*columns)[i], absl::StripAsciiWhitespace(record.fields[i]),
+                                      row.mutable_attendee());
+        if (!error.empty()) errors.push_back(std::move(error));
+      }
+      if (errors.empty()) {
+        result.rows.push_back(std::move(row));
+        continue;
+      }
+    }
+    rejected.error = absl::StrCat("row ", row_number, " (line ", record.line,
+                                  "): ", absl::StrJoin(errors, "; "));
+    result.rejected.push_back(std::move(rejected));
+  }
+  return result;
+}
+
+}  // namespace parley::client

@@ -1,0 +1,56 @@
+#ifndef PARLEY_CLIENTS_ATTENDEE_CSV_H_
+#define PARLEY_CLIENTS_ATTENDEE_CSV_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "parley/v1/organizer_service.pb.h"
+
+// The attendee CSV that organisers export from their registration system, mapped to ImportRows.
+//
+// The first record is the header: column names in any order, case-insensitive, surrounding
+// whitespace ignored. Columns (csv name -> Attendee field):
+//   external_id (required), name (required; display_name), email, phone, organisation, role,
+//   bio, interests, offers, seeks, languages, budget, availability, person_ref, wants, avoid,
+//   avoid_organisations, prefers_quiet.
+// Cells are trimmed. List cells are ';'-separated (attendee_fields.h): interests may carry a
+// weight as `tag:2` (1-3); availability lists slot ids (empty = all slots); wants and avoid list
+// external_ids. budget: empty = unset (the event's default), else an integer. prefers_quiet:
+// true/false/yes/no/1/0, empty = false.
+//
+// Rows are numbered from 1 (the first data record); blank lines are skipped and not numbered.
+// Only the header can fail the file; a bad row becomes a RejectedRow and never stops the rest.
+// Values are checked only for their form here; the server validates content (tag lengths, slot
+// ids, ...) and reports its own per-row results.
+namespace parley::client {
+
+struct RejectedRow {
+  uint32_t row_number = 0;
+  // 1-based line of the file where the row starts.
+  int line = 0;
+  // As far as it could be read; may be empty.
+  std::string external_id;
+  // "row 3 (line 4): budget: \"lots\" is not a non-negative integer".
+  std::string error;
+};
+
+struct AttendeeCsv {
+  // In file order; rows[i].row_number() is the row's number.
+  std::vector<v1::ImportRow> rows;
+  // In file order.
+  std::vector<RejectedRow> rejected;
+};
+
+// The column names understood, in the documented order.
+const std::vector<std::string>& AttendeeCsvColumns();
+
+// Parses a whole file. INVALID_ARGUMENT when the file has no header, or the header has unknown
+// or repeated columns or lacks a required one; the message lists every such column.
+absl::StatusOr<AttendeeCsv> ParseAttendeeCsv(absl::string_view data);
+
+}  // namespace parley::client
+
+#endif  // PARLEY_CLIENTS_ATTENDEE_CSV_H_

@@ -1,0 +1,76 @@
+#include "clients/attendee_fields.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace parley::client {
+
+std::vector<std::string> ParseList(absl::string_view text) {
+  std::vector<std::string> items;
+  for (absl::string_view item : absl::StrSplit(text, ';')) {
+    item = absl::StripAsciiWhitespace(item);
+    if (!item.empty()) items.emplace_back(item);
+  }
+  return items;
+}
+
+absl::StatusOr<std::vector<v1::Interest>> ParseInterests(absl::string_view text) {
+  std::vector<v1::Interest> interests;
+  for (const std::string& item : ParseList(text)) {
+    v1::Interest interest;
+    const size_t colon = item.rfind(':');
+    if (colon == std::string::npos) {
+      interest.set_tag(item);
+    } else {
+      absl::string_view tag = absl::StripAsciiWhitespace(absl::string_view(item).substr(0, colon));
+      absl::string_view weight_text =
+          absl::StripAsciiWhitespace(absl::string_view(item).substr(colon + 1));
+      uint32_t weight = 0;
+      if (!absl::SimpleAtoi(weight_text, &weight) || weight < 1 || weight > 3) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("bad weight \"", weight_text, "\" in \"", item, "\": must be 1, 2 or 3"));
+      }
+      if (tag.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat("empty tag in \"", item, "\""));
+      }
+      interest.set_tag(std::string(tag));
+      interest.set_weight(weight);
+    }
+    interests.push_back(std::move(interest));
+  }
+  return interests;
+}
+
+absl::StatusOr<std::optional<uint32_t>> ParseBudget(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  if (text.empty()) return std::optional<uint32_t>();
+  uint32_t budget = 0;
+  if (!absl::SimpleAtoi(text, &budget) || text[0] == '-' || text[0] == '+') {
+    return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not a non-negative integer"));
+  }
+  return std::optional<uint32_t>(budget);
+}
+
+absl::StatusOr<bool> ParseBool(absl::string_view text) {
+  const std::string lower = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+  if (lower.empty() || lower == "false" || lower == "no" || lower == "0") return false;
+  if (lower == "true" || lower == "yes" || lower == "1") return true;
+  return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not true or false"));
+}
+
+std::string FormatInterests(const google::protobuf::RepeatedPtrField<v1::Interest>& interests) {
+  return absl::StrJoin(interests, "; ", [](std::string* out, const v1::Interest& interest) {
+    absl::StrAppend(out, interest.tag());
+    if (interest.weight() > 1) absl::StrAppend(out, ":", interest.weight());
+  });
+}
+
+std::string FormatList(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  return absl::StrJoin(items, "; ");
+}
+
+}  // namespace parley::client

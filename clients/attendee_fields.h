@@ -1,0 +1,39 @@
+#ifndef PARLEY_CLIENTS_ATTENDEE_FIELDS_H_
+#define PARLEY_CLIENTS_ATTENDEE_FIELDS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/repeated_field.h"
+#include "parley/v1/attendee.pb.h"
+
+// Text forms of attendee fields, shared by the CSV import and the CLI flags, so that a cell of
+// the import file and a command-line value mean the same. Errors are INVALID_ARGUMENT with a
+// message that does not name the field: callers prefix it ("interests: ...").
+namespace parley::client {
+
+// A ';'-separated list: items trimmed of surrounding whitespace, empty items skipped.
+// "a; b;;c " -> {"a", "b", "c"}.
+std::vector<std::string> ParseList(absl::string_view text);
+
+// A ';'-separated list of interests, each `tag` or `tag:weight` with weight 1-3 (absent = 1,
+// sent as 0 so the server applies its default). Tags cannot contain ':'.
+absl::StatusOr<std::vector<v1::Interest>> ParseInterests(absl::string_view text);
+
+// Empty (after trimming) = unset; otherwise a non-negative integer that fits 32 bits.
+absl::StatusOr<std::optional<uint32_t>> ParseBudget(absl::string_view text);
+
+// true/false, yes/no, 1/0 (case-insensitive); empty is false.
+absl::StatusOr<bool> ParseBool(absl::string_view text);
+
+// Inverse forms, for printing: "books:3; bicycles" and "a; b".
+std::string FormatInterests(const google::protobuf::RepeatedPtrField<v1::Interest>& interests);
+std::string FormatList(const google::protobuf::RepeatedPtrField<std::string>& items);
+
+}  // namespace parley::client
+
+#endif  // PARLEY_CLIENTS_ATTENDEE_FIELDS_H_

@@ -1,0 +1,1234 @@
+#include "clients/cli.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "clients/attendee_csv.h"
+#include "clients/attendee_fields.h"
+#include "clients/cli_args.h"
+#include "clients/cli_print.h"
+#include "clients/client.h"
+#include "clients/csv.h"
+#include "google/protobuf/field_mask.pb.h"
+
+namespace parley::client {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Flags
+
+struct FlagHelp {
+  const char* value;  // "" for a boolean flag
+  const char* help;
+};
+
+// Every flag of every command, by name.
+const std::map<std::string, FlagHelp>& Flags() {
+  static const auto* flags = new std::map<std::string, FlagHelp>{
+      // Global.
+      {"server", {"ADDR", "server address (env PARLEY_SERVER; default 127.0.0.1:50051)"}},
+      {"token", {"TOKEN", "bearer token (env PARLEY_TOKEN)"}},
+      {"token-file", {"FILE", "read the bearer token from FILE"}},
+      {"tls", {"", "connect with TLS"}},
+      {"ca-cert", {"FILE", "PEM CA certificate for TLS (default: system roots)"}},
+      {"timeout", {"SECONDS", "deadline of each call (default 30)"}},
+      {"json", {"", "print protobuf JSON instead of text"}},
+      {"help", {"", "show help"}},
+      // Lists.
+      {"page-size", {"N", "items per page, 1-1000 (server default 100)"}},
+      {"page-token", {"TOKEN", "continue from a previous page"}},
+      {"all", {"", "fetch every page"}},
+      // Admin.
+      {"community", {"ID", "community id"}},
+      {"label", {"TEXT", "free text to tell tokens apart"}},
+      // Events.
+      {"name", {"TEXT", "name"}},
+      {"time-zone", {"TZ", "IANA time zone of the event, e.g. Europe/Berlin (default UTC)"}},
+      {"slots", {"SPEC", "slots: \"s1=2026-12-01T10:00/10:30,s2=2026-12-01T11:00/11:30\""}},
+      {"slot-count", {"N", "generate N slots s1..sN (with --start and --slot-minutes)"}},
+      {"start", {"TIME", "start of the first generated slot, e.g. 2026-12-01T10:00"}},
+      {"slot-minutes", {"M", "length of each generated slot"}},
+      {"break-minutes", {"M", "gap between generated slots (default 0)"}},
+      {"slot-prefix", {"P", "id prefix of generated slots (default s)"}},
+      {"locations", {"SPEC", "locations: \"hall:20,library:4:quiet,online:50:link=https://...\""}},
+      {"default-meetings", {"N", "policy: meetings per attendee unless they choose"}},
+      {"max-meetings", {"N", "policy: largest budget an attendee may choose"}},
+      {"avoid-same-organisation", {"BOOL", "policy: never match colleagues"}},
+      {"rematch-freeze-days", {"N", "policy: days before two people may be matched again"}},
+      {"proposal-expiry-minutes", {"N", "policy: unanswered proposals expire (0 = never)"}},
+      {"auto-confirm", {"BOOL", "policy: confirm meetings without asking"}},
+      {"allow-any-introductions", {"BOOL", "policy: any attendee may introduce any two"}},
+      {"from-json", {"FILE", "start from an Event in protobuf JSON"}},
+      // Attendees.
+      {"event", {"ID", "event id"}},
+      {"rejects", {"FILE", "where rejected rows go (default: FILE.rejects.csv)"}},
+      {"batch", {"N", "rows per stream message, 1-1000 (default 1000)"}},
+      {"external-id", {"TEXT", "the organiser's id of the attendee"}},
+      {"email", {"TEXT", "email (private)"}},
+      {"phone", {"TEXT", "phone (private)"}},
+      {"organisation", {"TEXT", "organisation"}},
+      {"role", {"TEXT", "role, e.g. \"PhD student\""}},
+      {"person-ref", {"TEXT", "the organiser's id of the person across events"}},
+      {"bio", {"TEXT", "short bio"}},
+      {"interests", {"LIST", "\"books:3;bicycles\" (weight 1-3, default 1)"}},
+      {"offers", {"LIST", "what I can help with, ';'-separated"}},
+      {"seeks", {"LIST", "what I look for, ';'-separated"}},
+      {"languages", {"LIST", "languages, ';'-separated"}},
+      {"budget", {"N", "meetings wanted (0 = opt out; \"default\" = the event's)"}},
+      {"availability", {"LIST", "slot ids, ';'-separated (empty = all slots)"}},
+      {"wants", {"LIST", "external ids of people to meet"}},
+      {"avoid", {"LIST", "external ids of people not to meet"}},
+      {"avoid-organisations", {"LIST", "organisations not to meet"}},
+      {"prefers-quiet", {"BOOL", "prefer quiet locations"}},
+      // Health.
+      {"service", {"NAME", "service to ask about (default: the whole server)"}},
+  };
+  return *flags;
+}
+
+std::set<std::string> BooleanFlags() {
+  std::set<std::string> names;
+  for (const auto& [name, help] : Flags()) {
+    if (*help.value == '\0') names.insert(name);
+  }
+  return names;
+}
+
+const std::vector<std::string>& GlobalFlags() {
+  static const auto* names = new std::vector<std::string>{
+      "server", "token", "token-file", "tls", "ca-cert", "timeout", "json", "help"};
+  return *names;
+}
+
+const std::vector<std::string> kPagingFlags = {"page-size", "page-token", "all"};
+const std::vector<std::string> kEventFlags = {"name",
+                                              "time-zone",
+                                              "slots",
+                                              "slot-count",
+                                              "start",
+                                              "slot-minutes",
+                                              "break-minutes",
+                                              "slot-prefix",
+                                              "locations",
+                                              "default-meetings",
+                                              "max-meetings",
+                                              "avoid-same-organisation",
+                                              "rematch-freeze-days",
+                                              "proposal-expiry-minutes",
+                                              "auto-confirm",
+                                              "allow-any-introductions"};
+// Attendee fields an attendee may change themselves, as flag -> Attendee field.
+const std::vector<std::pair<std::string, std::string>> kSelfAttendeeFlags = {
+    {"interests", "interests"},
+    {"offers", "offers"},
+    {"seeks", "seeks"},
+    {"languages", "languages"},
+    {"budget", "budget"},
+    {"availability", "availability"},
+    {"wants", "wants"},
+    {"avoid", "avoid"},
+    {"avoid-organisations", "avoid_organisations"},
+    {"bio", "bio"},
+    {"prefers-quiet", "prefers_quiet"}};
+// Fields only the organiser may change.
+const std::vector<std::pair<std::string, std::string>> kOrganizerAttendeeFlags = {
+    {"external-id", "external_id"},
+    {"name", "display_name"},
+    {"email", "email"},
+    {"phone", "phone"},
+    {"organisation", "organisation"},
+    {"role", "role"},
+    {"person-ref", "person_ref"}};
+
+std::vector<std::string> FlagNames(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::vector<std::string> names;
+  for (const auto& pair : pairs) names.push_back(pair.first);
+  return names;
+}
+
+template <typename... Lists>
+std::vector<std::string> Concat(const Lists&... lists) {
+  std::vector<std::string> all;
+  (all.insert(all.end(), lists.begin(), lists.end()), ...);
+  return all;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+struct Context;
+using RunFn = int (*)(Context&);
+
+struct Command {
+  std::vector<std::string> path;
+  std::string operands;  // usage of the positional arguments, e.g. "ID"
+  size_t min_operands;
+  size_t max_operands;
+  std::vector<std::string> flags;
+  std::vector<std::string> required_flags;
+  std::string summary;  // one line, for `parley help`
+  std::string details;  // more, for `parley help COMMAND`
+  RunFn run;
+};
+
+const std::vector<Command>& Commands();
+
+struct Context {
+  const Command& command;
+  const ParsedArgs& args;
+  std::vector<std::string> operands;
+  const EnvLookup& env;
+  std::ostream& out;
+  std::ostream& err;
+  bool json = false;
+  std::unique_ptr<Client> client;
+};
+
+std::string CommandName(const Command& command) { return absl::StrJoin(command.path, " "); }
+
+std::string FlagUsage(const std::string& name) {
+  const FlagHelp& help = Flags().at(name);
+  return *help.value == '\0' ? absl::StrCat("--", name) : absl::StrCat("--", name, " ", help.value);
+}
+
+std::string CommandSynopsis(const Command& command) {
+  std::string line = absl::StrCat("parley ", CommandName(command));
+  for (const std::string& flag : command.required_flags)
+    absl::StrAppend(&line, " ", FlagUsage(flag));
+  if (!command.operands.empty()) absl::StrAppend(&line, " ", command.operands);
+  return line;
+}
+
+std::string CommandHelp(const Command& command) {
+  std::string text =
+      absl::StrCat("usage: ", CommandSynopsis(command),
+                   command.flags.size() > command.required_flags.size() ? " [flags]" : "", "\n\n",
+                   command.summary, "\n", command.details, command.details.empty() ? "" : "\n");
+  if (!command.flags.empty()) {
+    absl::StrAppend(&text, "\nflags:\n");
+    for (const std::string& flag : command.flags) {
+      absl::StrAppend(&text, "  ", FlagUsage(flag));
+      const std::string usage = FlagUsage(flag);
+      absl::StrAppend(&text, std::string(usage.size() < 30 ? 30 - usage.size() : 1, ' '),
+                      Flags().at(flag).help, "\n");
+    }
+  }
+  absl::StrAppend(&text, "\nglobal flags: see `parley help`\n");
+  return text;
+}
+
+int UsageError(Context& ctx, absl::string_view message) {
+  ctx.err << "parley: " << message << "\n\n" << CommandHelp(ctx.command);
+  return kExitUsage;
+}
+
+int Fail(Context& ctx, const absl::Status& status) {
+  ctx.err << "parley: " << absl::StatusCodeToString(status.code()) << ": " << status.message()
+          << "\n";
+  return kExitFailure;
+}
+
+// INVALID_ARGUMENT from parsing the command line is a usage error; anything else a failure.
+int LocalError(Context& ctx, const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kInvalidArgument) return UsageError(ctx, status.message());
+  return Fail(ctx, status);
+}
+
+absl::StatusOr<ClientOptions> OptionsFromFlags(const Context& ctx) {
+  ClientOptions options;
+  std::string server = ctx.args.Get("server", ctx.env("PARLEY_SERVER"));
+  if (!server.empty()) options.target = server;
+  if (ctx.args.Has("token") && ctx.args.Has("token-file")) {
+    return absl::InvalidArgumentError("give --token or --token-file, not both");
+  }
+  if (ctx.args.Has("token-file")) {
+    absl::StatusOr<std::string> token = ReadFileToString(ctx.args.Get("token-file"));
+    if (!token.ok()) return token.status();
+    options.token = std::string(absl::StripAsciiWhitespace(*token));
+  } else {
+    options.token =
+        std::string(absl::StripAsciiWhitespace(ctx.args.Get("token", ctx.env("PARLEY_TOKEN"))));
+  }
+  absl::StatusOr<bool> tls = ParseBool(ctx.args.Get("tls", "false"));
+  if (!tls.ok()) return absl::InvalidArgumentError(absl::StrCat("--tls: ", tls.status().message()));
+  options.use_tls = *tls;
+  options.ca_cert_file = ctx.args.Get("ca-cert");
+  if (!options.ca_cert_file.empty() && !options.use_tls) {
+    return absl::InvalidArgumentError("--ca-cert needs --tls");
+  }
+  if (ctx.args.Has("timeout")) {
+    double seconds = 0;
+    if (!absl::SimpleAtod(ctx.args.Get("timeout"), &seconds) || !(seconds > 0)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--timeout: \"", ctx.args.Get("timeout"), "\" is not a positive number"));
+    }
+    options.deadline = absl::Seconds(seconds);
+  }
+  return options;
+}
+
+// Connects on first use. Errors are printed; the caller returns `*exit_code`.
+const Client* Connect(Context& ctx, int* exit_code) {
+  if (ctx.client != nullptr) return ctx.client.get();
+  absl::StatusOr<ClientOptions> options = OptionsFromFlags(ctx);
+  if (!options.ok()) {
+    *exit_code = LocalError(ctx, options.status());
+    return nullptr;
+  }
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(*options);
+  if (!client.ok()) {
+    *exit_code = Fail(ctx, client.status());
+    return nullptr;
+  }
+  ctx.client = *std::move(client);
+  return ctx.client.get();
+}
+
+// Prints `result` (JSON or `human`) and returns the exit code.
+template <typename Message, typename Human>
+int Output(Context& ctx, const absl::StatusOr<Message>& result, Human human) {
+  if (!result.ok()) return Fail(ctx, result.status());
+  if (ctx.json) {
+    PrintJson(ctx.out, *result);
+  } else {
+    human(*result);
+  }
+  return kExitOk;
+}
+
+// Parses a required id flag or operand.
+bool GetId(Context& ctx, absl::string_view what, const std::string& text, uint64_t* id,
+           int* exit_code) {
+  absl::StatusOr<uint64_t> parsed = ParseId(what, text);
+  if (!parsed.ok()) {
+    *exit_code = UsageError(ctx, parsed.status().message());
+    return false;
+  }
+  *id = *parsed;
+  return true;
+}
+
+// Sets page_size and page_token of a List request from the flags.
+template <typename Request>
+bool ReadPaging(Context& ctx, Request* request, int* exit_code) {
+  if (ctx.args.Has("page-size")) {
+    absl::StatusOr<uint32_t> size = ParseCount("--page-size", ctx.args.Get("page-size"), 1000);
+    if (!size.ok() || *size == 0) {
+      *exit_code = UsageError(ctx, "--page-size: expected 1 to 1000");
+      return false;
+    }
+    request->set_page_size(static_cast<int32_t>(*size));
+  }
+  request->set_page_token(ctx.args.Get("page-token"));
+  return true;
+}
+
+// The page `request` asks for, or with --all that and every following page in one response.
+template <typename Request, typename Response, typename Call>
+absl::StatusOr<Response> FetchPages(Context& ctx, Request request, Call call) {
+  absl::StatusOr<Response> first = call(request);
+  if (!first.ok() || !ctx.args.Has("all")) return first;
+  Response all = *std::move(first);
+  std::set<std::string> seen;
+  while (!all.next_page_token().empty() && seen.insert(all.next_page_token()).second) {
+    request.set_page_token(all.next_page_token());
+    absl::StatusOr<Response> page = call(request);
+    if (!page.ok()) return page.status();
+    std::string next = page->next_page_token();
+    all.MergeFrom(*page);
+    all.set_next_page_token(next);
+  }
+  return all;
+}
+
+// Runs a List command: paging flags, one page or all of them, then `print_items` and a hint
+// for the next page.
+template <typename Request, typename Response, typename PrintItems>
+int RunList(Context& ctx, Request request,
+            absl::StatusOr<Response> (Client::*call)(const Request&) const,
+            PrintItems print_items) {
+  int code = 0;
+  if (!ReadPaging(ctx, &request, &code)) return code;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  absl::StatusOr<Response> result = FetchPages<Request, Response>(
+      ctx, request, [&](const Request& page) { return (client->*call)(page); });
+  return Output(ctx, result, [&](const Response& response) {
+    print_items(response);
+    if (!response.next_page_token().empty()) {
+      ctx.out << "more: --page-token " << response.next_page_token() << " (or --all)\n";
+    }
+  });
+}
+
+// ---- admin ----------------------------------------------------------------------------------
+
+int CommunitiesCreate(Context& ctx) {
+  int code = 0;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  v1::CreateCommunityRequest request;
+  request.set_name(ctx.operands[0]);
+  return Output(ctx, client->CreateCommunity(request),
+                [&](const v1::Community& community) { PrintCommunity(ctx.out, community); });
+}
+
+int CommunitiesList(Context& ctx) {
+  return RunList(ctx, v1::ListCommunitiesRequest(), &Client::ListCommunities,
+                 [&](const v1::ListCommunitiesResponse& response) {
+                   for (const v1::Community& c : response.communities()) PrintCommunity(ctx.out, c);
+                 });
+}
+
+int TokensIssue(Context& ctx) {
+  int code = 0;
+  v1::IssueOrganizerTokenRequest request;
+  uint64_t community = 0;
+  if (!GetId(ctx, "--community", ctx.args.Get("community"), &community, &code)) return code;
+  request.set_community_id(community);
+  request.set_label(ctx.args.Get("label"));
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->IssueOrganizerToken(request), [&](const v1::IssuedToken& issued) {
+    PrintIssuedToken(ctx.out, issued.token(), issued.info());
+  });
+}
+
+int TokensList(Context& ctx) {
+  int code = 0;
+  v1::ListOrganizerTokensRequest request;
+  uint64_t community = 0;
+  if (!GetId(ctx, "--community", ctx.args.Get("community"), &community, &code)) return code;
+  request.set_community_id(community);
+  return RunList(ctx, request, &Client::ListOrganizerTokens,
+                 [&](const v1::ListOrganizerTokensResponse& response) {
+                   for (const v1::TokenInfo& info : response.tokens())
+                     PrintTokenInfo(ctx.out, info);
+                 });
+}
+
+int TokensRevoke(Context& ctx) {
+  int code = 0;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  v1::RevokeTokenRequest request;
+  request.set_token_id(ctx.operands[0]);
+  return Output(ctx, client->RevokeToken(request), [&](const v1::TokenInfo& info) {
+    ctx.out << "revoked ";
+    PrintTokenInfo(ctx.out, info);
+  });
+}
+
+// ---- events ---------------------------------------------------------------------------------
+
+absl::Status ApplyBoolFlag(const ParsedArgs& args, const std::string& name,
+                           const std::function<void(bool)>& set) {
+  if (!args.Has(name)) return absl::OkStatus();
+  absl::StatusOr<bool> value = ParseBool(args.Get(name));
+  if (!value.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, ": ", value.status().message()));
+  }
+  set(*value);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyCountFlag(const ParsedArgs& args, const std::string& name,
+                            const std::function<void(uint32_t)>& set) {
+  if (!args.Has(name)) return absl::OkStatus();
+  absl::StatusOr<uint32_t> value = ParseCount(absl::StrCat("--", name), args.Get(name));
+  if (!value.ok()) return value.status();
+  set(*value);
+  return absl::OkStatus();
+}
+
+// Applies the event flags to `event` and adds the top-level fields they touch to `fields`.
+// Slot times are read in the event's time zone (after --time-zone is applied).
+absl::Status ApplyEventFlags(const ParsedArgs& args, v1::Event* event,
+                             std::set<std::string>* fields) {
+  if (args.Has("name")) {
+    event->set_name(args.Get("name"));
+    fields->insert("name");
+  }
+  if (args.Has("time-zone")) {
+    absl::StatusOr<absl::TimeZone> zone = LoadZone(args.Get("time-zone"));
+    if (!zone.ok())
+      return absl::InvalidArgumentError(absl::StrCat("--time-zone: ", zone.status().message()));
+    event->set_time_zone(args.Get("time-zone"));
+    fields->insert("time_zone");
+  }
+  const bool series = args.Has("slot-count") || args.Has("start") || args.Has("slot-minutes") ||
+                      args.Has("break-minutes") || args.Has("slot-prefix");
+  if (args.Has("slots") && series) {
+    return absl::InvalidArgumentError(
+        "give --slots or --slot-count/--start/--slot-minutes, not both");
+  }
+  if (args.Has("slots") || series) {
+    absl::StatusOr<absl::TimeZone> zone =
+        LoadZone(event->time_zone().empty() ? "UTC" : event->time_zone());
+    if (!zone.ok()) return zone.status();
+    std::vector<v1::Slot> slots;
+    if (args.Has("slots")) {
+      absl::StatusOr<std::vector<v1::Slot>> parsed = ParseSlots(args.Get("slots"), *zone);
+      if (!parsed.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("--slots: ", parsed.status().message()));
+      }
+      slots = *std::move(parsed);
+    } else {
+      if (!args.Has("slot-count") || !args.Has("start") || !args.Has("slot-minutes")) {
+        return absl::InvalidArgumentError(
+            "generated slots need --slot-count, --start and --slot-minutes");
+      }
+      SlotSeries spec;
+      absl::StatusOr<uint32_t> count = ParseCount("--slot-count", args.Get("slot-count"), 64);
+      if (!count.ok()) return count.status();
+      absl::StatusOr<uint32_t> minutes =
+          ParseCount("--slot-minutes", args.Get("slot-minutes"), 24 * 60);
+      if (!minutes.ok()) return minutes.status();
+      if (*minutes == 0) return absl::InvalidArgumentError("--slot-minutes: must be positive");
+      absl::StatusOr<uint32_t> gap =
+          ParseCount("--break-minutes", args.Get("break-minutes", "0"), 7 * 24 * 60);
+      if (!gap.ok()) return gap.status();
+      absl::StatusOr<absl::Time> start = ParseTimeIn(args.Get("start"), *zone);
+      if (!start.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("--start: ", start.status().message()));
+      }
+      spec.count = *count;
+      spec.start = *start;
+      spec.length = absl::Minutes(*minutes);
+      spec.gap = absl::Minutes(*gap);
+      spec.prefix = args.Get("slot-prefix", "s");
+      slots = MakeSlotSeries(spec);
+    }
+    event->clear_slots();
+    for (v1::Slot& slot : slots) *event->add_slots() = std::move(slot);
+    fields->insert("slots");
+  }
+  if (args.Has("locations")) {
+    absl::StatusOr<std::vector<v1::Location>> locations = ParseLocations(args.Get("locations"));
+    if (!locations.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--locations: ", locations.status().message()));
+    }
+    event->clear_locations();
+    for (v1::Location& location : *locations) *event->add_locations() = std::move(location);
+    fields->insert("locations");
+  }
+  v1::EventPolicy* policy = event->mutable_policy();
+  for (const absl::Status& status : {
+           ApplyCountFlag(args, "default-meetings",
+                          [&](uint32_t v) { policy->set_default_meetings(v); }),
+           ApplyCountFlag(args, "max-meetings", [&](uint32_t v) { policy->set_max_meetings(v); }),
+           ApplyBoolFlag(args, "avoid-same-organisation",
+                         [&](bool v) { policy->set_avoid_same_organisation(v); }),
+           ApplyCountFlag(args, "rematch-freeze-days",
+                          [&](uint32_t v) { policy->set_rematch_freeze_days(v); }),
+           ApplyCountFlag(args, "proposal-expiry-minutes",
+                          [&](uint32_t v) { policy->set_proposal_expiry_minutes(v); }),
+           ApplyBoolFlag(args, "auto-confirm", [&](bool v) { policy->set_auto_confirm(v); }),
+           ApplyBoolFlag(args, "allow-any-introductions",
+                         [&](bool v) { policy->set_allow_any_introductions(v); }),
+       }) {
+    if (!status.ok()) return status;
+  }
+  for (const char* flag :
+       {"default-meetings", "max-meetings", "avoid-same-organisation", "rematch-freeze-days",
+        "proposal-expiry-minutes", "auto-confirm", "allow-any-introductions"}) {
+    if (args.Has(flag)) fields->insert("policy");
+  }
+  return absl::OkStatus();
+}
+
+int EventsCreate(Context& ctx) {
+  v1::Event event;
+  if (ctx.args.Has("from-json")) {
+    absl::StatusOr<std::string> json = ReadFileToString(ctx.args.Get("from-json"));
+    if (!json.ok()) return Fail(ctx, json.status());
+    absl::Status parsed = ParseJson(*json, ctx.args.Get("from-json"), &event);
+    if (!parsed.ok()) return Fail(ctx, parsed);
+  }
+  std::set<std::string> fields;
+  absl::Status applied = ApplyEventFlags(ctx.args, &event, &fields);
+  if (!applied.ok()) return LocalError(ctx, applied);
+  if (event.name().empty()) return UsageError(ctx, "--name is required (or a name in --from-json)");
+  int code = 0;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  v1::CreateEventRequest request;
+  *request.mutable_event() = event;
+  return Output(ctx, client->CreateEvent(request),
+                [&](const v1::Event& created) { PrintEvent(ctx.out, created); });
+}
+
+int EventsGet(Context& ctx) {
+  int code = 0;
+  v1::GetEventRequest request;
+  uint64_t id = 0;
+  if (!GetId(ctx, "event id", ctx.operands[0], &id, &code)) return code;
+  request.set_event_id(id);
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->GetEvent(request),
+                [&](const v1::Event& event) { PrintEvent(ctx.out, event); });
+}
+
+int EventsList(Context& ctx) {
+  return RunList(ctx, v1::ListEventsRequest(), &Client::ListEvents,
+                 [&](const v1::ListEventsResponse& response) {
+                   for (const v1::Event& event : response.events()) PrintEventLine(ctx.out, event);
+                 });
+}
+
+int EventsUpdate(Context& ctx) {
+  int code = 0;
+  uint64_t id = 0;
+  if (!GetId(ctx, "event id", ctx.operands[0], &id, &code)) return code;
+  bool any = false;
+  for (const std::string& flag : kEventFlags) any = any || ctx.args.Has(flag);
+  if (!any) return UsageError(ctx, "nothing to update: give at least one event flag");
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  // The current event gives the time zone for slot times and the policy fields not named.
+  v1::GetEventRequest get;
+  get.set_event_id(id);
+  absl::StatusOr<v1::Event> event = client->GetEvent(get);
+  if (!event.ok()) return Fail(ctx, event.status());
+  std::set<std::string> fields;
+  absl::Status applied = ApplyEventFlags(ctx.args, &*event, &fields);
+  if (!applied.ok()) return LocalError(ctx, applied);
+  v1::UpdateEventRequest request;
+  *request.mutable_event() = *event;
+  for (const std::string& field : fields) request.mutable_update_mask()->add_paths(field);
+  return Output(ctx, client->UpdateEvent(request),
+                [&](const v1::Event& updated) { PrintEvent(ctx.out, updated); });
+}
+
+int EventsStatus(Context& ctx) {
+  int code = 0;
+  v1::SetEventStatusRequest request;
+  uint64_t id = 0;
+  if (!GetId(ctx, "event id", ctx.operands[0], &id, &code)) return code;
+  absl::StatusOr<v1::EventStatus> status = ParseEventStatus(ctx.operands[1]);
+  if (!status.ok()) return UsageError(ctx, status.status().message());
+  request.set_event_id(id);
+  request.set_status(*status);
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->SetEventStatus(request), [&](const v1::Event& event) {
+    ctx.out << "event " << event.id() << " is now " << v1::EventStatus_Name(event.status()) << "\n";
+  });
+}
+
+// ---- attendees ------------------------------------------------------------------------------
+
+// Applies attendee flags (those in `allowed`) to `attendee` and names them in `mask`.
+absl::Status ApplyAttendeeFlags(const ParsedArgs& args,
+                                const std::vector<std::pair<std::string, std::string>>& allowed,
+                                v1::Attendee* attendee, google::protobuf::FieldMask* mask) {
+  for (const auto& [flag, field] : allowed) {
+    if (!args.Has(flag)) continue;
+    const std::string value = args.Get(flag);
+    auto list = [&](google::protobuf::RepeatedPtrField<std::string>* out) {
+      for (std::string& item : ParseList(value)) out->Add(std::move(item));
+    };
+    if (field == "interests") {
+      absl::StatusOr<std::vector<v1::Interest>> interests = ParseInterests(value);
+      if (!interests.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--interests: ", interests.status().message()));
+      }
+      for (v1::Interest& interest : *interests) *attendee->add_interests() = std::move(interest);
+    } else if (field == "offers") {
+      list(attendee->mutable_offers());
+    } else if (field == "seeks") {
+      list(attendee->mutable_seeks());
+    } else if (field == "languages") {
+      list(attendee->mutable_languages());
+    } else if (field == "availability") {
+      list(attendee->mutable_availability());
+    } else if (field == "wants") {
+      list(attendee->mutable_wants());
+    } else if (field == "avoid") {
+      list(attendee->mutable_avoid());
+    } else if (field == "avoid_organisations") {
+      list(attendee->mutable_avoid_organisations());
+    } else if (field == "budget") {
+      absl::StatusOr<std::optional<uint32_t>> budget =
+          absl::EqualsIgnoreCase(value, "default") ? std::optional<uint32_t>() : ParseBudget(value);
+      if (!budget.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("--budget: ", budget.status().message()));
+      }
+      if (budget->has_value()) attendee->set_budget(**budget);
+    } else if (field == "prefers_quiet") {
+      absl::StatusOr<bool> quiet = ParseBool(value);
+      if (!quiet.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--prefers-quiet: ", quiet.status().message()));
+      }
+      attendee->set_prefers_quiet(*quiet);
+    } else {
+      // A plain string field.
+      const google::protobuf::FieldDescriptor* descriptor =
+          v1::Attendee::descriptor()->FindFieldByName(field);
+      attendee->GetReflection()->SetString(attendee, descriptor, value);
+    }
+    mask->add_paths(field);
+  }
+  return absl::OkStatus();
+}
+
+bool GetEventFlag(Context& ctx, uint64_t* event_id, int* code) {
+  return GetId(ctx, "--event", ctx.args.Get("event"), event_id, code);
+}
+
+// --event ID and the ATTENDEE_ID operand, into a request with event_id and attendee_id.
+template <typename Request>
+bool GetAttendeeIds(Context& ctx, Request* request, int* code) {
+  uint64_t event_id = 0, attendee_id = 0;
+  if (!GetEventFlag(ctx, &event_id, code)) return false;
+  if (!GetId(ctx, "attendee id", ctx.operands[0], &attendee_id, code)) return false;
+  request->set_event_id(event_id);
+  request->set_attendee_id(attendee_id);
+  return true;
+}
+
+// "people.csv" -> "people.rejects.csv"; "people.txt" -> "people.txt.rejects.csv".
+std::string DefaultRejectsPath(const std::string& input) {
+  absl::string_view base = input;
+  if (absl::EndsWithIgnoreCase(base, ".csv")) base.remove_suffix(4);
+  return absl::StrCat(base, ".rejects.csv");
+}
+
+int AttendeesImport(Context& ctx) {
+  int code = 0;
+  uint64_t event_id = 0;
+  if (!GetEventFlag(ctx, &event_id, &code)) return code;
+  ImportOptions options;
+  if (ctx.args.Has("batch")) {
+    absl::StatusOr<uint32_t> batch = ParseCount("--batch", ctx.args.Get("batch"), 1000);
+    if (!batch.ok() || *batch == 0) return UsageError(ctx, "--batch: expected 1 to 1000");
+    options.batch_size = *batch;
+  }
+  const std::string& path = ctx.operands[0];
+  const std::string rejects_path = ctx.args.Get("rejects", DefaultRejectsPath(path));
+  absl::StatusOr<std::string> data = ReadFileToString(path);
+  if (!data.ok()) return Fail(ctx, data.status());
+  absl::StatusOr<AttendeeCsv> csv = ParseAttendeeCsv(*data);
+  if (!csv.ok()) {
+    return Fail(
+        ctx, absl::Status(csv.status().code(), absl::StrCat(path, ": ", csv.status().message())));
+  }
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  options.deadline = client->options().deadline;
+
+  v1::ImportAttendeesResponse response;
+  if (!csv->rows.empty()) {
+    absl::StatusOr<v1::ImportAttendeesResponse> imported =
+        client->ImportAttendees(event_id, csv->rows, options);
+    if (!imported.ok()) {
+      Fail(ctx, imported.status());
+      ctx.err << "parley: the import did not finish; rows sent before the failure may be "
+                 "stored. Importing the file again is safe.\n";
+      return kExitFailure;
+    }
+    response = *std::move(imported);
+  }
+  // Rows the CSV already rejected join the server's results, in row order.
+  for (const RejectedRow& rejected : csv->rejected) {
+    v1::ImportRowResult* result = response.add_results();
+    result->set_row_number(rejected.row_number);
+    result->set_external_id(rejected.external_id);
+    result->set_outcome(v1::ImportRowResult::REJECTED);
+    result->set_error(rejected.error);
+  }
+  response.set_rejected(response.rejected() + static_cast<uint32_t>(csv->rejected.size()));
+  std::stable_sort(response.mutable_results()->begin(), response.mutable_results()->end(),
+                   [](const v1::ImportRowResult& a, const v1::ImportRowResult& b) {
+                     return a.row_number() < b.row_number();
+                   });
+
+  std::vector<const v1::ImportRowResult*> rejected;
+  for (const v1::ImportRowResult& result : response.results()) {
+    if (result.outcome() == v1::ImportRowResult::REJECTED) rejected.push_back(&result);
+  }
+  if (!rejected.empty()) {
+    std::string text = FormatCsvRecord({"row", "external_id", "error"});
+    for (const v1::ImportRowResult* result : rejected) {
+      text += FormatCsvRecord(
+          {absl::StrCat(result->row_number()), result->external_id(), result->error()});
+    }
+    std::ofstream file(rejects_path, std::ios::binary | std::ios::trunc);
+    file << text;
+    file.close();
+    if (!file) {
+      return Fail(ctx, absl::PermissionDeniedError(absl::StrCat("cannot write ", rejects_path)));
+    }
+  }
+  if (ctx.json) {
+    PrintJson(ctx.out, response);
+  } else {
+    const size_t rows = csv->rows.size() + csv->rejected.size();
+    ctx.out << path << " -> event " << event_id << ": " << rows << " rows, " << response.created()
+            << " created, " << response.updated() << " updated, " << response.unchanged()
+            << " unchanged, " << response.rejected() << " rejected\n";
+    constexpr size_t kShown = 10;
+    for (size_t i = 0; i < rejected.size() && i < kShown; ++i) {
+      ctx.out << "  " << rejected[i]->error() << "\n";
+    }
+    if (rejected.size() > kShown) ctx.out << "  ... and " << rejected.size() - kShown << " more\n";
+    if (!rejected.empty()) ctx.out << "rejected rows written to " << rejects_path << "\n";
+  }
+  return rejected.empty() ? kExitOk : kExitRejected;
+}
+
+int AttendeesGet(Context& ctx) {
+  int code = 0;
+  v1::GetAttendeeRequest request;
+  if (!GetAttendeeIds(ctx, &request, &code)) return code;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->GetAttendee(request),
+                [&](const v1::Attendee& attendee) { PrintAttendee(ctx.out, attendee); });
+}
+
+int AttendeesList(Context& ctx) {
+  int code = 0;
+  v1::ListAttendeesRequest request;
+  uint64_t event_id = 0;
+  if (!GetEventFlag(ctx, &event_id, &code)) return code;
+  request.set_event_id(event_id);
+  return RunList(ctx, request, &Client::ListAttendees,
+                 [&](const v1::ListAttendeesResponse& response) {
+                   for (const v1::Attendee& a : response.attendees()) PrintAttendeeLine(ctx.out, a);
+                 });
+}
+
+int AttendeesUpdate(Context& ctx) {
+  int code = 0;
+  v1::UpdateAttendeeRequest request;
+  uint64_t event_id = 0, attendee_id = 0;
+  if (!GetEventFlag(ctx, &event_id, &code)) return code;
+  if (!GetId(ctx, "attendee id", ctx.operands[0], &attendee_id, &code)) return code;
+  v1::Attendee* attendee = request.mutable_attendee();
+  attendee->set_event_id(event_id);
+  attendee->set_id(attendee_id);
+  absl::Status applied =
+      ApplyAttendeeFlags(ctx.args, kSelfAttendeeFlags, attendee, request.mutable_update_mask());
+  if (applied.ok()) {
+    applied = ApplyAttendeeFlags(ctx.args, kOrganizerAttendeeFlags, attendee,
+                                 request.mutable_update_mask());
+  }
+  if (!applied.ok()) return LocalError(ctx, applied);
+  if (request.update_mask().paths().empty()) {
+    return UsageError(ctx, "nothing to update: give at least one attendee flag");
+  }
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->UpdateAttendee(request),
+                [&](const v1::Attendee& updated) { PrintAttendee(ctx.out, updated); });
+}
+
+int AttendeesRemove(Context& ctx) {
+  int code = 0;
+  v1::RemoveAttendeeRequest request;
+  if (!GetAttendeeIds(ctx, &request, &code)) return code;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->RemoveAttendee(request),
+                [&](const v1::RemoveAttendeeResponse& response) {
+                  ctx.out << "attendee " << request.attendee_id()
+                          << (response.removed() ? " removed" : " was already gone") << "\n";
+                });
+}
+
+int AttendeesToken(Context& ctx) {
+  int code = 0;
+  v1::IssueAttendeeTokenRequest request;
+  if (!GetAttendeeIds(ctx, &request, &code)) return code;
+  request.set_label(ctx.args.Get("label"));
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->IssueAttendeeToken(request),
+                [&](const v1::IssuedAttendeeToken& issued) {
+                  PrintIssuedToken(ctx.out, issued.token(), issued.info());
+                });
+}
+
+// ---- me, health -----------------------------------------------------------------------------
+
+void PrintProfile(std::ostream& out, const v1::MyProfile& profile) {
+  PrintAttendee(out, profile.attendee());
+  const v1::Event& event = profile.event();
+  out << "event: " << event.name() << "  [" << v1::EventStatus_Name(event.status()) << "]\n";
+  for (const v1::Slot& slot : event.slots()) {
+    out << "  slot " << slot.id() << "  " << FormatTimestamp(slot.start_time(), event.time_zone())
+        << "\n";
+  }
+}
+
+int Me(Context& ctx) {
+  int code = 0;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->GetMyProfile(v1::GetMyProfileRequest()),
+                [&](const v1::MyProfile& profile) { PrintProfile(ctx.out, profile); });
+}
+
+int MeUpdate(Context& ctx) {
+  int code = 0;
+  v1::UpdateMyProfileRequest request;
+  absl::Status applied = ApplyAttendeeFlags(
+      ctx.args, kSelfAttendeeFlags, request.mutable_attendee(), request.mutable_update_mask());
+  if (!applied.ok()) return LocalError(ctx, applied);
+  if (request.update_mask().paths().empty()) {
+    return UsageError(ctx, "nothing to update: give at least one profile flag");
+  }
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->UpdateMyProfile(request),
+                [&](const v1::MyProfile& profile) { PrintProfile(ctx.out, profile); });
+}
+
+int Health(Context& ctx) {
+  int code = 0;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(ctx.args.Get("service"));
+  absl::StatusOr<grpc::health::v1::HealthCheckResponse> response = client->Check(request);
+  code = Output(ctx, response, [&](const grpc::health::v1::HealthCheckResponse& r) {
+    ctx.out << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(r.status()) << "\n";
+  });
+  if (code != kExitOk) return code;
+  return response->status() == grpc::health::v1::HealthCheckResponse::SERVING ? kExitOk
+                                                                              : kExitFailure;
+}
+
+const std::vector<Command>& Commands() {
+  static const auto* commands = new std::vector<Command>{
+      {{"admin", "communities", "create"},
+       "NAME",
+       1,
+       1,
+       {},
+       {},
+       "Creates a community.",
+       "Needs the operator token.",
+       CommunitiesCreate},
+      {{"admin", "communities", "list"},
+       "",
+       0,
+       0,
+       kPagingFlags,
+       {},
+       "Lists communities.",
+       "Needs the operator token.",
+       CommunitiesList},
+      {{"admin", "tokens", "issue"},
+       "",
+       0,
+       0,
+       {"community", "label"},
+       {"community"},
+       "Issues an organiser token.",
+       "Needs the operator token. The secret is shown once: store it.",
+       TokensIssue},
+      {{"admin", "tokens", "list"},
+       "",
+       0,
+       0,
+       Concat(std::vector<std::string>{"community"}, kPagingFlags),
+       {"community"},
+       "Lists a community's organiser tokens.",
+       "Needs the operator token. Shows ids and labels, never secrets.",
+       TokensList},
+      {{"admin", "tokens", "revoke"},
+       "TOKEN_ID",
+       1,
+       1,
+       {},
+       {},
+       "Revokes a token.",
+       "Needs the operator token. TOKEN_ID is the id shown by `issue` and `list`.",
+       TokensRevoke},
+      {{"events", "create"},
+       "",
+       0,
+       0,
+       Concat(kEventFlags, std::vector<std::string>{"from-json"}),
+       {"name"},
+       "Creates an event (in DRAFT).",
+       "Needs an organiser token.\n"
+       "Slots: --slots \"s1=2026-12-01T10:00/10:30,s2=2026-12-01T11:00/11:30\" or\n"
+       "--slot-count 6 --start 2026-12-01T10:00 --slot-minutes 30 [--break-minutes 10]; times are\n"
+       "in --time-zone (default UTC) unless they carry an offset.\n"
+       "Locations: --locations \"hall:20,library:4:quiet,online:50:link=https://meet.example/x\".\n"
+       "Policy flags left out get the server's defaults. --from-json FILE starts from an Event\n"
+       "in protobuf JSON; flags given as well override it.",
+       EventsCreate},
+      {{"events", "get"},
+       "ID",
+       1,
+       1,
+       {},
+       {},
+       "Shows an event.",
+       "Needs an organiser token.",
+       EventsGet},
+      {{"events", "list"},
+       "",
+       0,
+       0,
+       kPagingFlags,
+       {},
+       "Lists the community's events.",
+       "Needs an organiser token.",
+       EventsList},
+      {{"events", "update"},
+       "ID",
+       1,
+       1,
+       kEventFlags,
+       {},
+       "Changes an event.",
+       "Needs an organiser token. Only the fields given are changed. Slot times are read in the\n"
+       "event's time zone; policy flags change only the policy values named.",
+       EventsUpdate},
+      {{"events", "status"},
+       "ID draft|open|scheduled|closed",
+       2,
+       2,
+       {},
+       {},
+       "Moves an event to a status.",
+       "Needs an organiser token. DRAFT -> OPEN -> SCHEDULED -> CLOSED, and SCHEDULED -> OPEN.",
+       EventsStatus},
+      {{"attendees", "import"},
+       "FILE.csv",
+       1,
+       1,
+       {"event", "rejects", "batch"},
+       {"event"},
+       "Imports attendees from a CSV file.",
+       "Needs an organiser token. Upserts by external_id: importing a file again changes nothing.\n"
+       "Header columns, any order, case-insensitive: external_id and name (required), email,\n"
+       "phone, organisation, role, bio, interests, offers, seeks, languages, budget, "
+       "availability,\n"
+       "person_ref, wants, avoid, avoid_organisations, prefers_quiet. Lists are ';'-separated;\n"
+       "an interest may carry a weight as tag:2 (1-3); availability lists slot ids (empty = all).\n"
+       "Rejected rows go to --rejects (default FILE.rejects.csv; columns row,external_id,error).\n"
+       "Exit 0 if every row was accepted, 2 if some were rejected, 1 on failure.",
+       AttendeesImport},
+      {{"attendees", "get"},
+       "ATTENDEE_ID",
+       1,
+       1,
+       {"event"},
+       {"event"},
+       "Shows an attendee.",
+       "Needs an organiser token.",
+       AttendeesGet},
+      {{"attendees", "list"},
+       "",
+       0,
+       0,
+       Concat(std::vector<std::string>{"event"}, kPagingFlags),
+       {"event"},
+       "Lists an event's attendees.",
+       "Needs an organiser token.",
+       AttendeesList},
+      {{"attendees", "update"},
+       "ATTENDEE_ID",
+       1,
+       1,
+       Concat(std::vector<std::string>{"event"}, FlagNames(kOrganizerAttendeeFlags),
+              FlagNames(kSelfAttendeeFlags)),
+       {"event"},
+       "Changes an attendee.",
+       "Needs an organiser token. Only the fields given are changed; an empty list value clears\n"
+       "the list; --budget default restores the event's default.",
+       AttendeesUpdate},
+      {{"attendees", "remove"},
+       "ATTENDEE_ID",
+       1,
+       1,
+       {"event"},
+       {"event"},
+       "Removes an attendee.",
+       "Needs an organiser token. Also revokes the attendee's tokens.",
+       AttendeesRemove},
+      {{"attendees", "token"},
+       "ATTENDEE_ID",
+       1,
+       1,
+       {"event", "label"},
+       {"event"},
+       "Issues an attendee token.",
+       "Needs an organiser token. The secret is shown once: put it in the attendee's invitation.",
+       AttendeesToken},
+      {{"me"}, "", 0, 0, {}, {}, "Shows my profile and event.", "Needs an attendee token.", Me},
+      {{"me", "update"},
+       "",
+       0,
+       0,
+       FlagNames(kSelfAttendeeFlags),
+       {},
+       "Changes my profile.",
+       "Needs an attendee token. Only the fields given are changed, e.g.\n"
+       "parley me update --interests \"books:3;bicycles\" --budget 2 --availability \"s1;s2\"",
+       MeUpdate},
+      {{"health"},
+       "",
+       0,
+       0,
+       {"service"},
+       {},
+       "Checks that the server is serving.",
+       "No token needed. Exit 0 if SERVING, 1 otherwise.",
+       Health},
+  };
+  return *commands;
+}
+
+// The command whose path is the longest prefix of `positional`, or null.
+const Command* FindCommand(const std::vector<std::string>& positional) {
+  const Command* best = nullptr;
+  for (const Command& command : Commands()) {
+    if (command.path.size() > positional.size()) continue;
+    if (!std::equal(command.path.begin(), command.path.end(), positional.begin())) continue;
+    if (best == nullptr || command.path.size() > best->path.size()) best = &command;
+  }
+  return best;
+}
+
+// Commands under `prefix` ("events"), for a partial command.
+std::vector<const Command*> CommandsUnder(const std::vector<std::string>& prefix) {
+  std::vector<const Command*> found;
+  for (const Command& command : Commands()) {
+    if (command.path.size() > prefix.size() &&
+        std::equal(prefix.begin(), prefix.end(), command.path.begin())) {
+      found.push_back(&command);
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
+std::string CliUsage() {
+  std::string text =
+      "usage: parley [global flags] COMMAND [flags] [args]\n"
+      "\n"
+      "The command-line client of parleyd. `parley help COMMAND` or `parley COMMAND --help`\n"
+      "shows a command's flags.\n"
+      "\n"
+      "commands:\n";
+  for (const Command& command : Commands()) {
+    const std::string synopsis = CommandSynopsis(command).substr(7);  // without "parley "
+    absl::StrAppend(&text, "  ", synopsis,
+                    std::string(synopsis.size() < 47 ? 47 - synopsis.size() : 1, ' '),
+                    command.summary, "\n");
+  }
+  absl::StrAppend(&text, "  help [COMMAND]", std::string(33, ' '), "This text, or a command's.\n",
+                  "\nglobal flags:\n");
+  for (const std::string& flag : GlobalFlags()) {
+    const std::string usage = FlagUsage(flag);
+    absl::StrAppend(&text, "  ", usage, std::string(usage.size() < 30 ? 30 - usage.size() : 1, ' '),
+                    Flags().at(flag).help, "\n");
+  }
+  absl::StrAppend(&text,
+                  "\nenvironment: PARLEY_SERVER, PARLEY_TOKEN (flags win).\n"
+                  "exit codes: 0 ok, 1 failure, 2 import with rejected rows, 64 usage error.\n");
+  return text;
+}
+
+int RunCli(const std::vector<std::string>& args, const EnvLookup& env, std::ostream& out,
+           std::ostream& err) {
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, BooleanFlags());
+  if (!parsed.ok()) {
+    err << "parley: " << parsed.status().message() << "\n\n" << CliUsage();
+    return kExitUsage;
+  }
+  std::vector<std::string> positional = parsed->positional;
+  const bool help_command = !positional.empty() && positional[0] == "help";
+  if (help_command) positional.erase(positional.begin());
+  if (positional.empty()) {
+    if (help_command || parsed->Has("help")) {
+      out << CliUsage();
+      return kExitOk;
+    }
+    err << CliUsage();
+    return kExitUsage;
+  }
+  const Command* command = FindCommand(positional);
+  if (command == nullptr) {
+    std::vector<const Command*> under = CommandsUnder(positional);
+    if (under.empty()) {
+      err << "parley: unknown command \"" << absl::StrJoin(positional, " ") << "\"\n\n"
+          << CliUsage();
+      return kExitUsage;
+    }
+    std::ostream& stream = help_command ? out : err;
+    if (!help_command)
+      stream << "parley: \"" << absl::StrJoin(positional, " ") << "\" needs a subcommand\n\n";
+    stream << "commands:\n";
+    for (const Command* sub : under) stream << "  " << CommandSynopsis(*sub) << "\n";
+    return help_command ? kExitOk : kExitUsage;
+  }
+  if (help_command || parsed->Has("help")) {
+    out << CommandHelp(*command);
+    return kExitOk;
+  }
+  Context ctx{*command, *parsed, {}, env, out, err, false, nullptr};
+  ctx.operands.assign(positional.begin() + command->path.size(), positional.end());
+  for (const auto& [name, value] : parsed->flags) {
+    const bool known = std::count(GlobalFlags().begin(), GlobalFlags().end(), name) > 0 ||
+                       std::count(command->flags.begin(), command->flags.end(), name) > 0;
+    if (!known) {
+      return UsageError(
+          ctx, absl::StrCat("unknown flag --", name, " for \"", CommandName(*command), "\""));
+    }
+  }
+  if (ctx.operands.size() < command->min_operands) {
+    return UsageError(ctx, absl::StrCat("missing ", command->operands));
+  }
+  if (ctx.operands.size() > command->max_operands) {
+    return UsageError(
+        ctx, absl::StrCat("unexpected argument \"", ctx.operands[command->max_operands], "\""));
+  }
+  for (const std::string& flag : command->required_flags) {
+    if (!parsed->Has(flag) && !(flag == "name" && parsed->Has("from-json"))) {
+      return UsageError(ctx, absl::StrCat("--", flag, " is required"));
+    }
+  }
+  absl::StatusOr<bool> json = ParseBool(parsed->Get("json", "false"));
+  if (!json.ok()) return UsageError(ctx, absl::StrCat("--json: ", json.status().message()));
+  ctx.json = *json;
+  return command->run(ctx);
+}
+
+int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  return RunCli(
+      args,
+      [](const std::string& name) -> std::string {
+        const char* value = std::getenv(name.c_str());
+        return value == nullptr ? "" : value;
+      },
+      out, err);
+}
+
+}  // namespace parley::client

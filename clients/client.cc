@@ -1,0 +1,285 @@
+#include "clients/client.h"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+
+namespace parley::client {
+namespace {
+
+// Collects rows into stream messages and hands each full one to `emit`; once `emit` fails the
+// rest is dropped.
+class RowBatcher : public RowSink {
+ public:
+  using Emit = std::function<bool(const v1::ImportAttendeesRequest&)>;
+  RowBatcher(uint64_t event_id, const ImportOptions& options, Emit emit)
+      : options_(options), emit_(std::move(emit)) {
+    if (options_.batch_size == 0) options_.batch_size = 1;
+    pending_.set_event_id(event_id);
+  }
+
+  // False once a message could not be emitted.
+  bool Add(const v1::ImportRow& row) override {
+    if (failed_) return false;
+    const size_t row_bytes = row.ByteSizeLong();
+    if (pending_.rows_size() > 0 && bytes_ + row_bytes > options_.max_batch_bytes && !Flush()) {
+      return false;
+    }
+    *pending_.add_rows() = row;
+    bytes_ += row_bytes;
+    if (static_cast<size_t>(pending_.rows_size()) >= options_.batch_size) return Flush();
+    return true;
+  }
+
+  bool Flush() {
+    if (failed_) return false;
+    if (pending_.rows_size() == 0) return true;
+    failed_ = !emit_(pending_);
+    pending_.clear_rows();
+    bytes_ = 0;
+    return !failed_;
+  }
+
+  bool failed() const { return failed_; }
+
+ private:
+  ImportOptions options_;
+  Emit emit_;
+  v1::ImportAttendeesRequest pending_;
+  size_t bytes_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat("error reading ", path));
+  return contents.str();
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  // Both use the canonical code numbering.
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+std::vector<v1::ImportAttendeesRequest> BatchImportRows(uint64_t event_id,
+                                                        const std::vector<v1::ImportRow>& rows,
+                                                        const ImportOptions& options) {
+  std::vector<v1::ImportAttendeesRequest> batches;
+  RowBatcher batcher(event_id, options, [&](const v1::ImportAttendeesRequest& message) {
+    batches.push_back(message);
+    return true;
+  });
+  for (const v1::ImportRow& row : rows) batcher.Add(row);
+  batcher.Flush();
+  return batches;
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
+  if (options.target.empty()) return absl::InvalidArgumentError("target: empty server address");
+  for (char c : options.token) {
+    if (c < 0x21 || c > 0x7e) {
+      return absl::InvalidArgumentError(
+          "token: must be printable ASCII without spaces (is it the right file?)");
+    }
+  }
+  if (options.deadline <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("deadline: must be positive");
+  }
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (options.use_tls) {
+    grpc::SslCredentialsOptions ssl;
+    if (!options.ca_cert_file.empty()) {
+      absl::StatusOr<std::string> pem = ReadFileToString(options.ca_cert_file);
+      if (!pem.ok()) return pem.status();
+      ssl.pem_root_certs = *std::move(pem);
+    }
+    credentials = grpc::SslCredentials(ssl);
+  } else {
+    credentials = grpc::InsecureChannelCredentials();
+  }
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(options.max_message_bytes);
+  args.SetMaxSendMessageSize(options.max_message_bytes);
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(options.target, credentials, args);
+  if (channel == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot create a channel to ", options.target));
+  }
+  return std::unique_ptr<Client>(new Client(options, std::move(channel)));
+}
+
+Client::Client(const ClientOptions& options, std::shared_ptr<grpc::Channel> channel)
+    : options_(options),
+      channel_(std::move(channel)),
+      admin_(v1::AdminService::NewStub(channel_)),
+      organizer_(v1::OrganizerService::NewStub(channel_)),
+      attendee_(v1::AttendeeService::NewStub(channel_)),
+      health_(grpc::health::v1::Health::NewStub(channel_)) {}
+
+void Client::PrepareContext(grpc::ClientContext* context, absl::Duration deadline) const {
+  if (deadline <= absl::ZeroDuration()) deadline = options_.deadline;
+  context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(deadline));
+  if (!options_.token.empty()) {
+    context->AddMetadata("authorization", absl::StrCat("Bearer ", options_.token));
+  }
+}
+
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> Client::Unary(Stub* stub,
+                                       grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                                    const Request&, Response*),
+                                       const Request& request) const {
+  grpc::ClientContext context;
+  PrepareContext(&context);
+  Response response;
+  grpc::Status status = (stub->*method)(&context, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+absl::StatusOr<v1::Community> Client::CreateCommunity(
+    const v1::CreateCommunityRequest& request) const {
+  return Unary(admin_.get(), &v1::AdminService::Stub::CreateCommunity, request);
+}
+
+absl::StatusOr<v1::ListCommunitiesResponse> Client::ListCommunities(
+    const v1::ListCommunitiesRequest& request) const {
+  return Unary(admin_.get(), &v1::AdminService::Stub::ListCommunities, request);
+}
+
+absl::StatusOr<v1::IssuedToken> Client::IssueOrganizerToken(
+    const v1::IssueOrganizerTokenRequest& request) const {
+  return Unary(admin_.get(), &v1::AdminService::Stub::IssueOrganizerToken, request);
+}
+
+absl::StatusOr<v1::ListOrganizerTokensResponse> Client::ListOrganizerTokens(
+    const v1::ListOrganizerTokensRequest& request) const {
+  return Unary(admin_.get(), &v1::AdminService::Stub::ListOrganizerTokens, request);
+}
+
+absl::StatusOr<v1::TokenInfo> Client::RevokeToken(const v1::RevokeTokenRequest& request) const {
+  return Unary(admin_.get(), &v1::AdminService::Stub::RevokeToken, request);
+}
+
+absl::StatusOr<v1::Event> Client::CreateEvent(const v1::CreateEventRequest& request) const {
+  return Unary(organizer_.get(), &v1::OrganizerService::Stub::CreateEvent, request);
+}
+
+absl::StatusOr<v1::Event> Client::GetEvent(const v1::GetEventRequest& request) const {
+  return Unary(organizer_.get(), &v1::OrganizerService::Stub::GetEvent, request);
+}
+
+absl::StatusOr<v1::ListEventsResponse> Client::ListEvents(
+    const v1::ListEventsRequest& request) const {
+  return Unary(organizer_.get(), &v1::OrganizerService::Stub::ListEvents, request);
+}
+
+absl::StatusOr<v1::Event> Client::UpdateEvent(const v1::UpdateEventRequest& request) const {
+  return Unary(organizer_.get(), &v1::OrganizerService::Stub::UpdateEvent, request);
+}
+
+absl::StatusOr<v1::Event> Client::SetEventStatus(const v1::SetEventStatusRequest& request) const {
+  return Unary(organizer_.get(), &v1::OrganizerService::Stub::SetEventStatus, request);
+}
+
+absl::StatusOr<v1::Attendee> Client::GetAttendee(const v1::GetAttendeeRequest& request) const {
+  return Unary(organizer_.get(), &v1::OrganizerService::Stub::GetAttendee, request);
+}
+
+absl::StatusOr<v1::ListAttendeesResponse> Client::ListAttendees(
+    const v1::ListAttendeesRequest& request) const {
+  return Unary(organizer_.get(), &v1::OrganizerService::Stub::ListAttendees, request);
+}
+
+absl::StatusOr<v1::Attendee> Client::UpdateAttendee(
+    const v1::UpdateAttendeeRequest& request) const {
+  return Unary(organizer_.get(), &v1::OrganizerService::Stub::UpdateAttendee, request);
+}
+
+absl::StatusOr<v1::RemoveAttendeeResponse> Client::RemoveAttendee(
+    const v1::RemoveAttendeeRequest& request) const {
+  return Unary(organizer_.get(), &v1::OrganizerService::Stub::RemoveAttendee, request);
+}
+
+absl::StatusOr<v1::IssuedAttendeeToken> Client::IssueAttendeeToken(
+    const v1::IssueAttendeeTokenRequest& request) const {
+  return Unary(organizer_.get(), &v1::OrganizerService::Stub::IssueAttendeeToken, request);
+}
+
+absl::StatusOr<v1::ImportAttendeesResponse> Client::ImportAttendees(
+    uint64_t event_id, const std::vector<v1::ImportRow>& rows, const ImportOptions& options) const {
+  return StreamImport(event_id, options, [&](RowSink* sink) -> absl::Status {
+    for (const v1::ImportRow& row : rows) {
+      if (!sink->Add(row)) break;
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<v1::ImportAttendeesResponse> Client::ImportAttendees(
+    uint64_t event_id, const ImportRowSource& source, const ImportOptions& options) const {
+  return StreamImport(event_id, options, [&](RowSink* sink) -> absl::Status {
+    std::vector<v1::ImportRow> batch;
+    while (true) {
+      batch.clear();
+      absl::StatusOr<bool> more = source(&batch);
+      if (!more.ok()) return more.status();
+      for (const v1::ImportRow& row : batch) {
+        if (!sink->Add(row)) return absl::OkStatus();
+      }
+      if (!*more) return absl::OkStatus();
+    }
+  });
+}
+
+absl::StatusOr<v1::ImportAttendeesResponse> Client::StreamImport(
+    uint64_t event_id, const ImportOptions& options,
+    const std::function<absl::Status(RowSink*)>& feed) const {
+  grpc::ClientContext context;
+  PrepareContext(&context, options.deadline);
+  v1::ImportAttendeesResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::ImportAttendeesRequest>> writer =
+      organizer_->ImportAttendees(&context, &response);
+  // A failed write means the server ended the call; Finish() says why.
+  RowBatcher batcher(event_id, options, [&](const v1::ImportAttendeesRequest& message) {
+    return writer->Write(message);
+  });
+  absl::Status fed = feed(&batcher);
+  if (!fed.ok()) {
+    context.TryCancel();
+    writer->Finish();
+    return fed;
+  }
+  if (batcher.Flush()) writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+absl::StatusOr<v1::MyProfile> Client::GetMyProfile(const v1::GetMyProfileRequest& request) const {
+  return Unary(attendee_.get(), &v1::AttendeeService::Stub::GetMyProfile, request);
+}
+
+absl::StatusOr<v1::MyProfile> Client::UpdateMyProfile(
+    const v1::UpdateMyProfileRequest& request) const {
+  return Unary(attendee_.get(), &v1::AttendeeService::Stub::UpdateMyProfile, request);
+}
+
+absl::StatusOr<grpc::health::v1::HealthCheckResponse> Client::Check(
+    const grpc::health::v1::HealthCheckRequest& request) const {
+  return Unary(health_.get(), &grpc::health::v1::Health::Stub::Check, request);
+}
+
+}  // namespace parley::client

@@ -1,0 +1,166 @@
+#ifndef PARLEY_CLIENTS_CLIENT_H_
+#define PARLEY_CLIENTS_CLIENT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/status.h"
+#include "parley/v1/admin_service.grpc.pb.h"
+#include "parley/v1/attendee_service.grpc.pb.h"
+#include "parley/v1/organizer_service.grpc.pb.h"
+
+namespace parley::client {
+
+struct ClientOptions {
+  // gRPC target: "host:port", "dns:///host:port", "unix:///path". Default: 127.0.0.1:50051.
+  std::string target = "127.0.0.1:50051";
+  // Bearer token sent as `authorization: Bearer <token>` with every call; empty sends none
+  // (only the health check works without one). Printable ASCII without spaces.
+  std::string token;
+  // TLS. Default: off (parleyd serves plaintext only on loopback unless told otherwise).
+  bool use_tls = false;
+  // PEM file of the CA that signed the server certificate; empty = the system's roots. Only
+  // read when use_tls.
+  std::string ca_cert_file;
+  // Deadline of each call, counted from its start. Default: 30 s.
+  absl::Duration deadline = absl::Seconds(30);
+  // Largest message sent or received, in bytes. Default: 64 MiB.
+  int max_message_bytes = 64 << 20;
+};
+
+struct ImportOptions {
+  // Rows per stream message; the server takes at most 1000. Default: 1000.
+  size_t batch_size = 1000;
+  // A message is also cut before it would pass this many serialised bytes, so that rows with
+  // long bios stay under the server's message limit. Default: 1 MiB.
+  size_t max_batch_bytes = 1 << 20;
+  // Deadline of the whole stream; zero = ClientOptions::deadline. Default: zero.
+  absl::Duration deadline = absl::ZeroDuration();
+};
+
+// Fills `batch` (cleared by the caller) with the next rows to import; returns false, leaving
+// `batch` empty or not, once the rows are exhausted. Batches may have any size: the client cuts
+// them into stream messages by ImportOptions. An error status ends the import with that status.
+using ImportRowSource = std::function<absl::StatusOr<bool>(std::vector<v1::ImportRow>* batch)>;
+
+// Where ImportAttendees puts rows: Add() returns false once the stream has failed, and the
+// caller stops adding.
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  virtual bool Add(const v1::ImportRow& row) = 0;
+};
+
+// The contents of a file (a token, a CA certificate, a CSV). NOT_FOUND if it cannot be opened,
+// DATA_LOSS if reading fails.
+absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+
+// The one place a gRPC status becomes an absl::Status: code and message are kept.
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// Cuts `rows` into ImportAttendeesRequests for `event_id` as ImportAttendees sends them: each
+// with at most options.batch_size rows and, unless a single row is larger, at most
+// options.max_batch_bytes bytes of rows. Row order is kept.
+std::vector<v1::ImportAttendeesRequest> BatchImportRows(uint64_t event_id,
+                                                        const std::vector<v1::ImportRow>& rows,
+                                                        const ImportOptions& options);
+
+// A typed client of parleyd: one method per RPC of AdminService, OrganizerService,
+// AttendeeService and grpc.health.v1.Health. Each call carries the token as bearer metadata and
+// the configured deadline, and returns the server's status as an absl::Status with the same
+// code and message (UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND, INVALID_ARGUMENT, ...;
+// DEADLINE_EXCEEDED and UNAVAILABLE come from the transport and may be retried).
+//
+// Thread-safe: all methods may be called concurrently; the client shares one channel.
+class Client {
+ public:
+  // Creates the channel; does not wait for a connection (the first call does). INVALID_ARGUMENT
+  // for an empty target or a malformed token, NOT_FOUND if ca_cert_file cannot be read.
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(const ClientOptions& options);
+
+  const ClientOptions& options() const { return options_; }
+
+  // AdminService: needs the operator token.
+  absl::StatusOr<v1::Community> CreateCommunity(const v1::CreateCommunityRequest& request) const;
+  absl::StatusOr<v1::ListCommunitiesResponse> ListCommunities(
+      const v1::ListCommunitiesRequest& request) const;
+  absl::StatusOr<v1::IssuedToken> IssueOrganizerToken(
+      const v1::IssueOrganizerTokenRequest& request) const;
+  absl::StatusOr<v1::ListOrganizerTokensResponse> ListOrganizerTokens(
+      const v1::ListOrganizerTokensRequest& request) const;
+  absl::StatusOr<v1::TokenInfo> RevokeToken(const v1::RevokeTokenRequest& request) const;
+
+  // OrganizerService: needs an organiser token; acts on the token's community.
+  absl::StatusOr<v1::Event> CreateEvent(const v1::CreateEventRequest& request) const;
+  absl::StatusOr<v1::Event> GetEvent(const v1::GetEventRequest& request) const;
+  absl::StatusOr<v1::ListEventsResponse> ListEvents(const v1::ListEventsRequest& request) const;
+  absl::StatusOr<v1::Event> UpdateEvent(const v1::UpdateEventRequest& request) const;
+  absl::StatusOr<v1::Event> SetEventStatus(const v1::SetEventStatusRequest& request) const;
+  absl::StatusOr<v1::Attendee> GetAttendee(const v1::GetAttendeeRequest& request) const;
+  absl::StatusOr<v1::ListAttendeesResponse> ListAttendees(
+      const v1::ListAttendeesRequest& request) const;
+  absl::StatusOr<v1::Attendee> UpdateAttendee(const v1::UpdateAttendeeRequest& request) const;
+  absl::StatusOr<v1::RemoveAttendeeResponse> RemoveAttendee(
+      const v1::RemoveAttendeeRequest& request) const;
+  absl::StatusOr<v1::IssuedAttendeeToken> IssueAttendeeToken(
+      const v1::IssueAttendeeTokenRequest& request) const;
+
+  // Streams rows to OrganizerService.ImportAttendees in messages cut as BatchImportRows does
+  // and returns the server's per-row results. Row-level problems are results (REJECTED), not
+  // errors; an error status means the stream failed (no such event, CLOSED event, transport,
+  // deadline, or `source` failed) and rows sent before it may have been stored.
+  absl::StatusOr<v1::ImportAttendeesResponse> ImportAttendees(
+      uint64_t event_id, const std::vector<v1::ImportRow>& rows,
+      const ImportOptions& options = ImportOptions()) const;
+  absl::StatusOr<v1::ImportAttendeesResponse> ImportAttendees(
+      uint64_t event_id, const ImportRowSource& source,
+      const ImportOptions& options = ImportOptions()) const;
+
+  // AttendeeService: needs an attendee token; acts on the token's attendee.
+  absl::StatusOr<v1::MyProfile> GetMyProfile(const v1::GetMyProfileRequest& request) const;
+  absl::StatusOr<v1::MyProfile> UpdateMyProfile(const v1::UpdateMyProfileRequest& request) const;
+
+  // grpc.health.v1.Health/Check; no token needed. An empty service asks about the server.
+  absl::StatusOr<grpc::health::v1::HealthCheckResponse> Check(
+      const grpc::health::v1::HealthCheckRequest& request) const;
+
+ private:
+  explicit Client(const ClientOptions& options, std::shared_ptr<grpc::Channel> channel);
+
+  // Adds the token and a deadline `deadline` from now (options_.deadline if zero).
+  void PrepareContext(grpc::ClientContext* context,
+                      absl::Duration deadline = absl::ZeroDuration()) const;
+
+  // Opens the stream, lets `feed` add rows, and finishes the call. An error from `feed` cancels
+  // the call and is returned.
+  absl::StatusOr<v1::ImportAttendeesResponse> StreamImport(
+      uint64_t event_id, const ImportOptions& options,
+      const std::function<absl::Status(RowSink*)>& feed) const;
+
+  template <typename Stub, typename Request, typename Response>
+  absl::StatusOr<Response> Unary(Stub* stub,
+                                 grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                              Response*),
+                                 const Request& request) const;
+
+  const ClientOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
+  std::unique_ptr<v1::OrganizerService::Stub> organizer_;
+  std::unique_ptr<v1::AttendeeService::Stub> attendee_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+};
+
+}  // namespace parley::client
+
+#endif  // PARLEY_CLIENTS_CLIENT_H_

@@ -1,0 +1,11 @@
+// parley: the command-line client of parleyd. All logic is in cli.cc (RunCli).
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "clients/cli.h"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return parley::client::RunCli(args, std::cout, std::cerr);
+}
