@@ -1,0 +1,84 @@
+#ifndef PARLEY_SERVICES_SERVER_H_
+#define PARLEY_SERVICES_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/admin_service.h"
+#include "services/attendee_service.h"
+#include "services/auth.h"
+#include "services/organizer_service.h"
+#include "services/worker_pool.h"
+#include "storage/store.h"
+
+namespace parley::services {
+
+struct ServerOptions {
+  // host:port to listen on; port 0 picks a free port (see Server::port()). Empty: no socket,
+  // in-process channels only (tests). Default: 127.0.0.1:50051.
+  std::string listen_address = "127.0.0.1:50051";
+  // PEM files. Both or neither. With them the server speaks TLS only.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Allow plaintext on a non-loopback address. Default: false (refused).
+  bool insecure = false;
+  // Largest message in either direction. Default: 16 MiB.
+  int max_message_bytes = 16 << 20;
+  // Directory of the store. Required.
+  std::string data_dir;
+  // See StoreOptions::sync_writes. Default: true.
+  bool sync_writes = true;
+  // The operator token file; created (mode 0600) with a new token if missing. Required.
+  std::string admin_token_file;
+  // Threads for blocking work (imports). Default: 2.
+  int worker_threads = 2;
+};
+
+// parleyd without main(): the store, the services, health and reflection, one gRPC server.
+// Thread-safe. Shutdown() (or the destructor) stops it.
+class Server {
+ public:
+  // Opens the store, loads (or creates) the operator token, starts serving.
+  // INVALID_ARGUMENT for bad options (plaintext on a non-loopback address without `insecure`,
+  // only one of the TLS files); FAILED_PRECONDITION if the store cannot be opened or the token
+  // file is unsafe; UNAVAILABLE if the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options);
+  ~Server();
+
+  // The bound port (0 without a listen address).
+  int port() const { return port_; }
+  // True if Start created the operator token file.
+  bool created_admin_token() const { return created_admin_token_; }
+  // A channel to this server that needs no socket.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+  storage::Store* store() { return store_.get(); }
+
+  // Health goes NOT_SERVING, new calls are refused, in-flight calls get `grace` to finish
+  // (then they are cancelled), the store is closed. Idempotent.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  Server() = default;
+
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<AdminService> admin_;
+  std::unique_ptr<OrganizerService> organizer_;
+  std::unique_ptr<AttendeeService> attendee_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool created_admin_token_ = false;
+  bool shut_down_ = false;
+};
+
+// True for addresses only this machine can reach: 127.0.0.0/8, ::1, localhost, unix sockets.
+bool IsLoopbackAddress(absl::string_view address);
+
+}  // namespace parley::services
+
+#endif  // PARLEY_SERVICES_SERVER_H_
