@@ -13,8 +13,8 @@ namespace parley::testutil {
 
 ScopedTempDir::ScopedTempDir() {
   const char* base = std::getenv("TEST_TMPDIR");
-  std::string pattern = absl::StrCat(base != nullptr && *base != '\0' ? base : "/tmp",
-                                     "/parley-test-XXXXXX");
+  std::string pattern =
+      absl::StrCat(base != nullptr && *base != '\0' ? base : "/tmp", "/parley-test-XXXXXX");
   char* made = mkdtemp(pattern.data());
   assert(made != nullptr && "mkdtemp failed");
   (void)made;
