@@ -1,0 +1,414 @@
+#include "services/match/candidates.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <thread>
+#include <utility>
+
+namespace parley::match {
+namespace {
+
+constexpr uint32_t kIndexMask = (uint32_t{1} << 30) - 1;
+
+int ThreadCount(int requested) {
+  if (requested > 0) return requested;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// Runs body(i) for i in [0, n) on `threads` threads, in chunks handed out in order.
+template <typename Body>
+void ParallelFor(size_t n, int threads, Body body) {
+  constexpr size_t kChunk = 64;
+  std::atomic<size_t> next{0};
+  auto worker = [&](int thread) {
+    for (;;) {
+      const size_t begin = next.fetch_add(kChunk);
+      if (begin >= n) return;
+      const size_t end = std::min(n, begin + kChunk);
+      for (size_t i = begin; i < end; ++i) body(thread, i);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker, t);
+  worker(0);
+  for (std::thread& t : pool) t.join();
+}
+
+bool Worse(const Candidate& x, const Candidate& y) { return RanksBefore(x, y); }
+
+// Keeps the best `k` of the offered candidates in a heap whose front is the worst kept.
+void HeapOffer(std::vector<Candidate>* heap, size_t k, Candidate c) {
+  if (heap->size() < k) {
+    heap->push_back(c);
+    std::push_heap(heap->begin(), heap->end(), Worse);
+  } else if (RanksBefore(c, heap->front())) {
+    std::pop_heap(heap->begin(), heap->end(), Worse);
+    heap->back() = c;
+    std::push_heap(heap->begin(), heap->end(), Worse);
+  }
+}
+
+template <typename T>
+void EraseValue(std::vector<T>* v, T value) {
+  auto it = std::find(v->begin(), v->end(), value);
+  assert(it != v->end());
+  v->erase(it);
+}
+
+}  // namespace
+
+CandidateIndex::CandidateIndex(MatchProblem problem, const CandidateOptions& options)
+    : problem_(std::move(problem)),
+      options_(options),
+      k_(static_cast<size_t>(std::clamp(options.k, 1, 30000))),
+      capacity_(k_ + static_cast<size_t>(options.slack < 0 ? options.k / 2
+                                                           : std::min(options.slack, 30000))) {}
+
+CandidateIndex CandidateIndex::Build(MatchProblem problem, const CandidateOptions& options) {
+  CandidateIndex index(std::move(problem), options);
+  const Index n = index.num_attendees();
+  index.interest_postings_.resize(index.problem_.num_tags());
+  index.offer_postings_.resize(index.problem_.num_tags());
+  index.seek_postings_.resize(index.problem_.num_tags());
+  for (Index a = 0; a < n; ++a) index.AddPostings(a);
+  index.lists_.resize(static_cast<size_t>(n) * index.capacity_);
+  index.sizes_.assign(n, 0);
+  index.complete_.assign(n, 1);
+
+  const int threads = ThreadCount(options.threads);
+  std::vector<Scratch> scratches(static_cast<size_t>(threads));
+  ParallelFor(n, threads, [&](int thread, size_t a) {
+    Scratch& scratch = scratches[static_cast<size_t>(thread)];
+    index.Search(static_cast<Index>(a), &scratch);
+    index.StoreList(static_cast<Index>(a), scratch.heap);
+  });
+  return index;
+}
+
+void CandidateIndex::AddPostings(Index a) {
+  const CompiledProfile& p = problem_.profile(a);
+  if (p.budget <= 0) return;  // never a candidate
+  const size_t tags = problem_.num_tags();
+  if (interest_postings_.size() < tags) {
+    interest_postings_.resize(tags);
+    offer_postings_.resize(tags);
+    seek_postings_.resize(tags);
+  }
+  for (const WeightedTag& t : p.interests) {
+    if (problem_.tag(t.tag).interest_head_bit >= 0) continue;
+    interest_postings_[t.tag].push_back(a | (uint32_t{t.weight} << 30));
+  }
+  for (TagId t : p.offers) {
+    if (problem_.tag(t).trade_head_bit < 0) offer_postings_[t].push_back(a);
+  }
+  for (TagId t : p.seeks) {
+    if (problem_.tag(t).trade_head_bit < 0) seek_postings_[t].push_back(a);
+  }
+}
+
+void CandidateIndex::RemovePostings(Index a, const CompiledProfile& old) {
+  if (old.budget <= 0) return;
+  for (const WeightedTag& t : old.interests) {
+    if (problem_.tag(t.tag).interest_head_bit >= 0) continue;
+    EraseValue(&interest_postings_[t.tag], a | (uint32_t{t.weight} << 30));
+  }
+  for (TagId t : old.offers) {
+    if (problem_.tag(t).trade_head_bit < 0) EraseValue(&offer_postings_[t], a);
+  }
+  for (TagId t : old.seeks) {
+    if (problem_.tag(t).trade_head_bit < 0) EraseValue(&seek_postings_[t], a);
+  }
+}
+
+void CandidateIndex::Touch(Index a, Scratch* scratch) const {
+  const Index n = num_attendees();
+  if (scratch->acc.size() < n) scratch->acc.resize(n, Accumulator{0, 0, 0});
+  if (++scratch->stamp == 0) {  // wrapped: forget every old stamp
+    for (Accumulator& acc : scratch->acc) acc.stamp = 0;
+    scratch->stamp = 1;
+  }
+  const uint32_t stamp = scratch->stamp;
+  Accumulator* acc = scratch->acc.data();
+  std::vector<Index>& touched = scratch->touched;
+  touched.clear();
+  auto touch = [&](Index b, int32_t gain_ab, int32_t gain_ba) {
+    Accumulator& s = acc[b];
+    if (s.stamp != stamp) {
+      s = Accumulator{0, 0, stamp};
+      touched.push_back(b);
+    }
+    s.gain_ab += gain_ab;
+    s.gain_ba += gain_ba;
+  };
+  const CompiledProfile& p = problem_.profile(a);
+  for (const WeightedTag& t : p.interests) {
+    const TagInfo& info = problem_.tag(t.tag);
+    if (info.interest_head_bit >= 0) continue;
+    int32_t points[4];
+    for (uint32_t w = 0; w < 4; ++w)
+      points[w] = info.interest_points * std::min<int32_t>(w, t.weight);
+    for (uint32_t entry : interest_postings_[t.tag]) {
+      const int32_t gain = points[entry >> 30];
+      touch(entry & kIndexMask, gain, gain);
+    }
+  }
+  for (TagId t : p.seeks) {
+    const TagInfo& info = problem_.tag(t);
+    if (info.trade_head_bit >= 0) continue;
+    for (Index b : offer_postings_[t]) touch(b, info.seek_points, info.give_points);
+  }
+  for (TagId t : p.offers) {
+    const TagInfo& info = problem_.tag(t);
+    if (info.trade_head_bit >= 0) continue;
+    for (Index b : seek_postings_[t]) touch(b, info.give_points, info.seek_points);
+  }
+  for (Index b : p.wants) touch(b, problem_.wish_points(), problem_.wished_points());
+  for (Index b : problem_.wanted_by(a)) touch(b, problem_.wished_points(), problem_.wish_points());
+  for (size_t i = 0; i < p.introductions.size(); ++i) {
+    // One bonus per pair, however many people introduced them.
+    if (i > 0 && p.introductions[i].first == p.introductions[i - 1].first) continue;
+    touch(p.introductions[i].first, problem_.introduction_points(), problem_.introduction_points());
+  }
+}
+
+void CandidateIndex::MaxHeadGains(Index a, int64_t* head_ab, int64_t* head_ba) const {
+  const SearchProfile& p = problem_.search_profile(a);
+  auto sum = [](uint64_t mask, const int32_t* points) {
+    int64_t s = 0;
+    for (; mask != 0; mask &= mask - 1) s += points[__builtin_ctzll(mask)];
+    return s;
+  };
+  int64_t shared = 0;
+  for (int k = 0; k < 3; ++k) shared += sum(p.head_interest[k], problem_.head_interest_points());
+  *head_ab = shared + sum(p.head_seeks, problem_.head_seek_points()) +
+             sum(p.head_offers, problem_.head_give_points());
+  *head_ba = shared + sum(p.head_offers, problem_.head_seek_points()) +
+             sum(p.head_seeks, problem_.head_give_points());
+}
+
+double CandidateIndex::UpperBound(const Accumulator& acc, int64_t head_ab, int64_t head_ba) const {
+  const double x = static_cast<double>(acc.gain_ab + head_ab);
+  const double y = static_cast<double>(acc.gain_ba + head_ba);
+  if (x <= 0 || y <= 0) return 0;
+  return 2.0 * x * y / (x + y) * problem_.max_bridge_factor();
+}
+
+Weight CandidateIndex::ExactWeight(Index a, Index b, const Accumulator& acc) const {
+  const SearchProfile& pa = problem_.search_profile(a);
+  const SearchProfile& pb = problem_.search_profile(b);
+  if (!problem_.FeasibleFast(a, pa, b, pb)) return 0;
+  int64_t gain_ab = acc.gain_ab;
+  int64_t gain_ba = acc.gain_ba;
+  problem_.HeadGains(pa, pb, &gain_ab, &gain_ba);
+  return problem_.Combine(pa, pb, gain_ab, gain_ba);
+}
+
+void CandidateIndex::Search(Index a, Scratch* scratch) const {
+  std::vector<Candidate>& heap = scratch->heap;
+  heap.clear();
+  if (problem_.profile(a).budget <= 0) return;
+  Touch(a, scratch);
+  int64_t head_ab = 0, head_ba = 0;
+  MaxHeadGains(a, &head_ab, &head_ba);
+  const Accumulator* acc = scratch->acc.data();
+  const std::vector<Index>& touched = scratch->touched;
+  // Partners come in posting order, rarest tags first, so strong ones tend to fill the heap early
+  // and the bound skips some of the rest. The partners' search profiles are random reads:
+  // prefetch a few ahead.
+  constexpr size_t kAhead = 8;
+  for (size_t i = 0; i < touched.size(); ++i) {
+    if (i + kAhead < touched.size()) {
+      __builtin_prefetch(&problem_.search_profile(touched[i + kAhead]));
+    }
+    const Index b = touched[i];
+    if (heap.size() == capacity_ &&
+        UpperBound(acc[b], head_ab, head_ba) + 1.0 < static_cast<double>(heap.front().weight)) {
+      continue;
+    }
+    const Weight w = ExactWeight(a, b, acc[b]);
+    if (w > 0) HeapOffer(&heap, capacity_, Candidate{w, b});
+  }
+  std::sort_heap(heap.begin(), heap.end(), Worse);
+}
+
+void CandidateIndex::StoreList(Index a, const std::vector<Candidate>& best) {
+  std::copy(best.begin(), best.end(), lists_.begin() + static_cast<ptrdiff_t>(a * capacity_));
+  sizes_[a] = static_cast<uint16_t>(best.size());
+  complete_[a] = best.size() < capacity_;
+}
+
+Weight CandidateIndex::EntryWeight(Index b) const {
+  if (sizes_[b] == 0 || (complete_[b] && sizes_[b] < capacity_)) return 0;
+  return lists_[b * capacity_ + sizes_[b] - 1].weight;
+}
+
+void CandidateIndex::OfferToList(Index b, Candidate c) {
+  Candidate* list = &lists_[b * capacity_];
+  size_t size = sizes_[b];
+  if (!complete_[b] || size == capacity_) {
+    // The best `size` only: c must beat the last, and a full list drops it.
+    if (size == 0 || !RanksBefore(c, list[size - 1])) return;
+    if (size == capacity_) --size;
+    complete_[b] = 0;
+  }
+  size_t pos = size;
+  while (pos > 0 && RanksBefore(c, list[pos - 1])) {
+    list[pos] = list[pos - 1];
+    --pos;
+  }
+  list[pos] = c;
+  sizes_[b] = static_cast<uint16_t>(size + 1);
+}
+
+absl::Status CandidateIndex::UpsertProfile(Index x, const Profile& profile) {
+  const Index n = num_attendees();
+  // Lists that hold x before the change: x's partners are exactly the attendees x touches
+  // (the touch relation is symmetric), so a search from x finds them all.
+  std::vector<Index> holders;
+  if (x < n) {
+    Touch(x, &scratch_);
+    for (Index b : scratch_.touched) {
+      const Candidate* list = &lists_[b * capacity_];
+      for (const Candidate& c : absl::MakeConstSpan(list, sizes_[b])) {
+        if (c.partner == x) {
+          holders.push_back(b);
+          break;
+        }
+      }
+    }
+  }
+  CompiledProfile old;
+  if (x < n) old = problem_.profile(x);
+  absl::Status s = problem_.SetProfile(x, profile);
+  if (!s.ok()) return s;
+  if (x < n) {
+    RemovePostings(x, old);
+  } else {
+    lists_.resize(lists_.size() + capacity_);
+    sizes_.push_back(0);
+    complete_.push_back(1);
+  }
+  AddPostings(x);
+
+  // New weights of x with every partner it now touches (the partners a rebuild would see). For
+  // lists that did not hold x only weights that may enter them are needed.
+  std::sort(holders.begin(), holders.end());
+  auto held = [&holders](Index b) { return std::binary_search(holders.begin(), holders.end(), b); };
+  std::vector<Candidate> fresh;  // partner b, weight of {x, b}
+  if (problem_.profile(x).budget > 0) {
+    int64_t head_ab = 0, head_ba = 0;
+    MaxHeadGains(x, &head_ab, &head_ba);
+    Touch(x, &scratch_);
+    for (Index b : scratch_.touched) {
+      const Accumulator& acc = scratch_.acc[b];
+      if (!held(b) &&
+          UpperBound(acc, head_ab, head_ba) + 1.0 < static_cast<double>(EntryWeight(b))) {
+        continue;
+      }
+      const Weight w = ExactWeight(x, b, acc);
+      if (w > 0) fresh.push_back(Candidate{w, b});
+    }
+    std::sort(fresh.begin(), fresh.end(),
+              [](const Candidate& p, const Candidate& q) { return p.partner < q.partner; });
+  }
+  auto fresh_weight = [&fresh](Index b) -> Weight {
+    auto it = std::lower_bound(fresh.begin(), fresh.end(), b,
+                               [](const Candidate& c, Index v) { return c.partner < v; });
+    return it != fresh.end() && it->partner == b ? it->weight : 0;
+  };
+
+  // Lists that held x: drop x and offer it again with its new weight. A list that falls below k
+  // entries without holding all candidates is searched again.
+  std::vector<Index> research;
+  for (Index b : holders) {
+    Candidate* list = &lists_[b * capacity_];
+    const size_t size = sizes_[b];
+    const size_t pos = static_cast<size_t>(
+        std::find_if(list, list + size, [x](const Candidate& c) { return c.partner == x; }) - list);
+    std::copy(list + pos + 1, list + size, list + pos);
+    sizes_[b] = static_cast<uint16_t>(size - 1);
+    const Weight w = fresh_weight(b);
+    if (w > 0) OfferToList(b, Candidate{w, x});
+    if (!complete_[b] && sizes_[b] < k_) research.push_back(b);
+  }
+  for (Index b : research) {
+    Search(b, &scratch_);
+    StoreList(b, scratch_.heap);
+  }
+  Search(x, &scratch_);
+  StoreList(x, scratch_.heap);
+  for (const Candidate& c : fresh) {
+    if (c.partner != x && !held(c.partner)) OfferToList(c.partner, Candidate{c.weight, x});
+  }
+  return absl::OkStatus();
+}
+
+CandidateGraph CandidateIndex::Graph() const {
+  const Index n = num_attendees();
+  // Each list entry {a, b} lands in a's row and in b's row; duplicates are dropped per row.
+  std::vector<uint64_t> offsets(static_cast<size_t>(n) + 1, 0);
+  for (Index a = 0; a < n; ++a) {
+    for (const Candidate& c : TopK(a)) {
+      ++offsets[a + 1];
+      ++offsets[c.partner + 1];
+    }
+  }
+  for (Index a = 0; a < n; ++a) offsets[a + 1] += offsets[a];
+  std::vector<Candidate> rows(offsets[n]);
+  std::vector<uint64_t> fill(offsets.begin(), offsets.end() - 1);
+  for (Index a = 0; a < n; ++a) {
+    for (const Candidate& c : TopK(a)) {
+      rows[fill[a]++] = c;
+      rows[fill[c.partner]++] = Candidate{c.weight, a};
+    }
+  }
+  CandidateGraph graph;
+  graph.offsets.assign(static_cast<size_t>(n) + 1, 0);
+  graph.neighbors.reserve(rows.size());
+  graph.weights.reserve(rows.size());
+  for (Index a = 0; a < n; ++a) {
+    auto begin = rows.begin() + static_cast<ptrdiff_t>(offsets[a]);
+    auto end = rows.begin() + static_cast<ptrdiff_t>(offsets[a + 1]);
+    std::sort(begin, end,
+              [](const Candidate& x, const Candidate& y) { return x.partner < y.partner; });
+    for (auto it = begin; it != end; ++it) {
+      if (it != begin && it->partner == (it - 1)->partner) continue;
+      graph.neighbors.push_back(it->partner);
+      graph.weights.push_back(it->weight);
+    }
+    graph.offsets[a + 1] = graph.neighbors.size();
+  }
+  return graph;
+}
+
+std::vector<Candidate> CandidateIndex::ExhaustiveTopK(Index a) const {
+  std::vector<Candidate> heap;
+  if (problem_.profile(a).budget <= 0) return heap;
+  for (Index b = 0; b < num_attendees(); ++b) {
+    const Weight w = problem_.Score(a, b).weight;
+    if (w > 0) HeapOffer(&heap, k_, Candidate{w, b});
+  }
+  std::sort_heap(heap.begin(), heap.end(), Worse);
+  return heap;
+}
+
+double RecallAtK(const CandidateIndex& index, const std::vector<Index>& sample, int threads) {
+  if (sample.empty()) return 1.0;
+  const int t = ThreadCount(threads);
+  std::vector<double> recall(sample.size(), 1.0);
+  ParallelFor(sample.size(), t, [&](int, size_t i) {
+    const Index a = sample[i];
+    const std::vector<Candidate> exact = index.ExhaustiveTopK(a);
+    if (exact.empty()) return;
+    const Weight kth = exact.back().weight;
+    size_t hits = 0;
+    for (const Candidate& c : index.TopK(a)) hits += c.weight >= kth ? 1 : 0;
+    recall[i] = static_cast<double>(std::min(hits, exact.size())) / exact.size();
+  });
+  double sum = 0;
+  for (double r : recall) sum += r;
+  return sum / static_cast<double>(sample.size());
+}
+
+}  // namespace parley::match

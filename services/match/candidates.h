@@ -1,0 +1,139 @@
+#ifndef PARLEY_SERVICES_MATCH_CANDIDATES_H_
+#define PARLEY_SERVICES_MATCH_CANDIDATES_H_
+
+// Candidate generation: for every attendee the K partners with the highest pair weight
+// (scoring.h), and the symmetrised candidate graph the scheduler works on (graph.h).
+//
+// How: exhaustive scoring is quadratic, and so is scanning the posting lists of common tags. The
+// index keeps posting lists only for non-head tags (scoring.h: a tag whose lists would cost more
+// than (head_fraction * N)^2 visits is a head tag): interests (rare-tag inverted index), offers
+// and seeks (offer->seek index both ways). A search for attendee a accumulates, in one pass over
+// a's non-head postings, both directions of the gain of every partner that shares a non-head
+// tag, trade, wish or introduction with a ("touched" partners); head tags, constraints and
+// bridging are then applied through 64-bit masks, and a partner is scored exactly only when an
+// upper bound says it could still enter a's top K. Among touched partners the result is exact
+// (same weights and order as MatchProblem::Score()); a partner that shares only head tags with
+// a is never found. RecallAtK() measures what that costs.
+//
+// Order of a list: weight descending, then partner index ascending (a strict total order, so
+// results are deterministic and incremental updates reproduce a rebuild exactly).
+//
+// Thread-safety: const methods may run concurrently. UpsertProfile() needs exclusive access.
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "services/match/graph.h"
+#include "services/match/profile.h"
+#include "services/match/scoring.h"
+
+namespace parley::match {
+
+struct CandidateOptions {
+  // Partners kept per attendee before symmetrisation. Default: 24.
+  int k = 24;
+  // Extra partners kept beyond k, so that an update that pushes somebody out of a list rarely
+  // forces a new search of that list. -1 = k / 2. Never changes TopK() or Graph(). Default: -1.
+  int slack = -1;
+  // Threads of Build(). 0 = std::thread::hardware_concurrency(). Default: 0.
+  int threads = 0;
+};
+
+struct Candidate {
+  Weight weight = 0;
+  Index partner = 0;
+};
+
+// True when x ranks before y: heavier first, then smaller index.
+inline bool RanksBefore(const Candidate& x, const Candidate& y) {
+  return x.weight != y.weight ? x.weight > y.weight : x.partner < y.partner;
+}
+
+class CandidateIndex {
+ public:
+  // Indexes the problem and computes every attendee's top K on options.threads threads.
+  static CandidateIndex Build(MatchProblem problem, const CandidateOptions& options = {});
+
+  CandidateIndex(CandidateIndex&&) = default;
+  CandidateIndex& operator=(CandidateIndex&&) = default;
+
+  const MatchProblem& problem() const { return problem_; }
+  const CandidateOptions& options() const { return options_; }
+  Index num_attendees() const { return problem_.num_attendees(); }
+
+  // a's best partners, best first; at most k. Empty for attendees with budget 0.
+  absl::Span<const Candidate> TopK(Index a) const {
+    return {&lists_[static_cast<size_t>(a) * capacity_], std::min<size_t>(sizes_[a], k_)};
+  }
+  // The union of all top-K lists, symmetrised: {a, b} is an edge when either has the other in
+  // its list. O(N K log K).
+  CandidateGraph Graph() const;
+
+  // Replaces attendee x's profile (x < num_attendees()) or adds a new attendee (x ==
+  // num_attendees()), then updates x's list and every list x enters or leaves, without a
+  // rebuild: the result equals Build() on the updated problem(). Tag weights stay frozen (see
+  // MatchProblem::SetProfile()). INVALID_ARGUMENT as MatchProblem::SetProfile().
+  absl::Status UpsertProfile(Index x, const Profile& profile);
+
+  // The exact top K of `a` by scoring every attendee (MatchProblem::Score()). O(N).
+  std::vector<Candidate> ExhaustiveTopK(Index a) const;
+
+ private:
+  struct Accumulator {
+    int32_t gain_ab;
+    int32_t gain_ba;
+    uint32_t stamp;
+  };
+  // Per-thread search state.
+  struct Scratch {
+    std::vector<Accumulator> acc;
+    std::vector<Index> touched;
+    std::vector<Candidate> heap;
+    uint32_t stamp = 0;
+  };
+
+  CandidateIndex(MatchProblem problem, const CandidateOptions& options);
+  void AddPostings(Index a);
+  void RemovePostings(Index a, const CompiledProfile& old);
+  // Fills scratch->touched and the accumulators of the partners of `a`.
+  void Touch(Index a, Scratch* scratch) const;
+  // Touch() then selects the top K into scratch->heap (sorted best first).
+  void Search(Index a, Scratch* scratch) const;
+  // Exact weight of a touched partner from its accumulator, 0 when infeasible.
+  Weight ExactWeight(Index a, Index b, const Accumulator& acc) const;
+  // Upper bound of ExactWeight() from the accumulator and a's head gains.
+  double UpperBound(const Accumulator& acc, int64_t head_ab, int64_t head_ba) const;
+  void MaxHeadGains(Index a, int64_t* head_ab, int64_t* head_ba) const;
+  void StoreList(Index a, const std::vector<Candidate>& best);
+  // Offers a partner that b's list does not hold; keeps the invariant below.
+  void OfferToList(Index b, Candidate c);
+  // Weight a new partner must beat to enter b's list (0: any).
+  Weight EntryWeight(Index b) const;
+
+  MatchProblem problem_;
+  CandidateOptions options_;
+  size_t k_ = 24;
+  // Non-head interest postings: attendee | weight << 30.
+  std::vector<std::vector<uint32_t>> interest_postings_;
+  std::vector<std::vector<Index>> offer_postings_;
+  std::vector<std::vector<Index>> seek_postings_;
+  // Invariant: attendee a's stored list (capacity_ slots at a * capacity_, sizes_[a] used) is
+  // the best sizes_[a] of a's candidates; complete_[a] says it holds all of them, otherwise
+  // k_ <= sizes_[a] <= capacity_. TopK() is its first k_ entries.
+  size_t capacity_ = 36;
+  std::vector<Candidate> lists_;
+  std::vector<uint16_t> sizes_;
+  std::vector<uint8_t> complete_;
+  Scratch scratch_;  // for UpsertProfile()
+};
+
+// Mean over `sample` of recall@K against ExhaustiveTopK(), counting ties at the K-th weight as
+// hits: |{c in TopK(a) : c.weight >= K-th exhaustive weight}| / |ExhaustiveTopK(a)|. Attendees
+// with no feasible partner count as 1. Runs on `threads` threads (0 = all cores).
+double RecallAtK(const CandidateIndex& index, const std::vector<Index>& sample, int threads = 0);
+
+}  // namespace parley::match
+
+#endif  // PARLEY_SERVICES_MATCH_CANDIDATES_H_

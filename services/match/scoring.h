@@ -1,0 +1,254 @@
+#ifndef PARLEY_SERVICES_MATCH_SCORING_H_
+#define PARLEY_SERVICES_MATCH_SCORING_H_
+
+// Reciprocal scoring of attendee pairs.
+//
+// Every profile is compiled once into sparse integer vectors over an event-wide tag dictionary.
+// Tag weights come from rarity (IDF) and are frozen when the problem is created, so that scores
+// stay comparable while profiles are added or edited (see MatchProblem::SetProfile()).
+//
+// THE FORMULA. All sums are in fixed point: one "point" is 1/ScoringOptions::scale.
+//
+//   idf_I(t) = ln(1 + N / df_I(t))   df_I(t): profiles listing t as an interest
+//   idf_O(t) = ln(1 + N / df_O(t))   df_O(t): profiles offering t
+//
+//   shared(a,b) = sum over t in I_a ∩ I_b of  min(w_a(t), w_b(t)) * idf_I(t)      (w in 1..3)
+//
+//   u(a->b) = shared(a,b)                                  what they both love
+//           + seek_weight * sum over t in S_a ∩ O_b of idf_O(t)   a gets what a is looking for
+//           + give_weight * sum over t in O_a ∩ S_b of idf_O(t)   a can help b (a little reward)
+//           + wish_bonus   if a asked to meet b
+//           + wished_bonus if b asked to meet a
+//           + introduction_bonus if somebody introduced a and b
+//
+//   pair(a,b) = HM(u(a->b), u(b->a)) * (1 + bridge_organisation * [orgs differ])
+//                                     * (1 + bridge_cluster * [interest clusters differ])
+//   HM(x, y) = 2xy / (x + y), and 0 when x or y is 0: a one-sided pair ranks low.
+//
+//   Weight = max(1, round(pair * scale)) for a feasible pair with pair > 0, else 0 (no edge).
+//
+// Each idf is rounded to an integer number of points once, so a pair's weight is the same
+// integer whichever side computes it, in whatever order the terms are added.
+//
+// An attendee's interest cluster is their primary interest: the highest-weighted one, the most
+// common among those, then the smallest tag id. Orgs/clusters "differ" only when both are known.
+//
+// HARD CONSTRAINTS (weight 0, never an edge): a == b; either budget is 0; no common available
+// slot; either avoids the other; same non-empty organisation when
+// MatchPolicy::avoid_same_organisation; both list languages and share none; the pair is in
+// MatchInput::excluded_pairs (met within the freeze window, declined before, ...).
+//
+// Thread-safety: a const MatchProblem may be read from any number of threads. SetProfile()
+// needs exclusive access.
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/match/graph.h"
+#include "services/match/profile.h"
+
+namespace parley::match {
+
+struct ScoringOptions {
+  // Points per unit of the formula above. Default: 100 (weights of typical pairs are 500-5000).
+  double scale = 100.0;
+  // Multiplier of idf_O for what a seeks and b offers. Default: 2.0.
+  double seek_weight = 2.0;
+  // Multiplier of idf_O for what a offers and b seeks. Default: 0.5.
+  double give_weight = 0.5;
+  // Added to u(a->b) when a asked to meet b. Default: 6.0 (about one rare shared tag).
+  double wish_bonus = 6.0;
+  // Added to u(a->b) when b asked to meet a. Default: 2.0.
+  double wished_bonus = 2.0;
+  // Added to both directions of an introduced pair. Default: 4.0.
+  double introduction_bonus = 4.0;
+  // Pair multiplier bonus for different organisations / interest clusters. Default: 0.1 each.
+  double bridge_organisation = 0.1;
+  double bridge_cluster = 0.1;
+
+  // Speed knobs of candidate generation; they never change a score. A tag whose posting lists
+  // would cost more than (head_fraction * N)^2 pair visits (interest: df_I^2; offer/seek:
+  // df_O * df_S) is a "head" tag: it is scored through 64-bit masks and never drives candidate
+  // search. At most max_head_tags (<= 64) head tags of each kind, the costliest.
+  // Default: 0.05 and 64.
+  double head_fraction = 0.05;
+  int max_head_tags = 64;
+};
+
+// Everything the engine needs about one event.
+struct MatchInput {
+  std::vector<Profile> profiles;
+  MatchPolicy policy;
+  // Pairs that must never be proposed (history: met within the freeze window and not both asked
+  // to follow up, declined before). Either order.
+  std::vector<std::pair<Index, Index>> excluded_pairs;
+  std::vector<Introduction> introductions;
+};
+
+using TagId = uint32_t;
+
+// A tag with its interest weight (1..3).
+struct WeightedTag {
+  TagId tag;
+  uint8_t weight;
+};
+
+// A profile compiled against the event's dictionaries. Vectors are sorted by id, no duplicates.
+struct CompiledProfile {
+  int32_t budget = 0;
+  int32_t organisation = -1;  // -1: none
+  int32_t cluster = -1;       // primary interest tag, -1: no interests
+  SlotMask availability = 0;
+  std::vector<Index> avoid;
+  std::vector<WeightedTag> interests;
+  std::vector<TagId> offers;
+  std::vector<TagId> seeks;
+  std::vector<uint16_t> languages;
+  std::vector<Index> wants;
+  // Partner and introducer of every introduction this attendee is part of, sorted by partner.
+  std::vector<std::pair<Index, Index>> introductions;
+};
+
+// What candidate search reads for every visited partner, in one cache line.
+struct alignas(64) SearchProfile {
+  SlotMask availability = 0;  // 0 when the budget is 0
+  // Bit (language id % 63); bit 63 (kSlowCheck) = the attendee is part of an avoid relation or
+  // an excluded pair, so pairs with them take the full Feasible() check.
+  uint64_t language_mask = 0;
+  // Head-tag masks: interests with weight >= 1, >= 2, == 3; offers; seeks.
+  uint64_t head_interest[3] = {0, 0, 0};
+  uint64_t head_offers = 0;
+  uint64_t head_seeks = 0;
+  int32_t organisation = -1;
+  int32_t cluster = -1;
+  static constexpr uint64_t kSlowCheck = uint64_t{1} << 63;
+};
+
+// Both directions of a pair's score, in points, and the resulting weight.
+struct PairScore {
+  int64_t gain_ab = 0;  // u(a->b)
+  int64_t gain_ba = 0;  // u(b->a)
+  bool feasible = false;
+  Weight weight = 0;
+};
+
+// Per-tag frozen data.
+struct TagInfo {
+  std::string name;
+  int32_t df_interest = 0;  // live counts (updated by SetProfile)
+  int32_t df_offer = 0;
+  int32_t df_seek = 0;
+  int32_t interest_points = 0;  // round(scale * idf_I), frozen
+  int32_t seek_points = 0;      // round(scale * seek_weight * idf_O), frozen
+  int32_t give_points = 0;      // round(scale * give_weight * idf_O), frozen
+  int8_t interest_head_bit = -1;
+  int8_t trade_head_bit = -1;  // offer/seek head bit
+};
+
+// An event's attendees compiled for scoring. Copyable (the candidate index keeps its own copy).
+class MatchProblem {
+ public:
+  // INVALID_ARGUMENT when an index (wants, avoid, excluded pair, introduction) is out of range.
+  static absl::StatusOr<MatchProblem> Create(const MatchInput& input,
+                                             const ScoringOptions& options = {});
+
+  Index num_attendees() const { return static_cast<Index>(profiles_.size()); }
+  const ScoringOptions& options() const { return options_; }
+  const MatchPolicy& policy() const { return policy_; }
+  const CompiledProfile& profile(Index a) const { return profiles_[a]; }
+  const SearchProfile& search_profile(Index a) const { return search_[a]; }
+  const TagInfo& tag(TagId t) const { return tags_[t]; }
+  size_t num_tags() const { return tags_.size(); }
+  // Returns false when `name` is not in the dictionary.
+  bool FindTag(absl::string_view name, TagId* id) const;
+  const std::string& organisation_name(int32_t org) const { return organisations_[org]; }
+  // Attendees that asked to meet `a`, sorted.
+  const std::vector<Index>& wanted_by(Index a) const { return wanted_by_[a]; }
+  // Points of the head bits (index = bit).
+  const int32_t* head_interest_points() const { return head_interest_points_; }
+  const int32_t* head_seek_points() const { return head_seek_points_; }
+  const int32_t* head_give_points() const { return head_give_points_; }
+  int32_t wish_points() const { return wish_points_; }
+  int32_t wished_points() const { return wished_points_; }
+  int32_t introduction_points() const { return introduction_points_; }
+  // (1 + bridge_organisation) * (1 + bridge_cluster): the largest bridging factor.
+  double max_bridge_factor() const { return max_bridge_; }
+
+  // Hard constraints only.
+  bool Feasible(Index a, Index b) const;
+  // Feasible() from the search profiles, reading the full profiles only for flagged attendees.
+  bool FeasibleFast(Index a, const SearchProfile& pa, Index b, const SearchProfile& pb) const {
+    if ((pa.availability & pb.availability) == 0 || a == b) return false;
+    if (policy_.avoid_same_organisation && pa.organisation >= 0 &&
+        pa.organisation == pb.organisation) {
+      return false;
+    }
+    const uint64_t la = pa.language_mask & ~SearchProfile::kSlowCheck;
+    const uint64_t lb = pb.language_mask & ~SearchProfile::kSlowCheck;
+    if (la != 0 && lb != 0 && (la & lb) == 0) return false;
+    if (((pa.language_mask | pb.language_mask) & SearchProfile::kSlowCheck) != 0 ||
+        language_ids_.size() > 63) {
+      return Feasible(a, b);
+    }
+    return true;
+  }
+  // The reference scorer: merges the two profiles, no masks, no indexes. Used by tests, recall
+  // measurement and explanations.
+  PairScore Score(Index a, Index b) const;
+  // Weight of a feasible pair from its two gains: bridging, harmonic mean, quantisation.
+  // Symmetric: Combine(a, b, x, y) == Combine(b, a, y, x).
+  Weight Combine(const SearchProfile& pa, const SearchProfile& pb, int64_t gain_ab,
+                 int64_t gain_ba) const;
+  // Gains contributed by head tags only (masks).
+  void HeadGains(const SearchProfile& pa, const SearchProfile& pb, int64_t* gain_ab,
+                 int64_t* gain_ba) const;
+  // Gains contributed by wishes and introductions only.
+  void BonusGains(Index a, Index b, int64_t* gain_ab, int64_t* gain_ba) const;
+
+  // Replaces attendee x's profile (x < num_attendees()) or appends one (x == num_attendees()).
+  // Tag weights and head tags stay frozen; tags never seen get weights from their current
+  // document frequency against the frozen N. Introductions and excluded pairs are kept.
+  // INVALID_ARGUMENT on out-of-range indices or x > num_attendees().
+  absl::Status SetProfile(Index x, const Profile& profile);
+
+ private:
+  CompiledProfile Compile(const Profile& p);
+  TagId InternTag(const std::string& name);
+  void CountTags(const CompiledProfile& c, int delta);
+  void FreezeTag(TagInfo* info) const;
+  SearchProfile MakeSearchProfile(const CompiledProfile& c) const;
+  void FlagSlowCheck(Index a);
+  void ComputeCluster(CompiledProfile* c) const;
+  absl::Status CheckIndices(const Profile& p, Index n, size_t row) const;
+  static uint64_t PairKey(Index a, Index b);
+
+  ScoringOptions options_;
+  MatchPolicy policy_;
+  double frozen_n_ = 1.0;
+  std::vector<CompiledProfile> profiles_;
+  std::vector<SearchProfile> search_;
+  std::vector<std::vector<Index>> wanted_by_;
+  std::vector<TagInfo> tags_;
+  absl::flat_hash_map<std::string, TagId> tag_ids_;
+  std::vector<std::string> organisations_;
+  absl::flat_hash_map<std::string, int32_t> organisation_ids_;
+  absl::flat_hash_map<std::string, uint16_t> language_ids_;
+  absl::flat_hash_set<uint64_t> excluded_;
+  int32_t head_interest_points_[64] = {};
+  int32_t head_seek_points_[64] = {};
+  int32_t head_give_points_[64] = {};
+  int32_t wish_points_ = 0;
+  int32_t wished_points_ = 0;
+  int32_t introduction_points_ = 0;
+  double max_bridge_ = 1.0;
+};
+
+}  // namespace parley::match
+
+#endif  // PARLEY_SERVICES_MATCH_SCORING_H_

@@ -1,0 +1,178 @@
+// parley-bench: builds a synthetic event in memory, runs the matching engine on it and prints
+// one JSON object on one line.
+//
+//   parley-bench --attendees N [--slots R] [--seed S] --json [--recall-sample M]
+//                [--updates U] [--k K] [--threads T]
+//
+// Fields (engine I): attendees, candidate_edges, candidate_seconds (profiles -> candidate
+// graph, wall clock), its parts problem_seconds / search_seconds / graph_seconds,
+// peak_rss_bytes (whole process so far), and
+//   with --recall-sample M: candidate_recall (mean recall@K of M sampled attendees against
+//   exhaustive scoring, ties counted as hits), recall_sample;
+//   with --updates U: update_p50_us, update_p99_us, update_max_us (U single-profile edits,
+//   each replacing a random attendee's profile with another attendee's, applied with
+//   CandidateIndex::UpsertProfile()).
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "services/match/candidates.h"
+#include "services/match/graph.h"
+#include "services/match/scoring.h"
+#include "tools/match/args.h"
+#include "tools/match/json_line.h"
+#include "tools/match/synth.h"
+
+namespace {
+
+using parley::match::CandidateIndex;
+using parley::match::Index;
+
+struct BenchOptions {
+  parley::synth::SynthOptions synth;
+  int64_t recall_sample = 0;
+  int64_t updates = 0;
+  parley::match::CandidateOptions candidates;
+};
+
+// Everything a later stage (scheduling) needs: the event (budgets and availability are in
+// event.attendees[i].profile), the candidate index and the symmetrised graph.
+struct BenchRun {
+  parley::synth::SynthEvent event;
+  std::optional<CandidateIndex> index;
+  parley::match::CandidateGraph graph;
+};
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+int64_t PeakRssBytes() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;  // Linux: kilobytes
+}
+
+// Deterministic sample of attendees with a budget.
+std::vector<Index> Sample(const CandidateIndex& index, int64_t count, uint64_t seed) {
+  std::vector<Index> pool;
+  for (Index a = 0; a < index.num_attendees(); ++a) {
+    if (index.problem().profile(a).budget > 0) pool.push_back(a);
+  }
+  std::mt19937_64 rng(seed);
+  for (size_t i = 0; i < pool.size() && static_cast<int64_t>(i) < count; ++i) {
+    std::swap(pool[i], pool[i + rng() % (pool.size() - i)]);
+  }
+  pool.resize(std::min<size_t>(pool.size(), static_cast<size_t>(std::max<int64_t>(count, 0))));
+  return pool;
+}
+
+bool RunCandidates(const BenchOptions& options, BenchRun* run, parley::tools::JsonLine* json) {
+  const auto start = std::chrono::steady_clock::now();
+  auto problem = parley::match::MatchProblem::Create(run->event.ToMatchInput());
+  if (!problem.ok()) {
+    std::cerr << "parley-bench: " << problem.status() << "\n";
+    return false;
+  }
+  const double problem_seconds = Seconds(start);
+  const auto search_start = std::chrono::steady_clock::now();
+  run->index.emplace(CandidateIndex::Build(*std::move(problem), options.candidates));
+  const double search_seconds = Seconds(search_start);
+  const auto graph_start = std::chrono::steady_clock::now();
+  run->graph = run->index->Graph();
+  const double graph_seconds = Seconds(graph_start);
+  json->Int("candidate_edges", static_cast<int64_t>(run->graph.num_edges()));
+  json->Double("candidate_seconds", Seconds(start));
+  json->Double("problem_seconds", problem_seconds);
+  json->Double("search_seconds", search_seconds);
+  json->Double("graph_seconds", graph_seconds);
+  json->Int("candidate_k", run->index->options().k);
+  return true;
+}
+
+void MeasureRecall(const BenchOptions& options, const BenchRun& run,
+                   parley::tools::JsonLine* json) {
+  if (options.recall_sample <= 0) return;
+  const std::vector<Index> sample =
+      Sample(*run.index, options.recall_sample, options.synth.seed + 17);
+  json->Double("candidate_recall",
+               parley::match::RecallAtK(*run.index, sample, options.candidates.threads));
+  json->Int("recall_sample", static_cast<int64_t>(sample.size()));
+}
+
+// Edits change the index: run after everything that reads it.
+void MeasureUpdates(const BenchOptions& options, BenchRun* run, parley::tools::JsonLine* json) {
+  if (options.updates <= 0 || run->event.attendees.size() < 2) return;
+  std::mt19937_64 rng(options.synth.seed + 29);
+  const size_t n = run->event.attendees.size();
+  std::vector<double> micros;
+  for (int64_t i = 0; i < options.updates; ++i) {
+    const Index x = static_cast<Index>(rng() % n);
+    parley::match::Profile profile = run->event.attendees[rng() % n].profile;
+    const auto start = std::chrono::steady_clock::now();
+    const absl::Status s = run->index->UpsertProfile(x, profile);
+    micros.push_back(Seconds(start) * 1e6);
+    if (!s.ok()) std::cerr << "parley-bench: update: " << s << "\n";
+  }
+  std::sort(micros.begin(), micros.end());
+  auto at = [&micros](double q) {
+    return micros[std::min(micros.size() - 1, static_cast<size_t>(q * micros.size()))];
+  };
+  json->Double("update_p50_us", at(0.5));
+  json->Double("update_p99_us", at(0.99));
+  json->Double("update_max_us", micros.back());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  parley::tools::Args args;
+  std::string error;
+  int64_t attendees = 0, slots = 0, seed = 0, k = 0, threads = 0;
+  BenchOptions options;
+  if (!args.Parse(argc, argv, {"json"},
+                  {"attendees", "slots", "seed", "recall-sample", "updates", "k", "threads"},
+                  &error) ||
+      !args.Int64("attendees", 10000, &attendees, &error) ||
+      !args.Int64("slots", 6, &slots, &error) || !args.Int64("seed", 1, &seed, &error) ||
+      !args.Int64("recall-sample", 0, &options.recall_sample, &error) ||
+      !args.Int64("updates", 0, &options.updates, &error) || !args.Int64("k", 24, &k, &error) ||
+      !args.Int64("threads", 0, &threads, &error)) {
+    std::cerr << "parley-bench: " << error
+              << "\nusage: parley-bench --attendees N [--slots R] [--seed S] --json "
+                 "[--recall-sample M] [--updates U] [--k K] [--threads T]\n";
+    return 2;
+  }
+  if (attendees < 0 || attendees > (1 << 29) || slots < 1 || slots > 64 || k < 1 || k > 1000) {
+    std::cerr << "parley-bench: --attendees 0..2^29, --slots 1..64, --k 1..1000\n";
+    return 2;
+  }
+  options.synth.attendees = static_cast<int>(attendees);
+  options.synth.slots = static_cast<int>(slots);
+  options.synth.seed = static_cast<uint64_t>(seed);
+  options.candidates.k = static_cast<int>(k);
+  options.candidates.threads = static_cast<int>(threads);
+
+  parley::tools::JsonLine json;
+  BenchRun run;
+  run.event = parley::synth::GenerateEvent(options.synth);
+  json.Int("attendees", attendees);
+  json.Int("slots", slots);
+  json.Int("seed", seed);
+  if (!RunCandidates(options, &run, &json)) return 1;
+  MeasureRecall(options, run, &json);
+  // Engine II (scheduling) appends its fields here, from run.graph and the budgets and
+  // availability in run.event, before the update measurements change the index.
+  MeasureUpdates(options, &run, &json);
+  json.Int("peak_rss_bytes", PeakRssBytes());
+  std::cout << json.ToString() << std::endl;
+  return 0;
+}
