@@ -68,6 +68,7 @@ absl::StatusOr<Schedule> BuildSchedule(const CandidateGraph& graph, const Schedu
   internal::ScheduleEngine engine(&graph, input, options.seed);
   const int64_t max_moves =
       static_cast<int64_t>(std::max(options.max_moves_per_attendee, 1)) * graph.num_nodes() + 16;
+  engine.SetChainDepth(options.chain_depth, options.full_chain_depth);
   engine.Greedy();
   engine.LocalSearch(/*everyone=*/true, max_moves);
   int64_t fairness_cost = 0;

@@ -56,6 +56,13 @@ struct ScheduleOptions {
   // Safety cap on local-search moves, per attendee. Each move strictly increases the weight, so
   // the search ends anyway; the cap bounds pathological inputs. Default: 64.
   int max_moves_per_attendee = 64;
+  // Improvement chains: a move may evict a partner who then refills with a move of their own,
+  // up to this many moves deep beyond the first (0 = single moves only), from attendees with
+  // budget left. Deeper finds more weight and costs time. Default: 3.
+  int chain_depth = 3;
+  // The same from attendees whose budget is full (they must drop a meeting to take a better
+  // one); the costlier of the two. Default: 1.
+  int full_chain_depth = 1;
 };
 
 struct Meeting {

@@ -10,6 +10,10 @@ namespace {
 int Popcount(SlotMask m) { return __builtin_popcountll(m); }
 int LowestSlot(SlotMask m) { return __builtin_ctzll(m); }
 
+bool HeavierFirst(const std::pair<Index, Weight>& x, const std::pair<Index, Weight>& y) {
+  return x.second != y.second ? x.second > y.second : x.first < y.first;
+}
+
 uint64_t PairKey(Index a, Index b) {
   if (a > b) std::swap(a, b);
   return (static_cast<uint64_t>(a) << 32) | b;
@@ -42,6 +46,24 @@ ScheduleEngine::ScheduleEngine(const CandidateGraph* graph, ScheduleInput input,
   busy_.assign(n, 0);
   degree_.assign(n, 0);
   queued_.assign(n, 0);
+  cap_.assign(n, 0);
+  for (Index u = 0; u < n; ++u) UpdateCapacity(u);
+  by_weight_.resize(graph_->neighbors.size());
+  for (Index u = 0; u < graph_->num_nodes(); ++u) {
+    for (uint64_t i = graph_->begin(u); i < graph_->end(u); ++i) {
+      by_weight_[i] = {graph_->neighbors[i], graph_->weights[i]};
+    }
+    std::sort(by_weight_.begin() + static_cast<int64_t>(graph_->begin(u)),
+              by_weight_.begin() + static_cast<int64_t>(graph_->end(u)), HeavierFirst);
+  }
+  max_edge_.assign(n, 0);
+  second_edge_.assign(n, 0);
+  best_neighbor_.assign(n, kNobody);
+  for (Index u = 0; u < n && u < graph_->num_nodes(); ++u) {
+    for (uint64_t i = graph_->begin(u); i < graph_->end(u); ++i) {
+      NoteEdge(u, graph_->neighbors[i], graph_->weights[i]);
+    }
+  }
   slot_tables_.assign(slots_, 0);
   used_.assign(slots_, 0);
   for (int s = 0; s < slots_; ++s) {
@@ -53,8 +75,8 @@ ScheduleEngine::ScheduleEngine(const CandidateGraph* graph, ScheduleInput input,
   }
 }
 
-int ScheduleEngine::Capacity(Index u) const {
-  return std::min<int>(budget_[u], Popcount(avail_[u]));
+void ScheduleEngine::UpdateCapacity(Index u) {
+  cap_[u] = static_cast<uint8_t>(std::min<int>(budget_[u], Popcount(avail_[u])));
 }
 
 template <typename F>
@@ -65,6 +87,21 @@ void ScheduleEngine::ForEachNeighbor(Index u, F&& f) const {
   }
   if (u < extra_.size()) {
     for (const auto& [v, w] : extra_[u]) f(v, w);
+  }
+}
+
+template <typename F>
+void ScheduleEngine::ForEachNeighborHeaviestFirst(Index u, F&& f) const {
+  if (u < graph_->num_nodes()) {
+    const uint64_t end = graph_->end(u);
+    for (uint64_t i = graph_->begin(u); i < end; ++i) {
+      if (!f(by_weight_[i].first, by_weight_[i].second)) break;
+    }
+  }
+  if (u < extra_.size()) {
+    for (const auto& [v, w] : extra_[u]) {
+      if (!f(v, w)) break;
+    }
   }
 }
 
@@ -100,12 +137,14 @@ void ScheduleEngine::Add(Index u, Index v, int s, Weight w) {
   ++meetings_;
   if (seated_) TakeTable(u, v, s);
   if (logging_) log_.push_back({true, MeetingAt(u, s)});
+  if (recording_) undo_.push_back({true, u, v, s, w});
 }
 
 void ScheduleEngine::Remove(Index u, int s) {
   const Index v = partner_[At(u, s)];
   assert(v != kNobody);
   if (logging_) log_.push_back({false, MeetingAt(u, s)});
+  if (recording_) undo_.push_back({false, u, v, s, mweight_[At(u, s)]});
   if (seated_) ReturnTable(u, s);
   weight_ -= mweight_[At(u, s)];
   --meetings_;
@@ -184,7 +223,24 @@ void ScheduleEngine::Greedy() {
 // ---------------------------------------------------------------------------------------------
 // Local search.
 
-bool ScheduleEngine::MakeRoom(Index u, int s, Side* side) const {
+bool ScheduleEngine::Lightest(Index u, Side* side) const {
+  bool found = false;
+  SlotMask busy = busy_[u] & open_;
+  while (busy != 0) {
+    const int t = LowestSlot(busy);
+    busy &= busy - 1;
+    const size_t i = At(u, t);
+    if (protect_ && degree_[partner_[i]] <= 1) continue;
+    if (!found || mweight_[i] < side->cost) {
+      *side = {Room::kDropLightest, t, mweight_[i]};
+      found = true;
+    }
+  }
+  return found;
+}
+
+bool ScheduleEngine::MakeRoom(Index u, int s, int* lightest_state, Side* lightest,
+                              Side* side) const {
   const Index p = partner_[At(u, s)];
   if (p == kNobody) {
     if (degree_[u] < Capacity(u)) {
@@ -192,19 +248,10 @@ bool ScheduleEngine::MakeRoom(Index u, int s, Side* side) const {
       return true;
     }
     // At budget: drop the lightest open meeting (the new one takes its place in the budget).
-    bool found = false;
-    SlotMask busy = busy_[u] & open_;
-    while (busy != 0) {
-      const int t = LowestSlot(busy);
-      busy &= busy - 1;
-      const size_t i = At(u, t);
-      if (protect_ && degree_[partner_[i]] <= 1) continue;
-      if (!found || mweight_[i] < side->cost) {
-        *side = {Room::kDropLightest, t, mweight_[i]};
-        found = true;
-      }
-    }
-    return found;
+    if (*lightest_state < 0) *lightest_state = Lightest(u, lightest) ? 1 : 0;
+    if (*lightest_state == 0) return false;
+    *side = *lightest;
+    return true;
   }
   // Move (u, p) to another slot both are free and available in: costs nothing, but only frees
   // the slot, not budget.
@@ -223,23 +270,85 @@ bool ScheduleEngine::MakeRoom(Index u, int s, Side* side) const {
   return true;
 }
 
-bool ScheduleEngine::BestMove(Index u, int64_t min_gain, Move* best) const {
-  if (!Active(u)) return false;
-  bool found = false;
-  ForEachNeighbor(u, [&](Index v, Weight w) {
-    // Upper bound on the gain of any move with v: skip hopeless partners cheaply.
-    if (w < min_gain || (found && w <= best->gain)) return;
-    SlotMask common = avail_[u] & avail_[v] & open_;
-    if (common == 0 || !Active(v) || Meets(u, v) || IsBanned(u, v)) return;
+int64_t ScheduleEngine::Reach(Index u, int s, const Side& side) const {
+  const int t = side.room == Room::kEvict ? s : side.room == Room::kDropLightest ? side.slot : -1;
+  if (t < 0) return 0;
+  // The evicted partner's best edge other than the one to u.
+  const Index p = partner_[At(u, t)];
+  return best_neighbor_[p] == u ? second_edge_[p] : max_edge_[p];
+}
+
+void ScheduleEngine::NoteEdge(Index u, Index v, Weight w) {
+  if (w > max_edge_[u]) {
+    second_edge_[u] = max_edge_[u];
+    max_edge_[u] = w;
+    best_neighbor_[u] = v;
+  } else if (w > second_edge_[u]) {
+    second_edge_[u] = w;
+  }
+  max_weight_ = std::max(max_weight_, w);
+}
+
+int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k, Move* best) const {
+  if (!Active(u)) return 0;
+  // u's side does not depend on the partner: once per slot.
+  Side side_u[kMaxSlots];
+  int64_t reach_u[kMaxSlots];
+  SlotMask room_u = 0;
+  int64_t max_reach_u = 0;
+  {
+    int state = -1;
+    Side lightest;
+    SlotMask slots = avail_[u] & open_;
+    while (slots != 0) {
+      const int s = LowestSlot(slots);
+      slots &= slots - 1;
+      if (!MakeRoom(u, s, &state, &lightest, &side_u[s])) continue;
+      room_u |= SlotMask{1} << s;
+      reach_u[s] = optimistic ? Reach(u, s, side_u[s]) - side_u[s].cost : -side_u[s].cost;
+      max_reach_u = std::max(max_reach_u, reach_u[s]);
+    }
+  }
+  if (room_u == 0) return 0;
+  int found = 0;
+  // Keeps best[0..found) sorted by gain, descending, at most one move per partner.
+  auto offer = [&](const Move& m) {
+    if (found == k && m.gain <= best[k - 1].gain) return;
+    int i = found < k ? found++ : k - 1;
+    while (i > 0 && best[i - 1].gain < m.gain) {
+      best[i] = best[i - 1];
+      --i;
+    }
+    best[i] = m;
+  };
+  const int64_t reach_v = optimistic ? max_weight_ : 0;
+  ForEachNeighborHeaviestFirst(u, [&](Index v, Weight w) {
+    // Cheap bounds first: the gain of any move with v is at most w plus what u's side and the
+    // partner v evicts could add back in a chain. Neighbours come heaviest first, so the first
+    // one that cannot help ends the scan.
+    if (w + max_reach_u + reach_v < min_gain ||
+        (found == k && w + max_reach_u <= best[k - 1].gain)) {
+      return false;
+    }
+    SlotMask common = room_u & avail_[v];
+    if (common == 0 || !Active(v) || Meets(u, v) || IsBanned(u, v)) return true;
+    Move mv;
+    bool have = false;
+    int state = -1;
+    Side lightest;
     while (common != 0) {
       const int s = LowestSlot(common);
       common &= common - 1;
-      Side su, sv;
-      if (!MakeRoom(u, s, &su)) continue;
-      if (static_cast<int64_t>(w) - su.cost < min_gain) continue;
-      if (!MakeRoom(v, s, &sv)) continue;
+      const Side& su = side_u[s];
+      if (static_cast<int64_t>(w) - su.cost <=
+          (have ? mv.gain : std::numeric_limits<int64_t>::min()))
+        continue;
+      Side sv;
+      if (!MakeRoom(v, s, &state, &lightest, &sv)) continue;
       const int64_t gain = static_cast<int64_t>(w) - su.cost - sv.cost;
-      if (gain < min_gain || (found && gain <= best->gain)) continue;
+      if (have && gain <= mv.gain) continue;
+      const int64_t upper = optimistic ? gain + Reach(u, s, su) + Reach(v, s, sv) : gain;
+      if (upper < min_gain) continue;
       // Tables: the new meeting needs one in s unless a side vacates s; two relocations into the
       // same slot need two.
       const bool vacates = su.room == Room::kRelocate || su.room == Room::kEvict ||
@@ -249,46 +358,86 @@ bool ScheduleEngine::BestMove(Index u, int64_t min_gain, Move* best) const {
           used_[su.slot] + 2 > slot_tables_[su.slot]) {
         continue;
       }
-      *best = {u, v, s, w, gain, su, sv};
-      found = true;
+      mv = {u, v, s, w, gain, su, sv};
+      have = true;
     }
+    if (have) offer(mv);
+    return true;
   });
   return found;
 }
 
-void ScheduleEngine::ApplySide(Index u, int s, const Side& side) {
+Index ScheduleEngine::ApplySide(Index u, int s, const Side& side) {
   switch (side.room) {
     case Room::kFree:
-      break;
+      return kNobody;
     case Room::kRelocate: {
       const Index p = partner_[At(u, s)];
       const Weight w = mweight_[At(u, s)];
       Remove(u, s);
       Add(u, p, side.slot, w);
-      Enqueue(p);
-      break;
+      return kNobody;
     }
     case Room::kEvict: {
       const Index p = partner_[At(u, s)];
       Remove(u, s);
-      Enqueue(p);
-      break;
+      return p;
     }
     case Room::kDropLightest: {
       const Index p = partner_[At(u, side.slot)];
       Remove(u, side.slot);
-      Enqueue(p);
-      break;
+      return p;
     }
   }
+  return kNobody;
 }
 
-void ScheduleEngine::Apply(const Move& move) {
-  ApplySide(move.u, move.slot, move.su);
-  ApplySide(move.v, move.slot, move.sv);
+void ScheduleEngine::Apply(const Move& move, Index evicted[2]) {
+  evicted[0] = ApplySide(move.u, move.slot, move.su);
+  evicted[1] = ApplySide(move.v, move.slot, move.sv);
   Add(move.u, move.v, move.slot, move.weight);
-  Enqueue(move.u);
-  Enqueue(move.v);
+}
+
+void ScheduleEngine::Undo(size_t mark) {
+  const bool was_recording = recording_;
+  recording_ = false;
+  while (undo_.size() > mark) {
+    const Change c = undo_.back();
+    undo_.pop_back();
+    if (c.added) {
+      Remove(c.u, c.slot);
+    } else {
+      Add(c.u, c.v, c.slot, c.weight);
+    }
+  }
+  recording_ = was_recording;
+}
+
+int64_t ScheduleEngine::Chain(Index u, int64_t need, int depth) {
+  Move candidates[kChainWidth];
+  // The last move of a chain must reach `need` by itself, so only the best one can; earlier
+  // moves try a few candidates, fewer the deeper they are.
+  const int width = depth <= 0 ? 1 : std::min(kChainWidth, depth + 1);
+  const int count = BestMoves(u, need, depth > 0, width, candidates);
+  for (int i = 0; i < count; ++i) {
+    const Move& m = candidates[i];
+    if (depth <= 0 && m.gain < need) break;
+    const size_t mark = undo_.size();
+    Index evicted[2];
+    Apply(m, evicted);
+    int64_t gain = m.gain;
+    if (gain >= need) return gain;
+    if (depth > 0) {
+      for (Index p : evicted) {
+        if (p == kNobody || gain >= need) continue;
+        const int64_t more = Chain(p, need - gain, depth - 1);
+        if (more != kNoChain) gain += more;
+      }
+      if (gain >= need) return gain;
+    }
+    Undo(mark);
+  }
+  return kNoChain;
 }
 
 void ScheduleEngine::Enqueue(Index u) {
@@ -306,18 +455,32 @@ bool ScheduleEngine::PopQueue(Index* u) {
   return true;
 }
 
+bool ScheduleEngine::Improve(Index u, int64_t need, int depth) {
+  recording_ = true;
+  undo_.clear();
+  const bool improved = Chain(u, need, depth) != kNoChain;
+  if (improved) {
+    for (const Change& c : undo_) {
+      Enqueue(c.u);
+      Enqueue(c.v);
+    }
+  }
+  undo_.clear();
+  recording_ = false;
+  return improved;
+}
+
 void ScheduleEngine::LocalSearch(bool everyone, int64_t max_moves) {
   if (everyone) {
     for (Index u = 0; u < num_nodes(); ++u) Enqueue(u);
   }
   int64_t moves = 0;
   Index u;
-  Move move;
   while (moves < max_moves && PopQueue(&u)) {
-    if (BestMove(u, 1, &move)) {
-      Apply(move);
-      ++moves;
-    }
+    // Improving alternating paths start at attendees with budget left; from a full attendee
+    // only single moves (with up to two evictions) are tried.
+    const int depth = degree_[u] < Capacity(u) ? chain_depth_ : std::min(chain_depth_, full_depth_);
+    if (Improve(u, 1, depth)) ++moves;
   }
 }
 
@@ -325,10 +488,9 @@ int64_t ScheduleEngine::Fairness(int64_t max_moves) {
   const bool saved = protect_;
   protect_ = true;
   const int64_t kAnyCost = std::numeric_limits<int64_t>::min() / 4;
-  Move move;
   for (Index u = 0; u < num_nodes(); ++u) {
     if (degree_[u] > 0 || !Active(u)) continue;
-    if (BestMove(u, kAnyCost, &move)) Apply(move);
+    Improve(u, kAnyCost, 0);
   }
   LocalSearch(false, max_moves);
   int64_t left_out = 0;
@@ -497,6 +659,8 @@ Index ScheduleEngine::AddAttendee(const AttendeeSlots& attendee,
   input_.attendees.push_back(attendee);
   budget_.push_back(std::min<int32_t>(attendee.budget, 255));
   avail_.push_back(attendee.availability & all_slots_);
+  cap_.push_back(0);
+  UpdateCapacity(u);
   partner_.resize(partner_.size() + slots_, kNobody);
   mweight_.resize(mweight_.size() + slots_, 0);
   table_.resize(table_.size() + slots_, -1);
@@ -504,11 +668,19 @@ Index ScheduleEngine::AddAttendee(const AttendeeSlots& attendee,
   degree_.push_back(0);
   queued_.push_back(0);
   if (extra_.size() < budget_.size()) extra_.resize(budget_.size());
+  max_edge_.push_back(0);
+  second_edge_.push_back(0);
+  best_neighbor_.push_back(kNobody);
   for (const auto& [v, w] : edges) {
     if (v >= u) continue;
     extra_[u].push_back({v, w});
-    extra_[v].push_back({u, w});
+    extra_[v].insert(std::upper_bound(extra_[v].begin(), extra_[v].end(),
+                                      std::pair<Index, Weight>{u, w}, HeavierFirst),
+                     {u, w});
+    NoteEdge(u, v, w);
+    NoteEdge(v, u, w);
   }
+  std::sort(extra_[u].begin(), extra_[u].end(), HeavierFirst);
   return u;
 }
 

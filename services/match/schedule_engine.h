@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -34,11 +35,17 @@ class ScheduleEngine {
   int64_t meetings() const { return meetings_; }
   Index PartnerAt(Index u, int s) const { return partner_[At(u, s)]; }
   int MeetingsOf(Index u) const { return degree_[u]; }
-  int Capacity(Index u) const;
+  int Capacity(Index u) const { return cap_[u]; }
 
   // Slots that may still change (repairs never touch slots before the first open one).
   void SetOpenSlots(SlotMask open) { open_ = open; }
   SlotMask open_slots() const { return open_; }
+  // Moves per improvement chain beyond the first, from attendees with budget left (`depth`) and
+  // from full attendees (`full_depth`).
+  void SetChainDepth(int depth, int full_depth) {
+    chain_depth_ = depth;
+    full_depth_ = full_depth;
+  }
   // When set, no move leaves an attendee who has meetings with none.
   void SetProtectCovered(bool protect) { protect_ = protect; }
 
@@ -74,6 +81,7 @@ class ScheduleEngine {
   void SetAvailability(Index u, SlotMask availability) {
     avail_[u] = availability & all_slots_;
     input_.attendees[u].availability = avail_[u];
+    UpdateCapacity(u);
   }
   SlotMask Availability(Index u) const { return avail_[u]; }
   Index AddAttendee(const AttendeeSlots& attendee,
@@ -115,14 +123,33 @@ class ScheduleEngine {
   bool Active(Index u) const { return Capacity(u) > 0; }
   template <typename F>
   void ForEachNeighbor(Index u, F&& f) const;
+  // f(v, w) returns false to stop: later neighbours are no heavier.
+  template <typename F>
+  void ForEachNeighborHeaviestFirst(Index u, F&& f) const;
   bool Meets(Index u, Index v) const;
   bool SlotHasTable(int s) const { return used_[s] < slot_tables_[s]; }
-  // Best way for u to make room in slot s; false when impossible.
-  bool MakeRoom(Index u, int s, Side* side) const;
-  // Best move adding a meeting at u with gain >= min_gain.
-  bool BestMove(Index u, int64_t min_gain, Move* best) const;
-  void Apply(const Move& move);
-  void ApplySide(Index u, int s, const Side& side);
+  // Best way for u to make room in slot s; false when impossible. *lightest caches u's lightest
+  // droppable meeting across calls for the same u (*lightest_state: -1 unknown, 0 none, 1 set).
+  bool MakeRoom(Index u, int s, int* lightest_state, Side* lightest, Side* side) const;
+  bool Lightest(Index u, Side* side) const;
+  // Heaviest edge of the partner a side evicts (what they could win back in a chain).
+  int64_t Reach(Index u, int s, const Side& side) const;
+  void UpdateCapacity(Index u);
+  void NoteEdge(Index u, Index v, Weight w);
+  // Up to k best moves adding a meeting at u (one per partner), by gain, descending, with gain
+  // >= min_gain, or, when `optimistic`, gain plus the heaviest edges of the evicted partners >=
+  // min_gain (they may refill in a chain). Returns how many.
+  int BestMoves(Index u, int64_t min_gain, bool optimistic, int k, Move* best) const;
+  // Applies a move; evicted[0..1] get the partners who lost a meeting (or kNobody).
+  void Apply(const Move& move, Index evicted[2]);
+  Index ApplySide(Index u, int s, const Side& side);
+  // Finds and applies a chain of moves starting at u (each next move starts at a partner the
+  // previous one evicted, up to `depth` more) with total gain >= need; returns the gain, or
+  // kNoChain with the state unchanged.
+  int64_t Chain(Index u, int64_t need, int depth);
+  // Chain from u, committed; touched attendees are queued. True when the state changed.
+  bool Improve(Index u, int64_t need, int depth);
+  void Undo(size_t mark);
   void Add(Index u, Index v, int s, Weight w);
   void Remove(Index u, int s);
   void BuildSeats();
@@ -145,6 +172,7 @@ class ScheduleEngine {
   std::vector<int32_t> table_;   // n * slots: table id in the slot, -1 = unseated
   std::vector<SlotMask> busy_;
   std::vector<uint8_t> degree_;
+  std::vector<uint8_t> cap_;          // min(budget, available slots)
   std::vector<int64_t> slot_tables_;  // capacity per slot
   std::vector<int64_t> used_;         // meetings per slot
   int64_t weight_ = 0;
@@ -157,7 +185,9 @@ class ScheduleEngine {
   std::vector<std::vector<int32_t>> free_quiet_, free_loud_;
 
   // Live additions to the graph and banned pairs.
-  std::vector<std::vector<std::pair<Index, Weight>>> extra_;
+  std::vector<std::vector<std::pair<Index, Weight>>> extra_;  // heaviest first
+  // The graph's adjacency again, each list heaviest first (same offsets as the graph).
+  std::vector<std::pair<Index, Weight>> by_weight_;
   absl::flat_hash_set<uint64_t> banned_;
 
   std::deque<Index> queue_;
@@ -165,6 +195,24 @@ class ScheduleEngine {
 
   bool logging_ = false;
   std::vector<LogEntry> log_;
+
+  // Undo stack of the chain being tried.
+  struct Change {
+    bool added;
+    Index u, v;
+    int slot;
+    Weight weight;
+  };
+  static constexpr int kChainWidth = 3;
+  static constexpr int64_t kNoChain = std::numeric_limits<int64_t>::min();
+  int chain_depth_ = 2;
+  int full_depth_ = 1;
+  bool recording_ = false;
+  std::vector<Change> undo_;
+  // Heaviest and second-heaviest edge per attendee, and the neighbour of the heaviest.
+  std::vector<Weight> max_edge_, second_edge_;
+  std::vector<Index> best_neighbor_;
+  Weight max_weight_ = 0;
 };
 
 }  // namespace parley::match::internal

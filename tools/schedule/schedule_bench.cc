@@ -32,6 +32,8 @@ ABSL_FLAG(int, repairs, 0, "random declines repaired one at a time; reports repa
 ABSL_FLAG(bool, baselines, false, "also run greedy and exact_per_slot (N <= 20000 advised)");
 ABSL_FLAG(bool, bound, true, "compute the LP upper bound (on a second thread)");
 ABSL_FLAG(std::string, bound_algorithm, "cost_scaling", "cost_scaling or network_simplex");
+ABSL_FLAG(int, chain_depth, 3, "ScheduleOptions::chain_depth");
+ABSL_FLAG(int, full_chain_depth, 1, "ScheduleOptions::full_chain_depth");
 ABSL_FLAG(bool, json, true, "print JSON (the only format)");
 
 namespace {
@@ -97,6 +99,8 @@ int main(int argc, char** argv) {
 
   parley::match::ScheduleOptions options;
   options.seed = gen.seed;
+  options.chain_depth = absl::GetFlag(FLAGS_chain_depth);
+  options.full_chain_depth = absl::GetFlag(FLAGS_full_chain_depth);
   start = Clock::now();
   absl::StatusOr<Schedule> schedule =
       parley::match::BuildSchedule(event.graph, event.input, options);
