@@ -42,7 +42,7 @@ absl::StatusOr<int64_t> ComputeUpperBound(const CandidateGraph& graph, const Sch
   // Only attendees with at least one feasible arc get nodes.
   std::vector<int32_t> left(n, -1);
   int64_t arcs = 0;
-  int32_t nodes = 2;
+  int32_t nodes = 3;  // source, sink, hub
   for (Index u = 0; u < n; ++u) {
     if (cap[u] <= 0) continue;
     int64_t feasible = 0;
@@ -58,17 +58,20 @@ absl::StatusOr<int64_t> ComputeUpperBound(const CandidateGraph& graph, const Sch
   }
   Digraph g;
   g.reserveNode(nodes);
-  g.reserveArc(arcs + 1);
+  g.reserveArc(arcs + 2);
   for (int32_t i = 0; i < nodes; ++i) g.addNode();
   const Digraph::Node source = g.nodeFromId(0);
   const Digraph::Node sink = g.nodeFromId(1);
+  // All left copies hang off a hub whose arc from the source carries at most two units per
+  // table: a meeting is two units of flow, and no schedule has more meetings than tables.
+  const Digraph::Node hub = g.nodeFromId(2);
   std::vector<int64_t> arc_capacity, arc_cost;
-  arc_capacity.reserve(static_cast<size_t>(arcs + 1));
-  arc_cost.reserve(static_cast<size_t>(arcs + 1));
+  arc_capacity.reserve(static_cast<size_t>(arcs + 2));
+  arc_cost.reserve(static_cast<size_t>(arcs + 2));
   int64_t total = 0;
   for (Index u = 0; u < n; ++u) {
     if (left[u] < 0) continue;
-    g.addArc(source, g.nodeFromId(left[u]));
+    g.addArc(hub, g.nodeFromId(left[u]));
     g.addArc(g.nodeFromId(left[u] + 1), sink);
     arc_capacity.insert(arc_capacity.end(), {cap[u], cap[u]});
     arc_cost.insert(arc_cost.end(), {0, 0});
@@ -84,6 +87,13 @@ absl::StatusOr<int64_t> ComputeUpperBound(const CandidateGraph& graph, const Sch
       arc_cost.push_back(-static_cast<int64_t>(graph.weights[i]));
     }
   }
+  int64_t tables = 0;
+  for (int s = 0; s < input.num_slots; ++s) {
+    for (const Location& loc : input.locations) tables += loc.TablesIn(s);
+  }
+  g.addArc(source, hub);
+  arc_capacity.push_back(input.locations.empty() ? total : std::min(total, 2 * tables));
+  arc_cost.push_back(0);
   // Bypass: the flow need not saturate anyone.
   g.addArc(source, sink);
   arc_capacity.push_back(total);

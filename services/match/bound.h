@@ -11,7 +11,9 @@
 // cover (attendee u as a left copy u_L with supply min(budget, slots) and a right copy u_R with
 // the same demand, one unit arc u_L -> v_R per direction of each pair): a flow f gives the LP
 // point x_uv = (f(u_L,v_R) + f(v_L,u_R)) / 2 and an LP point gives a flow, so the LP optimum is
-// half the flow's weight. Weights are integers, so the bound is rounded down.
+// half the flow's weight. Weights are integers, so the bound is rounded down. With locations,
+// one more constraint: meetings <= tables summed over slots (a capacity of 2 * tables on the arc
+// that feeds all left copies).
 //
 // Pure function; thread-safe for distinct calls. Intended to run on the second core while the
 // schedule is served.

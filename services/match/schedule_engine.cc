@@ -484,13 +484,51 @@ void ScheduleEngine::LocalSearch(bool everyone, int64_t max_moves) {
   }
 }
 
+bool ScheduleEngine::ForceCover(Index u) {
+  const int64_t kAnyCost = std::numeric_limits<int64_t>::min() / 4;
+  recording_ = true;
+  undo_.clear();
+  Move candidates[kChainWidth];
+  // First move may take the only meeting of someone...
+  protect_ = false;
+  const int count = BestMoves(u, kAnyCost, false, kChainWidth, candidates);
+  protect_ = true;
+  bool covered = false;
+  for (int i = 0; i < count && !covered; ++i) {
+    Index evicted[2];
+    Apply(candidates[i], evicted);
+    covered = true;
+    // ... who must then get another without anyone else losing their only one.
+    for (Index p : evicted) {
+      if (p == kNobody || degree_[p] > 0 || !covered) continue;
+      Move m;
+      Index again[2];
+      if (BestMoves(p, kAnyCost, false, 1, &m) == 1) {
+        Apply(m, again);
+      } else {
+        covered = false;
+      }
+    }
+    if (!covered) Undo(0);
+  }
+  if (covered) {
+    for (const Change& c : undo_) {
+      Enqueue(c.u);
+      Enqueue(c.v);
+    }
+  }
+  undo_.clear();
+  recording_ = false;
+  return covered;
+}
+
 int64_t ScheduleEngine::Fairness(int64_t max_moves) {
   const bool saved = protect_;
   protect_ = true;
   const int64_t kAnyCost = std::numeric_limits<int64_t>::min() / 4;
   for (Index u = 0; u < num_nodes(); ++u) {
     if (degree_[u] > 0 || !Active(u)) continue;
-    Improve(u, kAnyCost, 0);
+    if (!Improve(u, kAnyCost, 0)) ForceCover(u);
   }
   LocalSearch(false, max_moves);
   int64_t left_out = 0;

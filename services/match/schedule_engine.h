@@ -150,6 +150,9 @@ class ScheduleEngine {
   // Chain from u, committed; touched attendees are queued. True when the state changed.
   bool Improve(Index u, int64_t need, int depth);
   void Undo(size_t mark);
+  // Gives uncovered u a meeting by taking the only meeting of someone who can then get another
+  // (a two-step augmenting path). Requires protect_; true when u is covered.
+  bool ForceCover(Index u);
   void Add(Index u, Index v, int s, Weight w);
   void Remove(Index u, int s);
   void BuildSeats();

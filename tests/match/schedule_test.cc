@@ -1,0 +1,213 @@
+#include "services/match/schedule.h"
+
+#include <algorithm>
+#include <tuple>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "lemon/matching.h"
+#include "lemon/smart_graph.h"
+#include "services/match/bound.h"
+#include "services/match/schedule_testgraph.h"
+
+namespace parley::match {
+namespace {
+
+struct Shape {
+  Index attendees;
+  int slots;
+  int partners;
+  int32_t tables;
+};
+
+const Shape kShapes[] = {
+    {40, 1, 3, 0},  {60, 3, 4, 0},    {200, 6, 12, 0}, {300, 6, 12, 40},
+    {500, 4, 6, 0}, {150, 8, 10, 25}, {80, 2, 12, 0},
+};
+
+TestEvent Event(const Shape& shape, uint64_t seed) {
+  TestEventOptions o;
+  o.attendees = shape.attendees;
+  o.slots = shape.slots;
+  o.partners_per_attendee = shape.partners;
+  o.tables = shape.tables;
+  o.seed = seed;
+  return MakeTestEvent(o);
+}
+
+auto Key(const Meeting& m) {
+  return std::make_tuple(m.slot, m.location, m.table, m.a, m.b, m.weight);
+}
+
+TEST(ScheduleTest, EveryScheduleKeepsEveryHardConstraint) {
+  for (const Shape& shape : kShapes) {
+    for (uint64_t seed = 1; seed <= 12; ++seed) {
+      const TestEvent event = Event(shape, seed);
+      ScheduleOptions options;
+      options.seed = seed;
+      auto built = BuildSchedule(event.graph, event.input, options);
+      ASSERT_TRUE(built.ok()) << built.status();
+      EXPECT_TRUE(CheckSchedule(event.graph, event.input, built->meetings).ok())
+          << CheckSchedule(event.graph, event.input, built->meetings) << " n=" << shape.attendees
+          << " seed=" << seed;
+      EXPECT_EQ(built->report.meetings_unplaced, 0);
+      auto greedy = GreedySchedule(event.graph, event.input, options);
+      ASSERT_TRUE(greedy.ok());
+      EXPECT_TRUE(CheckSchedule(event.graph, event.input, greedy->meetings).ok());
+      auto exact = ExactPerSlotSchedule(event.graph, event.input, options);
+      ASSERT_TRUE(exact.ok());
+      EXPECT_TRUE(CheckSchedule(event.graph, event.input, exact->meetings).ok());
+    }
+  }
+}
+
+TEST(ScheduleTest, EveryoneWithAFeasiblePartnerGetsAMeetingWhenTablesSuffice) {
+  for (const Shape& shape : kShapes) {
+    // A single slot is a plain matching, where a sparse graph may make covering everyone
+    // impossible (two leaves on one centre); the guarantee is for realistic shapes.
+    if (shape.tables > 0 || shape.slots < 2 || shape.partners < 4) continue;
+    for (uint64_t seed = 1; seed <= 12; ++seed) {
+      const TestEvent event = Event(shape, seed);
+      auto built = BuildSchedule(event.graph, event.input, {});
+      ASSERT_TRUE(built.ok());
+      EXPECT_EQ(built->report.zero_left_out, 0) << "n=" << shape.attendees << " seed=" << seed;
+    }
+  }
+}
+
+TEST(ScheduleTest, FairnessGivesUpWeightToCoverEveryone) {
+  // Heaviest choice A-B leaves C and D out; A-C plus B-D covers all four.
+  ScheduleInput input;
+  input.num_slots = 1;
+  input.attendees.assign(4, AttendeeSlots{1, 1, false});
+  const CandidateGraph graph = BuildCandidateGraph(4, {{0, 1, 100}, {0, 2, 60}, {1, 3, 1}});
+  ScheduleOptions unfair;
+  unfair.fairness_first = false;
+  auto heavy = BuildSchedule(graph, input, unfair);
+  ASSERT_TRUE(heavy.ok());
+  EXPECT_EQ(heavy->report.weight, 100);
+  auto fair = BuildSchedule(graph, input, {});
+  ASSERT_TRUE(fair.ok());
+  EXPECT_EQ(fair->report.weight, 61);
+  EXPECT_EQ(fair->report.zero_left_out, 0);
+  EXPECT_EQ(fair->report.fairness_cost, 39);
+}
+
+TEST(ScheduleTest, SameInputAndSeedGiveTheSameSchedule) {
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    const TestEvent event = Event({400, 6, 12, 60}, seed);
+    ScheduleOptions options;
+    options.seed = seed;
+    auto first = BuildSchedule(event.graph, event.input, options);
+    auto second = BuildSchedule(event.graph, event.input, options);
+    ASSERT_TRUE(first.ok() && second.ok());
+    ASSERT_EQ(first->meetings.size(), second->meetings.size());
+    for (size_t i = 0; i < first->meetings.size(); ++i) {
+      EXPECT_EQ(Key(first->meetings[i]), Key(second->meetings[i]));
+    }
+  }
+}
+
+TEST(ScheduleTest, QuietPairsGetQuietTablesFirst) {
+  ScheduleInput input;
+  input.num_slots = 1;
+  input.attendees.assign(4, AttendeeSlots{1, 1, false});
+  input.attendees[2].prefers_quiet = true;
+  Location loud, quiet;
+  loud.tables = 1;
+  quiet.tables = 1;
+  quiet.quiet = true;
+  input.locations = {loud, quiet};
+  const CandidateGraph graph = BuildCandidateGraph(4, {{0, 1, 10}, {2, 3, 5}});
+  auto built = BuildSchedule(graph, input, {});
+  ASSERT_TRUE(built.ok());
+  ASSERT_EQ(built->meetings.size(), 2u);
+  for (const Meeting& m : built->meetings) {
+    EXPECT_EQ(m.location, m.a == 2 ? 1 : 0);
+  }
+}
+
+TEST(ScheduleTest, TableCapacityLimitsMeetingsPerSlot) {
+  const TestEvent base = Event({200, 3, 12, 0}, 3);
+  ScheduleInput input = base.input;
+  Location room;
+  room.tables = 7;
+  room.tables_per_slot = {7, 0, 3};
+  input.locations = {room};
+  auto built = BuildSchedule(base.graph, input, {});
+  ASSERT_TRUE(built.ok());
+  ASSERT_TRUE(CheckSchedule(base.graph, input, built->meetings).ok());
+  int per_slot[3] = {0, 0, 0};
+  for (const Meeting& m : built->meetings) ++per_slot[m.slot];
+  EXPECT_EQ(per_slot[0], 7);
+  EXPECT_EQ(per_slot[1], 0);
+  EXPECT_EQ(per_slot[2], 3);
+}
+
+TEST(ScheduleTest, RejectsBadInput) {
+  const CandidateGraph graph = BuildCandidateGraph(2, {{0, 1, 3}});
+  ScheduleInput input;
+  input.num_slots = 0;
+  input.attendees.assign(2, AttendeeSlots{1, 1, false});
+  EXPECT_EQ(BuildSchedule(graph, input, {}).status().code(), absl::StatusCode::kInvalidArgument);
+  input.num_slots = 65;
+  EXPECT_EQ(BuildSchedule(graph, input, {}).status().code(), absl::StatusCode::kInvalidArgument);
+  input.num_slots = 1;
+  input.attendees.resize(3);
+  EXPECT_EQ(BuildSchedule(graph, input, {}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Exact maximum-weight b-matching (slots ignored, degree <= min(budget, slots)) by the
+// textbook reduction to a matching: every pair becomes a path u_i - x - y - v_j whose middle
+// edge is taken exactly when the pair is not.
+int64_t ExactBMatching(const CandidateGraph& graph, const ScheduleInput& input) {
+  lemon::SmartGraph g;
+  lemon::SmartGraph::EdgeMap<int64_t> weight(g);
+  std::vector<std::vector<lemon::SmartGraph::Node>> copies(graph.num_nodes());
+  for (Index u = 0; u < graph.num_nodes(); ++u) {
+    const int cap = std::min<int>(input.attendees[u].budget,
+                                  __builtin_popcountll(input.attendees[u].availability));
+    for (int i = 0; i < cap; ++i) copies[u].push_back(g.addNode());
+  }
+  int64_t middle = 0;
+  for (Index u = 0; u < graph.num_nodes(); ++u) {
+    for (uint64_t i = graph.begin(u); i < graph.end(u); ++i) {
+      const Index v = graph.neighbors[i];
+      if (v <= u || copies[u].empty() || copies[v].empty() ||
+          (input.attendees[u].availability & input.attendees[v].availability) == 0) {
+        continue;
+      }
+      const int64_t w = graph.weights[i];
+      const auto x = g.addNode();
+      const auto y = g.addNode();
+      weight[g.addEdge(x, y)] = w;
+      middle += w;
+      for (auto c : copies[u]) weight[g.addEdge(c, x)] = w;
+      for (auto c : copies[v]) weight[g.addEdge(y, c)] = w;
+    }
+  }
+  lemon::MaxWeightedMatching<lemon::SmartGraph, lemon::SmartGraph::EdgeMap<int64_t>> m(g, weight);
+  m.run();
+  return m.matchingWeight() - middle;
+}
+
+TEST(ScheduleTest, SmallEventsComeCloseToTheExactOptimumAndNeverExceedTheBound) {
+  double worst = 1.0;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    const TestEvent event = Event({30, 1 + static_cast<int>(seed % 4), 5, 0}, seed);
+    const int64_t optimum = ExactBMatching(event.graph, event.input);
+    auto bound = ComputeUpperBound(event.graph, event.input);
+    ASSERT_TRUE(bound.ok());
+    EXPECT_GE(*bound, optimum) << "seed " << seed;
+    ScheduleOptions options;
+    options.fairness_first = false;
+    auto built = BuildSchedule(event.graph, event.input, options);
+    ASSERT_TRUE(built.ok());
+    EXPECT_LE(built->report.weight, optimum);
+    if (optimum > 0) worst = std::min(worst, static_cast<double>(built->report.weight) / optimum);
+  }
+  EXPECT_GE(worst, 0.9);
+}
+
+}  // namespace
+}  // namespace parley::match
