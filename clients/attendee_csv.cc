@@ -192,12 +192,14 @@ absl::StatusOr<AttendeeCsv> ParseAttendeeCsv(absl::string_view data) {
   }
 
   AttendeeCsv result;
+  result.row_lines.push_back(0);
   uint32_t row_number = 0;
   while (reader.Next(&record)) {
     const bool blank =
         record.error.empty() && record.fields.size() == 1 && record.fields[0].empty();
     if (blank) continue;
     ++row_number;
+    result.row_lines.push_back(record.line);
     RejectedRow rejected;
     rejected.row_number = row_number;
     rejected.line = record.line;

@@ -42,6 +42,8 @@ struct AttendeeCsv {
   std::vector<v1::ImportRow> rows;
   // In file order.
   std::vector<RejectedRow> rejected;
+  // row_lines[n] is the file line where row n starts; row_lines[0] is unused.
+  std::vector<int> row_lines;
 };
 
 // The column names understood, in the documented order.

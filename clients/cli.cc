@@ -733,7 +733,8 @@ int AttendeesImport(Context& ctx) {
   }
   const Client* client = Connect(ctx, &code);
   if (client == nullptr) return code;
-  options.deadline = client->options().deadline;
+  // A large file takes longer than one call: unless --timeout says otherwise, allow 10 minutes.
+  options.deadline = ctx.args.Has("timeout") ? client->options().deadline : absl::Minutes(10);
 
   v1::ImportAttendeesResponse response;
   if (!csv->rows.empty()) {
@@ -746,6 +747,22 @@ int AttendeesImport(Context& ctx) {
       return kExitFailure;
     }
     response = *std::move(imported);
+  }
+  // The server names rows by number; the file line helps find them.
+  for (v1::ImportRowResult& result : *response.mutable_results()) {
+    if (result.outcome() != v1::ImportRowResult::REJECTED ||
+        result.row_number() >= csv->row_lines.size()) {
+      continue;
+    }
+    const std::string prefix = absl::StrCat("row ", result.row_number());
+    const std::string located =
+        absl::StrCat(prefix, " (line ", csv->row_lines[result.row_number()], ")");
+    absl::string_view error = result.error();
+    if (absl::ConsumePrefix(&error, prefix) && absl::StartsWith(error, ":")) {
+      result.set_error(absl::StrCat(located, error));
+    } else {
+      result.set_error(absl::StrCat(located, ": ", error));
+    }
   }
   // Rows the CSV already rejected join the server's results, in row order.
   for (const RejectedRow& rejected : csv->rejected) {
@@ -1031,7 +1048,8 @@ const std::vector<Command>& Commands() {
        "person_ref, wants, avoid, avoid_organisations, prefers_quiet. Lists are ';'-separated;\n"
        "an interest may carry a weight as tag:2 (1-3); availability lists slot ids (empty = all).\n"
        "Rejected rows go to --rejects (default FILE.rejects.csv; columns row,external_id,error).\n"
-       "Exit 0 if every row was accepted, 2 if some were rejected, 1 on failure.",
+       "Exit 0 if every row was accepted, 2 if some were rejected, 1 on failure. The deadline\n"
+       "of the whole import is --timeout if given, else 10 minutes.",
        AttendeesImport},
       {{"attendees", "get"},
        "ATTENDEE_ID",

@@ -114,6 +114,7 @@ TEST(AttendeeCsvTest, RowsAreNumberedFromOneSkippingBlankLines) {
   EXPECT_EQ(csv.rejected[0].line, 5);
   EXPECT_EQ(csv.rejected[0].external_id, "b");
   EXPECT_EQ(csv.rejected[0].error, "row 2 (line 5): expected 3 fields as in the header, found 2");
+  EXPECT_THAT(csv.row_lines, ElementsAre(0, 2, 5, 6));
 }
 
 TEST(AttendeeCsvTest, TooManyFieldsIsARowError) {
