@@ -35,18 +35,15 @@ ScheduleEngine::ScheduleEngine(const CandidateGraph* graph, ScheduleInput input,
   open_ = all_slots_;
   const Index n = static_cast<Index>(input_.attendees.size());
   budget_.resize(n);
-  avail_.resize(n);
+  node_.resize(n);
   for (Index u = 0; u < n; ++u) {
     budget_[u] = std::min<int32_t>(input_.attendees[u].budget, 255);
-    avail_[u] = input_.attendees[u].availability & all_slots_;
+    node_[u].avail = input_.attendees[u].availability & all_slots_;
   }
-  partner_.assign(static_cast<size_t>(n) * slots_, kNobody);
-  mweight_.assign(static_cast<size_t>(n) * slots_, 0);
+  slot_.assign(static_cast<size_t>(n) * slots_, SlotState{});
   table_.assign(static_cast<size_t>(n) * slots_, -1);
-  busy_.assign(n, 0);
-  degree_.assign(n, 0);
+
   queued_.assign(n, 0);
-  cap_.assign(n, 0);
   for (Index u = 0; u < n; ++u) UpdateCapacity(u);
   by_weight_.resize(graph_->neighbors.size());
   for (Index u = 0; u < graph_->num_nodes(); ++u) {
@@ -76,7 +73,7 @@ ScheduleEngine::ScheduleEngine(const CandidateGraph* graph, ScheduleInput input,
 }
 
 void ScheduleEngine::UpdateCapacity(Index u) {
-  cap_[u] = static_cast<uint8_t>(std::min<int>(budget_[u], Popcount(avail_[u])));
+  node_[u].cap = static_cast<uint8_t>(std::min<int>(budget_[u], Popcount(node_[u].avail)));
 }
 
 template <typename F>
@@ -106,11 +103,11 @@ void ScheduleEngine::ForEachNeighborHeaviestFirst(Index u, F&& f) const {
 }
 
 bool ScheduleEngine::Meets(Index u, Index v) const {
-  SlotMask busy = busy_[u];
+  SlotMask busy = node_[u].busy;
   while (busy != 0) {
     const int s = LowestSlot(busy);
     busy &= busy - 1;
-    if (partner_[At(u, s)] == v) return true;
+    if (slot_[At(u, s)].partner == v) return true;
   }
   return false;
 }
@@ -122,16 +119,16 @@ bool ScheduleEngine::IsBanned(Index a, Index b) const {
 void ScheduleEngine::BanPair(Index a, Index b) { banned_.insert(PairKey(a, b)); }
 
 void ScheduleEngine::Add(Index u, Index v, int s, Weight w) {
-  assert(partner_[At(u, s)] == kNobody && partner_[At(v, s)] == kNobody);
-  assert((avail_[u] >> s & 1) && (avail_[v] >> s & 1));
-  partner_[At(u, s)] = v;
-  partner_[At(v, s)] = u;
-  mweight_[At(u, s)] = w;
-  mweight_[At(v, s)] = w;
-  busy_[u] |= SlotMask{1} << s;
-  busy_[v] |= SlotMask{1} << s;
-  ++degree_[u];
-  ++degree_[v];
+  assert(slot_[At(u, s)].partner == kNobody && slot_[At(v, s)].partner == kNobody);
+  assert((node_[u].avail >> s & 1) && (node_[v].avail >> s & 1));
+  slot_[At(u, s)].partner = v;
+  slot_[At(v, s)].partner = u;
+  slot_[At(u, s)].weight = w;
+  slot_[At(v, s)].weight = w;
+  node_[u].busy |= SlotMask{1} << s;
+  node_[v].busy |= SlotMask{1} << s;
+  ++node_[u].degree;
+  ++node_[v].degree;
   ++used_[s];
   weight_ += w;
   ++meetings_;
@@ -141,30 +138,30 @@ void ScheduleEngine::Add(Index u, Index v, int s, Weight w) {
 }
 
 void ScheduleEngine::Remove(Index u, int s) {
-  const Index v = partner_[At(u, s)];
+  const Index v = slot_[At(u, s)].partner;
   assert(v != kNobody);
   if (logging_) log_.push_back({false, MeetingAt(u, s)});
-  if (recording_) undo_.push_back({false, u, v, s, mweight_[At(u, s)]});
+  if (recording_) undo_.push_back({false, u, v, s, slot_[At(u, s)].weight});
   if (seated_) ReturnTable(u, s);
-  weight_ -= mweight_[At(u, s)];
+  weight_ -= slot_[At(u, s)].weight;
   --meetings_;
   --used_[s];
-  --degree_[u];
-  --degree_[v];
-  busy_[u] &= ~(SlotMask{1} << s);
-  busy_[v] &= ~(SlotMask{1} << s);
-  partner_[At(u, s)] = kNobody;
-  partner_[At(v, s)] = kNobody;
-  mweight_[At(u, s)] = 0;
-  mweight_[At(v, s)] = 0;
+  --node_[u].degree;
+  --node_[v].degree;
+  node_[u].busy &= ~(SlotMask{1} << s);
+  node_[v].busy &= ~(SlotMask{1} << s);
+  slot_[At(u, s)].partner = kNobody;
+  slot_[At(v, s)].partner = kNobody;
+  slot_[At(u, s)].weight = 0;
+  slot_[At(v, s)].weight = 0;
 }
 
 bool ScheduleEngine::TryAdd(Index u, Index v, int s, Weight w) {
   const SlotMask bit = SlotMask{1} << s;
-  if (u == v || !Active(u) || !Active(v) || degree_[u] >= Capacity(u) ||
-      degree_[v] >= Capacity(v) ||
-      ((avail_[u] & avail_[v] & ~busy_[u] & ~busy_[v] & open_ & bit) == 0) || !SlotHasTable(s) ||
-      Meets(u, v) || IsBanned(u, v)) {
+  if (u == v || !Active(u) || !Active(v) || node_[u].degree >= Capacity(u) ||
+      node_[v].degree >= Capacity(v) ||
+      ((node_[u].avail & node_[v].avail & ~node_[u].busy & ~node_[v].busy & open_ & bit) == 0) ||
+      !SlotHasTable(s) || Meets(u, v) || IsBanned(u, v)) {
     return false;
   }
   Add(u, v, s, w);
@@ -173,11 +170,11 @@ bool ScheduleEngine::TryAdd(Index u, Index v, int s, Weight w) {
 
 Meeting ScheduleEngine::MeetingAt(Index u, int s) const {
   Meeting m;
-  const Index v = partner_[At(u, s)];
+  const Index v = slot_[At(u, s)].partner;
   m.a = std::min(u, v);
   m.b = std::max(u, v);
   m.slot = s;
-  m.weight = mweight_[At(u, s)];
+  m.weight = slot_[At(u, s)].weight;
   const int32_t t = table_[At(u, s)];
   if (t >= 0) {
     m.location = seats_[s][t].first;
@@ -200,7 +197,8 @@ void ScheduleEngine::Greedy() {
   for (Index u = 0; u < n; ++u) {
     if (!Active(u)) continue;
     ForEachNeighbor(u, [&](Index v, Weight w) {
-      if (v <= u || !Active(v) || (avail_[u] & avail_[v] & open_) == 0 || IsBanned(u, v)) return;
+      if (v <= u || !Active(v) || (node_[u].avail & node_[v].avail & open_) == 0 || IsBanned(u, v))
+        return;
       const uint64_t tie = Mix(seed_ ^ PairKey(u, v)) >> 32;
       edges.push_back({(static_cast<uint64_t>(static_cast<uint32_t>(w)) << 32) | tie, u, v});
     });
@@ -208,8 +206,9 @@ void ScheduleEngine::Greedy() {
   std::sort(edges.begin(), edges.end(),
             [](const Candidate& x, const Candidate& y) { return x.key > y.key; });
   for (const Candidate& e : edges) {
-    if (degree_[e.u] >= Capacity(e.u) || degree_[e.v] >= Capacity(e.v)) continue;
-    SlotMask common = avail_[e.u] & avail_[e.v] & ~busy_[e.u] & ~busy_[e.v] & open_;
+    if (node_[e.u].degree >= Capacity(e.u) || node_[e.v].degree >= Capacity(e.v)) continue;
+    SlotMask common =
+        node_[e.u].avail & node_[e.v].avail & ~node_[e.u].busy & ~node_[e.v].busy & open_;
     while (common != 0) {
       const int s = LowestSlot(common);
       common &= common - 1;
@@ -225,14 +224,14 @@ void ScheduleEngine::Greedy() {
 
 bool ScheduleEngine::Lightest(Index u, Side* side) const {
   bool found = false;
-  SlotMask busy = busy_[u] & open_;
+  SlotMask busy = node_[u].busy & open_;
   while (busy != 0) {
     const int t = LowestSlot(busy);
     busy &= busy - 1;
     const size_t i = At(u, t);
-    if (protect_ && degree_[partner_[i]] <= 1) continue;
-    if (!found || mweight_[i] < side->cost) {
-      *side = {Room::kDropLightest, t, mweight_[i]};
+    if (protect_ && node_[slot_[i].partner].degree <= 1) continue;
+    if (!found || slot_[i].weight < side->cost) {
+      *side = {Room::kDropLightest, t, slot_[i].weight};
       found = true;
     }
   }
@@ -241,9 +240,9 @@ bool ScheduleEngine::Lightest(Index u, Side* side) const {
 
 bool ScheduleEngine::MakeRoom(Index u, int s, int* lightest_state, Side* lightest,
                               Side* side) const {
-  const Index p = partner_[At(u, s)];
+  const Index p = slot_[At(u, s)].partner;
   if (p == kNobody) {
-    if (degree_[u] < Capacity(u)) {
+    if (node_[u].degree < Capacity(u)) {
       *side = {Room::kFree, -1, 0};
       return true;
     }
@@ -255,8 +254,9 @@ bool ScheduleEngine::MakeRoom(Index u, int s, int* lightest_state, Side* lightes
   }
   // Move (u, p) to another slot both are free and available in: costs nothing, but only frees
   // the slot, not budget.
-  SlotMask other =
-      degree_[u] < Capacity(u) ? avail_[u] & avail_[p] & ~busy_[u] & ~busy_[p] & open_ : 0;
+  SlotMask other = node_[u].degree < Capacity(u)
+                       ? node_[u].avail & node_[p].avail & ~node_[u].busy & ~node_[p].busy & open_
+                       : 0;
   while (other != 0) {
     const int t = LowestSlot(other);
     other &= other - 1;
@@ -265,8 +265,8 @@ bool ScheduleEngine::MakeRoom(Index u, int s, int* lightest_state, Side* lightes
       return true;
     }
   }
-  if (protect_ && degree_[p] <= 1) return false;
-  *side = {Room::kEvict, -1, mweight_[At(u, s)]};
+  if (protect_ && node_[p].degree <= 1) return false;
+  *side = {Room::kEvict, -1, slot_[At(u, s)].weight};
   return true;
 }
 
@@ -274,7 +274,7 @@ int64_t ScheduleEngine::Reach(Index u, int s, const Side& side) const {
   const int t = side.room == Room::kEvict ? s : side.room == Room::kDropLightest ? side.slot : -1;
   if (t < 0) return 0;
   // The evicted partner's best edge other than the one to u.
-  const Index p = partner_[At(u, t)];
+  const Index p = slot_[At(u, t)].partner;
   return best_neighbor_[p] == u ? second_edge_[p] : max_edge_[p];
 }
 
@@ -299,7 +299,7 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
   {
     int state = -1;
     Side lightest;
-    SlotMask slots = avail_[u] & open_;
+    SlotMask slots = node_[u].avail & open_;
     while (slots != 0) {
       const int s = LowestSlot(slots);
       slots &= slots - 1;
@@ -330,7 +330,7 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
         (found == k && w + max_reach_u <= best[k - 1].gain)) {
       return false;
     }
-    SlotMask common = room_u & avail_[v];
+    SlotMask common = room_u & node_[v].avail;
     if (common == 0 || !Active(v) || Meets(u, v) || IsBanned(u, v)) return true;
     Move mv;
     bool have = false;
@@ -372,19 +372,19 @@ Index ScheduleEngine::ApplySide(Index u, int s, const Side& side) {
     case Room::kFree:
       return kNobody;
     case Room::kRelocate: {
-      const Index p = partner_[At(u, s)];
-      const Weight w = mweight_[At(u, s)];
+      const Index p = slot_[At(u, s)].partner;
+      const Weight w = slot_[At(u, s)].weight;
       Remove(u, s);
       Add(u, p, side.slot, w);
       return kNobody;
     }
     case Room::kEvict: {
-      const Index p = partner_[At(u, s)];
+      const Index p = slot_[At(u, s)].partner;
       Remove(u, s);
       return p;
     }
     case Room::kDropLightest: {
-      const Index p = partner_[At(u, side.slot)];
+      const Index p = slot_[At(u, side.slot)].partner;
       Remove(u, side.slot);
       return p;
     }
@@ -479,7 +479,8 @@ void ScheduleEngine::LocalSearch(bool everyone, int64_t max_moves) {
   while (moves < max_moves && PopQueue(&u)) {
     // Improving alternating paths start at attendees with budget left; from a full attendee
     // only single moves (with up to two evictions) are tried.
-    const int depth = degree_[u] < Capacity(u) ? chain_depth_ : std::min(chain_depth_, full_depth_);
+    const int depth =
+        node_[u].degree < Capacity(u) ? chain_depth_ : std::min(chain_depth_, full_depth_);
     if (Improve(u, 1, depth)) ++moves;
   }
 }
@@ -500,7 +501,7 @@ bool ScheduleEngine::ForceCover(Index u) {
     covered = true;
     // ... who must then get another without anyone else losing their only one.
     for (Index p : evicted) {
-      if (p == kNobody || degree_[p] > 0 || !covered) continue;
+      if (p == kNobody || node_[p].degree > 0 || !covered) continue;
       Move m;
       Index again[2];
       if (BestMoves(p, kAnyCost, false, 1, &m) == 1) {
@@ -527,16 +528,16 @@ int64_t ScheduleEngine::Fairness(int64_t max_moves) {
   protect_ = true;
   const int64_t kAnyCost = std::numeric_limits<int64_t>::min() / 4;
   for (Index u = 0; u < num_nodes(); ++u) {
-    if (degree_[u] > 0 || !Active(u)) continue;
+    if (node_[u].degree > 0 || !Active(u)) continue;
     if (!Improve(u, kAnyCost, 0)) ForceCover(u);
   }
   LocalSearch(false, max_moves);
   int64_t left_out = 0;
   for (Index u = 0; u < num_nodes(); ++u) {
-    if (degree_[u] > 0 || !Active(u)) continue;
+    if (node_[u].degree > 0 || !Active(u)) continue;
     bool feasible = false;
     ForEachNeighbor(u, [&](Index v, Weight) {
-      feasible = feasible || (Active(v) && (avail_[u] & avail_[v] & open_) != 0);
+      feasible = feasible || (Active(v) && (node_[u].avail & node_[v].avail & open_) != 0);
     });
     left_out += feasible ? 1 : 0;
   }
@@ -575,11 +576,11 @@ void ScheduleEngine::AssignTables() {
   // Quiet-preferring meetings first, so they get the quiet tables.
   for (int pass = 0; pass < 2; ++pass) {
     for (Index u = 0; u < n; ++u) {
-      SlotMask busy = busy_[u];
+      SlotMask busy = node_[u].busy;
       while (busy != 0) {
         const int s = LowestSlot(busy);
         busy &= busy - 1;
-        const Index v = partner_[At(u, s)];
+        const Index v = slot_[At(u, s)].partner;
         if (v < u) continue;
         const bool quiet = input_.attendees[u].prefers_quiet ||
                            (v < input_.attendees.size() && input_.attendees[v].prefers_quiet);
@@ -636,7 +637,7 @@ void ScheduleEngine::TakeTable(Index u, Index v, int s) {
 void ScheduleEngine::ReturnTable(Index u, int s) {
   const int32_t t = table_[At(u, s)];
   if (t < 0) return;
-  const Index v = partner_[At(u, s)];
+  const Index v = slot_[At(u, s)].partner;
   const bool quiet = input_.locations[seats_[s][t].first].quiet;
   (quiet ? free_quiet_ : free_loud_)[s].push_back(t);
   table_[At(u, s)] = -1;
@@ -647,11 +648,11 @@ std::vector<Meeting> ScheduleEngine::Export() const {
   std::vector<Meeting> out;
   out.reserve(static_cast<size_t>(meetings_));
   for (Index u = 0; u < num_nodes(); ++u) {
-    SlotMask busy = busy_[u];
+    SlotMask busy = node_[u].busy;
     while (busy != 0) {
       const int s = LowestSlot(busy);
       busy &= busy - 1;
-      if (partner_[At(u, s)] > u) out.push_back(MeetingAt(u, s));
+      if (slot_[At(u, s)].partner > u) out.push_back(MeetingAt(u, s));
     }
   }
   std::sort(out.begin(), out.end(), [](const Meeting& x, const Meeting& y) {
@@ -667,11 +668,11 @@ std::vector<Meeting> ScheduleEngine::Export() const {
 // Live operations.
 
 bool ScheduleEngine::CancelPair(Index u, Index v) {
-  SlotMask busy = busy_[u] & open_;
+  SlotMask busy = node_[u].busy & open_;
   while (busy != 0) {
     const int s = LowestSlot(busy);
     busy &= busy - 1;
-    if (partner_[At(u, s)] == v) {
+    if (slot_[At(u, s)].partner == v) {
       Remove(u, s);
       return true;
     }
@@ -681,11 +682,11 @@ bool ScheduleEngine::CancelPair(Index u, Index v) {
 
 std::vector<Index> ScheduleEngine::CancelSlots(Index u, SlotMask slots) {
   std::vector<Index> partners;
-  SlotMask busy = busy_[u] & open_ & slots;
+  SlotMask busy = node_[u].busy & open_ & slots;
   while (busy != 0) {
     const int s = LowestSlot(busy);
     busy &= busy - 1;
-    partners.push_back(partner_[At(u, s)]);
+    partners.push_back(slot_[At(u, s)].partner);
     Remove(u, s);
   }
   return partners;
@@ -696,14 +697,12 @@ Index ScheduleEngine::AddAttendee(const AttendeeSlots& attendee,
   const Index u = num_nodes();
   input_.attendees.push_back(attendee);
   budget_.push_back(std::min<int32_t>(attendee.budget, 255));
-  avail_.push_back(attendee.availability & all_slots_);
-  cap_.push_back(0);
+  node_.push_back(NodeState{});
+  node_[u].avail = attendee.availability & all_slots_;
   UpdateCapacity(u);
-  partner_.resize(partner_.size() + slots_, kNobody);
-  mweight_.resize(mweight_.size() + slots_, 0);
+  slot_.resize(slot_.size() + slots_, SlotState{});
   table_.resize(table_.size() + slots_, -1);
-  busy_.push_back(0);
-  degree_.push_back(0);
+
   queued_.push_back(0);
   if (extra_.size() < budget_.size()) extra_.resize(budget_.size());
   max_edge_.push_back(0);
@@ -724,15 +723,15 @@ Index ScheduleEngine::AddAttendee(const AttendeeSlots& attendee,
 
 int ScheduleEngine::Refill(Index u) {
   int added = 0;
-  while (Active(u) && degree_[u] < Capacity(u)) {
-    const SlotMask free_u = avail_[u] & ~busy_[u] & open_;
+  while (Active(u) && node_[u].degree < Capacity(u)) {
+    const SlotMask free_u = node_[u].avail & ~node_[u].busy & open_;
     if (free_u == 0) break;
     Index best_v = kNobody;
     Weight best_w = 0;
     int best_s = -1;
     ForEachNeighbor(u, [&](Index v, Weight w) {
-      if (w <= best_w || degree_[v] >= Capacity(v)) return;
-      SlotMask common = free_u & avail_[v] & ~busy_[v];
+      if (w <= best_w || node_[v].degree >= Capacity(v)) return;
+      SlotMask common = free_u & node_[v].avail & ~node_[v].busy;
       while (common != 0 && !SlotHasTable(LowestSlot(common))) common &= common - 1;
       if (common == 0 || Meets(u, v) || IsBanned(u, v)) return;
       best_v = v;

@@ -33,9 +33,9 @@ class ScheduleEngine {
   const ScheduleInput& input() const { return input_; }
   int64_t weight() const { return weight_; }
   int64_t meetings() const { return meetings_; }
-  Index PartnerAt(Index u, int s) const { return partner_[At(u, s)]; }
-  int MeetingsOf(Index u) const { return degree_[u]; }
-  int Capacity(Index u) const { return cap_[u]; }
+  Index PartnerAt(Index u, int s) const { return slot_[At(u, s)].partner; }
+  int MeetingsOf(Index u) const { return node_[u].degree; }
+  int Capacity(Index u) const { return node_[u].cap; }
 
   // Slots that may still change (repairs never touch slots before the first open one).
   void SetOpenSlots(SlotMask open) { open_ = open; }
@@ -79,11 +79,11 @@ class ScheduleEngine {
   // Cancels every meeting of u in open slots within `slots`; partners are returned.
   std::vector<Index> CancelSlots(Index u, SlotMask slots);
   void SetAvailability(Index u, SlotMask availability) {
-    avail_[u] = availability & all_slots_;
-    input_.attendees[u].availability = avail_[u];
+    node_[u].avail = availability & all_slots_;
+    input_.attendees[u].availability = node_[u].avail;
     UpdateCapacity(u);
   }
-  SlotMask Availability(Index u) const { return avail_[u]; }
+  SlotMask Availability(Index u) const { return node_[u].avail; }
   Index AddAttendee(const AttendeeSlots& attendee,
                     const std::vector<std::pair<Index, Weight>>& edges);
   // Fills u's free open slots with the best partners that are free in the same slot and have
@@ -169,13 +169,20 @@ class ScheduleEngine {
   bool protect_ = false;
 
   std::vector<int32_t> budget_;
-  std::vector<SlotMask> avail_;
-  std::vector<Index> partner_;   // n * slots
-  std::vector<Weight> mweight_;  // n * slots
-  std::vector<int32_t> table_;   // n * slots: table id in the slot, -1 = unseated
-  std::vector<SlotMask> busy_;
-  std::vector<uint8_t> degree_;
-  std::vector<uint8_t> cap_;          // min(budget, available slots)
+  // Hot per-attendee state, packed so that looking at a neighbour costs one cache line.
+  struct NodeState {
+    SlotMask avail = 0;
+    SlotMask busy = 0;  // slots with a meeting
+    uint8_t degree = 0;
+    uint8_t cap = 0;  // min(budget, available slots)
+  };
+  struct SlotState {
+    Index partner = kNobody;
+    Weight weight = 0;
+  };
+  std::vector<NodeState> node_;
+  std::vector<SlotState> slot_;       // n * slots
+  std::vector<int32_t> table_;        // n * slots: table id in the slot, -1 = unseated
   std::vector<int64_t> slot_tables_;  // capacity per slot
   std::vector<int64_t> used_;         // meetings per slot
   int64_t weight_ = 0;
