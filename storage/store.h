@@ -41,10 +41,14 @@ struct UpsertResult {
 // Durability: every method that writes commits one WriteBatch (with sync_writes, fsync'd before
 // it returns OK), so a multi-key change is all-or-nothing even across kill -9.
 // Thread-safety: all methods are safe to call concurrently. Reads never block on writes; writes
-// (and their read-modify-write steps) are serialised by one mutex.
+// (and their read-modify-write steps) are serialised by one mutex. No lock is held while a
+// `mutate` or `visit` callback runs other than the write mutex during `mutate`: a `visit` may
+// call any method but Close; a `mutate` may call the read methods only.
 // Errors: NOT_FOUND for missing records, ALREADY_EXISTS for a taken unique key, INVALID_ARGUMENT
 // for ids of 0, DATA_LOSS for bytes that do not parse, INTERNAL/UNAVAILABLE/RESOURCE_EXHAUSTED
 // mapped from RocksDB errors (disk full is RESOURCE_EXHAUSTED).
+// List methods: INVALID_ARGUMENT if limit <= 0; an unknown parent (community, event) lists
+// nothing rather than NOT_FOUND.
 // The store does no domain validation: services/ validates before calling.
 class Store {
  public:
@@ -56,7 +60,8 @@ class Store {
   virtual ~Store();
 
   // Flushes memtables and closes the database; later calls fail with FAILED_PRECONDITION.
-  // Idempotent.
+  // Waits for the calls in flight to return (calls made after Close began fail). Idempotent.
+  // Must not be called from a callback.
   virtual absl::Status Close() = 0;
 
   // --- Communities -----------------------------------------------------------------------
@@ -100,7 +105,8 @@ class Store {
   // and every field but id, event_id, create_time and update_time is equal, nothing is written
   // (kUnchanged); otherwise it is replaced, keeping id and create_time (kUpdated). A later row
   // with the same external_id as an earlier row of the same batch sees the earlier one.
-  // The event must exist (NOT_FOUND). Results are in row order. On error nothing is written.
+  // The event must exist (NOT_FOUND); every row needs a non-empty external_id (INVALID_ARGUMENT
+  // "row N: ..."). Results are in row order. On error nothing is written.
   virtual absl::StatusOr<std::vector<UpsertResult>> UpsertAttendees(
       uint64_t event_id, std::vector<v1::Attendee> rows) = 0;
   // Read-modify-write under the write lock, as MutateEvent. If mutate changes external_id, the
@@ -115,7 +121,8 @@ class Store {
   // --- Tokens ----------------------------------------------------------------------------
   // Stores a token record under the SHA-256 of its secret (32 raw bytes). info.token_id must
   // be non-empty and unique (ALREADY_EXISTS otherwise); for ATTENDEE tokens the attendee must
-  // exist (NOT_FOUND).
+  // exist (NOT_FOUND). INVALID_ARGUMENT if the hash is not 32 bytes. A create_time of 0 is set to
+  // now.
   virtual absl::Status PutToken(absl::string_view secret_sha256, const v1::TokenInfo& info) = 0;
   // NOT_FOUND if no token has this hash. Revoked tokens are returned with revoke_time set.
   virtual absl::StatusOr<v1::TokenInfo> LookupToken(absl::string_view secret_sha256) const = 0;
