@@ -385,12 +385,14 @@ absl::Status RocksStore::Init(bool existed) {
   }
   if (!s.ok()) return s;
   uint64_t version = 0;
-  if (!DecodeU64(ToView(value), &version) || version != kKeyFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "store at ", options_.path, " has key format version ",
-        DecodeU64(ToView(value), &version) ? absl::StrCat(version) : "<unreadable>",
-        "; this build of Parley reads version ", kKeyFormatVersion,
-        version > kKeyFormatVersion ? " (upgrade Parley to open it)" : " (unknown version)"));
+  const bool readable = DecodeU64(ToView(value), &version);
+  if (!readable || version != kKeyFormatVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store at ", options_.path, " has key format version ",
+                     readable ? absl::StrCat(version) : "<unreadable>",
+                     "; this build of Parley reads version ", kKeyFormatVersion,
+                     readable && version > kKeyFormatVersion ? " (upgrade Parley to open it)"
+                                                             : " (unknown version)"));
   }
 
   const std::pair<absl::string_view, uint64_t*> counters[] = {
