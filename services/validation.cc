@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -115,9 +116,34 @@ bool IsValidUtf8(absl::string_view text) {
   return true;
 }
 
+// For ASCII, NFC is the identity and case folding is tolower, so most tags need no ICU.
+std::optional<std::string> NormalizeAsciiTag(absl::string_view tag) {
+  std::string out;
+  out.reserve(tag.size());
+  bool pending_space = false;
+  for (char c : tag) {
+    if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+    if (c == ' ' || (c >= '\t' && c <= '\r')) {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) out.push_back(' ');
+    pending_space = false;
+    out.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
 absl::StatusOr<std::string> NormalizeTag(absl::string_view tag, absl::string_view field) {
+  if (HasControl(tag, /*multiline=*/true)) return Invalid(field, "contains control characters");
+  if (std::optional<std::string> ascii = NormalizeAsciiTag(tag)) {
+    if (ascii->empty()) return Invalid(field, "empty tag");
+    if (ascii->size() > kMaxTagBytes) {
+      return Invalid(field, absl::StrCat("tag longer than ", kMaxTagBytes, " bytes"));
+    }
+    return *std::move(ascii);
+  }
   if (!IsValidUtf8(tag)) return Invalid(field, "not valid UTF-8");
-  if (HasControl(tag, /*multiline=*/false)) return Invalid(field, "contains control characters");
   // Case folding can produce denormalised sequences, so fold first and compose after.
   icu::UnicodeString folded =
       icu::UnicodeString::fromUTF8(icu::StringPiece(tag.data(), static_cast<int32_t>(tag.size())));

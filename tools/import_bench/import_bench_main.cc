@@ -1,0 +1,196 @@
+// parley-import-bench: bulk import through gRPC against raw RocksDB, in the same run.
+//
+// Both sides write the same rows with the same durability: the gRPC side streams generated
+// attendees to OrganizerService.ImportAttendees of a real server on a loopback port (one fsync
+// per committed batch); the raw side writes the same serialised Attendee bytes into a fresh
+// RocksDB with WriteBatches of the same size and sync=true. Prints one JSON line.
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "clients/attendee_csv.h"
+#include "clients/client.h"
+#include "services/server.h"
+#include "tools/match/synth.h"
+
+ABSL_FLAG(int, rows, 20000, "Attendees to import per run.");
+ABSL_FLAG(int, batch, 1000, "Rows per stream message and per raw WriteBatch.");
+ABSL_FLAG(int, repeats, 3, "Runs of each side; the median is reported.");
+ABSL_FLAG(uint64_t, seed, 1, "Generator seed.");
+ABSL_FLAG(std::string, dir, "/tmp", "Where the temporary databases go.");
+
+namespace {
+
+double Seconds(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+std::string TempDir(const std::string& base, const std::string& name) {
+  std::string pattern = absl::StrCat(base, "/parley-", name, "-XXXXXX");
+  if (mkdtemp(pattern.data()) == nullptr) {
+    std::cerr << "parley-import-bench: cannot create a directory under " << base << "\n";
+    std::exit(1);
+  }
+  return pattern;
+}
+
+void RemoveDir(const std::string& path) {
+  std::string command = absl::StrCat("rm -rf '", path, "'");
+  if (std::system(command.c_str()) != 0) std::cerr << "could not remove " << path << "\n";
+}
+
+template <typename T>
+T OrDie(absl::StatusOr<T> value, absl::string_view what) {
+  if (!value.ok()) {
+    std::cerr << "parley-import-bench: " << what << ": " << value.status() << "\n";
+    std::exit(1);
+  }
+  return *std::move(value);
+}
+
+// Rows per second through a real server: a fresh store, community and event each run.
+double GrpcRun(const std::vector<parley::v1::ImportRow>& rows, int batch) {
+  const std::string dir = TempDir(absl::GetFlag(FLAGS_dir), "grpc");
+  parley::services::ServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.data_dir = dir + "/db";
+  options.admin_token_file = dir + "/admin.token";
+  auto server = OrDie(parley::services::Server::Start(options), "start server");
+  std::ifstream token_in(options.admin_token_file);
+  std::string admin_token;
+  token_in >> admin_token;
+
+  parley::client::ClientOptions client_options;
+  client_options.target = absl::StrCat("127.0.0.1:", server->port());
+  client_options.token = admin_token;
+  client_options.deadline = absl::Seconds(600);
+  auto admin = OrDie(parley::client::Client::Connect(client_options), "connect");
+  parley::v1::CreateCommunityRequest community;
+  community.set_name("bench");
+  const uint64_t community_id = OrDie(admin->CreateCommunity(community), "community").id();
+  parley::v1::IssueOrganizerTokenRequest issue;
+  issue.set_community_id(community_id);
+  client_options.token = OrDie(admin->IssueOrganizerToken(issue), "token").token();
+  auto organizer = OrDie(parley::client::Client::Connect(client_options), "connect");
+  parley::v1::CreateEventRequest create;
+  create.mutable_event()->set_name("bench");
+  for (int i = 1; i <= 6; ++i) {
+    parley::v1::Slot* slot = create.mutable_event()->add_slots();
+    slot->set_id(absl::StrCat("s", i));
+    slot->set_start_time(1800000000 + i * 3600);
+    slot->set_end_time(1800000000 + i * 3600 + 1800);
+  }
+  const uint64_t event_id = OrDie(organizer->CreateEvent(create), "event").id();
+
+  parley::client::ImportOptions import_options;
+  import_options.batch_size = batch;
+  const auto start = std::chrono::steady_clock::now();
+  parley::v1::ImportAttendeesResponse response =
+      OrDie(organizer->ImportAttendees(event_id, rows, import_options), "import");
+  const double seconds = Seconds(start);
+  if (response.created() != rows.size()) {
+    std::cerr << "parley-import-bench: only " << response.created() << " of " << rows.size()
+              << " rows created\n";
+    std::exit(1);
+  }
+  server->Shutdown(absl::Seconds(5));
+  server.reset();
+  RemoveDir(dir);
+  return rows.size() / seconds;
+}
+
+void AppendU64(uint64_t v, std::string* out) {
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+// Rows per second for the same bytes written straight into RocksDB.
+double RawRun(const std::vector<std::string>& values, int batch) {
+  const std::string dir = TempDir(absl::GetFlag(FLAGS_dir), "raw");
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, dir + "/db", &raw);
+  if (!s.ok()) {
+    std::cerr << "parley-import-bench: " << s.ToString() << "\n";
+    std::exit(1);
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t first = 0; first < values.size(); first += batch) {
+    rocksdb::WriteBatch wb;
+    for (size_t i = first; i < std::min(values.size(), first + batch); ++i) {
+      std::string key;
+      AppendU64(1, &key);
+      AppendU64(i + 1, &key);
+      wb.Put(key, values[i]);
+    }
+    s = db->Write(write_options, &wb);
+    if (!s.ok()) {
+      std::cerr << "parley-import-bench: " << s.ToString() << "\n";
+      std::exit(1);
+    }
+  }
+  const double seconds = Seconds(start);
+  s = db->Close();
+  db.reset();
+  RemoveDir(dir);
+  return values.size() / seconds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "parley-import-bench [--rows N] [--batch B] [--repeats R]: rows/s through "
+      "ImportAttendees vs raw RocksDB WriteBatch writes of the same bytes.");
+  absl::ParseCommandLine(argc, argv);
+  const int batch = absl::GetFlag(FLAGS_batch);
+
+  parley::synth::SynthOptions synth;
+  synth.attendees = absl::GetFlag(FLAGS_rows);
+  synth.slots = 6;
+  synth.seed = absl::GetFlag(FLAGS_seed);
+  std::ostringstream csv;
+  parley::synth::WriteCsv(parley::synth::GenerateEvent(synth), csv);
+  parley::client::AttendeeCsv parsed = OrDie(parley::client::ParseAttendeeCsv(csv.str()), "csv");
+  std::vector<std::string> values;
+  values.reserve(parsed.rows.size());
+  for (const parley::v1::ImportRow& row : parsed.rows) {
+    values.push_back(row.attendee().SerializeAsString());
+  }
+
+  std::vector<double> grpc_rates, raw_rates;
+  for (int r = 0; r < absl::GetFlag(FLAGS_repeats); ++r) {
+    // Interleaved so that drift in the machine's state affects both sides alike.
+    raw_rates.push_back(RawRun(values, batch));
+    grpc_rates.push_back(GrpcRun(parsed.rows, batch));
+  }
+  const double grpc_rate = Median(grpc_rates);
+  const double raw_rate = Median(raw_rates);
+  std::cout << absl::StrFormat(
+      "{\"rows\":%d,\"batch\":%d,\"repeats\":%d,\"grpc_rows_per_second\":%.0f,"
+      "\"raw_rows_per_second\":%.0f,\"ratio\":%.3f}\n",
+      static_cast<int>(parsed.rows.size()), batch, absl::GetFlag(FLAGS_repeats), grpc_rate,
+      raw_rate, grpc_rate / raw_rate);
+  return 0;
+}
