@@ -31,7 +31,7 @@ ABSL_FLAG(int, tables, 0, "tables per slot over two locations (0 = unlimited)");
 ABSL_FLAG(int, repairs, 0, "random declines repaired one at a time; reports repair_p99_us");
 ABSL_FLAG(bool, baselines, false, "also run greedy and exact_per_slot (N <= 20000 advised)");
 ABSL_FLAG(bool, bound, true, "compute the LP upper bound (on a second thread)");
-ABSL_FLAG(std::string, bound_algorithm, "cost_scaling", "cost_scaling or network_simplex");
+ABSL_FLAG(std::string, bound_algorithm, "network_simplex", "network_simplex or cost_scaling");
 ABSL_FLAG(int, chain_depth, 3, "ScheduleOptions::chain_depth");
 ABSL_FLAG(int, full_chain_depth, 1, "ScheduleOptions::full_chain_depth");
 ABSL_FLAG(bool, json, true, "print JSON (the only format)");
@@ -87,8 +87,8 @@ int main(int argc, char** argv) {
   std::thread bound_thread;
   if (absl::GetFlag(FLAGS_bound)) {
     parley::match::BoundOptions bound_options;
-    if (absl::GetFlag(FLAGS_bound_algorithm) == "network_simplex") {
-      bound_options.algorithm = parley::match::BoundOptions::Algorithm::kNetworkSimplex;
+    if (absl::GetFlag(FLAGS_bound_algorithm) == "cost_scaling") {
+      bound_options.algorithm = parley::match::BoundOptions::Algorithm::kCostScaling;
     }
     bound_thread = std::thread([&, bound_options] {
       Clock::time_point t = Clock::now();
