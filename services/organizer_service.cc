@@ -1,6 +1,9 @@
 #include "services/organizer_service.h"
 
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -66,10 +69,24 @@ bool TransitionAllowed(v1::EventStatus from, v1::EventStatus to) {
   }
 }
 
-// Streams of ImportAttendeesRequest. Reads run ahead of commits (at most kMaxPendingMessages);
-// a worker drains everything pending into one UpsertAttendees call, so a fast client gets group
-// commits (one fsync for several messages) and gRPC's threads never wait for the disk.
-// The response is sent only after every accepted row is durable.
+// One message of an import after validation: a result per row (rejected rows complete, the
+// others waiting for their attendee id) and the rows to store.
+struct ValidatedMessage {
+  std::vector<v1::ImportRowResult> results;
+  std::vector<v1::Attendee> accepted;
+  std::vector<size_t> accepted_result;  // index into results
+};
+
+// Streams of ImportAttendeesRequest, in three overlapping stages so that the network,
+// validation and the disk all stay busy:
+//   read (gRPC thread): checks the envelope of a message, numbers its rows, hands it on;
+//   validate (any worker, several messages at once): normalises each row against the event;
+//   commit (one worker at a time, in message order): upserts every validated message that is
+//     ready in one WriteBatch, so a fast client gets one fsync for several messages.
+// Reads run at most kMaxPendingMessages ahead of commits, which bounds memory. The response is
+// sent once every accepted row is durable. gRPC may run reactions inline, so StartRead, Finish
+// and Submit are called with mu_ released, and Finish only once no task holds `this` (OnDone
+// deletes it).
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendeesRequest> {
  public:
   ImportReactor(grpc::CallbackServerContext* context, storage::Store* store,
@@ -89,189 +106,243 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendeesRe
     StartRead(&incoming_);
   }
 
-  // gRPC may run a reaction inline, so StartRead, Finish and Submit are called with mu_
-  // released, and nothing touches `this` after Finish (OnDone may delete it).
   void OnReadDone(bool ok) override {
+    std::shared_ptr<v1::ImportAttendeesRequest> message;
+    uint64_t seq = 0;
     bool start_read = false;
-    bool schedule;
+    Actions actions;
     {
       absl::MutexLock lock(&mu_);
       if (!ok) {
         reads_done_ = true;
-      } else {
-        pending_.push_back(std::move(incoming_));
-        incoming_.Clear();
-        if (pending_.size() < kMaxPendingMessages) {
-          start_read = !finished_;
+      } else if (error_.ok() && !finished_) {
+        absl::Status envelope = CheckEnvelopeLocked(&incoming_);
+        if (!envelope.ok()) {
+          error_ = envelope;
         } else {
-          read_paused_ = true;
+          message = std::make_shared<v1::ImportAttendeesRequest>(std::move(incoming_));
+          seq = next_read_seq_++;
+          ++validating_;
+          start_read = next_read_seq_ - next_commit_seq_ < kMaxPendingMessages;
+          read_paused_ = !start_read;
         }
       }
-      schedule = ClaimWorkerLocked();
+      incoming_.Clear();
+      actions = NextActionsLocked();
     }
     if (start_read) StartRead(&incoming_);
-    if (schedule) workers_->Submit([this] { Drain(); });
+    if (message != nullptr) {
+      workers_->Submit([this, seq, message] { Validate(seq, *message); });
+    }
+    Run(std::move(actions));
   }
 
   void OnCancel() override {
-    bool schedule;
+    Actions actions;
     {
       absl::MutexLock lock(&mu_);
-      cancelled_ = true;
-      schedule = ClaimWorkerLocked();
+      if (error_.ok()) error_ = absl::CancelledError("import cancelled by the client");
+      actions = NextActionsLocked();
     }
-    if (schedule) workers_->Submit([this] { Drain(); });
+    Run(std::move(actions));
   }
 
   void OnDone() override { delete this; }
 
  private:
-  // True if the caller must start the worker: there is something to do, it is not running
-  // already, and the call is not finished.
-  bool ClaimWorkerLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (worker_running_ || finished_) return false;
-    if (pending_.empty() && !reads_done_ && !cancelled_) return false;
-    worker_running_ = true;
-    return true;
-  }
+  // What a thread must do after it released mu_, in this order.
+  struct Actions {
+    bool resume_read = false;
+    std::vector<ValidatedMessage> commit;  // non-empty: this thread is the committer
+    uint64_t event_id = 0;
+    std::optional<absl::Status> finish;
+  };
 
-  void Drain() {
-    for (;;) {
-      std::vector<v1::ImportAttendeesRequest> batch;
-      bool resume_read = false;
-      absl::Status final_status;
-      bool finish = false;
-      {
-        absl::MutexLock lock(&mu_);
-        if (cancelled_ || pending_.empty()) {
-          worker_running_ = false;
-          if (cancelled_) {
-            final_status = absl::CancelledError("import cancelled by the client");
-            finish = true;
-          } else if (reads_done_) {
-            finish = true;
-          }
-          finish = finish && !finished_;
-          if (finish) finished_ = true;
-        } else {
-          batch.swap(pending_);
-          resume_read = read_paused_ && !finished_;
-          read_paused_ = false;
-        }
-      }
-      if (batch.empty()) {
-        if (finish) Finish(ToGrpcStatus(final_status));
-        return;
-      }
-      if (resume_read) StartRead(&incoming_);
-      absl::Status status = Commit(&batch);
-      if (!status.ok()) {
-        {
-          absl::MutexLock lock(&mu_);
-          worker_running_ = false;
-          finished_ = true;
-        }
-        Finish(ToGrpcStatus(status));
-        return;
-      }
+  // The same event in every message, at most kMaxRowsPerMessage rows; numbers rows that came
+  // without a number.
+  absl::Status CheckEnvelopeLocked(v1::ImportAttendeesRequest* message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (event_id_ == 0) event_id_ = message->event_id();
+    if (message->event_id() != event_id_) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("event_id: every message of an import must name event ", event_id_, ", got ",
+                       message->event_id()));
     }
-  }
-
-  // Validates the rows of `batch` and upserts the good ones in one write batch.
-  absl::Status Commit(std::vector<v1::ImportAttendeesRequest>* batch) {
-    const uint64_t event_id = batch->front().event_id();
-    if (event_id_ == 0) {
-      event_id_ = event_id;
+    if (message->rows_size() > kMaxRowsPerMessage) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "rows: at most ", kMaxRowsPerMessage, " rows per message, got ", message->rows_size()));
     }
-    for (const v1::ImportAttendeesRequest& message : *batch) {
-      if (message.event_id() != event_id_) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("event_id: every message of an import must name event ", event_id_,
-                         ", got ", message.event_id()));
-      }
-      if (message.rows_size() > kMaxRowsPerMessage) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "rows: at most ", kMaxRowsPerMessage, " rows per message, got ", message.rows_size()));
-      }
-    }
-    // Read per commit so a concurrent event update (new slots) is seen by later rows.
-    absl::StatusOr<v1::Event> event = OwnedEvent(*store_, principal_, event_id_);
-    if (!event.ok()) return event.status();
-    absl::Status open = RequireNotClosed(*event);
-    if (!open.ok()) return open;
-
-    std::vector<v1::Attendee> accepted;
-    std::vector<int> accepted_result;  // index into response_->results()
-    for (v1::ImportAttendeesRequest& message : *batch) {
-      for (v1::ImportRow& row : *message.mutable_rows()) {
-        const uint32_t number = row.row_number() != 0 ? row.row_number() : next_row_number_;
-        next_row_number_ = number + 1;
-        v1::ImportRowResult* result = response_->add_results();
-        result->set_row_number(number);
-        v1::Attendee attendee = std::move(*row.mutable_attendee());
-        ClearOutputOnly(&attendee);
-        absl::Status valid = NormalizeAttendee(*event, &attendee);
-        result->set_external_id(attendee.external_id());
-        if (!valid.ok()) {
-          result->set_outcome(v1::ImportRowResult::REJECTED);
-          result->set_error(absl::StrCat("row ", number, ": ", valid.message()));
-          response_->set_rejected(response_->rejected() + 1);
-          continue;
-        }
-        accepted_result.push_back(response_->results_size() - 1);
-        accepted.push_back(std::move(attendee));
-      }
-    }
-    if (accepted.empty()) return absl::OkStatus();
-    absl::StatusOr<std::vector<storage::UpsertResult>> stored =
-        store_->UpsertAttendees(event_id_, std::move(accepted));
-    if (!stored.ok()) {
-      // Nothing of this batch was written: report its rows as rejected so the caller knows
-      // exactly which rows to send again, then end the stream with the cause.
-      for (int index : accepted_result) {
-        v1::ImportRowResult* result = response_->mutable_results(index);
-        result->set_outcome(v1::ImportRowResult::REJECTED);
-        result->set_error(absl::StrCat("row ", result->row_number(),
-                                       ": not stored: ", stored.status().message()));
-      }
-      return stored.status();
-    }
-    for (size_t i = 0; i < stored->size(); ++i) {
-      v1::ImportRowResult* result = response_->mutable_results(accepted_result[i]);
-      result->set_attendee_id((*stored)[i].attendee_id);
-      switch ((*stored)[i].outcome) {
-        case storage::UpsertOutcome::kCreated:
-          result->set_outcome(v1::ImportRowResult::CREATED);
-          response_->set_created(response_->created() + 1);
-          break;
-        case storage::UpsertOutcome::kUpdated:
-          result->set_outcome(v1::ImportRowResult::UPDATED);
-          response_->set_updated(response_->updated() + 1);
-          break;
-        case storage::UpsertOutcome::kUnchanged:
-          result->set_outcome(v1::ImportRowResult::UNCHANGED);
-          response_->set_unchanged(response_->unchanged() + 1);
-          break;
-      }
+    for (v1::ImportRow& row : *message->mutable_rows()) {
+      if (row.row_number() == 0) row.set_row_number(next_row_number_);
+      next_row_number_ = row.row_number() + 1;
     }
     return absl::OkStatus();
   }
 
+  Actions NextActionsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Actions actions;
+    if (finished_) return actions;
+    if (!error_.ok()) {
+      if (validating_ == 0 && !committing_) {
+        finished_ = true;
+        actions.finish = error_;
+      }
+      return actions;
+    }
+    if (!committing_) {
+      for (auto it = validated_.find(next_commit_seq_); it != validated_.end();
+           it = validated_.find(next_commit_seq_)) {
+        actions.commit.push_back(std::move(it->second));
+        validated_.erase(it);
+        ++next_commit_seq_;
+      }
+      committing_ = !actions.commit.empty();
+      actions.event_id = event_id_;
+    }
+    if (read_paused_ && !reads_done_ && next_read_seq_ - next_commit_seq_ < kMaxPendingMessages) {
+      read_paused_ = false;
+      actions.resume_read = true;
+    }
+    if (reads_done_ && validating_ == 0 && !committing_ && validated_.empty()) {
+      finished_ = true;
+      actions.finish = absl::OkStatus();
+    }
+    return actions;
+  }
+
+  // Runs on a worker: validates one message, then does what is next (maybe commit).
+  void Validate(uint64_t seq, v1::ImportAttendeesRequest& message) {
+    absl::StatusOr<ValidatedMessage> validated = ValidateMessage(&message);
+    Actions actions;
+    {
+      absl::MutexLock lock(&mu_);
+      --validating_;
+      if (!validated.ok()) {
+        if (error_.ok()) error_ = validated.status();
+      } else {
+        validated_.emplace(seq, *std::move(validated));
+      }
+      actions = NextActionsLocked();
+    }
+    Run(std::move(actions));
+  }
+
+  void Run(Actions actions) {
+    for (;;) {
+      if (actions.resume_read) StartRead(&incoming_);
+      if (actions.finish.has_value()) {
+        Finish(ToGrpcStatus(*actions.finish));
+        return;  // `this` may be gone
+      }
+      if (actions.commit.empty()) return;
+      absl::Status committed = Commit(actions.event_id, &actions.commit);
+      absl::MutexLock lock(&mu_);
+      committing_ = false;
+      if (!committed.ok() && error_.ok()) error_ = committed;
+      actions = NextActionsLocked();
+    }
+  }
+
+  absl::StatusOr<ValidatedMessage> ValidateMessage(v1::ImportAttendeesRequest* message) const {
+    // Read per message so a concurrent event update (new slots) is seen by later rows.
+    absl::StatusOr<v1::Event> event = OwnedEvent(*store_, principal_, message->event_id());
+    if (!event.ok()) return event.status();
+    absl::Status open = RequireNotClosed(*event);
+    if (!open.ok()) return open;
+    ValidatedMessage out;
+    out.results.resize(message->rows_size());
+    for (int i = 0; i < message->rows_size(); ++i) {
+      v1::ImportRow* row = message->mutable_rows(i);
+      v1::ImportRowResult& result = out.results[i];
+      result.set_row_number(row->row_number());
+      v1::Attendee attendee = std::move(*row->mutable_attendee());
+      ClearOutputOnly(&attendee);
+      absl::Status valid = NormalizeAttendee(*event, &attendee);
+      result.set_external_id(attendee.external_id());
+      if (!valid.ok()) {
+        result.set_outcome(v1::ImportRowResult::REJECTED);
+        result.set_error(absl::StrCat("row ", row->row_number(), ": ", valid.message()));
+        continue;
+      }
+      out.accepted_result.push_back(i);
+      out.accepted.push_back(std::move(attendee));
+    }
+    return out;
+  }
+
+  // Stores the accepted rows of `messages` in one batch and appends every result to the
+  // response. Only the committer runs this, one at a time, in message order.
+  absl::Status Commit(uint64_t event_id, std::vector<ValidatedMessage>* messages) {
+    std::vector<v1::Attendee> rows;
+    for (ValidatedMessage& m : *messages) {
+      for (v1::Attendee& a : m.accepted) rows.push_back(std::move(a));
+    }
+    absl::StatusOr<std::vector<storage::UpsertResult>> stored;
+    if (!rows.empty()) stored = store_->UpsertAttendees(event_id, std::move(rows));
+    size_t next = 0;
+    for (ValidatedMessage& m : *messages) {
+      for (size_t index : m.accepted_result) {
+        v1::ImportRowResult& result = m.results[index];
+        if (!stored.ok()) {
+          // Nothing of this batch was written: say exactly which rows to send again.
+          result.set_outcome(v1::ImportRowResult::REJECTED);
+          result.set_error(absl::StrCat("row ", result.row_number(),
+                                        ": not stored: ", stored.status().message()));
+          continue;
+        }
+        const storage::UpsertResult& r = (*stored)[next++];
+        result.set_attendee_id(r.attendee_id);
+        switch (r.outcome) {
+          case storage::UpsertOutcome::kCreated:
+            result.set_outcome(v1::ImportRowResult::CREATED);
+            break;
+          case storage::UpsertOutcome::kUpdated:
+            result.set_outcome(v1::ImportRowResult::UPDATED);
+            break;
+          case storage::UpsertOutcome::kUnchanged:
+            result.set_outcome(v1::ImportRowResult::UNCHANGED);
+            break;
+        }
+      }
+      for (v1::ImportRowResult& result : m.results) {
+        switch (result.outcome()) {
+          case v1::ImportRowResult::CREATED:
+            response_->set_created(response_->created() + 1);
+            break;
+          case v1::ImportRowResult::UPDATED:
+            response_->set_updated(response_->updated() + 1);
+            break;
+          case v1::ImportRowResult::UNCHANGED:
+            response_->set_unchanged(response_->unchanged() + 1);
+            break;
+          default:
+            response_->set_rejected(response_->rejected() + 1);
+            break;
+        }
+        *response_->add_results() = std::move(result);
+      }
+    }
+    return rows.empty() ? absl::OkStatus() : stored.status();
+  }
+
   storage::Store* const store_;
   WorkerPool* const workers_;
-  v1::ImportAttendeesResponse* const response_;  // written by the worker only
-  Principal principal_;
-  uint64_t event_id_ = 0;         // worker only
-  uint32_t next_row_number_ = 1;  // worker only
-  v1::ImportAttendeesRequest incoming_;
+  v1::ImportAttendeesResponse* const response_;  // written by the committer only
+  Principal principal_;                          // set before the first read
+  v1::ImportAttendeesRequest incoming_;          // owned by the one outstanding read
 
   absl::Mutex mu_;
-  std::vector<v1::ImportAttendeesRequest> pending_ ABSL_GUARDED_BY(mu_);
+  uint64_t event_id_ ABSL_GUARDED_BY(mu_) = 0;
+  uint32_t next_row_number_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t next_read_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t next_commit_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  int validating_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<uint64_t, ValidatedMessage> validated_ ABSL_GUARDED_BY(mu_);
+  bool committing_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
-  bool worker_running_ ABSL_GUARDED_BY(mu_) = false;
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
 };
 
 const absl::flat_hash_set<std::string>& EventUpdatableFields() {

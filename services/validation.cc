@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <optional>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -44,17 +43,23 @@ absl::Status NormalizeShortId(absl::string_view field, std::string* id) {
   return absl::OkStatus();
 }
 
+// Profile lists hold at most kMaxListEntries short entries: a linear scan beats hashing and
+// allocates nothing, which matters on the import path (a dozen lists per row).
+bool Contains(const google::protobuf::RepeatedPtrField<std::string>& list,
+              absl::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
 absl::Status NormalizeTagList(absl::string_view list,
                               google::protobuf::RepeatedPtrField<std::string>* tags) {
   if (static_cast<size_t>(tags->size()) > kMaxListEntries) {
     return Invalid(list, absl::StrCat("more than ", kMaxListEntries, " entries"));
   }
-  absl::flat_hash_set<std::string> seen;
   google::protobuf::RepeatedPtrField<std::string> out;
   for (int i = 0; i < tags->size(); ++i) {
     absl::StatusOr<std::string> tag = NormalizeTag(tags->Get(i), Indexed(list, i));
     if (!tag.ok()) return tag.status();
-    if (seen.insert(*tag).second) *out.Add() = *std::move(tag);
+    if (!Contains(out, *tag)) *out.Add() = *std::move(tag);
   }
   tags->Swap(&out);
   return absl::OkStatus();
@@ -65,14 +70,13 @@ absl::Status NormalizeIdList(absl::string_view list, absl::string_view self,
   if (static_cast<size_t>(ids->size()) > kMaxListEntries) {
     return Invalid(list, absl::StrCat("more than ", kMaxListEntries, " entries"));
   }
-  absl::flat_hash_set<std::string> seen;
   google::protobuf::RepeatedPtrField<std::string> out;
   for (int i = 0; i < ids->size(); ++i) {
     std::string id = ids->Get(i);
     absl::Status s = CheckText(Indexed(list, i), &id, kMaxExternalIdBytes, /*required=*/true);
     if (!s.ok()) return s;
     if (id == self) return Invalid(Indexed(list, i), "names the attendee themselves");
-    if (seen.insert(id).second) *out.Add() = std::move(id);
+    if (!Contains(out, id)) *out.Add() = std::move(id);
   }
   ids->Swap(&out);
   return absl::OkStatus();
@@ -295,7 +299,6 @@ absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* a) {
     return Invalid("interests", absl::StrCat("more than ", kMaxListEntries, " entries"));
   }
   // An interest listed twice keeps its strongest weight, at its first position.
-  absl::flat_hash_map<std::string, int> position;
   google::protobuf::RepeatedPtrField<v1::Interest> interests;
   for (int i = 0; i < a->interests_size(); ++i) {
     const v1::Interest& in = a->interests(i);
@@ -306,14 +309,14 @@ absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* a) {
     if (weight > 3) {
       return Invalid(absl::StrCat(field, ".weight"), absl::StrCat("must be 1..3, got ", weight));
     }
-    auto [it, inserted] = position.emplace(*tag, interests.size());
-    if (inserted) {
+    auto same = std::find_if(interests.begin(), interests.end(),
+                             [&](const v1::Interest& seen) { return seen.tag() == *tag; });
+    if (same == interests.end()) {
       v1::Interest* out = interests.Add();
       out->set_tag(*std::move(tag));
       out->set_weight(weight);
     } else {
-      v1::Interest* out = interests.Mutable(it->second);
-      out->set_weight(std::max(out->weight(), weight));
+      same->set_weight(std::max(same->weight(), weight));
     }
   }
   a->mutable_interests()->Swap(&interests);
@@ -333,17 +336,15 @@ absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* a) {
   if (static_cast<size_t>(a->availability_size()) > kMaxSlots) {
     return Invalid("availability", absl::StrCat("more than ", kMaxSlots, " entries"));
   }
-  absl::flat_hash_set<std::string> slots;
-  for (const v1::Slot& slot : event.slots()) slots.insert(slot.id());
-  absl::flat_hash_set<std::string> seen;
   google::protobuf::RepeatedPtrField<std::string> availability;
   for (int i = 0; i < a->availability_size(); ++i) {
     std::string id = absl::AsciiStrToLower(absl::StripAsciiWhitespace(a->availability(i)));
-    if (!slots.contains(id)) {
+    if (std::none_of(event.slots().begin(), event.slots().end(),
+                     [&](const v1::Slot& slot) { return slot.id() == id; })) {
       return Invalid(Indexed("availability", i),
                      absl::StrCat("no slot \"", id, "\" in event ", event.id()));
     }
-    if (seen.insert(id).second) *availability.Add() = std::move(id);
+    if (!Contains(availability, id)) *availability.Add() = std::move(id);
   }
   a->mutable_availability()->Swap(&availability);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <cassert>
 #include <thread>
 #include <utility>
@@ -35,17 +36,20 @@ void ParallelFor(size_t n, int threads, Body body) {
   for (std::thread& t : pool) t.join();
 }
 
-bool Worse(const Candidate& x, const Candidate& y) { return RanksBefore(x, y); }
+// Heap order with the worst kept candidate at the front.
+struct WorseLast {
+  bool operator()(const Candidate& x, const Candidate& y) const { return RanksBefore(x, y); }
+};
 
 // Keeps the best `k` of the offered candidates in a heap whose front is the worst kept.
 void HeapOffer(std::vector<Candidate>* heap, size_t k, Candidate c) {
   if (heap->size() < k) {
     heap->push_back(c);
-    std::push_heap(heap->begin(), heap->end(), Worse);
+    std::push_heap(heap->begin(), heap->end(), WorseLast{});
   } else if (RanksBefore(c, heap->front())) {
-    std::pop_heap(heap->begin(), heap->end(), Worse);
+    std::pop_heap(heap->begin(), heap->end(), WorseLast{});
     heap->back() = c;
-    std::push_heap(heap->begin(), heap->end(), Worse);
+    std::push_heap(heap->begin(), heap->end(), WorseLast{});
   }
 }
 
@@ -83,10 +87,23 @@ CandidateIndex CandidateIndex::Build(MatchProblem problem, const CandidateOption
     index.Search(static_cast<Index>(a), &scratch);
     index.StoreList(static_cast<Index>(a), scratch.heap);
   });
+  for (const Scratch& scratch : scratches) {
+    index.stats_.postings_visited += scratch.stats.postings_visited;
+    index.stats_.partners_touched += scratch.stats.partners_touched;
+    index.stats_.exact_evaluations += scratch.stats.exact_evaluations;
+  }
   return index;
 }
 
+CandidateIndex::HeadSummary CandidateIndex::MakeSummary(Index b) const {
+  const SearchProfile& p = problem_.search_profile(b);
+  return HeadSummary{p.head_interest[0], static_cast<uint16_t>(p.head_offers & 0xFFFF),
+                     static_cast<uint16_t>(p.head_seeks & 0xFFFF)};
+}
+
 void CandidateIndex::AddPostings(Index a) {
+  if (summaries_.size() <= a) summaries_.resize(a + 1);
+  summaries_[a] = MakeSummary(a);
   const CompiledProfile& p = problem_.profile(a);
   if (p.budget <= 0) return;  // never a candidate
   const size_t tags = problem_.num_tags();
@@ -148,6 +165,7 @@ void CandidateIndex::Touch(Index a, Scratch* scratch) const {
     int32_t points[4];
     for (uint32_t w = 0; w < 4; ++w)
       points[w] = info.interest_points * std::min<int32_t>(w, t.weight);
+    scratch->stats.postings_visited += interest_postings_[t.tag].size();
     for (uint32_t entry : interest_postings_[t.tag]) {
       const int32_t gain = points[entry >> 30];
       touch(entry & kIndexMask, gain, gain);
@@ -156,11 +174,13 @@ void CandidateIndex::Touch(Index a, Scratch* scratch) const {
   for (TagId t : p.seeks) {
     const TagInfo& info = problem_.tag(t);
     if (info.trade_head_bit >= 0) continue;
+    scratch->stats.postings_visited += offer_postings_[t].size();
     for (Index b : offer_postings_[t]) touch(b, info.seek_points, info.give_points);
   }
   for (TagId t : p.offers) {
     const TagInfo& info = problem_.tag(t);
     if (info.trade_head_bit >= 0) continue;
+    scratch->stats.postings_visited += seek_postings_[t].size();
     for (Index b : seek_postings_[t]) touch(b, info.give_points, info.seek_points);
   }
   for (Index b : p.wants) touch(b, problem_.wish_points(), problem_.wished_points());
@@ -168,39 +188,71 @@ void CandidateIndex::Touch(Index a, Scratch* scratch) const {
   for (size_t i = 0; i < p.introductions.size(); ++i) {
     // One bonus per pair, however many people introduced them.
     if (i > 0 && p.introductions[i].first == p.introductions[i - 1].first) continue;
-    touch(p.introductions[i].first, problem_.introduction_points(), problem_.introduction_points());
+    const Index b = p.introductions[i].first;
+    touch(b, problem_.introduction_points(), problem_.introduction_points());
   }
 }
 
-void CandidateIndex::MaxHeadGains(Index a, int64_t* head_ab, int64_t* head_ba) const {
+namespace {
+
+int64_t SumBits(uint64_t mask, const int32_t* points) {
+  int64_t sum = 0;
+  for (; mask != 0; mask &= mask - 1) sum += points[__builtin_ctzll(mask)];
+  return sum;
+}
+
+}  // namespace
+
+void CandidateIndex::PrepareBound(Index a, HeadBound* bound) const {
   const SearchProfile& p = problem_.search_profile(a);
-  auto sum = [](uint64_t mask, const int32_t* points) {
-    int64_t s = 0;
-    for (; mask != 0; mask &= mask - 1) s += points[__builtin_ctzll(mask)];
-    return s;
-  };
-  int64_t shared = 0;
-  for (int k = 0; k < 3; ++k) shared += sum(p.head_interest[k], problem_.head_interest_points());
-  *head_ab = shared + sum(p.head_seeks, problem_.head_seek_points()) +
-             sum(p.head_offers, problem_.head_give_points());
-  *head_ba = shared + sum(p.head_offers, problem_.head_seek_points()) +
-             sum(p.head_seeks, problem_.head_give_points());
+  const int32_t* points = problem_.head_interest_points();
+  bound->interests = p.head_interest[0];
+  for (int bit = 0; bit < 64; ++bit) {
+    const uint64_t one = uint64_t{1} << bit;
+    const int weight = ((p.head_interest[0] & one) != 0) + ((p.head_interest[1] & one) != 0) +
+                       ((p.head_interest[2] & one) != 0);
+    bound->interest_points[bit] = points[bit] * weight;
+  }
+  bound->seeks = p.head_seeks;
+  bound->offers = p.head_offers;
 }
 
-double CandidateIndex::UpperBound(const Accumulator& acc, int64_t head_ab, int64_t head_ba) const {
-  const double x = static_cast<double>(acc.gain_ab + head_ab);
-  const double y = static_cast<double>(acc.gain_ba + head_ba);
-  if (x <= 0 || y <= 0) return 0;
-  return 2.0 * x * y / (x + y) * problem_.max_bridge_factor();
+void CandidateIndex::BoundHeadGains(const HeadBound& bound, const HeadSummary& summary,
+                                    int64_t* gain_ab, int64_t* gain_ba) const {
+  // The partner's weights are unknown: count a's (min(w_a, w_b) <= w_a).
+  const int64_t shared = SumBits(bound.interests & summary.interests, bound.interest_points);
+  *gain_ab += shared;
+  *gain_ba += shared;
+  if ((bound.seeks | bound.offers) == 0) return;
+  const uint64_t b_offers = summary.offers | ~uint64_t{0xFFFF};
+  const uint64_t b_seeks = summary.seeks | ~uint64_t{0xFFFF};
+  const uint64_t a_gets = bound.seeks & b_offers;
+  const uint64_t b_gets = bound.offers & b_seeks;
+  *gain_ab += SumBits(a_gets, problem_.head_seek_points()) +
+              SumBits(b_gets, problem_.head_give_points());
+  *gain_ba += SumBits(b_gets, problem_.head_seek_points()) +
+              SumBits(a_gets, problem_.head_give_points());
 }
 
-Weight CandidateIndex::ExactWeight(Index a, Index b, const Accumulator& acc) const {
+bool CandidateIndex::MayReach(int64_t gain_ab, int64_t gain_ba, Weight threshold) const {
+  if (threshold <= 1) return true;
+  // The weight is at most round(HM(gain_ab, gain_ba) * max bridge factor); a weight below the
+  // threshold cannot enter. Division-free: HM * f < threshold - 1.
+  const double x = static_cast<double>(gain_ab);
+  const double y = static_cast<double>(gain_ba);
+  if (x <= 0 || y <= 0) return false;
+  return 2.0 * x * y * problem_.max_bridge_factor() >= (threshold - 1.0) * (x + y);
+}
+
+Weight CandidateIndex::ExactWeight(Index a, Index b, const Accumulator& acc,
+                                   Weight threshold) const {
   const SearchProfile& pa = problem_.search_profile(a);
   const SearchProfile& pb = problem_.search_profile(b);
   if (!problem_.FeasibleFast(a, pa, b, pb)) return 0;
   int64_t gain_ab = acc.gain_ab;
   int64_t gain_ba = acc.gain_ba;
   problem_.HeadGains(pa, pb, &gain_ab, &gain_ba);
+  if (!MayReach(gain_ab, gain_ba, threshold)) return 0;
   return problem_.Combine(pa, pb, gain_ab, gain_ba);
 }
 
@@ -209,27 +261,42 @@ void CandidateIndex::Search(Index a, Scratch* scratch) const {
   heap.clear();
   if (problem_.profile(a).budget <= 0) return;
   Touch(a, scratch);
-  int64_t head_ab = 0, head_ba = 0;
-  MaxHeadGains(a, &head_ab, &head_ba);
+  HeadBound bound;
+  PrepareBound(a, &bound);
   const Accumulator* acc = scratch->acc.data();
   const std::vector<Index>& touched = scratch->touched;
-  // Partners come in posting order, rarest tags first, so strong ones tend to fill the heap early
-  // and the bound skips some of the rest. The partners' search profiles are random reads:
-  // prefetch a few ahead.
-  constexpr size_t kAhead = 8;
+  // Bound every partner's weight from the accumulator and its head summary (no random reads),
+  // score exactly the most promising 2 * capacity, then only those whose bound still reaches the
+  // heap. Exact: a partner is skipped only when its bound proves it cannot enter.
+  std::vector<std::pair<double, Index>>& bounded = scratch->bounded;
+  bounded.clear();
+  constexpr size_t kAhead = 8;  // summaries and search profiles are random reads: prefetch
   for (size_t i = 0; i < touched.size(); ++i) {
-    if (i + kAhead < touched.size()) {
-      __builtin_prefetch(&problem_.search_profile(touched[i + kAhead]));
-    }
+    if (i + kAhead < touched.size()) __builtin_prefetch(&summaries_[touched[i + kAhead]]);
     const Index b = touched[i];
-    if (heap.size() == capacity_ &&
-        UpperBound(acc[b], head_ab, head_ba) + 1.0 < static_cast<double>(heap.front().weight)) {
-      continue;
+    int64_t bound_ab = acc[b].gain_ab, bound_ba = acc[b].gain_ba;
+    BoundHeadGains(bound, summaries_[b], &bound_ab, &bound_ba);
+    if (bound_ab <= 0 || bound_ba <= 0) continue;
+    const double x = static_cast<double>(bound_ab);
+    const double y = static_cast<double>(bound_ba);
+    bounded.push_back({2.0 * x * y / (x + y) * problem_.max_bridge_factor(), b});
+  }
+  const size_t first = std::min(bounded.size(), 2 * capacity_);
+  std::nth_element(bounded.begin(), bounded.begin() + static_cast<ptrdiff_t>(first),
+                   bounded.end(), std::greater<>());
+  for (size_t i = 0; i < bounded.size(); ++i) {
+    if (i + kAhead < bounded.size()) {
+      __builtin_prefetch(&problem_.search_profile(bounded[i + kAhead].second));
     }
-    const Weight w = ExactWeight(a, b, acc[b]);
+    const Weight threshold = heap.size() == capacity_ ? heap.front().weight : 0;
+    if (bounded[i].first + 1.0 < threshold) continue;
+    const Index b = bounded[i].second;
+    ++scratch->stats.exact_evaluations;
+    const Weight w = ExactWeight(a, b, acc[b], threshold);
     if (w > 0) HeapOffer(&heap, capacity_, Candidate{w, b});
   }
-  std::sort_heap(heap.begin(), heap.end(), Worse);
+  std::sort_heap(heap.begin(), heap.end(), WorseLast{});
+  scratch->stats.partners_touched += touched.size();
 }
 
 void CandidateIndex::StoreList(Index a, const std::vector<Candidate>& best) {
@@ -297,16 +364,16 @@ absl::Status CandidateIndex::UpsertProfile(Index x, const Profile& profile) {
   auto held = [&holders](Index b) { return std::binary_search(holders.begin(), holders.end(), b); };
   std::vector<Candidate> fresh;  // partner b, weight of {x, b}
   if (problem_.profile(x).budget > 0) {
-    int64_t head_ab = 0, head_ba = 0;
-    MaxHeadGains(x, &head_ab, &head_ba);
+    HeadBound bound;
+    PrepareBound(x, &bound);
     Touch(x, &scratch_);
     for (Index b : scratch_.touched) {
       const Accumulator& acc = scratch_.acc[b];
-      if (!held(b) &&
-          UpperBound(acc, head_ab, head_ba) + 1.0 < static_cast<double>(EntryWeight(b))) {
-        continue;
-      }
-      const Weight w = ExactWeight(x, b, acc);
+      const Weight threshold = held(b) ? 0 : EntryWeight(b);
+      int64_t bound_ab = acc.gain_ab, bound_ba = acc.gain_ba;
+      BoundHeadGains(bound, summaries_[b], &bound_ab, &bound_ba);
+      if (!MayReach(bound_ab, bound_ba, threshold)) continue;
+      const Weight w = ExactWeight(x, b, acc, threshold);
       if (w > 0) fresh.push_back(Candidate{w, b});
     }
     std::sort(fresh.begin(), fresh.end(),
@@ -389,7 +456,7 @@ std::vector<Candidate> CandidateIndex::ExhaustiveTopK(Index a) const {
     const Weight w = problem_.Score(a, b).weight;
     if (w > 0) HeapOffer(&heap, k_, Candidate{w, b});
   }
-  std::sort_heap(heap.begin(), heap.end(), Worse);
+  std::sort_heap(heap.begin(), heap.end(), WorseLast{});
   return heap;
 }
 

@@ -5,9 +5,9 @@
 // (scoring.h), and the symmetrised candidate graph the scheduler works on (graph.h).
 //
 // How: exhaustive scoring is quadratic, and so is scanning the posting lists of common tags. The
-// index keeps posting lists only for non-head tags (scoring.h: a tag whose lists would cost more
-// than (head_fraction * N)^2 visits is a head tag): interests (rare-tag inverted index), offers
-// and seeks (offer->seek index both ways). A search for attendee a accumulates, in one pass over
+// index keeps posting lists only for non-head tags (scoring.h: the costliest tags are head tags,
+// up to a budget of visits per search): interests (rare-tag inverted index), offers and seeks
+// (offer->seek index both ways). A search for attendee a accumulates, in one pass over
 // a's non-head postings, both directions of the gain of every partner that shares a non-head
 // tag, trade, wish or introduction with a ("touched" partners); head tags, constraints and
 // bridging are then applied through 64-bit masks, and a partner is scored exactly only when an
@@ -21,6 +21,7 @@
 // Thread-safety: const methods may run concurrently. UpsertProfile() needs exclusive access.
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -39,6 +40,13 @@ struct CandidateOptions {
   int slack = -1;
   // Threads of Build(). 0 = std::thread::hardware_concurrency(). Default: 0.
   int threads = 0;
+};
+
+// Work done by Build(), machine-independent: what the speed knobs trade against recall.
+struct CandidateStats {
+  uint64_t postings_visited = 0;   // posting entries read
+  uint64_t partners_touched = 0;   // distinct (attendee, partner) pairs accumulated
+  uint64_t exact_evaluations = 0;  // partners whose constraints and head tags were checked
 };
 
 struct Candidate {
@@ -61,6 +69,7 @@ class CandidateIndex {
 
   const MatchProblem& problem() const { return problem_; }
   const CandidateOptions& options() const { return options_; }
+  const CandidateStats& build_stats() const { return stats_; }
   Index num_attendees() const { return problem_.num_attendees(); }
 
   // a's best partners, best first; at most k. Empty for attendees with budget 0.
@@ -86,12 +95,32 @@ class CandidateIndex {
     int32_t gain_ba;
     uint32_t stamp;
   };
+  // An attendee's head masks in 16 bytes, for bounding head gains: every interest head bit (any
+  // weight) and offer/seek head bits 0-15 (higher ones count as unknown).
+  struct HeadSummary {
+    uint64_t interests = 0;
+    uint16_t offers = 0;
+    uint16_t seeks = 0;
+  };
+  HeadSummary MakeSummary(Index b) const;
+  // a's side of the bound.
+  struct HeadBound {
+    uint64_t interests;
+    int32_t interest_points[64];  // head points * a's weight, by bit
+    uint64_t seeks, offers;       // a's trade head masks
+  };
+  void PrepareBound(Index a, HeadBound* bound) const;
+  // Upper bound of a's head gains with a partner of this summary.
+  void BoundHeadGains(const HeadBound& bound, const HeadSummary& summary, int64_t* gain_ab,
+                      int64_t* gain_ba) const;
   // Per-thread search state.
   struct Scratch {
     std::vector<Accumulator> acc;
     std::vector<Index> touched;
     std::vector<Candidate> heap;
+    std::vector<std::pair<double, Index>> bounded;
     uint32_t stamp = 0;
+    CandidateStats stats;
   };
 
   CandidateIndex(MatchProblem problem, const CandidateOptions& options);
@@ -101,11 +130,11 @@ class CandidateIndex {
   void Touch(Index a, Scratch* scratch) const;
   // Touch() then selects the top K into scratch->heap (sorted best first).
   void Search(Index a, Scratch* scratch) const;
-  // Exact weight of a touched partner from its accumulator, 0 when infeasible.
-  Weight ExactWeight(Index a, Index b, const Accumulator& acc) const;
-  // Upper bound of ExactWeight() from the accumulator and a's head gains.
-  double UpperBound(const Accumulator& acc, int64_t head_ab, int64_t head_ba) const;
-  void MaxHeadGains(Index a, int64_t* head_ab, int64_t* head_ba) const;
+  // Exact weight of a touched partner from its accumulator; 0 when infeasible or provably
+  // below `threshold` (then it could not enter a list whose entry weight is `threshold`).
+  Weight ExactWeight(Index a, Index b, const Accumulator& acc, Weight threshold) const;
+  // False when a pair with (upper bounds of) these gains is certainly lighter than `threshold`.
+  bool MayReach(int64_t gain_ab, int64_t gain_ba, Weight threshold) const;
   void StoreList(Index a, const std::vector<Candidate>& best);
   // Offers a partner that b's list does not hold; keeps the invariant below.
   void OfferToList(Index b, Candidate c);
@@ -115,10 +144,11 @@ class CandidateIndex {
   MatchProblem problem_;
   CandidateOptions options_;
   size_t k_ = 24;
-  // Non-head interest postings: attendee | weight << 30.
+  // Postings of non-head tags. Interests: attendee | weight << 30.
   std::vector<std::vector<uint32_t>> interest_postings_;
   std::vector<std::vector<Index>> offer_postings_;
   std::vector<std::vector<Index>> seek_postings_;
+  std::vector<HeadSummary> summaries_;
   // Invariant: attendee a's stored list (capacity_ slots at a * capacity_, sizes_[a] used) is
   // the best sizes_[a] of a's candidates; complete_[a] says it holds all of them, otherwise
   // k_ <= sizes_[a] <= capacity_. TopK() is its first k_ entries.
@@ -127,6 +157,7 @@ class CandidateIndex {
   std::vector<uint16_t> sizes_;
   std::vector<uint8_t> complete_;
   Scratch scratch_;  // for UpsertProfile()
+  CandidateStats stats_;
 };
 
 // Mean over `sample` of recall@K against ExhaustiveTopK(), counting ties at the K-th weight as

@@ -126,8 +126,9 @@ void MatchProblem::CountTags(const CompiledProfile& c, int delta) {
 }
 
 void MatchProblem::FreezeTag(TagInfo* info) const {
-  const double idf_i = std::log1p(frozen_n_ / std::max(info->df_interest, 1));
-  const double idf_o = std::log1p(frozen_n_ / std::max(info->df_offer, 1));
+  const double p = options_.rarity_exponent;
+  const double idf_i = std::pow(std::log1p(frozen_n_ / std::max(info->df_interest, 1)), p);
+  const double idf_o = std::pow(std::log1p(frozen_n_ / std::max(info->df_offer, 1)), p);
   info->interest_points = Points(options_.scale * idf_i);
   info->seek_points = Points(options_.scale * options_.seek_weight * idf_o);
   info->give_points = Points(options_.scale * options_.give_weight * idf_o);
@@ -201,31 +202,43 @@ absl::StatusOr<MatchProblem> MatchProblem::Create(const MatchInput& input,
     problem.CountTags(problem.profiles_.back(), +1);
   }
   problem.frozen_n_ = std::max<double>(n, 1.0);
+  const double n_frozen = problem.frozen_n_;
   for (TagInfo& info : problem.tags_) problem.FreezeTag(&info);
 
-  // Head tags: the costliest to search through posting lists.
-  const double limit = options.head_fraction * problem.frozen_n_;
+  // Head tags: the costliest to search through posting lists, until the rest fit the budget.
   const size_t max_head = static_cast<size_t>(std::clamp(options.max_head_tags, 0, 64));
-  std::vector<std::pair<double, TagId>> interest_cost, trade_cost;
+  struct Cost {
+    double visits;
+    bool trade;
+    TagId tag;
+  };
+  std::vector<Cost> costs;
+  double total = 0;
   for (TagId t = 0; t < problem.tags_.size(); ++t) {
     const TagInfo& info = problem.tags_[t];
-    const double ci = static_cast<double>(info.df_interest) * info.df_interest;
-    const double ct = static_cast<double>(info.df_offer) * info.df_seek;
-    if (ci > limit * limit) interest_cost.push_back({-ci, t});
-    if (ct > limit * limit) trade_cost.push_back({-ct, t});
+    const double interest = static_cast<double>(info.df_interest) * info.df_interest / n_frozen;
+    const double trade = 2.0 * info.df_offer * info.df_seek / n_frozen;
+    if (interest > 0) costs.push_back({interest, false, t});
+    if (trade > 0) costs.push_back({trade, true, t});
+    total += interest + trade;
   }
-  std::sort(interest_cost.begin(), interest_cost.end());
-  std::sort(trade_cost.begin(), trade_cost.end());
-  for (size_t i = 0; i < std::min(max_head, interest_cost.size()); ++i) {
-    TagInfo& info = problem.tags_[interest_cost[i].second];
-    info.interest_head_bit = static_cast<int8_t>(i);
-    problem.head_interest_points_[i] = info.interest_points;
-  }
-  for (size_t i = 0; i < std::min(max_head, trade_cost.size()); ++i) {
-    TagInfo& info = problem.tags_[trade_cost[i].second];
-    info.trade_head_bit = static_cast<int8_t>(i);
-    problem.head_seek_points_[i] = info.seek_points;
-    problem.head_give_points_[i] = info.give_points;
+  std::sort(costs.begin(), costs.end(), [](const Cost& x, const Cost& y) {
+    return x.visits != y.visits ? x.visits > y.visits : (x.tag != y.tag ? x.tag < y.tag : x.trade);
+  });
+  size_t interest_heads = 0, trade_heads = 0;
+  for (const Cost& cost : costs) {
+    if (total <= options.max_postings_per_attendee) break;
+    TagInfo& info = problem.tags_[cost.tag];
+    if (!cost.trade && interest_heads < max_head) {
+      info.interest_head_bit = static_cast<int8_t>(interest_heads);
+      problem.head_interest_points_[interest_heads++] = info.interest_points;
+      total -= cost.visits;
+    } else if (cost.trade && trade_heads < max_head) {
+      info.trade_head_bit = static_cast<int8_t>(trade_heads);
+      problem.head_seek_points_[trade_heads] = info.seek_points;
+      problem.head_give_points_[trade_heads++] = info.give_points;
+      total -= cost.visits;
+    }
   }
   problem.wish_points_ = Points(options.scale * options.wish_bonus);
   problem.wished_points_ = Points(options.scale * options.wished_bonus);
@@ -322,16 +335,29 @@ bool MatchProblem::Feasible(Index a, Index b) const {
       pa.organisation == pb.organisation) {
     return false;
   }
-  if (!pa.languages.empty() && !pb.languages.empty()) {
-    std::vector<uint16_t> common;
-    std::set_intersection(pa.languages.begin(), pa.languages.end(), pb.languages.begin(),
-                          pb.languages.end(), std::back_inserter(common));
-    if (common.empty()) return false;
+  return ShareLanguage(a, b) && PassesPairLists(a, true, b, true);
+}
+
+bool MatchProblem::ShareLanguage(Index a, Index b) const {
+  const std::vector<uint16_t>& x = profiles_[a].languages;
+  const std::vector<uint16_t>& y = profiles_[b].languages;
+  if (x.empty() || y.empty()) return true;
+  for (size_t i = 0, j = 0; i < x.size() && j < y.size();) {
+    if (x[i] == y[j]) return true;
+    x[i] < y[j] ? ++i : ++j;
   }
-  if (!pa.avoid.empty() && std::binary_search(pa.avoid.begin(), pa.avoid.end(), b)) return false;
-  if (!pb.avoid.empty() && std::binary_search(pb.avoid.begin(), pb.avoid.end(), a)) return false;
-  if (!excluded_.empty() && excluded_.contains(PairKey(a, b))) return false;
-  return true;
+  return false;
+}
+
+bool MatchProblem::PassesPairLists(Index a, bool flagged_a, Index b, bool flagged_b) const {
+  // Both ends of every avoid relation and excluded pair are flagged (FlagSlowCheck).
+  auto avoids = [this](Index x, Index y) {
+    const std::vector<Index>& avoid = profiles_[x].avoid;
+    return !avoid.empty() && std::binary_search(avoid.begin(), avoid.end(), y);
+  };
+  if (flagged_a && avoids(a, b)) return false;
+  if (flagged_b && avoids(b, a)) return false;
+  return !(flagged_a && flagged_b) || excluded_.empty() || !excluded_.contains(PairKey(a, b));
 }
 
 void MatchProblem::HeadGains(const SearchProfile& pa, const SearchProfile& pb, int64_t* gain_ab,

@@ -9,8 +9,9 @@
 //
 // THE FORMULA. All sums are in fixed point: one "point" is 1/ScoringOptions::scale.
 //
-//   idf_I(t) = ln(1 + N / df_I(t))   df_I(t): profiles listing t as an interest
-//   idf_O(t) = ln(1 + N / df_O(t))   df_O(t): profiles offering t
+//   idf_I(t) = ln(1 + N / df_I(t))^p   df_I(t): profiles listing t as an interest
+//   idf_O(t) = ln(1 + N / df_O(t))^p   df_O(t): profiles offering t
+//   (p = rarity_exponent; N = attendees when the problem was created)
 //
 //   shared(a,b) = sum over t in I_a ∩ I_b of  min(w_a(t), w_b(t)) * idf_I(t)      (w in 1..3)
 //
@@ -58,26 +59,31 @@ namespace parley::match {
 struct ScoringOptions {
   // Points per unit of the formula above. Default: 100 (weights of typical pairs are 500-5000).
   double scale = 100.0;
+  // p in rarity = idf^p: how much more rare tags count than common ones. With 2, a tag in 10
+  // of 150,000 profiles counts 8x one in 10% of them and 140x one in 78%. Default: 2.0.
+  double rarity_exponent = 2.0;
   // Multiplier of idf_O for what a seeks and b offers. Default: 2.0.
   double seek_weight = 2.0;
   // Multiplier of idf_O for what a offers and b seeks. Default: 0.5.
   double give_weight = 0.5;
-  // Added to u(a->b) when a asked to meet b. Default: 6.0 (about one rare shared tag).
-  double wish_bonus = 6.0;
-  // Added to u(a->b) when b asked to meet a. Default: 2.0.
-  double wished_bonus = 2.0;
-  // Added to both directions of an introduced pair. Default: 4.0.
-  double introduction_bonus = 4.0;
+  // Added to u(a->b) when a asked to meet b. Default: 25 (about one shared tag that 1 in 300
+  // attendees list).
+  double wish_bonus = 25.0;
+  // Added to u(a->b) when b asked to meet a. Default: 8.
+  double wished_bonus = 8.0;
+  // Added to both directions of an introduced pair. Default: 15.
+  double introduction_bonus = 15.0;
   // Pair multiplier bonus for different organisations / interest clusters. Default: 0.1 each.
   double bridge_organisation = 0.1;
   double bridge_cluster = 0.1;
 
-  // Speed knobs of candidate generation; they never change a score. A tag whose posting lists
-  // would cost more than (head_fraction * N)^2 pair visits (interest: df_I^2; offer/seek:
-  // df_O * df_S) is a "head" tag: it is scored through 64-bit masks and never drives candidate
-  // search. At most max_head_tags (<= 64) head tags of each kind, the costliest.
-  // Default: 0.05 and 64.
-  double head_fraction = 0.05;
+  // Speed knobs of candidate generation; they never change a score. The costliest tags to search
+  // through posting lists (interest t: df_I(t)^2 / N visits per attendee on average; offer/seek
+  // t: 2 df_O(t) df_S(t) / N) become "head" tags, scored through 64-bit masks and never used to
+  // find partners, until the average search visits at most max_postings_per_attendee entries or
+  // max_head_tags (<= 64) head tags of a kind are taken. Fewer visits: faster, lower recall.
+  // Default: 1000 and 64.
+  double max_postings_per_attendee = 1000.0;
   int max_head_tags = 64;
 };
 
@@ -192,11 +198,10 @@ class MatchProblem {
     const uint64_t la = pa.language_mask & ~SearchProfile::kSlowCheck;
     const uint64_t lb = pb.language_mask & ~SearchProfile::kSlowCheck;
     if (la != 0 && lb != 0 && (la & lb) == 0) return false;
-    if (((pa.language_mask | pb.language_mask) & SearchProfile::kSlowCheck) != 0 ||
-        language_ids_.size() > 63) {
-      return Feasible(a, b);
-    }
-    return true;
+    const bool slow_a = (pa.language_mask & SearchProfile::kSlowCheck) != 0;
+    const bool slow_b = (pb.language_mask & SearchProfile::kSlowCheck) != 0;
+    if ((slow_a || slow_b) && !PassesPairLists(a, slow_a, b, slow_b)) return false;
+    return language_ids_.size() <= 63 || ShareLanguage(a, b);
   }
   // The reference scorer: merges the two profiles, no masks, no indexes. Used by tests, recall
   // measurement and explanations.
@@ -223,6 +228,11 @@ class MatchProblem {
   void CountTags(const CompiledProfile& c, int delta);
   void FreezeTag(TagInfo* info) const;
   SearchProfile MakeSearchProfile(const CompiledProfile& c) const;
+  // Avoid lists (either way) and excluded pairs. An attendee that is in no avoid relation and no
+  // excluded pair (flagged false) needs no look at its list.
+  bool PassesPairLists(Index a, bool flagged_a, Index b, bool flagged_b) const;
+  // True when either lists no language or they share one.
+  bool ShareLanguage(Index a, Index b) const;
   void FlagSlowCheck(Index a);
   void ComputeCluster(CompiledProfile* c) const;
   absl::Status CheckIndices(const Profile& p, Index n, size_t row) const;
