@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
 #include <cassert>
+#include <functional>
 #include <thread>
 #include <utility>
 
@@ -140,21 +140,18 @@ void CandidateIndex::RemovePostings(Index a, const CompiledProfile& old) {
 
 void CandidateIndex::Touch(Index a, Scratch* scratch) const {
   const Index n = num_attendees();
-  if (scratch->acc.size() < n) scratch->acc.resize(n, Accumulator{0, 0, 0});
-  if (++scratch->stamp == 0) {  // wrapped: forget every old stamp
-    for (Accumulator& acc : scratch->acc) acc.stamp = 0;
-    scratch->stamp = 1;
-  }
-  const uint32_t stamp = scratch->stamp;
   Accumulator* acc = scratch->acc.data();
   std::vector<Index>& touched = scratch->touched;
+  for (Index b : touched) acc[b] = Accumulator{0, 0};  // the previous search's
   touched.clear();
+  if (scratch->acc.size() < n) {
+    scratch->acc.resize(n, Accumulator{0, 0});
+    acc = scratch->acc.data();
+  }
+  // Callers skip terms whose gains are both zero, so that "all zero" means "not touched".
   auto touch = [&](Index b, int32_t gain_ab, int32_t gain_ba) {
     Accumulator& s = acc[b];
-    if (s.stamp != stamp) {
-      s = Accumulator{0, 0, stamp};
-      touched.push_back(b);
-    }
+    if ((s.gain_ab | s.gain_ba) == 0) touched.push_back(b);
     s.gain_ab += gain_ab;
     s.gain_ba += gain_ba;
   };
@@ -173,19 +170,23 @@ void CandidateIndex::Touch(Index a, Scratch* scratch) const {
   }
   for (TagId t : p.seeks) {
     const TagInfo& info = problem_.tag(t);
-    if (info.trade_head_bit >= 0) continue;
+    if (info.trade_head_bit >= 0 || (info.seek_points | info.give_points) == 0) continue;
     scratch->stats.postings_visited += offer_postings_[t].size();
     for (Index b : offer_postings_[t]) touch(b, info.seek_points, info.give_points);
   }
   for (TagId t : p.offers) {
     const TagInfo& info = problem_.tag(t);
-    if (info.trade_head_bit >= 0) continue;
+    if (info.trade_head_bit >= 0 || (info.seek_points | info.give_points) == 0) continue;
     scratch->stats.postings_visited += seek_postings_[t].size();
     for (Index b : seek_postings_[t]) touch(b, info.give_points, info.seek_points);
   }
-  for (Index b : p.wants) touch(b, problem_.wish_points(), problem_.wished_points());
-  for (Index b : problem_.wanted_by(a)) touch(b, problem_.wished_points(), problem_.wish_points());
-  for (size_t i = 0; i < p.introductions.size(); ++i) {
+  if ((problem_.wish_points() | problem_.wished_points()) != 0) {
+    for (Index b : p.wants) touch(b, problem_.wish_points(), problem_.wished_points());
+    for (Index b : problem_.wanted_by(a)) {
+      touch(b, problem_.wished_points(), problem_.wish_points());
+    }
+  }
+  for (size_t i = 0; problem_.introduction_points() != 0 && i < p.introductions.size(); ++i) {
     // One bonus per pair, however many people introduced them.
     if (i > 0 && p.introductions[i].first == p.introductions[i - 1].first) continue;
     const Index b = p.introductions[i].first;
@@ -228,10 +229,10 @@ void CandidateIndex::BoundHeadGains(const HeadBound& bound, const HeadSummary& s
   const uint64_t b_seeks = summary.seeks | ~uint64_t{0xFFFF};
   const uint64_t a_gets = bound.seeks & b_offers;
   const uint64_t b_gets = bound.offers & b_seeks;
-  *gain_ab += SumBits(a_gets, problem_.head_seek_points()) +
-              SumBits(b_gets, problem_.head_give_points());
-  *gain_ba += SumBits(b_gets, problem_.head_seek_points()) +
-              SumBits(a_gets, problem_.head_give_points());
+  *gain_ab +=
+      SumBits(a_gets, problem_.head_seek_points()) + SumBits(b_gets, problem_.head_give_points());
+  *gain_ba +=
+      SumBits(b_gets, problem_.head_seek_points()) + SumBits(a_gets, problem_.head_give_points());
 }
 
 bool CandidateIndex::MayReach(int64_t gain_ab, int64_t gain_ba, Weight threshold) const {
@@ -268,8 +269,9 @@ void CandidateIndex::Search(Index a, Scratch* scratch) const {
   // Bound every partner's weight from the accumulator and its head summary (no random reads),
   // score exactly the most promising 2 * capacity, then only those whose bound still reaches the
   // heap. Exact: a partner is skipped only when its bound proves it cannot enter.
-  std::vector<std::pair<double, Index>>& bounded = scratch->bounded;
+  std::vector<Bounded>& bounded = scratch->bounded;
   bounded.clear();
+  const float max_bridge = static_cast<float>(problem_.max_bridge_factor());
   constexpr size_t kAhead = 8;  // summaries and search profiles are random reads: prefetch
   for (size_t i = 0; i < touched.size(); ++i) {
     if (i + kAhead < touched.size()) __builtin_prefetch(&summaries_[touched[i + kAhead]]);
@@ -277,20 +279,25 @@ void CandidateIndex::Search(Index a, Scratch* scratch) const {
     int64_t bound_ab = acc[b].gain_ab, bound_ba = acc[b].gain_ba;
     BoundHeadGains(bound, summaries_[b], &bound_ab, &bound_ba);
     if (bound_ab <= 0 || bound_ba <= 0) continue;
-    const double x = static_cast<double>(bound_ab);
-    const double y = static_cast<double>(bound_ba);
-    bounded.push_back({2.0 * x * y / (x + y) * problem_.max_bridge_factor(), b});
+    bounded.push_back({static_cast<float>(bound_ab), static_cast<float>(bound_ba), b});
   }
+  // The most promising first: HM(x, y) is within [min(x, y), 2 min(x, y)].
   const size_t first = std::min(bounded.size(), 2 * capacity_);
-  std::nth_element(bounded.begin(), bounded.begin() + static_cast<ptrdiff_t>(first),
-                   bounded.end(), std::greater<>());
+  std::nth_element(bounded.begin(), bounded.begin() + static_cast<ptrdiff_t>(first), bounded.end(),
+                   [](const Bounded& p, const Bounded& q) {
+                     return std::min(p.gain_ab, p.gain_ba) > std::min(q.gain_ab, q.gain_ba);
+                   });
+  // Division-free HM(x, y) * f < threshold - 1, padded by 0.1% for float rounding.
+  const float factor = 2.0f * max_bridge * 1.001f;
   for (size_t i = 0; i < bounded.size(); ++i) {
     if (i + kAhead < bounded.size()) {
-      __builtin_prefetch(&problem_.search_profile(bounded[i + kAhead].second));
+      __builtin_prefetch(&problem_.search_profile(bounded[i + kAhead].partner));
     }
     const Weight threshold = heap.size() == capacity_ ? heap.front().weight : 0;
-    if (bounded[i].first + 1.0 < threshold) continue;
-    const Index b = bounded[i].second;
+    const float x = bounded[i].gain_ab;
+    const float y = bounded[i].gain_ba;
+    if (factor * x * y < (static_cast<float>(threshold) - 1.0f) * (x + y)) continue;
+    const Index b = bounded[i].partner;
     ++scratch->stats.exact_evaluations;
     const Weight w = ExactWeight(a, b, acc[b], threshold);
     if (w > 0) HeapOffer(&heap, capacity_, Candidate{w, b});

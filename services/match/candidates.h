@@ -90,10 +90,16 @@ class CandidateIndex {
   std::vector<Candidate> ExhaustiveTopK(Index a) const;
 
  private:
+  // Both gains of one partner; all zero = not touched yet (every touch adds a positive gain).
   struct Accumulator {
     int32_t gain_ab;
     int32_t gain_ba;
-    uint32_t stamp;
+  };
+  // Upper bounds of both gains of a partner.
+  struct Bounded {
+    float gain_ab;
+    float gain_ba;
+    Index partner;
   };
   // An attendee's head masks in 16 bytes, for bounding head gains: every interest head bit (any
   // weight) and offer/seek head bits 0-15 (higher ones count as unknown).
@@ -111,15 +117,14 @@ class CandidateIndex {
   };
   void PrepareBound(Index a, HeadBound* bound) const;
   // Upper bound of a's head gains with a partner of this summary.
-  void BoundHeadGains(const HeadBound& bound, const HeadSummary& summary, int64_t* gain_ab,
-                      int64_t* gain_ba) const;
+  inline void BoundHeadGains(const HeadBound& bound, const HeadSummary& summary, int64_t* gain_ab,
+                             int64_t* gain_ba) const;
   // Per-thread search state.
   struct Scratch {
     std::vector<Accumulator> acc;
     std::vector<Index> touched;
     std::vector<Candidate> heap;
-    std::vector<std::pair<double, Index>> bounded;
-    uint32_t stamp = 0;
+    std::vector<Bounded> bounded;
     CandidateStats stats;
   };
 

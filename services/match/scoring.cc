@@ -129,7 +129,8 @@ void MatchProblem::FreezeTag(TagInfo* info) const {
   const double p = options_.rarity_exponent;
   const double idf_i = std::pow(std::log1p(frozen_n_ / std::max(info->df_interest, 1)), p);
   const double idf_o = std::pow(std::log1p(frozen_n_ / std::max(info->df_offer, 1)), p);
-  info->interest_points = Points(options_.scale * idf_i);
+  // At least one point: a shared interest always counts (candidate search relies on it).
+  info->interest_points = std::max(1, Points(options_.scale * idf_i));
   info->seek_points = Points(options_.scale * options_.seek_weight * idf_o);
   info->give_points = Points(options_.scale * options_.give_weight * idf_o);
 }

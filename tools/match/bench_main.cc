@@ -5,7 +5,10 @@
 //                [--updates U] [--k K] [--threads T]
 //
 // Fields (engine I): attendees, candidate_edges, candidate_seconds (profiles -> candidate
-// graph, wall clock), its parts problem_seconds / search_seconds / graph_seconds,
+// graph, wall clock), candidate_cpu_seconds (CPU time of all threads in that phase: on a busy
+// machine, cpu / threads estimates the wall time of an idle one), its parts problem_seconds /
+// search_seconds / graph_seconds, the work counters postings_visited / partners_touched /
+// exact_evaluations (machine-independent),
 // peak_rss_bytes (whole process so far), and
 //   with --recall-sample M: candidate_recall (mean recall@K of M sampled attendees against
 //   exhaustive scoring, ties counted as hits), recall_sample;
@@ -14,6 +17,7 @@
 //   CandidateIndex::UpsertProfile()).
 
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -41,6 +45,7 @@ struct BenchOptions {
   int64_t recall_sample = 0;
   int64_t updates = 0;
   parley::match::CandidateOptions candidates;
+  parley::match::ScoringOptions scoring;
 };
 
 // Everything a later stage (scheduling) needs: the event (budgets and availability are in
@@ -50,6 +55,12 @@ struct BenchRun {
   std::optional<CandidateIndex> index;
   parley::match::CandidateGraph graph;
 };
+
+double CpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
@@ -77,7 +88,8 @@ std::vector<Index> Sample(const CandidateIndex& index, int64_t count, uint64_t s
 
 bool RunCandidates(const BenchOptions& options, BenchRun* run, parley::tools::JsonLine* json) {
   const auto start = std::chrono::steady_clock::now();
-  auto problem = parley::match::MatchProblem::Create(run->event.ToMatchInput());
+  const double cpu_start = CpuSeconds();
+  auto problem = parley::match::MatchProblem::Create(run->event.ToMatchInput(), options.scoring);
   if (!problem.ok()) {
     std::cerr << "parley-bench: " << problem.status() << "\n";
     return false;
@@ -91,10 +103,15 @@ bool RunCandidates(const BenchOptions& options, BenchRun* run, parley::tools::Js
   const double graph_seconds = Seconds(graph_start);
   json->Int("candidate_edges", static_cast<int64_t>(run->graph.num_edges()));
   json->Double("candidate_seconds", Seconds(start));
+  json->Double("candidate_cpu_seconds", CpuSeconds() - cpu_start);
   json->Double("problem_seconds", problem_seconds);
   json->Double("search_seconds", search_seconds);
   json->Double("graph_seconds", graph_seconds);
   json->Int("candidate_k", run->index->options().k);
+  const parley::match::CandidateStats& stats = run->index->build_stats();
+  json->Int("postings_visited", static_cast<int64_t>(stats.postings_visited));
+  json->Int("partners_touched", static_cast<int64_t>(stats.partners_touched));
+  json->Int("exact_evaluations", static_cast<int64_t>(stats.exact_evaluations));
   return true;
 }
 
@@ -139,7 +156,8 @@ int main(int argc, char** argv) {
   int64_t attendees = 0, slots = 0, seed = 0, k = 0, threads = 0;
   BenchOptions options;
   if (!args.Parse(argc, argv, {"json"},
-                  {"attendees", "slots", "seed", "recall-sample", "updates", "k", "threads"},
+                  {"attendees", "slots", "seed", "recall-sample", "updates", "k", "threads",
+                   "postings-budget", "rarity-exponent"},
                   &error) ||
       !args.Int64("attendees", 10000, &attendees, &error) ||
       !args.Int64("slots", 6, &slots, &error) || !args.Int64("seed", 1, &seed, &error) ||
@@ -160,6 +178,15 @@ int main(int argc, char** argv) {
   options.synth.seed = static_cast<uint64_t>(seed);
   options.candidates.k = static_cast<int>(k);
   options.candidates.threads = static_cast<int>(threads);
+  parley::match::ScoringOptions& scoring = options.scoring;
+  if (!absl::SimpleAtod(
+          args.String("postings-budget", absl::StrCat(scoring.max_postings_per_attendee)),
+          &scoring.max_postings_per_attendee) ||
+      !absl::SimpleAtod(args.String("rarity-exponent", absl::StrCat(scoring.rarity_exponent)),
+                        &scoring.rarity_exponent)) {
+    std::cerr << "parley-bench: --postings-budget and --rarity-exponent take numbers\n";
+    return 2;
+  }
 
   parley::tools::JsonLine json;
   BenchRun run;
