@@ -1,0 +1,59 @@
+#ifndef PARLEY_SERVICES_MATCH_EXPLAIN_H_
+#define PARLEY_SERVICES_MATCH_EXPLAIN_H_
+
+// Why a pair was suggested: structured reasons, strongest first within each kind, and a short
+// conversation starter built from them. Reasons are recomputed from the two compiled profiles, so
+// they name only tags both attendees really list. Pure functions of a const MatchProblem;
+// thread-safe.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "services/match/graph.h"
+#include "services/match/scoring.h"
+
+namespace parley::match {
+
+enum class ReasonKind {
+  kSharedInterest,        // both list `tag`; rarest first
+  kSeeksWhatTheyOffer,    // a seeks `tag`, b offers it
+  kOffersWhatTheySeek,    // a offers `tag`, b seeks it
+  kAskedToMeet,           // a asked to meet b
+  kAskedToMeetYou,        // b asked to meet a
+  kIntroduced,            // somebody (introducer) introduced them
+  kBridgesOrganisations,  // different organisations (`tag` = b's organisation)
+  kBridgesCircles,        // different primary interests (`tag` = b's, `other_tag` = a's)
+};
+
+struct Reason {
+  ReasonKind kind;
+  std::string tag;
+  std::string other_tag;
+  // What the reason adds to u(a->b) in points (0 for bridging, which multiplies).
+  int64_t points = 0;
+  Index introducer = Introduction::kNoIntroducer;
+};
+
+// Reasons are written from a's side ("you" = a, "they" = b).
+struct PairExplanation {
+  Index a = 0;
+  Index b = 0;
+  PairScore score;
+  // In this order of kinds: shared interests, seeks/offers both ways, wishes, introductions,
+  // bridging. Within a kind, most points first, then by tag.
+  std::vector<Reason> reasons;
+};
+
+PairExplanation ExplainPair(const MatchProblem& problem, Index a, Index b);
+
+// One or two sentences for a, e.g. "You both love bicycles and chess; Ada is looking for rust
+// mentoring, which you offer." `partner_name` empty: "they". At most `max_clauses` clauses
+// (default 3); never names a tag that is not in the reasons.
+std::string ConversationStarter(const PairExplanation& explanation,
+                                absl::string_view partner_name = "", int max_clauses = 3);
+
+}  // namespace parley::match
+
+#endif  // PARLEY_SERVICES_MATCH_EXPLAIN_H_
