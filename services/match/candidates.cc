@@ -290,9 +290,10 @@ void CandidateIndex::Search(Index a, Scratch* scratch) const {
   // Division-free HM(x, y) * f < threshold - 1, padded by 0.1% for float rounding.
   const float factor = 2.0f * max_bridge * 1.001f;
   for (size_t i = 0; i < bounded.size(); ++i) {
-    if (i + kAhead < bounded.size()) {
+    // Past the first batch most partners fail the bound: prefetching them costs more than it
+    // saves.
+    if (i + kAhead < first)
       __builtin_prefetch(&problem_.search_profile(bounded[i + kAhead].partner));
-    }
     const Weight threshold = heap.size() == capacity_ ? heap.front().weight : 0;
     const float x = bounded[i].gain_ab;
     const float y = bounded[i].gain_ba;
