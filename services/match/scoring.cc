@@ -227,8 +227,11 @@ absl::StatusOr<MatchProblem> MatchProblem::Create(const MatchInput& input,
     return x.visits != y.visits ? x.visits > y.visits : (x.tag != y.tag ? x.tag < y.tag : x.trade);
   });
   size_t interest_heads = 0, trade_heads = 0;
+  // A tag that costs less than 1% of the budget is not worth the recall it would lose (partners
+  // sharing only head tags are never found), even when the other kind ran out of head bits.
+  const double worth_it = 0.01 * options.max_postings_per_attendee;
   for (const Cost& cost : costs) {
-    if (total <= options.max_postings_per_attendee) break;
+    if (total <= options.max_postings_per_attendee || cost.visits < worth_it) break;
     TagInfo& info = problem.tags_[cost.tag];
     if (!cost.trade && interest_heads < max_head) {
       info.interest_head_bit = static_cast<int8_t>(interest_heads);

@@ -81,7 +81,8 @@ struct ScoringOptions {
   // through posting lists (interest t: df_I(t)^2 / N visits per attendee on average; offer/seek
   // t: 2 df_O(t) df_S(t) / N) become "head" tags, scored through 64-bit masks and never used to
   // find partners, until the average search visits at most max_postings_per_attendee entries or
-  // max_head_tags (<= 64) head tags of a kind are taken. Fewer visits: faster, lower recall.
+  // max_head_tags (<= 64) head tags of a kind are taken; a tag costing under 1% of the budget is
+  // never a head tag. Fewer visits: faster, lower recall.
   // Default: 1000 and 64.
   double max_postings_per_attendee = 1000.0;
   int max_head_tags = 64;
