@@ -92,10 +92,36 @@ std::string TokenByAttendeeKey(uint64_t event_id, uint64_t attendee_id,
   return key;
 }
 
+std::string MeetingKey(uint64_t event_id, uint64_t meeting_id) {
+  return EventByCommunityKey(event_id, meeting_id);
+}
+
+std::string MeetingByAttendeePrefix(uint64_t event_id, uint64_t attendee_id) {
+  return EventByCommunityKey(event_id, attendee_id);
+}
+
+std::string MeetingByAttendeeKey(uint64_t event_id, uint64_t attendee_id, uint64_t meeting_id) {
+  std::string key;
+  key.reserve(24);
+  AppendU64(event_id, &key);
+  AppendU64(attendee_id, &key);
+  AppendU64(meeting_id, &key);
+  return key;
+}
+
+std::string RunKey(uint64_t event_id, uint64_t run_id) {
+  return EventByCommunityKey(event_id, run_id);
+}
+
 bool DecodeU64Key(absl::string_view key, uint64_t* id) { return DecodeU64(key, id); }
 
 bool DecodePairKey(absl::string_view key, uint64_t* first, uint64_t* second) {
   return key.size() == 16 && ConsumeU64(&key, first) && ConsumeU64(&key, second);
+}
+
+bool DecodeTripleKey(absl::string_view key, uint64_t* first, uint64_t* second, uint64_t* third) {
+  return key.size() == 24 && ConsumeU64(&key, first) && ConsumeU64(&key, second) &&
+         ConsumeU64(&key, third);
 }
 
 std::string PrefixUpperBound(absl::string_view prefix) {

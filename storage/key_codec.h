@@ -18,14 +18,28 @@
 //   token_ids                  token_id bytes                        sha256(secret)
 //   tokens_by_community        community:u64 | role:u32 | token_id   sha256(secret)
 //   tokens_by_attendee         event:u64 | attendee:u64 | token_id   sha256(secret)
+//   meetings                   event:u64 | meeting:u64               v1::Meeting
+//   meetings_by_attendee       event:u64 | attendee:u64 | meeting:u64  empty
+//   runs                       event:u64 | run:u64                   v1::MatchingRun
+//
+// A meeting is indexed under both of its attendees (attendee_a and attendee_b); the meeting
+// record and its two index entries are always written and deleted in the same batch.
 //
 // Ids are allocated from the u64 counters in meta (the last id handed out; ids start at 1 and
-// 0 means "none"). Attendee ids are unique across events. Operator tokens are listed under
+// 0 means "none"; a missing counter is 0). Attendee, meeting and run ids are unique across
+// events. Operator tokens are listed under
 // community 0.
 //
-// Changing a layout, adding a column family or changing what a value means is a migration: bump
-// kKeyFormatVersion and add a test. A store refuses to open a database written by a newer (or
-// unknown) format version, or holding column families it does not know.
+// Changing a layout or changing what a value means is a migration: bump kKeyFormatVersion and
+// add a test. A store refuses to open a database written by a newer (or unknown) format version,
+// or holding column families it does not know.
+//
+// Adding a column family at the END of Cf is an additive change that needs no version bump: a
+// database written before it simply lacks the family, and Open creates it empty
+// (create_missing_column_families), which is exactly its state before the first write. An older
+// build refuses a database that has the new family (unknown column family), so it can never
+// write around the new data. meetings, meetings_by_attendee and runs were added this way, with
+// the counters last_id/meeting and last_id/run (absent = 0).
 
 #include <array>
 #include <cstddef>
@@ -51,6 +65,9 @@ enum class Cf : size_t {
   kTokenIds,
   kTokensByCommunity,
   kTokensByAttendee,
+  kMeetings,
+  kMeetingsByAttendee,
+  kRuns,
   kCount,
 };
 inline constexpr size_t kCfCount = static_cast<size_t>(Cf::kCount);
@@ -68,6 +85,9 @@ inline constexpr std::array<absl::string_view, kCfCount> kCfNames = {
     "token_ids",
     "tokens_by_community",
     "tokens_by_attendee",
+    "meetings",
+    "meetings_by_attendee",
+    "runs",
 };
 inline absl::string_view CfName(Cf cf) { return kCfNames[static_cast<size_t>(cf)]; }
 
@@ -76,6 +96,8 @@ inline constexpr absl::string_view kMetaFormatVersion = "format_version";
 inline constexpr absl::string_view kMetaLastCommunityId = "last_id/community";
 inline constexpr absl::string_view kMetaLastEventId = "last_id/event";
 inline constexpr absl::string_view kMetaLastAttendeeId = "last_id/attendee";
+inline constexpr absl::string_view kMetaLastMeetingId = "last_id/meeting";
+inline constexpr absl::string_view kMetaLastRunId = "last_id/run";
 
 inline constexpr size_t kSha256Bytes = 32;
 
@@ -100,11 +122,17 @@ std::string TokenByCommunityPrefix(uint64_t community_id, uint32_t role);
 std::string TokenByCommunityKey(uint64_t community_id, uint32_t role, absl::string_view token_id);
 std::string TokenByAttendeePrefix(uint64_t event_id, uint64_t attendee_id);
 std::string TokenByAttendeeKey(uint64_t event_id, uint64_t attendee_id, absl::string_view token_id);
+std::string MeetingKey(uint64_t event_id, uint64_t meeting_id);
+std::string MeetingByAttendeePrefix(uint64_t event_id, uint64_t attendee_id);
+std::string MeetingByAttendeeKey(uint64_t event_id, uint64_t attendee_id, uint64_t meeting_id);
+std::string RunKey(uint64_t event_id, uint64_t run_id);
 
 // Decoders return false if the key does not have the layout.
 bool DecodeU64Key(absl::string_view key, uint64_t* id);  // communities, events
 bool DecodePairKey(absl::string_view key, uint64_t* first,
-                   uint64_t* second);  // events_by_community, attendees
+                   uint64_t* second);  // events_by_community, attendees, meetings, runs
+bool DecodeTripleKey(absl::string_view key, uint64_t* first, uint64_t* second,
+                     uint64_t* third);  // meetings_by_attendee
 
 // --- Ranges ---------------------------------------------------------------------------------
 // The smallest key greater than every key that starts with `prefix`, for iterate_upper_bound.

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -65,6 +67,7 @@ bool HasPointLookups(Cf cf) {
     case Cf::kEventsByCommunity:
     case Cf::kTokensByCommunity:
     case Cf::kTokensByAttendee:
+    case Cf::kMeetingsByAttendee:
     case Cf::kDefault:
       return false;
     default:
@@ -178,6 +181,25 @@ class RocksStore final : public Store {
                                                         absl::string_view after_token_id,
                                                         int limit) const override;
 
+  absl::StatusOr<v1::Meeting> GetMeeting(uint64_t event_id, uint64_t meeting_id) const override;
+  absl::StatusOr<std::vector<v1::Meeting>> ListMeetings(uint64_t event_id, uint64_t after_id,
+                                                        int limit) const override;
+  absl::StatusOr<std::vector<v1::Meeting>> ListMeetingsOfAttendee(
+      uint64_t event_id, uint64_t attendee_id) const override;
+  absl::Status ScanMeetings(uint64_t event_id,
+                            const std::function<bool(const v1::Meeting&)>& visit) const override;
+  absl::StatusOr<v1::Meeting> MutateMeeting(
+      uint64_t event_id, uint64_t meeting_id,
+      const std::function<absl::Status(v1::Meeting*)>& mutate) override;
+  absl::StatusOr<std::vector<v1::Meeting>> ReplaceSchedule(
+      uint64_t event_id, const v1::MatchingRun& run, std::vector<v1::Meeting> new_meetings,
+      const std::vector<uint64_t>& planned_around) override;
+
+  absl::StatusOr<v1::MatchingRun> CreateRun(v1::MatchingRun run) override;
+  absl::Status PutRun(const v1::MatchingRun& run) override;
+  absl::StatusOr<v1::MatchingRun> GetRun(uint64_t event_id, uint64_t run_id) const override;
+  absl::StatusOr<v1::MatchingRun> LatestRun(uint64_t event_id) const override;
+
  private:
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[static_cast<size_t>(c)]; }
 
@@ -209,6 +231,75 @@ class RocksStore final : public Store {
     if (absl::IsNotFound(s)) return false;
     if (!s.ok()) return s;
     return true;
+  }
+  // Records keyed event:u64 | id:u64 (attendees, meetings) with id > after_id, at most `limit`.
+  template <typename Message>
+  absl::StatusOr<std::vector<Message>> ListOfEvent(Cf c, uint64_t event_id, uint64_t after_id,
+                                                   int limit, absl::string_view noun) const {
+    if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+    absl::Status s = CheckLimit(limit);
+    if (!s.ok()) return s;
+    std::vector<Message> out;
+    if (after_id == UINT64_MAX) return out;
+    InUse use(this);
+    if (!use.ok()) return ClosedError();
+    PrefixScan scan(db_, cf(c), rocksdb::ReadOptions(), EncodeU64(event_id),
+                    EventByCommunityKey(event_id, after_id + 1));
+    for (; scan.Valid() && static_cast<int>(out.size()) < limit; scan.Next()) {
+      s = Parse(scan.value(), absl::StrCat(noun, " record of event ", event_id),
+                &out.emplace_back());
+      if (!s.ok()) return s;
+    }
+    s = FromRocksDb(scan.status(), absl::StrCat("list ", noun, "s of event ", event_id));
+    if (!s.ok()) return s;
+    return out;
+  }
+  // Visits every record keyed event:u64 | id:u64 from one snapshot, until visit returns false.
+  template <typename Message>
+  absl::Status ScanOfEvent(Cf c, uint64_t event_id,
+                           const std::function<bool(const Message&)>& visit,
+                           absl::string_view noun) const {
+    if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+    InUse use(this);
+    if (!use.ok()) return ClosedError();
+    rocksdb::ManagedSnapshot snapshot(db_);
+    rocksdb::ReadOptions read_options;
+    read_options.snapshot = snapshot.snapshot();
+    const std::string prefix = EncodeU64(event_id);
+    PrefixScan scan(db_, cf(c), read_options, prefix, prefix);
+    Message record;
+    for (; scan.Valid(); scan.Next()) {
+      record.Clear();
+      absl::Status s =
+          Parse(scan.value(), absl::StrCat(noun, " record of event ", event_id), &record);
+      if (!s.ok()) return s;
+      if (!visit(record)) return absl::OkStatus();
+    }
+    return FromRocksDb(scan.status(), absl::StrCat("scan ", noun, "s of event ", event_id));
+  }
+
+  // Adds a meeting record and its two index entries to the batch, or deletes them.
+  void PutMeeting(const v1::Meeting& meeting, Batch* batch) const {
+    batch->Put(Cf::kMeetings, MeetingKey(meeting.event_id(), meeting.id()), Serialize(meeting));
+    for (uint64_t attendee : {meeting.attendee_a(), meeting.attendee_b()}) {
+      batch->Put(Cf::kMeetingsByAttendee,
+                 MeetingByAttendeeKey(meeting.event_id(), attendee, meeting.id()), "");
+    }
+  }
+  void DeleteMeeting(const v1::Meeting& meeting, Batch* batch) const {
+    batch->Delete(Cf::kMeetings, MeetingKey(meeting.event_id(), meeting.id()));
+    for (uint64_t attendee : {meeting.attendee_a(), meeting.attendee_b()}) {
+      batch->Delete(Cf::kMeetingsByAttendee,
+                    MeetingByAttendeeKey(meeting.event_id(), attendee, meeting.id()));
+    }
+  }
+  // NOT_FOUND "event N not found" unless the event exists.
+  absl::Status CheckEventExists(uint64_t event_id) const {
+    absl::StatusOr<bool> exists =
+        Exists(Cf::kEvents, EventKey(event_id), absl::StrCat("event ", event_id));
+    if (!exists.ok()) return exists.status();
+    if (!*exists) return absl::NotFoundError(absl::StrCat("event ", event_id, " not found"));
+    return absl::OkStatus();
   }
   // Reads the attendee id stored under an external_id; 0 if there is none.
   absl::StatusOr<uint64_t> ReadExternalId(uint64_t event_id, absl::string_view external_id) const;
@@ -286,6 +377,8 @@ class RocksStore final : public Store {
   uint64_t last_community_id_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t last_event_id_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t last_attendee_id_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t last_meeting_id_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t last_run_id_ ABSL_GUARDED_BY(write_mu_) = 0;
 };
 
 // The one call of DB::Open (RocksDB 7.8 has only the DB** form). Refuses column families this
@@ -399,6 +492,8 @@ absl::Status RocksStore::Init(bool existed) {
       {kMetaLastCommunityId, &last_community_id_},
       {kMetaLastEventId, &last_event_id_},
       {kMetaLastAttendeeId, &last_attendee_id_},
+      {kMetaLastMeetingId, &last_meeting_id_},
+      {kMetaLastRunId, &last_run_id_},
   };
   for (const auto& [key, counter] : counters) {
     rocksdb::PinnableSlice stored;
@@ -649,44 +744,12 @@ absl::StatusOr<v1::Attendee> RocksStore::GetAttendeeByExternalId(
 absl::StatusOr<std::vector<v1::Attendee>> RocksStore::ListAttendees(uint64_t event_id,
                                                                     uint64_t after_id,
                                                                     int limit) const {
-  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
-  absl::Status s = CheckLimit(limit);
-  if (!s.ok()) return s;
-  std::vector<v1::Attendee> out;
-  if (after_id == UINT64_MAX) return out;
-  InUse use(this);
-  if (!use.ok()) return ClosedError();
-  PrefixScan scan(db_, cf(Cf::kAttendees), rocksdb::ReadOptions(), EncodeU64(event_id),
-                  AttendeeKey(event_id, after_id + 1));
-  for (; scan.Valid() && static_cast<int>(out.size()) < limit; scan.Next()) {
-    s = Parse(scan.value(), absl::StrCat("attendee record of event ", event_id),
-              &out.emplace_back());
-    if (!s.ok()) return s;
-  }
-  s = FromRocksDb(scan.status(), absl::StrCat("list attendees of event ", event_id));
-  if (!s.ok()) return s;
-  return out;
+  return ListOfEvent<v1::Attendee>(Cf::kAttendees, event_id, after_id, limit, "attendee");
 }
 
 absl::Status RocksStore::ScanAttendees(
     uint64_t event_id, const std::function<bool(const v1::Attendee&)>& visit) const {
-  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
-  InUse use(this);
-  if (!use.ok()) return ClosedError();
-  rocksdb::ManagedSnapshot snapshot(db_);
-  rocksdb::ReadOptions read_options;
-  read_options.snapshot = snapshot.snapshot();
-  const std::string prefix = EncodeU64(event_id);
-  PrefixScan scan(db_, cf(Cf::kAttendees), read_options, prefix, prefix);
-  v1::Attendee attendee;
-  for (; scan.Valid(); scan.Next()) {
-    attendee.Clear();
-    absl::Status s =
-        Parse(scan.value(), absl::StrCat("attendee record of event ", event_id), &attendee);
-    if (!s.ok()) return s;
-    if (!visit(attendee)) return absl::OkStatus();
-  }
-  return FromRocksDb(scan.status(), absl::StrCat("scan attendees of event ", event_id));
+  return ScanOfEvent<v1::Attendee>(Cf::kAttendees, event_id, visit, "attendee");
 }
 
 absl::StatusOr<std::vector<UpsertResult>> RocksStore::UpsertAttendees(
@@ -717,10 +780,8 @@ absl::StatusOr<std::vector<UpsertResult>> RocksStore::UpsertAttendees(
   InUse use(this);
   if (!use.ok()) return ClosedError();
   absl::MutexLock write_lock(&write_mu_);
-  absl::StatusOr<bool> event_exists =
-      Exists(Cf::kEvents, EventKey(event_id), absl::StrCat("event ", event_id));
-  if (!event_exists.ok()) return event_exists.status();
-  if (!*event_exists) return absl::NotFoundError(absl::StrCat("event ", event_id, " not found"));
+  absl::Status event_exists = CheckEventExists(event_id);
+  if (!event_exists.ok()) return event_exists;
   if (n == 0) return results;
 
   // Which external_ids exist already, then their records (for create_time and the comparison).
@@ -905,6 +966,29 @@ absl::StatusOr<bool> RocksStore::RemoveAttendee(uint64_t event_id, uint64_t atte
   }
   absl::Status s = FromRocksDb(scan.status(), absl::StrCat("scan tokens of ", what));
   if (!s.ok()) return s;
+  // The attendee's meetings, each with the index entries under both attendees.
+  const std::string meetings_prefix = MeetingByAttendeePrefix(event_id, attendee_id);
+  PrefixScan meetings(db_, cf(Cf::kMeetingsByAttendee), rocksdb::ReadOptions(), meetings_prefix,
+                      meetings_prefix);
+  for (; meetings.Valid(); meetings.Next()) {
+    uint64_t event = 0, attendee = 0, meeting_id = 0;
+    if (!DecodeTripleKey(meetings.key(), &event, &attendee, &meeting_id)) {
+      return absl::DataLossError(absl::StrCat("meeting index of ", what, ": malformed key"));
+    }
+    const std::string meeting_key = MeetingKey(event_id, meeting_id);
+    absl::StatusOr<v1::Meeting> meeting =
+        ReadRecord<v1::Meeting>(rocksdb::ReadOptions(), Cf::kMeetings, meeting_key,
+                                absl::StrCat("meeting ", meeting_id, " of event ", event_id));
+    if (meeting.ok()) {
+      DeleteMeeting(*meeting, &batch);
+    } else if (absl::IsNotFound(meeting.status())) {
+      batch.Delete(Cf::kMeetingsByAttendee, meetings.key());  // a dangling entry: clean it up
+    } else {
+      return meeting.status();
+    }
+  }
+  s = FromRocksDb(meetings.status(), absl::StrCat("scan meetings of ", what));
+  if (!s.ok()) return s;
   s = Commit(&batch, absl::StrCat("remove ", what));
   if (!s.ok()) return s;
   return true;
@@ -1041,6 +1125,251 @@ absl::StatusOr<std::vector<v1::TokenInfo>> RocksStore::ListTokens(uint64_t commu
   if (!s.ok()) return s;
   return ReadIndexed<v1::TokenInfo>(read_options, Cf::kTokens, hashes,
                                     absl::StrCat("tokens of community ", community_id));
+}
+
+// --- Meetings ----------------------------------------------------------------------------
+
+absl::Status CheckMeetingAttendees(const v1::Meeting& meeting, absl::string_view what) {
+  if (meeting.attendee_a() == 0 || meeting.attendee_a() >= meeting.attendee_b()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": needs 0 < attendee_a < attendee_b, got ", meeting.attendee_a(),
+                     " and ", meeting.attendee_b()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Meeting> RocksStore::GetMeeting(uint64_t event_id, uint64_t meeting_id) const {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  if (meeting_id == 0) return absl::InvalidArgumentError("meeting id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  return ReadRecord<v1::Meeting>(rocksdb::ReadOptions(), Cf::kMeetings,
+                                 MeetingKey(event_id, meeting_id),
+                                 absl::StrCat("meeting ", meeting_id, " of event ", event_id));
+}
+
+absl::StatusOr<std::vector<v1::Meeting>> RocksStore::ListMeetings(uint64_t event_id,
+                                                                  uint64_t after_id,
+                                                                  int limit) const {
+  return ListOfEvent<v1::Meeting>(Cf::kMeetings, event_id, after_id, limit, "meeting");
+}
+
+absl::StatusOr<std::vector<v1::Meeting>> RocksStore::ListMeetingsOfAttendee(
+    uint64_t event_id, uint64_t attendee_id) const {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  if (attendee_id == 0) return absl::InvalidArgumentError("attendee id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  rocksdb::ManagedSnapshot snapshot(db_);
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot.snapshot();
+  const std::string what =
+      absl::StrCat("meetings of attendee ", attendee_id, " of event ", event_id);
+  const std::string prefix = MeetingByAttendeePrefix(event_id, attendee_id);
+  std::vector<std::string> keys;
+  PrefixScan scan(db_, cf(Cf::kMeetingsByAttendee), read_options, prefix, prefix);
+  for (; scan.Valid(); scan.Next()) {
+    uint64_t event = 0, attendee = 0, meeting_id = 0;
+    if (!DecodeTripleKey(scan.key(), &event, &attendee, &meeting_id)) {
+      return absl::DataLossError(absl::StrCat(what, ": malformed index key"));
+    }
+    keys.push_back(MeetingKey(event_id, meeting_id));
+  }
+  absl::Status s = FromRocksDb(scan.status(), absl::StrCat("list ", what));
+  if (!s.ok()) return s;
+  return ReadIndexed<v1::Meeting>(read_options, Cf::kMeetings, keys, what);
+}
+
+absl::Status RocksStore::ScanMeetings(uint64_t event_id,
+                                      const std::function<bool(const v1::Meeting&)>& visit) const {
+  return ScanOfEvent<v1::Meeting>(Cf::kMeetings, event_id, visit, "meeting");
+}
+
+absl::StatusOr<v1::Meeting> RocksStore::MutateMeeting(
+    uint64_t event_id, uint64_t meeting_id,
+    const std::function<absl::Status(v1::Meeting*)>& mutate) {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  if (meeting_id == 0) return absl::InvalidArgumentError("meeting id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  absl::MutexLock write_lock(&write_mu_);
+  const std::string what = absl::StrCat("meeting ", meeting_id, " of event ", event_id);
+  absl::StatusOr<v1::Meeting> current = ReadRecord<v1::Meeting>(
+      rocksdb::ReadOptions(), Cf::kMeetings, MeetingKey(event_id, meeting_id), what);
+  if (!current.ok()) return current.status();
+  v1::Meeting meeting = *current;
+  absl::Status s = mutate(&meeting);
+  if (!s.ok()) return s;
+  meeting.set_id(meeting_id);
+  meeting.set_event_id(event_id);
+  meeting.set_create_time(current->create_time());
+  meeting.set_update_time(NowSeconds());
+  s = CheckMeetingAttendees(meeting, what);
+  if (!s.ok()) return s;
+  Batch batch(handles_);
+  if (meeting.attendee_a() != current->attendee_a() ||
+      meeting.attendee_b() != current->attendee_b()) {
+    DeleteMeeting(*current, &batch);  // the old index entries; the record is rewritten below
+  }
+  PutMeeting(meeting, &batch);
+  s = Commit(&batch, what);
+  if (!s.ok()) return s;
+  return meeting;
+}
+
+absl::StatusOr<std::vector<v1::Meeting>> RocksStore::ReplaceSchedule(
+    uint64_t event_id, const v1::MatchingRun& run, std::vector<v1::Meeting> new_meetings,
+    const std::vector<uint64_t>& planned_around) {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  if (run.id() == 0) return absl::InvalidArgumentError("run.id must not be 0");
+  if (run.event_id() != event_id) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("run ", run.id(), " belongs to event ", run.event_id(), ", not ", event_id));
+  }
+  for (size_t i = 0; i < new_meetings.size(); ++i) {
+    absl::Status s = CheckMeetingAttendees(new_meetings[i], absl::StrCat("new_meetings[", i, "]"));
+    if (!s.ok()) return s;
+  }
+  const absl::flat_hash_set<uint64_t> planned(planned_around.begin(), planned_around.end());
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  absl::MutexLock write_lock(&write_mu_);
+  absl::Status event_exists = CheckEventExists(event_id);
+  if (!event_exists.ok()) return event_exists;
+  if (run.id() > last_run_id_) {
+    return absl::InvalidArgumentError(absl::StrCat("run ", run.id(), " was never created"));
+  }
+
+  // Writes are serialised by write_mu_, so plain reads see a stable state from here on.
+  Batch batch(handles_, new_meetings.size() * 400);
+  const std::string prefix = EncodeU64(event_id);
+  PrefixScan scan(db_, cf(Cf::kMeetings), rocksdb::ReadOptions(), prefix, prefix);
+  v1::Meeting old;
+  for (; scan.Valid(); scan.Next()) {
+    old.Clear();
+    absl::Status s = Parse(scan.value(), absl::StrCat("meeting record of event ", event_id), &old);
+    if (!s.ok()) return s;
+    if (old.state() == v1::Meeting::PROPOSED) {
+      DeleteMeeting(old, &batch);
+    } else if (!planned.contains(old.id())) {
+      return absl::AbortedError(absl::StrCat("meeting ", old.id(), " of event ", event_id,
+                                             " became ", v1::Meeting::State_Name(old.state()),
+                                             " while the schedule was computed; recompute it"));
+    }
+  }
+  absl::Status s = FromRocksDb(scan.status(), absl::StrCat("scan meetings of event ", event_id));
+  if (!s.ok()) return s;
+
+  // Attendees erased while the plan was computed must not come back through their meetings.
+  std::vector<uint64_t> attendees;
+  attendees.reserve(2 * new_meetings.size());
+  for (const v1::Meeting& m : new_meetings) {
+    attendees.push_back(m.attendee_a());
+    attendees.push_back(m.attendee_b());
+  }
+  std::sort(attendees.begin(), attendees.end());
+  attendees.erase(std::unique(attendees.begin(), attendees.end()), attendees.end());
+  std::vector<std::string> attendee_keys;
+  attendee_keys.reserve(attendees.size());
+  for (uint64_t id : attendees) attendee_keys.push_back(AttendeeKey(event_id, id));
+  std::vector<rocksdb::PinnableSlice> values;
+  std::vector<bool> found;
+  s = MultiRead(rocksdb::ReadOptions(), Cf::kAttendees, attendee_keys,
+                absl::StrCat("attendees of event ", event_id), &values, &found);
+  if (!s.ok()) return s;
+  values.clear();
+  auto present = [&](uint64_t id) {
+    return found[std::lower_bound(attendees.begin(), attendees.end(), id) - attendees.begin()];
+  };
+
+  const int64_t now = NowSeconds();
+  uint64_t last_id = last_meeting_id_;
+  std::vector<v1::Meeting> stored;
+  stored.reserve(new_meetings.size());
+  for (v1::Meeting& meeting : new_meetings) {
+    if (!present(meeting.attendee_a()) || !present(meeting.attendee_b())) continue;
+    meeting.set_id(++last_id);
+    meeting.set_event_id(event_id);
+    if (meeting.create_time() == 0) meeting.set_create_time(now);
+    if (meeting.update_time() == 0) meeting.set_update_time(now);
+    PutMeeting(meeting, &batch);
+    stored.push_back(std::move(meeting));
+  }
+  batch.Put(Cf::kRuns, RunKey(event_id, run.id()), Serialize(run));
+  if (last_id != last_meeting_id_) batch.Put(Cf::kMeta, kMetaLastMeetingId, EncodeU64(last_id));
+  s = Commit(&batch, absl::StrCat("schedule of event ", event_id, " from run ", run.id()));
+  if (!s.ok()) return s;
+  last_meeting_id_ = last_id;
+  return stored;
+}
+
+// --- Matching runs -----------------------------------------------------------------------
+
+absl::StatusOr<v1::MatchingRun> RocksStore::CreateRun(v1::MatchingRun run) {
+  const uint64_t event_id = run.event_id();
+  if (event_id == 0) return absl::InvalidArgumentError("run.event_id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  absl::MutexLock write_lock(&write_mu_);
+  absl::Status event_exists = CheckEventExists(event_id);
+  if (!event_exists.ok()) return event_exists;
+  const uint64_t id = last_run_id_ + 1;
+  run.set_id(id);
+  if (run.start_time() == 0) run.set_start_time(NowSeconds());
+  Batch batch(handles_);
+  batch.Put(Cf::kRuns, RunKey(event_id, id), Serialize(run));
+  batch.Put(Cf::kMeta, kMetaLastRunId, EncodeU64(id));
+  absl::Status s = Commit(&batch, absl::StrCat("run ", id, " of event ", event_id));
+  if (!s.ok()) return s;
+  last_run_id_ = id;
+  return run;
+}
+
+absl::Status RocksStore::PutRun(const v1::MatchingRun& run) {
+  if (run.event_id() == 0) return absl::InvalidArgumentError("run.event_id must not be 0");
+  if (run.id() == 0) return absl::InvalidArgumentError("run.id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  absl::MutexLock write_lock(&write_mu_);
+  const std::string key = RunKey(run.event_id(), run.id());
+  const std::string what = absl::StrCat("run ", run.id(), " of event ", run.event_id());
+  absl::StatusOr<bool> exists = Exists(Cf::kRuns, key, what);
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return absl::NotFoundError(absl::StrCat(what, " not found"));
+  Batch batch(handles_);
+  batch.Put(Cf::kRuns, key, Serialize(run));
+  return Commit(&batch, what);
+}
+
+absl::StatusOr<v1::MatchingRun> RocksStore::GetRun(uint64_t event_id, uint64_t run_id) const {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  if (run_id == 0) return absl::InvalidArgumentError("run id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  return ReadRecord<v1::MatchingRun>(rocksdb::ReadOptions(), Cf::kRuns, RunKey(event_id, run_id),
+                                     absl::StrCat("run ", run_id, " of event ", event_id));
+}
+
+absl::StatusOr<v1::MatchingRun> RocksStore::LatestRun(uint64_t event_id) const {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  const std::string prefix = EncodeU64(event_id);
+  rocksdb::ReadOptions read_options;
+  const rocksdb::Slice lower = ToSlice(prefix);  // must outlive the iterator
+  read_options.iterate_lower_bound = &lower;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, cf(Cf::kRuns)));
+  it->SeekForPrev(ToSlice(RunKey(event_id, UINT64_MAX)));
+  const std::string what = absl::StrCat("latest run of event ", event_id);
+  absl::Status s = FromRocksDb(it->status(), absl::StrCat("read ", what));
+  if (!s.ok()) return s;
+  if (!it->Valid() || !absl::StartsWith(ToView(it->key()), prefix)) {
+    return absl::NotFoundError(absl::StrCat("event ", event_id, " has no matching run"));
+  }
+  v1::MatchingRun run;
+  s = Parse(ToView(it->value()), what, &run);
+  if (!s.ok()) return s;
+  return run;
 }
 
 }  // namespace

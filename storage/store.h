@@ -13,6 +13,7 @@
 #include "parley/v1/attendee.pb.h"
 #include "parley/v1/community.pb.h"
 #include "parley/v1/event.pb.h"
+#include "parley/v1/matching.pb.h"
 
 namespace parley::storage {
 
@@ -34,9 +35,9 @@ struct UpsertResult {
   uint64_t attendee_id;
 };
 
-// Store keeps communities, events, attendees and tokens in RocksDB, one column family per key
-// layout (key_codec.h documents the layouts: they are a file format). Values are serialised
-// protobuf messages.
+// Store keeps communities, events, attendees, tokens, meetings and matching runs in RocksDB, one
+// column family per key layout (key_codec.h documents the layouts: they are a file format). Values
+// are serialised protobuf messages.
 //
 // Durability: every method that writes commits one WriteBatch (with sync_writes, fsync'd before
 // it returns OK), so a multi-key change is all-or-nothing even across kill -9.
@@ -114,8 +115,9 @@ class Store {
   virtual absl::StatusOr<v1::Attendee> MutateAttendee(
       uint64_t event_id, uint64_t attendee_id,
       const std::function<absl::Status(v1::Attendee*)>& mutate) = 0;
-  // Deletes the attendee, its external_id index entry and all its tokens in one batch. Returns
-  // false (and writes nothing) if there was no such attendee.
+  // Deletes the attendee, its external_id index entry, all its tokens and all its meetings (in
+  // any state, with both index entries of each) in one batch: erasure. Returns false (and writes
+  // nothing) if there was no such attendee.
   virtual absl::StatusOr<bool> RemoveAttendee(uint64_t event_id, uint64_t attendee_id) = 0;
 
   // --- Tokens ----------------------------------------------------------------------------
@@ -136,6 +138,62 @@ class Store {
                                                                 v1::TokenInfo::Role role,
                                                                 absl::string_view after_token_id,
                                                                 int limit) const = 0;
+
+  // --- Meetings --------------------------------------------------------------------------
+  // A meeting (or proposal) is stored under its event and indexed under both attendees. Ids
+  // are assigned by ReplaceSchedule. The store does not check state transitions: services/ does.
+
+  // NOT_FOUND if the event has no such meeting.
+  virtual absl::StatusOr<v1::Meeting> GetMeeting(uint64_t event_id, uint64_t meeting_id) const = 0;
+  // Meetings of the event with id > after_id, ascending, at most `limit`.
+  virtual absl::StatusOr<std::vector<v1::Meeting>> ListMeetings(uint64_t event_id,
+                                                                uint64_t after_id,
+                                                                int limit) const = 0;
+  // Every meeting (any state) the attendee is part of, by id, from one consistent snapshot.
+  // Empty for an unknown attendee. DATA_LOSS if the index names a missing meeting.
+  virtual absl::StatusOr<std::vector<v1::Meeting>> ListMeetingsOfAttendee(
+      uint64_t event_id, uint64_t attendee_id) const = 0;
+  // Calls `visit` for every meeting of the event in id order, from one consistent snapshot;
+  // stops early (returning OK) when visit returns false.
+  virtual absl::Status ScanMeetings(uint64_t event_id,
+                                    const std::function<bool(const v1::Meeting&)>& visit) const = 0;
+  // Read-modify-write under the write lock, as MutateEvent: id, event_id and create_time are
+  // restored, update_time is set to now (sequence is the caller's business). If mutate changes
+  // attendee_a/attendee_b, the attendee index follows; INVALID_ARGUMENT (nothing written) unless
+  // 0 < attendee_a < attendee_b afterwards.
+  virtual absl::StatusOr<v1::Meeting> MutateMeeting(
+      uint64_t event_id, uint64_t meeting_id,
+      const std::function<absl::Status(v1::Meeting*)>& mutate) = 0;
+
+  // Replaces the event's proposals with a new plan, in ONE batch, so that a crash at any point
+  // leaves either the old schedule or the new one:
+  //  - deletes every meeting of the event in state PROPOSED, with its index entries;
+  //  - keeps every other state (CONFIRMED, DECLINED: the memory that a pair declined, EXPIRED,
+  //    CANCELLED, HELD, NO_SHOW);
+  //  - writes `new_meetings` with fresh ids, event_id, and create_time/update_time (now, when 0),
+  //    each indexed under both attendees. A meeting naming an attendee that no longer exists (it
+  //    was erased while the plan was computed) is dropped;
+  //  - writes `run` (its id must come from CreateRun).
+  // `planned_around` lists the ids of the event's non-PROPOSED meetings the plan was computed
+  // from (in any order). ABORTED, and nothing written, if the event now holds a non-PROPOSED
+  // meeting not in it (somebody accepted, declined or confirmed while the plan was computed, so
+  // the plan may double-book): recompute and retry.
+  // Returns the stored new meetings in order. NOT_FOUND if the event does not exist;
+  // INVALID_ARGUMENT if run.id is 0 or unknown, run.event_id differs, or a meeting lacks
+  // 0 < attendee_a < attendee_b.
+  virtual absl::StatusOr<std::vector<v1::Meeting>> ReplaceSchedule(
+      uint64_t event_id, const v1::MatchingRun& run, std::vector<v1::Meeting> new_meetings,
+      const std::vector<uint64_t>& planned_around) = 0;
+
+  // --- Matching runs ---------------------------------------------------------------------
+  // run.event_id must name an existing event (NOT_FOUND otherwise). Assigns id, and start_time
+  // when 0; returns the stored record.
+  virtual absl::StatusOr<v1::MatchingRun> CreateRun(v1::MatchingRun run) = 0;
+  // Overwrites a run record (progress, result, failure). NOT_FOUND if CreateRun never stored it.
+  virtual absl::Status PutRun(const v1::MatchingRun& run) = 0;
+  virtual absl::StatusOr<v1::MatchingRun> GetRun(uint64_t event_id, uint64_t run_id) const = 0;
+  // The event's run with the highest id. NOT_FOUND if the event never had one.
+  virtual absl::StatusOr<v1::MatchingRun> LatestRun(uint64_t event_id) const = 0;
 
  protected:
   Store() = default;
