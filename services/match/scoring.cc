@@ -189,6 +189,9 @@ absl::Status MatchProblem::CheckIndices(const Profile& p, Index n, size_t row) c
 
 absl::StatusOr<MatchProblem> MatchProblem::Create(const MatchInput& input,
                                                   const ScoringOptions& options) {
+  if (input.profiles.size() >= (size_t{1} << 30)) {
+    return absl::InvalidArgumentError("profiles: at most 2^30 - 1 attendees");
+  }
   const Index n = static_cast<Index>(input.profiles.size());
   MatchProblem problem;
   problem.options_ = options;
@@ -288,6 +291,9 @@ absl::StatusOr<MatchProblem> MatchProblem::Create(const MatchInput& input,
 absl::Status MatchProblem::SetProfile(Index x, const Profile& profile) {
   const Index n = num_attendees();
   if (x > n) return absl::InvalidArgumentError(absl::StrCat("attendee ", x, " out of range"));
+  if (x == n && n + 1 >= (Index{1} << 30)) {
+    return absl::InvalidArgumentError("profiles: at most 2^30 - 1 attendees");
+  }
   const Index new_n = x == n ? n + 1 : n;
   absl::Status s = CheckIndices(profile, new_n, x);
   if (!s.ok()) return s;
