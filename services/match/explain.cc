@@ -16,17 +16,9 @@ template <typename Points>
 void AddCommon(const MatchProblem& problem, const std::vector<TagId>& x,
                const std::vector<TagId>& y, ReasonKind kind, Points points,
                std::vector<Reason>* out) {
-  for (size_t i = 0, j = 0; i < x.size() && j < y.size();) {
-    if (x[i] < y[j]) {
-      ++i;
-    } else if (y[j] < x[i]) {
-      ++j;
-    } else {
-      out->push_back(Reason{kind, problem.tag(x[i]).name, "", points(x[i])});
-      ++i;
-      ++j;
-    }
-  }
+  ForEachCommon(x, y, [&](TagId t) {
+    out->push_back(Reason{kind, problem.tag(t).name, "", points(t)});
+  });
 }
 
 bool Contains(const std::vector<Index>& sorted, Index x) {
@@ -59,21 +51,10 @@ PairExplanation ExplainPair(const MatchProblem& problem, Index a, Index b) {
   const CompiledProfile& pb = problem.profile(b);
 
   std::vector<Reason> shared;
-  for (size_t i = 0, j = 0; i < pa.interests.size() && j < pb.interests.size();) {
-    const WeightedTag& x = pa.interests[i];
-    const WeightedTag& y = pb.interests[j];
-    if (x.tag < y.tag) {
-      ++i;
-    } else if (y.tag < x.tag) {
-      ++j;
-    } else {
-      const int64_t points =
-          int64_t{std::min(x.weight, y.weight)} * problem.tag(x.tag).interest_points;
-      shared.push_back(Reason{ReasonKind::kSharedInterest, problem.tag(x.tag).name, "", points});
-      ++i;
-      ++j;
-    }
-  }
+  ForEachSharedInterest(pa, pb, [&](TagId t, uint8_t weight) {
+    shared.push_back(Reason{ReasonKind::kSharedInterest, problem.tag(t).name, "",
+                            int64_t{weight} * problem.tag(t).interest_points});
+  });
   std::vector<Reason> trades;
   AddCommon(
       problem, pa.seeks, pb.offers, ReasonKind::kSeeksWhatTheyOffer,

@@ -35,18 +35,7 @@ int64_t SumBits(uint64_t mask, const int32_t* points) {
 template <typename PointsFn>
 int64_t SumCommon(const std::vector<TagId>& x, const std::vector<TagId>& y, PointsFn points) {
   int64_t sum = 0;
-  size_t i = 0, j = 0;
-  while (i < x.size() && j < y.size()) {
-    if (x[i] < y[j]) {
-      ++i;
-    } else if (y[j] < x[i]) {
-      ++j;
-    } else {
-      sum += points(x[i]);
-      ++i;
-      ++j;
-    }
-  }
+  ForEachCommon(x, y, [&](TagId t) { sum += points(t); });
   return sum;
 }
 
@@ -427,20 +416,9 @@ PairScore MatchProblem::Score(Index a, Index b) const {
   const CompiledProfile& pa = profiles_[a];
   const CompiledProfile& pb = profiles_[b];
   int64_t shared = 0;
-  size_t i = 0, j = 0;
-  while (i < pa.interests.size() && j < pb.interests.size()) {
-    const WeightedTag& x = pa.interests[i];
-    const WeightedTag& y = pb.interests[j];
-    if (x.tag < y.tag) {
-      ++i;
-    } else if (y.tag < x.tag) {
-      ++j;
-    } else {
-      shared += int64_t{std::min(x.weight, y.weight)} * tags_[x.tag].interest_points;
-      ++i;
-      ++j;
-    }
-  }
+  ForEachSharedInterest(pa, pb, [&](TagId t, uint8_t weight) {
+    shared += int64_t{weight} * tags_[t].interest_points;
+  });
   auto seek = [this](TagId t) { return tags_[t].seek_points; };
   auto give = [this](TagId t) { return tags_[t].give_points; };
   score.gain_ab =

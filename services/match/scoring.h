@@ -42,6 +42,7 @@
 // Thread-safety: a const MatchProblem may be read from any number of threads. SetProfile()
 // needs exclusive access.
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -136,6 +137,40 @@ struct alignas(64) SearchProfile {
   int32_t cluster = -1;
   static constexpr uint64_t kSlowCheck = uint64_t{1} << 63;
 };
+
+// Calls fn(id) for every id in both sorted, duplicate-free lists, in ascending order.
+template <typename T, typename Fn>
+void ForEachCommon(const std::vector<T>& x, const std::vector<T>& y, Fn fn) {
+  for (size_t i = 0, j = 0; i < x.size() && j < y.size();) {
+    if (x[i] < y[j]) {
+      ++i;
+    } else if (y[j] < x[i]) {
+      ++j;
+    } else {
+      fn(x[i]);
+      ++i;
+      ++j;
+    }
+  }
+}
+
+// Calls fn(tag, min(weight in x, weight in y)) for every interest both profiles list.
+template <typename Fn>
+void ForEachSharedInterest(const CompiledProfile& x, const CompiledProfile& y, Fn fn) {
+  for (size_t i = 0, j = 0; i < x.interests.size() && j < y.interests.size();) {
+    const WeightedTag& p = x.interests[i];
+    const WeightedTag& q = y.interests[j];
+    if (p.tag < q.tag) {
+      ++i;
+    } else if (q.tag < p.tag) {
+      ++j;
+    } else {
+      fn(p.tag, std::min(p.weight, q.weight));
+      ++i;
+      ++j;
+    }
+  }
+}
 
 // Both directions of a pair's score, in points, and the resulting weight.
 struct PairScore {
