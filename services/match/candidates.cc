@@ -194,45 +194,54 @@ void CandidateIndex::Touch(Index a, Scratch* scratch) const {
   }
 }
 
-namespace {
-
-int64_t SumBits(uint64_t mask, const int32_t* points) {
-  int64_t sum = 0;
-  for (; mask != 0; mask &= mask - 1) sum += points[__builtin_ctzll(mask)];
-  return sum;
-}
-
-}  // namespace
-
 void CandidateIndex::PrepareBound(Index a, HeadBound* bound) const {
   const SearchProfile& p = problem_.search_profile(a);
+  bound->constant_ab = bound->constant_ba = 0;
+  bound->num_tables = 0;
+  // Adds a table for summary byte `byte` whose bit j stands for a's bit (first + j) of `mask`:
+  // present, it adds ab_points[first + j] and ba_points[first + j].
+  auto add_table = [bound](int byte, uint64_t mask, int first, const int32_t* ab_points,
+                           const int32_t* ba_points) {
+    const uint32_t m = static_cast<uint32_t>(mask >> first) & 0xFF;
+    if (m == 0) return;
+    HeadBound::ByteTable& t = bound->tables[bound->num_tables++];
+    t.byte = byte;
+    t.gain_ab[0] = t.gain_ba[0] = 0;
+    for (uint32_t i = 1; i < 256; ++i) {
+      const uint32_t rest = i & (i - 1);
+      const int j = __builtin_ctz(i);
+      const bool counts = ((m >> j) & 1) != 0;
+      t.gain_ab[i] = t.gain_ab[rest] + (counts ? ab_points[first + j] : 0);
+      t.gain_ba[i] = t.gain_ba[rest] + (counts ? ba_points[first + j] : 0);
+    }
+  };
+  // Shared head interests: the partner's weight is unknown, count a's (min(w_a, w_b) <= w_a).
+  int32_t interest[64];
   const int32_t* points = problem_.head_interest_points();
-  bound->interests = p.head_interest[0];
   for (int bit = 0; bit < 64; ++bit) {
     const uint64_t one = uint64_t{1} << bit;
-    const int weight = ((p.head_interest[0] & one) != 0) + ((p.head_interest[1] & one) != 0) +
-                       ((p.head_interest[2] & one) != 0);
-    bound->interest_points[bit] = points[bit] * weight;
+    interest[bit] =
+        points[bit] * (((p.head_interest[0] & one) != 0) + ((p.head_interest[1] & one) != 0) +
+                       ((p.head_interest[2] & one) != 0));
   }
-  bound->seeks = p.head_seeks;
-  bound->offers = p.head_offers;
-}
-
-void CandidateIndex::BoundHeadGains(const HeadBound& bound, const HeadSummary& summary,
-                                    int64_t* gain_ab, int64_t* gain_ba) const {
-  // The partner's weights are unknown: count a's (min(w_a, w_b) <= w_a).
-  const int64_t shared = SumBits(bound.interests & summary.interests, bound.interest_points);
-  *gain_ab += shared;
-  *gain_ba += shared;
-  if ((bound.seeks | bound.offers) == 0) return;
-  const uint64_t b_offers = summary.offers | ~uint64_t{0xFFFF};
-  const uint64_t b_seeks = summary.seeks | ~uint64_t{0xFFFF};
-  const uint64_t a_gets = bound.seeks & b_offers;
-  const uint64_t b_gets = bound.offers & b_seeks;
-  *gain_ab +=
-      SumBits(a_gets, problem_.head_seek_points()) + SumBits(b_gets, problem_.head_give_points());
-  *gain_ba +=
-      SumBits(b_gets, problem_.head_seek_points()) + SumBits(a_gets, problem_.head_give_points());
+  for (int byte = 0; byte < 8; ++byte) {
+    add_table(byte, p.head_interest[0], 8 * byte, interest, interest);
+  }
+  // Trades: summary bytes 8-9 hold the partner's offers 0-15, bytes 10-11 its seeks 0-15.
+  const int32_t* seek = problem_.head_seek_points();
+  const int32_t* give = problem_.head_give_points();
+  for (int byte = 0; byte < 2; ++byte) {
+    add_table(8 + byte, p.head_seeks, 8 * byte, seek, give);    // a gets what b offers
+    add_table(10 + byte, p.head_offers, 8 * byte, give, seek);  // b gets what a offers
+  }
+  for (uint64_t m = p.head_seeks >> 16 << 16; m != 0; m &= m - 1) {
+    bound->constant_ab += seek[__builtin_ctzll(m)];
+    bound->constant_ba += give[__builtin_ctzll(m)];
+  }
+  for (uint64_t m = p.head_offers >> 16 << 16; m != 0; m &= m - 1) {
+    bound->constant_ab += give[__builtin_ctzll(m)];
+    bound->constant_ba += seek[__builtin_ctzll(m)];
+  }
 }
 
 bool CandidateIndex::MayReach(int64_t gain_ab, int64_t gain_ba, Weight threshold) const {

@@ -21,6 +21,7 @@
 // Thread-safety: const methods may run concurrently. UpsertProfile() needs exclusive access.
 
 #include <cstdint>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -107,18 +108,37 @@ class CandidateIndex {
     uint64_t interests = 0;
     uint16_t offers = 0;
     uint16_t seeks = 0;
+    uint32_t unused = 0;
   };
   HeadSummary MakeSummary(Index b) const;
-  // a's side of the bound.
+  // a's side of the bound, as lookup tables: one per byte of the partner's summary that can
+  // matter to a, giving the most both gains can grow for each value of that byte. Branch-free.
   struct HeadBound {
-    uint64_t interests;
-    int32_t interest_points[64];  // head points * a's weight, by bit
-    uint64_t seeks, offers;       // a's trade head masks
+    struct ByteTable {
+      int byte;  // index into the summary's bytes
+      int32_t gain_ab[256];
+      int32_t gain_ba[256];
+    };
+    int64_t constant_ab = 0;  // from bits the summary does not carry
+    int64_t constant_ba = 0;
+    int num_tables = 0;
+    ByteTable tables[12];
   };
   void PrepareBound(Index a, HeadBound* bound) const;
   // Upper bound of a's head gains with a partner of this summary.
-  inline void BoundHeadGains(const HeadBound& bound, const HeadSummary& summary, int64_t* gain_ab,
-                             int64_t* gain_ba) const;
+  static void BoundHeadGains(const HeadBound& bound, const HeadSummary& summary, int64_t* gain_ab,
+                             int64_t* gain_ba) {
+    unsigned char bytes[sizeof(HeadSummary)];
+    std::memcpy(bytes, &summary, sizeof(bytes));
+    int64_t ab = bound.constant_ab, ba = bound.constant_ba;
+    for (int i = 0; i < bound.num_tables; ++i) {
+      const HeadBound::ByteTable& t = bound.tables[i];
+      ab += t.gain_ab[bytes[t.byte]];
+      ba += t.gain_ba[bytes[t.byte]];
+    }
+    *gain_ab += ab;
+    *gain_ba += ba;
+  }
   // Per-thread search state.
   struct Scratch {
     std::vector<Accumulator> acc;
