@@ -144,4 +144,35 @@ std::string ConversationStarter(const PairExplanation& e, absl::string_view part
   return out;
 }
 
+CandidateDiagnosis DiagnoseCandidates(const MatchProblem& problem, Index a) {
+  CandidateDiagnosis d;
+  const CompiledProfile& pa = problem.profile(a);
+  d.opted_out = pa.budget <= 0;
+  d.no_availability = pa.availability == 0;
+  for (Index b = 0; b < problem.num_attendees(); ++b) {
+    if (b == a) continue;
+    const PairScore score = problem.Score(a, b);
+    if (score.gain_ab <= 0 || score.gain_ba <= 0) continue;
+    ++d.in_common;
+    if (score.feasible) {
+      ++d.feasible;
+      continue;
+    }
+    const CompiledProfile& pb = problem.profile(b);
+    if (pb.budget <= 0) {
+      ++d.partner_opted_out;
+    } else if ((pa.availability & pb.availability) == 0) {
+      ++d.no_common_slot;
+    } else if (problem.policy().avoid_same_organisation && pa.organisation >= 0 &&
+               pa.organisation == pb.organisation) {
+      ++d.same_organisation;
+    } else if (!problem.ShareLanguage(a, b)) {
+      ++d.no_common_language;
+    } else {
+      ++d.avoided_or_excluded;
+    }
+  }
+  return d;
+}
+
 }  // namespace parley::match

@@ -54,6 +54,24 @@ PairExplanation ExplainPair(const MatchProblem& problem, Index a, Index b);
 std::string ConversationStarter(const PairExplanation& explanation,
                                 absl::string_view partner_name = "", int max_clauses = 3);
 
+// For organisers: why does attendee `a` have few or no candidates? Counts, over every other
+// attendee who has something in common with a (a shared interest, an offer/seek either way, a
+// wish or an introduction: pair gains > 0 both ways), the first hard constraint that rules the
+// pair out, in the order of the fields. O(N) exact scoring: an organiser's query, not a hot path.
+struct CandidateDiagnosis {
+  bool opted_out = false;        // a's budget is 0
+  bool no_availability = false;  // a is available in no slot
+  int64_t in_common = 0;         // attendees with something in common with a
+  int64_t feasible = 0;          // of those, pairs no constraint rules out
+  int64_t partner_opted_out = 0;
+  int64_t no_common_slot = 0;
+  int64_t same_organisation = 0;
+  int64_t no_common_language = 0;
+  int64_t avoided_or_excluded = 0;  // avoid lists either way, history
+};
+
+CandidateDiagnosis DiagnoseCandidates(const MatchProblem& problem, Index a);
+
 }  // namespace parley::match
 
 #endif  // PARLEY_SERVICES_MATCH_EXPLAIN_H_

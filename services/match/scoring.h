@@ -224,6 +224,8 @@ class MatchProblem {
 
   // Hard constraints only.
   bool Feasible(Index a, Index b) const;
+  // True when either lists no language or they share one.
+  bool ShareLanguage(Index a, Index b) const;
   // Feasible() from the search profiles, reading the full profiles only for flagged attendees.
   bool FeasibleFast(Index a, const SearchProfile& pa, Index b, const SearchProfile& pb) const {
     if ((pa.availability & pb.availability) == 0 || a == b) return false;
@@ -267,8 +269,6 @@ class MatchProblem {
   // Avoid lists (either way) and excluded pairs. An attendee that is in no avoid relation and no
   // excluded pair (flagged false) needs no look at its list.
   bool PassesPairLists(Index a, bool flagged_a, Index b, bool flagged_b) const;
-  // True when either lists no language or they share one.
-  bool ShareLanguage(Index a, Index b) const;
   void FlagSlowCheck(Index a);
   void ComputeCluster(CompiledProfile* c) const;
   absl::Status CheckIndices(const Profile& p, Index n, size_t row) const;

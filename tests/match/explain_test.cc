@@ -77,6 +77,30 @@ TEST(ExplainTest, StarterWithoutCommonTagsFallsBackToWishOrCircles) {
   EXPECT_EQ(ConversationStarter(ExplainPair(problem, 1, 0), "Bo"), "Bo asked to meet you.");
 }
 
+TEST(ExplainTest, DiagnosisCountsWhatRulesPartnersOut) {
+  MatchInput input;
+  for (int i = 0; i < 7; ++i) {
+    input.profiles.push_back(Person("o" + std::to_string(i), {{"chess", 1}}, {}, {}));
+  }
+  input.profiles.push_back(Person("o7", {{"jazz", 1}}, {}, {}));  // nothing in common
+  input.profiles[1].budget = 0;
+  input.profiles[2].availability = 0b10;
+  input.profiles[0].availability = 0b01;
+  input.profiles[3].organisation = "o0";
+  input.profiles[0].languages = {"en"};
+  input.profiles[4].languages = {"fr"};
+  input.profiles[5].avoid = {0};
+  const CandidateDiagnosis d = DiagnoseCandidates(Create(input), 0);
+  EXPECT_FALSE(d.opted_out);
+  EXPECT_EQ(d.in_common, 6);
+  EXPECT_EQ(d.feasible, 1);  // attendee 6
+  EXPECT_EQ(d.partner_opted_out, 1);
+  EXPECT_EQ(d.no_common_slot, 1);
+  EXPECT_EQ(d.same_organisation, 1);
+  EXPECT_EQ(d.no_common_language, 1);
+  EXPECT_EQ(d.avoided_or_excluded, 1);
+}
+
 TEST(ExplainTest, ExplanationsNameOnlyTagsBothReallyHave) {
   synth::SynthOptions options;
   options.attendees = 2000;
