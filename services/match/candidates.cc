@@ -447,22 +447,29 @@ CandidateGraph CandidateIndex::Graph() const {
       rows[fill[c.partner]++] = Candidate{c.weight, a};
     }
   }
-  CandidateGraph graph;
-  graph.offsets.assign(static_cast<size_t>(n) + 1, 0);
-  graph.neighbors.reserve(rows.size());
-  graph.weights.reserve(rows.size());
-  for (Index a = 0; a < n; ++a) {
+  // Sort and deduplicate every row in place (both cores), then compact.
+  std::vector<uint64_t> degree(n, 0);
+  ParallelFor(n, ThreadCount(options_.threads), [&](int, size_t a) {
     auto begin = rows.begin() + static_cast<ptrdiff_t>(offsets[a]);
     auto end = rows.begin() + static_cast<ptrdiff_t>(offsets[a + 1]);
     std::sort(begin, end,
               [](const Candidate& x, const Candidate& y) { return x.partner < y.partner; });
-    for (auto it = begin; it != end; ++it) {
-      if (it != begin && it->partner == (it - 1)->partner) continue;
-      graph.neighbors.push_back(it->partner);
-      graph.weights.push_back(it->weight);
+    end = std::unique(
+        begin, end, [](const Candidate& x, const Candidate& y) { return x.partner == y.partner; });
+    degree[a] = static_cast<uint64_t>(end - begin);
+  });
+  CandidateGraph graph;
+  graph.offsets.assign(static_cast<size_t>(n) + 1, 0);
+  for (Index a = 0; a < n; ++a) graph.offsets[a + 1] = graph.offsets[a] + degree[a];
+  graph.neighbors.resize(graph.offsets[n]);
+  graph.weights.resize(graph.offsets[n]);
+  ParallelFor(n, ThreadCount(options_.threads), [&](int, size_t a) {
+    for (uint64_t i = 0; i < degree[a]; ++i) {
+      const Candidate& c = rows[offsets[a] + i];
+      graph.neighbors[graph.offsets[a] + i] = c.partner;
+      graph.weights[graph.offsets[a] + i] = c.weight;
     }
-    graph.offsets[a + 1] = graph.neighbors.size();
-  }
+  });
   return graph;
 }
 
