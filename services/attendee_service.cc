@@ -5,7 +5,6 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "services/field_mask.h"
 #include "services/grpc_status.h"
 #include "services/validation.h"
 
@@ -54,14 +53,10 @@ grpc::ServerUnaryReactor* AttendeeService::UpdateMyProfile(
       return absl::FailedPreconditionError(
           absl::StrCat("event ", event->id(), " is CLOSED; profiles can no longer change"));
     }
-    absl::StatusOr<v1::Attendee> updated = store_->MutateAttendee(
-        who->event_id, who->attendee_id, [&](v1::Attendee* me) -> absl::Status {
-          absl::Status s = ApplyFieldMask(request->attendee(), request->update_mask(),
-                                          SelfUpdatableFields(), me);
-          if (!s.ok()) return s;
-          s = NormalizeAttendee(*event, me);
-          if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat("attendee.", s.message()));
-          return absl::OkStatus();
+    absl::StatusOr<v1::Attendee> updated =
+        store_->MutateAttendee(who->event_id, who->attendee_id, [&](v1::Attendee* me) {
+          return PatchAttendee(*event, request->attendee(), request->update_mask(),
+                               SelfUpdatableFields(), me);
         });
     if (!updated.ok()) return updated.status();
     *response->mutable_attendee() = *std::move(updated);

@@ -366,6 +366,13 @@ const absl::flat_hash_set<std::string>& AttendeeUpdatableFields() {
 
 }  // namespace
 
+absl::StatusOr<v1::Event> OrganizerService::AuthorizedEvent(
+    const grpc::CallbackServerContext& context, absl::string_view method, uint64_t event_id) const {
+  absl::StatusOr<Principal> who = auth_->Authorize(context, method);
+  if (!who.ok()) return who.status();
+  return OwnedEvent(*store_, *who, event_id);
+}
+
 grpc::ServerUnaryReactor* OrganizerService::CreateEvent(grpc::CallbackServerContext* context,
                                                         const v1::CreateEventRequest* request,
                                                         v1::Event* response) {
@@ -391,9 +398,8 @@ grpc::ServerUnaryReactor* OrganizerService::GetEvent(grpc::CallbackServerContext
                                                      const v1::GetEventRequest* request,
                                                      v1::Event* response) {
   return FinishWith(context, [&]() -> absl::Status {
-    absl::StatusOr<Principal> who = auth_->Authorize(*context, OrganizerMethod("GetEvent"));
-    if (!who.ok()) return who.status();
-    absl::StatusOr<v1::Event> event = OwnedEvent(*store_, *who, request->event_id());
+    absl::StatusOr<v1::Event> event =
+        AuthorizedEvent(*context, OrganizerMethod("GetEvent"), request->event_id());
     if (!event.ok()) return event.status();
     *response = *std::move(event);
     return absl::OkStatus();
@@ -423,9 +429,8 @@ grpc::ServerUnaryReactor* OrganizerService::UpdateEvent(grpc::CallbackServerCont
                                                         const v1::UpdateEventRequest* request,
                                                         v1::Event* response) {
   return FinishWith(context, [&]() -> absl::Status {
-    absl::StatusOr<Principal> who = auth_->Authorize(*context, OrganizerMethod("UpdateEvent"));
-    if (!who.ok()) return who.status();
-    absl::StatusOr<v1::Event> current = OwnedEvent(*store_, *who, request->event().id());
+    absl::StatusOr<v1::Event> current =
+        AuthorizedEvent(*context, OrganizerMethod("UpdateEvent"), request->event().id());
     if (!current.ok()) return current.status();
     // Slots that attendees still name cannot be removed: their availability would dangle.
     absl::flat_hash_set<std::string> kept;
@@ -474,9 +479,8 @@ grpc::ServerUnaryReactor* OrganizerService::SetEventStatus(grpc::CallbackServerC
                                                            const v1::SetEventStatusRequest* request,
                                                            v1::Event* response) {
   return FinishWith(context, [&]() -> absl::Status {
-    absl::StatusOr<Principal> who = auth_->Authorize(*context, OrganizerMethod("SetEventStatus"));
-    if (!who.ok()) return who.status();
-    absl::StatusOr<v1::Event> current = OwnedEvent(*store_, *who, request->event_id());
+    absl::StatusOr<v1::Event> current =
+        AuthorizedEvent(*context, OrganizerMethod("SetEventStatus"), request->event_id());
     if (!current.ok()) return current.status();
     if (request->status() == v1::EVENT_STATUS_UNSPECIFIED ||
         !v1::EventStatus_IsValid(request->status())) {
@@ -513,9 +517,8 @@ grpc::ServerUnaryReactor* OrganizerService::GetAttendee(grpc::CallbackServerCont
                                                         const v1::GetAttendeeRequest* request,
                                                         v1::Attendee* response) {
   return FinishWith(context, [&]() -> absl::Status {
-    absl::StatusOr<Principal> who = auth_->Authorize(*context, OrganizerMethod("GetAttendee"));
-    if (!who.ok()) return who.status();
-    absl::StatusOr<v1::Event> event = OwnedEvent(*store_, *who, request->event_id());
+    absl::StatusOr<v1::Event> event =
+        AuthorizedEvent(*context, OrganizerMethod("GetAttendee"), request->event_id());
     if (!event.ok()) return event.status();
     if (request->attendee_id() == 0) return absl::InvalidArgumentError("attendee_id: required");
     absl::StatusOr<v1::Attendee> attendee =
@@ -530,9 +533,8 @@ grpc::ServerUnaryReactor* OrganizerService::ListAttendees(grpc::CallbackServerCo
                                                           const v1::ListAttendeesRequest* request,
                                                           v1::ListAttendeesResponse* response) {
   return FinishWith(context, [&]() -> absl::Status {
-    absl::StatusOr<Principal> who = auth_->Authorize(*context, OrganizerMethod("ListAttendees"));
-    if (!who.ok()) return who.status();
-    absl::StatusOr<v1::Event> event = OwnedEvent(*store_, *who, request->event_id());
+    absl::StatusOr<v1::Event> event =
+        AuthorizedEvent(*context, OrganizerMethod("ListAttendees"), request->event_id());
     if (!event.ok()) return event.status();
     absl::StatusOr<int> size = PageSize(request->page_size());
     if (!size.ok()) return size.status();
@@ -551,10 +553,9 @@ grpc::ServerUnaryReactor* OrganizerService::UpdateAttendee(grpc::CallbackServerC
                                                            const v1::UpdateAttendeeRequest* request,
                                                            v1::Attendee* response) {
   return FinishWith(context, [&]() -> absl::Status {
-    absl::StatusOr<Principal> who = auth_->Authorize(*context, OrganizerMethod("UpdateAttendee"));
-    if (!who.ok()) return who.status();
     const v1::Attendee& patch = request->attendee();
-    absl::StatusOr<v1::Event> event = OwnedEvent(*store_, *who, patch.event_id());
+    absl::StatusOr<v1::Event> event =
+        AuthorizedEvent(*context, OrganizerMethod("UpdateAttendee"), patch.event_id());
     if (!event.ok()) {
       if (absl::IsInvalidArgument(event.status())) {
         return absl::InvalidArgumentError("attendee.event_id: required");
@@ -564,14 +565,10 @@ grpc::ServerUnaryReactor* OrganizerService::UpdateAttendee(grpc::CallbackServerC
     absl::Status open = RequireNotClosed(*event);
     if (!open.ok()) return open;
     if (patch.id() == 0) return absl::InvalidArgumentError("attendee.id: required");
-    absl::StatusOr<v1::Attendee> updated = store_->MutateAttendee(
-        patch.event_id(), patch.id(), [&](v1::Attendee* attendee) -> absl::Status {
-          absl::Status s =
-              ApplyFieldMask(patch, request->update_mask(), AttendeeUpdatableFields(), attendee);
-          if (!s.ok()) return s;
-          s = NormalizeAttendee(*event, attendee);
-          if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat("attendee.", s.message()));
-          return absl::OkStatus();
+    absl::StatusOr<v1::Attendee> updated =
+        store_->MutateAttendee(patch.event_id(), patch.id(), [&](v1::Attendee* attendee) {
+          return PatchAttendee(*event, patch, request->update_mask(), AttendeeUpdatableFields(),
+                               attendee);
         });
     if (!updated.ok()) return updated.status();
     *response = *std::move(updated);
@@ -583,9 +580,8 @@ grpc::ServerUnaryReactor* OrganizerService::RemoveAttendee(grpc::CallbackServerC
                                                            const v1::RemoveAttendeeRequest* request,
                                                            v1::RemoveAttendeeResponse* response) {
   return FinishWith(context, [&]() -> absl::Status {
-    absl::StatusOr<Principal> who = auth_->Authorize(*context, OrganizerMethod("RemoveAttendee"));
-    if (!who.ok()) return who.status();
-    absl::StatusOr<v1::Event> event = OwnedEvent(*store_, *who, request->event_id());
+    absl::StatusOr<v1::Event> event =
+        AuthorizedEvent(*context, OrganizerMethod("RemoveAttendee"), request->event_id());
     if (!event.ok()) return event.status();
     if (request->attendee_id() == 0) return absl::InvalidArgumentError("attendee_id: required");
     absl::StatusOr<bool> removed =
@@ -600,10 +596,8 @@ grpc::ServerUnaryReactor* OrganizerService::IssueAttendeeToken(
     grpc::CallbackServerContext* context, const v1::IssueAttendeeTokenRequest* request,
     v1::IssuedAttendeeToken* response) {
   return FinishWith(context, [&]() -> absl::Status {
-    absl::StatusOr<Principal> who =
-        auth_->Authorize(*context, OrganizerMethod("IssueAttendeeToken"));
-    if (!who.ok()) return who.status();
-    absl::StatusOr<v1::Event> event = OwnedEvent(*store_, *who, request->event_id());
+    absl::StatusOr<v1::Event> event =
+        AuthorizedEvent(*context, OrganizerMethod("IssueAttendeeToken"), request->event_id());
     if (!event.ok()) return event.status();
     if (request->attendee_id() == 0) return absl::InvalidArgumentError("attendee_id: required");
     absl::StatusOr<v1::Attendee> attendee =
@@ -611,7 +605,7 @@ grpc::ServerUnaryReactor* OrganizerService::IssueAttendeeToken(
     if (!attendee.ok()) return attendee.status();
     v1::TokenInfo info;
     info.set_role(v1::TokenInfo::ATTENDEE);
-    info.set_community_id(who->community_id);
+    info.set_community_id(event->community_id());
     info.set_event_id(request->event_id());
     info.set_attendee_id(request->attendee_id());
     info.set_label(request->label());

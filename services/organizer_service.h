@@ -51,6 +51,11 @@ class OrganizerService final : public v1::OrganizerService::CallbackService {
                                                v1::IssuedAttendeeToken* response) override;
 
  private:
+  // The caller's event: checks the method's policy, then that the event belongs to the
+  // caller's community (NOT_FOUND otherwise, as for a missing event).
+  absl::StatusOr<v1::Event> AuthorizedEvent(const grpc::CallbackServerContext& context,
+                                            absl::string_view method, uint64_t event_id) const;
+
   storage::Store* store_;
   const Authenticator* auth_;
   WorkerPool* workers_;

@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/field_mask.h"
 
 namespace parley::services {
 namespace {
@@ -360,6 +361,17 @@ absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* a) {
                   kMaxNameBytes, true);
     if (!s.ok()) return s;
   }
+  return absl::OkStatus();
+}
+
+absl::Status PatchAttendee(const v1::Event& event, const v1::Attendee& patch,
+                           const google::protobuf::FieldMask& mask,
+                           const absl::flat_hash_set<std::string>& allowed,
+                           v1::Attendee* attendee) {
+  absl::Status s = ApplyFieldMask(patch, mask, allowed, attendee);
+  if (!s.ok()) return s;
+  s = NormalizeAttendee(event, attendee);
+  if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat("attendee.", s.message()));
   return absl::OkStatus();
 }
 

@@ -5,9 +5,12 @@
 // INVALID_ARGUMENT and names the field ("interests[3]: tag longer than 64 bytes"); callers add
 // their own prefix ("row 17: ", "event.").
 
+#include <google/protobuf/field_mask.pb.h>
+
 #include <cstddef>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -55,6 +58,13 @@ absl::Status NormalizeEvent(v1::Event* event);
 // budget within the policy, no list longer than kMaxListEntries, wants/avoid may not name the
 // attendee's own external_id. Output-only fields are not touched.
 absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* attendee);
+
+// Replaces the `allowed` fields named in `mask` with those of `patch` (see ApplyFieldMask), then
+// normalises the result against the event. Errors name the field: "update_mask: ..." or
+// "attendee.interests[2]: ...".
+absl::Status PatchAttendee(const v1::Event& event, const v1::Attendee& patch,
+                           const google::protobuf::FieldMask& mask,
+                           const absl::flat_hash_set<std::string>& allowed, v1::Attendee* attendee);
 
 }  // namespace parley::services
 
