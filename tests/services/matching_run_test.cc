@@ -384,6 +384,54 @@ TEST_F(MatchingRunTest, RerunKeepsConfirmedMeetingsAndNeverReproposesADeclinedPa
   CheckInvariants(event_id);
 }
 
+// An answer that arrives while a run computes must not be overwritten or double-booked: the
+// write is refused (ABORTED) and the run starts over around the new confirmation.
+TEST_F(MatchingRunTest, AConfirmationDuringTheRunMakesItStartOverAroundIt) {
+  const uint64_t event_id = NewEvent();
+  ASSERT_TRUE(Run(event_id).ok());
+  const v1::Meeting accepted = Meetings(event_id).front();
+  std::vector<v1::MatchingRun::Phase> phases;
+  absl::StatusOr<v1::MatchingRun> run =
+      RunMatching(store_.get(), event_id, Options(), [&](const v1::MatchingRun& progress) {
+        phases.push_back(progress.phase());
+        if (phases.size() == 3) SetState(event_id, accepted.id(), v1::Meeting::CONFIRMED);
+      });
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_THAT(phases, ElementsAre(v1::MatchingRun::LOADING, v1::MatchingRun::CANDIDATES,
+                                  v1::MatchingRun::SCHEDULING, v1::MatchingRun::WRITING,
+                                  v1::MatchingRun::LOADING, v1::MatchingRun::CANDIDATES,
+                                  v1::MatchingRun::SCHEDULING, v1::MatchingRun::WRITING,
+                                  v1::MatchingRun::DONE));
+  EXPECT_EQ(run->meetings_kept(), 1u);
+  absl::StatusOr<v1::Meeting> kept = store_->GetMeeting(event_id, accepted.id());
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_EQ(kept->state(), v1::Meeting::CONFIRMED);
+  CheckInvariants(event_id);
+}
+
+TEST_F(MatchingRunTest, RunFailsAfterTooManyInterruptionsAndRecordsIt) {
+  const uint64_t event_id = NewEvent();
+  ASSERT_TRUE(Run(event_id).ok());
+  const std::vector<v1::Meeting> meetings = Meetings(event_id);
+  size_t next = 0;
+  RunOptions options = Options();
+  options.max_attempts = 2;
+  absl::StatusOr<v1::MatchingRun> run =
+      RunMatching(store_.get(), event_id, options, [&](const v1::MatchingRun& progress) {
+        if (progress.phase() == v1::MatchingRun::WRITING) {
+          SetState(event_id, meetings[next++].id(), v1::Meeting::DECLINED);
+        }
+      });
+  EXPECT_TRUE(absl::IsAborted(run.status())) << run.status();
+  EXPECT_EQ(next, 2u);
+  absl::StatusOr<v1::MatchingRun> latest = store_->LatestRun(event_id);
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->phase(), v1::MatchingRun::FAILED);
+  EXPECT_THAT(latest->error(), HasSubstr("DECLINED"));
+  // The previous schedule is still there, untouched but for the two declines.
+  EXPECT_EQ(Meetings(event_id).size(), meetings.size());
+}
+
 TEST_F(MatchingRunTest, AutoConfirmWritesConfirmedMeetingsThatNeverExpire) {
   const uint64_t event_id = NewEvent();
   ASSERT_TRUE(store_
