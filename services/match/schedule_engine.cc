@@ -44,6 +44,11 @@ ScheduleEngine::ScheduleEngine(const CandidateGraph* graph, ScheduleInput input,
   table_.assign(static_cast<size_t>(n) * slots_, -1);
 
   queued_.assign(n, 0);
+  accept_.assign(n, 0);
+  refund_.assign(n, 0);
+  refill_.assign(n, RefillCache{0, kStale});
+  spare_.assign(n, 0);
+  spare_partner_.assign(n, kNobody);
   for (Index u = 0; u < n; ++u) UpdateCapacity(u);
   by_weight_.resize(graph_->neighbors.size());
   for (Index u = 0; u < graph_->num_nodes(); ++u) {
@@ -53,9 +58,6 @@ ScheduleEngine::ScheduleEngine(const CandidateGraph* graph, ScheduleInput input,
     std::sort(by_weight_.begin() + static_cast<int64_t>(graph_->begin(u)),
               by_weight_.begin() + static_cast<int64_t>(graph_->end(u)), HeavierFirst);
   }
-  max_edge_.assign(n, 0);
-  second_edge_.assign(n, 0);
-  best_neighbor_.assign(n, kNobody);
   for (Index u = 0; u < n && u < graph_->num_nodes(); ++u) {
     for (uint64_t i = graph_->begin(u); i < graph_->end(u); ++i) {
       NoteEdge(u, graph_->neighbors[i], graph_->weights[i]);
@@ -74,6 +76,12 @@ ScheduleEngine::ScheduleEngine(const CandidateGraph* graph, ScheduleInput input,
 
 void ScheduleEngine::UpdateCapacity(Index u) {
   node_[u].cap = static_cast<uint8_t>(std::min<int>(budget_[u], Popcount(node_[u].avail)));
+  if (u < accept_.size()) UpdateAccept(u);
+}
+
+void ScheduleEngine::SetOpenSlots(SlotMask open) {
+  open_ = open;
+  for (Index u = 0; u < num_nodes(); ++u) UpdateAccept(u);
 }
 
 template <typename F>
@@ -84,6 +92,20 @@ void ScheduleEngine::ForEachNeighbor(Index u, F&& f) const {
   }
   if (u < extra_.size()) {
     for (const auto& [v, w] : extra_[u]) f(v, w);
+  }
+}
+
+void ScheduleEngine::Prefetch(Index u, bool optimistic, int64_t min_weight) const {
+  if (u >= graph_->num_nodes()) return;
+  const uint64_t begin = graph_->begin(u);
+  const uint64_t end = std::min(graph_->end(u), begin + kPrefetch);
+  for (uint64_t i = begin; i < end && by_weight_[i].second + max_weight_ >= min_weight; ++i) {
+    const Index v = by_weight_[i].first;
+    if (Meets(u, v)) continue;
+    if (by_weight_[i].second + (optimistic ? refund_[v] : -accept_[v]) < min_weight) continue;
+    __builtin_prefetch(&node_[v]);
+    __builtin_prefetch(&slot_[At(v, 0)]);
+    __builtin_prefetch(&slot_[At(v, slots_ - 1)]);
   }
 }
 
@@ -135,6 +157,11 @@ void ScheduleEngine::Add(Index u, Index v, int s, Weight w) {
   if (seated_) TakeTable(u, v, s);
   if (logging_) log_.push_back({true, MeetingAt(u, s)});
   if (recording_) undo_.push_back({true, u, v, s, w});
+  NoteChanged(u, v);
+  if (spare_partner_[u] == v) RecomputeSpare(u);
+  if (spare_partner_[v] == u) RecomputeSpare(v);
+  UpdateAccept(u);
+  UpdateAccept(v);
 }
 
 void ScheduleEngine::Remove(Index u, int s) {
@@ -143,6 +170,7 @@ void ScheduleEngine::Remove(Index u, int s) {
   if (logging_) log_.push_back({false, MeetingAt(u, s)});
   if (recording_) undo_.push_back({false, u, v, s, slot_[At(u, s)].weight});
   if (seated_) ReturnTable(u, s);
+  NoteChanged(u, v);
   weight_ -= slot_[At(u, s)].weight;
   --meetings_;
   --used_[s];
@@ -152,8 +180,85 @@ void ScheduleEngine::Remove(Index u, int s) {
   node_[v].busy &= ~(SlotMask{1} << s);
   slot_[At(u, s)].partner = kNobody;
   slot_[At(v, s)].partner = kNobody;
+  const Weight w = slot_[At(u, s)].weight;
   slot_[At(u, s)].weight = 0;
   slot_[At(v, s)].weight = 0;
+  NoteEdge(u, v, w);
+  NoteEdge(v, u, w);
+  UpdateAccept(u);
+  UpdateAccept(v);
+}
+
+Weight ScheduleEngine::RefillBound(Index p) const {
+  RefillCache& r = refill_[p];
+  if (r.arg != kStale) return r.value;
+  // Computed inside a chain being tried: forget it if the chain is undone.
+  if (recording_) trial_refills_.push_back(p);
+  r = {0, kNobody};
+  ForEachNeighborHeaviestFirst(p, [&](Index x, Weight w) {
+    if (w <= r.value) return false;
+    if (!Meets(p, x) && w - accept_[x] > r.value) r = {w - accept_[x], x};
+    return true;
+  });
+  return r.value;
+}
+
+void ScheduleEngine::UpdateAccept(Index u) {
+  const NodeState& node = node_[u];
+  Weight cost = 0;
+  if (node.cap == 0) {
+    cost = kCannotAccept;
+  } else if (node.degree >= node.cap) {
+    cost = kCannotAccept;
+    SlotMask busy = node.busy & open_;
+    while (busy != 0) {
+      const int s = LowestSlot(busy);
+      busy &= busy - 1;
+      cost = std::min(cost, slot_[At(u, s)].weight);
+    }
+  }
+  accept_[u] = cost;
+  Weight refund = node.cap == 0 ? -kCannotAccept : node.degree < node.cap ? 0 : -kCannotAccept;
+  SlotMask busy = node.busy & open_;
+  while (busy != 0) {
+    const int s = LowestSlot(busy);
+    busy &= busy - 1;
+    const SlotState& slot = slot_[At(u, s)];
+    refund = std::max(refund, spare_[slot.partner] - slot.weight);
+  }
+  refund_[u] = refund;
+}
+
+void ScheduleEngine::RaiseRefunds(Index p) {
+  SlotMask busy = node_[p].busy & open_;
+  while (busy != 0) {
+    const int s = LowestSlot(busy);
+    busy &= busy - 1;
+    const SlotState& slot = slot_[At(p, s)];
+    refund_[slot.partner] = std::max(refund_[slot.partner], spare_[p] - slot.weight);
+  }
+}
+
+void ScheduleEngine::RecomputeSpare(Index u) {
+  spare_[u] = 0;
+  spare_partner_[u] = kNobody;
+  // Heaviest first, so the first neighbour u does not meet is the best spare one; the graph's
+  // list and the live additions are each sorted, so look at the head of both.
+  if (u < graph_->num_nodes()) {
+    const uint64_t end = graph_->end(u);
+    for (uint64_t i = graph_->begin(u); i < end; ++i) {
+      if (Meets(u, by_weight_[i].first)) continue;
+      NoteEdge(u, by_weight_[i].first, by_weight_[i].second);
+      break;
+    }
+  }
+  if (u < extra_.size()) {
+    for (const auto& [v, w] : extra_[u]) {
+      if (Meets(u, v)) continue;
+      NoteEdge(u, v, w);
+      break;
+    }
+  }
 }
 
 bool ScheduleEngine::TryAdd(Index u, Index v, int s, Weight w) {
@@ -273,18 +378,14 @@ bool ScheduleEngine::MakeRoom(Index u, int s, int* lightest_state, Side* lightes
 int64_t ScheduleEngine::Reach(Index u, int s, const Side& side) const {
   const int t = side.room == Room::kEvict ? s : side.room == Room::kDropLightest ? side.slot : -1;
   if (t < 0) return 0;
-  // The evicted partner's best edge other than the one to u.
-  const Index p = slot_[At(u, t)].partner;
-  return best_neighbor_[p] == u ? second_edge_[p] : max_edge_[p];
+  return RefillBound(slot_[At(u, t)].partner);
 }
 
 void ScheduleEngine::NoteEdge(Index u, Index v, Weight w) {
-  if (w > max_edge_[u]) {
-    second_edge_[u] = max_edge_[u];
-    max_edge_[u] = w;
-    best_neighbor_[u] = v;
-  } else if (w > second_edge_[u]) {
-    second_edge_[u] = w;
+  if (w > spare_[u]) {
+    spare_[u] = w;
+    spare_partner_[u] = v;
+    RaiseRefunds(u);
   }
   max_weight_ = std::max(max_weight_, w);
 }
@@ -295,7 +396,9 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
   Side side_u[kMaxSlots];
   int64_t reach_u[kMaxSlots];
   SlotMask room_u = 0;
-  int64_t max_reach_u = 0;
+  int64_t max_reach_u = std::numeric_limits<int64_t>::min() / 4;
+  // The most u's side adds to a move's own gain (<= 0), without what chains win back.
+  int64_t max_gain_u = std::numeric_limits<int64_t>::min() / 4;
   {
     int state = -1;
     Side lightest;
@@ -307,9 +410,13 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
       room_u |= SlotMask{1} << s;
       reach_u[s] = optimistic ? Reach(u, s, side_u[s]) - side_u[s].cost : -side_u[s].cost;
       max_reach_u = std::max(max_reach_u, reach_u[s]);
+      max_gain_u = std::max(max_gain_u, -static_cast<int64_t>(side_u[s].cost));
     }
   }
-  if (room_u == 0) return 0;
+  // Every new partner is someone u does not meet yet, so no move gains more than u's best spare
+  // edge plus what u's side can add.
+  const int64_t reach_v = optimistic ? max_weight_ : 0;
+  if (room_u == 0 || spare_[u] + max_reach_u + reach_v < min_gain) return 0;
   int found = 0;
   // Keeps best[0..found) sorted by gain, descending, at most one move per partner.
   auto offer = [&](const Move& m) {
@@ -321,17 +428,25 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
     }
     best[i] = m;
   };
-  const int64_t reach_v = optimistic ? max_weight_ : 0;
+  Prefetch(u, optimistic, min_gain - max_reach_u);
   ForEachNeighborHeaviestFirst(u, [&](Index v, Weight w) {
     // Cheap bounds first: the gain of any move with v is at most w plus what u's side and the
     // partner v evicts could add back in a chain. Neighbours come heaviest first, so the first
     // one that cannot help ends the scan.
     if (w + max_reach_u + reach_v < min_gain ||
-        (found == k && w + max_reach_u <= best[k - 1].gain)) {
+        (found == k && w + max_gain_u <= best[k - 1].gain)) {
       return false;
     }
+    // u's own state first: its partners are often its heaviest neighbours. Then v's cheapest
+    // way to accept a meeting (compact, so cheaper to look at than v's agenda).
+    if (Meets(u, v)) return true;
+    const int64_t side_v = optimistic ? refund_[v] : -static_cast<int64_t>(accept_[v]);
+    if (static_cast<int64_t>(w) + side_v + max_reach_u < min_gain ||
+        (found == k && static_cast<int64_t>(w) - accept_[v] + max_gain_u <= best[k - 1].gain)) {
+      return true;
+    }
     SlotMask common = room_u & node_[v].avail;
-    if (common == 0 || !Active(v) || Meets(u, v) || IsBanned(u, v)) return true;
+    if (common == 0 || !Active(v) || IsBanned(u, v)) return true;
     Move mv;
     bool have = false;
     int state = -1;
@@ -416,8 +531,9 @@ void ScheduleEngine::Undo(size_t mark) {
 int64_t ScheduleEngine::Chain(Index u, int64_t need, int depth) {
   Move candidates[kChainWidth];
   // The last move of a chain must reach `need` by itself, so only the best one can; earlier
-  // moves try a few candidates, fewer the deeper they are.
-  const int width = depth <= 0 ? 1 : std::min(kChainWidth, depth + 1);
+  // moves try as many candidates as moves may follow (up to kChainWidth). Candidates whose
+  // evicted partners cannot win back enough (RefillBound) are not offered at all.
+  const int width = std::max(1, std::min(kChainWidth, depth));
   const int count = BestMoves(u, need, depth > 0, width, candidates);
   for (int i = 0; i < count; ++i) {
     const Move& m = candidates[i];
@@ -455,10 +571,72 @@ bool ScheduleEngine::PopQueue(Index* u) {
   return true;
 }
 
+void ScheduleEngine::NoteChanged(Index u, Index v) {
+  // Beyond a quarter of the attendees the flush refreshes everyone anyway.
+  if (changed_.size() > num_nodes() / 4) return;
+  changed_.push_back(u);
+  changed_.push_back(v);
+}
+
+void ScheduleEngine::ForgetTrial() {
+  // The state is back to what it was: its changes need no flush, and bounds computed in the
+  // middle of the chain may not hold for it.
+  changed_.clear();
+  for (Index p : trial_refills_) refill_[p].arg = kStale;
+  trial_refills_.clear();
+}
+
+bool ScheduleEngine::BoundsConsistent() {
+  FlushChanged();
+  for (Index u = 0; u < num_nodes(); ++u) {
+    const Weight accept = accept_[u];
+    const Weight refund = refund_[u];
+    const Weight spare = spare_[u];
+    const RefillCache refill = refill_[u];
+    UpdateAccept(u);
+    RecomputeSpare(u);
+    if (accept_[u] != accept || refund_[u] > refund || spare_[u] != spare) return false;
+    refund_[u] = refund;
+    if (refill.arg == kStale) continue;
+    refill_[u].arg = kStale;
+    if (RefillBound(u) != refill.value) return false;
+  }
+  return true;
+}
+
+void ScheduleEngine::FlushChanged() {
+  if (changed_.size() > num_nodes() / 4) {
+    std::fill(refill_.begin(), refill_.end(), RefillCache{0, kStale});
+    changed_.clear();
+    return;
+  }
+  for (Index x : changed_) refill_[x].arg = kStale;  // x's spare partners changed
+  for (Index x : changed_) {
+    // x's price changed: a neighbour whose bound came from x recomputes; one that can now win
+    // more from x raises its bound. Others keep theirs (their best is elsewhere).
+    const int64_t price = accept_[x];
+    ForEachNeighbor(x, [&](Index y, Weight w) {
+      RefillCache& r = refill_[y];
+      if (r.arg == kStale) return;
+      if (r.arg == x) {
+        r.arg = kStale;
+      } else if (w - price > r.value && !Meets(x, y)) {
+        r = {static_cast<Weight>(w - price), x};
+      }
+    });
+  }
+  changed_.clear();
+}
+
 bool ScheduleEngine::Improve(Index u, int64_t need, int depth) {
+  // Bounds are refreshed for committed changes only: a chain that is tried and undone leaves
+  // the state (and so the bounds) as they were.
+  FlushChanged();
   recording_ = true;
   undo_.clear();
   const bool improved = Chain(u, need, depth) != kNoChain;
+  if (!improved) ForgetTrial();
+  trial_refills_.clear();
   if (improved) {
     for (const Change& c : undo_) {
       Enqueue(c.u);
@@ -487,6 +665,7 @@ void ScheduleEngine::LocalSearch(bool everyone, int64_t max_moves) {
 
 bool ScheduleEngine::ForceCover(Index u) {
   const int64_t kAnyCost = std::numeric_limits<int64_t>::min() / 4;
+  FlushChanged();
   recording_ = true;
   undo_.clear();
   Move candidates[kChainWidth];
@@ -512,6 +691,8 @@ bool ScheduleEngine::ForceCover(Index u) {
     }
     if (!covered) Undo(0);
   }
+  if (!covered) ForgetTrial();
+  trial_refills_.clear();
   if (covered) {
     for (const Change& c : undo_) {
       Enqueue(c.u);
@@ -699,15 +880,17 @@ Index ScheduleEngine::AddAttendee(const AttendeeSlots& attendee,
   budget_.push_back(std::min<int32_t>(attendee.budget, 255));
   node_.push_back(NodeState{});
   node_[u].avail = attendee.availability & all_slots_;
+  accept_.push_back(0);
+  refund_.push_back(0);
+  refill_.push_back(RefillCache{0, kStale});
+  spare_.push_back(0);
+  spare_partner_.push_back(kNobody);
   UpdateCapacity(u);
   slot_.resize(slot_.size() + slots_, SlotState{});
   table_.resize(table_.size() + slots_, -1);
 
   queued_.push_back(0);
   if (extra_.size() < budget_.size()) extra_.resize(budget_.size());
-  max_edge_.push_back(0);
-  second_edge_.push_back(0);
-  best_neighbor_.push_back(kNobody);
   for (const auto& [v, w] : edges) {
     if (v >= u) continue;
     extra_[u].push_back({v, w});

@@ -38,7 +38,7 @@ class ScheduleEngine {
   int Capacity(Index u) const { return node_[u].cap; }
 
   // Slots that may still change (repairs never touch slots before the first open one).
-  void SetOpenSlots(SlotMask open) { open_ = open; }
+  void SetOpenSlots(SlotMask open);
   SlotMask open_slots() const { return open_; }
   // Moves per improvement chain beyond the first, from attendees with budget left (`depth`) and
   // from full attendees (`full_depth`).
@@ -99,6 +99,10 @@ class ScheduleEngine {
   void SetLogging(bool on) { logging_ = on; }
   std::vector<LogEntry> TakeLog() { return std::move(log_); }
 
+  // For tests: true when every cached search bound (accept_, spare_, refill_ exactly; refund_
+  // from above) agrees with a recomputation from the current agendas.
+  bool BoundsConsistent();
+
   Meeting MeetingAt(Index u, int s) const;
   // Every meeting, sorted by (slot, location, table, a).
   std::vector<Meeting> Export() const;
@@ -126,15 +130,20 @@ class ScheduleEngine {
   // f(v, w) returns false to stop: later neighbours are no heavier.
   template <typename F>
   void ForEachNeighborHeaviestFirst(Index u, F&& f) const;
+  // Starts loading the state of the neighbours a scan from u will look at (not met yet, edge
+  // plus their side's bound at least `min_weight`), so that the cache misses overlap.
+  void Prefetch(Index u, bool optimistic, int64_t min_weight) const;
+  static constexpr uint64_t kPrefetch = 32;
   bool Meets(Index u, Index v) const;
   bool SlotHasTable(int s) const { return used_[s] < slot_tables_[s]; }
   // Best way for u to make room in slot s; false when impossible. *lightest caches u's lightest
   // droppable meeting across calls for the same u (*lightest_state: -1 unknown, 0 none, 1 set).
   bool MakeRoom(Index u, int s, int* lightest_state, Side* lightest, Side* side) const;
   bool Lightest(Index u, Side* side) const;
-  // Heaviest edge of the partner a side evicts (what they could win back in a chain).
+  // Best spare edge of the partner a side evicts (what they could win back in a chain).
   int64_t Reach(Index u, int s, const Side& side) const;
   void UpdateCapacity(Index u);
+  // u does not meet v (any more): (u, v) may be u's best spare edge.
   void NoteEdge(Index u, Index v, Weight w);
   // Up to k best moves adding a meeting at u (one per partner), by gain, descending, with gain
   // >= min_gain, or, when `optimistic`, gain plus the heaviest edges of the evicted partners >=
@@ -219,9 +228,41 @@ class ScheduleEngine {
   int full_depth_ = 1;
   bool recording_ = false;
   std::vector<Change> undo_;
-  // Heaviest and second-heaviest edge per attendee, and the neighbour of the heaviest.
-  std::vector<Weight> max_edge_, second_edge_;
-  std::vector<Index> best_neighbor_;
+  // Per attendee, the heaviest edge to someone they do not meet (their best spare partner) and
+  // that partner: what they could win back if they lost a meeting. Kept exact by Add/Remove.
+  // Per attendee, a lower bound on what they give up to accept one more meeting: 0 with budget
+  // left, else their lightest meeting in an open slot (kCannotAccept: none to give up). Compact,
+  // so that a neighbour scan can skip hopeless neighbours without loading their agenda.
+  static constexpr Weight kCannotAccept = std::numeric_limits<Weight>::max() / 4;
+  std::vector<Weight> accept_;
+  // Per attendee, an upper bound on what their side adds to a move when the partner they evict
+  // may win some back (max over their meetings of partner's spare - meeting weight; 0 with
+  // budget left). Exact after their own changes, raised when a partner's spare edge rises.
+  std::vector<Weight> refund_;
+  // Per attendee p, an estimate of the gain of p's best single move once p has room: the best
+  // over p's spare partners x of w(p, x) - accept_[x], in the last committed state. Computed
+  // when asked and kept up to date by FlushChanged after each committed change.
+  // Inside a chain being tried it may be off; it only steers and prunes the chain search.
+  struct RefillCache {
+    Weight value;
+    Index arg;  // the spare partner giving `value`; kNobody: none; kStale: to recompute
+  };
+  static constexpr Index kStale = kNobody - 1;
+  mutable std::vector<RefillCache> refill_;
+  Weight RefillBound(Index p) const;
+  // Attendees whose agenda changed since the last flush (with repeats).
+  std::vector<Index> changed_;
+  void NoteChanged(Index u, Index v);
+  void FlushChanged();
+  // Refill bounds computed while a chain was being tried; stale again if it is undone.
+  mutable std::vector<Index> trial_refills_;
+  void ForgetTrial();
+  // Recomputes accept_ and refund_ of u.
+  void UpdateAccept(Index u);
+  void RaiseRefunds(Index p);
+  std::vector<Weight> spare_;
+  std::vector<Index> spare_partner_;
+  void RecomputeSpare(Index u);
   Weight max_weight_ = 0;
 };
 

@@ -8,6 +8,7 @@
 #include "lemon/matching.h"
 #include "lemon/smart_graph.h"
 #include "services/match/bound.h"
+#include "services/match/schedule_engine.h"
 #include "services/match/schedule_testgraph.h"
 
 namespace parley::match {
@@ -105,6 +106,42 @@ TEST(ScheduleTest, SameInputAndSeedGiveTheSameSchedule) {
     for (size_t i = 0; i < first->meetings.size(); ++i) {
       EXPECT_EQ(Key(first->meetings[i]), Key(second->meetings[i]));
     }
+  }
+}
+
+TEST(ScheduleTest, CachedSearchBoundsMatchTheAgendasAfterEveryPhase) {
+  // The chain search prunes with per-attendee bounds kept up to date incrementally (prices,
+  // best spare partners, refill values); a stale bound would silently cost weight.
+  for (const Shape& shape : kShapes) {
+    for (uint64_t seed = 1; seed <= 4; ++seed) {
+      const TestEvent event = Event(shape, seed);
+      internal::ScheduleEngine engine(&event.graph, event.input, seed);
+      engine.SetChainDepth(3, 2);
+      engine.Greedy();
+      EXPECT_TRUE(engine.BoundsConsistent()) << "greedy n=" << shape.attendees << " seed=" << seed;
+      engine.LocalSearch(/*everyone=*/true, 1 << 20);
+      EXPECT_TRUE(engine.BoundsConsistent()) << "search n=" << shape.attendees << " seed=" << seed;
+      engine.Fairness(1 << 20);
+      EXPECT_TRUE(engine.BoundsConsistent()) << "fair n=" << shape.attendees << " seed=" << seed;
+      engine.AssignTables();
+      const absl::Status valid = CheckSchedule(event.graph, event.input, engine.Export());
+      EXPECT_TRUE(valid.ok()) << valid;
+    }
+  }
+}
+
+TEST(ScheduleTest, ChainsFromFullAttendeesFindMoreWeight) {
+  // Deeper chains never lose weight on these events, and the default finds more than single
+  // moves (guards the pruning against cutting every chain).
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    const TestEvent event = Event({500, 6, 12, 0}, seed);
+    ScheduleOptions single;
+    single.chain_depth = 0;
+    single.full_chain_depth = 0;
+    auto flat = BuildSchedule(event.graph, event.input, single);
+    auto deep = BuildSchedule(event.graph, event.input, {});
+    ASSERT_TRUE(flat.ok() && deep.ok());
+    EXPECT_GT(deep->report.weight, flat->report.weight) << "seed " << seed;
   }
 }
 
