@@ -47,6 +47,16 @@ absl::flat_hash_map<std::string, uint32_t> BuildPolicy() {
   for (absl::string_view m : {"GetMyProfile", "UpdateMyProfile"}) {
     policy[Method(attendee, m)] = kAttendeeRole;
   }
+  for (absl::string_view m :
+       {"StartMatchingRun", "GetMatchingRun", "GetQualityReport", "ListMeetings",
+        "PublishSchedule", "ExportMeetings", "GetAttendeeCalendar"}) {
+    policy[Method("parley.v1.MatchingService", m)] = kOrganizerRole;
+  }
+  for (absl::string_view m :
+       {"ListMySuggestions", "RespondToProposal", "GetMyAgenda", "WatchMyAgenda",
+        "RequestMoreSuggestions", "CancelMeeting", "GetMyCalendar"}) {
+    policy[Method("parley.v1.AgendaService", m)] = kAttendeeRole;
+  }
   return policy;
 }
 
