@@ -462,7 +462,7 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
       if (!MakeRoom(v, s, &state, &lightest, &sv)) continue;
       const int64_t gain = static_cast<int64_t>(w) - su.cost - sv.cost;
       if (have && gain <= mv.gain) continue;
-      const int64_t upper = optimistic ? gain + Reach(u, s, su) + Reach(v, s, sv) : gain;
+      const int64_t upper = optimistic ? gain + (reach_u[s] + su.cost) + Reach(v, s, sv) : gain;
       if (upper < min_gain) continue;
       // Tables: the new meeting needs one in s unless a side vacates s; two relocations into the
       // same slot need two.
@@ -599,7 +599,7 @@ bool ScheduleEngine::BoundsConsistent() {
     refund_[u] = refund;
     if (refill.arg == kStale) continue;
     refill_[u].arg = kStale;
-    if (RefillBound(u) != refill.value) return false;
+    if (RefillBound(u) > refill.value) return false;
   }
   return true;
 }
@@ -612,17 +612,20 @@ void ScheduleEngine::FlushChanged() {
   }
   for (Index x : changed_) refill_[x].arg = kStale;  // x's spare partners changed
   for (Index x : changed_) {
-    // x's price changed: a neighbour whose bound came from x recomputes; one that can now win
-    // more from x raises its bound. Others keep theirs (their best is elsewhere).
+    // x's price changed: a neighbour that can now win more from x raises its bound; one whose
+    // best was x and now meets x recomputes.
     const int64_t price = accept_[x];
     ForEachNeighbor(x, [&](Index y, Weight w) {
       RefillCache& r = refill_[y];
       if (r.arg == kStale) return;
-      if (r.arg == x) {
-        r.arg = kStale;
-      } else if (w - price > r.value && !Meets(x, y)) {
-        r = {static_cast<Weight>(w - price), x};
+      if (w - price < r.value && r.arg != x) return;
+      if (Meets(x, y)) {
+        if (r.arg == x) r.arg = kStale;
+      } else if (w - price >= r.value) {
+        r = {static_cast<Weight>(w - price), x};  // x is cheaper (or as cheap): still the best
       }
+      // x got dearer: the bound stays an upper bound (recomputed when y's own agenda changes);
+      // refreshing every neighbour of each attendee that fills up costs more than it steers.
     });
   }
   changed_.clear();

@@ -99,8 +99,8 @@ class ScheduleEngine {
   void SetLogging(bool on) { logging_ = on; }
   std::vector<LogEntry> TakeLog() { return std::move(log_); }
 
-  // For tests: true when every cached search bound (accept_, spare_, refill_ exactly; refund_
-  // from above) agrees with a recomputation from the current agendas.
+  // For tests: true when every cached search bound (accept_, spare_ exactly; refund_ and
+  // refill_ from above) agrees with a recomputation from the current agendas.
   bool BoundsConsistent();
 
   Meeting MeetingAt(Index u, int s) const;
@@ -239,10 +239,12 @@ class ScheduleEngine {
   // may win some back (max over their meetings of partner's spare - meeting weight; 0 with
   // budget left). Exact after their own changes, raised when a partner's spare edge rises.
   std::vector<Weight> refund_;
-  // Per attendee p, an estimate of the gain of p's best single move once p has room: the best
-  // over p's spare partners x of w(p, x) - accept_[x], in the last committed state. Computed
-  // when asked and kept up to date by FlushChanged after each committed change.
-  // Inside a chain being tried it may be off; it only steers and prunes the chain search.
+  // Per attendee p, an upper bound on the gain of p's best single move once p has room: the
+  // best over p's spare partners x of w(p, x) - accept_[x] in the last committed state.
+  // Computed when asked, exact then; FlushChanged raises it when a neighbour gets cheaper and
+  // recomputes it when p's own agenda changes (a neighbour getting dearer leaves it high).
+  // Inside a chain being tried it describes the committed state, not the tried one: it steers
+  // and prunes the chain search (a heuristic there), it never decides feasibility.
   struct RefillCache {
     Weight value;
     Index arg;  // the spare partner giving `value`; kNobody: none; kStale: to recompute
