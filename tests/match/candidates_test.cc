@@ -84,7 +84,9 @@ TEST(CandidatesTest, ListsAreSortedAndCarryExactWeights) {
     for (size_t i = 0; i < list.size(); ++i) {
       ASSERT_EQ(list[i].weight, problem.Score(a, list[i].partner).weight);
       ASSERT_GT(list[i].weight, 0);
-      if (i > 0) ASSERT_TRUE(RanksBefore(list[i - 1], list[i]));
+      if (i > 0) {
+        ASSERT_TRUE(RanksBefore(list[i - 1], list[i]));
+      }
     }
   }
   EXPECT_GT(total, 3000u * 20);
@@ -99,7 +101,9 @@ TEST(CandidatesTest, GraphIsSymmetricSortedAndWithoutSelfLoops) {
     for (uint64_t e = g.begin(a); e < g.end(a); ++e) {
       const Index b = g.neighbors[e];
       ASSERT_NE(a, b);
-      if (e > g.begin(a)) ASSERT_LT(g.neighbors[e - 1], b);
+      if (e > g.begin(a)) {
+        ASSERT_LT(g.neighbors[e - 1], b);
+      }
       auto first = g.neighbors.begin() + static_cast<ptrdiff_t>(g.begin(b));
       auto last = g.neighbors.begin() + static_cast<ptrdiff_t>(g.end(b));
       auto it = std::lower_bound(first, last, a);
