@@ -20,6 +20,7 @@
 //
 // Thread-safety: const methods may run concurrently. UpsertProfile() needs exclusive access.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <utility>
