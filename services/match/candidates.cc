@@ -428,6 +428,28 @@ absl::Status CandidateIndex::UpsertProfile(Index x, const Profile& profile) {
   return absl::OkStatus();
 }
 
+void CandidateIndex::DropFromList(Index a, Index partner) {
+  Candidate* list = &lists_[a * capacity_];
+  const size_t size = sizes_[a];
+  Candidate* it = std::find_if(list, list + size,
+                               [partner](const Candidate& c) { return c.partner == partner; });
+  if (it == list + size) return;
+  std::copy(it + 1, list + size, it);
+  sizes_[a] = static_cast<uint16_t>(size - 1);
+  if (!complete_[a] && sizes_[a] < k_) {
+    Search(a, &scratch_);
+    StoreList(a, scratch_.heap);
+  }
+}
+
+absl::Status CandidateIndex::ExcludePair(Index a, Index b) {
+  absl::Status s = problem_.ExcludePair(a, b);
+  if (!s.ok()) return s;
+  DropFromList(a, b);
+  DropFromList(b, a);
+  return absl::OkStatus();
+}
+
 CandidateGraph CandidateIndex::Graph() const {
   const Index n = num_attendees();
   // Each list entry {a, b} lands in a's row and in b's row; duplicates are dropped per row.

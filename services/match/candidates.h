@@ -88,6 +88,10 @@ class CandidateIndex {
   // MatchProblem::SetProfile()). INVALID_ARGUMENT as MatchProblem::SetProfile().
   absl::Status UpsertProfile(Index x, const Profile& profile);
 
+  // Makes {a, b} infeasible (MatchProblem::ExcludePair()) and takes each out of the other's
+  // list; only those two lists change. The result equals Build() on the updated problem().
+  absl::Status ExcludePair(Index a, Index b);
+
   // The exact top K of `a` by scoring every attendee (MatchProblem::Score()). O(N).
   std::vector<Candidate> ExhaustiveTopK(Index a) const;
 
@@ -166,6 +170,9 @@ class CandidateIndex {
   void OfferToList(Index b, Candidate c);
   // Weight a new partner must beat to enter b's list (0: any).
   Weight EntryWeight(Index b) const;
+  // Removes `partner` from a's list if it is there; searches a again when the list then falls
+  // below k without holding all of a's candidates.
+  void DropFromList(Index a, Index partner);
 
   MatchProblem problem_;
   CandidateOptions options_;

@@ -324,6 +324,16 @@ absl::Status MatchProblem::SetProfile(Index x, const Profile& profile) {
   return absl::OkStatus();
 }
 
+absl::Status MatchProblem::ExcludePair(Index a, Index b) {
+  if (a >= num_attendees() || b >= num_attendees()) {
+    return absl::InvalidArgumentError(absl::StrCat("excluded pair ", a, "-", b, " out of range"));
+  }
+  excluded_.insert(PairKey(a, b));
+  FlagSlowCheck(a);
+  FlagSlowCheck(b);
+  return absl::OkStatus();
+}
+
 bool MatchProblem::Feasible(Index a, Index b) const {
   if (a == b) return false;
   const CompiledProfile& pa = profiles_[a];

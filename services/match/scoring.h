@@ -259,6 +259,9 @@ class MatchProblem {
   // document frequency against the frozen N. Introductions and excluded pairs are kept.
   // INVALID_ARGUMENT on out-of-range indices or x > num_attendees().
   absl::Status SetProfile(Index x, const Profile& profile);
+  // Makes {a, b} infeasible from now on (a decline, a meeting in the freeze window).
+  // INVALID_ARGUMENT when an index is out of range.
+  absl::Status ExcludePair(Index a, Index b);
 
  private:
   CompiledProfile Compile(const Profile& p);

@@ -194,6 +194,21 @@ TEST(CandidatesTest, IncrementalUpdatesEqualRebuild) {
   }
 }
 
+TEST(CandidatesTest, ExcludingPairsEqualsRebuild) {
+  CandidateIndex index = BuildIndex(Synthetic(2000, 12));
+  std::mt19937_64 rng(12);
+  for (int i = 0; i < 400; ++i) {
+    const Index a = static_cast<Index>(rng() % 2000);
+    const auto list = index.TopK(a);
+    if (list.empty()) continue;
+    const Index b = list[rng() % list.size()].partner;  // a pair that was proposed: declined
+    ASSERT_TRUE(index.ExcludePair(a, b).ok());
+    ASSERT_EQ(index.problem().Score(a, b).weight, 0);
+  }
+  EXPECT_FALSE(index.ExcludePair(0, 5000).ok());
+  ExpectSameCandidates(index, CandidateIndex::Build(index.problem(), index.options()));
+}
+
 TEST(CandidatesTest, UpdateWithBadIndexFailsAndChangesNothing) {
   CandidateIndex index = BuildIndex(Synthetic(200, 1));
   Profile p;
