@@ -12,6 +12,14 @@
 // peak_rss_bytes (whole process so far), and
 //   with --recall-sample M: candidate_recall (mean recall@K of M sampled attendees against
 //   exhaustive scoring, ties counted as hits), recall_sample;
+// Fields (engine II, scheduling on the candidate graph): schedule_seconds (wall clock, after
+// candidates), schedule_cpu_seconds, total_seconds (candidates + schedule), weight, upper_bound
+// and quality (LP bound, computed on a second thread while the schedule runs; --bound=false
+// skips it), meetings, attendees_without_meeting_but_feasible, meetings_unplaced,
+// fairness_cost, gini, bound_seconds;
+//   with --repairs K: repair_p50_us, repair_p99_us (K random declines repaired one at a time);
+//   with --baselines (N <= 20,000): baselines {greedy, exact_per_slot}, each with weight,
+//   quality and seconds, plus exact_per_slot_over_engine_seconds.
 //   with --updates U: update_p50_us, update_p99_us, update_max_us (wall clock) and
 //   update_cpu_p50_us, update_cpu_p99_us (thread CPU time: immune to preemption on a busy
 //   machine) of U single-profile edits, each replacing a random attendee's profile with another
@@ -27,10 +35,15 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "services/match/bound.h"
 #include "services/match/candidates.h"
 #include "services/match/graph.h"
+#include "services/match/quality.h"
+#include "services/match/repair.h"
+#include "services/match/schedule.h"
 #include "services/match/scoring.h"
 #include "tools/match/args.h"
 #include "tools/match/json_line.h"
@@ -45,6 +58,9 @@ struct BenchOptions {
   parley::synth::SynthOptions synth;
   int64_t recall_sample = 0;
   int64_t updates = 0;
+  int64_t repairs = 0;
+  bool baselines = false;
+  bool bound = true;
   parley::match::CandidateOptions candidates;
   parley::match::ScoringOptions scoring;
 };
@@ -87,7 +103,8 @@ std::vector<Index> Sample(const CandidateIndex& index, int64_t count, uint64_t s
   return pool;
 }
 
-bool RunCandidates(const BenchOptions& options, BenchRun* run, parley::tools::JsonLine* json) {
+bool RunCandidates(const BenchOptions& options, BenchRun* run, parley::tools::JsonLine* json,
+                   double* candidate_seconds) {
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = CpuSeconds();
   auto problem = parley::match::MatchProblem::Create(run->event.ToMatchInput(), options.scoring);
@@ -103,7 +120,8 @@ bool RunCandidates(const BenchOptions& options, BenchRun* run, parley::tools::Js
   run->graph = run->index->Graph();
   const double graph_seconds = Seconds(graph_start);
   json->Int("candidate_edges", static_cast<int64_t>(run->graph.num_edges()));
-  json->Double("candidate_seconds", Seconds(start));
+  *candidate_seconds = Seconds(start);
+  json->Double("candidate_seconds", *candidate_seconds);
   json->Double("candidate_cpu_seconds", CpuSeconds() - cpu_start);
   json->Double("problem_seconds", problem_seconds);
   json->Double("search_seconds", search_seconds);
@@ -124,6 +142,138 @@ void MeasureRecall(const BenchOptions& options, const BenchRun& run,
   json->Double("candidate_recall",
                parley::match::RecallAtK(*run.index, sample, options.candidates.threads));
   json->Int("recall_sample", static_cast<int64_t>(sample.size()));
+}
+
+// Budgets and availability from the generated profiles; no table limits (the synthetic event has
+// no locations), so every chosen meeting can be placed.
+parley::match::ScheduleInput ScheduleInputOf(const BenchRun& run, int slots) {
+  parley::match::ScheduleInput input;
+  input.num_slots = slots;
+  input.attendees.reserve(run.event.attendees.size());
+  for (const parley::synth::SynthAttendee& a : run.event.attendees) {
+    parley::match::AttendeeSlots s;
+    s.budget = a.profile.budget;
+    s.availability = a.profile.availability;
+    input.attendees.push_back(s);
+  }
+  return input;
+}
+
+std::string BaselineJson(const absl::StatusOr<parley::match::Schedule>& s, double seconds,
+                         int64_t bound) {
+  parley::tools::JsonLine json;
+  if (!s.ok()) {
+    json.String("error", std::string(s.status().message()));
+    return json.ToString();
+  }
+  json.Int("weight", s->report.weight);
+  json.Double("quality", bound > 0 ? static_cast<double>(s->report.weight) / bound : 0.0);
+  json.Double("seconds", seconds);
+  json.Int("meetings", s->report.meetings);
+  json.Int("attendees_without_meeting_but_feasible", s->report.zero_left_out);
+  return json.ToString();
+}
+
+// The whole-event schedule on run->graph, its certificate, and optionally repairs and the
+// baselines. False (after printing why) if the engine fails or breaks an invariant.
+bool RunSchedule(const BenchOptions& options, const BenchRun& run, double candidate_seconds,
+                 parley::tools::JsonLine* json) {
+  const parley::match::ScheduleInput input = ScheduleInputOf(run, options.synth.slots);
+  absl::StatusOr<int64_t> bound = int64_t{0};
+  double bound_seconds = 0;
+  std::thread bound_thread;
+  if (options.bound) {
+    // The certificate runs on the second core while the schedule is built, as in the server.
+    bound_thread = std::thread([&] {
+      const auto start = std::chrono::steady_clock::now();
+      bound = parley::match::ComputeUpperBound(run.graph, input);
+      bound_seconds = Seconds(start);
+    });
+  }
+  parley::match::ScheduleOptions schedule_options;
+  schedule_options.seed = options.synth.seed;
+  const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
+  absl::StatusOr<parley::match::Schedule> schedule =
+      parley::match::BuildSchedule(run.graph, input, schedule_options);
+  const double schedule_seconds = Seconds(start);
+  const double schedule_cpu = CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
+  if (bound_thread.joinable()) bound_thread.join();
+  if (!schedule.ok() || !bound.ok()) {
+    std::cerr << "parley-bench: schedule: " << (schedule.ok() ? bound.status() : schedule.status())
+              << "\n";
+    return false;
+  }
+  absl::Status valid = parley::match::CheckSchedule(run.graph, input, schedule->meetings);
+  if (!valid.ok()) {
+    std::cerr << "parley-bench: the schedule breaks an invariant: " << valid << "\n";
+    return false;
+  }
+  if (options.bound) parley::match::SetUpperBound(*bound, &schedule->report);
+  const parley::match::QualityReport& r = schedule->report;
+  json->Double("schedule_seconds", schedule_seconds);
+  json->Double("schedule_cpu_seconds", schedule_cpu);
+  json->Double("total_seconds", candidate_seconds + schedule_seconds);
+  json->Int("weight", r.weight);
+  json->Int("upper_bound", r.bound);
+  json->Double("quality", r.quality);
+  json->Double("bound_seconds", bound_seconds);
+  json->Int("meetings", r.meetings);
+  json->Int("attendees_without_meeting_but_feasible", r.zero_left_out);
+  json->Int("meetings_unplaced", r.meetings_unplaced);
+  json->Int("fairness_cost", r.fairness_cost);
+  json->Double("gini", r.gini);
+
+  if (options.repairs > 0 && !schedule->meetings.empty()) {
+    auto live =
+        parley::match::LiveSchedule::Create(&run.graph, input, *schedule, options.synth.seed);
+    if (!live.ok()) {
+      std::cerr << "parley-bench: repair: " << live.status() << "\n";
+      return false;
+    }
+    std::mt19937_64 rng(options.synth.seed + 41);
+    std::vector<double> micros;
+    for (int64_t i = 0; i < options.repairs; ++i) {
+      const parley::match::Meeting& m = schedule->meetings[rng() % schedule->meetings.size()];
+      const auto t = std::chrono::steady_clock::now();
+      auto repaired = (*live)->Decline(m.a, m.b);
+      micros.push_back(Seconds(t) * 1e6);
+      if (!repaired.ok()) {
+        std::cerr << "parley-bench: repair: " << repaired.status() << "\n";
+        return false;
+      }
+    }
+    valid = parley::match::CheckSchedule(run.graph, (*live)->Input(), (*live)->Meetings());
+    if (!valid.ok()) {
+      std::cerr << "parley-bench: repairs broke an invariant: " << valid << "\n";
+      return false;
+    }
+    std::sort(micros.begin(), micros.end());
+    json->Int("repairs", options.repairs);
+    json->Double("repair_p50_us", micros[micros.size() / 2]);
+    json->Double("repair_p99_us", micros[std::min(micros.size() - 1, micros.size() * 99 / 100)]);
+  }
+
+  if (options.baselines) {
+    // The engine again, alone on the machine (the bound thread is done), so that all three are
+    // timed alike.
+    auto t = std::chrono::steady_clock::now();
+    auto engine = parley::match::BuildSchedule(run.graph, input, schedule_options);
+    const double engine_seconds = Seconds(t);
+    t = std::chrono::steady_clock::now();
+    auto greedy = parley::match::GreedySchedule(run.graph, input, schedule_options);
+    const double greedy_seconds = Seconds(t);
+    t = std::chrono::steady_clock::now();
+    auto exact = parley::match::ExactPerSlotSchedule(run.graph, input, schedule_options);
+    const double exact_seconds = Seconds(t);
+    parley::tools::JsonLine baselines;
+    baselines.Raw("engine", BaselineJson(engine, engine_seconds, r.bound));
+    baselines.Raw("greedy", BaselineJson(greedy, greedy_seconds, r.bound));
+    baselines.Raw("exact_per_slot", BaselineJson(exact, exact_seconds, r.bound));
+    baselines.Double("exact_per_slot_over_engine_seconds", exact_seconds / engine_seconds);
+    json->Raw("baselines", baselines.ToString());
+  }
+  return true;
 }
 
 // Edits change the index: run after everything that reads it.
@@ -161,10 +311,11 @@ int main(int argc, char** argv) {
   std::string error;
   int64_t attendees = 0, slots = 0, seed = 0, k = 0, threads = 0;
   BenchOptions options;
-  if (!args.Parse(argc, argv, {"json"},
+  if (!args.Parse(argc, argv, {"json", "baselines", "no-bound"},
                   {"attendees", "slots", "seed", "recall-sample", "updates", "k", "threads",
-                   "postings-budget", "rarity-exponent"},
+                   "postings-budget", "rarity-exponent", "repairs"},
                   &error) ||
+      !args.Int64("repairs", 0, &options.repairs, &error) ||
       !args.Int64("attendees", 10000, &attendees, &error) ||
       !args.Int64("slots", 6, &slots, &error) || !args.Int64("seed", 1, &seed, &error) ||
       !args.Int64("recall-sample", 0, &options.recall_sample, &error) ||
@@ -172,13 +323,16 @@ int main(int argc, char** argv) {
       !args.Int64("threads", 0, &threads, &error)) {
     std::cerr << "parley-bench: " << error
               << "\nusage: parley-bench --attendees N [--slots R] [--seed S] --json "
-                 "[--recall-sample M] [--updates U] [--k K] [--threads T]\n";
+                 "[--recall-sample M] [--updates U] [--repairs K] [--baselines] [--no-bound] "
+                 "[--k K] [--threads T]\n";
     return 2;
   }
   if (attendees < 0 || attendees > (1 << 29) || slots < 1 || slots > 64 || k < 1 || k > 1000) {
     std::cerr << "parley-bench: --attendees 0..2^29, --slots 1..64, --k 1..1000\n";
     return 2;
   }
+  options.baselines = args.Has("baselines");
+  options.bound = !args.Has("no-bound");
   options.synth.attendees = static_cast<int>(attendees);
   options.synth.slots = static_cast<int>(slots);
   options.synth.seed = static_cast<uint64_t>(seed);
@@ -200,10 +354,10 @@ int main(int argc, char** argv) {
   json.Int("attendees", attendees);
   json.Int("slots", slots);
   json.Int("seed", seed);
-  if (!RunCandidates(options, &run, &json)) return 1;
+  double candidate_seconds = 0;
+  if (!RunCandidates(options, &run, &json, &candidate_seconds)) return 1;
   MeasureRecall(options, run, &json);
-  // Engine II (scheduling) appends its fields here, from run.graph and the budgets and
-  // availability in run.event, before the update measurements change the index.
+  if (!RunSchedule(options, run, candidate_seconds, &json)) return 1;
   MeasureUpdates(options, &run, &json);
   json.Int("peak_rss_bytes", PeakRssBytes());
   std::cout << json.ToString() << std::endl;

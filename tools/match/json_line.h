@@ -38,6 +38,8 @@ class JsonLine {
     quoted.push_back('"');
     fields_.push_back({key, quoted});
   }
+  // `json` must already be valid JSON (a nested object built by another JsonLine).
+  void Raw(const std::string& key, const std::string& json) { fields_.push_back({key, json}); }
   std::string ToString() const {
     std::string out = "{";
     for (size_t i = 0; i < fields_.size(); ++i) {
