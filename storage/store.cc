@@ -194,6 +194,8 @@ class RocksStore final : public Store {
   absl::StatusOr<std::vector<v1::Meeting>> ReplaceSchedule(
       uint64_t event_id, const v1::MatchingRun& run, std::vector<v1::Meeting> new_meetings,
       const std::vector<uint64_t>& planned_around) override;
+  absl::StatusOr<std::vector<v1::Meeting>> InsertMeetings(
+      uint64_t event_id, uint64_t base_run_id, std::vector<v1::Meeting> new_meetings) override;
 
   absl::StatusOr<v1::MatchingRun> CreateRun(v1::MatchingRun run) override;
   absl::Status PutRun(const v1::MatchingRun& run) override;
@@ -1298,6 +1300,100 @@ absl::StatusOr<std::vector<v1::Meeting>> RocksStore::ReplaceSchedule(
   batch.Put(Cf::kRuns, RunKey(event_id, run.id()), Serialize(run));
   if (last_id != last_meeting_id_) batch.Put(Cf::kMeta, kMetaLastMeetingId, EncodeU64(last_id));
   s = Commit(&batch, absl::StrCat("schedule of event ", event_id, " from run ", run.id()));
+  if (!s.ok()) return s;
+  last_meeting_id_ = last_id;
+  return stored;
+}
+
+absl::StatusOr<std::vector<v1::Meeting>> RocksStore::InsertMeetings(
+    uint64_t event_id, uint64_t base_run_id, std::vector<v1::Meeting> new_meetings) {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  for (size_t i = 0; i < new_meetings.size(); ++i) {
+    absl::Status s = CheckMeetingAttendees(new_meetings[i], absl::StrCat("new_meetings[", i, "]"));
+    if (!s.ok()) return s;
+  }
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  absl::MutexLock write_lock(&write_mu_);
+  absl::Status s = CheckEventExists(event_id);
+  if (!s.ok()) return s;
+  // Writes are serialised by write_mu_, so plain reads see a stable state from here on.
+  absl::StatusOr<v1::MatchingRun> latest = LatestRun(event_id);
+  if (!latest.ok() && !absl::IsNotFound(latest.status())) return latest.status();
+  const uint64_t latest_id = latest.ok() ? latest->id() : 0;
+  if (latest_id != base_run_id) {
+    return absl::AbortedError(absl::StrCat("event ", event_id, " was re-planned by run ", latest_id,
+                                           " (repair planned from run ", base_run_id,
+                                           "); recompute"));
+  }
+  if (latest.ok() && latest->phase() != v1::MatchingRun::DONE &&
+      latest->phase() != v1::MatchingRun::FAILED) {
+    return absl::AbortedError(
+        absl::StrCat("run ", latest_id, " of event ", event_id, " is in progress; recompute"));
+  }
+  // Who is busy when, and which pairs exist, for the attendees of the new meetings.
+  absl::flat_hash_map<uint64_t, std::vector<v1::Meeting>> existing;
+  absl::flat_hash_set<std::pair<uint64_t, std::string>> busy;  // attendee, slot
+  absl::flat_hash_set<std::pair<uint64_t, uint64_t>> pairs;
+  auto occupies = [](v1::Meeting::State state) {
+    return state == v1::Meeting::PROPOSED || state == v1::Meeting::CONFIRMED ||
+           state == v1::Meeting::HELD || state == v1::Meeting::NO_SHOW;
+  };
+  for (const v1::Meeting& m : new_meetings) {
+    for (uint64_t attendee : {m.attendee_a(), m.attendee_b()}) {
+      if (existing.contains(attendee)) continue;
+      absl::StatusOr<std::vector<v1::Meeting>> of = ListMeetingsOfAttendee(event_id, attendee);
+      if (!of.ok()) return of.status();
+      for (const v1::Meeting& old : *of) {
+        pairs.emplace(old.attendee_a(), old.attendee_b());
+        if (occupies(old.state())) busy.emplace(attendee, old.slot_id());
+      }
+      existing.emplace(attendee, *std::move(of));
+    }
+  }
+  std::vector<std::string> attendee_keys;
+  std::vector<uint64_t> attendees;
+  for (const auto& [id, unused] : existing) attendees.push_back(id);
+  std::sort(attendees.begin(), attendees.end());
+  for (uint64_t id : attendees) attendee_keys.push_back(AttendeeKey(event_id, id));
+  std::vector<rocksdb::PinnableSlice> values;
+  std::vector<bool> found;
+  s = MultiRead(rocksdb::ReadOptions(), Cf::kAttendees, attendee_keys,
+                absl::StrCat("attendees of event ", event_id), &values, &found);
+  if (!s.ok()) return s;
+  values.clear();
+  auto present = [&](uint64_t id) {
+    return found[std::lower_bound(attendees.begin(), attendees.end(), id) - attendees.begin()];
+  };
+
+  const int64_t now = NowSeconds();
+  uint64_t last_id = last_meeting_id_;
+  Batch batch(handles_);
+  std::vector<v1::Meeting> stored;
+  for (v1::Meeting& meeting : new_meetings) {
+    if (!present(meeting.attendee_a()) || !present(meeting.attendee_b())) continue;
+    if (!pairs.emplace(meeting.attendee_a(), meeting.attendee_b()).second) {
+      return absl::AbortedError(absl::StrCat("attendees ", meeting.attendee_a(), " and ",
+                                             meeting.attendee_b(), " of event ", event_id,
+                                             " already have a meeting; recompute"));
+    }
+    for (uint64_t attendee : {meeting.attendee_a(), meeting.attendee_b()}) {
+      if (!busy.emplace(attendee, meeting.slot_id()).second) {
+        return absl::AbortedError(absl::StrCat("attendee ", attendee, " of event ", event_id,
+                                               " is already busy in slot ", meeting.slot_id(),
+                                               "; recompute"));
+      }
+    }
+    meeting.set_id(++last_id);
+    meeting.set_event_id(event_id);
+    if (meeting.create_time() == 0) meeting.set_create_time(now);
+    if (meeting.update_time() == 0) meeting.set_update_time(now);
+    PutMeeting(meeting, &batch);
+    stored.push_back(std::move(meeting));
+  }
+  if (stored.empty()) return stored;
+  batch.Put(Cf::kMeta, kMetaLastMeetingId, EncodeU64(last_id));
+  s = Commit(&batch, absl::StrCat(stored.size(), " new meetings of event ", event_id));
   if (!s.ok()) return s;
   last_meeting_id_ = last_id;
   return stored;

@@ -185,6 +185,19 @@ class Store {
       uint64_t event_id, const v1::MatchingRun& run, std::vector<v1::Meeting> new_meetings,
       const std::vector<uint64_t>& planned_around) = 0;
 
+  // Adds live replacement proposals (computed by incremental repair from the schedule of run
+  // `base_run_id`; 0 = the event never had a run) in ONE batch: each gets a fresh id, event_id,
+  // and create_time/update_time (now, when 0), and is indexed under both attendees. Meetings
+  // naming an attendee that no longer exists are dropped.
+  // ABORTED, and nothing written, if the plan is stale: the event's latest run is not
+  // `base_run_id` or is not finished (DONE or FAILED: a run is replacing the proposals), or an
+  // attendee of a new meeting already has a PROPOSED, CONFIRMED, HELD or NO_SHOW meeting in its
+  // slot, or its pair already has a meeting in any state (also among the new meetings).
+  // Returns the stored meetings in order. NOT_FOUND if the event does not exist;
+  // INVALID_ARGUMENT if a meeting lacks 0 < attendee_a < attendee_b.
+  virtual absl::StatusOr<std::vector<v1::Meeting>> InsertMeetings(
+      uint64_t event_id, uint64_t base_run_id, std::vector<v1::Meeting> new_meetings) = 0;
+
   // --- Matching runs ---------------------------------------------------------------------
   // run.event_id must name an existing event (NOT_FOUND otherwise). Assigns id, and start_time
   // when 0; returns the stored record.

@@ -364,5 +364,85 @@ TEST_F(MeetingStoreTest, OpensADatabaseWrittenWithoutTheMeetingFamilies) {
   EXPECT_EQ(stored[0].id(), 1u);
 }
 
+// --- InsertMeetings: live replacements --------------------------------------------------------
+
+class InsertMeetingsTest : public MeetingStoreTest {
+ protected:
+  // A finished run that proposed `meetings`; returns its id.
+  uint64_t DoneRun(std::vector<v1::Meeting> meetings) {
+    v1::MatchingRun run = NewRun();
+    run.set_phase(v1::MatchingRun::DONE);
+    absl::StatusOr<std::vector<v1::Meeting>> stored =
+        store_->ReplaceSchedule(event_, run, std::move(meetings), Settled());
+    EXPECT_TRUE(stored.ok()) << stored.status();
+    return run.id();
+  }
+};
+
+TEST_F(InsertMeetingsTest, StoresReplacementsInOneBatchWithFreshIdsAndIndexes) {
+  const uint64_t run = DoneRun({Proposal(ids_[0], ids_[1], "s1")});
+  SetState(All()[0].id(), v1::Meeting::DECLINED);
+  absl::StatusOr<std::vector<v1::Meeting>> stored = store_->InsertMeetings(
+      event_, run, {Proposal(ids_[0], ids_[2], "s1"), Proposal(ids_[1], ids_[3], "s1")});
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_EQ(stored->size(), 2u);
+  EXPECT_GT((*stored)[0].id(), All()[0].id());
+  EXPECT_EQ((*stored)[1].event_id(), event_);
+  EXPECT_EQ(All().size(), 3u);
+  ExpectIndexConsistent();
+  Reopen();
+  EXPECT_EQ(All().size(), 3u);
+  // Ids keep growing after a reopen.
+  absl::StatusOr<std::vector<v1::Meeting>> more =
+      store_->InsertMeetings(event_, run, {Proposal(ids_[2], ids_[3], "s2")});
+  ASSERT_TRUE(more.ok()) << more.status();
+  EXPECT_GT((*more)[0].id(), (*stored)[1].id());
+}
+
+TEST_F(InsertMeetingsTest, AbortsWhenAnotherRunReplannedOrIsInProgress) {
+  const uint64_t first = DoneRun({Proposal(ids_[0], ids_[1], "s1")});
+  v1::MatchingRun running = NewRun();  // created, not finished: a run is in progress
+  absl::StatusOr<std::vector<v1::Meeting>> stale =
+      store_->InsertMeetings(event_, first, {Proposal(ids_[2], ids_[3], "s1")});
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  absl::StatusOr<std::vector<v1::Meeting>> during =
+      store_->InsertMeetings(event_, running.id(), {Proposal(ids_[2], ids_[3], "s1")});
+  EXPECT_EQ(during.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(All().size(), 1u);
+}
+
+TEST_F(InsertMeetingsTest, AbortsOnADoubleBookingOrARepeatedPair) {
+  const uint64_t run = DoneRun({Proposal(ids_[0], ids_[1], "s1")});
+  // ids_[1] is busy in s1.
+  EXPECT_EQ(store_->InsertMeetings(event_, run, {Proposal(ids_[1], ids_[2], "s1")}).status().code(),
+            absl::StatusCode::kAborted);
+  // The pair already has a meeting (in any state).
+  SetState(All()[0].id(), v1::Meeting::DECLINED);
+  EXPECT_EQ(store_->InsertMeetings(event_, run, {Proposal(ids_[0], ids_[1], "s2")}).status().code(),
+            absl::StatusCode::kAborted);
+  // Conflicts among the new meetings themselves.
+  EXPECT_EQ(
+      store_
+          ->InsertMeetings(event_, run,
+                           {Proposal(ids_[2], ids_[3], "s2"), Proposal(ids_[0], ids_[3], "s2")})
+          .status()
+          .code(),
+      absl::StatusCode::kAborted);
+  EXPECT_EQ(All().size(), 1u);
+  // A declined meeting no longer holds its slot.
+  EXPECT_TRUE(store_->InsertMeetings(event_, run, {Proposal(ids_[1], ids_[2], "s1")}).ok());
+}
+
+TEST_F(InsertMeetingsTest, DropsMeetingsOfErasedAttendees) {
+  const uint64_t run = DoneRun({});
+  ASSERT_TRUE(store_->RemoveAttendee(event_, ids_[3]).ok());
+  absl::StatusOr<std::vector<v1::Meeting>> stored = store_->InsertMeetings(
+      event_, run, {Proposal(ids_[0], ids_[1], "s1"), Proposal(ids_[2], ids_[3], "s1")});
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].attendee_b(), ids_[1]);
+  EXPECT_EQ(store_->InsertMeetings(event_, 0, {}).status().code(), absl::StatusCode::kAborted);
+}
+
 }  // namespace
 }  // namespace parley::storage
