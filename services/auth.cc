@@ -17,7 +17,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "parley/v1/admin_service.grpc.pb.h"
+#include "parley/v1/agenda_service.grpc.pb.h"
 #include "parley/v1/attendee_service.grpc.pb.h"
+#include "parley/v1/matching_service.grpc.pb.h"
 #include "parley/v1/organizer_service.grpc.pb.h"
 
 namespace parley::services {
@@ -48,14 +50,14 @@ absl::flat_hash_map<std::string, uint32_t> BuildPolicy() {
     policy[Method(attendee, m)] = kAttendeeRole;
   }
   for (absl::string_view m :
-       {"StartMatchingRun", "GetMatchingRun", "GetQualityReport", "ListMeetings",
-        "PublishSchedule", "ExportMeetings", "GetAttendeeCalendar"}) {
-    policy[Method("parley.v1.MatchingService", m)] = kOrganizerRole;
+       {"StartMatchingRun", "GetMatchingRun", "GetQualityReport", "ListMeetings", "PublishSchedule",
+        "ExportMeetings", "GetAttendeeCalendar"}) {
+    policy[Method(v1::MatchingService::service_full_name(), m)] = kOrganizerRole;
   }
   for (absl::string_view m :
        {"ListMySuggestions", "RespondToProposal", "GetMyAgenda", "WatchMyAgenda",
         "RequestMoreSuggestions", "CancelMeeting", "GetMyCalendar"}) {
-    policy[Method("parley.v1.AgendaService", m)] = kAttendeeRole;
+    policy[Method(v1::AgendaService::service_full_name(), m)] = kAttendeeRole;
   }
   return policy;
 }

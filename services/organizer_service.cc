@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "services/admin_service.h"
+#include "services/event_access.h"
 #include "services/field_mask.h"
 #include "services/grpc_status.h"
 #include "services/paging.h"
@@ -28,25 +29,6 @@ constexpr size_t kMaxPendingMessages = 8;
 
 std::string OrganizerMethod(absl::string_view name) {
   return absl::StrCat("/", v1::OrganizerService::service_full_name(), "/", name);
-}
-
-// The event, if it belongs to the organiser's community; NOT_FOUND otherwise, exactly as for
-// an event that does not exist, so ids of other communities reveal nothing.
-absl::StatusOr<v1::Event> OwnedEvent(const storage::Store& store, const Principal& who,
-                                     uint64_t event_id) {
-  if (event_id == 0) return absl::InvalidArgumentError("event_id: required");
-  absl::StatusOr<v1::Event> event = store.GetEvent(event_id);
-  if (event.ok() && event->community_id() != who.community_id) {
-    return absl::NotFoundError(absl::StrCat("event ", event_id, " not found"));
-  }
-  return event;
-}
-
-absl::Status RequireNotClosed(const v1::Event& event) {
-  if (event.status() == v1::CLOSED) {
-    return absl::FailedPreconditionError(absl::StrCat("event ", event.id(), " is CLOSED"));
-  }
-  return absl::OkStatus();
 }
 
 void ClearOutputOnly(v1::Attendee* attendee) {
@@ -368,9 +350,7 @@ const absl::flat_hash_set<std::string>& AttendeeUpdatableFields() {
 
 absl::StatusOr<v1::Event> OrganizerService::AuthorizedEvent(
     const grpc::CallbackServerContext& context, absl::string_view method, uint64_t event_id) const {
-  absl::StatusOr<Principal> who = auth_->Authorize(context, method);
-  if (!who.ok()) return who.status();
-  return OwnedEvent(*store_, *who, event_id);
+  return services::AuthorizedEvent(*auth_, *store_, context, method, event_id);
 }
 
 grpc::ServerUnaryReactor* OrganizerService::CreateEvent(grpc::CallbackServerContext* context,

@@ -70,6 +70,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->organizer_ = std::make_unique<OrganizerService>(server->store_.get(), server->auth_.get(),
                                                           server->workers_.get());
   server->attendee_ = std::make_unique<AttendeeService>(server->store_.get(), server->auth_.get());
+  LiveAgendasOptions live_options;
+  live_options.clock = options.clock;
+  live_options.sweep_interval = options.expiry_sweep_interval;
+  server->live_ = std::make_unique<LiveAgendas>(server->store_.get(), std::move(live_options));
+  absl::StatusOr<int> interrupted =
+      MatchingService::RecoverInterruptedRuns(server->store_.get(), server->live_->Now());
+  if (!interrupted.ok()) return interrupted.status();
+  if (*interrupted > 0) LOG(WARNING) << *interrupted << " matching runs were interrupted";
+  MatchingServiceOptions matching_options;
+  matching_options.run_threads = options.run_threads;
+  matching_options.run.threads = options.run_candidate_threads;
+  matching_options.before_run = options.before_run;
+  server->matching_ = std::make_unique<MatchingService>(server->store_.get(), server->auth_.get(),
+                                                        server->workers_.get(), server->live_.get(),
+                                                        std::move(matching_options));
+  server->agenda_ = std::make_unique<AgendaService>(server->store_.get(), server->auth_.get(),
+                                                    server->live_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -94,6 +111,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.RegisterService(server->admin_.get());
   builder.RegisterService(server->organizer_.get());
   builder.RegisterService(server->attendee_.get());
+  builder.RegisterService(server->matching_.get());
+  builder.RegisterService(server->agenda_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || (!options.listen_address.empty() && server->port_ == 0)) {
     return absl::UnavailableError(
@@ -121,7 +140,10 @@ void Server::Shutdown(absl::Duration grace) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
   }
-  // Imports still queued finish (and commit) before the store closes.
+  // Runs, repairs, imports and exports still queued finish (and commit) before the store
+  // closes; runs first, as they queue repairs.
+  matching_.reset();
+  live_.reset();
   workers_.reset();
   if (store_ != nullptr) {
     absl::Status closed = store_->Close();

@@ -3,14 +3,18 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/admin_service.h"
+#include "services/agenda_service.h"
 #include "services/attendee_service.h"
 #include "services/auth.h"
+#include "services/live_agendas.h"
+#include "services/matching_service.h"
 #include "services/organizer_service.h"
 #include "services/worker_pool.h"
 #include "storage/store.h"
@@ -34,8 +38,19 @@ struct ServerOptions {
   bool sync_writes = true;
   // The operator token file; created (mode 0600) with a new token if missing. Required.
   std::string admin_token_file;
-  // Threads for blocking work (imports). Default: 2.
+  // Threads for blocking work (imports, exports). Default: 2.
   int worker_threads = 2;
+  // Threads that execute matching runs; runs of different events beyond this queue. Default: 1.
+  int run_threads = 1;
+  // Threads of candidate generation within one run. Default: 2.
+  int run_candidate_threads = 2;
+  // How often unanswered proposals are expired; zero or less: never by itself (tests call
+  // LiveAgendas::SweepExpired). Default: 30 s.
+  absl::Duration expiry_sweep_interval = absl::Seconds(30);
+  // Seconds since the Unix epoch, for proposal expiry and run times. Empty: the real clock.
+  std::function<int64_t()> clock;
+  // For tests: see MatchingServiceOptions::before_run.
+  std::function<void(uint64_t event_id)> before_run;
 };
 
 // parleyd without main(): the store, the services, health and reflection, one gRPC server.
@@ -56,6 +71,8 @@ class Server {
   // A channel to this server that needs no socket.
   std::shared_ptr<grpc::Channel> InProcessChannel();
   storage::Store* store() { return store_.get(); }
+  // Notifications, live repair and expiry (tests call SweepExpired and WaitIdle).
+  LiveAgendas* live() { return live_.get(); }
 
   // Health goes NOT_SERVING, new calls are refused, in-flight calls get `grace` to finish
   // (then they are cancelled), the store is closed. Idempotent.
@@ -70,6 +87,9 @@ class Server {
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<OrganizerService> organizer_;
   std::unique_ptr<AttendeeService> attendee_;
+  std::unique_ptr<LiveAgendas> live_;
+  std::unique_ptr<MatchingService> matching_;
+  std::unique_ptr<AgendaService> agenda_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool created_admin_token_ = false;

@@ -237,6 +237,7 @@ absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_
     input.excluded_pairs.emplace_back(a->second, b->second);
     if (!KeptState(m.state())) continue;
     ++e.kept;
+    e.kept_meetings.push_back(m);
     auto slot = e.slot_index.find(m.slot_id());
     for (Index x : {a->second, b->second}) {
       match::Profile& p = input.profiles[x];

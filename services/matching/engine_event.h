@@ -45,6 +45,7 @@ struct EngineEvent {
   absl::flat_hash_map<std::string, int> location_index;  // location id -> location
   std::vector<uint64_t> settled_ids;                     // the non-PROPOSED meetings planned around
   std::vector<v1::Meeting> proposed;                     // the PROPOSED meetings, by id
+  std::vector<v1::Meeting> kept_meetings;                // CONFIRMED, HELD, NO_SHOW, by id
   uint32_t kept = 0;
   // Profiles with kept meetings taken out of budgets and availability; every settled pair
   // excluded.

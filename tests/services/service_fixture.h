@@ -5,16 +5,22 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "parley/v1/admin_service.grpc.pb.h"
+#include "parley/v1/agenda_service.grpc.pb.h"
 #include "parley/v1/attendee_service.grpc.pb.h"
+#include "parley/v1/matching_service.grpc.pb.h"
 #include "parley/v1/organizer_service.grpc.pb.h"
 #include "services/server.h"
 #include "tests/testing/temp_dir.h"
@@ -31,6 +37,13 @@ class ServiceTest : public ::testing::Test {
     options.listen_address = "";  // in-process channel only
     options.data_dir = dir_.Sub("db");
     options.admin_token_file = dir_.Sub("admin.token");
+    // No background expiry: tests call SweepExpired. now_ (0: the real clock) drives expiry.
+    options.expiry_sweep_interval = absl::ZeroDuration();
+    options.clock = [this] {
+      const int64_t now = now_.load();
+      return now != 0 ? now : absl::ToUnixSeconds(absl::Now());
+    };
+    if (adjust_options_) adjust_options_(&options);
     auto server = services::Server::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -42,10 +55,14 @@ class ServiceTest : public ::testing::Test {
     admin_ = v1::AdminService::NewStub(channel_);
     organizer_ = v1::OrganizerService::NewStub(channel_);
     attendee_ = v1::AttendeeService::NewStub(channel_);
+    matching_ = v1::MatchingService::NewStub(channel_);
+    agenda_ = v1::AgendaService::NewStub(channel_);
   }
 
   // Shuts the server down and starts it again on the same store.
   void Restart() {
+    matching_.reset();
+    agenda_.reset();
     admin_.reset();
     organizer_.reset();
     attendee_.reset();
@@ -149,7 +166,35 @@ class ServiceTest : public ::testing::Test {
     return issued.token();
   }
 
+  // Runs matching to the end of its progress stream; returns the last message, or the status
+  // if the stream carried none.
+  grpc::Status RunMatching(const std::string& token, uint64_t event_id, v1::MatchingRun* last,
+                           uint64_t seed = 1, std::vector<v1::MatchingRun>* all = nullptr) {
+    v1::StartMatchingRunRequest request;
+    request.set_event_id(event_id);
+    request.set_seed(seed);
+    auto context = Ctx(token);
+    auto reader = matching_->StartMatchingRun(context.get(), request);
+    v1::MatchingRun run;
+    while (reader->Read(&run)) {
+      if (all != nullptr) all->push_back(run);
+      *last = run;
+    }
+    return reader->Finish();
+  }
+
+  grpc::Status SetStatus(const std::string& token, uint64_t event_id, v1::EventStatus status) {
+    v1::SetEventStatusRequest request;
+    request.set_event_id(event_id);
+    request.set_status(status);
+    v1::Event event;
+    return organizer_->SetEventStatus(Ctx(token).get(), request, &event);
+  }
+
   // Members are destroyed bottom-up: stubs, channel, server, dir.
+  // Set before StartServer: the clock tests control, and a hook to change server options.
+  std::atomic<int64_t> now_{0};
+  std::function<void(services::ServerOptions*)> adjust_options_;
   ScopedTempDir dir_;
   std::unique_ptr<services::Server> server_;
   std::string admin_token_;
@@ -157,6 +202,8 @@ class ServiceTest : public ::testing::Test {
   std::unique_ptr<v1::AdminService::Stub> admin_;
   std::unique_ptr<v1::OrganizerService::Stub> organizer_;
   std::unique_ptr<v1::AttendeeService::Stub> attendee_;
+  std::unique_ptr<v1::MatchingService::Stub> matching_;
+  std::unique_ptr<v1::AgendaService::Stub> agenda_;
 };
 
 }  // namespace parley::testutil

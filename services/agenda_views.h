@@ -1,0 +1,49 @@
+#ifndef PARLEY_SERVICES_AGENDA_VIEWS_H_
+#define PARLEY_SERVICES_AGENDA_VIEWS_H_
+
+// Meetings as one attendee may see them, shared by the attendee's and the organiser's calls:
+// the partner only as a PublicProfile (never email or phone), reasons and starter from the
+// viewer's side, and statuses that never say the other side declined.
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "parley/v1/agenda_service.pb.h"
+#include "parley/v1/attendee.pb.h"
+#include "parley/v1/event.pb.h"
+#include "parley/v1/matching.pb.h"
+#include "parley/v1/matching_service.pb.h"
+#include "storage/store.h"
+
+namespace parley::services {
+
+v1::PublicProfile PublicProfileOf(const v1::Attendee& attendee);
+
+// How `me` sees the meeting: AWAITING_ME / AWAITING_THEM for PROPOSED, DECLINED_BY_ME only for
+// my own decline (theirs, and expiry, show as WITHDRAWN), CONFIRMED for CONFIRMED, HELD and
+// NO_SHOW, CANCELLED.
+v1::Proposal::Status StatusFor(const v1::Meeting& meeting, uint64_t me);
+
+// `me` must be one of the meeting's attendees and `partner` the other.
+v1::Proposal ProposalFor(const v1::Event& event, const v1::Meeting& meeting, uint64_t me,
+                         const v1::Attendee& partner);
+
+// My meetings as proposals, in slot order (then id): those whose state passes `keep`. Meetings
+// whose partner was erased are left out.
+absl::StatusOr<std::vector<v1::Proposal>> MyProposals(const storage::Store& store,
+                                                      const v1::Event& event, uint64_t me,
+                                                      bool (*keep)(v1::Meeting::State state));
+
+// Confirmed meetings and open proposals, with the counts.
+absl::StatusOr<v1::Agenda> MyAgenda(const storage::Store& store, const v1::Event& event,
+                                    uint64_t me);
+
+// The attendee's calendar: confirmed meetings (and cancelled ones with STATUS:CANCELLED) in
+// `ics`; the cancelled ones again in `cancellations` under METHOD:CANCEL.
+absl::StatusOr<v1::Calendar> CalendarOf(const storage::Store& store, const v1::Event& event,
+                                        uint64_t attendee_id);
+
+}  // namespace parley::services
+
+#endif  // PARLEY_SERVICES_AGENDA_VIEWS_H_

@@ -1,0 +1,297 @@
+// The attendee's side over a real server: suggestions and privacy, double opt-in, private
+// declines, cancellations, live repair, agenda watches, expiry, requests for more, calendars.
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/services/matching_test_util.h"
+
+namespace parley {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class AgendaServiceTest : public testutil::MatchingServiceTest {
+ protected:
+  std::vector<v1::Proposal> Suggestions(uint64_t attendee_id) {
+    v1::ListMySuggestionsResponse response;
+    grpc::Status s = agenda_->ListMySuggestions(Ctx(TokenOf(attendee_id)).get(), {}, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return {response.proposals().begin(), response.proposals().end()};
+  }
+  // Whoever has no meeting (with budgets of 1 and an odd number of players).
+  uint64_t LeftOut() {
+    std::set<uint64_t> busy;
+    for (const v1::Meeting& m : Meetings(v1::Meeting::PROPOSED)) {
+      busy.insert(m.attendee_a());
+      busy.insert(m.attendee_b());
+    }
+    for (uint64_t id : ids_) {
+      if (busy.count(id) == 0) return id;
+    }
+    ADD_FAILURE() << "nobody left out";
+    return 0;
+  }
+};
+
+TEST_F(AgendaServiceTest, SuggestionsShowThePartnersPublicProfileAndMySideOnly) {
+  SetUpEvent(6, 3, 2);
+  Run();
+  const uint64_t me = ids_[0];
+  std::vector<v1::Proposal> mine = Suggestions(me);
+  ASSERT_EQ(mine.size(), 2u);
+  for (const v1::Proposal& p : mine) {
+    EXPECT_EQ(p.status(), v1::Proposal::AWAITING_ME);
+    EXPECT_NE(p.partner().attendee_id(), me);
+    const v1::Attendee& partner = people_[p.partner().attendee_id()];
+    EXPECT_EQ(p.partner().display_name(), partner.display_name());
+    EXPECT_EQ(p.partner().organisation(), partner.organisation());
+    EXPECT_THAT(p.partner().interests(), ::testing::Contains("chess"));
+    EXPECT_FALSE(p.reasons().empty());
+    EXPECT_FALSE(p.conversation_starter().empty());
+    EXPECT_NE(p.start_time(), 0);
+    EXPECT_EQ(p.location_id(), "hall");
+    EXPECT_GT(p.table(), 0u);
+    EXPECT_GT(p.expire_time(), 0);
+    const std::string bytes = p.SerializeAsString();
+    for (const auto& [id, person] : people_) {
+      EXPECT_THAT(bytes, Not(HasSubstr(person.email())));
+      EXPECT_THAT(bytes, Not(HasSubstr(person.phone())));
+    }
+  }
+  EXPECT_LT(mine[0].start_time(), mine[1].start_time());
+  // The other side reads its own reasons: the same meeting, from their side.
+  const std::vector<v1::Proposal> theirs = Suggestions(mine[0].partner().attendee_id());
+  bool found = false;
+  for (const v1::Proposal& p : theirs) {
+    if (p.meeting_id() != mine[0].meeting_id()) continue;
+    found = true;
+    EXPECT_EQ(p.partner().attendee_id(), me);
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(AgendaServiceTest, AMeetingIsConfirmedOnlyWhenBothAccept) {
+  SetUpEvent(4, 2, 1);
+  Run();
+  const v1::Meeting m = Meetings()[0];
+  v1::Proposal view;
+  ASSERT_TRUE(Respond(m.attendee_a(), m.id(), true, &view).ok());
+  EXPECT_EQ(view.status(), v1::Proposal::AWAITING_THEM);
+  // The other side does not learn my answer.
+  EXPECT_EQ(Suggestions(m.attendee_b())[0].status(), v1::Proposal::AWAITING_ME);
+  ASSERT_TRUE(Respond(m.attendee_a(), m.id(), true, &view).ok());  // idempotent
+  EXPECT_EQ(view.status(), v1::Proposal::AWAITING_THEM);
+  ASSERT_TRUE(Respond(m.attendee_b(), m.id(), true, &view).ok());
+  EXPECT_EQ(view.status(), v1::Proposal::CONFIRMED);
+  const v1::Agenda agenda = AgendaOf(m.attendee_a());
+  EXPECT_EQ(agenda.confirmed(), 1u);
+  EXPECT_EQ(agenda.open(), 0u);
+  EXPECT_EQ(agenda.budget(), 1u);
+  ASSERT_EQ(agenda.items_size(), 1);
+  EXPECT_EQ(agenda.items(0).status(), v1::Proposal::CONFIRMED);
+  // Confirmed: no longer answerable.
+  grpc::Status again = Respond(m.attendee_a(), m.id(), false);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(AgendaServiceTest, ADeclineIsPrivateAndThePairIsNeverProposedAgain) {
+  SetUpEvent(4, 2, 1);
+  Run();
+  const v1::Meeting m = Meetings()[0];
+  v1::Proposal view;
+  ASSERT_TRUE(Respond(m.attendee_a(), m.id(), false, &view).ok());
+  EXPECT_EQ(view.status(), v1::Proposal::DECLINED_BY_ME);
+  server_->live()->WaitIdle();
+  // The other side sees the proposal gone, and if it tries to answer, WITHDRAWN: never
+  // "declined".
+  for (const v1::Proposal& p : Suggestions(m.attendee_b())) EXPECT_NE(p.meeting_id(), m.id());
+  for (const v1::Proposal& p : AgendaOf(m.attendee_b()).items()) {
+    EXPECT_NE(p.meeting_id(), m.id());
+  }
+  grpc::Status late = Respond(m.attendee_b(), m.id(), true);
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(late.error_message(), HasSubstr("WITHDRAWN"));
+  EXPECT_THAT(late.error_message(), Not(HasSubstr("DECLINED")));
+  // Neither repair nor a new run proposes the pair again.
+  Run(5);
+  for (const v1::Meeting& x : Meetings()) {
+    if (x.id() == m.id()) {
+      EXPECT_EQ(x.state(), v1::Meeting::DECLINED);  // organisers see it
+      continue;
+    }
+    EXPECT_FALSE(x.attendee_a() == m.attendee_a() && x.attendee_b() == m.attendee_b());
+  }
+}
+
+TEST_F(AgendaServiceTest, AnotherAttendeesMeetingIsNotFound) {
+  SetUpEvent(4, 2, 1);
+  Run();
+  const v1::Meeting m = Meetings()[0];
+  uint64_t outsider = 0;
+  for (uint64_t id : ids_) {
+    if (id != m.attendee_a() && id != m.attendee_b()) outsider = id;
+  }
+  EXPECT_EQ(Respond(outsider, m.id(), true).error_code(), grpc::StatusCode::NOT_FOUND);
+  v1::CancelMeetingRequest cancel;
+  cancel.set_meeting_id(m.id());
+  v1::Proposal view;
+  EXPECT_EQ(agenda_->CancelMeeting(Ctx(TokenOf(outsider)).get(), cancel, &view).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Respond(outsider, 987654, true).error_code(), grpc::StatusCode::NOT_FOUND);
+  // An organiser token is the wrong role.
+  v1::ListMySuggestionsResponse response;
+  EXPECT_EQ(agenda_->ListMySuggestions(Ctx(token_).get(), {}, &response).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(AgendaServiceTest, ADeclineGetsAReplacementAndLeavesOtherAgendasAsTheyWere) {
+  SetUpEvent(5, 1, 1);  // one slot, budgets of 1: two meetings, one attendee left out
+  Run();
+  const uint64_t left_out = LeftOut();
+  std::vector<v1::Meeting> before = Meetings();
+  ASSERT_EQ(before.size(), 2u);
+  const v1::Meeting declined = before[0];
+  const v1::Meeting untouched = before[1];
+  std::map<uint64_t, std::string> agendas;
+  for (uint64_t id : ids_) agendas[id] = AgendaOf(id).SerializeAsString();
+
+  // The left-out attendee watches: the replacement must show up there.
+  auto watch_context = Ctx(TokenOf(left_out));
+  auto watch = agenda_->WatchMyAgenda(watch_context.get(), {});
+  v1::Agenda seen;
+  ASSERT_TRUE(watch->Read(&seen));
+  EXPECT_EQ(seen.items_size(), 0);
+
+  ASSERT_TRUE(Respond(declined.attendee_a(), declined.id(), false).ok());
+  ASSERT_TRUE(watch->Read(&seen));  // within the call's deadline; no sleeps
+  ASSERT_EQ(seen.items_size(), 1);
+  const uint64_t partner = seen.items(0).partner().attendee_id();
+  EXPECT_TRUE(partner == declined.attendee_a() || partner == declined.attendee_b());
+  EXPECT_EQ(seen.items(0).status(), v1::Proposal::AWAITING_ME);
+  EXPECT_FALSE(seen.items(0).reasons().empty());
+  watch_context->TryCancel();
+  watch->Finish().IgnoreError();
+
+  server_->live()->WaitIdle();
+  for (uint64_t id : {untouched.attendee_a(), untouched.attendee_b()}) {
+    EXPECT_EQ(AgendaOf(id).SerializeAsString(), agendas[id]) << "attendee " << id;
+  }
+  std::vector<v1::Meeting> after = Meetings(v1::Meeting::PROPOSED);
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].id(), untouched.id());
+  EXPECT_EQ(after[0].SerializeAsString(), untouched.SerializeAsString());
+  EXPECT_EQ(after[1].run_id(), 0u);  // a live replacement
+}
+
+TEST_F(AgendaServiceTest, CancellingAConfirmedMeetingShowsInBothCalendars) {
+  SetUpEvent(4, 2, 1);
+  Run();
+  const v1::Meeting m = Meetings()[0];
+  ASSERT_TRUE(Respond(m.attendee_a(), m.id(), true).ok());
+  ASSERT_TRUE(Respond(m.attendee_b(), m.id(), true).ok());
+  v1::Calendar calendar;
+  ASSERT_TRUE(agenda_->GetMyCalendar(Ctx(TokenOf(m.attendee_b())).get(), {}, &calendar).ok());
+  EXPECT_THAT(calendar.ics(), HasSubstr("STATUS:CONFIRMED"));
+  EXPECT_THAT(calendar.ics(), HasSubstr("SEQUENCE:2"));
+  EXPECT_TRUE(calendar.cancellations().empty());
+  v1::CancelMeetingRequest cancel;
+  cancel.set_meeting_id(m.id());
+  v1::Proposal view;
+  ASSERT_TRUE(agenda_->CancelMeeting(Ctx(TokenOf(m.attendee_a())).get(), cancel, &view).ok());
+  EXPECT_EQ(view.status(), v1::Proposal::CANCELLED);
+  ASSERT_TRUE(agenda_->GetMyCalendar(Ctx(TokenOf(m.attendee_b())).get(), {}, &calendar).ok());
+  EXPECT_THAT(calendar.ics(), HasSubstr("STATUS:CANCELLED"));
+  EXPECT_THAT(calendar.ics(), HasSubstr("SEQUENCE:3"));
+  EXPECT_THAT(calendar.cancellations(), HasSubstr("METHOD:CANCEL"));
+  EXPECT_THAT(calendar.cancellations(),
+              HasSubstr(absl::StrCat("UID:meeting-", m.id(), "-event-", event_.id())));
+  // Cancelled is final.
+  EXPECT_EQ(agenda_->CancelMeeting(Ctx(TokenOf(m.attendee_b())).get(), cancel, &view).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  server_->live()->WaitIdle();
+}
+
+TEST_F(AgendaServiceTest, UnansweredProposalsExpireAndExpiredOnesCannotBeAnswered) {
+  now_ = 1800000000;
+  SetUpEvent(4, 2, 1);
+  Run();
+  const std::vector<v1::Meeting> proposed = Meetings(v1::Meeting::PROPOSED);
+  ASSERT_EQ(proposed.size(), 2u);
+  EXPECT_EQ(proposed[0].expire_time(), 1800000000 + 1440 * 60);
+  now_ = proposed[0].expire_time();
+  grpc::Status late = Respond(proposed[0].attendee_a(), proposed[0].id(), true);
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(late.error_message(), HasSubstr("expired"));
+  absl::StatusOr<int> swept = server_->live()->SweepExpired(now_);
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_EQ(*swept, 1);  // the other one; the first expired when answered
+  server_->live()->WaitIdle();
+  for (const v1::Meeting& m : proposed) {
+    absl::StatusOr<v1::Meeting> stored = server_->store()->GetMeeting(event_.id(), m.id());
+    ASSERT_TRUE(stored.ok());
+    EXPECT_EQ(stored->state(), v1::Meeting::EXPIRED);
+    EXPECT_EQ(stored->sequence(), m.sequence() + 1);
+  }
+  // Replacements pair people who never had a proposal together, and expire later.
+  for (const v1::Meeting& m : Meetings(v1::Meeting::PROPOSED)) {
+    EXPECT_GT(m.expire_time(), now_);
+    for (const v1::Meeting& old : proposed) {
+      EXPECT_FALSE(m.attendee_a() == old.attendee_a() && m.attendee_b() == old.attendee_b());
+    }
+  }
+  EXPECT_EQ(*server_->live()->SweepExpired(now_), 0);
+}
+
+TEST_F(AgendaServiceTest, RequestMoreFillsAFreeSlotWithAPartnerWhoHasRoom) {
+  SetUpEvent(5, 2, 1);  // two slots, budgets of 1: one attendee left out
+  Run();
+  const uint64_t left_out = LeftOut();
+  v1::RequestMoreSuggestionsRequest more;
+  v1::ListMySuggestionsResponse added;
+  grpc::Status s = agenda_->RequestMoreSuggestions(Ctx(TokenOf(left_out)).get(), more, &added);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(added.proposals_size(), 0);  // everybody else is full
+  // Somebody raises their budget; the next request finds them.
+  const uint64_t generous = ids_[0] == left_out ? ids_[1] : ids_[0];
+  v1::UpdateMyProfileRequest update;
+  update.mutable_attendee()->set_budget(2);
+  update.mutable_update_mask()->add_paths("budget");
+  v1::MyProfile profile;
+  ASSERT_TRUE(attendee_->UpdateMyProfile(Ctx(TokenOf(generous)).get(), update, &profile).ok());
+  server_->live()->RunFinished(event_.id());  // profile changes do not reach the live state yet
+  ASSERT_TRUE(agenda_->RequestMoreSuggestions(Ctx(TokenOf(left_out)).get(), more, &added).ok());
+  ASSERT_EQ(added.proposals_size(), 1);
+  EXPECT_EQ(added.proposals(0).partner().attendee_id(), generous);
+  EXPECT_EQ(added.proposals(0).status(), v1::Proposal::AWAITING_ME);
+  EXPECT_EQ(AgendaOf(generous).open(), 2u);
+}
+
+TEST_F(AgendaServiceTest, WatchersSeeRunsAndTheirPartnersAnswersOnlyWhenVisible) {
+  SetUpEvent(4, 2, 1);
+  const uint64_t me = ids_[0];
+  auto context = Ctx(TokenOf(me));
+  auto watch = agenda_->WatchMyAgenda(context.get(), {});
+  v1::Agenda seen;
+  ASSERT_TRUE(watch->Read(&seen));
+  EXPECT_EQ(seen.items_size(), 0);
+  Run();
+  ASSERT_TRUE(watch->Read(&seen));
+  ASSERT_EQ(seen.items_size(), 1);
+  const uint64_t meeting = seen.items(0).meeting_id();
+  const uint64_t partner = seen.items(0).partner().attendee_id();
+  ASSERT_TRUE(Respond(me, meeting, true).ok());
+  ASSERT_TRUE(watch->Read(&seen));
+  EXPECT_EQ(seen.items(0).status(), v1::Proposal::AWAITING_THEM);
+  ASSERT_TRUE(Respond(partner, meeting, true).ok());
+  ASSERT_TRUE(watch->Read(&seen));
+  EXPECT_EQ(seen.items(0).status(), v1::Proposal::CONFIRMED);
+  EXPECT_EQ(seen.confirmed(), 1u);
+  context->TryCancel();
+  EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+}  // namespace
+}  // namespace parley
