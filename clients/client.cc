@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -56,6 +57,17 @@ class RowBatcher : public RowSink {
   bool failed_ = false;
 };
 
+// INVALID_ARGUMENT unless `token` can travel as a header value.
+absl::Status CheckToken(const std::string& token) {
+  for (char c : token) {
+    if (c < 0x21 || c > 0x7e) {
+      return absl::InvalidArgumentError(
+          "token: must be printable ASCII without spaces (is it the right file?)");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
@@ -88,12 +100,8 @@ std::vector<v1::ImportAttendeesRequest> BatchImportRows(uint64_t event_id,
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
   if (options.target.empty()) return absl::InvalidArgumentError("target: empty server address");
-  for (char c : options.token) {
-    if (c < 0x21 || c > 0x7e) {
-      return absl::InvalidArgumentError(
-          "token: must be printable ASCII without spaces (is it the right file?)");
-    }
-  }
+  absl::Status token = CheckToken(options.token);
+  if (!token.ok()) return token;
   if (options.deadline <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("deadline: must be positive");
   }
@@ -126,7 +134,17 @@ Client::Client(const ClientOptions& options, std::shared_ptr<grpc::Channel> chan
       admin_(v1::AdminService::NewStub(channel_)),
       organizer_(v1::OrganizerService::NewStub(channel_)),
       attendee_(v1::AttendeeService::NewStub(channel_)),
+      matching_(v1::MatchingService::NewStub(channel_)),
+      agenda_(v1::AgendaService::NewStub(channel_)),
       health_(grpc::health::v1::Health::NewStub(channel_)) {}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::WithToken(const std::string& token) const {
+  absl::Status checked = CheckToken(token);
+  if (!checked.ok()) return checked;
+  ClientOptions options = options_;
+  options.token = token;
+  return std::unique_ptr<Client>(new Client(options, channel_));
+}
 
 void Client::PrepareContext(grpc::ClientContext* context, absl::Duration deadline) const {
   if (deadline <= absl::ZeroDuration()) deadline = options_.deadline;
@@ -275,6 +293,135 @@ absl::StatusOr<v1::MyProfile> Client::GetMyProfile(const v1::GetMyProfileRequest
 absl::StatusOr<v1::MyProfile> Client::UpdateMyProfile(
     const v1::UpdateMyProfileRequest& request) const {
   return Unary(attendee_.get(), &v1::AttendeeService::Stub::UpdateMyProfile, request);
+}
+
+absl::StatusOr<v1::MatchingRun> Client::StartMatchingRun(const v1::StartMatchingRunRequest& request,
+                                                         const RunProgressCallback& on_progress,
+                                                         absl::Duration deadline) const {
+  grpc::ClientContext context;
+  PrepareContext(&context, deadline);
+  std::unique_ptr<grpc::ClientReader<v1::MatchingRun>> reader =
+      matching_->StartMatchingRun(&context, request);
+  v1::MatchingRun message;
+  std::optional<v1::MatchingRun> last;
+  bool stopped = false;
+  while (reader->Read(&message)) {
+    last = message;
+    if (on_progress && !on_progress(message)) {
+      stopped = true;
+      context.TryCancel();
+      break;
+    }
+  }
+  grpc::Status status = reader->Finish();
+  if (stopped) return *std::move(last);
+  if (!status.ok()) return FromGrpcStatus(status);
+  if (!last.has_value()) {
+    return absl::InternalError(
+        absl::StrCat("matching run of event ", request.event_id(), ": the stream was empty"));
+  }
+  return *std::move(last);
+}
+
+absl::StatusOr<v1::MatchingRun> Client::GetMatchingRun(
+    const v1::GetMatchingRunRequest& request) const {
+  return Unary(matching_.get(), &v1::MatchingService::Stub::GetMatchingRun, request);
+}
+
+absl::StatusOr<v1::GetQualityReportResponse> Client::GetQualityReport(
+    const v1::GetQualityReportRequest& request) const {
+  return Unary(matching_.get(), &v1::MatchingService::Stub::GetQualityReport, request);
+}
+
+absl::StatusOr<v1::ListMeetingsResponse> Client::ListMeetings(
+    const v1::ListMeetingsRequest& request) const {
+  return Unary(matching_.get(), &v1::MatchingService::Stub::ListMeetings, request);
+}
+
+absl::StatusOr<v1::Event> Client::PublishSchedule(const v1::PublishScheduleRequest& request) const {
+  return Unary(matching_.get(), &v1::MatchingService::Stub::PublishSchedule, request);
+}
+
+absl::Status Client::ExportMeetings(const v1::ExportMeetingsRequest& request,
+                                    const CsvChunkCallback& on_chunk,
+                                    absl::Duration deadline) const {
+  grpc::ClientContext context;
+  PrepareContext(&context, deadline);
+  std::unique_ptr<grpc::ClientReader<v1::CsvChunk>> reader =
+      matching_->ExportMeetings(&context, request);
+  v1::CsvChunk chunk;
+  absl::Status delivered;
+  while (reader->Read(&chunk)) {
+    delivered = on_chunk(chunk.data());
+    if (!delivered.ok()) {
+      context.TryCancel();
+      break;
+    }
+  }
+  grpc::Status status = reader->Finish();
+  if (!delivered.ok()) return delivered;
+  return FromGrpcStatus(status);
+}
+
+absl::Status Client::ExportMeetings(const v1::ExportMeetingsRequest& request, std::ostream* out,
+                                    absl::Duration deadline) const {
+  return ExportMeetings(
+      request,
+      [out](absl::string_view data) -> absl::Status {
+        out->write(data.data(), static_cast<std::streamsize>(data.size()));
+        if (!*out) return absl::DataLossError("writing the exported CSV failed");
+        return absl::OkStatus();
+      },
+      deadline);
+}
+
+absl::StatusOr<v1::Calendar> Client::GetAttendeeCalendar(
+    const v1::GetAttendeeCalendarRequest& request) const {
+  return Unary(matching_.get(), &v1::MatchingService::Stub::GetAttendeeCalendar, request);
+}
+
+absl::StatusOr<v1::ListMySuggestionsResponse> Client::ListMySuggestions(
+    const v1::ListMySuggestionsRequest& request) const {
+  return Unary(agenda_.get(), &v1::AgendaService::Stub::ListMySuggestions, request);
+}
+
+absl::StatusOr<v1::Proposal> Client::RespondToProposal(
+    const v1::RespondToProposalRequest& request) const {
+  return Unary(agenda_.get(), &v1::AgendaService::Stub::RespondToProposal, request);
+}
+
+absl::StatusOr<v1::Agenda> Client::GetMyAgenda(const v1::GetMyAgendaRequest& request) const {
+  return Unary(agenda_.get(), &v1::AgendaService::Stub::GetMyAgenda, request);
+}
+
+absl::Status Client::WatchMyAgenda(const v1::GetMyAgendaRequest& request,
+                                   const AgendaCallback& on_update, absl::Duration deadline) const {
+  grpc::ClientContext context;
+  PrepareContext(&context, deadline);
+  std::unique_ptr<grpc::ClientReader<v1::Agenda>> reader =
+      agenda_->WatchMyAgenda(&context, request);
+  v1::Agenda agenda;
+  while (reader->Read(&agenda)) {
+    if (!on_update(agenda)) {
+      context.TryCancel();
+      reader->Finish();
+      return absl::OkStatus();
+    }
+  }
+  return FromGrpcStatus(reader->Finish());
+}
+
+absl::StatusOr<v1::ListMySuggestionsResponse> Client::RequestMoreSuggestions(
+    const v1::RequestMoreSuggestionsRequest& request) const {
+  return Unary(agenda_.get(), &v1::AgendaService::Stub::RequestMoreSuggestions, request);
+}
+
+absl::StatusOr<v1::Proposal> Client::CancelMeeting(const v1::CancelMeetingRequest& request) const {
+  return Unary(agenda_.get(), &v1::AgendaService::Stub::CancelMeeting, request);
+}
+
+absl::StatusOr<v1::Calendar> Client::GetMyCalendar(const v1::GetMyCalendarRequest& request) const {
+  return Unary(agenda_.get(), &v1::AgendaService::Stub::GetMyCalendar, request);
 }
 
 absl::StatusOr<grpc::health::v1::HealthCheckResponse> Client::Check(

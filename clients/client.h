@@ -5,18 +5,22 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
 #include "parley/v1/admin_service.grpc.pb.h"
+#include "parley/v1/agenda_service.grpc.pb.h"
 #include "parley/v1/attendee_service.grpc.pb.h"
+#include "parley/v1/matching_service.grpc.pb.h"
 #include "parley/v1/organizer_service.grpc.pb.h"
 
 namespace parley::client {
@@ -75,11 +79,23 @@ std::vector<v1::ImportAttendeesRequest> BatchImportRows(uint64_t event_id,
                                                         const std::vector<v1::ImportRow>& rows,
                                                         const ImportOptions& options);
 
+// Called with each progress message of a matching run, in order; the last has phase DONE or
+// FAILED. Return false to stop listening (the run itself continues on the server).
+using RunProgressCallback = std::function<bool(const v1::MatchingRun& progress)>;
+
+// Called with each piece of an exported CSV file, in order. An error status cancels the export
+// and is returned by ExportMeetings.
+using CsvChunkCallback = std::function<absl::Status(absl::string_view data)>;
+
+// Called with my agenda as it is now, then after every change. Return false to stop watching.
+using AgendaCallback = std::function<bool(const v1::Agenda& agenda)>;
+
 // A typed client of parleyd: one method per RPC of AdminService, OrganizerService,
-// AttendeeService and grpc.health.v1.Health. Each call carries the token as bearer metadata and
-// the configured deadline, and returns the server's status as an absl::Status with the same
-// code and message (UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND, INVALID_ARGUMENT, ...;
-// DEADLINE_EXCEEDED and UNAVAILABLE come from the transport and may be retried).
+// AttendeeService, MatchingService, AgendaService and grpc.health.v1.Health. Each call carries the
+// token as bearer metadata and the configured deadline, and returns the server's status as an
+// absl::Status with the same code and message (UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND,
+// INVALID_ARGUMENT, ...; DEADLINE_EXCEEDED and UNAVAILABLE come from the transport and may be
+// retried).
 //
 // Thread-safe: all methods may be called concurrently; the client shares one channel.
 class Client {
@@ -89,6 +105,10 @@ class Client {
   static absl::StatusOr<std::unique_ptr<Client>> Connect(const ClientOptions& options);
 
   const ClientOptions& options() const { return options_; }
+
+  // A client with the same channel and options but another token (e.g. one per attendee of a
+  // scripted crowd without a connection each). INVALID_ARGUMENT for a malformed token.
+  absl::StatusOr<std::unique_ptr<Client>> WithToken(const std::string& token) const;
 
   // AdminService: needs the operator token.
   absl::StatusOr<v1::Community> CreateCommunity(const v1::CreateCommunityRequest& request) const;
@@ -130,6 +150,54 @@ class Client {
   absl::StatusOr<v1::MyProfile> GetMyProfile(const v1::GetMyProfileRequest& request) const;
   absl::StatusOr<v1::MyProfile> UpdateMyProfile(const v1::UpdateMyProfileRequest& request) const;
 
+  // MatchingService: needs an organiser token; acts on events of the token's community.
+  //
+  // Starts a run and calls `on_progress` (if set) with each phase message; returns the last
+  // message received, normally in phase DONE or FAILED (a FAILED run is a result, not an error
+  // status: see MatchingRun.error). If `on_progress` returns false the call stops listening and
+  // returns that message; the run goes on in the server. `deadline` bounds the whole stream
+  // (zero = ClientOptions::deadline). FAILED_PRECONDITION if a run of the event is in progress
+  // or the event cannot be matched (DRAFT, CLOSED, no slots or locations); INTERNAL if the
+  // stream ended without any message.
+  absl::StatusOr<v1::MatchingRun> StartMatchingRun(
+      const v1::StartMatchingRunRequest& request,
+      const RunProgressCallback& on_progress = RunProgressCallback(),
+      absl::Duration deadline = absl::ZeroDuration()) const;
+  absl::StatusOr<v1::MatchingRun> GetMatchingRun(const v1::GetMatchingRunRequest& request) const;
+  absl::StatusOr<v1::GetQualityReportResponse> GetQualityReport(
+      const v1::GetQualityReportRequest& request) const;
+  absl::StatusOr<v1::ListMeetingsResponse> ListMeetings(
+      const v1::ListMeetingsRequest& request) const;
+  absl::StatusOr<v1::Event> PublishSchedule(const v1::PublishScheduleRequest& request) const;
+  // Streams the event's meetings as CSV: `on_chunk` gets each piece in order (header first).
+  // If it fails, the call is cancelled and its status returned; chunks already delivered stay
+  // delivered. `deadline` bounds the whole stream (zero = ClientOptions::deadline).
+  absl::Status ExportMeetings(const v1::ExportMeetingsRequest& request,
+                              const CsvChunkCallback& on_chunk,
+                              absl::Duration deadline = absl::ZeroDuration()) const;
+  // As above, writing the CSV to `out`; DATA_LOSS if writing to `out` fails.
+  absl::Status ExportMeetings(const v1::ExportMeetingsRequest& request, std::ostream* out,
+                              absl::Duration deadline = absl::ZeroDuration()) const;
+  absl::StatusOr<v1::Calendar> GetAttendeeCalendar(
+      const v1::GetAttendeeCalendarRequest& request) const;
+
+  // AgendaService: needs an attendee token; acts on the token's attendee.
+  absl::StatusOr<v1::ListMySuggestionsResponse> ListMySuggestions(
+      const v1::ListMySuggestionsRequest& request) const;
+  // NOT_FOUND for a meeting that is not mine, FAILED_PRECONDITION if it is no longer open,
+  // ABORTED if a concurrent change won (the caller may retry).
+  absl::StatusOr<v1::Proposal> RespondToProposal(const v1::RespondToProposalRequest& request) const;
+  absl::StatusOr<v1::Agenda> GetMyAgenda(const v1::GetMyAgendaRequest& request) const;
+  // Calls `on_update` with my agenda now and after every change until it returns false (then
+  // the call is cancelled and OK is returned) or the stream ends. `deadline` bounds the whole
+  // watch (zero = ClientOptions::deadline): reaching it returns DEADLINE_EXCEEDED.
+  absl::Status WatchMyAgenda(const v1::GetMyAgendaRequest& request, const AgendaCallback& on_update,
+                             absl::Duration deadline = absl::ZeroDuration()) const;
+  absl::StatusOr<v1::ListMySuggestionsResponse> RequestMoreSuggestions(
+      const v1::RequestMoreSuggestionsRequest& request) const;
+  absl::StatusOr<v1::Proposal> CancelMeeting(const v1::CancelMeetingRequest& request) const;
+  absl::StatusOr<v1::Calendar> GetMyCalendar(const v1::GetMyCalendarRequest& request) const;
+
   // grpc.health.v1.Health/Check; no token needed. An empty service asks about the server.
   absl::StatusOr<grpc::health::v1::HealthCheckResponse> Check(
       const grpc::health::v1::HealthCheckRequest& request) const;
@@ -158,6 +226,8 @@ class Client {
   std::unique_ptr<v1::AdminService::Stub> admin_;
   std::unique_ptr<v1::OrganizerService::Stub> organizer_;
   std::unique_ptr<v1::AttendeeService::Stub> attendee_;
+  std::unique_ptr<v1::MatchingService::Stub> matching_;
+  std::unique_ptr<v1::AgendaService::Stub> agenda_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
 
