@@ -1,13 +1,21 @@
 #include "clients/cli.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -15,8 +23,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "clients/attendee_csv.h"
 #include "clients/attendee_fields.h"
 #include "clients/cli_args.h"
@@ -94,6 +104,15 @@ const std::map<std::string, FlagHelp>& Flags() {
       {"avoid", {"LIST", "external ids of people not to meet"}},
       {"avoid-organisations", {"LIST", "organisations not to meet"}},
       {"prefers-quiet", {"BOOL", "prefer quiet locations"}},
+      // Matching (organiser).
+      {"seed", {"S", "seed of the engine's tie-breaking (default 1)"}},
+      {"progress", {"MODE", "auto (a bar on a terminal), bar or lines (default auto)"}},
+      {"state", {"STATE", "proposed|confirmed|declined|expired|cancelled|held|no_show"}},
+      {"attendee", {"ID", "attendee id"}},
+      {"slot", {"ID", "slot id, e.g. s2"}},
+      {"out", {"FILE", "write to FILE instead of standard output"}},
+      // Agenda (attendee).
+      {"count", {"N", "watch: stop after N updates; more: how many to ask for (0 = budget)"}},
       // Health.
       {"service", {"NAME", "service to ask about (default: the whole server)"}},
   };
@@ -196,6 +215,8 @@ struct Context {
   std::ostream& err;
   bool json = false;
   std::unique_ptr<Client> client;
+  // Whether `out` is a terminal (for `run`'s progress bar).
+  bool tty = false;
 };
 
 std::string CommandName(const Command& command) { return absl::StrJoin(command.path, " "); }
@@ -885,6 +906,388 @@ int AttendeesToken(Context& ctx) {
                 });
 }
 
+// ---- matching (organiser) -------------------------------------------------------------------
+
+// Redraws a one-line progress bar: on every message, and twice a second with the time spent in
+// the current phase, so that a long phase visibly moves.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::ostream& out) : out_(out), ticker_([this] { Tick(); }) {}
+  ~ProgressBar() { Stop(); }
+
+  void Update(const v1::MatchingRun& run) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!have_run_ || run.phase() != run_.phase()) phase_start_ = absl::Now();
+    run_ = run;
+    have_run_ = true;
+    DrawLocked();
+  }
+
+  // Ends the line; idempotent.
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+      if (have_run_) out_ << "\n" << std::flush;
+    }
+    wake_.notify_all();
+    ticker_.join();
+  }
+
+ private:
+  void Tick() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopped_) {
+      wake_.wait_for(lock, std::chrono::milliseconds(500));
+      if (!stopped_ && have_run_) DrawLocked();
+    }
+  }
+
+  void DrawLocked() {
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - phase_start_);
+    out_ << "\r" << RunProgressBar(run_, 24) << "  " << absl::StrFormat("%.1fs", seconds)
+         << "\x1b[K" << std::flush;
+  }
+
+  std::ostream& out_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  v1::MatchingRun run_;
+  bool have_run_ = false;
+  bool stopped_ = false;
+  absl::Time phase_start_ = absl::Now();
+  std::thread ticker_;
+};
+
+int Run(Context& ctx) {
+  int code = 0;
+  uint64_t event_id = 0;
+  if (!GetEventFlag(ctx, &event_id, &code)) return code;
+  v1::StartMatchingRunRequest request;
+  request.set_event_id(event_id);
+  if (ctx.args.Has("seed")) {
+    uint64_t seed = 0;
+    if (!absl::SimpleAtoi(ctx.args.Get("seed"), &seed)) {
+      return UsageError(ctx, absl::StrCat("--seed: \"", ctx.args.Get("seed"),
+                                          "\" is not a non-negative integer"));
+    }
+    request.set_seed(seed);
+  }
+  const std::string mode = ctx.args.Get("progress", "auto");
+  if (mode != "auto" && mode != "bar" && mode != "lines") {
+    return UsageError(ctx, absl::StrCat("--progress: \"", mode, "\": expected auto, bar or lines"));
+  }
+  const bool bar = !ctx.json && (mode == "bar" || (mode == "auto" && ctx.tty));
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  // A run of a large event takes longer than one call: unless --timeout says otherwise, allow
+  // 10 minutes.
+  const absl::Duration deadline =
+      ctx.args.Has("timeout") ? client->options().deadline : absl::Minutes(10);
+  std::unique_ptr<ProgressBar> progress;
+  if (bar) progress = std::make_unique<ProgressBar>(ctx.out);
+  absl::StatusOr<v1::MatchingRun> run = client->StartMatchingRun(
+      request,
+      [&](const v1::MatchingRun& message) {
+        if (progress != nullptr) {
+          progress->Update(message);
+        } else if (!ctx.json) {
+          ctx.out << RunPhaseLine(message) << "\n" << std::flush;
+        }
+        return true;
+      },
+      deadline);
+  if (progress != nullptr) progress->Stop();
+  code = Output(ctx, run, [&](const v1::MatchingRun& done) { PrintMatchingRun(ctx.out, done); });
+  if (code != kExitOk) return code;
+  if (run->phase() != v1::MatchingRun::DONE) {
+    ctx.err << "parley: run " << run->id() << " ended in phase " << PhaseName(run->phase())
+            << (run->error().empty() ? "" : ": ") << run->error() << "\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+int Report(Context& ctx) {
+  int code = 0;
+  uint64_t event_id = 0;
+  if (!GetEventFlag(ctx, &event_id, &code)) return code;
+  v1::GetQualityReportRequest request;
+  request.set_event_id(event_id);
+  if (!ReadPaging(ctx, &request, &code)) return code;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  // Pages repeat the run; only the diagnostics are collected (FetchPages would merge the run's
+  // repeated fields too).
+  absl::StatusOr<v1::GetQualityReportResponse> report =
+      FetchPages<v1::GetQualityReportRequest, v1::GetQualityReportResponse>(
+          ctx, request, [&, first = true](const v1::GetQualityReportRequest& page) mutable {
+            absl::StatusOr<v1::GetQualityReportResponse> response = client->GetQualityReport(page);
+            if (response.ok() && !first) response->clear_run();
+            first = false;
+            return response;
+          });
+  return Output(ctx, report, [&](const v1::GetQualityReportResponse& response) {
+    PrintQualityReport(ctx.out, response);
+    if (!response.next_page_token().empty()) {
+      ctx.out << "more: --page-token " << response.next_page_token() << " (or --all)\n";
+    }
+  });
+}
+
+int MeetingsList(Context& ctx) {
+  int code = 0;
+  uint64_t event_id = 0;
+  if (!GetEventFlag(ctx, &event_id, &code)) return code;
+  v1::ListMeetingsRequest request;
+  request.set_event_id(event_id);
+  if (ctx.args.Has("state")) {
+    absl::StatusOr<v1::Meeting::State> state = ParseMeetingState(ctx.args.Get("state"));
+    if (!state.ok()) return UsageError(ctx, absl::StrCat("--state: ", state.status().message()));
+    request.set_state(*state);
+  }
+  if (ctx.args.Has("attendee")) {
+    uint64_t attendee = 0;
+    if (!GetId(ctx, "--attendee", ctx.args.Get("attendee"), &attendee, &code)) return code;
+    request.set_attendee_id(attendee);
+  }
+  request.set_slot_id(ctx.args.Get("slot"));
+  return RunList(ctx, request, &Client::ListMeetings,
+                 [&](const v1::ListMeetingsResponse& response) {
+                   for (const v1::Meeting& m : response.meetings()) PrintMeetingLine(ctx.out, m);
+                 });
+}
+
+int Publish(Context& ctx) {
+  int code = 0;
+  uint64_t event_id = 0;
+  if (!GetEventFlag(ctx, &event_id, &code)) return code;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  v1::PublishScheduleRequest request;
+  request.set_event_id(event_id);
+  return Output(ctx, client->PublishSchedule(request), [&](const v1::Event& event) {
+    ctx.out << "event " << event.id() << " is now " << v1::EventStatus_Name(event.status())
+            << ": attendees see their confirmed meetings in their calendars\n";
+  });
+}
+
+// Writes `text` to --out, or to standard output without it.
+int WriteOut(Context& ctx, const std::string& text) {
+  if (!ctx.args.Has("out")) {
+    ctx.out << text << std::flush;
+    return kExitOk;
+  }
+  const std::string path = ctx.args.Get("out");
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << text;
+  file.close();
+  if (!file) return Fail(ctx, absl::PermissionDeniedError(absl::StrCat("cannot write ", path)));
+  return kExitOk;
+}
+
+int MeetingsExport(Context& ctx) {
+  int code = 0;
+  uint64_t event_id = 0;
+  if (!GetEventFlag(ctx, &event_id, &code)) return code;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  v1::ExportMeetingsRequest request;
+  request.set_event_id(event_id);
+  const absl::Duration deadline =
+      ctx.args.Has("timeout") ? client->options().deadline : absl::Minutes(10);
+  if (!ctx.args.Has("out")) {
+    absl::Status exported = client->ExportMeetings(request, &ctx.out, deadline);
+    ctx.out << std::flush;
+    return exported.ok() ? kExitOk : Fail(ctx, exported);
+  }
+  // Into a temporary file renamed at the end, so that a failed export leaves no partial file.
+  const std::string path = ctx.args.Get("out");
+  const std::string partial = absl::StrCat(path, ".partial");
+  std::ofstream file(partial, std::ios::binary | std::ios::trunc);
+  if (!file) return Fail(ctx, absl::PermissionDeniedError(absl::StrCat("cannot write ", partial)));
+  absl::Status exported = client->ExportMeetings(request, &file, deadline);
+  file.close();
+  if (exported.ok() && !file) {
+    exported = absl::DataLossError(absl::StrCat("writing ", partial, " failed"));
+  }
+  if (exported.ok() && std::rename(partial.c_str(), path.c_str()) != 0) {
+    exported = absl::PermissionDeniedError(absl::StrCat("cannot rename ", partial, " to ", path));
+  }
+  if (!exported.ok()) {
+    std::remove(partial.c_str());
+    return Fail(ctx, exported);
+  }
+  return kExitOk;
+}
+
+// `calendar --event E --attendee A` is the organiser's; without both it is the attendee's own.
+int Calendar(Context& ctx) {
+  int code = 0;
+  const bool organiser = ctx.args.Has("event") || ctx.args.Has("attendee");
+  absl::StatusOr<v1::Calendar> calendar;
+  if (organiser) {
+    if (!ctx.args.Has("event") || !ctx.args.Has("attendee")) {
+      return UsageError(ctx, "give both --event and --attendee (organiser), or neither (attendee)");
+    }
+    v1::GetAttendeeCalendarRequest request;
+    uint64_t event_id = 0, attendee_id = 0;
+    if (!GetEventFlag(ctx, &event_id, &code)) return code;
+    if (!GetId(ctx, "--attendee", ctx.args.Get("attendee"), &attendee_id, &code)) return code;
+    request.set_event_id(event_id);
+    request.set_attendee_id(attendee_id);
+    const Client* client = Connect(ctx, &code);
+    if (client == nullptr) return code;
+    calendar = client->GetAttendeeCalendar(request);
+  } else {
+    const Client* client = Connect(ctx, &code);
+    if (client == nullptr) return code;
+    calendar = client->GetMyCalendar(v1::GetMyCalendarRequest());
+  }
+  if (!calendar.ok()) return Fail(ctx, calendar.status());
+  if (ctx.json) {
+    PrintJson(ctx.out, *calendar);
+    return kExitOk;
+  }
+  return WriteOut(ctx, calendar->ics());
+}
+
+// ---- agenda (attendee) ----------------------------------------------------------------------
+
+// The time zone of the token's event, for printing times; "" (UTC) if it cannot be fetched.
+std::string MyTimeZone(const Client& client) {
+  absl::StatusOr<v1::MyProfile> profile = client.GetMyProfile(v1::GetMyProfileRequest());
+  return profile.ok() ? profile->event().time_zone() : "";
+}
+
+// Prints proposals with the event's time zone; `empty` if there are none.
+void PrintProposals(Context& ctx, const Client& client,
+                    const google::protobuf::RepeatedPtrField<v1::Proposal>& proposals,
+                    absl::string_view empty) {
+  if (proposals.empty()) {
+    ctx.out << empty << "\n";
+    return;
+  }
+  const std::string zone = MyTimeZone(client);
+  bool first = true;
+  for (const v1::Proposal& proposal : proposals) {
+    if (!first) ctx.out << "\n";
+    first = false;
+    PrintProposal(ctx.out, proposal, zone);
+  }
+}
+
+int Suggestions(Context& ctx) {
+  int code = 0;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->ListMySuggestions(v1::ListMySuggestionsRequest()),
+                [&](const v1::ListMySuggestionsResponse& response) {
+                  PrintProposals(ctx, *client, response.proposals(),
+                                 "no open suggestions (try `parley more`)");
+                  if (!response.proposals().empty()) {
+                    ctx.out << "\nanswer with: parley respond MEETING_ID accept|decline\n";
+                  }
+                });
+}
+
+int Respond(Context& ctx) {
+  int code = 0;
+  uint64_t meeting_id = 0;
+  if (!GetId(ctx, "meeting id", ctx.operands[0], &meeting_id, &code)) return code;
+  const std::string answer = absl::AsciiStrToLower(ctx.operands[1]);
+  if (answer != "accept" && answer != "decline") {
+    return UsageError(ctx,
+                      absl::StrCat("answer \"", ctx.operands[1], "\": expected accept or decline"));
+  }
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  v1::RespondToProposalRequest request;
+  request.set_meeting_id(meeting_id);
+  request.set_accept(answer == "accept");
+  return Output(ctx, client->RespondToProposal(request), [&](const v1::Proposal& proposal) {
+    PrintProposal(ctx.out, proposal, MyTimeZone(*client));
+  });
+}
+
+int Agenda(Context& ctx) {
+  int code = 0;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->GetMyAgenda(v1::GetMyAgendaRequest()), [&](const v1::Agenda& agenda) {
+    PrintAgenda(ctx.out, agenda, MyTimeZone(*client));
+  });
+}
+
+int AgendaWatch(Context& ctx) {
+  int code = 0;
+  uint32_t count = 0;  // 0: until interrupted or the deadline
+  if (ctx.args.Has("count")) {
+    absl::StatusOr<uint32_t> parsed = ParseCount("--count", ctx.args.Get("count"));
+    if (!parsed.ok() || *parsed == 0) return UsageError(ctx, "--count: expected a positive number");
+    count = *parsed;
+  }
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  const std::string zone = ctx.json ? "" : MyTimeZone(*client);
+  // A watch lasts until interrupted unless --timeout bounds it.
+  const absl::Duration deadline =
+      ctx.args.Has("timeout") ? client->options().deadline : absl::Hours(24 * 365);
+  uint32_t seen = 0;
+  absl::Status watched = client->WatchMyAgenda(
+      v1::GetMyAgendaRequest(),
+      [&](const v1::Agenda& agenda) {
+        ++seen;
+        if (ctx.json) {
+          PrintJsonLine(ctx.out, agenda);
+        } else {
+          ctx.out << (seen == 1 ? "" : "\n") << "--- update " << seen << " at "
+                  << absl::FormatTime("%H:%M:%S", absl::Now(), absl::LocalTimeZone()) << " ---\n";
+          PrintAgenda(ctx.out, agenda, zone);
+        }
+        ctx.out << std::flush;
+        return count == 0 || seen < count;
+      },
+      deadline);
+  if (!watched.ok()) return Fail(ctx, watched);
+  return kExitOk;
+}
+
+int More(Context& ctx) {
+  int code = 0;
+  v1::RequestMoreSuggestionsRequest request;
+  if (ctx.args.Has("count")) {
+    absl::StatusOr<uint32_t> parsed = ParseCount("--count", ctx.args.Get("count"), 1000);
+    if (!parsed.ok()) return UsageError(ctx, parsed.status().message());
+    request.set_count(*parsed);
+  }
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->RequestMoreSuggestions(request),
+                [&](const v1::ListMySuggestionsResponse& response) {
+                  ctx.out << response.proposals_size() << " new suggestion"
+                          << (response.proposals_size() == 1 ? "" : "s") << "\n";
+                  if (!response.proposals().empty()) {
+                    ctx.out << "\n";
+                    PrintProposals(ctx, *client, response.proposals(), "");
+                  }
+                });
+}
+
+int Cancel(Context& ctx) {
+  int code = 0;
+  uint64_t meeting_id = 0;
+  if (!GetId(ctx, "meeting id", ctx.operands[0], &meeting_id, &code)) return code;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  v1::CancelMeetingRequest request;
+  request.set_meeting_id(meeting_id);
+  return Output(ctx, client->CancelMeeting(request), [&](const v1::Proposal& proposal) {
+    PrintProposal(ctx.out, proposal, MyTimeZone(*client));
+  });
+}
+
 // ---- me, health -----------------------------------------------------------------------------
 
 void PrintProfile(std::ostream& out, const v1::MyProfile& profile) {
@@ -1098,6 +1501,123 @@ const std::vector<Command>& Commands() {
        "Issues an attendee token.",
        "Needs an organiser token. The secret is shown once: put it in the attendee's invitation.",
        AttendeesToken},
+      {{"run"},
+       "",
+       0,
+       0,
+       {"event", "seed", "progress"},
+       {"event"},
+       "Runs matching for an event and shows its progress.",
+       "Needs an organiser token. The event must be OPEN or SCHEDULED, with slots and locations.\n"
+       "Confirmed meetings and declined pairs are kept; open proposals are re-planned. On a\n"
+       "terminal a progress bar shows the phases (loading, candidates, scheduling, writing),\n"
+       "otherwise one line per phase; then the quality report. Exit 1 if the run FAILED. The\n"
+       "deadline is --timeout if given, else 10 minutes (the run finishes on the server anyway).",
+       Run},
+      {{"report"},
+       "",
+       0,
+       0,
+       Concat(std::vector<std::string>{"event"}, kPagingFlags),
+       {"event"},
+       "Shows the latest run's quality and why attendees got nothing.",
+       "Needs an organiser token. Quality is weight / upper bound (LP relaxation). The \"why\n"
+       "nothing?\" list pages like a list command (--all for every attendee).",
+       Report},
+      {{"meetings", "list"},
+       "",
+       0,
+       0,
+       Concat(std::vector<std::string>{"event", "state", "attendee", "slot"}, kPagingFlags),
+       {"event"},
+       "Lists an event's meetings.",
+       "Needs an organiser token. Filters combine: --state confirmed --slot s2.",
+       MeetingsList},
+      {{"meetings", "export"},
+       "",
+       0,
+       0,
+       {"event", "out"},
+       {"event"},
+       "Exports every meeting as CSV.",
+       "Needs an organiser token. The CSV (header row first) goes to standard output or --out\n"
+       "FILE (written whole or not at all).",
+       MeetingsExport},
+      {{"publish"},
+       "",
+       0,
+       0,
+       {"event"},
+       {"event"},
+       "Publishes the schedule (status SCHEDULED).",
+       "Needs an organiser token and a finished run.",
+       Publish},
+      {{"calendar"},
+       "",
+       0,
+       0,
+       {"event", "attendee", "out"},
+       {},
+       "Prints an iCalendar (.ics) of meetings.",
+       "With an attendee token and no flags: my calendar. With an organiser token:\n"
+       "--event ID --attendee ID for that attendee's. --out FILE writes it to a file.",
+       Calendar},
+      {{"suggestions"},
+       "",
+       0,
+       0,
+       {},
+       {},
+       "Shows my open proposals: who, when, where, why.",
+       "Needs an attendee token.",
+       Suggestions},
+      {{"respond"},
+       "MEETING_ID accept|decline",
+       2,
+       2,
+       {},
+       {},
+       "Accepts or declines a proposal.",
+       "Needs an attendee token. A meeting is confirmed once both accept. A decline is private:\n"
+       "the other person only sees the proposal replaced.",
+       Respond},
+      {{"agenda"},
+       "",
+       0,
+       0,
+       {},
+       {},
+       "Shows my confirmed meetings and open proposals.",
+       "Needs an attendee token.",
+       Agenda},
+      {{"agenda", "watch"},
+       "",
+       0,
+       0,
+       {"count"},
+       {},
+       "Prints my agenda now and after every change.",
+       "Needs an attendee token. Runs until interrupted, --count N updates (the first is the\n"
+       "agenda now), or --timeout. With --json, one JSON object per line.",
+       AgendaWatch},
+      {{"more"},
+       "",
+       0,
+       0,
+       {"count"},
+       {},
+       "Asks for more proposals, up to my budget.",
+       "Needs an attendee token. --count N asks for up to N more (default: up to the budget).",
+       More},
+      {{"cancel"},
+       "MEETING_ID",
+       1,
+       1,
+       {},
+       {},
+       "Cancels a meeting (or withdraws my acceptance).",
+       "Needs an attendee token. The other person gets a replacement where one is feasible.",
+       Cancel},
       {{"me"}, "", 0, 0, {}, {}, "Shows my profile and event.", "Needs an attendee token.", Me},
       {{"me", "update"},
        "",
@@ -1174,8 +1694,10 @@ std::string CliUsage() {
   return text;
 }
 
-int RunCli(const std::vector<std::string>& args, const EnvLookup& env, std::ostream& out,
-           std::ostream& err) {
+namespace {
+
+int RunCommandLine(const std::vector<std::string>& args, const EnvLookup& env, std::ostream& out,
+                   std::ostream& err, bool tty) {
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, BooleanFlags());
   if (!parsed.ok()) {
     err << "parley: " << parsed.status().message() << "\n\n" << CliUsage();
@@ -1211,7 +1733,7 @@ int RunCli(const std::vector<std::string>& args, const EnvLookup& env, std::ostr
     out << CommandHelp(*command);
     return kExitOk;
   }
-  Context ctx{*command, *parsed, {}, env, out, err, false, nullptr};
+  Context ctx{*command, *parsed, {}, env, out, err, false, nullptr, tty};
   ctx.operands.assign(positional.begin() + command->path.size(), positional.end());
   for (const auto& [name, value] : parsed->flags) {
     const bool known = std::count(GlobalFlags().begin(), GlobalFlags().end(), name) > 0 ||
@@ -1239,14 +1761,21 @@ int RunCli(const std::vector<std::string>& args, const EnvLookup& env, std::ostr
   return command->run(ctx);
 }
 
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args, const EnvLookup& env, std::ostream& out,
+           std::ostream& err) {
+  return RunCommandLine(args, env, out, err, /*tty=*/false);
+}
+
 int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  return RunCli(
+  return RunCommandLine(
       args,
       [](const std::string& name) -> std::string {
         const char* value = std::getenv(name.c_str());
         return value == nullptr ? "" : value;
       },
-      out, err);
+      out, err, &out == &std::cout && isatty(STDOUT_FILENO) == 1);
 }
 
 }  // namespace parley::client

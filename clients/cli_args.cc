@@ -222,4 +222,16 @@ absl::StatusOr<v1::EventStatus> ParseEventStatus(absl::string_view text) {
   return Invalid(absl::StrCat("status \"", text, "\": expected draft, open, scheduled or closed"));
 }
 
+absl::StatusOr<v1::Meeting::State> ParseMeetingState(absl::string_view text) {
+  std::string upper = absl::AsciiStrToUpper(text);
+  std::replace(upper.begin(), upper.end(), '-', '_');
+  v1::Meeting::State state = v1::Meeting::STATE_UNSPECIFIED;
+  if (!v1::Meeting::State_Parse(upper, &state) || state == v1::Meeting::STATE_UNSPECIFIED) {
+    return Invalid(absl::StrCat("state \"", text,
+                                "\": expected proposed, confirmed, declined, expired, cancelled, "
+                                "held or no_show"));
+  }
+  return state;
+}
+
 }  // namespace parley::client

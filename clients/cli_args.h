@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "parley/v1/event.pb.h"
+#include "parley/v1/matching.pb.h"
 
 // Command-line parsing for the `parley` CLI: argv splitting and the value syntaxes of its flags.
 // Errors are INVALID_ARGUMENT with a message that names the flag or the bad item.
@@ -68,6 +69,10 @@ absl::StatusOr<std::vector<v1::Location>> ParseLocations(absl::string_view spec)
 
 // draft|open|scheduled|closed, case-insensitive.
 absl::StatusOr<v1::EventStatus> ParseEventStatus(absl::string_view text);
+
+// A meeting state by name, case-insensitive, '-' for '_': proposed, confirmed, declined, expired,
+// cancelled, held, no_show (or no-show).
+absl::StatusOr<v1::Meeting::State> ParseMeetingState(absl::string_view text);
 
 }  // namespace parley::client
 
