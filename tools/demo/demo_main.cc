@@ -1,6 +1,7 @@
 // parley-demo: fills a running parleyd with a demo community, an event and generated attendees
-// (through the public API, exactly as an organiser would), then writes the tokens to an env
-// file. tools/run calls it on first start.
+// (through the public API, exactly as an organiser would), runs matching so that attendees
+// have proposals at once, then writes the tokens to an env file. tools/run calls it on first
+// start.
 
 #include <sys/stat.h>
 
@@ -127,6 +128,17 @@ int main(int argc, char** argv) {
   open.set_status(parley::v1::OPEN);
   OrDie(org->SetEventStatus(open), "open event");
 
+  // A newcomer should see proposals, reasons and agendas right away.
+  parley::v1::StartMatchingRunRequest run_request;
+  run_request.set_event_id(event.id());
+  run_request.set_seed(absl::GetFlag(FLAGS_seed));
+  parley::v1::MatchingRun run = OrDie(org->StartMatchingRun(run_request), "matching run");
+  if (run.phase() != parley::v1::MatchingRun::DONE) {
+    std::cerr << "parley-demo: matching run " << run.id() << " ended in phase "
+              << parley::v1::MatchingRun::Phase_Name(run.phase()) << ": " << run.error() << "\n";
+    return 1;
+  }
+
   parley::v1::IssueAttendeeTokenRequest attendee_request;
   attendee_request.set_event_id(event.id());
   attendee_request.set_attendee_id(imported.results(0).attendee_id());
@@ -148,6 +160,8 @@ int main(int argc, char** argv) {
   chmod(env_path.c_str(), 0600);
   std::cout << "demo: community " << community.id() << ", event " << event.id() << " with "
             << imported.created() << " attendees (CSV in " << absl::GetFlag(FLAGS_csv_out)
-            << "), tokens in " << env_path << "\n";
+            << "), matching run " << run.id() << ": " << run.meetings_proposed()
+            << " proposals, quality " << run.report().quality() << "; tokens in " << env_path
+            << "\n";
   return 0;
 }
