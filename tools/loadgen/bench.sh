@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Measures agenda and suggestions against the health check in one run against one server:
+# starts a parleyd of BUILD_DIR on 127.0.0.1 (an OS-chosen port) with a fresh store, creates an
+# event of ATTENDEES generated attendees (parley-loadgen --setup: import, matching run, one token
+# per attendee), then measures health, agenda and suggestions in turn, ROUNDS times, and prints
+# one JSON line per measurement and a summary line with the ratios.
+#
+#   tools/loadgen/bench.sh [BUILD_DIR]
+#   env: ATTENDEES (20000), SECONDS_PER_RPC (10), CONCURRENCY (32), CHANNELS (2), ROUNDS (2)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build="${1:-build}"
+attendees="${ATTENDEES:-20000}"
+seconds="${SECONDS_PER_RPC:-10}"
+concurrency="${CONCURRENCY:-32}"
+channels="${CHANNELS:-2}"
+rounds="${ROUNDS:-2}"
+
+work="$(mktemp -d /tmp/parley-loadgen.XXXXXX)"
+server=""
+cleanup() {
+  if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$build/services/parleyd" --listen 127.0.0.1:0 --data_dir "$work/data" \
+  --admin_token_file "$work/admin.token" --port_file "$work/port" --log_level warning \
+  2>"$work/parleyd.log" &
+server=$!
+for _ in $(seq 1 300); do
+  [ -s "$work/port" ] && break
+  kill -0 "$server" 2>/dev/null || { cat "$work/parleyd.log" >&2; exit 1; }
+  sleep 0.1
+done
+target="127.0.0.1:$(cat "$work/port")"
+echo "parleyd on $target, store $work/data" >&2
+
+"$build/tools/parley-loadgen" --target "$target" --setup "$attendees" \
+  --admin-token-file "$work/admin.token" --tokens-file "$work/tokens.txt" >&2
+"$build/tools/parley-loadgen" --target "$target" --rpc health,agenda,suggestions \
+  --rounds "$rounds" --seconds "$seconds" --concurrency "$concurrency" --channels "$channels" \
+  --tokens-file "$work/tokens.txt" --json

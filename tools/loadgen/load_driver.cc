@@ -1,0 +1,203 @@
+#include "tools/loadgen/load_driver.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/client_context.h"
+#include "parley/v1/agenda_service.grpc.pb.h"
+
+namespace parley::loadgen {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// State shared by the callers of one load run.
+struct Shared {
+  LoadOptions options;
+  std::vector<std::string> auth_headers;  // "Bearer <token>", precomputed
+  Clock::time_point measure_from;
+  Clock::time_point measure_to;
+  std::mutex mu;
+  std::condition_variable drained;
+  int running = 0;  // callers still issuing calls; guarded by mu
+};
+
+// One caller: issues a call, and from its completion callback the next, until the window has
+// passed. Its calls never overlap, so its fields need no lock.
+class Caller {
+ public:
+  Caller(Shared* shared, const std::shared_ptr<grpc::Channel>& channel, size_t first_token)
+      : shared_(shared),
+        health_(grpc::health::v1::Health::NewStub(channel)),
+        agenda_(v1::AgendaService::NewStub(channel)),
+        next_token_(first_token) {}
+
+  void Start() { Issue(); }
+
+  const std::vector<uint32_t>& latencies_us() const { return latencies_us_; }
+  uint64_t errors() const { return errors_; }
+  const std::string& first_error() const { return first_error_; }
+
+ private:
+  void Issue() {
+    const Clock::time_point now = Clock::now();
+    if (now >= shared_->measure_to) {
+      std::lock_guard<std::mutex> lock(shared_->mu);
+      if (--shared_->running == 0) shared_->drained.notify_all();
+      return;
+    }
+    context_ = std::make_unique<grpc::ClientContext>();
+    context_->set_deadline(std::chrono::system_clock::now() +
+                           absl::ToChronoNanoseconds(shared_->options.call_deadline));
+    if (!shared_->auth_headers.empty()) {
+      context_->AddMetadata("authorization", shared_->auth_headers[next_token_]);
+      next_token_ = (next_token_ + static_cast<size_t>(shared_->options.concurrency)) %
+                    shared_->auth_headers.size();
+    }
+    started_ = now;
+    auto done = [this](grpc::Status status) { Done(status); };
+    switch (shared_->options.rpc) {
+      case Rpc::kHealth:
+        health_->async()->Check(context_.get(), &health_request_, &health_response_, done);
+        break;
+      case Rpc::kAgenda:
+        agenda_->async()->GetMyAgenda(context_.get(), &agenda_request_, &agenda_response_, done);
+        break;
+      case Rpc::kSuggestions:
+        agenda_->async()->ListMySuggestions(context_.get(), &suggestions_request_,
+                                            &suggestions_response_, done);
+        break;
+    }
+  }
+
+  void Done(const grpc::Status& status) {
+    const Clock::time_point now = Clock::now();
+    if (now >= shared_->measure_from && now < shared_->measure_to) {
+      latencies_us_.push_back(static_cast<uint32_t>(std::min<int64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(now - started_).count(),
+          UINT32_MAX)));
+      if (!status.ok()) {
+        ++errors_;
+        if (first_error_.empty()) {
+          first_error_ = absl::StrCat(status.error_code(), ": ", status.error_message());
+        }
+      }
+    }
+    Issue();
+  }
+
+  Shared* shared_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+  std::unique_ptr<v1::AgendaService::Stub> agenda_;
+  size_t next_token_;
+  std::unique_ptr<grpc::ClientContext> context_;
+  grpc::health::v1::HealthCheckRequest health_request_;
+  grpc::health::v1::HealthCheckResponse health_response_;
+  v1::GetMyAgendaRequest agenda_request_;
+  v1::Agenda agenda_response_;
+  v1::ListMySuggestionsRequest suggestions_request_;
+  v1::ListMySuggestionsResponse suggestions_response_;
+  Clock::time_point started_;
+  std::vector<uint32_t> latencies_us_;
+  uint64_t errors_ = 0;
+  std::string first_error_;
+};
+
+}  // namespace
+
+absl::StatusOr<Rpc> ParseRpc(const std::string& name) {
+  if (name == "health") return Rpc::kHealth;
+  if (name == "agenda") return Rpc::kAgenda;
+  if (name == "suggestions") return Rpc::kSuggestions;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--rpc: \"", name, "\": expected agenda, suggestions or health"));
+}
+
+const char* RpcName(Rpc rpc) {
+  switch (rpc) {
+    case Rpc::kHealth:
+      return "health";
+    case Rpc::kAgenda:
+      return "agenda";
+    case Rpc::kSuggestions:
+      return "suggestions";
+  }
+  return "?";
+}
+
+absl::StatusOr<LoadResult> RunLoad(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
+                                   const LoadOptions& options) {
+  if (options.concurrency < 1) return absl::InvalidArgumentError("--concurrency: must be >= 1");
+  if (channels.empty()) return absl::InvalidArgumentError("no channels");
+  if (options.rpc != Rpc::kHealth && options.tokens.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--rpc ", RpcName(options.rpc), " needs attendee tokens (--tokens-file)"));
+  }
+  Shared shared;
+  shared.options = options;
+  if (options.rpc != Rpc::kHealth) {
+    for (const std::string& token : options.tokens) {
+      shared.auth_headers.push_back(absl::StrCat("Bearer ", token));
+    }
+  }
+  const Clock::time_point start = Clock::now();
+  shared.measure_from = start + absl::ToChronoNanoseconds(options.warmup);
+  shared.measure_to = shared.measure_from + absl::ToChronoNanoseconds(options.duration);
+
+  std::vector<std::unique_ptr<Caller>> callers;
+  for (int i = 0; i < options.concurrency; ++i) {
+    const size_t first_token =
+        shared.auth_headers.empty() ? 0 : static_cast<size_t>(i) % shared.auth_headers.size();
+    callers.push_back(std::make_unique<Caller>(
+        &shared, channels[static_cast<size_t>(i) % channels.size()], first_token));
+  }
+  shared.running = options.concurrency;
+  for (const auto& caller : callers) caller->Start();
+  {
+    std::unique_lock<std::mutex> lock(shared.mu);
+    const auto limit = shared.measure_to + absl::ToChronoNanoseconds(options.call_deadline) +
+                       std::chrono::seconds(30);
+    if (!shared.drained.wait_until(lock, limit, [&] { return shared.running == 0; })) {
+      // Callers still reference `shared`: there is no safe way to return.
+      std::abort();
+    }
+  }
+
+  LoadResult result;
+  result.rpc = options.rpc;
+  result.seconds = absl::ToDoubleSeconds(options.duration);
+  result.concurrency = options.concurrency;
+  std::vector<uint32_t> all;
+  for (const auto& caller : callers) {
+    all.insert(all.end(), caller->latencies_us().begin(), caller->latencies_us().end());
+    result.errors += caller->errors();
+    if (result.first_error.empty()) result.first_error = caller->first_error();
+  }
+  result.requests = all.size();
+  result.qps = result.seconds > 0 ? static_cast<double>(all.size()) / result.seconds : 0;
+  if (!all.empty()) {
+    auto percentile = [&](double p) {
+      const size_t k = std::min(all.size() - 1, static_cast<size_t>(p * all.size()));
+      std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end());
+      return static_cast<uint64_t>(all[k]);
+    };
+    result.p50_us = percentile(0.50);
+    result.p99_us = percentile(0.99);
+  }
+  return result;
+}
+
+std::string ResultJson(const LoadResult& r) {
+  return absl::StrFormat(
+      "{\"rpc\":\"%s\",\"seconds\":%g,\"concurrency\":%d,\"requests\":%d,\"qps\":%.1f,"
+      "\"p50_us\":%d,\"p99_us\":%d,\"errors\":%d}",
+      RpcName(r.rpc), r.seconds, r.concurrency, r.requests, r.qps, r.p50_us, r.p99_us, r.errors);
+}
+
+}  // namespace parley::loadgen
