@@ -370,6 +370,17 @@ bool ScheduleEngine::MakeRoom(Index u, int s, int* lightest_state, Side* lightes
       return true;
     }
   }
+  if (node_[u].degree < Capacity(u)) {
+    SlotMask free = node_[u].avail & ~node_[u].busy & open_;
+    while (free != 0) {
+      const int t = LowestSlot(free);
+      free &= free - 1;
+      if (KempePath(u, s, t, kNobody, &kempe_path_)) {
+        *side = {Room::kKempe, t, 0};
+        return true;
+      }
+    }
+  }
   if (protect_ && node_[p].degree <= 1) return false;
   *side = {Room::kEvict, -1, slot_[At(u, s)].weight};
   return true;
@@ -482,35 +493,53 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
   return found;
 }
 
-Index ScheduleEngine::ApplySide(Index u, int s, const Side& side) {
+bool ScheduleEngine::ApplySide(Index u, int s, const Side& side, Index other, Index* evicted) {
+  *evicted = kNobody;
   switch (side.room) {
     case Room::kFree:
-      return kNobody;
+      return true;
     case Room::kRelocate: {
       const Index p = slot_[At(u, s)].partner;
       const Weight w = slot_[At(u, s)].weight;
       Remove(u, s);
       Add(u, p, side.slot, w);
-      return kNobody;
+      return true;
     }
     case Room::kEvict: {
-      const Index p = slot_[At(u, s)].partner;
+      *evicted = slot_[At(u, s)].partner;
       Remove(u, s);
-      return p;
+      return true;
     }
     case Room::kDropLightest: {
-      const Index p = slot_[At(u, side.slot)].partner;
+      *evicted = slot_[At(u, side.slot)].partner;
       Remove(u, side.slot);
-      return p;
+      return true;
+    }
+    case Room::kKempe: {
+      if (slot_[At(u, side.slot)].partner != kNobody ||
+          !KempePath(u, s, side.slot, other, &kempe_path_)) {
+        return false;
+      }
+      KempeFlip(kempe_path_, s, side.slot);
+      return true;
     }
   }
-  return kNobody;
+  return true;
 }
 
-void ScheduleEngine::Apply(const Move& move, Index evicted[2]) {
-  evicted[0] = ApplySide(move.u, move.slot, move.su);
-  evicted[1] = ApplySide(move.v, move.slot, move.sv);
-  Add(move.u, move.v, move.slot, move.weight);
+bool ScheduleEngine::Apply(const Move& move, Index evicted[2]) {
+  evicted[0] = evicted[1] = kNobody;
+  if (!ApplySide(move.u, move.slot, move.su, move.v, &evicted[0]) ||
+      !ApplySide(move.v, move.slot, move.sv, move.u, &evicted[1])) {
+    return false;
+  }
+  const int s = move.slot;
+  if (slot_[At(move.u, s)].partner != kNobody || slot_[At(move.v, s)].partner != kNobody ||
+      !SlotHasTable(s)) {
+    return false;
+  }
+  Add(move.u, move.v, s, move.weight);
+  return true;
 }
 
 void ScheduleEngine::Undo(size_t mark) {
@@ -540,7 +569,10 @@ int64_t ScheduleEngine::Chain(Index u, int64_t need, int depth) {
     if (depth <= 0 && m.gain < need) break;
     const size_t mark = undo_.size();
     Index evicted[2];
-    Apply(m, evicted);
+    if (!Apply(m, evicted)) {
+      Undo(mark);
+      continue;
+    }
     int64_t gain = m.gain;
     if (gain >= need) return gain;
     if (depth > 0) {
@@ -662,8 +694,95 @@ void ScheduleEngine::LocalSearch(bool everyone, int64_t max_moves) {
     // only single moves (with up to two evictions) are tried.
     const int depth =
         node_[u].degree < Capacity(u) ? chain_depth_ : std::min(chain_depth_, full_depth_);
-    if (Improve(u, 1, depth)) ++moves;
+    if (Improve(u, 1, depth) || KempeFill(u)) ++moves;
   }
+}
+
+bool ScheduleEngine::KempePath(Index x, int s, int t, Index avoid, std::vector<Index>* path) const {
+  // Long paths are rare and expensive to flip; 2 * kMaxKempe meetings at most.
+  constexpr size_t kMaxKempe = 24;
+  path->clear();
+  path->push_back(x);
+  int64_t delta_s = 0;  // change of meetings in s (and minus that in t) after the flip
+  int slot = s;
+  while (true) {
+    const Index y = slot_[At(x, slot)].partner;
+    if (y == kNobody) break;
+    const int other = slot == s ? t : s;
+    if (y == avoid || path->size() > 2 * kMaxKempe || !(node_[x].avail >> other & 1) ||
+        !(node_[y].avail >> other & 1)) {
+      return false;
+    }
+    path->push_back(y);
+    delta_s += slot == s ? -1 : 1;
+    x = y;
+    slot = other;
+  }
+  // The path alternates, so the counts move by at most one meeting.
+  if (delta_s > 0 && used_[s] + delta_s > slot_tables_[s]) return false;
+  if (delta_s < 0 && used_[t] - delta_s > slot_tables_[t]) return false;
+  return true;
+}
+
+void ScheduleEngine::KempeFlip(const std::vector<Index>& path, int s, int t) {
+  struct Swap {
+    Index a, b;
+    int to;
+    Weight w;
+  };
+  Swap swaps[64];
+  size_t count = 0;
+  int slot = s;
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    swaps[count++] = {path[i], path[i + 1], slot == s ? t : s, slot_[At(path[i], slot)].weight};
+    Remove(path[i], slot);
+    slot = slot == s ? t : s;
+  }
+  for (size_t i = 0; i < count; ++i) Add(swaps[i].a, swaps[i].b, swaps[i].to, swaps[i].w);
+}
+
+bool ScheduleEngine::KempeFill(Index u) {
+  if (!Active(u) || node_[u].degree >= Capacity(u)) return false;
+  const SlotMask free_u = node_[u].avail & ~node_[u].busy & open_;
+  if (free_u == 0) return false;
+  bool done = false;
+  ForEachNeighborHeaviestFirst(u, [&](Index v, Weight w) {
+    if (node_[v].degree >= Capacity(v) || !Active(v)) return true;
+    const SlotMask free_v = node_[v].avail & ~node_[v].busy & open_;
+    const SlotMask common = node_[u].avail & node_[v].avail & open_;
+    if (free_v == 0 || common == 0 || (free_u & free_v & common) != 0 || Meets(u, v) ||
+        IsBanned(u, v)) {
+      return true;
+    }
+    // Free s at v (u is free in s, v in t), or free s at u (v is free in s, u in t).
+    for (int side = 0; side < 2 && !done; ++side) {
+      const Index x = side == 0 ? v : u;
+      const Index y = side == 0 ? u : v;
+      SlotMask slots_s = (side == 0 ? free_u : free_v) & common;
+      while (slots_s != 0 && !done) {
+        const int s = LowestSlot(slots_s);
+        slots_s &= slots_s - 1;
+        SlotMask slots_t = side == 0 ? free_v : free_u;
+        while (slots_t != 0) {
+          const int t = LowestSlot(slots_t);
+          slots_t &= slots_t - 1;
+          if (!KempePath(x, s, t, y, &kempe_path_)) continue;
+          KempeFlip(kempe_path_, s, t);
+          if (!TryAdd(u, v, s, w)) {
+            KempeFlip(kempe_path_, t, s);  // the flip freed s at x but no table was left
+            continue;
+          }
+          for (Index p : kempe_path_) Enqueue(p);
+          Enqueue(u);
+          Enqueue(v);
+          done = true;
+          break;
+        }
+      }
+    }
+    return !done;
+  });
+  return done;
 }
 
 bool ScheduleEngine::ForceCover(Index u) {
@@ -679,15 +798,14 @@ bool ScheduleEngine::ForceCover(Index u) {
   bool covered = false;
   for (int i = 0; i < count && !covered; ++i) {
     Index evicted[2];
-    Apply(candidates[i], evicted);
-    covered = true;
+    covered = Apply(candidates[i], evicted);
     // ... who must then get another without anyone else losing their only one.
     for (Index p : evicted) {
       if (p == kNobody || node_[p].degree > 0 || !covered) continue;
       Move m;
       Index again[2];
       if (BestMoves(p, kAnyCost, false, 1, &m) == 1) {
-        Apply(m, again);
+        covered = Apply(m, again);
       } else {
         covered = false;
       }

@@ -109,10 +109,13 @@ class ScheduleEngine {
 
  private:
   // How one endpoint makes room for a new meeting in slot s.
-  enum class Room : uint8_t { kFree, kRelocate, kEvict, kDropLightest };
+  // kKempe: the attendee has budget left and a free slot t; the meetings on the path that
+  // alternates between s and t from them swap slots (a Kempe flip), so nobody loses a meeting.
+  enum class Room : uint8_t { kFree, kRelocate, kEvict, kDropLightest, kKempe };
   struct Side {
     Room room = Room::kFree;
-    int slot = -1;  // kRelocate: target slot; kDropLightest: the slot of the dropped meeting
+    // kRelocate: target slot; kDropLightest: the slot of the dropped meeting; kKempe: t
+    int slot = -1;
     Weight cost = 0;
   };
   struct Move {
@@ -149,9 +152,12 @@ class ScheduleEngine {
   // >= min_gain, or, when `optimistic`, gain plus the heaviest edges of the evicted partners >=
   // min_gain (they may refill in a chain). Returns how many.
   int BestMoves(Index u, int64_t min_gain, bool optimistic, int k, Move* best) const;
-  // Applies a move; evicted[0..1] get the partners who lost a meeting (or kNobody).
-  void Apply(const Move& move, Index evicted[2]);
-  Index ApplySide(Index u, int s, const Side& side);
+  // Applies a move; evicted[0..1] get the partners who lost a meeting (or kNobody). False when
+  // a Kempe flip found when the move was chosen no longer works after the other side's change:
+  // the state is then partly changed and the caller must undo (moves are applied recording).
+  bool Apply(const Move& move, Index evicted[2]);
+  // `other`: the other end of the new meeting, which a Kempe path must avoid. False as above.
+  bool ApplySide(Index u, int s, const Side& side, Index other, Index* evicted);
   // Finds and applies a chain of moves starting at u (each next move starts at a partner the
   // previous one evicted, up to `depth` more) with total gain >= need; returns the gain, or
   // kNoChain with the state unchanged.
@@ -159,6 +165,17 @@ class ScheduleEngine {
   // Chain from u, committed; touched attendees are queued. True when the state changed.
   bool Improve(Index u, int64_t need, int depth);
   void Undo(size_t mark);
+  // u (with budget left) meets a neighbour v with budget left with whom it shares an available
+  // slot but no free one, after a Kempe flip: the meetings on the path that alternates between
+  // two slots s and t from one of them swap slots, which frees s at that end. Nobody loses a
+  // meeting, so the weight rises by w(u, v). Committed; touched attendees are queued. True when
+  // a meeting was added.
+  bool KempeFill(Index u);
+  // Attendees on the s/t path from x (x is free in t and meets someone in s), in order, when
+  // every meeting on it may swap slots and the path avoids `avoid`; false otherwise.
+  bool KempePath(Index x, int s, int t, Index avoid, std::vector<Index>* path) const;
+  void KempeFlip(const std::vector<Index>& path, int s, int t);
+  mutable std::vector<Index> kempe_path_;
   // Gives uncovered u a meeting by taking the only meeting of someone who can then get another
   // (a two-step augmenting path). Requires protect_; true when u is covered.
   bool ForceCover(Index u);

@@ -94,6 +94,24 @@ TEST(ScheduleTest, FairnessGivesUpWeightToCoverEveryone) {
   EXPECT_EQ(fair->report.fairness_cost, 39);
 }
 
+TEST(ScheduleTest, KempeFlipFreesASlotWithoutDroppingAMeeting) {
+  // Greedy seats y-z (100) in slot 0 and z-q (90) in slot 1; x can only meet y, only in slot 0.
+  // Swapping the slots of y-z and z-q frees slot 0 at y, so all three meetings fit.
+  enum : Index { kX, kY, kZ, kQ };
+  ScheduleInput input;
+  input.num_slots = 2;
+  input.attendees = {{1, 0b01, false}, {2, 0b11, false}, {2, 0b11, false}, {1, 0b11, false}};
+  const CandidateGraph graph = BuildCandidateGraph(4, {{kY, kZ, 100}, {kZ, kQ, 90}, {kX, kY, 80}});
+  for (bool fair : {false, true}) {
+    ScheduleOptions options;
+    options.fairness_first = fair;
+    auto schedule = BuildSchedule(graph, input, options);
+    ASSERT_TRUE(schedule.ok());
+    EXPECT_TRUE(CheckSchedule(graph, input, schedule->meetings).ok());
+    EXPECT_EQ(schedule->report.weight, 270) << "fairness_first " << fair;
+  }
+}
+
 TEST(ScheduleTest, SameInputAndSeedGiveTheSameSchedule) {
   for (uint64_t seed = 1; seed <= 5; ++seed) {
     const TestEvent event = Event({400, 6, 12, 60}, seed);
