@@ -89,7 +89,9 @@ TEST(IcsTest, FoldsLinesAt75OctetsWithoutSplittingUtf8) {
   ASSERT_GT(lines.size(), 1u);
   for (size_t i = 0; i < lines.size(); ++i) {
     EXPECT_LE(lines[i].size(), 75u) << "line " << i;
-    if (i > 0) EXPECT_EQ(lines[i][0], ' ');
+    if (i > 0) {
+      EXPECT_EQ(lines[i][0], ' ');
+    }
     // No line starts with a continuation byte (after the fold's space).
     const unsigned char first = static_cast<unsigned char>(lines[i][i > 0 ? 1 : 0]);
     EXPECT_NE(first & 0xC0, 0x80) << "line " << i << " splits a UTF-8 sequence";
