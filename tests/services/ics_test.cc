@@ -58,7 +58,9 @@ TEST(IcsTest, RendersOneVeventPerMeetingWithStableUidSequenceAndUtcTimes) {
   EXPECT_EQ(ics.substr(ics.size() - 2), "\r\n");
   // Every line break is CRLF.
   for (size_t i = 0; i < ics.size(); ++i) {
-    if (ics[i] == '\n') EXPECT_EQ(ics[i - 1], '\r') << "bare LF at " << i;
+    if (ics[i] == '\n') {
+      EXPECT_EQ(ics[i - 1], '\r') << "bare LF at " << i;
+    }
   }
 }
 
