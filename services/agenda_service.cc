@@ -112,16 +112,82 @@ absl::StatusOr<v1::Proposal> AgendaService::Change(
   return ProposalFor(caller.event, *changed, me, *partner);
 }
 
-grpc::ServerUnaryReactor* AgendaService::ListMySuggestions(
-    grpc::CallbackServerContext* context, const v1::ListMySuggestionsRequest*,
-    v1::ListMySuggestionsResponse* response) {
+bool AgendaViewCache::Get(Kind kind, uint64_t event_id, uint64_t attendee_id, std::string* bytes) {
+  if (versions_ == nullptr) return false;
+  std::vector<RecordKey> records;
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(Key(static_cast<int>(kind), event_id, attendee_id));
+  if (it == entries_.end()) return false;
+  const Entry& entry = it->second;
+  records.reserve(entry.partners.size() + 2);
+  records.push_back(EventRecord(event_id));
+  records.push_back(AttendeeRecord(event_id, attendee_id));
+  for (uint64_t partner : entry.partners) records.push_back(AttendeeRecord(event_id, partner));
+  if (!versions_->UnchangedSince(entry.built_at, records)) {
+    bytes_ -= entry.bytes.size();
+    entries_.erase(it);
+    return false;
+  }
+  *bytes = entry.bytes;
+  return true;
+}
+
+void AgendaViewCache::Put(Kind kind, uint64_t event_id, uint64_t attendee_id, uint64_t built_at,
+                          const std::vector<uint64_t>& partners, std::string bytes) {
+  if (versions_ == nullptr || bytes.size() > kMaxBytes / 16) return;
+  absl::MutexLock lock(&mu_);
+  const Key key(static_cast<int>(kind), event_id, attendee_id);
+  auto it = entries_.find(key);
+  if (it != entries_.end()) {
+    // A concurrent build may have stored a newer one.
+    if (it->second.built_at >= built_at) return;
+    bytes_ -= it->second.bytes.size();
+    entries_.erase(it);
+  }
+  while (bytes_ + bytes.size() > kMaxBytes && !entries_.empty()) {
+    bytes_ -= entries_.begin()->second.bytes.size();
+    entries_.erase(entries_.begin());
+  }
+  bytes_ += bytes.size();
+  entries_.emplace(key, Entry{built_at, partners, std::move(bytes)});
+}
+
+absl::Status AgendaService::MyView(AgendaViewCache::Kind kind,
+                                   const grpc::CallbackServerContext& context,
+                                   absl::string_view method, grpc::ByteBuffer* response) {
+  absl::StatusOr<Principal> who = auth_->Authorize(context, Method(method));
+  if (!who.ok()) return who.status();
+  const uint64_t event_id = who->event_id;
+  const uint64_t me = who->attendee_id;
+  std::string bytes;
+  if (!views_.Get(kind, event_id, me, &bytes)) {
+    const uint64_t built_at = views_.Now();  // before the reads
+    absl::StatusOr<v1::Event> event = store_->GetEvent(event_id);
+    if (!event.ok()) return event.status();
+    std::vector<uint64_t> partners;
+    if (kind == AgendaViewCache::Kind::kAgenda) {
+      absl::StatusOr<v1::Agenda> agenda = MyAgenda(*store_, *event, me, &partners);
+      if (!agenda.ok()) return agenda.status();
+      bytes = agenda->SerializeAsString();
+    } else {
+      auto proposals = MyProposals(*store_, *event, me, &Proposed, &partners);
+      if (!proposals.ok()) return proposals.status();
+      v1::ListMySuggestionsResponse suggestions;
+      for (v1::Proposal& p : *proposals) *suggestions.add_proposals() = std::move(p);
+      bytes = suggestions.SerializeAsString();
+    }
+    views_.Put(kind, event_id, me, built_at, partners, bytes);
+  }
+  grpc::Slice slice(bytes);
+  *response = grpc::ByteBuffer(&slice, 1);
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* AgendaService::ListMySuggestions(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer*,
+                                                           grpc::ByteBuffer* response) {
   return FinishWith(context, [&]() -> absl::Status {
-    absl::StatusOr<Caller> caller = Authorize(*context, "ListMySuggestions");
-    if (!caller.ok()) return caller.status();
-    auto proposals = MyProposals(*store_, caller->event, caller->who.attendee_id, &Proposed);
-    if (!proposals.ok()) return proposals.status();
-    for (v1::Proposal& p : *proposals) *response->add_proposals() = std::move(p);
-    return absl::OkStatus();
+    return MyView(AgendaViewCache::Kind::kSuggestions, *context, "ListMySuggestions", response);
   });
 }
 
@@ -209,15 +275,10 @@ grpc::ServerUnaryReactor* AgendaService::RespondToProposal(
 }
 
 grpc::ServerUnaryReactor* AgendaService::GetMyAgenda(grpc::CallbackServerContext* context,
-                                                     const v1::GetMyAgendaRequest*,
-                                                     v1::Agenda* response) {
+                                                     const grpc::ByteBuffer*,
+                                                     grpc::ByteBuffer* response) {
   return FinishWith(context, [&]() -> absl::Status {
-    absl::StatusOr<Caller> caller = Authorize(*context, "GetMyAgenda");
-    if (!caller.ok()) return caller.status();
-    absl::StatusOr<v1::Agenda> agenda = MyAgenda(*store_, caller->event, caller->who.attendee_id);
-    if (!agenda.ok()) return agenda.status();
-    *response = *std::move(agenda);
-    return absl::OkStatus();
+    return MyView(AgendaViewCache::Kind::kAgenda, *context, "GetMyAgenda", response);
   });
 }
 

@@ -1,12 +1,70 @@
 #ifndef PARLEY_SERVICES_AGENDA_SERVICE_H_
 #define PARLEY_SERVICES_AGENDA_SERVICE_H_
 
+#include <grpcpp/grpcpp.h>
+
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "parley/v1/agenda_service.grpc.pb.h"
 #include "services/auth.h"
 #include "services/live_agendas.h"
+#include "services/store_versions.h"
 #include "storage/store.h"
 
 namespace parley::services {
+
+// The serialized answers of GetMyAgenda and ListMySuggestions, per attendee. An entry remembers
+// the StoreVersions clock from before its reads and the records it was built from: the event,
+// the attendee (profile, budget, meetings) and each partner shown (public profile). Every write
+// that could change the view bumps one of them (VersionedStore), so a stale entry is never
+// served: it is rebuilt by the next call.
+// Memory: the values total at most kMaxBytes (plus ~100 bytes per entry); beyond that arbitrary
+// entries are evicted.
+// Thread-safe. Without `versions` nothing is cached.
+class AgendaViewCache {
+ public:
+  static constexpr size_t kMaxBytes = 64u << 20;
+  enum class Kind { kAgenda, kSuggestions };
+
+  explicit AgendaViewCache(const StoreVersions* versions) : versions_(versions) {}
+
+  // The clock to pass to Put for a view built from reads that start now.
+  uint64_t Now() const { return versions_ == nullptr ? 0 : versions_->Now(); }
+  // True, with the bytes, if an entry is cached and still current.
+  bool Get(Kind kind, uint64_t event_id, uint64_t attendee_id, std::string* bytes);
+  void Put(Kind kind, uint64_t event_id, uint64_t attendee_id, uint64_t built_at,
+           const std::vector<uint64_t>& partners, std::string bytes);
+
+ private:
+  using Key = std::tuple<int, uint64_t, uint64_t>;  // kind, event, attendee
+  struct Entry {
+    uint64_t built_at;
+    std::vector<uint64_t> partners;
+    std::string bytes;
+  };
+
+  const StoreVersions* const versions_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<Key, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// GetMyAgenda and ListMySuggestions answer from AgendaViewCache, as raw bytes; the other
+// methods are ordinary callback methods.
+using AgendaServiceBase = v1::AgendaService::WithRawCallbackMethod_ListMySuggestions<
+    v1::AgendaService::WithCallbackMethod_RespondToProposal<
+        v1::AgendaService::WithRawCallbackMethod_GetMyAgenda<
+            v1::AgendaService::WithCallbackMethod_WatchMyAgenda<
+                v1::AgendaService::WithCallbackMethod_RequestMoreSuggestions<
+                    v1::AgendaService::WithCallbackMethod_CancelMeeting<
+                        v1::AgendaService::WithCallbackMethod_GetMyCalendar<
+                            v1::AgendaService::Service>>>>>>>;
 
 // The attendee's side of matching (see agenda_service.proto). The attendee is the token's; a
 // meeting that is not theirs is NOT_FOUND. Answers and cancellations are read-modify-writes of
@@ -14,22 +72,27 @@ namespace parley::services {
 // double-book or lose an update; confirming re-checks that neither attendee already has a
 // confirmed meeting in the slot. Repairs after a decline, cancellation or expiry run on
 // LiveAgendas' repair thread.
-// Thread-safe. `store`, `auth` and `live` are not owned and must outlive the server this
-// service is registered with.
-class AgendaService final : public v1::AgendaService::CallbackService {
+// My agenda and my suggestions are cached (AgendaViewCache) when `versions` is given: it must be
+// the StoreVersions of the VersionedStore that `store` is.
+// Thread-safe. `store`, `auth`, `live` and `versions` are not owned and must outlive the server
+// this service is registered with.
+class AgendaService final : public AgendaServiceBase {
  public:
-  AgendaService(storage::Store* store, const Authenticator* auth, LiveAgendas* live)
-      : store_(store), auth_(auth), live_(live) {}
+  AgendaService(storage::Store* store, const Authenticator* auth, LiveAgendas* live,
+                const StoreVersions* versions = nullptr)
+      : store_(store), auth_(auth), live_(live), views_(versions) {}
 
+  // Requests and responses are a ListMySuggestionsRequest and a ListMySuggestionsResponse.
   grpc::ServerUnaryReactor* ListMySuggestions(grpc::CallbackServerContext* context,
-                                              const v1::ListMySuggestionsRequest* request,
-                                              v1::ListMySuggestionsResponse* response) override;
+                                              const grpc::ByteBuffer* request,
+                                              grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* RespondToProposal(grpc::CallbackServerContext* context,
                                               const v1::RespondToProposalRequest* request,
                                               v1::Proposal* response) override;
+  // Requests and responses are a GetMyAgendaRequest and an Agenda.
   grpc::ServerUnaryReactor* GetMyAgenda(grpc::CallbackServerContext* context,
-                                        const v1::GetMyAgendaRequest* request,
-                                        v1::Agenda* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerWriteReactor<v1::Agenda>* WatchMyAgenda(
       grpc::CallbackServerContext* context, const v1::GetMyAgendaRequest* request) override;
   grpc::ServerUnaryReactor* RequestMoreSuggestions(
@@ -53,10 +116,14 @@ class AgendaService final : public v1::AgendaService::CallbackService {
   absl::StatusOr<v1::Proposal> Change(const Caller& caller, uint64_t meeting_id,
                                       const std::function<absl::Status(v1::Meeting*)>& change,
                                       v1::Meeting* stored);
+  // The caller's agenda or suggestions, serialized, from the cache or built (and cached).
+  absl::Status MyView(AgendaViewCache::Kind kind, const grpc::CallbackServerContext& context,
+                      absl::string_view method, grpc::ByteBuffer* response);
 
   storage::Store* const store_;
   const Authenticator* const auth_;
   LiveAgendas* const live_;
+  AgendaViewCache views_;
 };
 
 }  // namespace parley::services

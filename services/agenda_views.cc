@@ -36,13 +36,15 @@ struct Mine {
 
 // My meetings passing `keep`, with partners, in slot order.
 absl::StatusOr<std::vector<Mine>> MyMeetings(const storage::Store& store, const v1::Event& event,
-                                             uint64_t me, bool (*keep)(v1::Meeting::State)) {
+                                             uint64_t me, bool (*keep)(v1::Meeting::State),
+                                             std::vector<uint64_t>* partners = nullptr) {
   absl::StatusOr<std::vector<v1::Meeting>> meetings = store.ListMeetingsOfAttendee(event.id(), me);
   if (!meetings.ok()) return meetings.status();
   std::vector<Mine> out;
   for (v1::Meeting& m : *meetings) {
     if (!keep(m.state())) continue;
     const uint64_t partner_id = m.attendee_a() == me ? m.attendee_b() : m.attendee_a();
+    if (partners != nullptr) partners->push_back(partner_id);
     absl::StatusOr<v1::Attendee> partner = store.GetAttendee(event.id(), partner_id);
     if (absl::IsNotFound(partner.status())) continue;
     if (!partner.ok()) return partner.status();
@@ -121,8 +123,9 @@ v1::Proposal ProposalFor(const v1::Event& event, const v1::Meeting& m, uint64_t 
 
 absl::StatusOr<std::vector<v1::Proposal>> MyProposals(const storage::Store& store,
                                                       const v1::Event& event, uint64_t me,
-                                                      bool (*keep)(v1::Meeting::State)) {
-  absl::StatusOr<std::vector<Mine>> mine = MyMeetings(store, event, me, keep);
+                                                      bool (*keep)(v1::Meeting::State),
+                                                      std::vector<uint64_t>* partners) {
+  absl::StatusOr<std::vector<Mine>> mine = MyMeetings(store, event, me, keep, partners);
   if (!mine.ok()) return mine.status();
   std::vector<v1::Proposal> out;
   out.reserve(mine->size());
@@ -131,10 +134,10 @@ absl::StatusOr<std::vector<v1::Proposal>> MyProposals(const storage::Store& stor
 }
 
 absl::StatusOr<v1::Agenda> MyAgenda(const storage::Store& store, const v1::Event& event,
-                                    uint64_t me) {
+                                    uint64_t me, std::vector<uint64_t>* partners) {
   absl::StatusOr<v1::Attendee> self = store.GetAttendee(event.id(), me);
   if (!self.ok()) return self.status();
-  absl::StatusOr<std::vector<v1::Proposal>> items = MyProposals(store, event, me, &Shown);
+  absl::StatusOr<std::vector<v1::Proposal>> items = MyProposals(store, event, me, &Shown, partners);
   if (!items.ok()) return items.status();
   v1::Agenda agenda;
   agenda.set_budget(self->has_budget() ? self->budget() : matching::DefaultBudget(event.policy()));

@@ -30,14 +30,17 @@ v1::Proposal ProposalFor(const v1::Event& event, const v1::Meeting& meeting, uin
                          const v1::Attendee& partner);
 
 // My meetings as proposals, in slot order (then id): those whose state passes `keep`. Meetings
-// whose partner was erased are left out.
+// whose partner was erased are left out. If `partners` is not null, the ids of the partners of
+// the kept meetings (erased ones too) are appended to it: the records the view was built from,
+// besides the event and me.
 absl::StatusOr<std::vector<v1::Proposal>> MyProposals(const storage::Store& store,
                                                       const v1::Event& event, uint64_t me,
-                                                      bool (*keep)(v1::Meeting::State state));
+                                                      bool (*keep)(v1::Meeting::State state),
+                                                      std::vector<uint64_t>* partners = nullptr);
 
-// Confirmed meetings and open proposals, with the counts.
+// Confirmed meetings and open proposals, with the counts. `partners` as for MyProposals.
 absl::StatusOr<v1::Agenda> MyAgenda(const storage::Store& store, const v1::Event& event,
-                                    uint64_t me);
+                                    uint64_t me, std::vector<uint64_t>* partners = nullptr);
 
 // The attendee's calendar: confirmed meetings (and cancelled ones with STATUS:CANCELLED) in
 // `ics`; the cancelled ones again in `cancellations` under METHOD:CANCEL.

@@ -100,8 +100,11 @@ std::string TokenIdFor(absl::string_view secret_sha256) {
   return absl::StrCat("tk_", absl::BytesToHexString(secret_sha256.substr(0, 8)));
 }
 
-Authenticator::Authenticator(const storage::Store* store, std::string operator_token_sha256)
-    : store_(store), operator_token_sha256_(std::move(operator_token_sha256)) {}
+Authenticator::Authenticator(const storage::Store* store, std::string operator_token_sha256,
+                             const StoreVersions* versions)
+    : store_(store),
+      operator_token_sha256_(std::move(operator_token_sha256)),
+      versions_(versions) {}
 
 absl::StatusOr<Principal> Authenticator::Authenticate(
     const grpc::ServerContextBase& context) const {
@@ -125,6 +128,19 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
     principal.role = v1::TokenInfo::OPERATOR;
     return principal;
   }
+  const RecordKey tokens[] = {TokensRecord()};
+  uint64_t checked_at = 0;
+  if (versions_ != nullptr) {
+    absl::MutexLock lock(&cache_mu_);
+    auto cached = cache_.find(hash);
+    if (cached != cache_.end()) {
+      if (versions_->UnchangedSince(cached->second.checked_at, tokens)) {
+        return cached->second.principal;
+      }
+      cache_.erase(cached);
+    }
+    checked_at = versions_->Now();
+  }
   absl::StatusOr<v1::TokenInfo> info = store_->LookupToken(hash);
   if (absl::IsNotFound(info.status())) return absl::UnauthenticatedError("unknown token");
   if (!info.ok()) return info.status();
@@ -135,6 +151,13 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
   principal.event_id = info->event_id();
   principal.attendee_id = info->attendee_id();
   principal.token_id = info->token_id();
+  if (versions_ != nullptr) {
+    absl::MutexLock lock(&cache_mu_);
+    if (cache_.size() >= kMaxCachedTokens) cache_.clear();
+    // Stored with the clock from before the lookup: a revocation that raced with it makes the
+    // entry stale at once.
+    cache_[hash] = CachedToken{principal, checked_at};
+  }
   return principal;
 }
 

@@ -10,7 +10,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "parley/v1/community.pb.h"
+#include "services/store_versions.h"
 #include "storage/store.h"
 
 namespace parley::services {
@@ -49,11 +51,22 @@ std::string TokenHash(absl::string_view secret);
 std::string TokenIdFor(absl::string_view secret_sha256);
 
 // Checks bearer tokens and the policy table.
-// Thread-safe (const after construction); `store` is not owned and must outlive this object.
+// With `versions` (the StoreVersions of the VersionedStore that `store` is), valid tokens are
+// cached: token hash -> Principal, so that a call costs one SHA-256 and a hash lookup instead of
+// a RocksDB read. Any token write (PutToken, RevokeToken) and any RemoveAttendee (which deletes
+// the attendee's tokens) makes every cached entry stale, so a revoked token is refused by the
+// first call after RevokeToken returned. Unknown and revoked tokens are never cached.
+// Memory: at most kMaxCachedTokens entries (~200 bytes each, ~13 MiB); when full the cache is
+// emptied.
+// Thread-safe; `store` and `versions` are not owned and must outlive this object.
 class Authenticator {
  public:
+  static constexpr size_t kMaxCachedTokens = 1 << 16;
+
   // `operator_token_sha256`: TokenHash of the operator token (from --admin_token_file).
-  Authenticator(const storage::Store* store, std::string operator_token_sha256);
+  // `versions`: null for no token cache.
+  Authenticator(const storage::Store* store, std::string operator_token_sha256,
+                const StoreVersions* versions = nullptr);
 
   // Resolves the caller of `method` (a full method name) and checks the policy table.
   // UNAUTHENTICATED: no `authorization: Bearer <token>` metadata, or an unknown or revoked
@@ -65,8 +78,16 @@ class Authenticator {
  private:
   absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase& context) const;
 
+  struct CachedToken {
+    Principal principal;
+    uint64_t checked_at;  // StoreVersions::Now() before the lookup
+  };
+
   const storage::Store* store_;
   std::string operator_token_sha256_;
+  const StoreVersions* const versions_;
+  mutable absl::Mutex cache_mu_;
+  mutable absl::flat_hash_map<std::string, CachedToken> cache_ ABSL_GUARDED_BY(cache_mu_);
 };
 
 // Reads the operator token from `path`, creating the file (mode 0600, with a new secret) if it

@@ -59,12 +59,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   store_options.sync_writes = options.sync_writes;
   auto store = storage::Store::Open(store_options);
   if (!store.ok()) return store.status();
-  server->store_ = *std::move(store);
+  // Every service reads and writes through the versioned store, so the read caches see every
+  // write.
+  auto versioned = std::make_unique<VersionedStore>(*std::move(store));
+  server->versions_ = versioned->versions();
+  server->store_ = std::move(versioned);
 
   absl::StatusOr<std::string> admin_token =
       LoadOrCreateOperatorToken(options.admin_token_file, &server->created_admin_token_);
   if (!admin_token.ok()) return admin_token.status();
-  server->auth_ = std::make_unique<Authenticator>(server->store_.get(), TokenHash(*admin_token));
+  server->auth_ = std::make_unique<Authenticator>(server->store_.get(), TokenHash(*admin_token),
+                                                  server->versions_);
   server->workers_ = std::make_unique<WorkerPool>(options.worker_threads);
   server->admin_ = std::make_unique<AdminService>(server->store_.get(), server->auth_.get());
   server->organizer_ = std::make_unique<OrganizerService>(server->store_.get(), server->auth_.get(),
@@ -86,7 +91,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                                                         server->workers_.get(), server->live_.get(),
                                                         std::move(matching_options));
   server->agenda_ = std::make_unique<AgendaService>(server->store_.get(), server->auth_.get(),
-                                                    server->live_.get());
+                                                    server->live_.get(), server->versions_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -16,6 +16,7 @@
 #include "services/live_agendas.h"
 #include "services/matching_service.h"
 #include "services/organizer_service.h"
+#include "services/store_versions.h"
 #include "services/worker_pool.h"
 #include "storage/store.h"
 
@@ -81,7 +82,8 @@ class Server {
  private:
   Server() = default;
 
-  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<storage::Store> store_;  // a VersionedStore
+  StoreVersions* versions_ = nullptr;      // store_'s
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<AdminService> admin_;
