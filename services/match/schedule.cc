@@ -71,6 +71,9 @@ absl::StatusOr<Schedule> BuildSchedule(const CandidateGraph& graph, const Schedu
   engine.SetChainDepth(options.chain_depth, options.full_chain_depth);
   engine.Greedy();
   engine.LocalSearch(/*everyone=*/true, max_moves);
+  engine.SetKempe(true);
+  engine.EnqueueWithBudgetLeft();
+  engine.LocalSearch(/*everyone=*/false, max_moves);
   int64_t fairness_cost = 0;
   if (options.fairness_first) {
     const int64_t before = engine.weight();

@@ -370,7 +370,7 @@ bool ScheduleEngine::MakeRoom(Index u, int s, int* lightest_state, Side* lightes
       return true;
     }
   }
-  if (node_[u].degree < Capacity(u)) {
+  if (kempe_ && node_[u].degree < Capacity(u)) {
     SlotMask free = node_[u].avail & ~node_[u].busy & open_;
     while (free != 0) {
       const int t = LowestSlot(free);
@@ -381,13 +381,25 @@ bool ScheduleEngine::MakeRoom(Index u, int s, int* lightest_state, Side* lightes
       }
     }
   }
+  const Weight w = slot_[At(u, s)].weight;
+  if (kempe_ && node_[u].degree >= Capacity(u)) {
+    // Dropping a lighter meeting elsewhere and flipping costs less than evicting p.
+    if (*lightest_state < 0) *lightest_state = Lightest(u, lightest) ? 1 : 0;
+    if (*lightest_state == 1 && lightest->slot != s && lightest->cost < w &&
+        KempePath(u, s, lightest->slot, kNobody, &kempe_path_)) {
+      *side = {Room::kDropKempe, lightest->slot, lightest->cost};
+      return true;
+    }
+  }
   if (protect_ && node_[p].degree <= 1) return false;
-  *side = {Room::kEvict, -1, slot_[At(u, s)].weight};
+  *side = {Room::kEvict, -1, w};
   return true;
 }
 
 int64_t ScheduleEngine::Reach(Index u, int s, const Side& side) const {
-  const int t = side.room == Room::kEvict ? s : side.room == Room::kDropLightest ? side.slot : -1;
+  const int t = side.room == Room::kEvict                                           ? s
+                : side.room == Room::kDropLightest || side.room == Room::kDropKempe ? side.slot
+                                                                                    : -1;
   if (t < 0) return 0;
   return RefillBound(slot_[At(u, t)].partner);
 }
@@ -520,6 +532,14 @@ bool ScheduleEngine::ApplySide(Index u, int s, const Side& side, Index other, In
           !KempePath(u, s, side.slot, other, &kempe_path_)) {
         return false;
       }
+      KempeFlip(kempe_path_, s, side.slot);
+      return true;
+    }
+    case Room::kDropKempe: {
+      *evicted = slot_[At(u, side.slot)].partner;
+      if (*evicted == kNobody) return false;
+      Remove(u, side.slot);
+      if (!KempePath(u, s, side.slot, other, &kempe_path_)) return false;
       KempeFlip(kempe_path_, s, side.slot);
       return true;
     }
@@ -683,6 +703,12 @@ bool ScheduleEngine::Improve(Index u, int64_t need, int depth) {
   return improved;
 }
 
+void ScheduleEngine::EnqueueWithBudgetLeft() {
+  for (Index u = 0; u < num_nodes(); ++u) {
+    if (Active(u) && node_[u].degree < Capacity(u)) Enqueue(u);
+  }
+}
+
 void ScheduleEngine::LocalSearch(bool everyone, int64_t max_moves) {
   if (everyone) {
     for (Index u = 0; u < num_nodes(); ++u) Enqueue(u);
@@ -694,20 +720,20 @@ void ScheduleEngine::LocalSearch(bool everyone, int64_t max_moves) {
     // only single moves (with up to two evictions) are tried.
     const int depth =
         node_[u].degree < Capacity(u) ? chain_depth_ : std::min(chain_depth_, full_depth_);
-    if (Improve(u, 1, depth) || KempeFill(u)) ++moves;
+    if (Improve(u, 1, depth)) ++moves;
   }
 }
 
 bool ScheduleEngine::KempePath(Index x, int s, int t, Index avoid, std::vector<Index>* path) const {
   // Long paths are rare and expensive to flip; 2 * kMaxKempe meetings at most.
-  constexpr size_t kMaxKempe = 24;
+  constexpr size_t kMaxKempe = 8;
   path->clear();
   path->push_back(x);
   int64_t delta_s = 0;  // change of meetings in s (and minus that in t) after the flip
   int slot = s;
   while (true) {
     const Index y = slot_[At(x, slot)].partner;
-    if (y == kNobody) break;
+    if (y == kNobody || y == path->front()) break;
     const int other = slot == s ? t : s;
     if (y == avoid || path->size() > 2 * kMaxKempe || !(node_[x].avail >> other & 1) ||
         !(node_[y].avail >> other & 1)) {
@@ -739,50 +765,6 @@ void ScheduleEngine::KempeFlip(const std::vector<Index>& path, int s, int t) {
     slot = slot == s ? t : s;
   }
   for (size_t i = 0; i < count; ++i) Add(swaps[i].a, swaps[i].b, swaps[i].to, swaps[i].w);
-}
-
-bool ScheduleEngine::KempeFill(Index u) {
-  if (!Active(u) || node_[u].degree >= Capacity(u)) return false;
-  const SlotMask free_u = node_[u].avail & ~node_[u].busy & open_;
-  if (free_u == 0) return false;
-  bool done = false;
-  ForEachNeighborHeaviestFirst(u, [&](Index v, Weight w) {
-    if (node_[v].degree >= Capacity(v) || !Active(v)) return true;
-    const SlotMask free_v = node_[v].avail & ~node_[v].busy & open_;
-    const SlotMask common = node_[u].avail & node_[v].avail & open_;
-    if (free_v == 0 || common == 0 || (free_u & free_v & common) != 0 || Meets(u, v) ||
-        IsBanned(u, v)) {
-      return true;
-    }
-    // Free s at v (u is free in s, v in t), or free s at u (v is free in s, u in t).
-    for (int side = 0; side < 2 && !done; ++side) {
-      const Index x = side == 0 ? v : u;
-      const Index y = side == 0 ? u : v;
-      SlotMask slots_s = (side == 0 ? free_u : free_v) & common;
-      while (slots_s != 0 && !done) {
-        const int s = LowestSlot(slots_s);
-        slots_s &= slots_s - 1;
-        SlotMask slots_t = side == 0 ? free_v : free_u;
-        while (slots_t != 0) {
-          const int t = LowestSlot(slots_t);
-          slots_t &= slots_t - 1;
-          if (!KempePath(x, s, t, y, &kempe_path_)) continue;
-          KempeFlip(kempe_path_, s, t);
-          if (!TryAdd(u, v, s, w)) {
-            KempeFlip(kempe_path_, t, s);  // the flip freed s at x but no table was left
-            continue;
-          }
-          for (Index p : kempe_path_) Enqueue(p);
-          Enqueue(u);
-          Enqueue(v);
-          done = true;
-          break;
-        }
-      }
-    }
-    return !done;
-  });
-  return done;
 }
 
 bool ScheduleEngine::ForceCover(Index u) {

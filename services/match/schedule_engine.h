@@ -46,6 +46,11 @@ class ScheduleEngine {
     chain_depth_ = depth;
     full_depth_ = full_depth;
   }
+  // When set, a side may make room with a Kempe flip (Room::kKempe, kDropKempe). Walking the
+  // paths costs cache misses on large events, so BuildSchedule turns it on only for a last pass
+  // from the attendees with budget left, whom slot conflicts keep from a better partner.
+  void SetKempe(bool on) { kempe_ = on; }
+  void EnqueueWithBudgetLeft();
   // When set, no move leaves an attendee who has meetings with none.
   void SetProtectCovered(bool protect) { protect_ = protect; }
 
@@ -111,10 +116,13 @@ class ScheduleEngine {
   // How one endpoint makes room for a new meeting in slot s.
   // kKempe: the attendee has budget left and a free slot t; the meetings on the path that
   // alternates between s and t from them swap slots (a Kempe flip), so nobody loses a meeting.
-  enum class Room : uint8_t { kFree, kRelocate, kEvict, kDropLightest, kKempe };
+  // kDropKempe: a full attendee drops their lightest meeting (in slot t) and then flips the
+  // s/t path from them.
+  enum class Room : uint8_t { kFree, kRelocate, kEvict, kDropLightest, kKempe, kDropKempe };
   struct Side {
     Room room = Room::kFree;
-    // kRelocate: target slot; kDropLightest: the slot of the dropped meeting; kKempe: t
+    // kRelocate: target slot; kDropLightest, kDropKempe: the slot of the dropped meeting;
+    // kKempe: t
     int slot = -1;
     Weight cost = 0;
   };
@@ -165,14 +173,9 @@ class ScheduleEngine {
   // Chain from u, committed; touched attendees are queued. True when the state changed.
   bool Improve(Index u, int64_t need, int depth);
   void Undo(size_t mark);
-  // u (with budget left) meets a neighbour v with budget left with whom it shares an available
-  // slot but no free one, after a Kempe flip: the meetings on the path that alternates between
-  // two slots s and t from one of them swap slots, which frees s at that end. Nobody loses a
-  // meeting, so the weight rises by w(u, v). Committed; touched attendees are queued. True when
-  // a meeting was added.
-  bool KempeFill(Index u);
   // Attendees on the s/t path from x (x is free in t and meets someone in s), in order, when
-  // every meeting on it may swap slots and the path avoids `avoid`; false otherwise.
+  // every meeting on it may swap slots and the path avoids `avoid`; false otherwise. A path
+  // that comes back to x ends there (x's meeting in t is about to be dropped).
   bool KempePath(Index x, int s, int t, Index avoid, std::vector<Index>* path) const;
   void KempeFlip(const std::vector<Index>& path, int s, int t);
   mutable std::vector<Index> kempe_path_;
@@ -193,6 +196,7 @@ class ScheduleEngine {
   SlotMask all_slots_;
   SlotMask open_;
   bool protect_ = false;
+  bool kempe_ = false;
 
   std::vector<int32_t> budget_;
   // Hot per-attendee state, packed so that looking at a neighbour costs one cache line.
