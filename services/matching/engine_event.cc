@@ -301,7 +301,14 @@ v1::Meeting ToStoredMeeting(const EngineEvent& e, const match::MatchProblem& pro
     meeting.set_answer_b(v1::Meeting::ACCEPTED);
   } else {
     meeting.set_state(v1::Meeting::PROPOSED);
-    if (expiry_minutes > 0) meeting.set_expire_time(now + int64_t{expiry_minutes} * 60);
+    if (expiry_minutes > 0) {
+      // An answer after the meeting has started is no use to anyone: the proposal lapses at
+      // the start of its slot at the latest.
+      const int64_t slot_start = e.event.slots(planned.slot).start_time();
+      int64_t expire = now + int64_t{expiry_minutes} * 60;
+      if (slot_start > now) expire = std::min(expire, slot_start);
+      meeting.set_expire_time(expire);
+    }
   }
   const match::PairExplanation for_a = ExplainFor(problem, a, b);
   const match::PairExplanation for_b = ExplainFor(problem, b, a);

@@ -103,7 +103,8 @@ class MatchingRunTest : public ::testing::Test {
     policy->set_default_meetings(3);
     policy->set_max_meetings(6);
     policy->set_avoid_same_organisation(true);
-    policy->set_proposal_expiry_minutes(60);
+    // Longer than the wait for the first slot: its proposals lapse when it starts.
+    policy->set_proposal_expiry_minutes(150);
     absl::StatusOr<v1::Event> created = store_->CreateEvent(event);
     EXPECT_TRUE(created.ok()) << created.status();
     if (!created.ok()) return 0;
@@ -239,7 +240,12 @@ class MatchingRunTest : public ::testing::Test {
         EXPECT_NE(Lower(a.organisation()), Lower(b.organisation())) << "same organisation";
       }
       if (m.state() != v1::Meeting::PROPOSED) continue;
-      EXPECT_EQ(m.expire_time(), kNow + 3600);
+      // The policy's 150 minutes, or the slot's start if that comes first.
+      int64_t slot_start = 0;
+      for (const v1::Slot& slot : event->slots()) {
+        if (slot.id() == m.slot_id()) slot_start = slot.start_time();
+      }
+      EXPECT_EQ(m.expire_time(), std::min<int64_t>(kNow + 150 * 60, slot_start));
       EXPECT_GT(m.score(), 0);
       CheckReasons(a, b, m.reasons_for_a());
       CheckReasons(b, a, m.reasons_for_b());
