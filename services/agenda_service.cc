@@ -112,44 +112,44 @@ absl::StatusOr<v1::Proposal> AgendaService::Change(
   return ProposalFor(caller.event, *changed, me, *partner);
 }
 
-bool AgendaViewCache::Get(Kind kind, uint64_t event_id, uint64_t attendee_id, std::string* bytes) {
-  if (versions_ == nullptr) return false;
-  std::vector<RecordKey> records;
-  absl::MutexLock lock(&mu_);
+std::shared_ptr<const std::string> AgendaViewCache::Get(Kind kind, uint64_t event_id,
+                                                        uint64_t attendee_id) {
+  if (versions_ == nullptr) return nullptr;
+  // Readers share the lock; a stale entry is left for Put to replace.
+  absl::ReaderMutexLock lock(&mu_);
   auto it = entries_.find(Key(static_cast<int>(kind), event_id, attendee_id));
-  if (it == entries_.end()) return false;
+  if (it == entries_.end()) return nullptr;
   const Entry& entry = it->second;
-  records.reserve(entry.partners.size() + 2);
-  records.push_back(EventRecord(event_id));
-  records.push_back(AttendeeRecord(event_id, attendee_id));
-  for (uint64_t partner : entry.partners) records.push_back(AttendeeRecord(event_id, partner));
-  if (!versions_->UnchangedSince(entry.built_at, records)) {
-    bytes_ -= entry.bytes.size();
-    entries_.erase(it);
-    return false;
-  }
-  *bytes = entry.bytes;
-  return true;
+  if (!versions_->UnchangedSince(entry.built_at, entry.records)) return nullptr;
+  return entry.bytes;
 }
 
 void AgendaViewCache::Put(Kind kind, uint64_t event_id, uint64_t attendee_id, uint64_t built_at,
-                          const std::vector<uint64_t>& partners, std::string bytes) {
-  if (versions_ == nullptr || bytes.size() > kMaxBytes / 16) return;
+                          const std::vector<uint64_t>& partners,
+                          std::shared_ptr<const std::string> bytes) {
+  if (versions_ == nullptr || bytes->size() > kMaxBytes / 16) return;
+  std::vector<RecordKey> records;
+  records.reserve(partners.size() + 2);
+  records.push_back(EventRecord(event_id));
+  records.push_back(AttendeeRecord(event_id, attendee_id));
+  for (uint64_t partner : partners) records.push_back(AttendeeRecord(event_id, partner));
   absl::MutexLock lock(&mu_);
   const Key key(static_cast<int>(kind), event_id, attendee_id);
   auto it = entries_.find(key);
   if (it != entries_.end()) {
     // A concurrent build may have stored a newer one.
     if (it->second.built_at >= built_at) return;
-    bytes_ -= it->second.bytes.size();
+    bytes_ -= it->second.bytes->size();
     entries_.erase(it);
   }
-  while (bytes_ + bytes.size() > kMaxBytes && !entries_.empty()) {
-    bytes_ -= entries_.begin()->second.bytes.size();
-    entries_.erase(entries_.begin());
+  if (bytes_ + bytes->size() > kMaxBytes) {
+    // Rare (the bound holds every view of a large event): start afresh rather than pay for an
+    // eviction order on every call.
+    entries_.clear();
+    bytes_ = 0;
   }
-  bytes_ += bytes.size();
-  entries_.emplace(key, Entry{built_at, partners, std::move(bytes)});
+  bytes_ += bytes->size();
+  entries_.emplace(key, Entry{built_at, std::move(records), std::move(bytes)});
 }
 
 absl::Status AgendaService::MyView(AgendaViewCache::Kind kind,
@@ -159,26 +159,32 @@ absl::Status AgendaService::MyView(AgendaViewCache::Kind kind,
   if (!who.ok()) return who.status();
   const uint64_t event_id = who->event_id;
   const uint64_t me = who->attendee_id;
-  std::string bytes;
-  if (!views_.Get(kind, event_id, me, &bytes)) {
+  std::shared_ptr<const std::string> bytes = views_.Get(kind, event_id, me);
+  if (bytes == nullptr) {
     const uint64_t built_at = views_.Now();  // before the reads
     absl::StatusOr<v1::Event> event = store_->GetEvent(event_id);
     if (!event.ok()) return event.status();
     std::vector<uint64_t> partners;
+    std::string serialized;
     if (kind == AgendaViewCache::Kind::kAgenda) {
       absl::StatusOr<v1::Agenda> agenda = MyAgenda(*store_, *event, me, &partners);
       if (!agenda.ok()) return agenda.status();
-      bytes = agenda->SerializeAsString();
+      serialized = agenda->SerializeAsString();
     } else {
       auto proposals = MyProposals(*store_, *event, me, &Proposed, &partners);
       if (!proposals.ok()) return proposals.status();
       v1::ListMySuggestionsResponse suggestions;
       for (v1::Proposal& p : *proposals) *suggestions.add_proposals() = std::move(p);
-      bytes = suggestions.SerializeAsString();
+      serialized = suggestions.SerializeAsString();
     }
+    bytes = std::make_shared<const std::string>(std::move(serialized));
     views_.Put(kind, event_id, me, built_at, partners, bytes);
   }
-  grpc::Slice slice(bytes);
+  // The slice shares the cached bytes: no copy.
+  auto* owner = new std::shared_ptr<const std::string>(std::move(bytes));
+  grpc::Slice slice(
+      const_cast<char*>((*owner)->data()), (*owner)->size(),
+      +[](void* p) { delete static_cast<std::shared_ptr<const std::string>*>(p); }, owner);
   *response = grpc::ByteBuffer(&slice, 1);
   return absl::OkStatus();
 }

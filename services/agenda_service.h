@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -24,29 +25,30 @@ namespace parley::services {
 // the attendee (profile, budget, meetings) and each partner shown (public profile). Every write
 // that could change the view bumps one of them (VersionedStore), so a stale entry is never
 // served: it is rebuilt by the next call.
-// Memory: the values total at most kMaxBytes (plus ~100 bytes per entry); beyond that arbitrary
-// entries are evicted.
+// Memory: the values total at most kMaxBytes (plus ~150 bytes per entry); a Put that would
+// exceed it empties the cache first. The views of one attendee are a few KB (a profile per
+// partner), so the bound holds both views of every attendee of a large event.
 // Thread-safe. Without `versions` nothing is cached.
 class AgendaViewCache {
  public:
-  static constexpr size_t kMaxBytes = 64u << 20;
+  static constexpr size_t kMaxBytes = 256u << 20;
   enum class Kind { kAgenda, kSuggestions };
 
   explicit AgendaViewCache(const StoreVersions* versions) : versions_(versions) {}
 
   // The clock to pass to Put for a view built from reads that start now.
   uint64_t Now() const { return versions_ == nullptr ? 0 : versions_->Now(); }
-  // True, with the bytes, if an entry is cached and still current.
-  bool Get(Kind kind, uint64_t event_id, uint64_t attendee_id, std::string* bytes);
+  // The bytes if an entry is cached and still current, else null.
+  std::shared_ptr<const std::string> Get(Kind kind, uint64_t event_id, uint64_t attendee_id);
   void Put(Kind kind, uint64_t event_id, uint64_t attendee_id, uint64_t built_at,
-           const std::vector<uint64_t>& partners, std::string bytes);
+           const std::vector<uint64_t>& partners, std::shared_ptr<const std::string> bytes);
 
  private:
   using Key = std::tuple<int, uint64_t, uint64_t>;  // kind, event, attendee
   struct Entry {
     uint64_t built_at;
-    std::vector<uint64_t> partners;
-    std::string bytes;
+    std::vector<RecordKey> records;  // the event, the attendee, the partners shown
+    std::shared_ptr<const std::string> bytes;
   };
 
   const StoreVersions* const versions_;

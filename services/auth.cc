@@ -131,13 +131,12 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
   const RecordKey tokens[] = {TokensRecord()};
   uint64_t checked_at = 0;
   if (versions_ != nullptr) {
-    absl::MutexLock lock(&cache_mu_);
-    auto cached = cache_.find(hash);
-    if (cached != cache_.end()) {
-      if (versions_->UnchangedSince(cached->second.checked_at, tokens)) {
+    {
+      absl::ReaderMutexLock lock(&cache_mu_);
+      auto cached = cache_.find(hash);
+      if (cached != cache_.end() && versions_->UnchangedSince(cached->second.checked_at, tokens)) {
         return cached->second.principal;
       }
-      cache_.erase(cached);
     }
     checked_at = versions_->Now();
   }

@@ -3,7 +3,7 @@
 namespace parley::services {
 
 uint64_t StoreVersions::Now() const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   return clock_;
 }
 
@@ -18,7 +18,7 @@ void StoreVersions::Bump(absl::Span<const RecordKey> records) {
 }
 
 bool StoreVersions::UnchangedSince(uint64_t since, absl::Span<const RecordKey> records) const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   if (since < floor_) return false;
   for (const RecordKey& record : records) {
     auto it = written_.find(record);
