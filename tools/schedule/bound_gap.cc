@@ -253,6 +253,12 @@ int main(int argc, char** argv) {
   const CandidateGraph opt_graph = parley::match::BuildCandidateGraph(graph.num_nodes(), chosen);
   auto placed = parley::match::BuildSchedule(opt_graph, input, options);
   if (!placed.ok()) return 1;
+  // Its pairs are pairs of the full graph with the same weights: a schedule of the real event.
+  const absl::Status placed_valid = parley::match::CheckSchedule(graph, input, placed->meetings);
+  if (!placed_valid.ok()) {
+    std::fprintf(stderr, "parley-bound-gap: placed optimum: %s\n", placed_valid.ToString().c_str());
+    return 1;
+  }
   int64_t chosen_weight = 0;
   for (const auto& e : chosen) chosen_weight += e.weight;
   out += absl::StrFormat(",\"opt_pairs_weight\":%d,\"opt_placed\":%d,\"opt_placed_over_opt\":%.5f",
