@@ -215,12 +215,14 @@ TEST_F(AgendaServiceTest, CancellingAConfirmedMeetingShowsInBothCalendars) {
 }
 
 TEST_F(AgendaServiceTest, UnansweredProposalsExpireAndExpiredOnesCannotBeAnswered) {
-  now_ = 1800000000;
+  // Two days before the first slot, so the policy's 24 hours end before any slot starts (a
+  // proposal lapses at its slot's start at the latest).
+  now_ = 1800000000 - 2 * 86400;
   SetUpEvent(4, 2, 1);
   Run();
   const std::vector<v1::Meeting> proposed = Meetings(v1::Meeting::PROPOSED);
   ASSERT_EQ(proposed.size(), 2u);
-  EXPECT_EQ(proposed[0].expire_time(), 1800000000 + 1440 * 60);
+  EXPECT_EQ(proposed[0].expire_time(), 1800000000 - 2 * 86400 + 1440 * 60);
   now_ = proposed[0].expire_time();
   grpc::Status late = Respond(proposed[0].attendee_a(), proposed[0].id(), true);
   EXPECT_EQ(late.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
