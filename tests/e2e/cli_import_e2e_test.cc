@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "parley/v1/admin_service.pb.h"
 #include "parley/v1/organizer_service.pb.h"
+#include "tests/e2e/cli_fixture.h"
 #include "tests/e2e/process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -31,41 +32,8 @@ using ::testing::HasSubstr;
 constexpr int kAttendees = 1000;
 constexpr int kSeed = 20240917;
 
-class CliImportE2eTest : public ::testing::Test {
+class CliImportE2eTest : public CliServerTest {
  protected:
-  void SetUp() override { StartServer(); }
-
-  void StartServer() {
-    absl::StatusOr<std::unique_ptr<Parleyd>> server = StartParleyd(dir_.path());
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-  }
-
-  // Runs the CLI against the server with `token`; fails the test if it cannot be run at all.
-  CommandResult Cli(const std::string& token, const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {
-        PARLEY_CLI_PATH, "--server", server_->target(), "--token", token, "--timeout", "60"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    absl::StatusOr<CommandResult> result = RunCommand(argv, absl::Seconds(90));
-    EXPECT_TRUE(result.ok()) << result.status();
-    if (!result.ok()) return CommandResult();
-    return *std::move(result);
-  }
-
-  // Runs a CLI command with --json that must succeed, and parses its output into `message`.
-  void CliJson(const std::string& token, std::vector<std::string> args,
-               google::protobuf::Message* message) {
-    args.insert(args.begin(), "--json");
-    const CommandResult result = Cli(token, args);
-    ASSERT_EQ(result.exit_code, 0) << absl::StrJoin(args, " ") << "\nstdout:\n"
-                                   << result.out << "\nstderr:\n"
-                                   << result.err;
-    google::protobuf::util::JsonParseOptions options;
-    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, message, options).ok())
-        << "not a " << message->GetTypeName() << ":\n"
-        << result.out;
-  }
-
   // Runs `parley attendees import` and checks its exit code and summary line; returns stdout.
   std::string ExpectImport(const std::string& token, const std::string& event_id,
                            const std::string& csv, const std::string& rejects, int exit_code,
@@ -82,9 +50,6 @@ class CliImportE2eTest : public ::testing::Test {
     CliJson(token, {"attendees", "list", "--event", event_id, "--all"}, &list);
     return list;
   }
-
-  testutil::ScopedTempDir dir_;
-  std::unique_ptr<Parleyd> server_;
 };
 
 TEST_F(CliImportE2eTest, ImportsThousandAttendeesIdempotentlyRejectsBadRowsAndSurvivesRestart) {

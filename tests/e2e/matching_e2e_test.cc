@@ -45,6 +45,7 @@
 #include "parley/v1/agenda_service.pb.h"
 #include "parley/v1/matching_service.pb.h"
 #include "parley/v1/organizer_service.pb.h"
+#include "tests/e2e/cli_fixture.h"
 #include "tests/e2e/process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -84,39 +85,8 @@ struct Answer {
   bool accept = false;
 };
 
-class MatchingE2eTest : public ::testing::Test {
+class MatchingE2eTest : public CliServerTest {
  protected:
-  void SetUp() override { StartServer(); }
-
-  void StartServer() {
-    absl::StatusOr<std::unique_ptr<Parleyd>> server = StartParleyd(dir_.path());
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-  }
-
-  CommandResult Cli(const std::string& token, const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {
-        PARLEY_CLI_PATH, "--server", server_->target(), "--token", token, "--timeout", "60"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    absl::StatusOr<CommandResult> result = RunCommand(argv, absl::Seconds(90));
-    EXPECT_TRUE(result.ok()) << result.status();
-    if (!result.ok()) return CommandResult();
-    return *std::move(result);
-  }
-
-  void CliJson(const std::string& token, std::vector<std::string> args,
-               google::protobuf::Message* message) {
-    args.insert(args.begin(), "--json");
-    const CommandResult result = Cli(token, args);
-    ASSERT_EQ(result.exit_code, 0) << absl::StrJoin(args, " ") << "\nstdout:\n"
-                                   << result.out << "\nstderr:\n"
-                                   << result.err;
-    google::protobuf::util::JsonParseOptions options;
-    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, message, options).ok())
-        << "not a " << message->GetTypeName() << ":\n"
-        << result.out;
-  }
-
   std::unique_ptr<client::Client> Connect(const std::string& token) {
     client::ClientOptions options;
     options.target = server_->target();
@@ -162,9 +132,6 @@ class MatchingE2eTest : public ::testing::Test {
     EXPECT_EQ(same, 3) << "meetings still changing 20 s after the last answer";
     return last;
   }
-
-  testutil::ScopedTempDir dir_;
-  std::unique_ptr<Parleyd> server_;
 };
 
 TEST_F(MatchingE2eTest, CrowdAcceptsAndDeclinesConcurrentlyInvariantsHoldAndRestartKeepsAll) {
