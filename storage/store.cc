@@ -209,6 +209,33 @@ class RocksStore final : public Store {
     return absl::FailedPreconditionError(absl::StrCat("store at ", options_.path, " is closed"));
   }
 
+  // The attendees of `meetings` that still exist in the event (erasure may have removed some
+  // while a plan was computed).
+  absl::StatusOr<absl::flat_hash_set<uint64_t>> PresentAttendees(
+      uint64_t event_id, const std::vector<v1::Meeting>& meetings) const {
+    std::vector<uint64_t> attendees;
+    attendees.reserve(2 * meetings.size());
+    for (const v1::Meeting& m : meetings) {
+      attendees.push_back(m.attendee_a());
+      attendees.push_back(m.attendee_b());
+    }
+    std::sort(attendees.begin(), attendees.end());
+    attendees.erase(std::unique(attendees.begin(), attendees.end()), attendees.end());
+    std::vector<std::string> keys;
+    keys.reserve(attendees.size());
+    for (uint64_t id : attendees) keys.push_back(AttendeeKey(event_id, id));
+    std::vector<rocksdb::PinnableSlice> values;
+    std::vector<bool> found;
+    absl::Status s = MultiRead(rocksdb::ReadOptions(), Cf::kAttendees, keys,
+                               absl::StrCat("attendees of event ", event_id), &values, &found);
+    if (!s.ok()) return s;
+    absl::flat_hash_set<uint64_t> present;
+    for (size_t i = 0; i < attendees.size(); ++i) {
+      if (found[i]) present.insert(attendees[i]);
+    }
+    return present;
+  }
+
   // Point read. NOT_FOUND "<what> not found" if the key is absent.
   absl::Status Read(const rocksdb::ReadOptions& read_options, Cf c, absl::string_view key,
                     absl::string_view what, rocksdb::PinnableSlice* value) const {
@@ -1263,33 +1290,17 @@ absl::StatusOr<std::vector<v1::Meeting>> RocksStore::ReplaceSchedule(
   if (!s.ok()) return s;
 
   // Attendees erased while the plan was computed must not come back through their meetings.
-  std::vector<uint64_t> attendees;
-  attendees.reserve(2 * new_meetings.size());
-  for (const v1::Meeting& m : new_meetings) {
-    attendees.push_back(m.attendee_a());
-    attendees.push_back(m.attendee_b());
-  }
-  std::sort(attendees.begin(), attendees.end());
-  attendees.erase(std::unique(attendees.begin(), attendees.end()), attendees.end());
-  std::vector<std::string> attendee_keys;
-  attendee_keys.reserve(attendees.size());
-  for (uint64_t id : attendees) attendee_keys.push_back(AttendeeKey(event_id, id));
-  std::vector<rocksdb::PinnableSlice> values;
-  std::vector<bool> found;
-  s = MultiRead(rocksdb::ReadOptions(), Cf::kAttendees, attendee_keys,
-                absl::StrCat("attendees of event ", event_id), &values, &found);
-  if (!s.ok()) return s;
-  values.clear();
-  auto present = [&](uint64_t id) {
-    return found[std::lower_bound(attendees.begin(), attendees.end(), id) - attendees.begin()];
-  };
+  absl::StatusOr<absl::flat_hash_set<uint64_t>> present = PresentAttendees(event_id, new_meetings);
+  if (!present.ok()) return present.status();
 
   const int64_t now = NowSeconds();
   uint64_t last_id = last_meeting_id_;
   std::vector<v1::Meeting> stored;
   stored.reserve(new_meetings.size());
   for (v1::Meeting& meeting : new_meetings) {
-    if (!present(meeting.attendee_a()) || !present(meeting.attendee_b())) continue;
+    if (!present->contains(meeting.attendee_a()) || !present->contains(meeting.attendee_b())) {
+      continue;
+    }
     meeting.set_id(++last_id);
     meeting.set_event_id(event_id);
     if (meeting.create_time() == 0) meeting.set_create_time(now);
@@ -1351,27 +1362,17 @@ absl::StatusOr<std::vector<v1::Meeting>> RocksStore::InsertMeetings(
       existing.emplace(attendee, *std::move(of));
     }
   }
-  std::vector<std::string> attendee_keys;
-  std::vector<uint64_t> attendees;
-  for (const auto& [id, unused] : existing) attendees.push_back(id);
-  std::sort(attendees.begin(), attendees.end());
-  for (uint64_t id : attendees) attendee_keys.push_back(AttendeeKey(event_id, id));
-  std::vector<rocksdb::PinnableSlice> values;
-  std::vector<bool> found;
-  s = MultiRead(rocksdb::ReadOptions(), Cf::kAttendees, attendee_keys,
-                absl::StrCat("attendees of event ", event_id), &values, &found);
-  if (!s.ok()) return s;
-  values.clear();
-  auto present = [&](uint64_t id) {
-    return found[std::lower_bound(attendees.begin(), attendees.end(), id) - attendees.begin()];
-  };
+  absl::StatusOr<absl::flat_hash_set<uint64_t>> present = PresentAttendees(event_id, new_meetings);
+  if (!present.ok()) return present.status();
 
   const int64_t now = NowSeconds();
   uint64_t last_id = last_meeting_id_;
   Batch batch(handles_);
   std::vector<v1::Meeting> stored;
   for (v1::Meeting& meeting : new_meetings) {
-    if (!present(meeting.attendee_a()) || !present(meeting.attendee_b())) continue;
+    if (!present->contains(meeting.attendee_a()) || !present->contains(meeting.attendee_b())) {
+      continue;
+    }
     if (!pairs.emplace(meeting.attendee_a(), meeting.attendee_b()).second) {
       return absl::AbortedError(absl::StrCat("attendees ", meeting.attendee_a(), " and ",
                                              meeting.attendee_b(), " of event ", event_id,
