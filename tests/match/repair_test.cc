@@ -53,10 +53,14 @@ class RepairTest : public ::testing::TestWithParam<int32_t> {
       allowed.insert(m.b);
     }
     for (const Key& k : before) {
-      if (!Involves(k, touched)) EXPECT_EQ(after.count(k), 1u) << "moved: " << std::get<0>(k);
+      if (!Involves(k, touched)) {
+        EXPECT_EQ(after.count(k), 1u) << "moved: " << std::get<0>(k);
+      }
     }
     for (const Key& k : after) {
-      if (before.count(k) == 0) EXPECT_TRUE(Involves(k, allowed)) << "new: " << std::get<0>(k);
+      if (before.count(k) == 0) {
+        EXPECT_TRUE(Involves(k, allowed)) << "new: " << std::get<0>(k);
+      }
     }
     for (const Meeting& m : result.removed) EXPECT_EQ(after.count(KeyOf(m)), 0u);
     for (const Meeting& m : result.added) EXPECT_EQ(after.count(KeyOf(m)), 1u);
@@ -97,10 +101,14 @@ TEST_P(RepairTest, NoShowClearsLaterSlotsOnly) {
   ASSERT_TRUE(result.ok());
   ExpectOnlyNeighbourhoodChanged(before, {a}, *result);
   for (const Meeting& m : live_->Meetings()) {
-    if (m.a == a || m.b == a) EXPECT_LT(m.slot, 2);
+    if (m.a == a || m.b == a) {
+      EXPECT_LT(m.slot, 2);
+    }
   }
   for (const Key& k : before) {
-    if (Involves(k, {a}) && std::get<2>(k) < 2) EXPECT_EQ(Keys(live_->Meetings()).count(k), 1u);
+    if (Involves(k, {a}) && std::get<2>(k) < 2) {
+      EXPECT_EQ(Keys(live_->Meetings()).count(k), 1u);
+    }
   }
 }
 
@@ -112,7 +120,9 @@ TEST_P(RepairTest, LateArrivalMovesNobodyElse) {
   ASSERT_TRUE(result.ok());
   ExpectOnlyNeighbourhoodChanged(before, {a}, *result);
   for (const Meeting& m : live_->Meetings()) {
-    if (m.a == a || m.b == a) EXPECT_GE(m.slot, 3);
+    if (m.a == a || m.b == a) {
+      EXPECT_GE(m.slot, 3);
+    }
   }
 }
 
@@ -144,7 +154,9 @@ TEST_P(RepairTest, NewAttendeeGetsMeetingsWithoutMovingAnyone) {
   auto result = live_->AddAttendee({4, 0b111111, false}, edges, &added);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(added, 400u);
-  if (GetParam() == 0) EXPECT_FALSE(result->added.empty());  // with few tables they may be full
+  if (GetParam() == 0) {  // with few tables they may be full
+    EXPECT_FALSE(result->added.empty());
+  }
   EXPECT_TRUE(result->removed.empty());
   ExpectOnlyNeighbourhoodChanged(before, {added}, *result);
 }

@@ -146,7 +146,9 @@ TEST_F(MatchingServiceTest, RerunKeepsConfirmedMeetingsAndReplansTheRest) {
     EXPECT_GT(p.id(), m.id());
     EXPECT_FALSE(p.attendee_a() == m.attendee_a() && p.attendee_b() == m.attendee_b());
     for (uint64_t x : {m.attendee_a(), m.attendee_b()}) {
-      if (p.attendee_a() == x || p.attendee_b() == x) EXPECT_NE(p.slot_id(), m.slot_id());
+      if (p.attendee_a() == x || p.attendee_b() == x) {
+        EXPECT_NE(p.slot_id(), m.slot_id());
+      }
     }
   }
 }
