@@ -161,3 +161,33 @@ test('the CSV reader maps rows, lists and weights, and rejects bad rows', () => 
   assert.throws(() => parseAttendeeCsv('external_id,nmae,name,name\n'),
     /unknown columns: "nmae" \(column 2\); repeated columns: "name"/);
 });
+
+test('every .proto under the proto directory is loaded: a new service appears', () => {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const { DEFAULT_PROTO_DIR } = require('..');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'protos-'));
+  try {
+    fs.cpSync(DEFAULT_PROTO_DIR, dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'parley', 'v1', 'zz_extra_service.proto'), `
+syntax = "proto3";
+package parley.v1;
+import "parley/v1/event.proto";
+service ExtraService {
+  rpc GetSomething(GetSomethingRequest) returns (Event);
+}
+message GetSomethingRequest { uint64 id = 1; }
+`);
+    const client = new Client({ target: '127.0.0.1:1', protoDir: dir });
+    try {
+      assert.equal(client.extra.serviceName, 'parley.v1.ExtraService');
+      assert.equal(typeof client.extra.getSomething, 'function');
+      assert.equal(typeof client.organizer.createEvent, 'function');
+    } finally {
+      client.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

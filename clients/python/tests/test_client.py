@@ -3,6 +3,7 @@ streams, TLS; and the attendee CSV reader."""
 
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -168,6 +169,45 @@ class AttendeeCsvTest(unittest.TestCase):
         message = str(caught.exception)
         self.assertIn('unknown columns: "nmae" (column 2)', message)
         self.assertIn('repeated columns: "name"', message)
+
+
+class DiscoveryTest(unittest.TestCase):
+    """Services are found in the generated modules: one added under proto/ needs no code."""
+
+    def test_a_new_service_appears_on_the_client(self):
+        protoc, plugin = os.environ.get("PROTOC"), os.environ.get("GRPC_PYTHON_PLUGIN")
+        if not protoc or not plugin:
+            self.skipTest("PROTOC and GRPC_PYTHON_PLUGIN are not set: run through ctest")
+        proto_dir = os.path.join(harness.PYTHON_DIR, "..", "..", "proto")
+        with tempfile.TemporaryDirectory() as tmp:
+            extra_dir = os.path.join(tmp, "proto", "parley", "v1")
+            os.makedirs(extra_dir)
+            with open(os.path.join(extra_dir, "zz_extra_service.proto"), "w") as extra:
+                extra.write('syntax = "proto3";\npackage parley.v1;\n'
+                            'import "parley/v1/event.proto";\n'
+                            "service ExtraService { rpc GetSomething(Event) returns (Event); }\n")
+            gen = os.path.join(tmp, "gen")
+            os.makedirs(gen)
+            protos = [os.path.relpath(os.path.join(root, name), proto_dir)
+                      for root, _, names in os.walk(os.path.join(proto_dir, "parley"))
+                      for name in names if name.endswith(".proto")]
+            subprocess.run([protoc, "-I", os.path.join(tmp, "proto"), "-I", proto_dir,
+                            f"--python_out={gen}", f"--grpc_python_out={gen}",
+                            f"--plugin=protoc-gen-grpc_python={plugin}",
+                            "parley/v1/zz_extra_service.proto", *protos],
+                           check=True, capture_output=True, timeout=120)
+            # The health stubs come from the build's directory, after gen.
+            build_gen = [p for p in os.environ["PYTHONPATH"].split(":") if p]
+            env = dict(os.environ, PYTHONPATH=":".join([gen, harness.PYTHON_DIR, *build_gen]))
+            probe = ("from parley_client import Client\n"
+                     "c = Client('127.0.0.1:1')\n"
+                     "print(repr(c.extra), callable(c.extra.get_something), "
+                     "callable(c.organizer.create_event))\n")
+            result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                                    text=True, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(),
+                         "<ServiceProxy parley.v1.ExtraService> True True")
 
 
 class TlsTest(unittest.TestCase):
