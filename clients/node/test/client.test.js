@@ -96,6 +96,8 @@ test('import reports each row and is idempotent', async () => {
   assert.deepEqual(first.results.map((r) => r.row_number), [...Array(16).keys()].map((i) => i + 1));
   const again = await ctx.organizer.importAttendees(event.id, rows);
   assert.equal(again.unchanged, 16);
+  // A stream-level error is a status.
+  await rejectsWith(ctx.organizer.importAttendees(987654, rows.slice(0, 1)), 'NOT_FOUND');
   const bad = parseAttendeeCsv('external_id,name,availability\nx1,Xena,nowhere\n').rows;
   const rejected = await ctx.organizer.importAttendees(event.id, bad);
   assert.equal(rejected.rejected, 1);

@@ -11,9 +11,10 @@ The server validates content (tag lengths, slot ids, ...) and answers per row.
 import csv
 import dataclasses
 import io
-from typing import Any, Dict, List
+from typing import Any, List
 
-from google.protobuf import symbol_database
+from parley_client.client import message_class
+
 
 COLUMNS = (
     "external_id", "name", "email", "phone", "organisation", "role", "bio", "interests",
@@ -113,7 +114,7 @@ def parse_attendee_csv(text: str) -> AttendeeCsv:
     except StopIteration:
         raise ValueError("empty file: expected a header row") from None
     columns = _header(header)
-    import_row = symbol_database.Default().GetSymbol("parley.v1.ImportRow")
+    import_row = message_class("parley.v1.ImportRow")
     result = AttendeeCsv(rows=[], rejected=[])
     row_number = 0
     line = reader.line_num + 1
@@ -132,7 +133,6 @@ def parse_attendee_csv(text: str) -> AttendeeCsv:
         if not fields or fields == [""]:
             continue
         row_number += 1
-        cells: Dict[str, str] = {}
         errors = []
         if len(fields) != len(columns):
             errors.append(f"expected {len(columns)} fields as in the header, "
@@ -140,8 +140,7 @@ def parse_attendee_csv(text: str) -> AttendeeCsv:
         row = import_row(row_number=row_number)
         if not errors:
             for column, field in zip(columns, fields):
-                cells[column] = field.strip()
-                error = _apply(column, cells[column], row.attendee)
+                error = _apply(column, field.strip(), row.attendee)
                 if error:
                     errors.append(error)
         if not errors:

@@ -20,7 +20,7 @@ import re
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
 
 import grpc
-from google.protobuf import field_mask_pb2, symbol_database
+from google.protobuf import descriptor_pool, field_mask_pb2, message_factory, symbol_database
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 
@@ -102,6 +102,9 @@ class _Services:
 
 def message_class(full_name: str) -> Any:
     """The generated class of a message by its full name ("parley.v1.Event")."""
+    get_message_class = getattr(message_factory, "GetMessageClass", None)  # protobuf >= 4.22
+    if get_message_class is not None:
+        return get_message_class(descriptor_pool.Default().FindMessageTypeByName(full_name))
     return symbol_database.Default().GetSymbol(full_name)
 
 

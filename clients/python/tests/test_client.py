@@ -90,6 +90,10 @@ class ClientTest(harness.ServerTestCase):
         again = self.organizer.import_attendees(event.id, parsed.rows)
         self.assertEqual(again.unchanged, 16)
 
+        with self.assertRaises(ParleyError) as caught:  # a stream-level error is a status
+            self.organizer.import_attendees(987654, parsed.rows[:1])
+        self.assertEqual(caught.exception.code, grpc.StatusCode.NOT_FOUND)
+
         bad = parse_attendee_csv("external_id,name,availability\nx1,Xena,nowhere\n").rows
         rejected = self.organizer.import_attendees(event.id, bad)
         self.assertEqual(rejected.rejected, 1)
