@@ -193,3 +193,38 @@ message GetSomethingRequest { uint64 id = 1; }
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('TLS: a client that trusts the server certificate talks to a TLS parleyd', async () => {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const { execFileSync } = require('node:child_process');
+  const { LocalServer } = require('../lib/testing');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key,
+    '-out', cert, '-days', '2', '-subj', '/CN=parley.test', '-addext',
+    'subjectAltName=DNS:parley.test'], { stdio: 'ignore', timeout: 120000 });
+  const server = await LocalServer.start({
+    extraFlags: [`--tls_cert_file=${cert}`, `--tls_key_file=${key}`],
+  });
+  const secure = new Client({
+    target: server.target, token: server.adminToken, tls: true, caCertFile: cert,
+    serverName: 'parley.test', deadlineMs: harness.DEADLINE_MS,
+  });
+  const plaintext = new Client({
+    target: server.target, token: server.adminToken, deadlineMs: harness.DEADLINE_MS,
+  });
+  try {
+    await secure.waitUntilServing();
+    const community = await secure.admin.createCommunity({ name: 'over TLS' });
+    assert.ok(Number(community.id) > 0);
+    await rejectsWith(plaintext.admin.listCommunities(), 'UNAVAILABLE');
+  } finally {
+    secure.close();
+    plaintext.close();
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
