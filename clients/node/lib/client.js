@@ -157,7 +157,10 @@ class Client {
         proxy[lowerCamel(name)] = wrapped;
         proxy[name] = wrapped;
       }
-      this[serviceAttribute(fullName)] = proxy;
+      let attribute = serviceAttribute(fullName);
+      // A service named like a Client member (TokenService) must not hide it.
+      if (attribute in this || attribute.startsWith('_')) attribute += 'Service';
+      this[attribute] = proxy;
     }
   }
 

@@ -185,12 +185,18 @@ service ExtraService {
   rpc GetSomething(GetSomethingRequest) returns (Event);
 }
 message GetSomethingRequest { uint64 id = 1; }
+service TokenService {
+  rpc GetSomething(GetSomethingRequest) returns (Event);
+}
 `);
-    const client = new Client({ target: '127.0.0.1:1', protoDir: dir });
+    const client = new Client({ target: '127.0.0.1:1', token: 'secret', protoDir: dir });
     try {
       assert.equal(client.extra.serviceName, 'parley.v1.ExtraService');
       assert.equal(typeof client.extra.getSomething, 'function');
       assert.equal(typeof client.organizer.createEvent, 'function');
+      // A service named like a Client member does not hide it.
+      assert.equal(client.token, 'secret');
+      assert.equal(client.tokenService.serviceName, 'parley.v1.TokenService');
     } finally {
       client.close();
     }

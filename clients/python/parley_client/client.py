@@ -196,6 +196,8 @@ class Client:
                 _channel = grpc.insecure_channel(target, options)
         self.channel: grpc.Channel = _channel
         for attribute, (descriptor, stub, proxy) in _Services.all().items():
+            if attribute in _RESERVED:  # a service named like a Client member: TokenService
+                attribute += "_service"
             setattr(self, attribute, proxy(self, descriptor, stub(self.channel)))
 
     # Declared for readers and type checkers; set in __init__ from the generated services.
@@ -351,6 +353,11 @@ class Client:
         call.__name__ = _snake_case(method.name)
         call.__doc__ = f"{name}({method.input_type.name}) -> {method.output_type.name}"
         return call
+
+
+# Client members a service attribute must not hide.
+_RESERVED = frozenset(name for name in dir(Client) if not name.startswith("__")) | {
+    "target", "token", "deadline", "channel"}
 
 
 class _Stream:

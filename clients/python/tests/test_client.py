@@ -194,7 +194,8 @@ class DiscoveryTest(unittest.TestCase):
             with open(os.path.join(extra_dir, "zz_extra_service.proto"), "w") as extra:
                 extra.write('syntax = "proto3";\npackage parley.v1;\n'
                             'import "parley/v1/event.proto";\n'
-                            "service ExtraService { rpc GetSomething(Event) returns (Event); }\n")
+                            "service ExtraService { rpc GetSomething(Event) returns (Event); }\n"
+                            "service TokenService { rpc GetSomething(Event) returns (Event); }\n")
             gen = os.path.join(tmp, "gen")
             os.makedirs(gen)
             protos = [os.path.relpath(os.path.join(root, name), proto_dir)
@@ -209,14 +210,15 @@ class DiscoveryTest(unittest.TestCase):
             build_gen = [p for p in os.environ["PYTHONPATH"].split(":") if p]
             env = dict(os.environ, PYTHONPATH=":".join([gen, harness.PYTHON_DIR, *build_gen]))
             probe = ("from parley_client import Client\n"
-                     "c = Client('127.0.0.1:1')\n"
+                     "c = Client('127.0.0.1:1', token='secret')\n"
                      "print(repr(c.extra), callable(c.extra.get_something), "
-                     "callable(c.organizer.create_event))\n")
+                     "callable(c.organizer.create_event), c.token, repr(c.token_service))\n")
             result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
                                     text=True, timeout=120)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout.strip(),
-                         "<ServiceProxy parley.v1.ExtraService> True True")
+                         "<ServiceProxy parley.v1.ExtraService> True True secret "
+                         "<ServiceProxy parley.v1.TokenService>")
 
 
 class TlsTest(unittest.TestCase):
