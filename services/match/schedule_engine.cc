@@ -343,7 +343,7 @@ bool ScheduleEngine::Lightest(Index u, Side* side) const {
   return found;
 }
 
-bool ScheduleEngine::MakeRoom(Index u, int s, int* lightest_state, Side* lightest,
+bool ScheduleEngine::MakeRoom(Index u, int s, bool kempe, int* lightest_state, Side* lightest,
                               Side* side) const {
   const Index p = slot_[At(u, s)].partner;
   if (p == kNobody) {
@@ -370,7 +370,7 @@ bool ScheduleEngine::MakeRoom(Index u, int s, int* lightest_state, Side* lightes
       return true;
     }
   }
-  if (kempe_ && node_[u].degree < Capacity(u)) {
+  if (kempe && node_[u].degree < Capacity(u)) {
     SlotMask free = node_[u].avail & ~node_[u].busy & open_;
     while (free != 0) {
       const int t = LowestSlot(free);
@@ -382,7 +382,7 @@ bool ScheduleEngine::MakeRoom(Index u, int s, int* lightest_state, Side* lightes
     }
   }
   const Weight w = slot_[At(u, s)].weight;
-  if (kempe_ && node_[u].degree >= Capacity(u)) {
+  if (kempe && node_[u].degree >= Capacity(u)) {
     // Dropping a lighter meeting elsewhere and flipping costs less than evicting p.
     if (*lightest_state < 0) *lightest_state = Lightest(u, lightest) ? 1 : 0;
     if (*lightest_state == 1 && lightest->slot != s && lightest->cost < w &&
@@ -429,7 +429,7 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
     while (slots != 0) {
       const int s = LowestSlot(slots);
       slots &= slots - 1;
-      if (!MakeRoom(u, s, &state, &lightest, &side_u[s])) continue;
+      if (!MakeRoom(u, s, kempe_, &state, &lightest, &side_u[s])) continue;
       room_u |= SlotMask{1} << s;
       reach_u[s] = optimistic ? Reach(u, s, side_u[s]) - side_u[s].cost : -side_u[s].cost;
       max_reach_u = std::max(max_reach_u, reach_u[s]);
@@ -441,23 +441,28 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
   const int64_t reach_v = optimistic ? max_weight_ : 0;
   if (room_u == 0 || spare_[u] + max_reach_u + reach_v < min_gain) return 0;
   int found = 0;
-  // Keeps best[0..found) sorted by gain, descending, at most one move per partner.
+  // Keeps best[0..found) sorted by key, descending, at most one move per partner. The key is the
+  // gain, or when `optimistic` the gain plus what the evicted partners may win back: chains then
+  // try first the moves whose evicted partners can refill best.
   auto offer = [&](const Move& m) {
-    if (found == k && m.gain <= best[k - 1].gain) return;
+    if (found == k && m.key <= best[k - 1].key) return;
     int i = found < k ? found++ : k - 1;
-    while (i > 0 && best[i - 1].gain < m.gain) {
+    while (i > 0 && best[i - 1].key < m.key) {
       best[i] = best[i - 1];
       --i;
     }
     best[i] = m;
   };
+  // Upper bounds on the key of a move with a neighbour over edge weight w: u's side adds at most
+  // max_key_u, v's side (refund_[v] or -accept_[v]) at most reach_v.
+  const int64_t max_key_u = optimistic ? max_reach_u : max_gain_u;
   Prefetch(u, optimistic, min_gain - max_reach_u);
   ForEachNeighborHeaviestFirst(u, [&](Index v, Weight w) {
     // Cheap bounds first: the gain of any move with v is at most w plus what u's side and the
     // partner v evicts could add back in a chain. Neighbours come heaviest first, so the first
     // one that cannot help ends the scan.
     if (w + max_reach_u + reach_v < min_gain ||
-        (found == k && w + max_gain_u <= best[k - 1].gain)) {
+        (found == k && w + max_key_u + reach_v <= best[k - 1].key)) {
       return false;
     }
     // u's own state first: its partners are often its heaviest neighbours. Then v's cheapest
@@ -465,7 +470,7 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
     if (Meets(u, v)) return true;
     const int64_t side_v = optimistic ? refund_[v] : -static_cast<int64_t>(accept_[v]);
     if (static_cast<int64_t>(w) + side_v + max_reach_u < min_gain ||
-        (found == k && static_cast<int64_t>(w) - accept_[v] + max_gain_u <= best[k - 1].gain)) {
+        (found == k && static_cast<int64_t>(w) + side_v + max_key_u <= best[k - 1].key)) {
       return true;
     }
     SlotMask common = room_u & node_[v].avail;
@@ -478,15 +483,15 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
       const int s = LowestSlot(common);
       common &= common - 1;
       const Side& su = side_u[s];
-      if (static_cast<int64_t>(w) - su.cost <=
-          (have ? mv.gain : std::numeric_limits<int64_t>::min()))
-        continue;
+      const int64_t most = optimistic ? w + reach_u[s] + side_v : w - su.cost + side_v;
+      if (have && most <= mv.key) continue;
       Side sv;
-      if (!MakeRoom(v, s, &state, &lightest, &sv)) continue;
+      // Kempe flips only on u's side: v's would walk paths for every neighbour and slot, and
+      // u's are the ones that free u for a better partner.
+      if (!MakeRoom(v, s, /*kempe=*/false, &state, &lightest, &sv)) continue;
       const int64_t gain = static_cast<int64_t>(w) - su.cost - sv.cost;
-      if (have && gain <= mv.gain) continue;
       const int64_t upper = optimistic ? gain + (reach_u[s] + su.cost) + Reach(v, s, sv) : gain;
-      if (upper < min_gain) continue;
+      if (upper < min_gain || (have && upper <= mv.key)) continue;
       // Tables: the new meeting needs one in s unless a side vacates s; two relocations into the
       // same slot need two.
       const bool vacates = su.room == Room::kRelocate || su.room == Room::kEvict ||
@@ -496,7 +501,7 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
           used_[su.slot] + 2 > slot_tables_[su.slot]) {
         continue;
       }
-      mv = {u, v, s, w, gain, su, sv};
+      mv = {u, v, s, w, gain, upper, su, sv};
       have = true;
     }
     if (have) offer(mv);
@@ -586,7 +591,7 @@ int64_t ScheduleEngine::Chain(Index u, int64_t need, int depth) {
   const int count = BestMoves(u, need, depth > 0, width, candidates);
   for (int i = 0; i < count; ++i) {
     const Move& m = candidates[i];
-    if (depth <= 0 && m.gain < need) break;
+    if (depth <= 0 && m.gain < need) continue;
     const size_t mark = undo_.size();
     Index evicted[2];
     if (!Apply(m, evicted)) {

@@ -131,6 +131,9 @@ class ScheduleEngine {
     int slot = -1;
     Weight weight = 0;
     int64_t gain = 0;
+    // Order of candidates (BestMoves): the gain, or an upper bound on what a chain starting with
+    // this move can gain.
+    int64_t key = 0;
     Side su, sv;
   };
 
@@ -147,9 +150,10 @@ class ScheduleEngine {
   static constexpr uint64_t kPrefetch = 32;
   bool Meets(Index u, Index v) const;
   bool SlotHasTable(int s) const { return used_[s] < slot_tables_[s]; }
-  // Best way for u to make room in slot s; false when impossible. *lightest caches u's lightest
-  // droppable meeting across calls for the same u (*lightest_state: -1 unknown, 0 none, 1 set).
-  bool MakeRoom(Index u, int s, int* lightest_state, Side* lightest, Side* side) const;
+  // Best way for u to make room in slot s (Kempe flips only when `kempe`); false when impossible.
+  // *lightest caches u's lightest droppable meeting across calls for the same u
+  // (*lightest_state: -1 unknown, 0 none, 1 set).
+  bool MakeRoom(Index u, int s, bool kempe, int* lightest_state, Side* lightest, Side* side) const;
   bool Lightest(Index u, Side* side) const;
   // Best spare edge of the partner a side evicts (what they could win back in a chain).
   int64_t Reach(Index u, int s, const Side& side) const;
