@@ -44,11 +44,6 @@ ScheduleEngine::ScheduleEngine(const CandidateGraph* graph, ScheduleInput input,
   table_.assign(static_cast<size_t>(n) * slots_, -1);
 
   queued_.assign(n, 0);
-  accept_.assign(n, 0);
-  refund_.assign(n, 0);
-  refill_.assign(n, RefillCache{0, kStale});
-  spare_.assign(n, 0);
-  spare_partner_.assign(n, kNobody);
   for (Index u = 0; u < n; ++u) UpdateCapacity(u);
   by_weight_.resize(graph_->neighbors.size());
   for (Index u = 0; u < graph_->num_nodes(); ++u) {
@@ -76,7 +71,7 @@ ScheduleEngine::ScheduleEngine(const CandidateGraph* graph, ScheduleInput input,
 
 void ScheduleEngine::UpdateCapacity(Index u) {
   node_[u].cap = static_cast<uint8_t>(std::min<int>(budget_[u], Popcount(node_[u].avail)));
-  if (u < accept_.size()) UpdateAccept(u);
+  UpdateAccept(u);
 }
 
 void ScheduleEngine::SetOpenSlots(SlotMask open) {
@@ -102,7 +97,8 @@ void ScheduleEngine::Prefetch(Index u, bool optimistic, int64_t min_weight) cons
   for (uint64_t i = begin; i < end && by_weight_[i].second + max_weight_ >= min_weight; ++i) {
     const Index v = by_weight_[i].first;
     if (Meets(u, v)) continue;
-    if (by_weight_[i].second + (optimistic ? refund_[v] : -accept_[v]) < min_weight) continue;
+    if (by_weight_[i].second + (optimistic ? node_[v].refund : -node_[v].accept) < min_weight)
+      continue;
     __builtin_prefetch(&node_[v]);
     __builtin_prefetch(&slot_[At(v, 0)]);
     __builtin_prefetch(&slot_[At(v, slots_ - 1)]);
@@ -158,8 +154,8 @@ void ScheduleEngine::Add(Index u, Index v, int s, Weight w) {
   if (logging_) log_.push_back({true, MeetingAt(u, s)});
   if (recording_) undo_.push_back({true, u, v, s, w});
   NoteChanged(u, v);
-  if (spare_partner_[u] == v) RecomputeSpare(u);
-  if (spare_partner_[v] == u) RecomputeSpare(v);
+  if (node_[u].spare_partner == v) RecomputeSpare(u);
+  if (node_[v].spare_partner == u) RecomputeSpare(v);
   UpdateAccept(u);
   UpdateAccept(v);
 }
@@ -190,14 +186,14 @@ void ScheduleEngine::Remove(Index u, int s) {
 }
 
 Weight ScheduleEngine::RefillBound(Index p) const {
-  RefillCache& r = refill_[p];
+  RefillCache& r = node_[p].refill;
   if (r.arg != kStale) return r.value;
   // Computed inside a chain being tried: forget it if the chain is undone.
   if (recording_) trial_refills_.push_back(p);
   r = {0, kNobody};
   ForEachNeighborHeaviestFirst(p, [&](Index x, Weight w) {
     if (w <= r.value) return false;
-    if (!Meets(p, x) && w - accept_[x] > r.value) r = {w - accept_[x], x};
+    if (!Meets(p, x) && w - node_[x].accept > r.value) r = {w - node_[x].accept, x};
     return true;
   });
   return r.value;
@@ -217,16 +213,16 @@ void ScheduleEngine::UpdateAccept(Index u) {
       cost = std::min(cost, slot_[At(u, s)].weight);
     }
   }
-  accept_[u] = cost;
+  node_[u].accept = cost;
   Weight refund = node.cap == 0 ? -kCannotAccept : node.degree < node.cap ? 0 : -kCannotAccept;
   SlotMask busy = node.busy & open_;
   while (busy != 0) {
     const int s = LowestSlot(busy);
     busy &= busy - 1;
     const SlotState& slot = slot_[At(u, s)];
-    refund = std::max(refund, spare_[slot.partner] - slot.weight);
+    refund = std::max(refund, node_[slot.partner].spare - slot.weight);
   }
-  refund_[u] = refund;
+  node_[u].refund = refund;
 }
 
 void ScheduleEngine::RaiseRefunds(Index p) {
@@ -235,13 +231,14 @@ void ScheduleEngine::RaiseRefunds(Index p) {
     const int s = LowestSlot(busy);
     busy &= busy - 1;
     const SlotState& slot = slot_[At(p, s)];
-    refund_[slot.partner] = std::max(refund_[slot.partner], spare_[p] - slot.weight);
+    Weight& refund = node_[slot.partner].refund;
+    refund = std::max(refund, node_[p].spare - slot.weight);
   }
 }
 
 void ScheduleEngine::RecomputeSpare(Index u) {
-  spare_[u] = 0;
-  spare_partner_[u] = kNobody;
+  node_[u].spare = 0;
+  node_[u].spare_partner = kNobody;
   // Heaviest first, so the first neighbour u does not meet is the best spare one; the graph's
   // list and the live additions are each sorted, so look at the head of both.
   if (u < graph_->num_nodes()) {
@@ -405,9 +402,9 @@ int64_t ScheduleEngine::Reach(Index u, int s, const Side& side) const {
 }
 
 void ScheduleEngine::NoteEdge(Index u, Index v, Weight w) {
-  if (w > spare_[u]) {
-    spare_[u] = w;
-    spare_partner_[u] = v;
+  if (w > node_[u].spare) {
+    node_[u].spare = w;
+    node_[u].spare_partner = v;
     RaiseRefunds(u);
   }
   max_weight_ = std::max(max_weight_, w);
@@ -439,7 +436,7 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
   // Every new partner is someone u does not meet yet, so no move gains more than u's best spare
   // edge plus what u's side can add.
   const int64_t reach_v = optimistic ? max_weight_ : 0;
-  if (room_u == 0 || spare_[u] + max_reach_u + reach_v < min_gain) return 0;
+  if (room_u == 0 || node_[u].spare + max_reach_u + reach_v < min_gain) return 0;
   int found = 0;
   // Keeps best[0..found) sorted by key, descending, at most one move per partner. The key is the
   // gain, or when `optimistic` the gain plus what the evicted partners may win back: chains then
@@ -454,7 +451,7 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
     best[i] = m;
   };
   // Upper bounds on the key of a move with a neighbour over edge weight w: u's side adds at most
-  // max_key_u, v's side (refund_[v] or -accept_[v]) at most reach_v.
+  // max_key_u, v's side (node_[v].refund or -node_[v].accept) at most reach_v.
   const int64_t max_key_u = optimistic ? max_reach_u : max_gain_u;
   Prefetch(u, optimistic, min_gain - max_reach_u);
   ForEachNeighborHeaviestFirst(u, [&](Index v, Weight w) {
@@ -468,7 +465,7 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
     // u's own state first: its partners are often its heaviest neighbours. Then v's cheapest
     // way to accept a meeting (compact, so cheaper to look at than v's agenda).
     if (Meets(u, v)) return true;
-    const int64_t side_v = optimistic ? refund_[v] : -static_cast<int64_t>(accept_[v]);
+    const int64_t side_v = optimistic ? node_[v].refund : -static_cast<int64_t>(node_[v].accept);
     if (static_cast<int64_t>(w) + side_v + max_reach_u < min_gain ||
         (found == k && static_cast<int64_t>(w) + side_v + max_key_u <= best[k - 1].key)) {
       return true;
@@ -639,23 +636,24 @@ void ScheduleEngine::ForgetTrial() {
   // The state is back to what it was: its changes need no flush, and bounds computed in the
   // middle of the chain may not hold for it.
   changed_.clear();
-  for (Index p : trial_refills_) refill_[p].arg = kStale;
+  for (Index p : trial_refills_) node_[p].refill.arg = kStale;
   trial_refills_.clear();
 }
 
 bool ScheduleEngine::BoundsConsistent() {
   FlushChanged();
   for (Index u = 0; u < num_nodes(); ++u) {
-    const Weight accept = accept_[u];
-    const Weight refund = refund_[u];
-    const Weight spare = spare_[u];
-    const RefillCache refill = refill_[u];
+    const Weight accept = node_[u].accept;
+    const Weight refund = node_[u].refund;
+    const Weight spare = node_[u].spare;
+    const RefillCache refill = node_[u].refill;
     UpdateAccept(u);
     RecomputeSpare(u);
-    if (accept_[u] != accept || refund_[u] > refund || spare_[u] != spare) return false;
-    refund_[u] = refund;
+    if (node_[u].accept != accept || node_[u].refund > refund || node_[u].spare != spare)
+      return false;
+    node_[u].refund = refund;
     if (refill.arg == kStale) continue;
-    refill_[u].arg = kStale;
+    node_[u].refill.arg = kStale;
     if (RefillBound(u) > refill.value) return false;
   }
   return true;
@@ -663,17 +661,17 @@ bool ScheduleEngine::BoundsConsistent() {
 
 void ScheduleEngine::FlushChanged() {
   if (changed_.size() > num_nodes() / 4) {
-    std::fill(refill_.begin(), refill_.end(), RefillCache{0, kStale});
+    for (NodeState& node : node_) node.refill = {0, kStale};
     changed_.clear();
     return;
   }
-  for (Index x : changed_) refill_[x].arg = kStale;  // x's spare partners changed
+  for (Index x : changed_) node_[x].refill.arg = kStale;  // x's spare partners changed
   for (Index x : changed_) {
     // x's price changed: a neighbour that can now win more from x raises its bound; one whose
     // best was x and now meets x recomputes.
-    const int64_t price = accept_[x];
+    const int64_t price = node_[x].accept;
     ForEachNeighbor(x, [&](Index y, Weight w) {
-      RefillCache& r = refill_[y];
+      RefillCache& r = node_[y].refill;
       if (r.arg == kStale) return;
       if (w - price < r.value && r.arg != x) return;
       if (Meets(x, y)) {
@@ -988,11 +986,6 @@ Index ScheduleEngine::AddAttendee(const AttendeeSlots& attendee,
   budget_.push_back(std::min<int32_t>(attendee.budget, 255));
   node_.push_back(NodeState{});
   node_[u].avail = attendee.availability & all_slots_;
-  accept_.push_back(0);
-  refund_.push_back(0);
-  refill_.push_back(RefillCache{0, kStale});
-  spare_.push_back(0);
-  spare_partner_.push_back(kNobody);
   UpdateCapacity(u);
   slot_.resize(slot_.size() + slots_, SlotState{});
   table_.resize(table_.size() + slots_, -1);
