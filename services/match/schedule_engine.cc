@@ -27,6 +27,35 @@ uint64_t Mix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+struct Candidate {
+  uint64_t key;  // weight in the high bits, a seeded hash below: heaviest first, ties seeded
+  Index u, v;
+};
+
+// LSD radix sort by key, descending, 11 bits per pass; passes over digits that every key shares
+// are skipped. Keys are distinct (the hash tie-break), so the order is fully determined.
+void SortByKeyDescending(std::vector<Candidate>* items) {
+  constexpr int kBits = 11;
+  constexpr size_t kBuckets = size_t{1} << kBits;
+  std::vector<Candidate> buffer(items->size());
+  std::vector<size_t> count(kBuckets);
+  for (int shift = 0; shift < 64; shift += kBits) {
+    std::fill(count.begin(), count.end(), 0);
+    for (const Candidate& c : *items) ++count[kBuckets - 1 - ((c.key >> shift) & (kBuckets - 1))];
+    if (std::find(count.begin(), count.end(), items->size()) != count.end()) continue;
+    size_t at = 0;
+    for (size_t& n : count) {
+      const size_t here = n;
+      n = at;
+      at += here;
+    }
+    for (const Candidate& c : *items) {
+      buffer[count[kBuckets - 1 - ((c.key >> shift) & (kBuckets - 1))]++] = c;
+    }
+    items->swap(buffer);
+  }
+}
+
 }  // namespace
 
 ScheduleEngine::ScheduleEngine(const CandidateGraph* graph, ScheduleInput input, uint64_t seed)
@@ -289,10 +318,6 @@ Meeting ScheduleEngine::MeetingAt(Index u, int s) const {
 // Greedy start.
 
 void ScheduleEngine::Greedy() {
-  struct Candidate {
-    uint64_t key;  // weight in the high bits, a seeded hash below: heaviest first, ties seeded
-    Index u, v;
-  };
   std::vector<Candidate> edges;
   const Index n = num_nodes();
   edges.reserve(graph_->num_edges());
@@ -305,8 +330,7 @@ void ScheduleEngine::Greedy() {
       edges.push_back({(static_cast<uint64_t>(static_cast<uint32_t>(w)) << 32) | tie, u, v});
     });
   }
-  std::sort(edges.begin(), edges.end(),
-            [](const Candidate& x, const Candidate& y) { return x.key > y.key; });
+  SortByKeyDescending(&edges);
   for (const Candidate& e : edges) {
     if (node_[e.u].degree >= Capacity(e.u) || node_[e.v].degree >= Capacity(e.v)) continue;
     SlotMask common =
