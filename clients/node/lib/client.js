@@ -218,6 +218,15 @@ class Client {
     return last;
   }
 
+  // Every meeting of the event as one CSV file (a Buffer), from ExportMeetings' chunks.
+  async exportMeetingsCsv(eventId, { timeoutMs } = {}) {
+    const chunks = [];
+    for await (const chunk of this.matching.exportMeetings({ event_id: eventId }, { timeoutMs })) {
+      chunks.push(chunk.data);
+    }
+    return Buffer.concat(chunks);
+  }
+
   // Every item of a paged List call:
   //   for await (const a of client.pages(client.organizer.listAttendees, 'attendees',
   //                                      { event_id: 3 })) ...

@@ -121,6 +121,8 @@ export class Client {
     seed?: number,
     options?: { onProgress?: (progress: Message) => void; timeoutMs?: number },
   ): Promise<Message>;
+  /** Every meeting of the event as one CSV file, from ExportMeetings' chunks. */
+  exportMeetingsCsv(eventId: number | string, options?: { timeoutMs?: number }): Promise<Buffer>;
   /** Every item of a paged List call, page after page. */
   pages(
     method: UnaryMethod,

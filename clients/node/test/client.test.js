@@ -138,6 +138,10 @@ test('a matching run streams every phase; a watch sees my answer', async () => {
   assert.deepEqual(phases, ['LOADING', 'CANDIDATES', 'SCHEDULING', 'WRITING', 'DONE']);
   assert.equal(run.attendees, imported.created);
 
+  const csvLines = (await ctx.organizer.exportMeetingsCsv(event.id)).toString().trim().split('\n');
+  assert.match(csvLines[0], /^meeting_id,slot_id,start,end,/);
+  assert.equal(csvLines.length - 1, run.meetings_proposed);
+
   const [meeting] = (
     await ctx.organizer.matching.listMeetings({
       event_id: event.id,

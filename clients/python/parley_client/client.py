@@ -289,6 +289,11 @@ class Client:
             raise ParleyError(grpc.StatusCode.INTERNAL, "the run stream ended without a message")
         return last
 
+    def export_meetings_csv(self, event_id: int, *, timeout: Optional[float] = None) -> bytes:
+        """Every meeting of the event as one CSV file (MatchingService.ExportMeetings' chunks)."""
+        chunks = self.matching.export_meetings(event_id=event_id, timeout=timeout)
+        return b"".join(chunk.data for chunk in chunks)
+
     def pages(self, method: Callable[..., Any], items: str, **fields: Any) -> Iterator[Any]:
         """Every item of a paged List call, page after page:
 

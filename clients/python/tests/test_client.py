@@ -114,6 +114,10 @@ class ClientTest(harness.ServerTestCase):
                                   v1.MatchingRun.DONE])
         self.assertEqual(run.attendees, imported.created)
 
+        csv_lines = self.organizer.export_meetings_csv(event.id).decode().splitlines()
+        self.assertTrue(csv_lines[0].startswith("meeting_id,slot_id,start,end,"))
+        self.assertEqual(len(csv_lines) - 1, run.meetings_proposed)
+
         # An attendee watches their agenda; accepting a proposal shows up in the stream.
         meeting = self.organizer.matching.list_meetings(
             event_id=event.id, state=v1.Meeting.PROPOSED, page_size=1).meetings[0]
