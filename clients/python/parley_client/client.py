@@ -64,7 +64,9 @@ def field_mask(*paths: str) -> field_mask_pb2.FieldMask:
 
 
 def _snake_case(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    # WhoElseShouldIMeet -> who_else_should_i_meet: a capital that starts a word after a
+    # one-letter word (I) is a boundary too.
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
 def _service_attribute(service_name: str) -> str:

@@ -136,6 +136,38 @@ class ClientTest(harness.ServerTestCase):
             else:
                 self.fail("the watch ended without showing the answer")
 
+    def test_relationships_feedback_who_else_and_analytics(self):
+        # Slots in the past: the meetings are over and feedback is open.
+        event = small_event("Relationships")
+        for slot in event.slots:
+            slot.start_time -= 600_000_000
+            slot.end_time -= 600_000_000
+        event = self.organizer.organizer.create_event(event=event)
+        self.organizer.import_attendees(event.id, read_attendee_csv(harness.EXAMPLE_CSV).rows)
+        self.organizer.organizer.set_event_status(event_id=event.id, status=v1.OPEN)
+        self.organizer.run_matching(event.id, timeout=300)
+        meeting = self.organizer.matching.list_meetings(
+            event_id=event.id, state=v1.Meeting.PROPOSED, page_size=1).meetings[0]
+        sides = [self.organizer.with_token(self.organizer.organizer.issue_attendee_token(
+            event_id=event.id, attendee_id=a).token)
+            for a in (meeting.attendee_a, meeting.attendee_b)]
+        for side in sides:
+            side.agenda.respond_to_proposal(meeting_id=meeting.id, accept=True)
+        given = sides[0].relationship.record_feedback(
+            meeting_id=meeting.id, outcome=v1.Feedback.HAPPENED, rating=5, follow_up=True)
+        self.assertEqual(given.partner.attendee_id, meeting.attendee_b)
+        self.assertEqual([f.rating for f in sides[0].relationship.list_my_feedback().feedback], [5])
+        self.assertEqual(len(sides[1].relationship.list_my_feedback().feedback), 0)
+        with self.assertRaises(ParleyError) as caught:
+            sides[1].relationship.record_feedback(meeting_id=meeting.id,
+                                                  outcome=v1.Feedback.HAPPENED, rating=9)
+        self.assertEqual(caught.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("rating", caught.exception.details)
+        sides[0].relationship.who_else_should_i_meet(max_results=3)  # the snake_case name
+        analytics = self.organizer.relationship.get_analytics(event_id=event.id)
+        self.assertEqual(analytics.events[0].held, 1)
+        self.assertEqual(list(analytics.events[0].rating_counts), [0, 0, 0, 0, 1])
+
     def test_stream_deadline_ends_a_watch_with_deadline_exceeded(self):
         event = self.organizer.organizer.create_event(event=small_event())
         imported = self.organizer.import_attendees(
