@@ -464,6 +464,73 @@ TEST_F(IntroductionTest, WhoElseReachesPeopleMyContactsRatedHighly) {
   EXPECT_EQ(cem_others.people_size(), 0);
 }
 
+// Every call an attendee can make, after feedback, a declined introduction and a one-sided
+// wish: no other attendee's contact details, no rating but one's own, no decline, no wish.
+TEST_F(IntroductionTest, NothingAnAttendeeCanCallRevealsAnothersPrivateData) {
+  SetUpTriangle();
+  AfterTheEvent();
+  v1::Agenda anns;
+  ASSERT_TRUE(agenda_->GetMyAgenda(Ctx(tokens_["ann"]).get(), {}, &anns).ok());
+  for (const v1::Proposal& p : anns.items()) {
+    if (p.status() == v1::Proposal::CONFIRMED) {
+      ASSERT_TRUE(Feedback("ann", p.meeting_id(), v1::Feedback::HAPPENED, 2, false).ok());
+    }
+  }
+  v1::Introduction made;
+  ASSERT_TRUE(Introduce("ann", "bob", "cem", &made).ok());
+  Respond("bob", made.id(), false);
+  v1::WishRequest wish;
+  wish.set_attendee_id(ids_["bob"]);
+  v1::ListMyWishesResponse wishes;
+  ASSERT_TRUE(relationships_->AddWish(Ctx(tokens_["dia"]).get(), wish, &wishes).ok());
+
+  for (const std::string who : {"ann", "bob", "cem", "dia"}) {
+    std::string seen;
+    auto add = [&](const grpc::Status& s, const google::protobuf::Message& m) {
+      EXPECT_TRUE(s.ok()) << who << ": " << s.error_message();
+      seen += m.SerializeAsString();
+    };
+    const std::string& token = tokens_[who];
+    v1::MyProfile profile;
+    add(attendee_->GetMyProfile(Ctx(token).get(), {}, &profile), profile);
+    v1::ListMySuggestionsResponse suggestions;
+    add(agenda_->ListMySuggestions(Ctx(token).get(), {}, &suggestions), suggestions);
+    v1::Agenda agenda;
+    add(agenda_->GetMyAgenda(Ctx(token).get(), {}, &agenda), agenda);
+    v1::Calendar calendar;
+    add(agenda_->GetMyCalendar(Ctx(token).get(), {}, &calendar), calendar);
+    v1::ListMyFeedbackResponse feedback;
+    add(relationships_->ListMyFeedback(Ctx(token).get(), {}, &feedback), feedback);
+    v1::ListMyIntroductionsResponse intros;
+    add(relationships_->ListMyIntroductions(Ctx(token).get(), {}, &intros), intros);
+    v1::ListIntroductionRequestsResponse requests;
+    add(relationships_->ListIntroductionRequests(Ctx(token).get(), {}, &requests), requests);
+    v1::WhoElseShouldIMeetResponse others;
+    add(relationships_->WhoElseShouldIMeet(Ctx(token).get(), {}, &others), others);
+    v1::ListMyWishesResponse mine;
+    add(relationships_->ListMyWishes(Ctx(token).get(), {}, &mine), mine);
+    for (const std::string other : {"ann", "bob", "cem", "dia"}) {
+      if (other == who) continue;
+      EXPECT_THAT(seen, Not(HasSubstr(other + "@example.org"))) << who;
+      EXPECT_THAT(seen, Not(HasSubstr("+41 79 000 00 " + other))) << who;
+    }
+    if (who != "ann") {
+      EXPECT_TRUE(feedback.feedback().empty()) << who;  // Ann's rating is hers
+    }
+    if (who != "dia") {
+      EXPECT_TRUE(mine.wishes().empty()) << who;  // Dia's wish is hers
+    }
+    for (const v1::Introduction& i : intros.introductions()) {
+      if (who != "bob") {
+        EXPECT_EQ(i.status(), v1::Introduction::PENDING) << who;
+      }
+    }
+    for (const v1::Proposal& p : suggestions.proposals()) {
+      for (const v1::Reason& r : p.reasons()) EXPECT_NE(r.kind(), v1::Reason::MUTUAL_WISH);
+    }
+  }
+}
+
 TEST_F(RelationshipServiceTest, WishesAreCappedAndNeverRevealedUnlessMutual) {
   std::vector<v1::Attendee> people;
   for (int i = 0; i < 13; ++i) people.push_back(Profile(absl::StrCat("p", i), {"bicycles"}));
