@@ -220,9 +220,16 @@ Weight ScheduleEngine::RefillBound(Index p) const {
   // Computed inside a chain being tried: forget it if the chain is undone.
   if (recording_) trial_refills_.push_back(p);
   r = {0, kNobody};
+  int looked = 0;
   ForEachNeighborHeaviestFirst(p, [&](Index x, Weight w) {
     if (w <= r.value) return false;
-    if (!Meets(p, x) && w - node_[x].accept > r.value) r = {w - node_[x].accept, x};
+    if (Meets(p, x)) return true;
+    if (looked++ == refill_limit_) {
+      // The rest are no heavier than w, and nobody accepts at a negative price.
+      r = {w, kNobody};
+      return false;
+    }
+    if (w - node_[x].accept > r.value) r = {w - node_[x].accept, x};
     return true;
   });
   return r.value;
