@@ -514,9 +514,10 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
       const int64_t most = optimistic ? w + reach_u[s] + side_v : w - su.cost + side_v;
       if (have && most <= mv.key) continue;
       Side sv;
-      // Kempe flips only on u's side: v's would walk paths for every neighbour and slot, and
-      // u's are the ones that free u for a better partner.
-      if (!MakeRoom(v, s, /*kempe=*/false, &state, &lightest, &sv)) continue;
+      // Kempe flips on v's side only when covering someone (protect_: the fairness pass, few
+      // searches): for weight, v's would walk paths for every neighbour and slot, and u's are
+      // the ones that free u for a better partner.
+      if (!MakeRoom(v, s, kempe_ && protect_, &state, &lightest, &sv)) continue;
       const int64_t gain = static_cast<int64_t>(w) - su.cost - sv.cost;
       const int64_t upper = optimistic ? gain + (reach_u[s] + su.cost) + Reach(v, s, sv) : gain;
       if (upper < min_gain || (have && upper <= mv.key)) continue;
