@@ -701,18 +701,23 @@ void ScheduleEngine::FlushChanged() {
   for (Index x : changed_) {
     // x's price changed: a neighbour that can now win more from x raises its bound; one whose
     // best was x and now meets x recomputes.
+    SlotMask busy = node_[x].busy;
+    while (busy != 0) {
+      const int s = LowestSlot(busy);
+      busy &= busy - 1;
+      RefillCache& r = node_[slot_[At(x, s)].partner].refill;
+      if (r.arg == x) r.arg = kStale;
+    }
+    // Bounds are never negative, so only neighbours heavier than x's price can be raised.
     const int64_t price = node_[x].accept;
-    ForEachNeighbor(x, [&](Index y, Weight w) {
+    ForEachNeighborHeaviestFirst(x, [&](Index y, Weight w) {
+      if (w < price) return false;
       RefillCache& r = node_[y].refill;
-      if (r.arg == kStale) return;
-      if (w - price < r.value && r.arg != x) return;
-      if (Meets(x, y)) {
-        if (r.arg == x) r.arg = kStale;
-      } else if (w - price >= r.value) {
-        r = {static_cast<Weight>(w - price), x};  // x is cheaper (or as cheap): still the best
-      }
+      if (r.arg == kStale || w - price < r.value || Meets(x, y)) return true;
+      r = {static_cast<Weight>(w - price), x};  // x is cheaper (or as cheap): still the best
       // x got dearer: the bound stays an upper bound (recomputed when y's own agenda changes);
       // refreshing every neighbour of each attendee that fills up costs more than it steers.
+      return true;
     });
   }
   changed_.clear();
