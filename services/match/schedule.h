@@ -68,8 +68,8 @@ struct ScheduleOptions {
   // How a chain judges whether an evicted partner can win weight back: from their best spare
   // partners' prices, looking at this many (0 = all of them, the tightest estimate); beyond them
   // the estimate is the next edge's weight. A small limit (e.g. 8) is looser, so chains explore
-  // more: +0.3% weight for ~2.3x the time on the 20,000- and 150,000-attendee benchmarks (see
-  // BENCHMARKS.md). Default: 0.
+  // more: +0.2-0.35% weight for ~2x the time on the 20,000- and 150,000-attendee benchmarks
+  // (see BENCHMARKS.md). Default: 0.
   int refill_scan_limit = 0;
 };
 
