@@ -29,7 +29,7 @@ _REASONS = {
 }
 
 
-def describe_reason(reason: v1.Reason, partner: str) -> str:
+def describe_reason(reason, partner: str) -> str:
     describe = _REASONS.get(reason.kind)
     return describe(reason, partner) if describe else v1.Reason.Kind.Name(reason.kind).lower()
 
@@ -39,7 +39,7 @@ def when(seconds: int) -> str:
         "%Y-%m-%d %H:%M UTC")
 
 
-def print_proposal(proposal: v1.Proposal) -> None:
+def print_proposal(proposal) -> None:
     partner = proposal.partner
     status = v1.Proposal.Status.Name(proposal.status)
     print(f"meeting {proposal.meeting_id}  [{status}]")
@@ -55,7 +55,7 @@ def print_proposal(proposal: v1.Proposal) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     add_connection_arguments(parser, "attendee")
     parser.add_argument("--meeting", type=int, default=0,
                         help="the proposal to accept (default: the first awaiting my answer)")

@@ -17,7 +17,7 @@ from example_common import add_connection_arguments, connect
 from parley_client import ParleyError, read_attendee_csv, v1
 
 
-def example_event(name: str) -> v1.Event:
+def example_event(name: str):
     # Three rounds tomorrow from 10:00 UTC, 30 minutes each with 10-minute breaks.
     tomorrow = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=1)
     start = datetime.datetime.combine(tomorrow, datetime.time(10, 0), datetime.timezone.utc)
@@ -52,7 +52,7 @@ def print_report(report_response) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     add_connection_arguments(parser, "organiser")
     parser.add_argument("--csv", required=True, help="attendee CSV (clients/CLI.md format)")
     parser.add_argument("--event", type=int, default=0, help="an existing event (default: new)")
