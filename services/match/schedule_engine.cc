@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <functional>
 #include <limits>
 
 namespace parley::match::internal {
@@ -32,29 +33,40 @@ struct Candidate {
   Index u, v;
 };
 
-// LSD radix sort by key, descending, 11 bits per pass; passes over digits that every key shares
-// are skipped. Keys are distinct (the hash tie-break), so the order is fully determined.
-void SortByKeyDescending(std::vector<Candidate>* items) {
+// Stable LSD radix sort by key(item) (an unsigned integer), descending, 11 bits per pass. One
+// pass counts every digit; the passes over digits that every key shares are skipped.
+template <typename T, typename Key>
+void RadixSortDescending(std::vector<T>* items, Key key) {
   constexpr int kBits = 11;
   constexpr size_t kBuckets = size_t{1} << kBits;
-  std::vector<Candidate> buffer(items->size());
-  std::vector<size_t> count(kBuckets);
-  for (int shift = 0; shift < 64; shift += kBits) {
-    std::fill(count.begin(), count.end(), 0);
-    for (const Candidate& c : *items) ++count[kBuckets - 1 - ((c.key >> shift) & (kBuckets - 1))];
-    if (std::find(count.begin(), count.end(), items->size()) != count.end()) continue;
+  constexpr int kDigits = (sizeof(key(T{})) * 8 + kBits - 1) / kBits;
+  std::vector<size_t> count(kBuckets * kDigits, 0);
+  for (const T& item : *items) {
+    const uint64_t k = key(item);
+    for (int d = 0; d < kDigits; ++d) {
+      ++count[d * kBuckets + kBuckets - 1 - ((k >> (d * kBits)) & (kBuckets - 1))];
+    }
+  }
+  std::vector<T> buffer;
+  for (int d = 0; d < kDigits; ++d) {
+    size_t* c = &count[d * kBuckets];
+    if (std::find(c, c + kBuckets, items->size()) != c + kBuckets) continue;
     size_t at = 0;
-    for (size_t& n : count) {
-      const size_t here = n;
-      n = at;
+    for (size_t b = 0; b < kBuckets; ++b) {
+      const size_t here = c[b];
+      c[b] = at;
       at += here;
     }
-    for (const Candidate& c : *items) {
-      buffer[count[kBuckets - 1 - ((c.key >> shift) & (kBuckets - 1))]++] = c;
+    buffer.resize(items->size());
+    for (const T& item : *items) {
+      buffer[c[kBuckets - 1 - ((key(item) >> (d * kBits)) & (kBuckets - 1))]++] = item;
     }
     items->swap(buffer);
   }
 }
+
+// Signed weights in unsigned order.
+uint32_t WeightKey(Weight w) { return static_cast<uint32_t>(w) ^ 0x80000000u; }
 
 }  // namespace
 
@@ -74,17 +86,35 @@ ScheduleEngine::ScheduleEngine(const CandidateGraph* graph, ScheduleInput input,
 
   queued_.assign(n, 0);
   for (Index u = 0; u < n; ++u) UpdateCapacity(u);
+  // Each list heaviest first, ties by index (the order of HeavierFirst), sorted as one distinct
+  // integer per edge (the signed weight's order, then the complemented index). Lists are short:
+  // each key's rank is the number of larger keys, counted without branches.
   by_weight_.resize(graph_->neighbors.size());
+  std::vector<uint64_t> keys;
   for (Index u = 0; u < graph_->num_nodes(); ++u) {
-    for (uint64_t i = graph_->begin(u); i < graph_->end(u); ++i) {
-      by_weight_[i] = {graph_->neighbors[i], graph_->weights[i]};
+    const uint64_t begin = graph_->begin(u);
+    const size_t size = graph_->end(u) - begin;
+    keys.resize(size);
+    for (size_t k = 0; k < size; ++k) {
+      keys[k] = static_cast<uint64_t>(WeightKey(graph_->weights[begin + k])) << 32 |
+                static_cast<uint32_t>(~graph_->neighbors[begin + k]);
     }
-    std::sort(by_weight_.begin() + static_cast<int64_t>(graph_->begin(u)),
-              by_weight_.begin() + static_cast<int64_t>(graph_->end(u)), HeavierFirst);
+    if (size > 64) std::sort(keys.begin(), keys.end(), std::greater<uint64_t>());
+    for (size_t k = 0; k < size; ++k) {
+      size_t rank = k;
+      if (size <= 64) {
+        rank = 0;
+        for (size_t j = 0; j < size; ++j) rank += keys[j] > keys[k] ? 1 : 0;
+      }
+      by_weight_[begin + rank] = {
+          ~static_cast<Index>(keys[k]),
+          static_cast<Weight>(static_cast<uint32_t>(keys[k] >> 32) ^ 0x80000000u)};
+    }
   }
+  // Nobody meets yet: each best spare partner is the head of the list.
   for (Index u = 0; u < n && u < graph_->num_nodes(); ++u) {
-    for (uint64_t i = graph_->begin(u); i < graph_->end(u); ++i) {
-      NoteEdge(u, graph_->neighbors[i], graph_->weights[i]);
+    if (graph_->begin(u) < graph_->end(u)) {
+      NoteEdge(u, by_weight_[graph_->begin(u)].first, by_weight_[graph_->begin(u)].second);
     }
   }
   slot_tables_.assign(slots_, 0);
@@ -337,7 +367,7 @@ void ScheduleEngine::Greedy() {
       edges.push_back({(static_cast<uint64_t>(static_cast<uint32_t>(w)) << 32) | tie, u, v});
     });
   }
-  SortByKeyDescending(&edges);
+  RadixSortDescending(&edges, [](const Candidate& c) { return c.key; });
   for (const Candidate& e : edges) {
     if (node_[e.u].degree >= Capacity(e.u) || node_[e.v].degree >= Capacity(e.v)) continue;
     SlotMask common =
@@ -503,6 +533,15 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
     }
     SlotMask common = room_u & node_[v].avail;
     if (common == 0 || !Active(v) || IsBanned(u, v)) return true;
+    if (optimistic) {
+      // A move that evicts v's partner in s asks for that partner's refill bound: start loading
+      // their states together.
+      SlotMask evicting = common & node_[v].busy;
+      while (evicting != 0) {
+        __builtin_prefetch(&node_[slot_[At(v, LowestSlot(evicting))].partner]);
+        evicting &= evicting - 1;
+      }
+    }
     Move mv;
     bool have = false;
     int state = -1;
@@ -697,6 +736,9 @@ void ScheduleEngine::FlushChanged() {
     changed_.clear();
     return;
   }
+  // Each move notes both ends of every meeting it adds or removes: the same attendees repeat.
+  std::sort(changed_.begin(), changed_.end());
+  changed_.erase(std::unique(changed_.begin(), changed_.end()), changed_.end());
   for (Index x : changed_) node_[x].refill.arg = kStale;  // x's spare partners changed
   for (Index x : changed_) {
     // x's price changed: a neighbour that can now win more from x raises its bound; one whose
