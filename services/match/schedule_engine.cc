@@ -153,9 +153,10 @@ void ScheduleEngine::Prefetch(Index u, bool optimistic, int64_t min_weight) cons
   if (u >= graph_->num_nodes()) return;
   const uint64_t begin = graph_->begin(u);
   const uint64_t end = std::min(graph_->end(u), begin + kPrefetch);
+  const Partners partners(*this, u);
   for (uint64_t i = begin; i < end && by_weight_[i].second + max_weight_ >= min_weight; ++i) {
     const Index v = by_weight_[i].first;
-    if (Meets(u, v)) continue;
+    if (partners.Has(v)) continue;
     if (by_weight_[i].second + (optimistic ? node_[v].refund : -node_[v].accept) < min_weight)
       continue;
     __builtin_prefetch(&node_[v]);
@@ -187,6 +188,14 @@ bool ScheduleEngine::Meets(Index u, Index v) const {
     if (slot_[At(u, s)].partner == v) return true;
   }
   return false;
+}
+
+ScheduleEngine::Partners::Partners(const ScheduleEngine& engine, Index u) {
+  SlotMask busy = engine.node_[u].busy;
+  while (busy != 0) {
+    of[count++] = engine.slot_[engine.At(u, LowestSlot(busy))].partner;
+    busy &= busy - 1;
+  }
 }
 
 bool ScheduleEngine::IsBanned(Index a, Index b) const {
@@ -251,9 +260,10 @@ Weight ScheduleEngine::RefillBound(Index p) const {
   if (recording_) trial_refills_.push_back(p);
   r = {0, kNobody};
   int looked = 0;
+  const Partners partners(*this, p);
   ForEachNeighborHeaviestFirst(p, [&](Index x, Weight w) {
     if (w <= r.value) return false;
-    if (Meets(p, x)) return true;
+    if (partners.Has(x)) return true;
     if (looked++ == refill_limit_) {
       // The rest are no heavier than w, and nobody accepts at a negative price.
       r = {w, kNobody};
@@ -515,6 +525,7 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
   // max_key_u, v's side (node_[v].refund or -node_[v].accept) at most reach_v.
   const int64_t max_key_u = optimistic ? max_reach_u : max_gain_u;
   Prefetch(u, optimistic, min_gain - max_reach_u);
+  const Partners partners_u(*this, u);
   ForEachNeighborHeaviestFirst(u, [&](Index v, Weight w) {
     // Cheap bounds first: the gain of any move with v is at most w plus what u's side and the
     // partner v evicts could add back in a chain. Neighbours come heaviest first, so the first
@@ -525,7 +536,7 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
     }
     // u's own state first: its partners are often its heaviest neighbours. Then v's cheapest
     // way to accept a meeting (compact, so cheaper to look at than v's agenda).
-    if (Meets(u, v)) return true;
+    if (partners_u.Has(v)) return true;
     const int64_t side_v = optimistic ? node_[v].refund : -static_cast<int64_t>(node_[v].accept);
     if (static_cast<int64_t>(w) + side_v + max_reach_u < min_gain ||
         (found == k && static_cast<int64_t>(w) + side_v + max_key_u <= best[k - 1].key)) {
@@ -752,10 +763,11 @@ void ScheduleEngine::FlushChanged() {
     }
     // Bounds are never negative, so only neighbours heavier than x's price can be raised.
     const int64_t price = node_[x].accept;
+    const Partners partners(*this, x);
     ForEachNeighborHeaviestFirst(x, [&](Index y, Weight w) {
       if (w < price) return false;
       RefillCache& r = node_[y].refill;
-      if (r.arg == kStale || w - price < r.value || Meets(x, y)) return true;
+      if (r.arg == kStale || w - price < r.value || partners.Has(y)) return true;
       r = {static_cast<Weight>(w - price), x};  // x is cheaper (or as cheap): still the best
       // x got dearer: the bound stays an upper bound (recomputed when y's own agenda changes);
       // refreshing every neighbour of each attendee that fills up costs more than it steers.
@@ -1012,6 +1024,22 @@ void ScheduleEngine::ReturnTable(Index u, int s) {
 
 std::vector<Meeting> ScheduleEngine::Export() const {
   std::vector<Meeting> out;
+  if (!seated_) {
+    // No tables: the order is (slot, a). Placed by slot, each slot's meetings in the order of
+    // their first attendee.
+    std::vector<size_t> next(static_cast<size_t>(slots_) + 1, 0);
+    for (int s = 0; s < slots_; ++s) next[s + 1] = next[s] + static_cast<size_t>(used_[s]);
+    out.resize(static_cast<size_t>(meetings_));
+    for (Index u = 0; u < num_nodes(); ++u) {
+      SlotMask busy = node_[u].busy;
+      while (busy != 0) {
+        const int s = LowestSlot(busy);
+        busy &= busy - 1;
+        if (slot_[At(u, s)].partner > u) out[next[s]++] = MeetingAt(u, s);
+      }
+    }
+    return out;
+  }
   out.reserve(static_cast<size_t>(meetings_));
   for (Index u = 0; u < num_nodes(); ++u) {
     SlotMask busy = node_[u].busy;
