@@ -1023,32 +1023,20 @@ void ScheduleEngine::ReturnTable(Index u, int s) {
 }
 
 std::vector<Meeting> ScheduleEngine::Export() const {
-  std::vector<Meeting> out;
-  if (!seated_) {
-    // No tables: the order is (slot, a). Placed by slot, each slot's meetings in the order of
-    // their first attendee.
-    std::vector<size_t> next(static_cast<size_t>(slots_) + 1, 0);
-    for (int s = 0; s < slots_; ++s) next[s + 1] = next[s] + static_cast<size_t>(used_[s]);
-    out.resize(static_cast<size_t>(meetings_));
-    for (Index u = 0; u < num_nodes(); ++u) {
-      SlotMask busy = node_[u].busy;
-      while (busy != 0) {
-        const int s = LowestSlot(busy);
-        busy &= busy - 1;
-        if (slot_[At(u, s)].partner > u) out[next[s]++] = MeetingAt(u, s);
-      }
-    }
-    return out;
-  }
-  out.reserve(static_cast<size_t>(meetings_));
+  // Placed by slot, each slot's meetings in the order of their first attendee: the final order
+  // when there are no tables, (slot, a).
+  std::vector<size_t> next(static_cast<size_t>(slots_) + 1, 0);
+  for (int s = 0; s < slots_; ++s) next[s + 1] = next[s] + static_cast<size_t>(used_[s]);
+  std::vector<Meeting> out(static_cast<size_t>(meetings_));
   for (Index u = 0; u < num_nodes(); ++u) {
     SlotMask busy = node_[u].busy;
     while (busy != 0) {
       const int s = LowestSlot(busy);
       busy &= busy - 1;
-      if (slot_[At(u, s)].partner > u) out.push_back(MeetingAt(u, s));
+      if (slot_[At(u, s)].partner > u) out[next[s]++] = MeetingAt(u, s);
     }
   }
+  if (!seated_) return out;
   std::sort(out.begin(), out.end(), [](const Meeting& x, const Meeting& y) {
     if (x.slot != y.slot) return x.slot < y.slot;
     if (x.location != y.location) return x.location < y.location;
