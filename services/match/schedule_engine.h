@@ -89,6 +89,7 @@ class ScheduleEngine {
   void SetAvailability(Index u, SlotMask availability) {
     node_[u].avail = availability & all_slots_;
     input_.attendees[u].availability = node_[u].avail;
+    NoteChanged(u, u);  // u's price may fall: neighbours' refill bounds may rise
     UpdateCapacity(u);
   }
   SlotMask Availability(Index u) const { return node_[u].avail; }
