@@ -33,38 +33,6 @@ struct Candidate {
   Index u, v;
 };
 
-// Stable LSD radix sort by key(item) (an unsigned integer), descending, 11 bits per pass. One
-// pass counts every digit; the passes over digits that every key shares are skipped.
-template <typename T, typename Key>
-void RadixSortDescending(std::vector<T>* items, Key key) {
-  constexpr int kBits = 11;
-  constexpr size_t kBuckets = size_t{1} << kBits;
-  constexpr int kDigits = (sizeof(key(T{})) * 8 + kBits - 1) / kBits;
-  std::vector<size_t> count(kBuckets * kDigits, 0);
-  for (const T& item : *items) {
-    const uint64_t k = key(item);
-    for (int d = 0; d < kDigits; ++d) {
-      ++count[d * kBuckets + kBuckets - 1 - ((k >> (d * kBits)) & (kBuckets - 1))];
-    }
-  }
-  std::vector<T> buffer;
-  for (int d = 0; d < kDigits; ++d) {
-    size_t* c = &count[d * kBuckets];
-    if (std::find(c, c + kBuckets, items->size()) != c + kBuckets) continue;
-    size_t at = 0;
-    for (size_t b = 0; b < kBuckets; ++b) {
-      const size_t here = c[b];
-      c[b] = at;
-      at += here;
-    }
-    buffer.resize(items->size());
-    for (const T& item : *items) {
-      buffer[c[kBuckets - 1 - ((key(item) >> (d * kBits)) & (kBuckets - 1))]++] = item;
-    }
-    items->swap(buffer);
-  }
-}
-
 // Signed weights in unsigned order.
 uint32_t WeightKey(Weight w) { return static_cast<uint32_t>(w) ^ 0x80000000u; }
 
@@ -372,26 +340,55 @@ void ScheduleEngine::Greedy() {
   std::vector<Candidate> edges;
   const Index n = num_nodes();
   edges.reserve(graph_->num_edges());
+  // The slots each attendee could meet in (none when inactive), compact: read once per edge.
+  std::vector<SlotMask> usable(n);
+  for (Index u = 0; u < n; ++u) usable[u] = Active(u) ? node_[u].avail & open_ : 0;
   for (Index u = 0; u < n; ++u) {
-    if (!Active(u)) continue;
+    if (usable[u] == 0) continue;
     ForEachNeighbor(u, [&](Index v, Weight w) {
-      if (v <= u || !Active(v) || (node_[u].avail & node_[v].avail & open_) == 0 || IsBanned(u, v))
-        return;
+      if (v <= u || (usable[u] & usable[v]) == 0 || IsBanned(u, v)) return;
       const uint64_t tie = Mix(seed_ ^ PairKey(u, v)) >> 32;
       edges.push_back({(static_cast<uint64_t>(static_cast<uint32_t>(w)) << 32) | tie, u, v});
     });
   }
-  RadixSortDescending(&edges, [](const Candidate& c) { return c.key; });
-  for (const Candidate& e : edges) {
-    if (node_[e.u].degree >= Capacity(e.u) || node_[e.v].degree >= Capacity(e.v)) continue;
-    SlotMask common =
-        node_[e.u].avail & node_[e.v].avail & ~node_[e.u].busy & ~node_[e.v].busy & open_;
-    while (common != 0) {
-      const int s = LowestSlot(common);
-      common &= common - 1;
-      if (!SlotHasTable(s)) continue;
-      Add(e.u, e.v, s, static_cast<Weight>(e.key >> 32));
-      break;
+  // Heaviest first. One pass deals the edges into buckets by the top bits of their keys; when a
+  // bucket's turn comes, the edges with an end already full are dropped (degrees only grow, so
+  // the loop would skip them) and only the rest are sorted: most light edges are never sorted.
+  constexpr int kBucketBits = 11;
+  uint64_t max_key = 0;
+  for (const Candidate& e : edges) max_key = std::max(max_key, e.key);
+  const int top = max_key == 0 ? 0 : 64 - __builtin_clzll(max_key);
+  const int shift = std::max(0, top - kBucketBits);
+  std::vector<size_t> start((size_t{1} << kBucketBits) + 1, 0);
+  for (const Candidate& e : edges) ++start[(e.key >> shift) + 1];
+  for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+  std::vector<Candidate> dealt(edges.size());
+  {
+    std::vector<size_t> next(start.begin(), start.end() - 1);
+    for (const Candidate& e : edges) dealt[next[e.key >> shift]++] = e;
+  }
+  edges.clear();
+  for (size_t b = start.size() - 1; b-- > 0;) {
+    edges.clear();
+    for (size_t i = start[b]; i < start[b + 1]; ++i) {
+      const Candidate& e = dealt[i];
+      if (node_[e.u].degree < Capacity(e.u) && node_[e.v].degree < Capacity(e.v)) {
+        edges.push_back(e);
+      }
+    }
+    std::sort(edges.begin(), edges.end(),
+              [](const Candidate& x, const Candidate& y) { return x.key > y.key; });
+    for (const Candidate& e : edges) {
+      if (node_[e.u].degree >= Capacity(e.u) || node_[e.v].degree >= Capacity(e.v)) continue;
+      SlotMask common =
+          node_[e.u].avail & node_[e.v].avail & ~node_[e.u].busy & ~node_[e.v].busy & open_;
+      while (common != 0) {
+        const int s = LowestSlot(common);
+        common &= common - 1;
+        if (!SlotHasTable(s)) continue;
+        Add(e.u, e.v, s, static_cast<Weight>(e.key >> 32));
+        break;
+      }
     }
   }
 }
