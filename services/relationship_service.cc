@@ -560,6 +560,7 @@ absl::Status RelationshipService::ProposeIntroduced(const Caller& caller,
     absl::flat_hash_set<std::string> busy;
     std::map<std::pair<std::string, std::string>, absl::flat_hash_set<uint32_t>> tables;
     bool pair_has_meeting = false;
+    uint32_t meetings_a = 0, meetings_b = 0;
     absl::Status s = store_->ScanMeetings(event_id, [&](const v1::Meeting& m) {
       if (!matching::OccupyingState(m.state())) {
         if (m.attendee_a() == a->id() && m.attendee_b() == b->id()) pair_has_meeting = true;
@@ -568,12 +569,20 @@ absl::Status RelationshipService::ProposeIntroduced(const Caller& caller,
       if (m.attendee_a() == a->id() && m.attendee_b() == b->id()) pair_has_meeting = true;
       for (uint64_t x : {m.attendee_a(), m.attendee_b()}) {
         if (x == a->id() || x == b->id()) busy.insert(m.slot_id());
+        if (x == a->id()) ++meetings_a;
+        if (x == b->id()) ++meetings_b;
       }
       tables[{m.slot_id(), m.location_id()}].insert(m.table());
       return true;
     });
     if (!s.ok()) return s;
     if (pair_has_meeting) return absl::OkStatus();
+    // Nobody is flooded: the introduction waits for the next run if either has no budget left.
+    const uint32_t default_budget = matching::DefaultBudget(event.policy());
+    if (meetings_a >= (a->has_budget() ? a->budget() : default_budget) ||
+        meetings_b >= (b->has_budget() ? b->budget() : default_budget)) {
+      return absl::OkStatus();
+    }
     const int64_t now = live_->Now();
     std::vector<const v1::Slot*> slots;
     for (const v1::Slot& slot : event.slots()) {
@@ -596,7 +605,9 @@ absl::Status RelationshipService::ProposeIntroduced(const Caller& caller,
     for (const v1::Slot* slot : slots) {
       for (const v1::Location* location : locations) {
         const auto& taken = tables[{slot->id(), location->id()}];
-        for (uint32_t t = 1; t <= location->tables(); ++t) {
+        // The highest free table: live repair, which does not know of this proposal until its
+        // state is next rebuilt, fills tables from the lowest.
+        for (uint32_t t = location->tables(); t >= 1; --t) {
           if (taken.contains(t)) continue;
           meeting.set_slot_id(slot->id());
           meeting.set_location_id(location->id());
