@@ -208,6 +208,8 @@ grpc::ServerWriteReactor<v1::MatchingRun>* MatchingService::StartMatchingRun(
     if (live_ != nullptr) live_->RunFinished(event_id);
     writer->Close(recorded ? grpc::Status::OK : ToGrpcStatus(run.status()));
     writer->Unref();
+    // The first repair after the run should not pay for candidate generation.
+    if (live_ != nullptr && run.ok()) live_->Warm(event_id);
   });
   return writer;
 }

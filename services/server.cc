@@ -63,6 +63,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   // write.
   auto versioned = std::make_unique<VersionedStore>(*std::move(store));
   server->versions_ = versioned->versions();
+  server->versioned_ = versioned.get();
   server->store_ = std::move(versioned);
 
   absl::StatusOr<std::string> admin_token =
@@ -79,6 +80,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   live_options.clock = options.clock;
   live_options.sweep_interval = options.expiry_sweep_interval;
   server->live_ = std::make_unique<LiveAgendas>(server->store_.get(), std::move(live_options));
+  // Profile edits, imports and removals repair the schedule (cancel what they rule out, refill).
+  server->versioned_->SetAttendeeObserver(
+      [live = server->live_.get()](uint64_t event_id, std::vector<uint64_t> ids) {
+        live->ProfilesChanged(event_id, std::move(ids));
+      });
   absl::StatusOr<int> interrupted =
       MatchingService::RecoverInterruptedRuns(server->store_.get(), server->live_->Now());
   if (!interrupted.ok()) return interrupted.status();
@@ -148,6 +154,7 @@ void Server::Shutdown(absl::Duration grace) {
   // Runs, repairs, imports and exports still queued finish (and commit) before the store
   // closes; runs first, as they queue repairs.
   matching_.reset();
+  if (versioned_ != nullptr) versioned_->SetAttendeeObserver(nullptr);
   live_.reset();
   workers_.reset();
   if (store_ != nullptr) {

@@ -84,6 +84,7 @@ class Server {
 
   std::unique_ptr<storage::Store> store_;  // a VersionedStore
   StoreVersions* versions_ = nullptr;      // store_'s
+  VersionedStore* versioned_ = nullptr;    // store_
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<AdminService> admin_;
