@@ -323,6 +323,16 @@ grpc::ServerUnaryReactor* MatchingService::ListMeetings(grpc::CallbackServerCont
     response->set_next_page_token(
         TakePage(std::move(rows), *size, response->mutable_meetings(),
                  [](const v1::Meeting& m) { return absl::StrCat(m.id()); }));
+    auto& external_ids = *response->mutable_external_ids();
+    for (const v1::Meeting& m : response->meetings()) {
+      for (uint64_t id : {m.attendee_a(), m.attendee_b()}) {
+        if (external_ids.count(id) > 0) continue;
+        absl::StatusOr<v1::Attendee> attendee = store_->GetAttendee(event->id(), id);
+        if (absl::IsNotFound(attendee.status())) continue;  // erased since
+        if (!attendee.ok()) return attendee.status();
+        external_ids[id] = attendee->external_id();
+      }
+    }
     return absl::OkStatus();
   });
 }

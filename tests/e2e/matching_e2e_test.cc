@@ -472,6 +472,17 @@ TEST_F(MatchingE2eTest, CrowdAcceptsAndDeclinesConcurrentlyInvariantsHoldAndRest
         << "attendee " << me;
   }
 
+  // The organiser's list names attendees by their registration ids.
+  {
+    const CommandResult listed = Cli(organiser, {"meetings", "list", "--event", event_id});
+    ASSERT_EQ(listed.exit_code, 0) << listed.err;
+    const v1::Meeting& first = meetings.front();
+    EXPECT_THAT(listed.out, HasSubstr(absl::StrCat(by_id.at(first.attendee_a()).external_id(), " (",
+                                                   first.attendee_a(), ", ")));
+    EXPECT_THAT(listed.out, HasSubstr(absl::StrCat(by_id.at(first.attendee_b()).external_id(), " (",
+                                                   first.attendee_b(), ", ")));
+  }
+
   // ---- Exports, publishing, and a restart.
   const std::string export_path = dir_.Sub("meetings.csv");
   {
