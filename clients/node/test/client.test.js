@@ -1,0 +1,195 @@
+'use strict';
+// Client against a real parleyd: auth, errors, deadlines, paging, field masks, streams; and the
+// attendee CSV reader.
+
+const assert = require('node:assert/strict');
+const { before, after, test } = require('node:test');
+const harness = require('./harness');
+const { Client, ParleyError, fieldMask, parseAttendeeCsv, readAttendeeCsv, status } = require('..');
+
+let ctx;
+before(async () => { ctx = await harness.startServer('node client'); });
+after(async () => { if (ctx) await ctx.close(); });
+
+function smallEvent(name = 'Client test') {
+  return {
+    name,
+    slots: [{ id: 's1', start_time: 2000000000, end_time: 2000001800 },
+      { id: 's2', start_time: 2000002400, end_time: 2000004200 }],
+    locations: [{ id: 'hall', tables: 10 }],
+  };
+}
+
+async function rejectsWith(promise, code) {
+  await assert.rejects(promise, (error) => {
+    assert.ok(error instanceof ParleyError, String(error));
+    assert.equal(error.codeName, code);
+    assert.equal(error.code, status[code]);
+    return true;
+  });
+}
+
+test('no token is UNAUTHENTICATED', async () => {
+  const anonymous = new Client({ target: ctx.server.target, deadlineMs: harness.DEADLINE_MS });
+  try {
+    await assert.rejects(anonymous.organizer.listEvents(), (error) => {
+      assert.equal(error.codeName, 'UNAUTHENTICATED');
+      assert.ok(error.message.startsWith('UNAUTHENTICATED: '));
+      assert.equal(error.method, '/parley.v1.OrganizerService/ListEvents');
+      return true;
+    });
+  } finally {
+    anonymous.close();
+  }
+});
+
+test('a token of another role is PERMISSION_DENIED', async () => {
+  await rejectsWith(ctx.organizer.admin.listCommunities(), 'PERMISSION_DENIED');
+});
+
+test('a malformed token is refused before any call', () => {
+  assert.throws(() => new Client({ target: ctx.server.target, token: 'two words' }), TypeError);
+});
+
+test('INVALID_ARGUMENT names the field; a missing event is NOT_FOUND', async () => {
+  const event = smallEvent();
+  event.slots[1].id = 's1';
+  await assert.rejects(ctx.organizer.organizer.createEvent({ event }), (error) => {
+    assert.equal(error.codeName, 'INVALID_ARGUMENT');
+    assert.match(error.details, /slots\[1\]\.id/);
+    return true;
+  });
+  await rejectsWith(ctx.organizer.organizer.GetEvent({ event_id: 987654 }), 'NOT_FOUND');
+});
+
+test('an update changes only the fields in the mask', async () => {
+  const event = await ctx.organizer.organizer.createEvent({ event: smallEvent('Before') });
+  const updated = await ctx.organizer.organizer.updateEvent({
+    event: { id: event.id, name: 'After', time_zone: 'Europe/Berlin' },
+    update_mask: fieldMask('name'),
+  });
+  assert.equal(updated.name, 'After');
+  assert.equal(updated.time_zone, event.time_zone);
+  assert.equal(updated.slots.length, 2);
+});
+
+test('pages yields every item across pages', async () => {
+  const names = new Set([0, 1, 2, 3, 4, 5, 6].map((i) => `Paged ${i}`));
+  for (const name of names) await ctx.organizer.organizer.createEvent({ event: { name } });
+  const first = await ctx.organizer.organizer.listEvents({ page_size: 3 });
+  assert.equal(first.events.length, 3);
+  assert.ok(first.next_page_token);
+  const seen = [];
+  for await (const e of ctx.organizer.pages(ctx.organizer.organizer.listEvents, 'events',
+    { page_size: 3 })) seen.push(e);
+  for (const name of names) assert.ok(seen.some((e) => e.name === name), name);
+  const ids = seen.map((e) => Number(e.id));
+  assert.deepEqual(ids, [...new Set(ids)].sort((a, b) => a - b)); // ascending, none twice
+});
+
+test('import reports each row and is idempotent', async () => {
+  const event = await ctx.organizer.organizer.createEvent({ event: smallEvent() });
+  const { rows } = readAttendeeCsv(harness.EXAMPLE_CSV);
+  assert.equal(rows.length, 16);
+  const first = await ctx.organizer.importAttendees(event.id, rows, { batchSize: 5 });
+  assert.deepEqual([first.created, first.rejected], [16, 0]);
+  assert.deepEqual(first.results.map((r) => r.row_number), [...Array(16).keys()].map((i) => i + 1));
+  const again = await ctx.organizer.importAttendees(event.id, rows);
+  assert.equal(again.unchanged, 16);
+  // A stream-level error is a status.
+  await rejectsWith(ctx.organizer.importAttendees(987654, rows.slice(0, 1)), 'NOT_FOUND');
+  const bad = parseAttendeeCsv('external_id,name,availability\nx1,Xena,nowhere\n').rows;
+  const rejected = await ctx.organizer.importAttendees(event.id, bad);
+  assert.equal(rejected.rejected, 1);
+  assert.match(rejected.results[0].error, /availability/);
+});
+
+test('a matching run streams every phase; a watch sees my answer', async () => {
+  const event = await ctx.organizer.organizer.createEvent({ event: smallEvent() });
+  const imported = await ctx.organizer.importAttendees(event.id, readAttendeeCsv(harness.EXAMPLE_CSV).rows);
+  await ctx.organizer.organizer.setEventStatus({ event_id: event.id, status: 'OPEN' });
+  const phases = [];
+  const run = await ctx.organizer.runMatching(event.id, 5, {
+    onProgress: (p) => phases.push(p.phase), timeoutMs: 300000,
+  });
+  assert.equal(run.phase, 'DONE');
+  assert.deepEqual(phases, ['LOADING', 'CANDIDATES', 'SCHEDULING', 'WRITING', 'DONE']);
+  assert.equal(run.attendees, imported.created);
+
+  const [meeting] = (await ctx.organizer.matching.listMeetings(
+    { event_id: event.id, state: 'PROPOSED', page_size: 1 })).meetings;
+  const { token } = await ctx.organizer.organizer.issueAttendeeToken(
+    { event_id: event.id, attendee_id: meeting.attendee_a });
+  const attendee = ctx.organizer.withToken(token);
+  const watch = attendee.agenda.watchMyAgenda({}, { timeoutMs: 60000 });
+  const updates = watch[Symbol.asyncIterator]();
+  const now = await updates.next();
+  assert.ok(now.value.items.some((i) => i.meeting_id === meeting.id));
+  await attendee.agenda.respondToProposal({ meeting_id: meeting.id, accept: true });
+  const changed = await updates.next();
+  await updates.return();
+  assert.equal(changed.value.items.find((i) => i.meeting_id === meeting.id).status, 'AWAITING_THEM');
+});
+
+test('a stream deadline ends a watch with DEADLINE_EXCEEDED', async () => {
+  const event = await ctx.organizer.organizer.createEvent({ event: smallEvent() });
+  const rows = readAttendeeCsv(harness.EXAMPLE_CSV).rows.slice(0, 2);
+  const imported = await ctx.organizer.importAttendees(event.id, rows);
+  const { token } = await ctx.organizer.organizer.issueAttendeeToken(
+    { event_id: event.id, attendee_id: imported.results[0].attendee_id });
+  const updates = ctx.organizer.withToken(token).agenda.watchMyAgenda({}, { timeoutMs: 1000 })[Symbol.asyncIterator]();
+  await updates.next(); // the agenda now; nothing changes afterwards
+  await rejectsWith(updates.next(), 'DEADLINE_EXCEEDED');
+});
+
+test('the CSV reader maps rows, lists and weights, and rejects bad rows', () => {
+  const text = '\ufeffExternal_ID, name ,interests,budget,prefers_quiet\r\n' +
+    'r1,"Lovelace, Ada","books:3; bikes",2,yes\r\n' +
+    'r2,Bob,x:9,,\r\n\r\n' +
+    'r3,Cy,,lots,maybe\r\n' +
+    'r4,Dee\r\n';
+  const parsed = parseAttendeeCsv(text);
+  assert.equal(parsed.rows.length, 1);
+  const ada = parsed.rows[0].attendee;
+  assert.equal(ada.display_name, 'Lovelace, Ada');
+  assert.deepEqual(ada.interests, [{ tag: 'books', weight: 3 }, { tag: 'bikes' }]);
+  assert.equal(ada.budget, 2);
+  assert.equal(ada.prefers_quiet, true);
+  assert.deepEqual(parsed.rejected.map((r) => [r.row_number, r.line, r.external_id]),
+    [[2, 3, 'r2'], [3, 5, 'r3'], [4, 6, 'r4']]);
+  assert.match(parsed.rejected[0].error, /bad weight "9"/);
+  assert.match(parsed.rejected[1].error, /budget.*prefers_quiet/);
+  assert.match(parsed.rejected[2].error, /expected 5 fields/);
+  assert.throws(() => parseAttendeeCsv('external_id,nmae,name,name\n'),
+    /unknown columns: "nmae" \(column 2\); repeated columns: "name"/);
+});
+
+test('every .proto under the proto directory is loaded: a new service appears', () => {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const { DEFAULT_PROTO_DIR } = require('..');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'protos-'));
+  try {
+    fs.cpSync(DEFAULT_PROTO_DIR, dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'parley', 'v1', 'zz_extra_service.proto'), `
+syntax = "proto3";
+package parley.v1;
+import "parley/v1/event.proto";
+service ExtraService {
+  rpc GetSomething(GetSomethingRequest) returns (Event);
+}
+message GetSomethingRequest { uint64 id = 1; }
+`);
+    const client = new Client({ target: '127.0.0.1:1', protoDir: dir });
+    try {
+      assert.equal(client.extra.serviceName, 'parley.v1.ExtraService');
+      assert.equal(typeof client.extra.getSomething, 'function');
+      assert.equal(typeof client.organizer.createEvent, 'function');
+    } finally {
+      client.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

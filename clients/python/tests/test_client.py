@@ -1,0 +1,244 @@
+"""parley_client.Client against a real parleyd: auth, errors, deadlines, paging, field masks,
+streams, TLS; and the attendee CSV reader."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import grpc
+
+import harness
+from parley_client import (Client, ParleyError, field_mask, parse_attendee_csv,
+                           read_attendee_csv, v1)
+from parley_client.testing import LocalServer
+
+
+def small_event(name="Client test"):
+    return v1.Event(name=name, slots=[v1.Slot(id="s1", start_time=2_000_000_000,
+                                              end_time=2_000_001_800),
+                                      v1.Slot(id="s2", start_time=2_000_002_400,
+                                              end_time=2_000_004_200)],
+                    locations=[v1.Location(id="hall", tables=10)])
+
+
+class ClientTest(harness.ServerTestCase):
+    def test_no_token_is_unauthenticated(self):
+        with Client(self.server.target, deadline=harness.DEADLINE) as anonymous:
+            with self.assertRaises(ParleyError) as caught:
+                anonymous.organizer.list_events()
+        self.assertEqual(caught.exception.code, grpc.StatusCode.UNAUTHENTICATED)
+        self.assertTrue(str(caught.exception).startswith("UNAUTHENTICATED: "))
+        self.assertEqual(caught.exception.method, "/parley.v1.OrganizerService/ListEvents")
+
+    def test_wrong_role_is_permission_denied(self):
+        with self.assertRaises(ParleyError) as caught:
+            self.organizer.admin.list_communities()
+        self.assertEqual(caught.exception.code, grpc.StatusCode.PERMISSION_DENIED)
+
+    def test_malformed_token_is_refused_before_any_call(self):
+        with self.assertRaises(ValueError):
+            Client(self.server.target, token="two words")
+
+    def test_invalid_argument_names_the_field(self):
+        event = small_event()
+        event.slots[1].id = "s1"
+        with self.assertRaises(ParleyError) as caught:
+            self.organizer.organizer.create_event(event=event)
+        self.assertEqual(caught.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("slots[1].id", caught.exception.details)
+
+    def test_missing_event_is_not_found(self):
+        with self.assertRaises(ParleyError) as caught:
+            self.organizer.organizer.get_event(v1.GetEventRequest(event_id=987654))
+        self.assertEqual(caught.exception.code, grpc.StatusCode.NOT_FOUND)
+
+    def test_request_and_fields_are_exclusive(self):
+        with self.assertRaises(TypeError):
+            self.organizer.organizer.get_event(v1.GetEventRequest(event_id=1), event_id=1)
+
+    def test_update_changes_only_the_masked_fields(self):
+        event = self.organizer.organizer.create_event(event=small_event("Before"))
+        changed = v1.Event(id=event.id, name="After", time_zone="Europe/Berlin")
+        updated = self.organizer.organizer.update_event(event=changed,
+                                                        update_mask=field_mask("name"))
+        self.assertEqual(updated.name, "After")
+        self.assertEqual(updated.time_zone, event.time_zone)
+        self.assertEqual(len(updated.slots), 2)
+
+    def test_pages_yields_every_item_across_pages(self):
+        names = {f"Paged {i}" for i in range(7)}
+        for name in sorted(names):
+            self.organizer.organizer.create_event(event=v1.Event(name=name))
+        first = self.organizer.organizer.list_events(page_size=3)
+        self.assertEqual(len(first.events), 3)
+        self.assertTrue(first.next_page_token)
+        seen = list(self.organizer.pages(self.organizer.organizer.list_events, "events",
+                                         page_size=3))
+        self.assertTrue(names.issubset(e.name for e in seen))
+        ids = [e.id for e in seen]
+        self.assertEqual(ids, sorted(set(ids)))  # ascending, none twice
+
+    def test_import_reports_each_row_and_is_idempotent(self):
+        event = self.organizer.organizer.create_event(event=small_event())
+        parsed = read_attendee_csv(harness.EXAMPLE_CSV)
+        self.assertEqual(len(parsed.rows), 16)
+        first = self.organizer.import_attendees(event.id, parsed.rows, batch_size=5)
+        self.assertEqual((first.created, first.rejected), (16, 0))
+        self.assertEqual([r.row_number for r in first.results], list(range(1, 17)))
+        again = self.organizer.import_attendees(event.id, parsed.rows)
+        self.assertEqual(again.unchanged, 16)
+
+        with self.assertRaises(ParleyError) as caught:  # a stream-level error is a status
+            self.organizer.import_attendees(987654, parsed.rows[:1])
+        self.assertEqual(caught.exception.code, grpc.StatusCode.NOT_FOUND)
+
+        bad = parse_attendee_csv("external_id,name,availability\nx1,Xena,nowhere\n").rows
+        rejected = self.organizer.import_attendees(event.id, bad)
+        self.assertEqual(rejected.rejected, 1)
+        self.assertIn("availability", rejected.results[0].error)
+
+    def test_matching_run_streams_every_phase_then_watch_sees_answers(self):
+        event = self.organizer.organizer.create_event(event=small_event())
+        imported = self.organizer.import_attendees(
+            event.id, read_attendee_csv(harness.EXAMPLE_CSV).rows)
+        self.organizer.organizer.set_event_status(event_id=event.id, status=v1.OPEN)
+        phases = []
+        run = self.organizer.run_matching(event.id, seed=5,
+                                          on_progress=lambda p: phases.append(p.phase),
+                                          timeout=300)
+        self.assertEqual(run.phase, v1.MatchingRun.DONE)
+        self.assertEqual(phases, [v1.MatchingRun.LOADING, v1.MatchingRun.CANDIDATES,
+                                  v1.MatchingRun.SCHEDULING, v1.MatchingRun.WRITING,
+                                  v1.MatchingRun.DONE])
+        self.assertEqual(run.attendees, imported.created)
+
+        # An attendee watches their agenda; accepting a proposal shows up in the stream.
+        meeting = self.organizer.matching.list_meetings(
+            event_id=event.id, state=v1.Meeting.PROPOSED, page_size=1).meetings[0]
+        token = self.organizer.organizer.issue_attendee_token(
+            event_id=event.id, attendee_id=meeting.attendee_a).token
+        attendee = self.organizer.with_token(token)
+        with attendee.agenda.watch_my_agenda(timeout=60) as watch:
+            now = next(watch)
+            self.assertIn(meeting.id, [item.meeting_id for item in now.items])
+            attendee.agenda.respond_to_proposal(meeting_id=meeting.id, accept=True)
+            changed = next(watch)
+        status = {i.meeting_id: i.status for i in changed.items}[meeting.id]
+        self.assertEqual(status, v1.Proposal.AWAITING_THEM)
+
+    def test_stream_deadline_ends_a_watch_with_deadline_exceeded(self):
+        event = self.organizer.organizer.create_event(event=small_event())
+        imported = self.organizer.import_attendees(
+            event.id, read_attendee_csv(harness.EXAMPLE_CSV).rows[:2])
+        token = self.organizer.organizer.issue_attendee_token(
+            event_id=event.id, attendee_id=imported.results[0].attendee_id).token
+        watch = self.organizer.with_token(token).agenda.watch_my_agenda(timeout=1)
+        next(watch)  # the agenda now; nothing changes afterwards
+        with self.assertRaises(ParleyError) as caught:
+            next(watch)
+        self.assertEqual(caught.exception.code, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+class AttendeeCsvTest(unittest.TestCase):
+    def test_rows_lists_weights_and_rejects(self):
+        text = ("\ufeffExternal_ID, name ,interests,budget,prefers_quiet\n"
+                'r1,"Lovelace, Ada","books:3; bikes",2,yes\n'
+                "r2,Bob,x:9,,\n"
+                "\n"
+                "r3,Cy,,lots,maybe\n"
+                "r4,Dee\n")
+        parsed = parse_attendee_csv(text)
+        self.assertEqual(len(parsed.rows), 1)
+        ada = parsed.rows[0].attendee
+        self.assertEqual(ada.display_name, "Lovelace, Ada")
+        self.assertEqual([(i.tag, i.weight) for i in ada.interests], [("books", 3), ("bikes", 0)])
+        self.assertEqual(ada.budget, 2)
+        self.assertTrue(ada.prefers_quiet)
+        self.assertEqual([(r.row_number, r.line, r.external_id) for r in parsed.rejected],
+                         [(2, 3, "r2"), (3, 5, "r3"), (4, 6, "r4")])
+        self.assertIn('bad weight "9"', parsed.rejected[0].error)
+        self.assertIn("budget", parsed.rejected[1].error)
+        self.assertIn("prefers_quiet", parsed.rejected[1].error)
+        self.assertIn("expected 5 fields", parsed.rejected[2].error)
+
+    def test_unset_budget_stays_unset(self):
+        row = parse_attendee_csv("external_id,name,budget\nr1,Ada,\n").rows[0]
+        self.assertFalse(row.attendee.HasField("budget"))
+
+    def test_bad_header_fails_the_file_naming_every_problem(self):
+        with self.assertRaises(ValueError) as caught:
+            parse_attendee_csv("external_id,nmae,name,name\n")
+        message = str(caught.exception)
+        self.assertIn('unknown columns: "nmae" (column 2)', message)
+        self.assertIn('repeated columns: "name"', message)
+
+
+class DiscoveryTest(unittest.TestCase):
+    """Services are found in the generated modules: one added under proto/ needs no code."""
+
+    def test_a_new_service_appears_on_the_client(self):
+        protoc, plugin = os.environ.get("PROTOC"), os.environ.get("GRPC_PYTHON_PLUGIN")
+        if not protoc or not plugin:
+            self.skipTest("PROTOC and GRPC_PYTHON_PLUGIN are not set: run through ctest")
+        proto_dir = os.path.join(harness.PYTHON_DIR, "..", "..", "proto")
+        with tempfile.TemporaryDirectory() as tmp:
+            extra_dir = os.path.join(tmp, "proto", "parley", "v1")
+            os.makedirs(extra_dir)
+            with open(os.path.join(extra_dir, "zz_extra_service.proto"), "w") as extra:
+                extra.write('syntax = "proto3";\npackage parley.v1;\n'
+                            'import "parley/v1/event.proto";\n'
+                            "service ExtraService { rpc GetSomething(Event) returns (Event); }\n")
+            gen = os.path.join(tmp, "gen")
+            os.makedirs(gen)
+            protos = [os.path.relpath(os.path.join(root, name), proto_dir)
+                      for root, _, names in os.walk(os.path.join(proto_dir, "parley"))
+                      for name in names if name.endswith(".proto")]
+            subprocess.run([protoc, "-I", os.path.join(tmp, "proto"), "-I", proto_dir,
+                            f"--python_out={gen}", f"--grpc_python_out={gen}",
+                            f"--plugin=protoc-gen-grpc_python={plugin}",
+                            "parley/v1/zz_extra_service.proto", *protos],
+                           check=True, capture_output=True, timeout=120)
+            # The health stubs come from the build's directory, after gen.
+            build_gen = [p for p in os.environ["PYTHONPATH"].split(":") if p]
+            env = dict(os.environ, PYTHONPATH=":".join([gen, harness.PYTHON_DIR, *build_gen]))
+            probe = ("from parley_client import Client\n"
+                     "c = Client('127.0.0.1:1')\n"
+                     "print(repr(c.extra), callable(c.extra.get_something), "
+                     "callable(c.organizer.create_event))\n")
+            result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                                    text=True, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(),
+                         "<ServiceProxy parley.v1.ExtraService> True True")
+
+
+class TlsTest(unittest.TestCase):
+    """parleyd with a self-signed certificate; the client trusts it through ca_cert_file."""
+
+    def test_tls_with_the_servers_ca(self):
+        if not os.environ.get("PARLEYD"):
+            self.skipTest("PARLEYD is not set: run through ctest")
+        with tempfile.TemporaryDirectory() as tmp:
+            cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=parley.test",
+                            "-addext", "subjectAltName=DNS:parley.test"],
+                           check=True, capture_output=True, timeout=120)
+            with LocalServer(extra_flags=[f"--tls_cert_file={cert}",
+                                          f"--tls_key_file={key}"]) as server:
+                with Client(server.target, server.admin_token, tls=True, ca_cert_file=cert,
+                            server_name="parley.test", deadline=harness.DEADLINE) as client:
+                    client.wait_until_serving()
+                    community = client.admin.create_community(name="over TLS")
+                    self.assertGreater(community.id, 0)
+                with Client(server.target, server.admin_token,
+                            deadline=harness.DEADLINE) as plaintext:
+                    with self.assertRaises(ParleyError) as caught:
+                        plaintext.admin.list_communities()
+                    self.assertEqual(caught.exception.code, grpc.StatusCode.UNAVAILABLE)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
