@@ -36,6 +36,7 @@ class AgendaViewCache {
 
   explicit AgendaViewCache(const StoreVersions* versions) : versions_(versions) {}
 
+  bool enabled() const { return versions_ != nullptr; }
   // The clock to pass to Put for a view built from reads that start now.
   uint64_t Now() const { return versions_ == nullptr ? 0 : versions_->Now(); }
   // The bytes if an entry is cached and still current, else null.
@@ -107,6 +108,13 @@ class AgendaService final : public AgendaServiceBase {
                                           const v1::GetMyCalendarRequest* request,
                                           v1::Calendar* response) override;
 
+  // Builds and caches the agenda and suggestions of every attendee of the event that has none
+  // cached (after a run, so that no read pays for a cold view), unless the event has more than
+  // kWarmMaxAttendees attendees. Blocks for what building them takes (~0.1 ms per view); call it
+  // off gRPC's threads. No-op without a cache.
+  static constexpr size_t kWarmMaxAttendees = 50000;
+  absl::Status WarmViews(uint64_t event_id);
+
  private:
   struct Caller {
     Principal who;
@@ -119,8 +127,13 @@ class AgendaService final : public AgendaServiceBase {
                                       const std::function<absl::Status(v1::Meeting*)>& change,
                                       v1::Meeting* stored);
   // The caller's agenda or suggestions, serialized, from the cache or built (and cached).
+  // `method` is the full method name ("/parley.v1.AgendaService/GetMyAgenda").
   absl::Status MyView(AgendaViewCache::Kind kind, const grpc::CallbackServerContext& context,
                       absl::string_view method, grpc::ByteBuffer* response);
+  // Builds one view and caches it.
+  absl::StatusOr<std::shared_ptr<const std::string>> BuildView(AgendaViewCache::Kind kind,
+                                                               const v1::Event& event, uint64_t me,
+                                                               uint64_t built_at);
 
   storage::Store* const store_;
   const Authenticator* const auth_;

@@ -119,6 +119,7 @@ void LiveAgendas::Warm(uint64_t event_id) {
   if (!warmed.ok() && !absl::IsFailedPrecondition(warmed) && !absl::IsUnavailable(warmed)) {
     LOG(WARNING) << "live state of event " << event_id << ": " << warmed;
   }
+  if (view_warmer_) view_warmer_(event_id);
 }
 
 void LiveAgendas::ProfilesChanged(uint64_t event_id, std::vector<uint64_t> attendee_ids) {

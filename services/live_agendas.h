@@ -55,8 +55,13 @@ class LiveAgendas {
   // A run replaced the event's proposals: the live state is dropped, every watcher told.
   void RunFinished(uint64_t event_id);
   // Builds the event's live state on the calling thread (a run's worker, after RunFinished), so
-  // that the first repair does not wait for candidate generation on the repair thread.
+  // that the first repair does not wait for candidate generation on the repair thread; then
+  // calls the view warmer (SetViewWarmer), so that the first reads find their views built.
   void Warm(uint64_t event_id);
+  // Called by Warm with the event's id. Set once, before the server serves.
+  void SetViewWarmer(std::function<void(uint64_t event_id)> warmer) {
+    view_warmer_ = std::move(warmer);
+  }
   // The records of `attendee_ids` changed (profile edits, imports, removals): on the repair
   // thread, meetings the new records rule out are cancelled and the attendees concerned get
   // replacements (matching::LiveRepair::ProfilesChanged); everyone whose agenda changed is told.
@@ -94,6 +99,7 @@ class LiveAgendas {
   // Profile changes waiting for the repair thread, per event.
   absl::flat_hash_map<uint64_t, std::vector<uint64_t>> changed_profiles_ ABSL_GUARDED_BY(mu_);
 
+  std::function<void(uint64_t)> view_warmer_;
   std::unique_ptr<WorkerPool> repairs_;  // one thread: repairs run in order
   std::thread sweeper_;
 };

@@ -98,6 +98,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                                                         std::move(matching_options));
   server->agenda_ = std::make_unique<AgendaService>(server->store_.get(), server->auth_.get(),
                                                     server->live_.get(), server->versions_);
+  server->live_->SetViewWarmer([agenda = server->agenda_.get()](uint64_t event_id) {
+    absl::Status warmed = agenda->WarmViews(event_id);
+    if (!warmed.ok()) LOG(WARNING) << "views of event " << event_id << ": " << warmed;
+  });
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -47,6 +47,10 @@ ABSL_FLAG(int, concurrency, 32, "Calls in flight.");
 ABSL_FLAG(int, channels, 2, "Connections the calls are spread over.");
 ABSL_FLAG(int, rounds, 1, "With a list of RPCs: measure the whole list this many times.");
 ABSL_FLAG(bool, json, false, "Print one JSON object per measurement.");
+ABSL_FLAG(bool, parse, false,
+          "Parse responses into their messages (generated stubs). Default: every RPC is called "
+          "through the generic stub and its response kept as bytes, so that the client's cost "
+          "per call does not depend on the response's schema.");
 ABSL_FLAG(std::string, tokens_file, "", "Attendee tokens, one per line.");
 ABSL_FLAG(int, setup, 0, "Create an event with this many attendees and write the tokens file.");
 ABSL_FLAG(std::string, admin_token_file, "", "--setup: the operator token file.");
@@ -248,6 +252,7 @@ int main(int argc, char** argv) {
   }
   parley::loadgen::LoadOptions options;
   options.concurrency = absl::GetFlag(FLAGS_concurrency);
+  options.parse = absl::GetFlag(FLAGS_parse);
   options.duration = absl::Seconds(absl::GetFlag(FLAGS_seconds));
   options.warmup = absl::Seconds(absl::GetFlag(FLAGS_warmup_seconds));
   if (options.duration <= absl::ZeroDuration()) Die("--seconds: must be positive");
