@@ -113,6 +113,12 @@ const std::map<std::string, FlagHelp>& Flags() {
       {"out", {"FILE", "write to FILE instead of standard output"}},
       // Agenda (attendee).
       {"count", {"N", "watch: stop after N updates; more: how many to ask for (0 = budget)"}},
+      // Relationships (attendee).
+      {"rating", {"N", "feedback: how it went, 1-5"}},
+      {"follow-up", {"", "feedback: I would like to meet this person again"}},
+      {"note", {"TEXT", "introductions: why they should talk (up to 500 bytes)"}},
+      {"request", {"ID", "introduce: the request for introductions this answers"}},
+      {"max", {"N", "who-else: at most N people (default 5, at most 20)"}},
       // Health.
       {"service", {"NAME", "service to ask about (default: the whole server)"}},
   };
@@ -1194,20 +1200,28 @@ int Suggestions(Context& ctx) {
                 });
 }
 
+// "accept" or "decline" (any case); otherwise a usage error in *exit_code.
+bool GetAnswer(Context& ctx, const std::string& text, bool* accept, int* exit_code) {
+  const std::string answer = absl::AsciiStrToLower(text);
+  if (answer != "accept" && answer != "decline") {
+    *exit_code = UsageError(ctx, absl::StrCat("answer \"", text, "\": expected accept or decline"));
+    return false;
+  }
+  *accept = answer == "accept";
+  return true;
+}
+
 int Respond(Context& ctx) {
   int code = 0;
   uint64_t meeting_id = 0;
   if (!GetId(ctx, "meeting id", ctx.operands[0], &meeting_id, &code)) return code;
-  const std::string answer = absl::AsciiStrToLower(ctx.operands[1]);
-  if (answer != "accept" && answer != "decline") {
-    return UsageError(ctx,
-                      absl::StrCat("answer \"", ctx.operands[1], "\": expected accept or decline"));
-  }
+  bool accept = false;
+  if (!GetAnswer(ctx, ctx.operands[1], &accept, &code)) return code;
   const Client* client = Connect(ctx, &code);
   if (client == nullptr) return code;
   v1::RespondToProposalRequest request;
   request.set_meeting_id(meeting_id);
-  request.set_accept(answer == "accept");
+  request.set_accept(accept);
   return Output(ctx, client->RespondToProposal(request), [&](const v1::Proposal& proposal) {
     PrintProposal(ctx.out, proposal, MyTimeZone(*client));
   });
@@ -1287,6 +1301,263 @@ int Cancel(Context& ctx) {
   request.set_meeting_id(meeting_id);
   return Output(ctx, client->CancelMeeting(request), [&](const v1::Proposal& proposal) {
     PrintProposal(ctx.out, proposal, MyTimeZone(*client));
+  });
+}
+
+// ---- relationships --------------------------------------------------------------------------
+
+void PrintPerson(std::ostream& out, const v1::PublicProfile& p) {
+  out << p.display_name() << " (attendee " << p.attendee_id() << ")";
+  if (!p.organisation().empty()) out << ", " << p.organisation();
+}
+
+void PrintReasons(std::ostream& out,
+                  const google::protobuf::RepeatedPtrField<v1::Reason>& reasons) {
+  for (const v1::Reason& r : reasons) out << "    - " << DescribeReason(r) << "\n";
+}
+
+absl::string_view IntroductionStatus(v1::Introduction::Status status) {
+  switch (status) {
+    case v1::Introduction::ACCEPTED:
+      return "accepted by both";
+    case v1::Introduction::DECLINED_BY_ME:
+      return "declined by me";
+    default:
+      return "pending";
+  }
+}
+
+void PrintIntroduction(std::ostream& out, const v1::Introduction& intro) {
+  out << "introduction " << intro.id() << "  [" << IntroductionStatus(intro.status()) << "]\n  ";
+  if (intro.made_by_me()) {
+    out << "I introduced ";
+    PrintPerson(out, intro.person());
+    out << " and ";
+    PrintPerson(out, intro.other_person());
+  } else {
+    PrintPerson(out, intro.introducer());
+    out << " introduced me to ";
+    PrintPerson(out, intro.person());
+  }
+  out << "\n  note: " << intro.note() << "\n";
+  if (intro.meeting_id() != 0) out << "  proposal: meeting " << intro.meeting_id() << "\n";
+}
+
+int FeedbackGive(Context& ctx) {
+  int code = 0;
+  uint64_t meeting_id = 0;
+  if (!GetId(ctx, "meeting id", ctx.operands[0], &meeting_id, &code)) return code;
+  const std::string outcome = absl::AsciiStrToLower(ctx.operands[1]);
+  v1::RecordFeedbackRequest request;
+  request.set_meeting_id(meeting_id);
+  if (outcome == "happened") {
+    request.set_outcome(v1::Feedback::HAPPENED);
+  } else if (outcome == "no-show") {
+    request.set_outcome(v1::Feedback::NO_SHOW);
+  } else {
+    return UsageError(
+        ctx, absl::StrCat("outcome \"", ctx.operands[1], "\": expected happened or no-show"));
+  }
+  if (ctx.args.Has("rating")) {
+    absl::StatusOr<uint32_t> rating = ParseCount("--rating", ctx.args.Get("rating"), 5);
+    if (!rating.ok() || *rating == 0) return UsageError(ctx, "--rating: expected 1 to 5");
+    request.set_rating(*rating);
+  } else if (request.outcome() == v1::Feedback::HAPPENED) {
+    return UsageError(ctx, "--rating is required when the meeting happened");
+  }
+  request.set_follow_up(ctx.args.Has("follow-up"));
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->RecordFeedback(request), [&](const v1::Feedback& f) {
+    ctx.out << "feedback on meeting " << f.meeting_id() << " with ";
+    PrintPerson(ctx.out, f.partner());
+    ctx.out << ": "
+            << (f.outcome() == v1::Feedback::HAPPENED ? absl::StrCat("happened, rated ", f.rating())
+                                                      : std::string("no-show"))
+            << (f.follow_up() ? ", follow up" : "") << "\n(private: only you see it)\n";
+  });
+}
+
+int FeedbackList(Context& ctx) {
+  int code = 0;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->ListMyFeedback(v1::ListMyFeedbackRequest()),
+                [&](const v1::ListMyFeedbackResponse& response) {
+                  if (response.feedback().empty()) ctx.out << "no feedback given yet\n";
+                  for (const v1::Feedback& f : response.feedback()) {
+                    ctx.out << "meeting " << f.meeting_id() << "  ";
+                    PrintPerson(ctx.out, f.partner());
+                    ctx.out << "  "
+                            << (f.outcome() == v1::Feedback::HAPPENED
+                                    ? absl::StrCat("rated ", f.rating())
+                                    : std::string("no-show"))
+                            << (f.follow_up() ? "  follow up" : "") << "\n";
+                  }
+                });
+}
+
+int Introduce(Context& ctx) {
+  int code = 0;
+  uint64_t a = 0, b = 0;
+  if (!GetId(ctx, "attendee id", ctx.operands[0], &a, &code)) return code;
+  if (!GetId(ctx, "attendee id", ctx.operands[1], &b, &code)) return code;
+  v1::IntroduceRequest request;
+  request.set_attendee_a(a);
+  request.set_attendee_b(b);
+  request.set_note(ctx.args.Get("note"));
+  if (ctx.args.Has("request")) {
+    uint64_t request_id = 0;
+    if (!GetId(ctx, "--request", ctx.args.Get("request"), &request_id, &code)) return code;
+    request.set_request_id(request_id);
+  }
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->Introduce(request),
+                [&](const v1::Introduction& intro) { PrintIntroduction(ctx.out, intro); });
+}
+
+int Introductions(Context& ctx) {
+  int code = 0;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->ListMyIntroductions(v1::ListMyIntroductionsRequest()),
+                [&](const v1::ListMyIntroductionsResponse& response) {
+                  if (response.introductions().empty()) ctx.out << "no introductions\n";
+                  for (const v1::Introduction& intro : response.introductions()) {
+                    PrintIntroduction(ctx.out, intro);
+                  }
+                });
+}
+
+int IntroductionRespond(Context& ctx) {
+  int code = 0;
+  uint64_t id = 0;
+  if (!GetId(ctx, "introduction id", ctx.operands[0], &id, &code)) return code;
+  bool accept = false;
+  if (!GetAnswer(ctx, ctx.operands[1], &accept, &code)) return code;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  v1::RespondToIntroductionRequest request;
+  request.set_introduction_id(id);
+  request.set_accept(accept);
+  return Output(ctx, client->RespondToIntroduction(request),
+                [&](const v1::Introduction& intro) { PrintIntroduction(ctx.out, intro); });
+}
+
+int IntroductionAsk(Context& ctx) {
+  int code = 0;
+  uint64_t id = 0;
+  if (!GetId(ctx, "attendee id", ctx.operands[0], &id, &code)) return code;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  v1::AskForIntroductionsRequest request;
+  request.set_attendee_id(id);
+  request.set_note(ctx.args.Get("note"));
+  return Output(ctx, client->AskForIntroductions(request), [&](const v1::IntroductionRequest& r) {
+    ctx.out << "request " << r.id() << " sent to ";
+    PrintPerson(ctx.out, r.person());
+    ctx.out << "\n";
+  });
+}
+
+int IntroductionRequests(Context& ctx) {
+  int code = 0;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->ListIntroductionRequests(v1::ListIntroductionRequestsRequest()),
+                [&](const v1::ListIntroductionRequestsResponse& response) {
+                  if (response.requests().empty()) ctx.out << "no requests for introductions\n";
+                  for (const v1::IntroductionRequest& r : response.requests()) {
+                    ctx.out << "request " << r.id() << "  "
+                            << (r.sent_by_me() ? "I asked " : "asked by ");
+                    PrintPerson(ctx.out, r.person());
+                    ctx.out << "  answered " << r.answered() << "\n";
+                    if (!r.note().empty()) ctx.out << "  note: " << r.note() << "\n";
+                    if (!r.sent_by_me()) {
+                      ctx.out << "  answer with: parley introduce " << r.person().attendee_id()
+                              << " ATTENDEE_ID --note TEXT --request " << r.id() << "\n";
+                    }
+                  }
+                });
+}
+
+int WhoElse(Context& ctx) {
+  int code = 0;
+  v1::WhoElseShouldIMeetRequest request;
+  if (ctx.args.Has("max")) {
+    absl::StatusOr<uint32_t> max = ParseCount("--max", ctx.args.Get("max"), 20);
+    if (!max.ok() || *max == 0) return UsageError(ctx, "--max: expected 1 to 20");
+    request.set_max_results(*max);
+  }
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->WhoElseShouldIMeet(request),
+                [&](const v1::WhoElseShouldIMeetResponse& response) {
+                  if (response.people().empty()) {
+                    ctx.out << "nobody yet: rate the people you met (parley feedback)\n";
+                  }
+                  for (const v1::PersonSuggestion& p : response.people()) {
+                    PrintPerson(ctx.out, p.person());
+                    ctx.out << "\n";
+                    PrintReasons(ctx.out, p.reasons());
+                  }
+                });
+}
+
+int Wishes(Context& ctx) {
+  int code = 0;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  absl::StatusOr<v1::ListMyWishesResponse> result;
+  const std::string verb = CommandName(ctx.command);
+  if (verb == "wishes") {
+    result = client->ListMyWishes(v1::ListMyWishesRequest());
+  } else {
+    uint64_t id = 0;
+    if (!GetId(ctx, "attendee id", ctx.operands[0], &id, &code)) return code;
+    v1::WishRequest request;
+    request.set_attendee_id(id);
+    result = verb == "wishes add" ? client->AddWish(request) : client->RemoveWish(request);
+  }
+  return Output(ctx, result, [&](const v1::ListMyWishesResponse& response) {
+    if (response.wishes().empty()) ctx.out << "no wishes\n";
+    for (const v1::Wish& w : response.wishes()) {
+      PrintPerson(ctx.out, w.person());
+      ctx.out << (w.mutual() ? "  (mutual)" : "") << "\n";
+    }
+  });
+}
+
+void PrintAnalytics(std::ostream& out, const v1::Analytics& a) {
+  out << (a.event_id() == 0 ? std::string("all events")
+                            : absl::StrCat("event ", a.event_id(), ": ", a.event_name()))
+      << "\n"
+      << absl::StrFormat("  proposals %u: confirmed %u, declined %u, expired %u, cancelled %u\n",
+                         a.proposals(), a.confirmed(), a.declined(), a.expired(), a.cancelled())
+      << absl::StrFormat("  acceptance rate %.2f, held %u (rate %.2f), no-shows %u\n",
+                         a.acceptance_rate(), a.held(), a.held_rate(), a.no_show())
+      << "  feedback " << a.feedback() << ", ratings 1-5:";
+  for (uint32_t count : a.rating_counts()) out << " " << count;
+  out << absl::StrFormat(" (mean %.2f), follow-ups %u (rate %.2f)\n", a.mean_rating(),
+                         a.follow_ups(), a.follow_up_rate())
+      << "  introductions made " << a.introductions_made() << ", accepted by both "
+      << a.introductions_accepted() << "\n";
+}
+
+int Analytics(Context& ctx) {
+  int code = 0;
+  v1::GetAnalyticsRequest request;
+  if (ctx.args.Has("event")) {
+    uint64_t event_id = 0;
+    if (!GetId(ctx, "--event", ctx.args.Get("event"), &event_id, &code)) return code;
+    request.set_event_id(event_id);
+  }
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  return Output(ctx, client->GetAnalytics(request), [&](const v1::GetAnalyticsResponse& response) {
+    for (const v1::Analytics& a : response.events()) PrintAnalytics(ctx.out, a);
+    if (response.events_size() > 1) PrintAnalytics(ctx.out, response.total());
   });
 }
 
@@ -1620,6 +1891,117 @@ const std::vector<Command>& Commands() {
        "Cancels a meeting (or withdraws my acceptance).",
        "Needs an attendee token. The other person gets a replacement where one is feasible.",
        Cancel},
+      {{"feedback"},
+       "MEETING_ID happened|no-show",
+       2,
+       2,
+       {"rating", "follow-up"},
+       {},
+       "Records my feedback on a meeting after its slot.",
+       "Needs an attendee token. --rating 1-5 (required when it happened), --follow-up if I\n"
+       "would like to meet them again. Private: the other person never sees it.",
+       FeedbackGive},
+      {{"feedback", "list"},
+       "",
+       0,
+       0,
+       {},
+       {},
+       "Lists the feedback I gave.",
+       "Needs an attendee token.",
+       FeedbackList},
+      {{"introduce"},
+       "ATTENDEE_ID ATTENDEE_ID",
+       2,
+       2,
+       {"note", "request"},
+       {"note"},
+       "Introduces two people I met to each other.",
+       "Needs an attendee token. Both are asked; once both accept they get a proposal in the\n"
+       "next slot both have free. --request ID answers a request for introductions.",
+       Introduce},
+      {{"introductions"},
+       "",
+       0,
+       0,
+       {},
+       {},
+       "Lists introductions I made and introductions made to me.",
+       "Needs an attendee token. A decline is never shown to anybody else.",
+       Introductions},
+      {{"introductions", "respond"},
+       "INTRODUCTION_ID accept|decline",
+       2,
+       2,
+       {},
+       {},
+       "Accepts or declines an introduction made to me.",
+       "Needs an attendee token.",
+       IntroductionRespond},
+      {{"introductions", "ask"},
+       "ATTENDEE_ID",
+       1,
+       1,
+       {"note"},
+       {},
+       "Asks someone I met to introduce me to people they know.",
+       "Needs an attendee token.",
+       IntroductionAsk},
+      {{"introductions", "requests"},
+       "",
+       0,
+       0,
+       {},
+       {},
+       "Lists requests for introductions, sent and received.",
+       "Needs an attendee token.",
+       IntroductionRequests},
+      {{"who-else"},
+       "",
+       0,
+       0,
+       {"max"},
+       {},
+       "Suggests people to meet, reached through people I rated highly.",
+       "Needs an attendee token.",
+       WhoElse},
+      {{"wishes"},
+       "",
+       0,
+       0,
+       {},
+       {},
+       "Lists the people I wish to meet.",
+       "Needs an attendee token. A wish is never shown to its target unless it is mutual.",
+       Wishes},
+      {{"wishes", "add"},
+       "ATTENDEE_ID",
+       1,
+       1,
+       {},
+       {},
+       "Adds a wish (at most 10).",
+       "Needs an attendee token. A wish raises the pair's weight in matching.",
+       Wishes},
+      {{"wishes", "remove"},
+       "ATTENDEE_ID",
+       1,
+       1,
+       {},
+       {},
+       "Removes a wish.",
+       "Needs an attendee token.",
+       Wishes},
+      {{"analytics"},
+       "",
+       0,
+       0,
+       {"event"},
+       {},
+       "Shows acceptance, held and follow-up rates, ratings and introductions.",
+       "Needs an organiser token. --event ID for one event; without it every event of the\n"
+       "community and the total.",
+       Analytics},
       {{"me"}, "", 0, 0, {}, {}, "Shows my profile and event.", "Needs an attendee token.", Me},
       {{"me", "update"},
        "",

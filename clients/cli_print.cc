@@ -182,6 +182,12 @@ std::string DescribeReason(const v1::Reason& reason) {
       return absl::StrCat(
           "a different circle: ", reason.tag(),
           reason.other_tag().empty() ? "" : absl::StrCat(" (yours: ", reason.other_tag(), ")"));
+    case v1::Reason::FOLLOW_UP:
+      return absl::StrCat("you met at ", reason.tag(), " and both asked to follow up");
+    case v1::Reason::VIA_CONTACT:
+      return absl::StrCat("through ", reason.introducer_name(), ", whom you rated highly");
+    case v1::Reason::MUTUAL_WISH:
+      return "you both asked to meet each other";
     default:
       return reason.tag().empty() ? std::string("(a reason this client does not know)")
                                   : reason.tag();

@@ -136,6 +136,7 @@ Client::Client(const ClientOptions& options, std::shared_ptr<grpc::Channel> chan
       attendee_(v1::AttendeeService::NewStub(channel_)),
       matching_(v1::MatchingService::NewStub(channel_)),
       agenda_(v1::AgendaService::NewStub(channel_)),
+      relationships_(v1::RelationshipService::NewStub(channel_)),
       health_(grpc::health::v1::Health::NewStub(channel_)) {}
 
 absl::StatusOr<std::unique_ptr<Client>> Client::WithToken(const std::string& token) const {
@@ -422,6 +423,65 @@ absl::StatusOr<v1::Proposal> Client::CancelMeeting(const v1::CancelMeetingReques
 
 absl::StatusOr<v1::Calendar> Client::GetMyCalendar(const v1::GetMyCalendarRequest& request) const {
   return Unary(agenda_.get(), &v1::AgendaService::Stub::GetMyCalendar, request);
+}
+
+absl::StatusOr<v1::Feedback> Client::RecordFeedback(
+    const v1::RecordFeedbackRequest& request) const {
+  return Unary(relationships_.get(), &v1::RelationshipService::Stub::RecordFeedback, request);
+}
+
+absl::StatusOr<v1::ListMyFeedbackResponse> Client::ListMyFeedback(
+    const v1::ListMyFeedbackRequest& request) const {
+  return Unary(relationships_.get(), &v1::RelationshipService::Stub::ListMyFeedback, request);
+}
+
+absl::StatusOr<v1::Introduction> Client::Introduce(const v1::IntroduceRequest& request) const {
+  return Unary(relationships_.get(), &v1::RelationshipService::Stub::Introduce, request);
+}
+
+absl::StatusOr<v1::ListMyIntroductionsResponse> Client::ListMyIntroductions(
+    const v1::ListMyIntroductionsRequest& request) const {
+  return Unary(relationships_.get(), &v1::RelationshipService::Stub::ListMyIntroductions, request);
+}
+
+absl::StatusOr<v1::Introduction> Client::RespondToIntroduction(
+    const v1::RespondToIntroductionRequest& request) const {
+  return Unary(relationships_.get(), &v1::RelationshipService::Stub::RespondToIntroduction,
+               request);
+}
+
+absl::StatusOr<v1::IntroductionRequest> Client::AskForIntroductions(
+    const v1::AskForIntroductionsRequest& request) const {
+  return Unary(relationships_.get(), &v1::RelationshipService::Stub::AskForIntroductions, request);
+}
+
+absl::StatusOr<v1::ListIntroductionRequestsResponse> Client::ListIntroductionRequests(
+    const v1::ListIntroductionRequestsRequest& request) const {
+  return Unary(relationships_.get(), &v1::RelationshipService::Stub::ListIntroductionRequests,
+               request);
+}
+
+absl::StatusOr<v1::WhoElseShouldIMeetResponse> Client::WhoElseShouldIMeet(
+    const v1::WhoElseShouldIMeetRequest& request) const {
+  return Unary(relationships_.get(), &v1::RelationshipService::Stub::WhoElseShouldIMeet, request);
+}
+
+absl::StatusOr<v1::ListMyWishesResponse> Client::AddWish(const v1::WishRequest& request) const {
+  return Unary(relationships_.get(), &v1::RelationshipService::Stub::AddWish, request);
+}
+
+absl::StatusOr<v1::ListMyWishesResponse> Client::RemoveWish(const v1::WishRequest& request) const {
+  return Unary(relationships_.get(), &v1::RelationshipService::Stub::RemoveWish, request);
+}
+
+absl::StatusOr<v1::ListMyWishesResponse> Client::ListMyWishes(
+    const v1::ListMyWishesRequest& request) const {
+  return Unary(relationships_.get(), &v1::RelationshipService::Stub::ListMyWishes, request);
+}
+
+absl::StatusOr<v1::GetAnalyticsResponse> Client::GetAnalytics(
+    const v1::GetAnalyticsRequest& request) const {
+  return Unary(relationships_.get(), &v1::RelationshipService::Stub::GetAnalytics, request);
 }
 
 absl::StatusOr<grpc::health::v1::HealthCheckResponse> Client::Check(

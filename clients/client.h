@@ -22,6 +22,7 @@
 #include "parley/v1/attendee_service.grpc.pb.h"
 #include "parley/v1/matching_service.grpc.pb.h"
 #include "parley/v1/organizer_service.grpc.pb.h"
+#include "parley/v1/relationship_service.grpc.pb.h"
 
 namespace parley::client {
 
@@ -198,6 +199,29 @@ class Client {
   absl::StatusOr<v1::Proposal> CancelMeeting(const v1::CancelMeetingRequest& request) const;
   absl::StatusOr<v1::Calendar> GetMyCalendar(const v1::GetMyCalendarRequest& request) const;
 
+  // RelationshipService (relationship_service.proto): an attendee token, except GetAnalytics
+  // (an organiser token).
+  absl::StatusOr<v1::Feedback> RecordFeedback(const v1::RecordFeedbackRequest& request) const;
+  absl::StatusOr<v1::ListMyFeedbackResponse> ListMyFeedback(
+      const v1::ListMyFeedbackRequest& request) const;
+  absl::StatusOr<v1::Introduction> Introduce(const v1::IntroduceRequest& request) const;
+  absl::StatusOr<v1::ListMyIntroductionsResponse> ListMyIntroductions(
+      const v1::ListMyIntroductionsRequest& request) const;
+  absl::StatusOr<v1::Introduction> RespondToIntroduction(
+      const v1::RespondToIntroductionRequest& request) const;
+  absl::StatusOr<v1::IntroductionRequest> AskForIntroductions(
+      const v1::AskForIntroductionsRequest& request) const;
+  absl::StatusOr<v1::ListIntroductionRequestsResponse> ListIntroductionRequests(
+      const v1::ListIntroductionRequestsRequest& request) const;
+  absl::StatusOr<v1::WhoElseShouldIMeetResponse> WhoElseShouldIMeet(
+      const v1::WhoElseShouldIMeetRequest& request) const;
+  absl::StatusOr<v1::ListMyWishesResponse> AddWish(const v1::WishRequest& request) const;
+  absl::StatusOr<v1::ListMyWishesResponse> RemoveWish(const v1::WishRequest& request) const;
+  absl::StatusOr<v1::ListMyWishesResponse> ListMyWishes(
+      const v1::ListMyWishesRequest& request) const;
+  absl::StatusOr<v1::GetAnalyticsResponse> GetAnalytics(
+      const v1::GetAnalyticsRequest& request) const;
+
   // grpc.health.v1.Health/Check; no token needed. An empty service asks about the server.
   absl::StatusOr<grpc::health::v1::HealthCheckResponse> Check(
       const grpc::health::v1::HealthCheckRequest& request) const;
@@ -228,6 +252,7 @@ class Client {
   std::unique_ptr<v1::AttendeeService::Stub> attendee_;
   std::unique_ptr<v1::MatchingService::Stub> matching_;
   std::unique_ptr<v1::AgendaService::Stub> agenda_;
+  std::unique_ptr<v1::RelationshipService::Stub> relationships_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
 

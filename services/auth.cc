@@ -21,6 +21,7 @@
 #include "parley/v1/attendee_service.grpc.pb.h"
 #include "parley/v1/matching_service.grpc.pb.h"
 #include "parley/v1/organizer_service.grpc.pb.h"
+#include "parley/v1/relationship_service.grpc.pb.h"
 
 namespace parley::services {
 namespace {
@@ -59,6 +60,14 @@ absl::flat_hash_map<std::string, uint32_t> BuildPolicy() {
         "RequestMoreSuggestions", "CancelMeeting", "GetMyCalendar"}) {
     policy[Method(v1::AgendaService::service_full_name(), m)] = kAttendeeRole;
   }
+  const std::string relationships = v1::RelationshipService::service_full_name();
+  for (absl::string_view m :
+       {"RecordFeedback", "ListMyFeedback", "Introduce", "ListMyIntroductions",
+        "RespondToIntroduction", "AskForIntroductions", "ListIntroductionRequests",
+        "WhoElseShouldIMeet", "AddWish", "RemoveWish", "ListMyWishes"}) {
+    policy[Method(relationships, m)] = kAttendeeRole;
+  }
+  policy[Method(relationships, "GetAnalytics")] = kOrganizerRole;
   return policy;
 }
 
@@ -177,19 +186,20 @@ absl::StatusOr<Principal> Authenticator::Authorize(const grpc::ServerContextBase
   return principal;
 }
 
-absl::StatusOr<std::string> LoadOrCreateOperatorToken(const std::string& path, bool* created) {
+absl::StatusOr<std::string> LoadOrCreateSecretFile(const std::string& path, absl::string_view what,
+                                                   bool* created) {
   *created = false;
   struct stat st;
   if (stat(path.c_str(), &st) != 0) {
     if (errno != ENOENT) {
       return absl::FailedPreconditionError(
-          absl::StrCat("admin token file ", path, ": ", std::strerror(errno)));
+          absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
     }
     const std::string secret = NewTokenSecret();
     int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) {
       return absl::FailedPreconditionError(
-          absl::StrCat("cannot create admin token file ", path, ": ", std::strerror(errno)));
+          absl::StrCat("cannot create ", what, " ", path, ": ", std::strerror(errno)));
     }
     const std::string line = absl::StrCat(secret, "\n");
     bool ok =
@@ -197,23 +207,27 @@ absl::StatusOr<std::string> LoadOrCreateOperatorToken(const std::string& path, b
     close(fd);
     if (!ok) {
       unlink(path.c_str());
-      return absl::FailedPreconditionError(absl::StrCat("cannot write admin token file ", path));
+      return absl::FailedPreconditionError(absl::StrCat("cannot write ", what, " ", path));
     }
     *created = true;
     return secret;
   }
   if ((st.st_mode & 077) != 0) {
     return absl::FailedPreconditionError(
-        absl::StrCat("admin token file ", path, " is readable by others; run: chmod 600 ", path));
+        absl::StrCat(what, " ", path, " is readable by others; run: chmod 600 ", path));
   }
   std::ifstream in(path);
   std::stringstream contents;
   contents << in.rdbuf();
   std::string secret(absl::StripAsciiWhitespace(contents.str()));
   if (secret.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat("admin token file ", path, " is empty"));
+    return absl::FailedPreconditionError(absl::StrCat(what, " ", path, " is empty"));
   }
   return secret;
+}
+
+absl::StatusOr<std::string> LoadOrCreateOperatorToken(const std::string& path, bool* created) {
+  return LoadOrCreateSecretFile(path, "admin token file", created);
 }
 
 }  // namespace parley::services

@@ -95,6 +95,10 @@ class Authenticator {
 // FAILED_PRECONDITION if the file is readable by group or others or holds no token.
 absl::StatusOr<std::string> LoadOrCreateOperatorToken(const std::string& path, bool* created);
 
+// The same for any secret kept in a file; `what` names the file in errors ("admin token file").
+absl::StatusOr<std::string> LoadOrCreateSecretFile(const std::string& path, absl::string_view what,
+                                                   bool* created);
+
 }  // namespace parley::services
 
 #endif  // PARLEY_SERVICES_AUTH_H_

@@ -18,6 +18,7 @@
 #include "services/field_mask.h"
 #include "services/grpc_status.h"
 #include "services/paging.h"
+#include "services/relationships.h"
 #include "services/validation.h"
 
 namespace parley::services {
@@ -72,9 +73,9 @@ struct ValidatedMessage {
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendeesRequest> {
  public:
   ImportReactor(grpc::CallbackServerContext* context, storage::Store* store,
-                const Authenticator* auth, WorkerPool* workers,
+                const Authenticator* auth, WorkerPool* workers, const PersonKey* person_key,
                 v1::ImportAttendeesResponse* response)
-      : store_(store), workers_(workers), response_(response) {
+      : store_(store), workers_(workers), person_key_(person_key), response_(response) {
     absl::StatusOr<Principal> who = auth->Authorize(*context, OrganizerMethod("ImportAttendees"));
     if (!who.ok()) {
       {
@@ -246,6 +247,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendeesRe
         result.set_error(absl::StrCat("row ", row->row_number(), ": ", valid.message()));
         continue;
       }
+      attendee.set_person_ref(person_key_->Hash(event->community_id(), attendee.person_ref()));
       out.accepted_result.push_back(i);
       out.accepted.push_back(std::move(attendee));
     }
@@ -309,6 +311,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendeesRe
 
   storage::Store* const store_;
   WorkerPool* const workers_;
+  const PersonKey* const person_key_;
   v1::ImportAttendeesResponse* const response_;  // written by the committer only
   Principal principal_;                          // set before the first read
   v1::ImportAttendeesRequest incoming_;          // owned by the one outstanding read
@@ -466,9 +469,11 @@ grpc::ServerUnaryReactor* OrganizerService::SetEventStatus(grpc::CallbackServerC
         !v1::EventStatus_IsValid(request->status())) {
       return absl::InvalidArgumentError("status: one of DRAFT, OPEN, SCHEDULED, CLOSED");
     }
+    bool closed_now = false;
     absl::StatusOr<v1::Event> updated =
         store_->MutateEvent(current->id(), [&](v1::Event* event) -> absl::Status {
           if (event->status() == request->status()) return absl::OkStatus();
+          closed_now = request->status() == v1::CLOSED;
           if (!TransitionAllowed(event->status(), request->status())) {
             return absl::FailedPreconditionError(
                 absl::StrCat("status: event ", event->id(), " cannot go from ",
@@ -483,6 +488,11 @@ grpc::ServerUnaryReactor* OrganizerService::SetEventStatus(grpc::CallbackServerC
           return absl::OkStatus();
         });
     if (!updated.ok()) return updated.status();
+    if (closed_now) {
+      // The event's meetings join the community's memory (who met whom), for later events.
+      absl::Status remembered = RememberEvent(store_, *updated);
+      if (!remembered.ok()) return remembered;
+    }
     *response = *std::move(updated);
     return absl::OkStatus();
   });
@@ -490,7 +500,7 @@ grpc::ServerUnaryReactor* OrganizerService::SetEventStatus(grpc::CallbackServerC
 
 grpc::ServerReadReactor<v1::ImportAttendeesRequest>* OrganizerService::ImportAttendees(
     grpc::CallbackServerContext* context, v1::ImportAttendeesResponse* response) {
-  return new ImportReactor(context, store_, auth_, workers_, response);
+  return new ImportReactor(context, store_, auth_, workers_, person_key_, response);
 }
 
 grpc::ServerUnaryReactor* OrganizerService::GetAttendee(grpc::CallbackServerContext* context,
@@ -547,8 +557,11 @@ grpc::ServerUnaryReactor* OrganizerService::UpdateAttendee(grpc::CallbackServerC
     if (patch.id() == 0) return absl::InvalidArgumentError("attendee.id: required");
     absl::StatusOr<v1::Attendee> updated =
         store_->MutateAttendee(patch.event_id(), patch.id(), [&](v1::Attendee* attendee) {
-          return PatchAttendee(*event, patch, request->update_mask(), AttendeeUpdatableFields(),
-                               attendee);
+          absl::Status s = PatchAttendee(*event, patch, request->update_mask(),
+                                         AttendeeUpdatableFields(), attendee);
+          attendee->set_person_ref(
+              person_key_->Hash(event->community_id(), attendee->person_ref()));
+          return s;
         });
     if (!updated.ok()) return updated.status();
     *response = *std::move(updated);

@@ -3,6 +3,7 @@
 
 #include "parley/v1/organizer_service.grpc.pb.h"
 #include "services/auth.h"
+#include "services/person_key.h"
 #include "services/worker_pool.h"
 #include "storage/store.h"
 
@@ -10,12 +11,15 @@ namespace parley::services {
 
 // The organiser's calls (see organizer_service.proto). Every call resolves the community from
 // the token; events of other communities are NOT_FOUND. Imports commit on `workers`, never on
-// gRPC's threads. Thread-safe. `store`, `auth` and `workers` are not owned and must outlive the
+// gRPC's threads. person_ref is stored only as `person_key`'s keyed hash. Closing an event
+// writes its confirmed meetings into the community's memory (relationships.h).
+// Thread-safe. `store`, `auth`, `workers` and `person_key` are not owned and must outlive the
 // server this service is registered with.
 class OrganizerService final : public v1::OrganizerService::CallbackService {
  public:
-  OrganizerService(storage::Store* store, const Authenticator* auth, WorkerPool* workers)
-      : store_(store), auth_(auth), workers_(workers) {}
+  OrganizerService(storage::Store* store, const Authenticator* auth, WorkerPool* workers,
+                   const PersonKey* person_key)
+      : store_(store), auth_(auth), workers_(workers), person_key_(person_key) {}
 
   grpc::ServerUnaryReactor* CreateEvent(grpc::CallbackServerContext* context,
                                         const v1::CreateEventRequest* request,
@@ -59,6 +63,7 @@ class OrganizerService final : public v1::OrganizerService::CallbackService {
   storage::Store* store_;
   const Authenticator* auth_;
   WorkerPool* workers_;
+  const PersonKey* person_key_;
 };
 
 }  // namespace parley::services

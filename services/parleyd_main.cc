@@ -22,6 +22,9 @@ ABSL_FLAG(std::string, data_dir, "./var/parley", "Directory of the RocksDB store
 ABSL_FLAG(std::string, admin_token_file, "",
           "Operator token file; created with a new token (mode 0600) if missing. Default: "
           "<data_dir>/../admin.token");
+ABSL_FLAG(std::string, person_key_file, "",
+          "Key of the person_ref hashes; created (mode 0600) if missing. Back it up with the "
+          "data dir. Default: person.key beside the admin token file.");
 ABSL_FLAG(std::string, tls_cert_file, "",
           "PEM certificate chain; enables TLS with --tls_key_file.");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key.");
@@ -74,6 +77,7 @@ int main(int argc, char** argv) {
   if (options.admin_token_file.empty()) {
     options.admin_token_file = DefaultAdminTokenFile(options.data_dir);
   }
+  options.person_key_file = absl::GetFlag(FLAGS_person_key_file);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   options.insecure = absl::GetFlag(FLAGS_insecure);

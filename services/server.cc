@@ -71,10 +71,22 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (!admin_token.ok()) return admin_token.status();
   server->auth_ = std::make_unique<Authenticator>(server->store_.get(), TokenHash(*admin_token),
                                                   server->versions_);
+  std::string person_key_file = options.person_key_file;
+  if (person_key_file.empty()) {
+    const size_t slash = options.admin_token_file.rfind('/');
+    person_key_file = slash == std::string::npos
+                          ? "person.key"
+                          : options.admin_token_file.substr(0, slash + 1) + "person.key";
+  }
+  bool created_person_key = false;
+  absl::StatusOr<PersonKey> person_key =
+      PersonKey::LoadOrCreate(person_key_file, &created_person_key);
+  if (!person_key.ok()) return person_key.status();
+  server->person_key_ = std::make_unique<PersonKey>(*std::move(person_key));
   server->workers_ = std::make_unique<WorkerPool>(options.worker_threads);
   server->admin_ = std::make_unique<AdminService>(server->store_.get(), server->auth_.get());
-  server->organizer_ = std::make_unique<OrganizerService>(server->store_.get(), server->auth_.get(),
-                                                          server->workers_.get());
+  server->organizer_ = std::make_unique<OrganizerService>(
+      server->store_.get(), server->auth_.get(), server->workers_.get(), server->person_key_.get());
   server->attendee_ = std::make_unique<AttendeeService>(server->store_.get(), server->auth_.get());
   LiveAgendasOptions live_options;
   live_options.clock = options.clock;
@@ -102,6 +114,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     absl::Status warmed = agenda->WarmViews(event_id);
     if (!warmed.ok()) LOG(WARNING) << "views of event " << event_id << ": " << warmed;
   });
+  server->relationships_ = std::make_unique<RelationshipService>(
+      server->store_.get(), server->auth_.get(), server->live_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -128,6 +142,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.RegisterService(server->attendee_.get());
   builder.RegisterService(server->matching_.get());
   builder.RegisterService(server->agenda_.get());
+  builder.RegisterService(server->relationships_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || (!options.listen_address.empty() && server->port_ == 0)) {
     return absl::UnavailableError(

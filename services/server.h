@@ -16,6 +16,8 @@
 #include "services/live_agendas.h"
 #include "services/matching_service.h"
 #include "services/organizer_service.h"
+#include "services/person_key.h"
+#include "services/relationship_service.h"
 #include "services/store_versions.h"
 #include "services/worker_pool.h"
 #include "storage/store.h"
@@ -39,6 +41,10 @@ struct ServerOptions {
   bool sync_writes = true;
   // The operator token file; created (mode 0600) with a new token if missing. Required.
   std::string admin_token_file;
+  // The key of the person_ref hashes (services/person_key.h); created (mode 0600) if missing.
+  // Keep it with the store's backups: without it, re-imported person_refs no longer match the
+  // remembered ones. Empty: "person.key" beside admin_token_file.
+  std::string person_key_file;
   // Threads for blocking work (imports, exports). Default: 2.
   int worker_threads = 2;
   // Threads that execute matching runs; runs of different events beyond this queue. Default: 1.
@@ -87,12 +93,14 @@ class Server {
   VersionedStore* versioned_ = nullptr;    // store_
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<PersonKey> person_key_;
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<OrganizerService> organizer_;
   std::unique_ptr<AttendeeService> attendee_;
   std::unique_ptr<LiveAgendas> live_;
   std::unique_ptr<MatchingService> matching_;
   std::unique_ptr<AgendaService> agenda_;
+  std::unique_ptr<RelationshipService> relationships_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool created_admin_token_ = false;

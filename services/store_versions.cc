@@ -124,4 +124,15 @@ absl::StatusOr<std::vector<v1::Meeting>> VersionedStore::InsertMeetings(
   return out;
 }
 
+absl::StatusOr<v1::Meeting> VersionedStore::RecordFeedback(uint64_t event_id, uint64_t meeting_id,
+                                                           uint64_t giver,
+                                                           const storage::FeedbackMutator& mutate) {
+  absl::StatusOr<v1::Meeting> out = inner_->RecordFeedback(event_id, meeting_id, giver, mutate);
+  if (out.ok()) {
+    versions_.Bump(
+        {AttendeeRecord(event_id, out->attendee_a()), AttendeeRecord(event_id, out->attendee_b())});
+  }
+  return out;
+}
+
 }  // namespace parley::services

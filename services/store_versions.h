@@ -174,6 +174,47 @@ class VersionedStore final : public storage::Store {
     return inner_->LatestRun(event_id);
   }
 
+  // Feedback changes the meeting's state: both attendees' agendas. The other relationship
+  // records are not cached.
+  absl::StatusOr<v1::Meeting> RecordFeedback(uint64_t event_id, uint64_t meeting_id, uint64_t giver,
+                                             const storage::FeedbackMutator& mutate) override;
+  absl::StatusOr<std::vector<v1::StoredFeedback>> ListFeedbackBy(uint64_t event_id,
+                                                                 uint64_t giver) const override {
+    return inner_->ListFeedbackBy(event_id, giver);
+  }
+  absl::Status ScanFeedback(
+      uint64_t event_id,
+      const std::function<bool(const v1::StoredFeedback&)>& visit) const override {
+    return inner_->ScanFeedback(event_id, visit);
+  }
+  absl::Status PutMemory(uint64_t community_id,
+                         const std::vector<storage::MemoryEntry>& entries) override {
+    return inner_->PutMemory(community_id, entries);
+  }
+  absl::Status ScanMemory(
+      uint64_t community_id, absl::string_view person,
+      const std::function<bool(const storage::MemoryEntry&)>& visit) const override {
+    return inner_->ScanMemory(community_id, person, visit);
+  }
+  absl::StatusOr<v1::StoredIntroduction> CreateIntroduction(
+      v1::StoredIntroduction introduction) override {
+    return inner_->CreateIntroduction(std::move(introduction));
+  }
+  absl::StatusOr<v1::StoredIntroduction> GetIntroduction(uint64_t event_id,
+                                                         uint64_t introduction_id) const override {
+    return inner_->GetIntroduction(event_id, introduction_id);
+  }
+  absl::StatusOr<v1::StoredIntroduction> MutateIntroduction(
+      uint64_t event_id, uint64_t introduction_id,
+      const std::function<absl::Status(v1::StoredIntroduction*)>& mutate) override {
+    return inner_->MutateIntroduction(event_id, introduction_id, mutate);
+  }
+  absl::Status ScanIntroductions(
+      uint64_t event_id,
+      const std::function<bool(const v1::StoredIntroduction&)>& visit) const override {
+    return inner_->ScanIntroductions(event_id, visit);
+  }
+
  private:
   void AttendeesChanged(uint64_t event_id, std::vector<uint64_t> ids) {
     absl::ReaderMutexLock lock(&observer_mu_);

@@ -67,9 +67,10 @@ absl::Status NormalizeTagList(absl::string_view list,
 }
 
 absl::Status NormalizeIdList(absl::string_view list, absl::string_view self,
-                             google::protobuf::RepeatedPtrField<std::string>* ids) {
-  if (static_cast<size_t>(ids->size()) > kMaxListEntries) {
-    return Invalid(list, absl::StrCat("more than ", kMaxListEntries, " entries"));
+                             google::protobuf::RepeatedPtrField<std::string>* ids,
+                             size_t max_entries = kMaxListEntries) {
+  if (static_cast<size_t>(ids->size()) > max_entries) {
+    return Invalid(list, absl::StrCat("more than ", max_entries, " entries"));
   }
   google::protobuf::RepeatedPtrField<std::string> out;
   for (int i = 0; i < ids->size(); ++i) {
@@ -349,7 +350,7 @@ absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* a) {
   }
   a->mutable_availability()->Swap(&availability);
 
-  s = NormalizeIdList("wants", a->external_id(), a->mutable_wants());
+  s = NormalizeIdList("wants", a->external_id(), a->mutable_wants(), kMaxWishes);
   if (!s.ok()) return s;
   s = NormalizeIdList("avoid", a->external_id(), a->mutable_avoid());
   if (!s.ok()) return s;

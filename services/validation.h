@@ -20,8 +20,10 @@
 namespace parley::services {
 
 inline constexpr size_t kMaxListEntries = 50;  // per tag or id list of a profile
-inline constexpr size_t kMaxTagBytes = 64;     // after normalisation
-inline constexpr size_t kMaxNameBytes = 200;   // names, labels, organisation, role
+// A wish is a strong signal (it raises the pair weight), so an attendee has only a few.
+inline constexpr size_t kMaxWishes = 10;
+inline constexpr size_t kMaxTagBytes = 64;    // after normalisation
+inline constexpr size_t kMaxNameBytes = 200;  // names, labels, organisation, role
 inline constexpr size_t kMaxBioBytes = 1000;
 inline constexpr size_t kMaxExternalIdBytes = 128;
 inline constexpr size_t kMaxEmailBytes = 254;
@@ -55,8 +57,8 @@ absl::Status NormalizeEvent(v1::Event* event);
 
 // Validates and normalises an attendee profile against its event: tags normalised and
 // de-duplicated (an interest listed twice keeps its highest weight), slot ids must exist,
-// budget within the policy, no list longer than kMaxListEntries, wants/avoid may not name the
-// attendee's own external_id. Output-only fields are not touched.
+// budget within the policy, no list longer than kMaxListEntries (wants: kMaxWishes), wants/avoid
+// may not name the attendee's own external_id. Output-only fields are not touched.
 absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* attendee);
 
 // Replaces the `allowed` fields named in `mask` with those of `patch` (see ApplyFieldMask), then

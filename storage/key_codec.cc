@@ -113,6 +113,32 @@ std::string RunKey(uint64_t event_id, uint64_t run_id) {
   return EventByCommunityKey(event_id, run_id);
 }
 
+std::string FeedbackKey(uint64_t event_id, uint64_t giver, uint64_t meeting_id) {
+  return MeetingByAttendeeKey(event_id, giver, meeting_id);
+}
+
+std::string MemoryPrefix(uint64_t community_id, absl::string_view person) {
+  std::string key;
+  AppendU64(community_id, &key);
+  AppendU32(static_cast<uint32_t>(person.size()), &key);
+  key.append(person.data(), person.size());
+  return key;
+}
+
+std::string MemoryKey(uint64_t community_id, absl::string_view person, absl::string_view partner,
+                      uint64_t event_id, uint64_t meeting_id) {
+  std::string key = MemoryPrefix(community_id, person);
+  AppendU32(static_cast<uint32_t>(partner.size()), &key);
+  key.append(partner.data(), partner.size());
+  AppendU64(event_id, &key);
+  AppendU64(meeting_id, &key);
+  return key;
+}
+
+std::string IntroductionKey(uint64_t event_id, uint64_t introduction_id) {
+  return EventByCommunityKey(event_id, introduction_id);
+}
+
 bool DecodeU64Key(absl::string_view key, uint64_t* id) { return DecodeU64(key, id); }
 
 bool DecodePairKey(absl::string_view key, uint64_t* first, uint64_t* second) {

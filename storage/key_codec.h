@@ -21,6 +21,14 @@
 //   meetings                   event:u64 | meeting:u64               v1::Meeting
 //   meetings_by_attendee       event:u64 | attendee:u64 | meeting:u64  empty
 //   runs                       event:u64 | run:u64                   v1::MatchingRun
+//   feedback                   event:u64 | giver:u64 | meeting:u64   v1::StoredFeedback
+//   memory                     community:u64 | len:u32 person | len:u32 partner | event:u64 |
+//                              meeting:u64                           v1::MemoryRecord
+//   introductions              event:u64 | introduction:u64          v1::StoredIntroduction
+//
+// memory: person and partner are keyed hashes of the organiser's person_ref (never the ref in
+// clear); every remembered meeting has two records, one under each person. Erased feedback
+// keeps its record under giver 0.
 //
 // A meeting is indexed under both of its attendees (attendee_a and attendee_b); the meeting
 // record and its two index entries are always written and deleted in the same batch.
@@ -39,7 +47,8 @@
 // (create_missing_column_families), which is exactly its state before the first write. An older
 // build refuses a database that has the new family (unknown column family), so it can never
 // write around the new data. meetings, meetings_by_attendee and runs were added this way, with
-// the counters last_id/meeting and last_id/run (absent = 0).
+// the counters last_id/meeting and last_id/run (absent = 0); then feedback, memory and
+// introductions with last_id/introduction.
 
 #include <array>
 #include <cstddef>
@@ -68,6 +77,9 @@ enum class Cf : size_t {
   kMeetings,
   kMeetingsByAttendee,
   kRuns,
+  kFeedback,
+  kMemory,
+  kIntroductions,
   kCount,
 };
 inline constexpr size_t kCfCount = static_cast<size_t>(Cf::kCount);
@@ -88,6 +100,9 @@ inline constexpr std::array<absl::string_view, kCfCount> kCfNames = {
     "meetings",
     "meetings_by_attendee",
     "runs",
+    "feedback",
+    "memory",
+    "introductions",
 };
 inline absl::string_view CfName(Cf cf) { return kCfNames[static_cast<size_t>(cf)]; }
 
@@ -98,6 +113,7 @@ inline constexpr absl::string_view kMetaLastEventId = "last_id/event";
 inline constexpr absl::string_view kMetaLastAttendeeId = "last_id/attendee";
 inline constexpr absl::string_view kMetaLastMeetingId = "last_id/meeting";
 inline constexpr absl::string_view kMetaLastRunId = "last_id/run";
+inline constexpr absl::string_view kMetaLastIntroductionId = "last_id/introduction";
 
 inline constexpr size_t kSha256Bytes = 32;
 
@@ -126,6 +142,11 @@ std::string MeetingKey(uint64_t event_id, uint64_t meeting_id);
 std::string MeetingByAttendeePrefix(uint64_t event_id, uint64_t attendee_id);
 std::string MeetingByAttendeeKey(uint64_t event_id, uint64_t attendee_id, uint64_t meeting_id);
 std::string RunKey(uint64_t event_id, uint64_t run_id);
+std::string FeedbackKey(uint64_t event_id, uint64_t giver, uint64_t meeting_id);
+std::string MemoryPrefix(uint64_t community_id, absl::string_view person);
+std::string MemoryKey(uint64_t community_id, absl::string_view person, absl::string_view partner,
+                      uint64_t event_id, uint64_t meeting_id);
+std::string IntroductionKey(uint64_t event_id, uint64_t introduction_id);
 
 // Decoders return false if the key does not have the layout.
 bool DecodeU64Key(absl::string_view key, uint64_t* id);  // communities, events

@@ -68,6 +68,7 @@ bool HasPointLookups(Cf cf) {
     case Cf::kTokensByCommunity:
     case Cf::kTokensByAttendee:
     case Cf::kMeetingsByAttendee:
+    case Cf::kMemory:
     case Cf::kDefault:
       return false;
     default:
@@ -202,7 +203,51 @@ class RocksStore final : public Store {
   absl::StatusOr<v1::MatchingRun> GetRun(uint64_t event_id, uint64_t run_id) const override;
   absl::StatusOr<v1::MatchingRun> LatestRun(uint64_t event_id) const override;
 
+  absl::StatusOr<v1::Meeting> RecordFeedback(uint64_t event_id, uint64_t meeting_id, uint64_t giver,
+                                             const FeedbackMutator& mutate) override;
+  absl::StatusOr<std::vector<v1::StoredFeedback>> ListFeedbackBy(uint64_t event_id,
+                                                                 uint64_t giver) const override;
+  absl::Status ScanFeedback(
+      uint64_t event_id,
+      const std::function<bool(const v1::StoredFeedback&)>& visit) const override {
+    return ScanOfEvent<v1::StoredFeedback>(Cf::kFeedback, event_id, visit, "feedback");
+  }
+  absl::Status PutMemory(uint64_t community_id, const std::vector<MemoryEntry>& entries) override;
+  absl::Status ScanMemory(uint64_t community_id, absl::string_view person,
+                          const std::function<bool(const MemoryEntry&)>& visit) const override;
+  absl::StatusOr<v1::StoredIntroduction> CreateIntroduction(
+      v1::StoredIntroduction introduction) override;
+  absl::StatusOr<v1::StoredIntroduction> GetIntroduction(uint64_t event_id,
+                                                         uint64_t introduction_id) const override;
+  absl::StatusOr<v1::StoredIntroduction> MutateIntroduction(
+      uint64_t event_id, uint64_t introduction_id,
+      const std::function<absl::Status(v1::StoredIntroduction*)>& mutate) override;
+  absl::Status ScanIntroductions(
+      uint64_t event_id,
+      const std::function<bool(const v1::StoredIntroduction&)>& visit) const override {
+    return ScanOfEvent<v1::StoredIntroduction>(Cf::kIntroductions, event_id, visit, "introduction");
+  }
+
  private:
+  // Adds memory entries to the batch. INVALID_ARGUMENT for an empty person or partner.
+  static absl::Status PutMemoryEntries(uint64_t community_id,
+                                       const std::vector<MemoryEntry>& entries, Batch* batch) {
+    for (const MemoryEntry& entry : entries) {
+      if (entry.person.empty() || entry.partner.empty()) {
+        return absl::InvalidArgumentError("memory entry: person and partner must not be empty");
+      }
+      batch->Put(Cf::kMemory,
+                 MemoryKey(community_id, entry.person, entry.partner, entry.record.event_id(),
+                           entry.record.meeting_id()),
+                 Serialize(entry.record));
+    }
+    return absl::OkStatus();
+  }
+  // Erasure of an attendee's relationship records, into `batch`: their feedback stays for the
+  // aggregates but names nobody; introductions and requests they are part of go; the memory of
+  // their meetings in this event goes from both sides.
+  absl::Status EraseRelationships(const v1::Attendee& attendee, Batch* batch) const;
+
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[static_cast<size_t>(c)]; }
 
   absl::Status ClosedError() const {
@@ -307,6 +352,28 @@ class RocksStore final : public Store {
     return FromRocksDb(scan.status(), absl::StrCat("scan ", noun, "s of event ", event_id));
   }
 
+  // Stores a new record keyed event:u64 | id:u64 under the next id of `*counter` (persisted in
+  // meta under `counter_key` in the same batch). NOT_FOUND if the event does not exist.
+  template <typename Message>
+  absl::StatusOr<Message> CreateInEvent(Cf c, absl::string_view counter_key, uint64_t* counter,
+                                        Message record, absl::string_view noun) {
+    const uint64_t event_id = record.event_id();
+    InUse use(this);
+    if (!use.ok()) return ClosedError();
+    absl::MutexLock write_lock(&write_mu_);
+    absl::Status s = CheckEventExists(event_id);
+    if (!s.ok()) return s;
+    const uint64_t id = *counter + 1;
+    record.set_id(id);
+    Batch batch(handles_);
+    batch.Put(c, EventByCommunityKey(event_id, id), Serialize(record));
+    batch.Put(Cf::kMeta, counter_key, EncodeU64(id));
+    s = Commit(&batch, absl::StrCat(noun, " ", id, " of event ", event_id));
+    if (!s.ok()) return s;
+    *counter = id;
+    return record;
+  }
+
   // Adds a meeting record and its two index entries to the batch, or deletes them.
   void PutMeeting(const v1::Meeting& meeting, Batch* batch) const {
     batch->Put(Cf::kMeetings, MeetingKey(meeting.event_id(), meeting.id()), Serialize(meeting));
@@ -408,6 +475,7 @@ class RocksStore final : public Store {
   uint64_t last_attendee_id_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t last_meeting_id_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t last_run_id_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t last_introduction_id_ ABSL_GUARDED_BY(write_mu_) = 0;
 };
 
 // The one call of DB::Open (RocksDB 7.8 has only the DB** form). Refuses column families this
@@ -523,6 +591,7 @@ absl::Status RocksStore::Init(bool existed) {
       {kMetaLastAttendeeId, &last_attendee_id_},
       {kMetaLastMeetingId, &last_meeting_id_},
       {kMetaLastRunId, &last_run_id_},
+      {kMetaLastIntroductionId, &last_introduction_id_},
   };
   for (const auto& [key, counter] : counters) {
     rocksdb::PinnableSlice stored;
@@ -1018,6 +1087,8 @@ absl::StatusOr<bool> RocksStore::RemoveAttendee(uint64_t event_id, uint64_t atte
   }
   s = FromRocksDb(meetings.status(), absl::StrCat("scan meetings of ", what));
   if (!s.ok()) return s;
+  s = EraseRelationships(*attendee, &batch);
+  if (!s.ok()) return s;
   s = Commit(&batch, absl::StrCat("remove ", what));
   if (!s.ok()) return s;
   return true;
@@ -1403,23 +1474,9 @@ absl::StatusOr<std::vector<v1::Meeting>> RocksStore::InsertMeetings(
 // --- Matching runs -----------------------------------------------------------------------
 
 absl::StatusOr<v1::MatchingRun> RocksStore::CreateRun(v1::MatchingRun run) {
-  const uint64_t event_id = run.event_id();
-  if (event_id == 0) return absl::InvalidArgumentError("run.event_id must not be 0");
-  InUse use(this);
-  if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
-  absl::Status event_exists = CheckEventExists(event_id);
-  if (!event_exists.ok()) return event_exists;
-  const uint64_t id = last_run_id_ + 1;
-  run.set_id(id);
+  if (run.event_id() == 0) return absl::InvalidArgumentError("run.event_id must not be 0");
   if (run.start_time() == 0) run.set_start_time(NowSeconds());
-  Batch batch(handles_);
-  batch.Put(Cf::kRuns, RunKey(event_id, id), Serialize(run));
-  batch.Put(Cf::kMeta, kMetaLastRunId, EncodeU64(id));
-  absl::Status s = Commit(&batch, absl::StrCat("run ", id, " of event ", event_id));
-  if (!s.ok()) return s;
-  last_run_id_ = id;
-  return run;
+  return CreateInEvent(Cf::kRuns, kMetaLastRunId, &last_run_id_, std::move(run), "run");
 }
 
 absl::Status RocksStore::PutRun(const v1::MatchingRun& run) {
@@ -1470,6 +1527,216 @@ absl::StatusOr<v1::MatchingRun> RocksStore::LatestRun(uint64_t event_id) const {
 }
 
 }  // namespace
+
+// --- Relationships ------------------------------------------------------------------------
+
+absl::StatusOr<v1::Meeting> RocksStore::RecordFeedback(uint64_t event_id, uint64_t meeting_id,
+                                                       uint64_t giver,
+                                                       const FeedbackMutator& mutate) {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  if (meeting_id == 0) return absl::InvalidArgumentError("meeting id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  absl::MutexLock write_lock(&write_mu_);
+  const std::string what = absl::StrCat("meeting ", meeting_id, " of event ", event_id);
+  absl::StatusOr<v1::Event> event = ReadRecord<v1::Event>(
+      rocksdb::ReadOptions(), Cf::kEvents, EventKey(event_id), absl::StrCat("event ", event_id));
+  if (!event.ok()) return event.status();
+  absl::StatusOr<v1::Meeting> current = ReadRecord<v1::Meeting>(
+      rocksdb::ReadOptions(), Cf::kMeetings, MeetingKey(event_id, meeting_id), what);
+  if (!current.ok()) return current.status();
+  if (giver != current->attendee_a() && giver != current->attendee_b()) {
+    return absl::InvalidArgumentError(absl::StrCat("attendee ", giver, " is not part of ", what));
+  }
+  const uint64_t partner =
+      giver == current->attendee_a() ? current->attendee_b() : current->attendee_a();
+  const std::string mine_key = FeedbackKey(event_id, giver, meeting_id);
+  absl::StatusOr<v1::StoredFeedback> mine = ReadRecord<v1::StoredFeedback>(
+      rocksdb::ReadOptions(), Cf::kFeedback, mine_key, absl::StrCat("feedback on ", what));
+  if (absl::IsNotFound(mine.status())) {
+    mine = v1::StoredFeedback();
+    mine->set_event_id(event_id);
+    mine->set_meeting_id(meeting_id);
+    mine->set_giver(giver);
+    mine->set_partner(partner);
+  } else if (!mine.ok()) {
+    return mine.status();
+  }
+  absl::StatusOr<v1::StoredFeedback> theirs = ReadRecord<v1::StoredFeedback>(
+      rocksdb::ReadOptions(), Cf::kFeedback, FeedbackKey(event_id, partner, meeting_id),
+      absl::StrCat("feedback on ", what));
+  if (!theirs.ok() && !absl::IsNotFound(theirs.status())) return theirs.status();
+
+  v1::Meeting meeting = *current;
+  std::vector<MemoryEntry> memory;
+  absl::Status s = mutate(&meeting, &*mine, theirs.ok() ? &*theirs : nullptr, &memory);
+  if (!s.ok()) return s;
+  const int64_t now = NowSeconds();
+  meeting.set_id(meeting_id);
+  meeting.set_event_id(event_id);
+  meeting.set_attendee_a(current->attendee_a());
+  meeting.set_attendee_b(current->attendee_b());
+  meeting.set_create_time(current->create_time());
+  meeting.set_update_time(now);
+  mine->set_event_id(event_id);
+  mine->set_meeting_id(meeting_id);
+  mine->set_giver(giver);
+  mine->set_update_time(now);
+  Batch batch(handles_);
+  PutMeeting(meeting, &batch);
+  batch.Put(Cf::kFeedback, mine_key, Serialize(*mine));
+  s = PutMemoryEntries(event->community_id(), memory, &batch);
+  if (!s.ok()) return s;
+  s = Commit(&batch, absl::StrCat("feedback on ", what));
+  if (!s.ok()) return s;
+  return meeting;
+}
+
+absl::StatusOr<std::vector<v1::StoredFeedback>> RocksStore::ListFeedbackBy(uint64_t event_id,
+                                                                           uint64_t giver) const {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  const std::string prefix = MeetingByAttendeePrefix(event_id, giver);
+  PrefixScan scan(db_, cf(Cf::kFeedback), rocksdb::ReadOptions(), prefix, prefix);
+  std::vector<v1::StoredFeedback> out;
+  for (; scan.Valid(); scan.Next()) {
+    absl::Status s = Parse(scan.value(), "feedback record", &out.emplace_back());
+    if (!s.ok()) return s;
+  }
+  absl::Status s = FromRocksDb(scan.status(), absl::StrCat("scan feedback of attendee ", giver));
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::Status RocksStore::PutMemory(uint64_t community_id, const std::vector<MemoryEntry>& entries) {
+  if (community_id == 0) return absl::InvalidArgumentError("community id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  absl::MutexLock write_lock(&write_mu_);
+  Batch batch(handles_);
+  absl::Status s = PutMemoryEntries(community_id, entries, &batch);
+  if (!s.ok()) return s;
+  return Commit(&batch, absl::StrCat("memory of community ", community_id));
+}
+
+absl::Status RocksStore::ScanMemory(uint64_t community_id, absl::string_view person,
+                                    const std::function<bool(const MemoryEntry&)>& visit) const {
+  if (community_id == 0) return absl::InvalidArgumentError("community id must not be 0");
+  if (person.empty()) return absl::InvalidArgumentError("person must not be empty");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  rocksdb::ManagedSnapshot snapshot(db_);
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot.snapshot();
+  const std::string prefix = MemoryPrefix(community_id, person);
+  PrefixScan scan(db_, cf(Cf::kMemory), read_options, prefix, prefix);
+  MemoryEntry entry;
+  entry.person = std::string(person);
+  for (; scan.Valid(); scan.Next()) {
+    absl::string_view rest = scan.key().substr(prefix.size());
+    uint32_t partner_size = 0;
+    if (!ConsumeU32(&rest, &partner_size) || rest.size() != partner_size + 16u) {
+      return absl::DataLossError("memory: malformed key");
+    }
+    entry.partner = std::string(rest.substr(0, partner_size));
+    entry.record.Clear();
+    absl::Status s = Parse(scan.value(), "memory record", &entry.record);
+    if (!s.ok()) return s;
+    if (!visit(entry)) return absl::OkStatus();
+  }
+  return FromRocksDb(scan.status(), "scan memory");
+}
+
+absl::StatusOr<v1::StoredIntroduction> RocksStore::CreateIntroduction(
+    v1::StoredIntroduction introduction) {
+  if (introduction.event_id() == 0) {
+    return absl::InvalidArgumentError("introduction.event_id must not be 0");
+  }
+  if (introduction.create_time() == 0) introduction.set_create_time(NowSeconds());
+  return CreateInEvent(Cf::kIntroductions, kMetaLastIntroductionId, &last_introduction_id_,
+                       std::move(introduction), "introduction");
+}
+
+absl::StatusOr<v1::StoredIntroduction> RocksStore::GetIntroduction(uint64_t event_id,
+                                                                   uint64_t introduction_id) const {
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  return ReadRecord<v1::StoredIntroduction>(
+      rocksdb::ReadOptions(), Cf::kIntroductions, IntroductionKey(event_id, introduction_id),
+      absl::StrCat("introduction ", introduction_id, " of event ", event_id));
+}
+
+absl::StatusOr<v1::StoredIntroduction> RocksStore::MutateIntroduction(
+    uint64_t event_id, uint64_t introduction_id,
+    const std::function<absl::Status(v1::StoredIntroduction*)>& mutate) {
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  absl::MutexLock write_lock(&write_mu_);
+  const std::string key = IntroductionKey(event_id, introduction_id);
+  const std::string what = absl::StrCat("introduction ", introduction_id, " of event ", event_id);
+  absl::StatusOr<v1::StoredIntroduction> current =
+      ReadRecord<v1::StoredIntroduction>(rocksdb::ReadOptions(), Cf::kIntroductions, key, what);
+  if (!current.ok()) return current.status();
+  v1::StoredIntroduction introduction = *current;
+  absl::Status s = mutate(&introduction);
+  if (!s.ok()) return s;
+  introduction.set_id(introduction_id);
+  introduction.set_event_id(event_id);
+  introduction.set_kind(current->kind());
+  introduction.set_create_time(current->create_time());
+  Batch batch(handles_);
+  batch.Put(Cf::kIntroductions, key, Serialize(introduction));
+  s = Commit(&batch, what);
+  if (!s.ok()) return s;
+  return introduction;
+}
+
+absl::Status RocksStore::EraseRelationships(const v1::Attendee& attendee, Batch* batch) const {
+  const uint64_t event_id = attendee.event_id();
+  const uint64_t id = attendee.id();
+  // Feedback they gave: kept, under giver 0 (one record per meeting, so no collision).
+  absl::StatusOr<std::vector<v1::StoredFeedback>> given = ListFeedbackBy(event_id, id);
+  if (!given.ok()) return given.status();
+  for (v1::StoredFeedback& f : *given) {
+    batch->Delete(Cf::kFeedback, FeedbackKey(event_id, id, f.meeting_id()));
+    f.set_giver(0);
+    f.set_partner(0);
+    batch->Put(Cf::kFeedback, FeedbackKey(event_id, 0, f.meeting_id()), Serialize(f));
+  }
+  // Feedback about them: their name goes. The meeting ids come from a scan of the event's
+  // feedback, since their meetings are being deleted in the same batch.
+  absl::Status s = ScanFeedback(event_id, [&](const v1::StoredFeedback& f) {
+    if (f.partner() == id && f.giver() != 0) {
+      v1::StoredFeedback copy = f;
+      copy.set_partner(0);
+      batch->Put(Cf::kFeedback, FeedbackKey(event_id, f.giver(), f.meeting_id()), Serialize(copy));
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+  s = ScanIntroductions(event_id, [&](const v1::StoredIntroduction& i) {
+    if (i.introducer() == id || i.attendee_a() == id || i.attendee_b() == id) {
+      batch->Delete(Cf::kIntroductions, IntroductionKey(event_id, i.id()));
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (attendee.person_ref().empty()) return absl::OkStatus();
+  absl::StatusOr<v1::Event> event = ReadRecord<v1::Event>(
+      rocksdb::ReadOptions(), Cf::kEvents, EventKey(event_id), absl::StrCat("event ", event_id));
+  if (!event.ok()) return event.status();
+  const uint64_t community = event->community_id();
+  return ScanMemory(community, attendee.person_ref(), [&](const MemoryEntry& e) {
+    if (e.record.event_id() == event_id) {
+      batch->Delete(Cf::kMemory,
+                    MemoryKey(community, e.person, e.partner, event_id, e.record.meeting_id()));
+      batch->Delete(Cf::kMemory,
+                    MemoryKey(community, e.partner, e.person, event_id, e.record.meeting_id()));
+    }
+    return true;
+  });
+}
 
 Store::~Store() = default;
 

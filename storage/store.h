@@ -14,6 +14,7 @@
 #include "parley/v1/community.pb.h"
 #include "parley/v1/event.pb.h"
 #include "parley/v1/matching.pb.h"
+#include "parley/v1/relationship_records.pb.h"
 
 namespace parley::storage {
 
@@ -26,6 +27,18 @@ struct StoreOptions {
   // RocksDB block cache. Default: 256 MiB.
   size_t block_cache_bytes = 256u << 20;
 };
+
+// One side of a remembered meeting: the record under `person`'s keyed hash, about `partner`.
+struct MemoryEntry {
+  std::string person;
+  std::string partner;
+  v1::MemoryRecord record;
+};
+
+// Decides a feedback write: see Store::RecordFeedback.
+using FeedbackMutator =
+    std::function<absl::Status(v1::Meeting* meeting, v1::StoredFeedback* mine,
+                               const v1::StoredFeedback* theirs, std::vector<MemoryEntry>* memory)>;
 
 // What ImportAttendees did with one row.
 enum class UpsertOutcome { kCreated, kUpdated, kUnchanged };
@@ -207,6 +220,48 @@ class Store {
   virtual absl::StatusOr<v1::MatchingRun> GetRun(uint64_t event_id, uint64_t run_id) const = 0;
   // The event's run with the highest id. NOT_FOUND if the event never had one.
   virtual absl::StatusOr<v1::MatchingRun> LatestRun(uint64_t event_id) const = 0;
+
+  // --- Relationships: feedback, memory, introductions (relationship_records.proto) ---------
+  // Read-modify-write of one attendee's feedback on a meeting, under the write lock: reads the
+  // meeting (NOT_FOUND if the event has none with this id), the giver's stored feedback (or a
+  // fresh record with event_id, meeting_id and giver set) and the other attendee's (null if
+  // none), calls `mutate`, and if it returns OK writes, in ONE batch, the feedback (update_time
+  // set to now), the meeting (update_time now; id, event_id, attendees and create_time
+  // restored) and the memory entries `mutate` filled, under the event's community. A non-OK
+  // status from mutate is returned unchanged and nothing is written. INVALID_ARGUMENT if the
+  // giver is neither attendee of the meeting. Returns the stored meeting.
+  virtual absl::StatusOr<v1::Meeting> RecordFeedback(uint64_t event_id, uint64_t meeting_id,
+                                                     uint64_t giver,
+                                                     const FeedbackMutator& mutate) = 0;
+  // The feedback `giver` gave in the event, by meeting id.
+  virtual absl::StatusOr<std::vector<v1::StoredFeedback>> ListFeedbackBy(uint64_t event_id,
+                                                                         uint64_t giver) const = 0;
+  // Every feedback record of the event (erased givers' under giver 0 first), one snapshot.
+  virtual absl::Status ScanFeedback(
+      uint64_t event_id, const std::function<bool(const v1::StoredFeedback&)>& visit) const = 0;
+
+  // Writes (or overwrites) memory entries of the community in one batch. INVALID_ARGUMENT for an
+  // entry with an empty person or partner.
+  virtual absl::Status PutMemory(uint64_t community_id,
+                                 const std::vector<MemoryEntry>& entries) = 0;
+  // Every memory entry under `person`, by partner, event and meeting, one snapshot.
+  virtual absl::Status ScanMemory(uint64_t community_id, absl::string_view person,
+                                  const std::function<bool(const MemoryEntry&)>& visit) const = 0;
+
+  // Stores a new introduction or request: assigns id, and create_time when 0. The event must
+  // exist (NOT_FOUND).
+  virtual absl::StatusOr<v1::StoredIntroduction> CreateIntroduction(
+      v1::StoredIntroduction introduction) = 0;
+  virtual absl::StatusOr<v1::StoredIntroduction> GetIntroduction(
+      uint64_t event_id, uint64_t introduction_id) const = 0;
+  // Read-modify-write under the write lock, as MutateEvent (id, event_id, kind and create_time
+  // are restored).
+  virtual absl::StatusOr<v1::StoredIntroduction> MutateIntroduction(
+      uint64_t event_id, uint64_t introduction_id,
+      const std::function<absl::Status(v1::StoredIntroduction*)>& mutate) = 0;
+  // Every introduction and request of the event in id order, one snapshot.
+  virtual absl::Status ScanIntroductions(
+      uint64_t event_id, const std::function<bool(const v1::StoredIntroduction&)>& visit) const = 0;
 
  protected:
   Store() = default;

@@ -1,5 +1,7 @@
 // The C++ examples, run as child processes against the real parleyd (port 0, temp data dir).
 
+#include <sys/inotify.h>
+
 #include <memory>
 #include <regex>
 #include <string>
@@ -144,6 +146,82 @@ TEST_F(ExamplesTest, BothAttendeesAcceptAndTheMeetingIsConfirmed) {
   ASSERT_TRUE(confirmed.ok()) << confirmed.status();
   ASSERT_EQ(confirmed->meetings_size(), 1);
   EXPECT_EQ(confirmed->meetings(0).id(), meeting.id());
+}
+
+// parleyd with TLS (a self-signed certificate for 127.0.0.1): the example and the C++ client
+// connect with use_tls and the certificate as their CA; plaintext is refused.
+TEST(ExamplesTlsTest, OrganizerExampleOverTls) {
+  testutil::ScopedTempDir dir;
+  const std::string cert = dir.Sub("cert.pem"), key = dir.Sub("key.pem");
+  absl::StatusOr<CommandResult> openssl = RunCommand(
+      {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out",
+       cert, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+  ASSERT_TRUE(openssl.ok()) << openssl.status();
+  ASSERT_EQ(openssl->exit_code, 0) << openssl->err;
+
+  // Watch before spawning, so that the port file's rename cannot be missed.
+  const int inotify = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  ASSERT_GE(inotify, 0);
+  ASSERT_GE(inotify_add_watch(inotify, dir.path().c_str(), IN_MOVED_TO), 0);
+  Process::Stdio stdio;
+  stdio.log_file = dir.Sub("parleyd.log");
+  absl::StatusOr<std::unique_ptr<Process>> server = Process::Spawn(
+      {PARLEYD_PATH, "--listen=127.0.0.1:0", "--data_dir=" + dir.Sub("data"),
+       "--admin_token_file=" + dir.Sub("admin.token"), "--port_file=" + dir.Sub("port"),
+       "--tls_cert_file=" + cert, "--tls_key_file=" + key, "--log_level=warning"},
+      stdio);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  int port = 0;
+  while (!absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadWholeFile(dir.Sub("port"))), &port)) {
+    pollfd fds[2] = {{inotify, POLLIN, 0}, {(*server)->pidfd(), POLLIN, 0}};
+    ASSERT_GT(poll(fds, 2, PollMillis(deadline)), 0) << "no port file in time";
+    ASSERT_EQ(fds[1].revents, 0) << "parleyd exited:\n" << ReadWholeFile(stdio.log_file);
+    char events[4096];
+    while (read(inotify, events, sizeof events) > 0) {
+    }
+  }
+  close(inotify);
+  const std::string target = absl::StrCat("127.0.0.1:", port);
+  const std::string admin_token(absl::StripAsciiWhitespace(ReadWholeFile(dir.Sub("admin.token"))));
+
+  client::ClientOptions options;
+  options.target = target;
+  options.token = admin_token;
+  options.use_tls = true;
+  options.ca_cert_file = cert;
+  options.deadline = absl::Seconds(30);
+  absl::StatusOr<std::unique_ptr<client::Client>> admin = client::Client::Connect(options);
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  v1::CreateCommunityRequest community;
+  community.set_name("over TLS");
+  absl::StatusOr<v1::Community> created = (*admin)->CreateCommunity(community);
+  ASSERT_TRUE(created.ok()) << created.status();
+  v1::IssueOrganizerTokenRequest issue;
+  issue.set_community_id(created->id());
+  absl::StatusOr<v1::IssuedToken> organizer = (*admin)->IssueOrganizerToken(issue);
+  ASSERT_TRUE(organizer.ok()) << organizer.status();
+
+  absl::StatusOr<CommandResult> secure =
+      RunCommand({EXAMPLE_PATH, "organizer", "--server", target, "--token", organizer->token(),
+                  "--tls", "--ca_cert", cert, "--csv", EXAMPLE_CSV_PATH},
+                 absl::Seconds(300));
+  ASSERT_TRUE(secure.ok()) << secure.status();
+  EXPECT_EQ(secure->exit_code, 0) << secure->out << secure->err;
+  EXPECT_NE(secure->out.find("\nevent 1\n"), std::string::npos) << secure->out;
+
+  absl::StatusOr<CommandResult> plaintext =
+      RunCommand({EXAMPLE_PATH, "organizer", "--server", target, "--token", organizer->token(),
+                  "--timeout", "5", "--csv", EXAMPLE_CSV_PATH},
+                 absl::Seconds(60));
+  ASSERT_TRUE(plaintext.ok()) << plaintext.status();
+  EXPECT_EQ(plaintext->exit_code, 1);
+  EXPECT_NE(plaintext->err.find("UNAVAILABLE"), std::string::npos) << plaintext->err;
+
+  (*server)->Signal(SIGTERM);
+  absl::StatusOr<int> status = (*server)->Wait(absl::Seconds(60));
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(DescribeWaitStatus(*status), "exit 0");
 }
 
 }  // namespace

@@ -50,7 +50,8 @@ def main() -> int:
                 if method.client_streaming:
                     arguments = f"self, requests: Iterable[{request}], *, {_OPTIONS}"
                 else:
-                    arguments = f"self, request: Optional[{request}] = None, *, {_OPTIONS}, **fields: Any"
+                    arguments = (f"self, request: Optional[{request}] = None, *, {_OPTIONS}, "
+                                 "**fields: Any")
                 result = f"Iterator[{response}]" if method.server_streaming else response
                 snake = _snake_case(method.name)
                 lines += [f"    def {snake}({arguments}) -> {result}: ...", "",
@@ -73,7 +74,8 @@ def main() -> int:
     return 0
 
 
-_OPTIONS = ("timeout: Optional[float] = None, metadata: Optional[Sequence[Tuple[str, str]]] = None, "
+_OPTIONS = ("timeout: Optional[float] = None, "
+            "metadata: Optional[Sequence[Tuple[str, str]]] = None, "
             "wait_for_ready: Optional[bool] = None")
 
 if __name__ == "__main__":

@@ -27,6 +27,35 @@ uint64_t Mix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+struct Candidate {
+  uint64_t key;  // weight in the high bits, a seeded hash below: heaviest first, ties seeded
+  Index u, v;
+};
+
+// LSD radix sort by key, descending, 11 bits per pass; passes over digits that every key shares
+// are skipped. Keys are distinct (the hash tie-break), so the order is fully determined.
+void SortByKeyDescending(std::vector<Candidate>* items) {
+  constexpr int kBits = 11;
+  constexpr size_t kBuckets = size_t{1} << kBits;
+  std::vector<Candidate> buffer(items->size());
+  std::vector<size_t> count(kBuckets);
+  for (int shift = 0; shift < 64; shift += kBits) {
+    std::fill(count.begin(), count.end(), 0);
+    for (const Candidate& c : *items) ++count[kBuckets - 1 - ((c.key >> shift) & (kBuckets - 1))];
+    if (std::find(count.begin(), count.end(), items->size()) != count.end()) continue;
+    size_t at = 0;
+    for (size_t& n : count) {
+      const size_t here = n;
+      n = at;
+      at += here;
+    }
+    for (const Candidate& c : *items) {
+      buffer[count[kBuckets - 1 - ((c.key >> shift) & (kBuckets - 1))]++] = c;
+    }
+    items->swap(buffer);
+  }
+}
+
 }  // namespace
 
 ScheduleEngine::ScheduleEngine(const CandidateGraph* graph, ScheduleInput input, uint64_t seed)
@@ -44,11 +73,6 @@ ScheduleEngine::ScheduleEngine(const CandidateGraph* graph, ScheduleInput input,
   table_.assign(static_cast<size_t>(n) * slots_, -1);
 
   queued_.assign(n, 0);
-  accept_.assign(n, 0);
-  refund_.assign(n, 0);
-  refill_.assign(n, RefillCache{0, kStale});
-  spare_.assign(n, 0);
-  spare_partner_.assign(n, kNobody);
   for (Index u = 0; u < n; ++u) UpdateCapacity(u);
   by_weight_.resize(graph_->neighbors.size());
   for (Index u = 0; u < graph_->num_nodes(); ++u) {
@@ -76,7 +100,7 @@ ScheduleEngine::ScheduleEngine(const CandidateGraph* graph, ScheduleInput input,
 
 void ScheduleEngine::UpdateCapacity(Index u) {
   node_[u].cap = static_cast<uint8_t>(std::min<int>(budget_[u], Popcount(node_[u].avail)));
-  if (u < accept_.size()) UpdateAccept(u);
+  UpdateAccept(u);
 }
 
 void ScheduleEngine::SetOpenSlots(SlotMask open) {
@@ -102,7 +126,8 @@ void ScheduleEngine::Prefetch(Index u, bool optimistic, int64_t min_weight) cons
   for (uint64_t i = begin; i < end && by_weight_[i].second + max_weight_ >= min_weight; ++i) {
     const Index v = by_weight_[i].first;
     if (Meets(u, v)) continue;
-    if (by_weight_[i].second + (optimistic ? refund_[v] : -accept_[v]) < min_weight) continue;
+    if (by_weight_[i].second + (optimistic ? node_[v].refund : -node_[v].accept) < min_weight)
+      continue;
     __builtin_prefetch(&node_[v]);
     __builtin_prefetch(&slot_[At(v, 0)]);
     __builtin_prefetch(&slot_[At(v, slots_ - 1)]);
@@ -158,8 +183,8 @@ void ScheduleEngine::Add(Index u, Index v, int s, Weight w) {
   if (logging_) log_.push_back({true, MeetingAt(u, s)});
   if (recording_) undo_.push_back({true, u, v, s, w});
   NoteChanged(u, v);
-  if (spare_partner_[u] == v) RecomputeSpare(u);
-  if (spare_partner_[v] == u) RecomputeSpare(v);
+  if (node_[u].spare_partner == v) RecomputeSpare(u);
+  if (node_[v].spare_partner == u) RecomputeSpare(v);
   UpdateAccept(u);
   UpdateAccept(v);
 }
@@ -190,14 +215,14 @@ void ScheduleEngine::Remove(Index u, int s) {
 }
 
 Weight ScheduleEngine::RefillBound(Index p) const {
-  RefillCache& r = refill_[p];
+  RefillCache& r = node_[p].refill;
   if (r.arg != kStale) return r.value;
   // Computed inside a chain being tried: forget it if the chain is undone.
   if (recording_) trial_refills_.push_back(p);
   r = {0, kNobody};
   ForEachNeighborHeaviestFirst(p, [&](Index x, Weight w) {
     if (w <= r.value) return false;
-    if (!Meets(p, x) && w - accept_[x] > r.value) r = {w - accept_[x], x};
+    if (!Meets(p, x) && w - node_[x].accept > r.value) r = {w - node_[x].accept, x};
     return true;
   });
   return r.value;
@@ -217,16 +242,16 @@ void ScheduleEngine::UpdateAccept(Index u) {
       cost = std::min(cost, slot_[At(u, s)].weight);
     }
   }
-  accept_[u] = cost;
+  node_[u].accept = cost;
   Weight refund = node.cap == 0 ? -kCannotAccept : node.degree < node.cap ? 0 : -kCannotAccept;
   SlotMask busy = node.busy & open_;
   while (busy != 0) {
     const int s = LowestSlot(busy);
     busy &= busy - 1;
     const SlotState& slot = slot_[At(u, s)];
-    refund = std::max(refund, spare_[slot.partner] - slot.weight);
+    refund = std::max(refund, node_[slot.partner].spare - slot.weight);
   }
-  refund_[u] = refund;
+  node_[u].refund = refund;
 }
 
 void ScheduleEngine::RaiseRefunds(Index p) {
@@ -235,13 +260,14 @@ void ScheduleEngine::RaiseRefunds(Index p) {
     const int s = LowestSlot(busy);
     busy &= busy - 1;
     const SlotState& slot = slot_[At(p, s)];
-    refund_[slot.partner] = std::max(refund_[slot.partner], spare_[p] - slot.weight);
+    Weight& refund = node_[slot.partner].refund;
+    refund = std::max(refund, node_[p].spare - slot.weight);
   }
 }
 
 void ScheduleEngine::RecomputeSpare(Index u) {
-  spare_[u] = 0;
-  spare_partner_[u] = kNobody;
+  node_[u].spare = 0;
+  node_[u].spare_partner = kNobody;
   // Heaviest first, so the first neighbour u does not meet is the best spare one; the graph's
   // list and the live additions are each sorted, so look at the head of both.
   if (u < graph_->num_nodes()) {
@@ -292,10 +318,6 @@ Meeting ScheduleEngine::MeetingAt(Index u, int s) const {
 // Greedy start.
 
 void ScheduleEngine::Greedy() {
-  struct Candidate {
-    uint64_t key;  // weight in the high bits, a seeded hash below: heaviest first, ties seeded
-    Index u, v;
-  };
   std::vector<Candidate> edges;
   const Index n = num_nodes();
   edges.reserve(graph_->num_edges());
@@ -308,8 +330,7 @@ void ScheduleEngine::Greedy() {
       edges.push_back({(static_cast<uint64_t>(static_cast<uint32_t>(w)) << 32) | tie, u, v});
     });
   }
-  std::sort(edges.begin(), edges.end(),
-            [](const Candidate& x, const Candidate& y) { return x.key > y.key; });
+  SortByKeyDescending(&edges);
   for (const Candidate& e : edges) {
     if (node_[e.u].degree >= Capacity(e.u) || node_[e.v].degree >= Capacity(e.v)) continue;
     SlotMask common =
@@ -343,7 +364,7 @@ bool ScheduleEngine::Lightest(Index u, Side* side) const {
   return found;
 }
 
-bool ScheduleEngine::MakeRoom(Index u, int s, int* lightest_state, Side* lightest,
+bool ScheduleEngine::MakeRoom(Index u, int s, bool kempe, int* lightest_state, Side* lightest,
                               Side* side) const {
   const Index p = slot_[At(u, s)].partner;
   if (p == kNobody) {
@@ -370,7 +391,7 @@ bool ScheduleEngine::MakeRoom(Index u, int s, int* lightest_state, Side* lightes
       return true;
     }
   }
-  if (kempe_ && node_[u].degree < Capacity(u)) {
+  if (kempe && node_[u].degree < Capacity(u)) {
     SlotMask free = node_[u].avail & ~node_[u].busy & open_;
     while (free != 0) {
       const int t = LowestSlot(free);
@@ -382,7 +403,7 @@ bool ScheduleEngine::MakeRoom(Index u, int s, int* lightest_state, Side* lightes
     }
   }
   const Weight w = slot_[At(u, s)].weight;
-  if (kempe_ && node_[u].degree >= Capacity(u)) {
+  if (kempe && node_[u].degree >= Capacity(u)) {
     // Dropping a lighter meeting elsewhere and flipping costs less than evicting p.
     if (*lightest_state < 0) *lightest_state = Lightest(u, lightest) ? 1 : 0;
     if (*lightest_state == 1 && lightest->slot != s && lightest->cost < w &&
@@ -405,9 +426,9 @@ int64_t ScheduleEngine::Reach(Index u, int s, const Side& side) const {
 }
 
 void ScheduleEngine::NoteEdge(Index u, Index v, Weight w) {
-  if (w > spare_[u]) {
-    spare_[u] = w;
-    spare_partner_[u] = v;
+  if (w > node_[u].spare) {
+    node_[u].spare = w;
+    node_[u].spare_partner = v;
     RaiseRefunds(u);
   }
   max_weight_ = std::max(max_weight_, w);
@@ -429,7 +450,7 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
     while (slots != 0) {
       const int s = LowestSlot(slots);
       slots &= slots - 1;
-      if (!MakeRoom(u, s, &state, &lightest, &side_u[s])) continue;
+      if (!MakeRoom(u, s, kempe_, &state, &lightest, &side_u[s])) continue;
       room_u |= SlotMask{1} << s;
       reach_u[s] = optimistic ? Reach(u, s, side_u[s]) - side_u[s].cost : -side_u[s].cost;
       max_reach_u = std::max(max_reach_u, reach_u[s]);
@@ -439,33 +460,38 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
   // Every new partner is someone u does not meet yet, so no move gains more than u's best spare
   // edge plus what u's side can add.
   const int64_t reach_v = optimistic ? max_weight_ : 0;
-  if (room_u == 0 || spare_[u] + max_reach_u + reach_v < min_gain) return 0;
+  if (room_u == 0 || node_[u].spare + max_reach_u + reach_v < min_gain) return 0;
   int found = 0;
-  // Keeps best[0..found) sorted by gain, descending, at most one move per partner.
+  // Keeps best[0..found) sorted by key, descending, at most one move per partner. The key is the
+  // gain, or when `optimistic` the gain plus what the evicted partners may win back: chains then
+  // try first the moves whose evicted partners can refill best.
   auto offer = [&](const Move& m) {
-    if (found == k && m.gain <= best[k - 1].gain) return;
+    if (found == k && m.key <= best[k - 1].key) return;
     int i = found < k ? found++ : k - 1;
-    while (i > 0 && best[i - 1].gain < m.gain) {
+    while (i > 0 && best[i - 1].key < m.key) {
       best[i] = best[i - 1];
       --i;
     }
     best[i] = m;
   };
+  // Upper bounds on the key of a move with a neighbour over edge weight w: u's side adds at most
+  // max_key_u, v's side (node_[v].refund or -node_[v].accept) at most reach_v.
+  const int64_t max_key_u = optimistic ? max_reach_u : max_gain_u;
   Prefetch(u, optimistic, min_gain - max_reach_u);
   ForEachNeighborHeaviestFirst(u, [&](Index v, Weight w) {
     // Cheap bounds first: the gain of any move with v is at most w plus what u's side and the
     // partner v evicts could add back in a chain. Neighbours come heaviest first, so the first
     // one that cannot help ends the scan.
     if (w + max_reach_u + reach_v < min_gain ||
-        (found == k && w + max_gain_u <= best[k - 1].gain)) {
+        (found == k && w + max_key_u + reach_v <= best[k - 1].key)) {
       return false;
     }
     // u's own state first: its partners are often its heaviest neighbours. Then v's cheapest
     // way to accept a meeting (compact, so cheaper to look at than v's agenda).
     if (Meets(u, v)) return true;
-    const int64_t side_v = optimistic ? refund_[v] : -static_cast<int64_t>(accept_[v]);
+    const int64_t side_v = optimistic ? node_[v].refund : -static_cast<int64_t>(node_[v].accept);
     if (static_cast<int64_t>(w) + side_v + max_reach_u < min_gain ||
-        (found == k && static_cast<int64_t>(w) - accept_[v] + max_gain_u <= best[k - 1].gain)) {
+        (found == k && static_cast<int64_t>(w) + side_v + max_key_u <= best[k - 1].key)) {
       return true;
     }
     SlotMask common = room_u & node_[v].avail;
@@ -478,15 +504,15 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
       const int s = LowestSlot(common);
       common &= common - 1;
       const Side& su = side_u[s];
-      if (static_cast<int64_t>(w) - su.cost <=
-          (have ? mv.gain : std::numeric_limits<int64_t>::min()))
-        continue;
+      const int64_t most = optimistic ? w + reach_u[s] + side_v : w - su.cost + side_v;
+      if (have && most <= mv.key) continue;
       Side sv;
-      if (!MakeRoom(v, s, &state, &lightest, &sv)) continue;
+      // Kempe flips only on u's side: v's would walk paths for every neighbour and slot, and
+      // u's are the ones that free u for a better partner.
+      if (!MakeRoom(v, s, /*kempe=*/false, &state, &lightest, &sv)) continue;
       const int64_t gain = static_cast<int64_t>(w) - su.cost - sv.cost;
-      if (have && gain <= mv.gain) continue;
       const int64_t upper = optimistic ? gain + (reach_u[s] + su.cost) + Reach(v, s, sv) : gain;
-      if (upper < min_gain) continue;
+      if (upper < min_gain || (have && upper <= mv.key)) continue;
       // Tables: the new meeting needs one in s unless a side vacates s; two relocations into the
       // same slot need two.
       const bool vacates = su.room == Room::kRelocate || su.room == Room::kEvict ||
@@ -496,7 +522,7 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
           used_[su.slot] + 2 > slot_tables_[su.slot]) {
         continue;
       }
-      mv = {u, v, s, w, gain, su, sv};
+      mv = {u, v, s, w, gain, upper, su, sv};
       have = true;
     }
     if (have) offer(mv);
@@ -586,7 +612,7 @@ int64_t ScheduleEngine::Chain(Index u, int64_t need, int depth) {
   const int count = BestMoves(u, need, depth > 0, width, candidates);
   for (int i = 0; i < count; ++i) {
     const Move& m = candidates[i];
-    if (depth <= 0 && m.gain < need) break;
+    if (depth <= 0 && m.gain < need) continue;
     const size_t mark = undo_.size();
     Index evicted[2];
     if (!Apply(m, evicted)) {
@@ -634,23 +660,24 @@ void ScheduleEngine::ForgetTrial() {
   // The state is back to what it was: its changes need no flush, and bounds computed in the
   // middle of the chain may not hold for it.
   changed_.clear();
-  for (Index p : trial_refills_) refill_[p].arg = kStale;
+  for (Index p : trial_refills_) node_[p].refill.arg = kStale;
   trial_refills_.clear();
 }
 
 bool ScheduleEngine::BoundsConsistent() {
   FlushChanged();
   for (Index u = 0; u < num_nodes(); ++u) {
-    const Weight accept = accept_[u];
-    const Weight refund = refund_[u];
-    const Weight spare = spare_[u];
-    const RefillCache refill = refill_[u];
+    const Weight accept = node_[u].accept;
+    const Weight refund = node_[u].refund;
+    const Weight spare = node_[u].spare;
+    const RefillCache refill = node_[u].refill;
     UpdateAccept(u);
     RecomputeSpare(u);
-    if (accept_[u] != accept || refund_[u] > refund || spare_[u] != spare) return false;
-    refund_[u] = refund;
+    if (node_[u].accept != accept || node_[u].refund > refund || node_[u].spare != spare)
+      return false;
+    node_[u].refund = refund;
     if (refill.arg == kStale) continue;
-    refill_[u].arg = kStale;
+    node_[u].refill.arg = kStale;
     if (RefillBound(u) > refill.value) return false;
   }
   return true;
@@ -658,17 +685,17 @@ bool ScheduleEngine::BoundsConsistent() {
 
 void ScheduleEngine::FlushChanged() {
   if (changed_.size() > num_nodes() / 4) {
-    std::fill(refill_.begin(), refill_.end(), RefillCache{0, kStale});
+    for (NodeState& node : node_) node.refill = {0, kStale};
     changed_.clear();
     return;
   }
-  for (Index x : changed_) refill_[x].arg = kStale;  // x's spare partners changed
+  for (Index x : changed_) node_[x].refill.arg = kStale;  // x's spare partners changed
   for (Index x : changed_) {
     // x's price changed: a neighbour that can now win more from x raises its bound; one whose
     // best was x and now meets x recomputes.
-    const int64_t price = accept_[x];
+    const int64_t price = node_[x].accept;
     ForEachNeighbor(x, [&](Index y, Weight w) {
-      RefillCache& r = refill_[y];
+      RefillCache& r = node_[y].refill;
       if (r.arg == kStale) return;
       if (w - price < r.value && r.arg != x) return;
       if (Meets(x, y)) {
@@ -983,11 +1010,6 @@ Index ScheduleEngine::AddAttendee(const AttendeeSlots& attendee,
   budget_.push_back(std::min<int32_t>(attendee.budget, 255));
   node_.push_back(NodeState{});
   node_[u].avail = attendee.availability & all_slots_;
-  accept_.push_back(0);
-  refund_.push_back(0);
-  refill_.push_back(RefillCache{0, kStale});
-  spare_.push_back(0);
-  spare_partner_.push_back(kNobody);
   UpdateCapacity(u);
   slot_.resize(slot_.size() + slots_, SlotState{});
   table_.resize(table_.size() + slots_, -1);

@@ -104,8 +104,8 @@ class ScheduleEngine {
   void SetLogging(bool on) { logging_ = on; }
   std::vector<LogEntry> TakeLog() { return std::move(log_); }
 
-  // For tests: true when every cached search bound (accept_, spare_ exactly; refund_ and
-  // refill_ from above) agrees with a recomputation from the current agendas.
+  // For tests: true when every cached search bound (accept, spare exactly; refund and refill
+  // from above) agrees with a recomputation from the current agendas.
   bool BoundsConsistent();
 
   Meeting MeetingAt(Index u, int s) const;
@@ -131,6 +131,9 @@ class ScheduleEngine {
     int slot = -1;
     Weight weight = 0;
     int64_t gain = 0;
+    // Order of candidates (BestMoves): the gain, or an upper bound on what a chain starting with
+    // this move can gain.
+    int64_t key = 0;
     Side su, sv;
   };
 
@@ -147,9 +150,10 @@ class ScheduleEngine {
   static constexpr uint64_t kPrefetch = 32;
   bool Meets(Index u, Index v) const;
   bool SlotHasTable(int s) const { return used_[s] < slot_tables_[s]; }
-  // Best way for u to make room in slot s; false when impossible. *lightest caches u's lightest
-  // droppable meeting across calls for the same u (*lightest_state: -1 unknown, 0 none, 1 set).
-  bool MakeRoom(Index u, int s, int* lightest_state, Side* lightest, Side* side) const;
+  // Best way for u to make room in slot s (Kempe flips only when `kempe`); false when impossible.
+  // *lightest caches u's lightest droppable meeting across calls for the same u
+  // (*lightest_state: -1 unknown, 0 none, 1 set).
+  bool MakeRoom(Index u, int s, bool kempe, int* lightest_state, Side* lightest, Side* side) const;
   bool Lightest(Index u, Side* side) const;
   // Best spare edge of the partner a side evicts (what they could win back in a chain).
   int64_t Reach(Index u, int s, const Side& side) const;
@@ -199,12 +203,37 @@ class ScheduleEngine {
   bool kempe_ = false;
 
   std::vector<int32_t> budget_;
-  // Hot per-attendee state, packed so that looking at a neighbour costs one cache line.
-  struct NodeState {
+  static constexpr Weight kCannotAccept = std::numeric_limits<Weight>::max() / 4;
+  static constexpr Index kStale = kNobody - 1;
+  struct RefillCache {
+    Weight value;
+    Index arg;  // the spare partner giving `value`; kNobody: none; kStale: to recompute
+  };
+  // Hot per-attendee state in one cache line, so that looking at a neighbour (its slots, price
+  // and search bounds) costs one miss.
+  struct alignas(64) NodeState {
     SlotMask avail = 0;
     SlotMask busy = 0;  // slots with a meeting
     uint8_t degree = 0;
     uint8_t cap = 0;  // min(budget, available slots)
+    // A lower bound on what they give up to accept one more meeting: 0 with budget left, else
+    // their lightest meeting in an open slot (kCannotAccept: none to give up).
+    Weight accept = 0;
+    // An upper bound on what their side adds to a move when the partner they evict may win some
+    // back (max over their meetings of partner's spare - meeting weight; 0 with budget left).
+    // Exact after their own changes, raised when a partner's spare edge rises.
+    Weight refund = 0;
+    // The heaviest edge to someone they do not meet (their best spare partner) and that
+    // partner: what they could win back if they lost a meeting. Kept exact by Add/Remove.
+    Weight spare = 0;
+    Index spare_partner = kNobody;
+    // An upper bound on the gain of their best single move once they have room: the best over
+    // their spare partners x of w(p, x) - x's accept in the last committed state. Computed when
+    // asked, exact then; FlushChanged raises it when a neighbour gets cheaper and recomputes it
+    // when their own agenda changes (a neighbour getting dearer leaves it high). Inside a chain
+    // being tried it describes the committed state, not the tried one: it steers and prunes the
+    // chain search (a heuristic there), it never decides feasibility.
+    mutable RefillCache refill{0, kStale};
   };
   struct SlotState {
     Index partner = kNobody;
@@ -249,29 +278,6 @@ class ScheduleEngine {
   int full_depth_ = 1;
   bool recording_ = false;
   std::vector<Change> undo_;
-  // Per attendee, the heaviest edge to someone they do not meet (their best spare partner) and
-  // that partner: what they could win back if they lost a meeting. Kept exact by Add/Remove.
-  // Per attendee, a lower bound on what they give up to accept one more meeting: 0 with budget
-  // left, else their lightest meeting in an open slot (kCannotAccept: none to give up). Compact,
-  // so that a neighbour scan can skip hopeless neighbours without loading their agenda.
-  static constexpr Weight kCannotAccept = std::numeric_limits<Weight>::max() / 4;
-  std::vector<Weight> accept_;
-  // Per attendee, an upper bound on what their side adds to a move when the partner they evict
-  // may win some back (max over their meetings of partner's spare - meeting weight; 0 with
-  // budget left). Exact after their own changes, raised when a partner's spare edge rises.
-  std::vector<Weight> refund_;
-  // Per attendee p, an upper bound on the gain of p's best single move once p has room: the
-  // best over p's spare partners x of w(p, x) - accept_[x] in the last committed state.
-  // Computed when asked, exact then; FlushChanged raises it when a neighbour gets cheaper and
-  // recomputes it when p's own agenda changes (a neighbour getting dearer leaves it high).
-  // Inside a chain being tried it describes the committed state, not the tried one: it steers
-  // and prunes the chain search (a heuristic there), it never decides feasibility.
-  struct RefillCache {
-    Weight value;
-    Index arg;  // the spare partner giving `value`; kNobody: none; kStale: to recompute
-  };
-  static constexpr Index kStale = kNobody - 1;
-  mutable std::vector<RefillCache> refill_;
   Weight RefillBound(Index p) const;
   // Attendees whose agenda changed since the last flush (with repeats).
   std::vector<Index> changed_;
@@ -280,11 +286,9 @@ class ScheduleEngine {
   // Refill bounds computed while a chain was being tried; stale again if it is undone.
   mutable std::vector<Index> trial_refills_;
   void ForgetTrial();
-  // Recomputes accept_ and refund_ of u.
+  // Recomputes u's accept and refund.
   void UpdateAccept(Index u);
   void RaiseRefunds(Index p);
-  std::vector<Weight> spare_;
-  std::vector<Index> spare_partner_;
   void RecomputeSpare(Index u);
   Weight max_weight_ = 0;
 };

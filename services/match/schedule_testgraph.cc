@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <memory>
 #include <vector>
 
 namespace parley::match {
@@ -77,6 +79,70 @@ TestEvent MakeTestEvent(const TestEventOptions& options) {
     event.input.locations = {loud, quiet};
   }
   return event;
+}
+
+namespace {
+
+using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
+template <typename T>
+bool WriteVector(const std::vector<T>& v, std::FILE* f) {
+  const uint64_t size = v.size();
+  return std::fwrite(&size, sizeof(size), 1, f) == 1 &&
+         std::fwrite(v.data(), sizeof(T), v.size(), f) == v.size();
+}
+
+template <typename T>
+bool ReadVector(std::FILE* f, std::vector<T>* v) {
+  uint64_t size = 0;
+  if (std::fread(&size, sizeof(size), 1, f) != 1 || size > (uint64_t{1} << 36)) return false;
+  v->resize(size);
+  return std::fread(v->data(), sizeof(T), v->size(), f) == v->size();
+}
+
+}  // namespace
+
+bool SaveTestEvent(const TestEvent& event, const std::string& path) {
+  File f(std::fopen(path.c_str(), "wb"), &std::fclose);
+  if (f == nullptr) return false;
+  std::vector<int64_t> header = {event.input.num_slots};
+  std::vector<int32_t> budgets;
+  std::vector<SlotMask> availability;
+  std::vector<uint8_t> quiet;
+  for (const AttendeeSlots& a : event.input.attendees) {
+    budgets.push_back(a.budget);
+    availability.push_back(a.availability);
+    quiet.push_back(a.prefers_quiet ? 1 : 0);
+  }
+  return WriteVector(header, f.get()) && WriteVector(event.graph.offsets, f.get()) &&
+         WriteVector(event.graph.neighbors, f.get()) && WriteVector(event.graph.weights, f.get()) &&
+         WriteVector(budgets, f.get()) && WriteVector(availability, f.get()) &&
+         WriteVector(quiet, f.get());
+}
+
+bool LoadTestEvent(const std::string& path, TestEvent* event) {
+  File f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (f == nullptr) return false;
+  std::vector<int64_t> header;
+  std::vector<int32_t> budgets;
+  std::vector<SlotMask> availability;
+  std::vector<uint8_t> quiet;
+  CandidateGraph& g = event->graph;
+  if (!ReadVector(f.get(), &header) || header.size() != 1 || !ReadVector(f.get(), &g.offsets) ||
+      !ReadVector(f.get(), &g.neighbors) || !ReadVector(f.get(), &g.weights) ||
+      !ReadVector(f.get(), &budgets) || !ReadVector(f.get(), &availability) ||
+      !ReadVector(f.get(), &quiet) || g.offsets.empty() || g.offsets.back() != g.neighbors.size() ||
+      g.weights.size() != g.neighbors.size() || budgets.size() != g.num_nodes() ||
+      availability.size() != budgets.size() || quiet.size() != budgets.size()) {
+    return false;
+  }
+  event->input = ScheduleInput{};
+  event->input.num_slots = static_cast<int>(header[0]);
+  event->input.attendees.resize(budgets.size());
+  for (size_t i = 0; i < budgets.size(); ++i) {
+    event->input.attendees[i] = {budgets[i], availability[i], quiet[i] != 0};
+  }
+  return true;
 }
 
 }  // namespace parley::match

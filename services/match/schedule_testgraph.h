@@ -8,6 +8,7 @@
 // Deterministic for given options (own generator, no <random> distributions).
 
 #include <cstdint>
+#include <string>
 
 #include "services/match/graph.h"
 #include "services/match/schedule.h"
@@ -38,6 +39,12 @@ struct TestEvent {
 };
 
 TestEvent MakeTestEvent(const TestEventOptions& options);
+
+// Writes / reads an event (graph, slots, budgets, availability, quiet preference; no locations)
+// in a raw native-endian file, so that benchmarks can replay parley-bench's candidate graph
+// without regenerating it. False on an I/O error or a malformed file.
+bool SaveTestEvent(const TestEvent& event, const std::string& path);
+bool LoadTestEvent(const std::string& path, TestEvent* event);
 
 // SplitMix64, for tests that need their own random numbers.
 class TestRng {

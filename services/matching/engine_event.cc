@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "services/match/explain.h"
 
 namespace parley::matching {
@@ -21,6 +22,7 @@ using match::SlotMask;
 constexpr uint32_t kDefaultMeetings = 3;
 constexpr uint32_t kDefaultMaxMeetings = 6;
 constexpr uint32_t kDefaultProposalExpiryMinutes = 1440;
+constexpr uint32_t kDefaultFreezeDays = 365;
 
 std::string OrganisationKey(absl::string_view organisation) {
   return absl::AsciiStrToLower(absl::StripAsciiWhitespace(organisation));
@@ -34,6 +36,9 @@ SlotMask AllSlots(int num_slots) {
 void AddReasons(const match::PairExplanation& explanation, const EngineEvent& e,
                 google::protobuf::RepeatedPtrField<v1::Reason>* out) {
   const v1::Attendee& partner = e.attendees[explanation.b];
+  const bool mutual = std::any_of(
+      explanation.reasons.begin(), explanation.reasons.end(),
+      [](const match::Reason& r) { return r.kind == match::ReasonKind::kAskedToMeetYou; });
   for (const match::Reason& r : explanation.reasons) {
     v1::Reason reason;
     reason.set_tag(r.tag);
@@ -48,14 +53,21 @@ void AddReasons(const match::PairExplanation& explanation, const EngineEvent& e,
         reason.set_kind(v1::Reason::YOU_OFFER_WHAT_THEY_SEEK);
         break;
       case match::ReasonKind::kAskedToMeet:
-        reason.set_kind(v1::Reason::YOU_ASKED_TO_MEET);
+        reason.set_kind(mutual ? v1::Reason::MUTUAL_WISH : v1::Reason::YOU_ASKED_TO_MEET);
         break;
       case match::ReasonKind::kAskedToMeetYou:
-        continue;  // a wish is never revealed to its target
+        continue;  // shown as MUTUAL_WISH above; ExplainFor drops it when one-sided
       case match::ReasonKind::kIntroduced:
-        reason.set_kind(v1::Reason::INTRODUCED);
         if (r.introducer < e.attendees.size()) {
+          reason.set_kind(v1::Reason::INTRODUCED);
           reason.set_introducer_name(e.attendees[r.introducer].display_name());
+        } else if (auto it = e.follow_up_from.find({std::min(explanation.a, explanation.b),
+                                                    std::max(explanation.a, explanation.b)});
+                   it != e.follow_up_from.end()) {
+          reason.set_kind(v1::Reason::FOLLOW_UP);
+          reason.set_tag(it->second);
+        } else {
+          reason.set_kind(v1::Reason::INTRODUCED);
         }
         break;
       case match::ReasonKind::kBridgesOrganisations:
@@ -71,15 +83,20 @@ void AddReasons(const match::PairExplanation& explanation, const EngineEvent& e,
   }
 }
 
-// ExplainPair without the reasons a's side must not see.
+// ExplainPair without the reasons a's side must not see: b's wish unless a wished too.
 match::PairExplanation ExplainFor(const match::MatchProblem& problem, Index a, Index b) {
   match::PairExplanation explanation = match::ExplainPair(problem, a, b);
   auto& reasons = explanation.reasons;
-  reasons.erase(std::remove_if(reasons.begin(), reasons.end(),
-                               [](const match::Reason& r) {
-                                 return r.kind == match::ReasonKind::kAskedToMeetYou;
-                               }),
-                reasons.end());
+  const bool wished = std::any_of(reasons.begin(), reasons.end(), [](const match::Reason& r) {
+    return r.kind == match::ReasonKind::kAskedToMeet;
+  });
+  if (!wished) {
+    reasons.erase(std::remove_if(reasons.begin(), reasons.end(),
+                                 [](const match::Reason& r) {
+                                   return r.kind == match::ReasonKind::kAskedToMeetYou;
+                                 }),
+                  reasons.end());
+  }
   return explanation;
 }
 
@@ -141,7 +158,75 @@ int EngineEvent::EngineTable(int slot, int location, uint32_t table) const {
   return static_cast<int>(table - 1 - below);
 }
 
-absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_t event_id) {
+bool Met(const v1::MemoryRecord& record) {
+  const bool held = record.outcome() == v1::Feedback::HAPPENED ||
+                    record.partner_outcome() == v1::Feedback::HAPPENED;
+  const bool no_show = record.outcome() == v1::Feedback::NO_SHOW ||
+                       record.partner_outcome() == v1::Feedback::NO_SHOW;
+  return held || !no_show;
+}
+
+uint32_t RematchFreezeDays(const v1::EventPolicy& policy) {
+  return policy.has_rematch_freeze_days() ? policy.rematch_freeze_days() : kDefaultFreezeDays;
+}
+
+namespace {
+
+// Pairs of this event that met at an earlier event of the community (the memory, by person):
+// excluded within the freeze window, or introduced as follow-ups when both asked for one.
+absl::Status AddMemory(const storage::Store& store, int64_t now, EngineEvent* e) {
+  const v1::Event& ev = e->event;
+  // A community with one event has no earlier meetings to remember.
+  absl::StatusOr<std::vector<v1::Event>> events = store.ListEvents(ev.community_id(), 0, 2);
+  if (!events.ok()) return events.status();
+  if (events->size() < 2) return absl::OkStatus();
+  absl::flat_hash_map<std::string, Index> by_person;
+  for (Index i = 0; i < e->attendees.size(); ++i) {
+    const std::string& person = e->attendees[i].person_ref();
+    if (!person.empty()) by_person.emplace(person, i);
+  }
+  const uint32_t freeze_days = RematchFreezeDays(ev.policy());
+  const int64_t frozen_after = now - int64_t{freeze_days} * 86400;
+  struct Seen {
+    int64_t met_time = 0;
+    bool follow_up = false;  // both asked, at their latest meeting
+    std::string event_name;
+  };
+  absl::flat_hash_map<std::pair<Index, Index>, Seen> seen;
+  for (const auto& [person, i] : by_person) {
+    absl::Status s =
+        store.ScanMemory(ev.community_id(), person, [&](const storage::MemoryEntry& m) {
+          const v1::MemoryRecord& r = m.record;
+          if (r.event_id() == ev.id() || !Met(r)) return true;
+          auto partner = by_person.find(m.partner);
+          if (partner == by_person.end() || partner->second <= i) return true;  // each pair once
+          Seen& pair = seen[{i, partner->second}];
+          if (r.met_time() >= pair.met_time) {
+            pair.met_time = r.met_time();
+            pair.follow_up = r.follow_up() && r.partner_follow_up();
+            pair.event_name = r.event_name();
+          }
+          return true;
+        });
+    if (!s.ok()) return s;
+  }
+  for (auto& [pair, met] : seen) {
+    if (met.follow_up) {
+      e->input.introductions.push_back(
+          {pair.first, pair.second, match::Introduction::kNoIntroducer});
+      e->follow_up_from.emplace(pair, std::move(met.event_name));
+    } else if (freeze_days > 0 && met.met_time >= frozen_after) {
+      e->input.excluded_pairs.emplace_back(pair.first, pair.second);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_t event_id,
+                                            int64_t now) {
+  if (now == 0) now = absl::ToUnixSeconds(absl::Now());
   EngineEvent e;
   absl::StatusOr<v1::Event> event = store.GetEvent(event_id);
   if (!event.ok()) return event.status();
@@ -250,6 +335,25 @@ absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_
           .push_back(m.table());
     }
   }
+
+  // Introductions both sides accepted.
+  s = store.ScanIntroductions(event_id, [&](const v1::StoredIntroduction& intro) {
+    if (intro.kind() != v1::StoredIntroduction::INTRODUCTION ||
+        intro.answer_a() != v1::Meeting::ACCEPTED || intro.answer_b() != v1::Meeting::ACCEPTED) {
+      return true;
+    }
+    auto a = e.index_of.find(intro.attendee_a());
+    auto b = e.index_of.find(intro.attendee_b());
+    auto by = e.index_of.find(intro.introducer());
+    if (a == e.index_of.end() || b == e.index_of.end()) return true;
+    e.input.introductions.push_back(
+        {a->second, b->second,
+         by == e.index_of.end() ? match::Introduction::kNoIntroducer : by->second});
+    return true;
+  });
+  if (!s.ok()) return s;
+  s = AddMemory(store, now, &e);
+  if (!s.ok()) return s;
 
   match::ScheduleInput& si = e.schedule_input;
   si.num_slots = num_slots;

@@ -51,6 +51,9 @@ struct EngineEvent {
   // excluded.
   match::MatchInput input;
   match::ScheduleInput schedule_input;
+  // Pairs (engine indices, a < b) proposed as follow-ups of an earlier event: its name. They
+  // are in input.introductions without an introducer.
+  absl::flat_hash_map<std::pair<match::Index, match::Index>, std::string> follow_up_from;
   // Tables (1-based) taken by kept meetings, per slot * locations + location; sorted.
   std::vector<std::vector<uint32_t>> taken_tables;
 
@@ -62,9 +65,21 @@ struct EngineEvent {
   int EngineTable(int slot, int location, uint32_t table) const;
 };
 
-// Loads the event, its attendees and meetings (see RunMatching in run.h for the rules applied).
+// The event's rematch freeze in days (unset: 365; 0: none).
+uint32_t RematchFreezeDays(const v1::EventPolicy& policy);
+// Whether a remembered meeting took place: yes when either side says it happened, no when a
+// side reported a no-show (and nobody that it happened), yes without feedback (it was
+// confirmed).
+bool Met(const v1::MemoryRecord& record);
+
+// Loads the event, its attendees and meetings (see RunMatching in run.h for the rules applied),
+// the introductions both sides accepted, and the community's memory: a pair that met at another
+// event of the community within the rematch freeze (before `now`, seconds since the Unix epoch;
+// 0 = the real clock) is excluded, unless both asked to follow up at their latest meeting:
+// then it is introduced, with the reason FOLLOW_UP.
 // NOT_FOUND if the event does not exist; FAILED_PRECONDITION from CheckEventReady.
-absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_t event_id);
+absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_t event_id,
+                                            int64_t now = 0);
 
 // A new stored meeting for the engine's `planned` meeting: PROPOSED (expiring per the policy) or,
 // with auto_confirm, CONFIRMED; reasons and starters from each side, never revealing a one-sided

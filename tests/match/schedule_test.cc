@@ -10,6 +10,7 @@
 #include "services/match/bound.h"
 #include "services/match/schedule_engine.h"
 #include "services/match/schedule_testgraph.h"
+#include "tests/testing/temp_dir.h"
 
 namespace parley::match {
 namespace {
@@ -146,6 +147,25 @@ TEST(ScheduleTest, CachedSearchBoundsMatchTheAgendasAfterEveryPhase) {
       EXPECT_TRUE(valid.ok()) << valid;
     }
   }
+}
+
+TEST(ScheduleTest, SavedEventsLoadBackTheSame) {
+  const testutil::ScopedTempDir dir;
+  const TestEvent event = Event({300, 6, 12, 0}, 3);
+  ASSERT_TRUE(SaveTestEvent(event, dir.Sub("event.bin")));
+  TestEvent loaded;
+  ASSERT_TRUE(LoadTestEvent(dir.Sub("event.bin"), &loaded));
+  EXPECT_EQ(loaded.graph.offsets, event.graph.offsets);
+  EXPECT_EQ(loaded.graph.neighbors, event.graph.neighbors);
+  EXPECT_EQ(loaded.graph.weights, event.graph.weights);
+  ASSERT_EQ(loaded.input.num_slots, event.input.num_slots);
+  ASSERT_EQ(loaded.input.attendees.size(), event.input.attendees.size());
+  for (size_t i = 0; i < event.input.attendees.size(); ++i) {
+    EXPECT_EQ(loaded.input.attendees[i].budget, event.input.attendees[i].budget);
+    EXPECT_EQ(loaded.input.attendees[i].availability, event.input.attendees[i].availability);
+    EXPECT_EQ(loaded.input.attendees[i].prefers_quiet, event.input.attendees[i].prefers_quiet);
+  }
+  EXPECT_FALSE(LoadTestEvent(dir.Sub("missing.bin"), &loaded));
 }
 
 TEST(ScheduleTest, ChainsFromFullAttendeesFindMoreWeight) {

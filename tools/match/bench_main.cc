@@ -18,6 +18,8 @@
 // skips it), meetings, attendees_without_meeting_but_feasible, meetings_unplaced,
 // fairness_cost, gini, bound_seconds;
 //   with --repairs K: repair_p50_us, repair_p99_us (K random declines repaired one at a time);
+//   with --dump-event PATH: the candidate graph and schedule input are also written to PATH
+//   (replay with parley-schedule-bench --event PATH);
 //   with --baselines (N <= 20,000): baselines {greedy, exact_per_slot}, each with weight,
 //   quality and seconds, plus exact_per_slot_over_engine_seconds.
 //   with --updates U: update_p50_us, update_p99_us, update_max_us (wall clock) and
@@ -44,6 +46,7 @@
 #include "services/match/quality.h"
 #include "services/match/repair.h"
 #include "services/match/schedule.h"
+#include "services/match/schedule_testgraph.h"
 #include "services/match/scoring.h"
 #include "tools/match/args.h"
 #include "tools/match/json_line.h"
@@ -61,6 +64,8 @@ struct BenchOptions {
   int64_t repairs = 0;
   bool baselines = false;
   bool bound = true;
+  // Writes the candidate graph and the schedule input here (parley-schedule-bench --event).
+  std::string dump_event;
   parley::match::CandidateOptions candidates;
   parley::match::ScoringOptions scoring;
 };
@@ -179,6 +184,11 @@ std::string BaselineJson(const absl::StatusOr<parley::match::Schedule>& s, doubl
 bool RunSchedule(const BenchOptions& options, const BenchRun& run, double candidate_seconds,
                  parley::tools::JsonLine* json) {
   const parley::match::ScheduleInput input = ScheduleInputOf(run, options.synth.slots);
+  if (!options.dump_event.empty() &&
+      !parley::match::SaveTestEvent({run.graph, input}, options.dump_event)) {
+    std::cerr << "parley-bench: cannot write " << options.dump_event << "\n";
+    return false;
+  }
   absl::StatusOr<int64_t> bound = int64_t{0};
   double bound_seconds = 0;
   std::thread bound_thread;
@@ -313,7 +323,7 @@ int main(int argc, char** argv) {
   BenchOptions options;
   if (!args.Parse(argc, argv, {"json", "baselines", "no-bound"},
                   {"attendees", "slots", "seed", "recall-sample", "updates", "k", "threads",
-                   "postings-budget", "rarity-exponent", "repairs"},
+                   "postings-budget", "rarity-exponent", "repairs", "dump-event"},
                   &error) ||
       !args.Int64("repairs", 0, &options.repairs, &error) ||
       !args.Int64("attendees", 10000, &attendees, &error) ||
@@ -324,7 +334,7 @@ int main(int argc, char** argv) {
     std::cerr << "parley-bench: " << error
               << "\nusage: parley-bench --attendees N [--slots R] [--seed S] --json "
                  "[--recall-sample M] [--updates U] [--repairs K] [--baselines] [--no-bound] "
-                 "[--k K] [--threads T]\n";
+                 "[--k K] [--threads T] [--dump-event PATH]\n";
     return 2;
   }
   if (attendees < 0 || attendees > (1 << 29) || slots < 1 || slots > 64 || k < 1 || k > 1000) {
@@ -333,6 +343,7 @@ int main(int argc, char** argv) {
   }
   options.baselines = args.Has("baselines");
   options.bound = !args.Has("no-bound");
+  options.dump_event = args.String("dump-event", "");
   options.synth.attendees = static_cast<int>(attendees);
   options.synth.slots = static_cast<int>(slots);
   options.synth.seed = static_cast<uint64_t>(seed);

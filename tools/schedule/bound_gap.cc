@@ -46,7 +46,7 @@ ABSL_FLAG(int, slots, 6, "slots");
 ABSL_FLAG(uint64_t, seed, 1, "seed of the generator and the scheduler");
 ABSL_FLAG(bool, slot_lp, false, "also solve the LP with slots (GLPK)");
 ABSL_FLAG(int, chain_depth, 3, "ScheduleOptions::chain_depth of the engine run");
-ABSL_FLAG(int, full_chain_depth, 1, "ScheduleOptions::full_chain_depth of the engine run");
+ABSL_FLAG(int, full_chain_depth, 0, "ScheduleOptions::full_chain_depth of the engine run");
 ABSL_FLAG(bool, exact, true, "compute the bound and the exact optimum (false: engine only)");
 ABSL_FLAG(bool, slot_mip, false, "also solve the integer program with slots (GLPK; small only)");
 

@@ -14,14 +14,22 @@ const { CONNECTION_OPTIONS, connect, run } = require('./common');
 
 function describeReason(reason, partner) {
   switch (reason.kind) {
-    case 'SHARED_INTEREST': return `you both list ${reason.tag}`;
-    case 'THEY_OFFER_WHAT_YOU_SEEK': return `${partner} offers ${reason.tag}, which you seek`;
-    case 'YOU_OFFER_WHAT_THEY_SEEK': return `you offer ${reason.tag}, which ${partner} seeks`;
-    case 'YOU_ASKED_TO_MEET': return `you asked to meet ${partner}`;
-    case 'INTRODUCED': return `${reason.introducer_name} introduced you`;
-    case 'BRIDGES_ORGANISATIONS': return `another organisation: ${reason.tag}`;
-    case 'BRIDGES_CIRCLES': return `a different circle: ${reason.tag} (yours: ${reason.other_tag})`;
-    default: return String(reason.kind).toLowerCase();
+    case 'SHARED_INTEREST':
+      return `you both list ${reason.tag}`;
+    case 'THEY_OFFER_WHAT_YOU_SEEK':
+      return `${partner} offers ${reason.tag}, which you seek`;
+    case 'YOU_OFFER_WHAT_THEY_SEEK':
+      return `you offer ${reason.tag}, which ${partner} seeks`;
+    case 'YOU_ASKED_TO_MEET':
+      return `you asked to meet ${partner}`;
+    case 'INTRODUCED':
+      return `${reason.introducer_name} introduced you`;
+    case 'BRIDGES_ORGANISATIONS':
+      return `another organisation: ${reason.tag}`;
+    case 'BRIDGES_CIRCLES':
+      return `a different circle: ${reason.tag} (yours: ${reason.other_tag})`;
+    default:
+      return String(reason.kind).toLowerCase();
   }
 }
 
@@ -37,7 +45,8 @@ function printProposal(p) {
   const about = [partner.role, partner.organisation].filter(Boolean).join(', ');
   console.log(`  with:  ${partner.display_name}${about ? ` (${about})` : ''}`);
   console.log('  why:');
-  for (const reason of p.reasons) console.log(`    - ${describeReason(reason, partner.display_name)}`);
+  for (const reason of p.reasons)
+    console.log(`    - ${describeReason(reason, partner.display_name)}`);
   if (p.conversation_starter) console.log(`  starter: ${p.conversation_starter}`);
 }
 
@@ -70,7 +79,9 @@ async function main(argv) {
     const answered = await client.agenda.respondToProposal({ meeting_id: meetingId, accept: true });
     console.log(`accepted meeting ${answered.meeting_id}: now ${answered.status}`);
     const agenda = await client.agenda.getMyAgenda();
-    console.log(`agenda: ${agenda.confirmed} confirmed, ${agenda.open} open, budget ${agenda.budget}`);
+    console.log(
+      `agenda: ${agenda.confirmed} confirmed, ${agenda.open} open, budget ${agenda.budget}`,
+    );
     return 0;
   } finally {
     client.close();

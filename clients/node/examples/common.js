@@ -25,10 +25,15 @@ function connect(args, role) {
 
 // Runs main(argv) and sets the exit code: 1 with "<name>: CODE: message" on a failed call.
 function run(name, main) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error) => {
-    console.error(`${name}: ${error instanceof ParleyError ? error.message : error.stack}`);
-    process.exitCode = 1;
-  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      console.error(`${name}: ${error instanceof ParleyError ? error.message : error.stack}`);
+      process.exitCode = 1;
+    },
+  );
 }
 
 module.exports = { CONNECTION_OPTIONS, connect, run };

@@ -38,17 +38,25 @@ function exampleEvent(name) {
 
 function printReport({ run, without_meeting: withoutMeeting }) {
   const report = run.report;
-  console.log(`run ${run.id}: ${run.phase.toLowerCase()}: ${run.attendees} attendees, ` +
-    `${run.candidate_edges} candidate edges, ${run.meetings_kept} kept, ` +
-    `${run.meetings_proposed} proposed`);
-  console.log(`quality ${report.quality.toFixed(4)} (weight ${report.weight} of upper bound ` +
-    `${report.upper_bound}), ${report.meetings} meetings, gini ${report.gini.toFixed(3)}`);
+  console.log(
+    `run ${run.id}: ${run.phase.toLowerCase()}: ${run.attendees} attendees, ` +
+      `${run.candidate_edges} candidate edges, ${run.meetings_kept} kept, ` +
+      `${run.meetings_proposed} proposed`,
+  );
+  console.log(
+    `quality ${report.quality.toFixed(4)} (weight ${report.weight} of upper bound ` +
+      `${report.upper_bound}), ${report.meetings} meetings, gini ${report.gini.toFixed(3)}`,
+  );
   const histogram = report.meetings_per_attendee
-    .map((n, k) => (n ? `${k}: ${n}` : '')).filter(Boolean).join('  ');
+    .map((n, k) => (n ? `${k}: ${n}` : ''))
+    .filter(Boolean)
+    .join('  ');
   console.log(`meetings per attendee: ${histogram}`);
-  console.log(`without a meeting: ${report.zero_opted_out} opted out, ` +
-    `${report.zero_no_availability} no availability, ` +
-    `${report.zero_no_feasible_partner} no feasible partner, ${report.zero_left_out} left out`);
+  console.log(
+    `without a meeting: ${report.zero_opted_out} opted out, ` +
+      `${report.zero_no_availability} no availability, ` +
+      `${report.zero_no_feasible_partner} no feasible partner, ${report.zero_left_out} left out`,
+  );
   for (const d of withoutMeeting) {
     console.log(`  ${d.external_id} ${d.display_name} [${d.cause.toLowerCase()}] ${d.hint}`);
   }
@@ -80,9 +88,11 @@ async function main(argv) {
     }
 
     const imported = await client.importAttendees(event.id, parsed.rows);
-    console.log(`${args.csv} -> event ${event.id}: ${imported.created} created, ` +
-      `${imported.updated} updated, ${imported.unchanged} unchanged, ` +
-      `${imported.rejected + parsed.rejected.length} rejected`);
+    console.log(
+      `${args.csv} -> event ${event.id}: ${imported.created} created, ` +
+        `${imported.updated} updated, ${imported.unchanged} unchanged, ` +
+        `${imported.rejected + parsed.rejected.length} rejected`,
+    );
     for (const result of imported.results) {
       if (result.outcome === 'REJECTED') console.log(`  ${result.error}`);
     }
@@ -94,9 +104,12 @@ async function main(argv) {
     // A run may take longer than one call's deadline: ten minutes for the stream.
     const run = await client.runMatching(event.id, Number(args.seed), {
       timeoutMs: 600000,
-      onProgress: (p) => console.log(`run ${p.id}: ${p.phase.toLowerCase()}  ` +
-        `${p.attendees} attendees, ${p.candidate_edges} candidate edges, ` +
-        `${p.meetings_proposed} proposed`),
+      onProgress: (p) =>
+        console.log(
+          `run ${p.id}: ${p.phase.toLowerCase()}  ` +
+            `${p.attendees} attendees, ${p.candidate_edges} candidate edges, ` +
+            `${p.meetings_proposed} proposed`,
+        ),
     });
     if (run.phase !== 'DONE') {
       console.error(`run ${run.id} failed: ${run.error}`);

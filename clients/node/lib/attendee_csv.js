@@ -12,16 +12,44 @@
 const fs = require('node:fs');
 
 const COLUMNS = [
-  'external_id', 'name', 'email', 'phone', 'organisation', 'role', 'bio', 'interests', 'offers',
-  'seeks', 'languages', 'budget', 'availability', 'person_ref', 'wants', 'avoid',
-  'avoid_organisations', 'prefers_quiet',
+  'external_id',
+  'name',
+  'email',
+  'phone',
+  'organisation',
+  'role',
+  'bio',
+  'interests',
+  'offers',
+  'seeks',
+  'languages',
+  'budget',
+  'availability',
+  'person_ref',
+  'wants',
+  'avoid',
+  'avoid_organisations',
+  'prefers_quiet',
 ];
 const TEXT = {
-  external_id: 'external_id', name: 'display_name', email: 'email', phone: 'phone',
-  organisation: 'organisation', role: 'role', bio: 'bio', person_ref: 'person_ref',
+  external_id: 'external_id',
+  name: 'display_name',
+  email: 'email',
+  phone: 'phone',
+  organisation: 'organisation',
+  role: 'role',
+  bio: 'bio',
+  person_ref: 'person_ref',
 };
-const LISTS = ['offers', 'seeks', 'languages', 'availability', 'wants', 'avoid',
-  'avoid_organisations'];
+const LISTS = [
+  'offers',
+  'seeks',
+  'languages',
+  'availability',
+  'wants',
+  'avoid',
+  'avoid_organisations',
+];
 
 // Splits CSV text into records: {fields, line (1-based start line), error}.
 function* csvRecords(text) {
@@ -40,7 +68,11 @@ function* csvRecords(text) {
         while (i < text.length) {
           const c = text[i];
           if (c === '"') {
-            if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
+            if (text[i + 1] === '"') {
+              field += '"';
+              i += 2;
+              continue;
+            }
             i += 1;
             closed = true;
             break;
@@ -62,7 +94,10 @@ function* csvRecords(text) {
       }
       fields.push(field);
       field = '';
-      if (text[i] === ',') { i += 1; continue; }
+      if (text[i] === ',') {
+        i += 1;
+        continue;
+      }
       if (text[i] === '\r') i += 1;
       if (text[i] === '\n') i += 1;
       line += 1;
@@ -73,13 +108,17 @@ function* csvRecords(text) {
 }
 
 function parseList(text) {
-  return text.split(';').map((item) => item.trim()).filter((item) => item !== '');
+  return text
+    .split(';')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 // Sets the field of `column` from `cell`; returns an error, or '' if the cell is fine.
 function apply(column, cell, attendee) {
   if (column in TEXT) {
-    if ((column === 'external_id' || column === 'name') && cell === '') return `${column}: required`;
+    if ((column === 'external_id' || column === 'name') && cell === '')
+      return `${column}: required`;
     attendee[TEXT[column]] = cell;
   } else if (LISTS.includes(column)) {
     attendee[column] = parseList(cell);
@@ -131,8 +170,10 @@ function mapHeader(record) {
   const missing = ['external_id', 'name'].filter((c) => !columns.includes(c)).map((c) => `"${c}"`);
   if (missing.length) problems.push(`missing required columns: ${missing.join(', ')}`);
   if (problems.length) {
-    throw new Error(`header (line ${record.line}): ${problems.join('; ')} ` +
-      `(known columns: ${COLUMNS.join(', ')})`);
+    throw new Error(
+      `header (line ${record.line}): ${problems.join('; ')} ` +
+        `(known columns: ${COLUMNS.join(', ')})`,
+    );
   }
   return columns;
 }
@@ -156,7 +197,9 @@ function parseAttendeeCsv(text) {
     if (record.error) {
       errors.push(record.error);
     } else if (record.fields.length !== columns.length) {
-      errors.push(`expected ${columns.length} fields as in the header, found ${record.fields.length}`);
+      errors.push(
+        `expected ${columns.length} fields as in the header, found ${record.fields.length}`,
+      );
     } else {
       columns.forEach((column, index) => {
         const error = apply(column, record.fields[index].trim(), attendee);

@@ -157,7 +157,10 @@ class Client {
         proxy[lowerCamel(name)] = wrapped;
         proxy[name] = wrapped;
       }
-      this[serviceAttribute(fullName)] = proxy;
+      let attribute = serviceAttribute(fullName);
+      // A service named like a Client member (TokenService) must not hide it.
+      if (attribute in this || attribute.startsWith('_')) attribute += 'Service';
+      this[attribute] = proxy;
     }
   }
 
@@ -179,16 +182,23 @@ class Client {
     }
   }
 
-  // Streams ImportRows ({row_number, attendee}) to OrganizerService.ImportAttendees in messages
-  // of at most batchSize rows and returns the response (a result per row). Bad rows are
-  // results (REJECTED with the reason), not errors; a ParleyError means the stream failed, and
-  // rows acknowledged before it stay stored (importing again is safe: upsert by external_id).
+  // Streams ImportRows ({row_number, attendee}; an array or any iterable or async iterable) to
+  // OrganizerService.ImportAttendees in messages of at most batchSize rows and returns the
+  // response (a result per row). Bad rows are results (REJECTED with the reason), not errors; a
+  // ParleyError means the stream failed, and rows acknowledged before it stay stored (importing
+  // again is safe: upsert by external_id).
   importAttendees(eventId, rows, { batchSize = MAX_IMPORT_BATCH, timeoutMs } = {}) {
     const size = Math.max(1, Math.min(batchSize, MAX_IMPORT_BATCH));
-    function* batches() {
-      for (let i = 0; i < rows.length; i += size) {
-        yield { event_id: eventId, rows: rows.slice(i, i + size) };
+    async function* batches() {
+      let pending = [];
+      for await (const row of rows) {
+        pending.push(row);
+        if (pending.length >= size) {
+          yield { event_id: eventId, rows: pending };
+          pending = [];
+        }
       }
+      if (pending.length > 0) yield { event_id: eventId, rows: pending };
     }
     return this.organizer.importAttendees(batches(), { timeoutMs });
   }
@@ -206,6 +216,15 @@ class Client {
       throw new ParleyError(grpc.status.INTERNAL, 'the run stream ended without a message');
     }
     return last;
+  }
+
+  // Every meeting of the event as one CSV file (a Buffer), from ExportMeetings' chunks.
+  async exportMeetingsCsv(eventId, { timeoutMs } = {}) {
+    const chunks = [];
+    for await (const chunk of this.matching.exportMeetings({ event_id: eventId }, { timeoutMs })) {
+      chunks.push(chunk.data);
+    }
+    return Buffer.concat(chunks);
   }
 
   // Every item of a paged List call:

@@ -19,7 +19,8 @@ export interface ClientOptions {
   caCert?: string | Buffer;
   /** The name checked against the server certificate, if not the host dialled. */
   serverName?: string;
-  /** Deadline of each call and each whole stream, in ms, unless the call says otherwise. Default 30000. */
+  /** Deadline of each call and each whole stream, in ms, unless the call says otherwise.
+   *  Default 30000. */
   deadlineMs?: number;
   /** Largest message either way. Default 64 MiB. */
   maxMessageBytes?: number;
@@ -58,7 +59,7 @@ export type ClientStreamMethod = (
   options?: CallOptions,
 ) => Promise<Message>;
 
-/** One service: a method per RPC, in lowerCamel ('createEvent') and as in the .proto ('CreateEvent'). */
+/** One service: a method per RPC, lowerCamel ('createEvent') and as named in the .proto. */
 export interface ServiceProxy {
   serviceName: string;
   [method: string]: any;
@@ -111,7 +112,7 @@ export class Client {
   /** Streams rows to ImportAttendees in batches of at most batchSize (<= 1000). */
   importAttendees(
     eventId: number | string,
-    rows: ImportRow[],
+    rows: Iterable<ImportRow> | AsyncIterable<ImportRow>,
     options?: { batchSize?: number; timeoutMs?: number },
   ): Promise<Message>;
   /** Runs StartMatchingRun; resolves to the last message (phase 'DONE' or 'FAILED'). */
@@ -120,6 +121,8 @@ export class Client {
     seed?: number,
     options?: { onProgress?: (progress: Message) => void; timeoutMs?: number },
   ): Promise<Message>;
+  /** Every meeting of the event as one CSV file, from ExportMeetings' chunks. */
+  exportMeetingsCsv(eventId: number | string, options?: { timeoutMs?: number }): Promise<Buffer>;
   /** Every item of a paged List call, page after page. */
   pages(
     method: UnaryMethod,

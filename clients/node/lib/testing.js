@@ -23,7 +23,9 @@ class LocalServer {
     this.child = child;
     this.port = 0;
     this.adminToken = '';
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
   }
 
   get target() {
@@ -52,11 +54,18 @@ class LocalServer {
     // Watch before spawning so that the port file's rename cannot be missed.
     const watcher = fs.watch(workDir);
     const log = fs.openSync(path.join(workDir, 'parleyd.log'), 'a');
-    const child = spawn(binary, [
-      '--listen=127.0.0.1:0', `--data_dir=${path.join(workDir, 'data')}`,
-      `--admin_token_file=${tokenFile}`, `--port_file=${portFile}`, '--log_level=warning',
-      ...(options.extraFlags || []),
-    ], { stdio: ['ignore', log, log] });
+    const child = spawn(
+      binary,
+      [
+        '--listen=127.0.0.1:0',
+        `--data_dir=${path.join(workDir, 'data')}`,
+        `--admin_token_file=${tokenFile}`,
+        `--port_file=${portFile}`,
+        '--log_level=warning',
+        ...(options.extraFlags || []),
+      ],
+      { stdio: ['ignore', log, log] },
+    );
     fs.closeSync(log);
     const server = new LocalServer(binary, workDir, child);
     try {
@@ -118,7 +127,9 @@ function waitForPort(portFile, watcher, server, timeoutMs) {
     }, timeoutMs);
     watcher.on('change', check);
     server.exited.then(({ code, signal }) => {
-      finish(new Error(`parleyd exited (${signal || code}) before serving; log:\n${server.logTail()}`));
+      finish(
+        new Error(`parleyd exited (${signal || code}) before serving; log:\n${server.logTail()}`),
+      );
     });
     check();
   });

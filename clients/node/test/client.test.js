@@ -8,14 +8,20 @@ const harness = require('./harness');
 const { Client, ParleyError, fieldMask, parseAttendeeCsv, readAttendeeCsv, status } = require('..');
 
 let ctx;
-before(async () => { ctx = await harness.startServer('node client'); });
-after(async () => { if (ctx) await ctx.close(); });
+before(async () => {
+  ctx = await harness.startServer('node client');
+});
+after(async () => {
+  if (ctx) await ctx.close();
+});
 
 function smallEvent(name = 'Client test') {
   return {
     name,
-    slots: [{ id: 's1', start_time: 2000000000, end_time: 2000001800 },
-      { id: 's2', start_time: 2000002400, end_time: 2000004200 }],
+    slots: [
+      { id: 's1', start_time: 2000000000, end_time: 2000001800 },
+      { id: 's2', start_time: 2000002400, end_time: 2000004200 },
+    ],
     locations: [{ id: 'hall', tables: 10 }],
   };
 }
@@ -80,11 +86,20 @@ test('pages yields every item across pages', async () => {
   assert.equal(first.events.length, 3);
   assert.ok(first.next_page_token);
   const seen = [];
-  for await (const e of ctx.organizer.pages(ctx.organizer.organizer.listEvents, 'events',
-    { page_size: 3 })) seen.push(e);
-  for (const name of names) assert.ok(seen.some((e) => e.name === name), name);
+  for await (const e of ctx.organizer.pages(ctx.organizer.organizer.listEvents, 'events', {
+    page_size: 3,
+  }))
+    seen.push(e);
+  for (const name of names)
+    assert.ok(
+      seen.some((e) => e.name === name),
+      name,
+    );
   const ids = seen.map((e) => Number(e.id));
-  assert.deepEqual(ids, [...new Set(ids)].sort((a, b) => a - b)); // ascending, none twice
+  assert.deepEqual(
+    ids,
+    [...new Set(ids)].sort((a, b) => a - b),
+  ); // ascending, none twice
 });
 
 test('import reports each row and is idempotent', async () => {
@@ -93,7 +108,10 @@ test('import reports each row and is idempotent', async () => {
   assert.equal(rows.length, 16);
   const first = await ctx.organizer.importAttendees(event.id, rows, { batchSize: 5 });
   assert.deepEqual([first.created, first.rejected], [16, 0]);
-  assert.deepEqual(first.results.map((r) => r.row_number), [...Array(16).keys()].map((i) => i + 1));
+  assert.deepEqual(
+    first.results.map((r) => r.row_number),
+    [...Array(16).keys()].map((i) => i + 1),
+  );
   const again = await ctx.organizer.importAttendees(event.id, rows);
   assert.equal(again.unchanged, 16);
   // A stream-level error is a status.
@@ -106,44 +124,75 @@ test('import reports each row and is idempotent', async () => {
 
 test('a matching run streams every phase; a watch sees my answer', async () => {
   const event = await ctx.organizer.organizer.createEvent({ event: smallEvent() });
-  const imported = await ctx.organizer.importAttendees(event.id, readAttendeeCsv(harness.EXAMPLE_CSV).rows);
+  const imported = await ctx.organizer.importAttendees(
+    event.id,
+    readAttendeeCsv(harness.EXAMPLE_CSV).rows,
+  );
   await ctx.organizer.organizer.setEventStatus({ event_id: event.id, status: 'OPEN' });
   const phases = [];
   const run = await ctx.organizer.runMatching(event.id, 5, {
-    onProgress: (p) => phases.push(p.phase), timeoutMs: 300000,
+    onProgress: (p) => phases.push(p.phase),
+    timeoutMs: 300000,
   });
   assert.equal(run.phase, 'DONE');
   assert.deepEqual(phases, ['LOADING', 'CANDIDATES', 'SCHEDULING', 'WRITING', 'DONE']);
   assert.equal(run.attendees, imported.created);
 
-  const [meeting] = (await ctx.organizer.matching.listMeetings(
-    { event_id: event.id, state: 'PROPOSED', page_size: 1 })).meetings;
-  const { token } = await ctx.organizer.organizer.issueAttendeeToken(
-    { event_id: event.id, attendee_id: meeting.attendee_a });
+  const csvLines = (await ctx.organizer.exportMeetingsCsv(event.id)).toString().trim().split('\n');
+  assert.match(csvLines[0], /^meeting_id,slot_id,start,end,/);
+  assert.equal(csvLines.length - 1, run.meetings_proposed);
+
+  const [meeting] = (
+    await ctx.organizer.matching.listMeetings({
+      event_id: event.id,
+      state: 'PROPOSED',
+      page_size: 1,
+    })
+  ).meetings;
+  const { token } = await ctx.organizer.organizer.issueAttendeeToken({
+    event_id: event.id,
+    attendee_id: meeting.attendee_a,
+  });
   const attendee = ctx.organizer.withToken(token);
   const watch = attendee.agenda.watchMyAgenda({}, { timeoutMs: 60000 });
   const updates = watch[Symbol.asyncIterator]();
   const now = await updates.next();
   assert.ok(now.value.items.some((i) => i.meeting_id === meeting.id));
   await attendee.agenda.respondToProposal({ meeting_id: meeting.id, accept: true });
-  const changed = await updates.next();
+  // Updates until the answer shows; the stream's deadline bounds the wait.
+  let status = '';
+  while (status !== 'AWAITING_THEM') {
+    const changed = await updates.next();
+    assert.ok(!changed.done, 'the watch ended without showing the answer');
+    status = changed.value.items.find((i) => i.meeting_id === meeting.id).status;
+  }
   await updates.return();
-  assert.equal(changed.value.items.find((i) => i.meeting_id === meeting.id).status, 'AWAITING_THEM');
 });
 
 test('a stream deadline ends a watch with DEADLINE_EXCEEDED', async () => {
   const event = await ctx.organizer.organizer.createEvent({ event: smallEvent() });
   const rows = readAttendeeCsv(harness.EXAMPLE_CSV).rows.slice(0, 2);
   const imported = await ctx.organizer.importAttendees(event.id, rows);
-  const { token } = await ctx.organizer.organizer.issueAttendeeToken(
-    { event_id: event.id, attendee_id: imported.results[0].attendee_id });
-  const updates = ctx.organizer.withToken(token).agenda.watchMyAgenda({}, { timeoutMs: 1000 })[Symbol.asyncIterator]();
+  const { token } = await ctx.organizer.organizer.issueAttendeeToken({
+    event_id: event.id,
+    attendee_id: imported.results[0].attendee_id,
+  });
+  const updates = ctx.organizer
+    .withToken(token)
+    .agenda.watchMyAgenda({}, { timeoutMs: 1000 })
+    [Symbol.asyncIterator]();
   await updates.next(); // the agenda now; nothing changes afterwards
-  await rejectsWith(updates.next(), 'DEADLINE_EXCEEDED');
+  await rejectsWith(
+    (async () => {
+      while (!(await updates.next()).done);
+    })(),
+    'DEADLINE_EXCEEDED',
+  );
 });
 
 test('the CSV reader maps rows, lists and weights, and rejects bad rows', () => {
-  const text = '\ufeffExternal_ID, name ,interests,budget,prefers_quiet\r\n' +
+  const text =
+    '\ufeffExternal_ID, name ,interests,budget,prefers_quiet\r\n' +
     'r1,"Lovelace, Ada","books:3; bikes",2,yes\r\n' +
     'r2,Bob,x:9,,\r\n\r\n' +
     'r3,Cy,,lots,maybe\r\n' +
@@ -155,13 +204,21 @@ test('the CSV reader maps rows, lists and weights, and rejects bad rows', () => 
   assert.deepEqual(ada.interests, [{ tag: 'books', weight: 3 }, { tag: 'bikes' }]);
   assert.equal(ada.budget, 2);
   assert.equal(ada.prefers_quiet, true);
-  assert.deepEqual(parsed.rejected.map((r) => [r.row_number, r.line, r.external_id]),
-    [[2, 3, 'r2'], [3, 5, 'r3'], [4, 6, 'r4']]);
+  assert.deepEqual(
+    parsed.rejected.map((r) => [r.row_number, r.line, r.external_id]),
+    [
+      [2, 3, 'r2'],
+      [3, 5, 'r3'],
+      [4, 6, 'r4'],
+    ],
+  );
   assert.match(parsed.rejected[0].error, /bad weight "9"/);
   assert.match(parsed.rejected[1].error, /budget.*prefers_quiet/);
   assert.match(parsed.rejected[2].error, /expected 5 fields/);
-  assert.throws(() => parseAttendeeCsv('external_id,nmae,name,name\n'),
-    /unknown columns: "nmae" \(column 2\); repeated columns: "name"/);
+  assert.throws(
+    () => parseAttendeeCsv('external_id,nmae,name,name\n'),
+    /unknown columns: "nmae" \(column 2\); repeated columns: "name"/,
+  );
 });
 
 test('every .proto under the proto directory is loaded: a new service appears', () => {
@@ -172,7 +229,9 @@ test('every .proto under the proto directory is loaded: a new service appears', 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'protos-'));
   try {
     fs.cpSync(DEFAULT_PROTO_DIR, dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'parley', 'v1', 'zz_extra_service.proto'), `
+    fs.writeFileSync(
+      path.join(dir, 'parley', 'v1', 'zz_extra_service.proto'),
+      `
 syntax = "proto3";
 package parley.v1;
 import "parley/v1/event.proto";
@@ -180,16 +239,82 @@ service ExtraService {
   rpc GetSomething(GetSomethingRequest) returns (Event);
 }
 message GetSomethingRequest { uint64 id = 1; }
-`);
-    const client = new Client({ target: '127.0.0.1:1', protoDir: dir });
+service TokenService {
+  rpc GetSomething(GetSomethingRequest) returns (Event);
+}
+`,
+    );
+    const client = new Client({ target: '127.0.0.1:1', token: 'secret', protoDir: dir });
     try {
       assert.equal(client.extra.serviceName, 'parley.v1.ExtraService');
       assert.equal(typeof client.extra.getSomething, 'function');
       assert.equal(typeof client.organizer.createEvent, 'function');
+      // A service named like a Client member does not hide it.
+      assert.equal(client.token, 'secret');
+      assert.equal(client.tokenService.serviceName, 'parley.v1.TokenService');
     } finally {
       client.close();
     }
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('TLS: a client that trusts the server certificate talks to a TLS parleyd', async () => {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const { execFileSync } = require('node:child_process');
+  const { LocalServer } = require('../lib/testing');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=parley.test',
+      '-addext',
+      'subjectAltName=DNS:parley.test',
+    ],
+    { stdio: 'ignore', timeout: 120000 },
+  );
+  const server = await LocalServer.start({
+    extraFlags: [`--tls_cert_file=${cert}`, `--tls_key_file=${key}`],
+  });
+  const secure = new Client({
+    target: server.target,
+    token: server.adminToken,
+    tls: true,
+    caCertFile: cert,
+    serverName: 'parley.test',
+    deadlineMs: harness.DEADLINE_MS,
+  });
+  const plaintext = new Client({
+    target: server.target,
+    token: server.adminToken,
+    deadlineMs: harness.DEADLINE_MS,
+  });
+  try {
+    await secure.waitUntilServing();
+    const community = await secure.admin.createCommunity({ name: 'over TLS' });
+    assert.ok(Number(community.id) > 0);
+    await rejectsWith(plaintext.admin.listCommunities(), 'UNAVAILABLE');
+  } finally {
+    secure.close();
+    plaintext.close();
+    await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

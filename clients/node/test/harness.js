@@ -8,15 +8,18 @@ const { execFile } = require('node:child_process');
 
 const PACKAGE_DIR = path.resolve(__dirname, '..');
 if (!fs.existsSync(path.join(PACKAGE_DIR, 'node_modules', '@grpc', 'grpc-js'))) {
-  throw new Error(`${PACKAGE_DIR}/node_modules is missing: run \`npm ci\` in clients/node ` +
-    '(tools/test does it before ctest)');
+  throw new Error(
+    `${PACKAGE_DIR}/node_modules is missing: run \`npm ci\` in clients/node ` +
+      '(tools/test does it before ctest)',
+  );
 }
 
 const { Client } = require('..');
 const { LocalServer } = require('../lib/testing');
 
 const EXAMPLES_DIR = path.join(PACKAGE_DIR, 'examples');
-const EXAMPLE_CSV = process.env.PARLEY_EXAMPLE_CSV ||
+const EXAMPLE_CSV =
+  process.env.PARLEY_EXAMPLE_CSV ||
   path.resolve(PACKAGE_DIR, '..', 'examples', 'data', 'attendees.csv');
 // Every call of the tests has this deadline; runs and examples get longer ones.
 const DEADLINE_MS = 30000;
@@ -25,11 +28,18 @@ const DEADLINE_MS = 30000;
 async function startServer(name) {
   if (!process.env.PARLEYD) throw new Error('PARLEYD is not set: run through ctest');
   const server = await LocalServer.start();
-  const admin = new Client({ target: server.target, token: server.adminToken, deadlineMs: DEADLINE_MS });
+  const admin = new Client({
+    target: server.target,
+    token: server.adminToken,
+    deadlineMs: DEADLINE_MS,
+  });
   try {
     await admin.waitUntilServing();
     const community = await admin.admin.createCommunity({ name: `${name} community` });
-    const issued = await admin.admin.issueOrganizerToken({ community_id: community.id, label: 'tests' });
+    const issued = await admin.admin.issueOrganizerToken({
+      community_id: community.id,
+      label: 'tests',
+    });
     const organizer = admin.withToken(issued.token);
     const close = async () => {
       admin.close();
@@ -46,12 +56,17 @@ async function startServer(name) {
 // Runs examples/<script> against `server` with `token`; resolves to {code, stdout, stderr}.
 function runExample(server, script, token, args = []) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(EXAMPLES_DIR, script), ...args], {
-      env: { ...process.env, PARLEY_SERVER: server.target, PARLEY_TOKEN: token },
-      timeout: 300000,
-    }, (error, stdout, stderr) => {
-      resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [path.join(EXAMPLES_DIR, script), ...args],
+      {
+        env: { ...process.env, PARLEY_SERVER: server.target, PARLEY_TOKEN: token },
+        timeout: 300000,
+      },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 

@@ -10,7 +10,8 @@ build (build/clients/python/gen) on PYTHONPATH with this directory. See clients/
 
 import types as _types
 
-from parley_client.attendee_csv import AttendeeCsv, RejectedRow, parse_attendee_csv, read_attendee_csv
+from parley_client.attendee_csv import (AttendeeCsv, RejectedRow, parse_attendee_csv,
+                                        read_attendee_csv)
 from parley_client.client import (
     DEFAULT_TARGET,
     Client,

@@ -64,7 +64,9 @@ def field_mask(*paths: str) -> field_mask_pb2.FieldMask:
 
 
 def _snake_case(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    # WhoElseShouldIMeet -> who_else_should_i_meet: a capital that starts a word after a
+    # one-letter word (I) is a boundary too.
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
 def _service_attribute(service_name: str) -> str:
@@ -196,6 +198,8 @@ class Client:
                 _channel = grpc.insecure_channel(target, options)
         self.channel: grpc.Channel = _channel
         for attribute, (descriptor, stub, proxy) in _Services.all().items():
+            if attribute in _RESERVED:  # a service named like a Client member: TokenService
+                attribute += "_service"
             setattr(self, attribute, proxy(self, descriptor, stub(self.channel)))
 
     # Declared for readers and type checkers; set in __init__ from the generated services.
@@ -287,6 +291,11 @@ class Client:
             raise ParleyError(grpc.StatusCode.INTERNAL, "the run stream ended without a message")
         return last
 
+    def export_meetings_csv(self, event_id: int, *, timeout: Optional[float] = None) -> bytes:
+        """Every meeting of the event as one CSV file (MatchingService.ExportMeetings' chunks)."""
+        chunks = self.matching.export_meetings(event_id=event_id, timeout=timeout)
+        return b"".join(chunk.data for chunk in chunks)
+
     def pages(self, method: Callable[..., Any], items: str, **fields: Any) -> Iterator[Any]:
         """Every item of a paged List call, page after page:
 
@@ -351,6 +360,11 @@ class Client:
         call.__name__ = _snake_case(method.name)
         call.__doc__ = f"{name}({method.input_type.name}) -> {method.output_type.name}"
         return call
+
+
+# Client members a service attribute must not hide.
+_RESERVED = frozenset(name for name in dir(Client) if not name.startswith("__")) | {
+    "target", "token", "deadline", "channel"}
 
 
 class _Stream:

@@ -114,6 +114,10 @@ class ClientTest(harness.ServerTestCase):
                                   v1.MatchingRun.DONE])
         self.assertEqual(run.attendees, imported.created)
 
+        csv_lines = self.organizer.export_meetings_csv(event.id).decode().splitlines()
+        self.assertTrue(csv_lines[0].startswith("meeting_id,slot_id,start,end,"))
+        self.assertEqual(len(csv_lines) - 1, run.meetings_proposed)
+
         # An attendee watches their agenda; accepting a proposal shows up in the stream.
         meeting = self.organizer.matching.list_meetings(
             event_id=event.id, state=v1.Meeting.PROPOSED, page_size=1).meetings[0]
@@ -124,9 +128,45 @@ class ClientTest(harness.ServerTestCase):
             now = next(watch)
             self.assertIn(meeting.id, [item.meeting_id for item in now.items])
             attendee.agenda.respond_to_proposal(meeting_id=meeting.id, accept=True)
-            changed = next(watch)
-        status = {i.meeting_id: i.status for i in changed.items}[meeting.id]
-        self.assertEqual(status, v1.Proposal.AWAITING_THEM)
+            # Updates until the answer shows; the stream's deadline bounds the wait.
+            for changed in watch:
+                status = {i.meeting_id: i.status for i in changed.items}[meeting.id]
+                if status == v1.Proposal.AWAITING_THEM:
+                    break
+            else:
+                self.fail("the watch ended without showing the answer")
+
+    def test_relationships_feedback_who_else_and_analytics(self):
+        # Slots in the past: the meetings are over and feedback is open.
+        event = small_event("Relationships")
+        for slot in event.slots:
+            slot.start_time -= 600_000_000
+            slot.end_time -= 600_000_000
+        event = self.organizer.organizer.create_event(event=event)
+        self.organizer.import_attendees(event.id, read_attendee_csv(harness.EXAMPLE_CSV).rows)
+        self.organizer.organizer.set_event_status(event_id=event.id, status=v1.OPEN)
+        self.organizer.run_matching(event.id, timeout=300)
+        meeting = self.organizer.matching.list_meetings(
+            event_id=event.id, state=v1.Meeting.PROPOSED, page_size=1).meetings[0]
+        sides = [self.organizer.with_token(self.organizer.organizer.issue_attendee_token(
+            event_id=event.id, attendee_id=a).token)
+            for a in (meeting.attendee_a, meeting.attendee_b)]
+        for side in sides:
+            side.agenda.respond_to_proposal(meeting_id=meeting.id, accept=True)
+        given = sides[0].relationship.record_feedback(
+            meeting_id=meeting.id, outcome=v1.Feedback.HAPPENED, rating=5, follow_up=True)
+        self.assertEqual(given.partner.attendee_id, meeting.attendee_b)
+        self.assertEqual([f.rating for f in sides[0].relationship.list_my_feedback().feedback], [5])
+        self.assertEqual(len(sides[1].relationship.list_my_feedback().feedback), 0)
+        with self.assertRaises(ParleyError) as caught:
+            sides[1].relationship.record_feedback(meeting_id=meeting.id,
+                                                  outcome=v1.Feedback.HAPPENED, rating=9)
+        self.assertEqual(caught.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("rating", caught.exception.details)
+        sides[0].relationship.who_else_should_i_meet(max_results=3)  # the snake_case name
+        analytics = self.organizer.relationship.get_analytics(event_id=event.id)
+        self.assertEqual(analytics.events[0].held, 1)
+        self.assertEqual(list(analytics.events[0].rating_counts), [0, 0, 0, 0, 1])
 
     def test_stream_deadline_ends_a_watch_with_deadline_exceeded(self):
         event = self.organizer.organizer.create_event(event=small_event())
@@ -137,7 +177,8 @@ class ClientTest(harness.ServerTestCase):
         watch = self.organizer.with_token(token).agenda.watch_my_agenda(timeout=1)
         next(watch)  # the agenda now; nothing changes afterwards
         with self.assertRaises(ParleyError) as caught:
-            next(watch)
+            for _ in watch:
+                pass
         self.assertEqual(caught.exception.code, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
@@ -189,7 +230,8 @@ class DiscoveryTest(unittest.TestCase):
             with open(os.path.join(extra_dir, "zz_extra_service.proto"), "w") as extra:
                 extra.write('syntax = "proto3";\npackage parley.v1;\n'
                             'import "parley/v1/event.proto";\n'
-                            "service ExtraService { rpc GetSomething(Event) returns (Event); }\n")
+                            "service ExtraService { rpc GetSomething(Event) returns (Event); }\n"
+                            "service TokenService { rpc GetSomething(Event) returns (Event); }\n")
             gen = os.path.join(tmp, "gen")
             os.makedirs(gen)
             protos = [os.path.relpath(os.path.join(root, name), proto_dir)
@@ -204,14 +246,15 @@ class DiscoveryTest(unittest.TestCase):
             build_gen = [p for p in os.environ["PYTHONPATH"].split(":") if p]
             env = dict(os.environ, PYTHONPATH=":".join([gen, harness.PYTHON_DIR, *build_gen]))
             probe = ("from parley_client import Client\n"
-                     "c = Client('127.0.0.1:1')\n"
+                     "c = Client('127.0.0.1:1', token='secret')\n"
                      "print(repr(c.extra), callable(c.extra.get_something), "
-                     "callable(c.organizer.create_event))\n")
+                     "callable(c.organizer.create_event), c.token, repr(c.token_service))\n")
             result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
                                     text=True, timeout=120)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout.strip(),
-                         "<ServiceProxy parley.v1.ExtraService> True True")
+                         "<ServiceProxy parley.v1.ExtraService> True True secret "
+                         "<ServiceProxy parley.v1.TokenService>")
 
 
 class TlsTest(unittest.TestCase):
