@@ -139,8 +139,14 @@ void LiveAgendas::ProfilesChanged(uint64_t event_id, std::vector<uint64_t> atten
     }
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    const absl::Time start = absl::Now();
     absl::StatusOr<matching::LiveRepair::ProfileRepair> repaired =
         repair_.ProfilesChanged(event_id, ids);
+    if (repaired.ok()) {
+      LOG(INFO) << "profile changes of " << ids.size() << " attendees of event " << event_id << ": "
+                << repaired->cancelled.size() << " meetings cancelled, " << repaired->added.size()
+                << " proposed, in " << absl::Now() - start;
+    }
     if (!repaired.ok()) {
       LOG(WARNING) << "repair after profile changes of " << ids.size() << " attendees of event "
                    << event_id << ": " << repaired.status();

@@ -586,6 +586,10 @@ absl::StatusOr<std::vector<v1::Meeting>> LiveRepair::CancelRuledOut(uint64_t eve
 absl::StatusOr<LiveRepair::ProfileRepair> LiveRepair::ProfilesChanged(
     uint64_t event_id, const std::vector<uint64_t>& attendee_ids) {
   ProfileRepair out;
+  // Before the first run there is nothing to cancel or refill (an import, typically).
+  absl::StatusOr<v1::MatchingRun> latest = store_->LatestRun(event_id);
+  if (absl::IsNotFound(latest.status())) return out;
+  if (!latest.ok()) return latest.status();
   // Who to refill: the changed attendees and everyone who met them in the live schedule (a
   // removed attendee's meetings are gone from the store already).
   absl::flat_hash_set<uint64_t> refill(attendee_ids.begin(), attendee_ids.end());
