@@ -766,7 +766,7 @@ int AttendeesImport(Context& ctx) {
   v1::ImportAttendeesResponse response;
   if (!csv->rows.empty()) {
     absl::StatusOr<v1::ImportAttendeesResponse> imported =
-        client->ImportAttendees(event_id, csv->rows, options);
+        client->ImportAttendees(event_id, std::move(csv->rows), options);  // not needed after
     if (!imported.ok()) {
       Fail(ctx, imported.status());
       ctx.err << "parley: the import did not finish; rows sent before the failure may be "

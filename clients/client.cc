@@ -26,17 +26,8 @@ class RowBatcher : public RowSink {
   }
 
   // False once a message could not be emitted.
-  bool Add(const v1::ImportRow& row) override {
-    if (failed_) return false;
-    const size_t row_bytes = row.ByteSizeLong();
-    if (pending_.rows_size() > 0 && bytes_ + row_bytes > options_.max_batch_bytes && !Flush()) {
-      return false;
-    }
-    *pending_.add_rows() = row;
-    bytes_ += row_bytes;
-    if (static_cast<size_t>(pending_.rows_size()) >= options_.batch_size) return Flush();
-    return true;
-  }
+  bool Add(const v1::ImportRow& row) override { return AddRow(row); }
+  bool Add(v1::ImportRow&& row) override { return AddRow(std::move(row)); }
 
   bool Flush() {
     if (failed_) return false;
@@ -50,6 +41,19 @@ class RowBatcher : public RowSink {
   bool failed() const { return failed_; }
 
  private:
+  template <typename Row>
+  bool AddRow(Row&& row) {
+    if (failed_) return false;
+    const size_t row_bytes = row.ByteSizeLong();
+    if (pending_.rows_size() > 0 && bytes_ + row_bytes > options_.max_batch_bytes && !Flush()) {
+      return false;
+    }
+    *pending_.add_rows() = std::forward<Row>(row);
+    bytes_ += row_bytes;
+    if (static_cast<size_t>(pending_.rows_size()) >= options_.batch_size) return Flush();
+    return true;
+  }
+
   ImportOptions options_;
   Emit emit_;
   v1::ImportAttendeesRequest pending_;
@@ -248,6 +252,16 @@ absl::StatusOr<v1::ImportAttendeesResponse> Client::ImportAttendees(
 }
 
 absl::StatusOr<v1::ImportAttendeesResponse> Client::ImportAttendees(
+    uint64_t event_id, std::vector<v1::ImportRow>&& rows, const ImportOptions& options) const {
+  return StreamImport(event_id, options, [&](RowSink* sink) -> absl::Status {
+    for (v1::ImportRow& row : rows) {
+      if (!sink->Add(std::move(row))) break;
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<v1::ImportAttendeesResponse> Client::ImportAttendees(
     uint64_t event_id, const ImportRowSource& source, const ImportOptions& options) const {
   return StreamImport(event_id, options, [&](RowSink* sink) -> absl::Status {
     std::vector<v1::ImportRow> batch;
@@ -255,8 +269,8 @@ absl::StatusOr<v1::ImportAttendeesResponse> Client::ImportAttendees(
       batch.clear();
       absl::StatusOr<bool> more = source(&batch);
       if (!more.ok()) return more.status();
-      for (const v1::ImportRow& row : batch) {
-        if (!sink->Add(row)) return absl::OkStatus();
+      for (v1::ImportRow& row : batch) {
+        if (!sink->Add(std::move(row))) return absl::OkStatus();
       }
       if (!*more) return absl::OkStatus();
     }

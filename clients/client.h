@@ -64,6 +64,8 @@ class RowSink {
  public:
   virtual ~RowSink() = default;
   virtual bool Add(const v1::ImportRow& row) = 0;
+  // The same, taking the row's contents (no copy); `row` is left valid but unspecified.
+  virtual bool Add(v1::ImportRow&& row) { return Add(static_cast<const v1::ImportRow&>(row)); }
 };
 
 // The contents of a file (a token, a CA certificate, a CSV). NOT_FOUND if it cannot be opened,
@@ -142,6 +144,11 @@ class Client {
   // deadline, or `source` failed) and rows sent before it may have been stored.
   absl::StatusOr<v1::ImportAttendeesResponse> ImportAttendees(
       uint64_t event_id, const std::vector<v1::ImportRow>& rows,
+      const ImportOptions& options = ImportOptions()) const;
+  // The same, moving the rows into the messages instead of copying them (`rows` is left with
+  // valid but unspecified rows).
+  absl::StatusOr<v1::ImportAttendeesResponse> ImportAttendees(
+      uint64_t event_id, std::vector<v1::ImportRow>&& rows,
       const ImportOptions& options = ImportOptions()) const;
   absl::StatusOr<v1::ImportAttendeesResponse> ImportAttendees(
       uint64_t event_id, const ImportRowSource& source,

@@ -110,10 +110,11 @@ std::string TokenIdFor(absl::string_view secret_sha256) {
 }
 
 Authenticator::Authenticator(const storage::Store* store, std::string operator_token_sha256,
-                             const StoreVersions* versions)
+                             const StoreVersions* versions, RateLimiter* limiter)
     : store_(store),
       operator_token_sha256_(std::move(operator_token_sha256)),
-      versions_(versions) {}
+      versions_(versions),
+      limiter_(limiter) {}
 
 absl::StatusOr<Principal> Authenticator::Authenticate(
     const grpc::ServerContextBase& context) const {
@@ -182,6 +183,15 @@ absl::StatusOr<Principal> Authenticator::Authorize(const grpc::ServerContextBase
   if ((MaskOf(principal->role) & it->second) == 0) {
     return absl::PermissionDeniedError(absl::StrCat(
         "a token of role ", v1::TokenInfo::Role_Name(principal->role), " may not call ", method));
+  }
+  absl::Duration retry_after;
+  const bool by_operator = principal->token_id.empty();
+  if (limiter_ != nullptr &&
+      !limiter_->Admit(by_operator ? absl::string_view("operator") : principal->token_id,
+                       &retry_after)) {
+    return limiter_->Exhausted(by_operator ? std::string("the operator token")
+                                           : absl::StrCat("token ", principal->token_id),
+                               retry_after);
   }
   return principal;
 }

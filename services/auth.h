@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "parley/v1/community.pb.h"
+#include "services/rate_limiter.h"
 #include "services/store_versions.h"
 #include "storage/store.h"
 
@@ -65,8 +66,9 @@ class Authenticator {
 
   // `operator_token_sha256`: TokenHash of the operator token (from --admin_token_file).
   // `versions`: null for no token cache.
+  // `limiter`: per-token rate limits (null: none); not owned.
   Authenticator(const storage::Store* store, std::string operator_token_sha256,
-                const StoreVersions* versions = nullptr);
+                const StoreVersions* versions = nullptr, RateLimiter* limiter = nullptr);
 
   // Resolves the caller of `method` (a full method name) and checks the policy table.
   // UNAUTHENTICATED: no `authorization: Bearer <token>` metadata, or an unknown or revoked
@@ -86,6 +88,7 @@ class Authenticator {
   const storage::Store* store_;
   std::string operator_token_sha256_;
   const StoreVersions* const versions_;
+  RateLimiter* const limiter_;
   mutable absl::Mutex cache_mu_;
   mutable absl::flat_hash_map<std::string, CachedToken> cache_ ABSL_GUARDED_BY(cache_mu_);
 };

@@ -25,6 +25,10 @@ ABSL_FLAG(std::string, admin_token_file, "",
 ABSL_FLAG(std::string, person_key_file, "",
           "Key of the person_ref hashes; created (mode 0600) if missing. Back it up with the "
           "data dir. Default: person.key beside the admin token file.");
+ABSL_FLAG(double, token_rate_limit, 1000,
+          "Calls per second one token may make, sustained; 0 = no limit. Beyond it: "
+          "RESOURCE_EXHAUSTED with the time to retry.");
+ABSL_FLAG(double, token_burst, 2000, "Calls one token may make at once after being idle.");
 ABSL_FLAG(std::string, tls_cert_file, "",
           "PEM certificate chain; enables TLS with --tls_key_file.");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key.");
@@ -78,6 +82,8 @@ int main(int argc, char** argv) {
     options.admin_token_file = DefaultAdminTokenFile(options.data_dir);
   }
   options.person_key_file = absl::GetFlag(FLAGS_person_key_file);
+  options.rate_limit.per_second = absl::GetFlag(FLAGS_token_rate_limit);
+  options.rate_limit.burst = absl::GetFlag(FLAGS_token_burst);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   options.insecure = absl::GetFlag(FLAGS_insecure);

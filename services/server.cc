@@ -69,8 +69,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   absl::StatusOr<std::string> admin_token =
       LoadOrCreateOperatorToken(options.admin_token_file, &server->created_admin_token_);
   if (!admin_token.ok()) return admin_token.status();
+  server->limiter_ = std::make_unique<RateLimiter>(options.rate_limit);
   server->auth_ = std::make_unique<Authenticator>(server->store_.get(), TokenHash(*admin_token),
-                                                  server->versions_);
+                                                  server->versions_, server->limiter_.get());
   std::string person_key_file = options.person_key_file;
   if (person_key_file.empty()) {
     const size_t slash = options.admin_token_file.rfind('/');

@@ -17,6 +17,7 @@
 #include "services/matching_service.h"
 #include "services/organizer_service.h"
 #include "services/person_key.h"
+#include "services/rate_limiter.h"
 #include "services/relationship_service.h"
 #include "services/store_versions.h"
 #include "services/worker_pool.h"
@@ -45,6 +46,9 @@ struct ServerOptions {
   // Keep it with the store's backups: without it, re-imported person_refs no longer match the
   // remembered ones. Empty: "person.key" beside admin_token_file.
   std::string person_key_file;
+  // Per-token rate limit (see RateLimitOptions; per_second <= 0: none). Default: 1000 calls
+  // per second per token, bursts of 2000.
+  RateLimitOptions rate_limit;
   // Threads for blocking work (imports, exports). Default: 2.
   int worker_threads = 2;
   // Threads that execute matching runs; runs of different events beyond this queue. Default: 1.
@@ -91,6 +95,7 @@ class Server {
   std::unique_ptr<storage::Store> store_;  // a VersionedStore
   StoreVersions* versions_ = nullptr;      // store_'s
   VersionedStore* versioned_ = nullptr;    // store_
+  std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<PersonKey> person_key_;

@@ -69,6 +69,7 @@ absl::StatusOr<Schedule> BuildSchedule(const CandidateGraph& graph, const Schedu
   const int64_t max_moves =
       static_cast<int64_t>(std::max(options.max_moves_per_attendee, 1)) * graph.num_nodes() + 16;
   engine.SetChainDepth(options.chain_depth, options.full_chain_depth);
+  engine.SetRefillScanLimit(options.refill_scan_limit);
   engine.Greedy();
   engine.LocalSearch(/*everyone=*/true, max_moves);
   engine.SetKempe(true);

@@ -65,6 +65,12 @@ struct ScheduleOptions {
   // (the partners they drop are queued and refill later). Default: 0 (1 costs twice the time
   // for +0.2% weight on the 20,000-attendee benchmark; see BENCHMARKS.md).
   int full_chain_depth = 0;
+  // How a chain judges whether an evicted partner can win weight back: from their best spare
+  // partners' prices, looking at this many (0 = all of them, the tightest estimate); beyond them
+  // the estimate is the next edge's weight. A small limit (e.g. 8) is looser, so chains explore
+  // more: +0.2-0.35% weight for ~2x the time on the 20,000- and 150,000-attendee benchmarks
+  // (see BENCHMARKS.md). Default: 0.
+  int refill_scan_limit = 0;
 };
 
 struct Meeting {

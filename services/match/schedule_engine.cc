@@ -220,9 +220,16 @@ Weight ScheduleEngine::RefillBound(Index p) const {
   // Computed inside a chain being tried: forget it if the chain is undone.
   if (recording_) trial_refills_.push_back(p);
   r = {0, kNobody};
+  int looked = 0;
   ForEachNeighborHeaviestFirst(p, [&](Index x, Weight w) {
     if (w <= r.value) return false;
-    if (!Meets(p, x) && w - node_[x].accept > r.value) r = {w - node_[x].accept, x};
+    if (Meets(p, x)) return true;
+    if (looked++ == refill_limit_) {
+      // The rest are no heavier than w, and nobody accepts at a negative price.
+      r = {w, kNobody};
+      return false;
+    }
+    if (w - node_[x].accept > r.value) r = {w - node_[x].accept, x};
     return true;
   });
   return r.value;
@@ -507,9 +514,10 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
       const int64_t most = optimistic ? w + reach_u[s] + side_v : w - su.cost + side_v;
       if (have && most <= mv.key) continue;
       Side sv;
-      // Kempe flips only on u's side: v's would walk paths for every neighbour and slot, and
-      // u's are the ones that free u for a better partner.
-      if (!MakeRoom(v, s, /*kempe=*/false, &state, &lightest, &sv)) continue;
+      // Kempe flips on v's side only when covering someone (protect_: the fairness pass, few
+      // searches): for weight, v's would walk paths for every neighbour and slot, and u's are
+      // the ones that free u for a better partner.
+      if (!MakeRoom(v, s, kempe_ && protect_, &state, &lightest, &sv)) continue;
       const int64_t gain = static_cast<int64_t>(w) - su.cost - sv.cost;
       const int64_t upper = optimistic ? gain + (reach_u[s] + su.cost) + Reach(v, s, sv) : gain;
       if (upper < min_gain || (have && upper <= mv.key)) continue;
@@ -693,18 +701,23 @@ void ScheduleEngine::FlushChanged() {
   for (Index x : changed_) {
     // x's price changed: a neighbour that can now win more from x raises its bound; one whose
     // best was x and now meets x recomputes.
+    SlotMask busy = node_[x].busy;
+    while (busy != 0) {
+      const int s = LowestSlot(busy);
+      busy &= busy - 1;
+      RefillCache& r = node_[slot_[At(x, s)].partner].refill;
+      if (r.arg == x) r.arg = kStale;
+    }
+    // Bounds are never negative, so only neighbours heavier than x's price can be raised.
     const int64_t price = node_[x].accept;
-    ForEachNeighbor(x, [&](Index y, Weight w) {
+    ForEachNeighborHeaviestFirst(x, [&](Index y, Weight w) {
+      if (w < price) return false;
       RefillCache& r = node_[y].refill;
-      if (r.arg == kStale) return;
-      if (w - price < r.value && r.arg != x) return;
-      if (Meets(x, y)) {
-        if (r.arg == x) r.arg = kStale;
-      } else if (w - price >= r.value) {
-        r = {static_cast<Weight>(w - price), x};  // x is cheaper (or as cheap): still the best
-      }
+      if (r.arg == kStale || w - price < r.value || Meets(x, y)) return true;
+      r = {static_cast<Weight>(w - price), x};  // x is cheaper (or as cheap): still the best
       // x got dearer: the bound stays an upper bound (recomputed when y's own agenda changes);
       // refreshing every neighbour of each attendee that fills up costs more than it steers.
+      return true;
     });
   }
   changed_.clear();

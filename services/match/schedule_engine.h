@@ -46,6 +46,9 @@ class ScheduleEngine {
     chain_depth_ = depth;
     full_depth_ = full_depth;
   }
+  // Spare partners RefillBound looks at (0 = all); beyond them the bound is the next edge's
+  // weight. See ScheduleOptions::refill_scan_limit.
+  void SetRefillScanLimit(int limit) { refill_limit_ = limit > 0 ? limit : -1; }
   // When set, a side may make room with a Kempe flip (Room::kKempe, kDropKempe). Walking the
   // paths costs cache misses on large events, so BuildSchedule turns it on only for a last pass
   // from the attendees with budget left, whom slot conflicts keep from a better partner.
@@ -279,6 +282,7 @@ class ScheduleEngine {
   bool recording_ = false;
   std::vector<Change> undo_;
   Weight RefillBound(Index p) const;
+  int refill_limit_ = -1;  // -1: no limit
   // Attendees whose agenda changed since the last flush (with repeats).
   std::vector<Index> changed_;
   void NoteChanged(Index u, Index v);

