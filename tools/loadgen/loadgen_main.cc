@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -191,6 +192,11 @@ int Setup(int attendees) {
         request.set_attendee_id(ids[i]);
         request.set_label("parley-loadgen");
         absl::StatusOr<parley::v1::IssuedAttendeeToken> issued = org->IssueAttendeeToken(request);
+        // The organiser token's rate limit (1000 calls/s by default): wait and try again.
+        for (int retry = 0; absl::IsResourceExhausted(issued.status()) && retry < 10000; ++retry) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          issued = org->IssueAttendeeToken(request);
+        }
         if (!issued.ok()) {
           std::lock_guard<std::mutex> lock(failure_mu);
           failure = issued.status().ToString();
