@@ -154,6 +154,57 @@ absl::StatusOr<uint64_t> FinishedRun(const storage::Store& store, uint64_t event
   return latest->id();
 }
 
+// `graph` without the `closed` pairs and with `extra` edges (few; duplicates keep the larger
+// weight), in one linear pass over the graph instead of a sort of every edge.
+match::CandidateGraph EditGraph(const match::CandidateGraph& graph, Index n,
+                                const absl::flat_hash_set<uint64_t>& closed,
+                                std::vector<match::WeightedEdge> extra) {
+  // Both directions of the extra edges, by (from, to, weight descending).
+  std::vector<match::WeightedEdge> directed;
+  directed.reserve(2 * extra.size());
+  for (const match::WeightedEdge& e : extra) {
+    if (closed.contains(PairKey(e.a, e.b))) continue;
+    directed.push_back(e);
+    directed.push_back({e.b, e.a, e.weight});
+  }
+  std::sort(directed.begin(), directed.end(),
+            [](const match::WeightedEdge& x, const match::WeightedEdge& y) {
+              return std::tie(x.a, x.b, y.weight) < std::tie(y.a, y.b, x.weight);
+            });
+  match::CandidateGraph out;
+  out.offsets.assign(static_cast<size_t>(n) + 1, 0);
+  out.neighbors.reserve(graph.neighbors.size() + directed.size());
+  out.weights.reserve(graph.neighbors.size() + directed.size());
+  size_t d = 0;
+  for (Index a = 0; a < n; ++a) {
+    uint64_t i = a < graph.num_nodes() ? graph.begin(a) : 0;
+    const uint64_t end = a < graph.num_nodes() ? graph.end(a) : 0;
+    auto push = [&](Index b, match::Weight w) {
+      if (!out.neighbors.empty() && out.offsets[a] < out.neighbors.size() &&
+          out.neighbors.back() == b) {
+        out.weights.back() = std::max(out.weights.back(), w);
+        return;
+      }
+      out.neighbors.push_back(b);
+      out.weights.push_back(w);
+    };
+    while (i < end || (d < directed.size() && directed[d].a == a)) {
+      const bool from_graph = i < end && (d >= directed.size() || directed[d].a != a ||
+                                          graph.neighbors[i] <= directed[d].b);
+      if (from_graph) {
+        const Index b = graph.neighbors[i];
+        if (!closed.contains(PairKey(a, b))) push(b, graph.weights[i]);
+        ++i;
+      } else {
+        push(directed[d].b, directed[d].weight);
+        ++d;
+      }
+    }
+    out.offsets[a + 1] = out.neighbors.size();
+  }
+  return out;
+}
+
 // Makes the live schedule of `state` from `input` and `meetings` (weights taken from the graph
 // where it has the pair): the index's graph without the closed pairs, plus the found edges that
 // are still feasible, plus an edge for every meeting the graph lacks (a proposal of an earlier
@@ -189,15 +240,7 @@ absl::Status MakeLive(const match::ScheduleInput& input, std::vector<match::Meet
       extra.push_back({m.a, m.b, m.weight});
     }
   }
-  if (!extra.empty() || drop) {
-    for (Index a = 0; a < graph.num_nodes(); ++a) {
-      for (uint64_t i = graph.begin(a); i < graph.end(a); ++i) {
-        const Index b = graph.neighbors[i];
-        if (a < b && !closed.contains(PairKey(a, b))) extra.push_back({a, b, graph.weights[i]});
-      }
-    }
-    graph = match::BuildCandidateGraph(n, std::move(extra));
-  }
+  if (!extra.empty() || drop) graph = EditGraph(graph, n, closed, std::move(extra));
   busy->assign(n, 0);
   count->assign(n, 0);
   for (match::Meeting& m : meetings) {
