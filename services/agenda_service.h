@@ -37,6 +37,11 @@ class AgendaViewCache {
   explicit AgendaViewCache(const StoreVersions* versions) : versions_(versions) {}
 
   bool enabled() const { return versions_ != nullptr; }
+  // Entries held (current or stale), for tests.
+  size_t size() const {
+    absl::MutexLock lock(&mu_);
+    return entries_.size();
+  }
   // The clock to pass to Put for a view built from reads that start now.
   uint64_t Now() const { return versions_ == nullptr ? 0 : versions_->Now(); }
   // The bytes if an entry is cached and still current, else null.
@@ -53,7 +58,7 @@ class AgendaViewCache {
   };
 
   const StoreVersions* const versions_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   absl::flat_hash_map<Key, Entry> entries_ ABSL_GUARDED_BY(mu_);
   size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };
@@ -114,6 +119,8 @@ class AgendaService final : public AgendaServiceBase {
   // off gRPC's threads. No-op without a cache.
   static constexpr size_t kWarmMaxAttendees = 50000;
   absl::Status WarmViews(uint64_t event_id);
+  // Views cached (tests).
+  size_t cached_views() const { return views_.size(); }
 
  private:
   struct Caller {
