@@ -164,7 +164,6 @@ const std::vector<std::pair<std::string, std::string>> kSelfAttendeeFlags = {
     {"languages", "languages"},
     {"budget", "budget"},
     {"availability", "availability"},
-    {"wants", "wants"},
     {"avoid", "avoid"},
     {"avoid-organisations", "avoid_organisations"},
     {"bio", "bio"},
@@ -1524,7 +1523,7 @@ int Wishes(Context& ctx) {
     if (response.wishes().empty()) ctx.out << "no wishes\n";
     for (const v1::Wish& w : response.wishes()) {
       PrintPerson(ctx.out, w.person());
-      ctx.out << (w.mutual() ? "  (mutual)" : "") << "\n";
+      ctx.out << "\n";
     }
   });
 }
@@ -1972,7 +1971,8 @@ const std::vector<Command>& Commands() {
        {},
        {},
        "Lists the people I wish to meet.",
-       "Needs an attendee token. A wish is never shown to its target unless it is mutual.",
+       "Needs an attendee token. A wish is never shown to its target; a mutual one shows as a\n"
+       "reason on your proposal.",
        Wishes},
       {{"wishes", "add"},
        "ATTENDEE_ID",
@@ -1981,7 +1981,8 @@ const std::vector<Command>& Commands() {
        {},
        {},
        "Adds a wish (at most 10).",
-       "Needs an attendee token. A wish raises the pair's weight in matching.",
+       "Needs an attendee token. Only people you were shown (suggestions, meetings,\n"
+       "introductions, who-else). A wish raises the pair's weight in matching.",
        Wishes},
       {{"wishes", "remove"},
        "ATTENDEE_ID",

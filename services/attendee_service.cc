@@ -16,11 +16,20 @@ std::string AttendeeMethod(absl::string_view name) {
 }
 
 // Names, contact details, ids and person_ref belong to the organiser's registration records.
+// Wishes (wants) change only through RelationshipService, which names people by attendee id and
+// only people the attendee was shown: external ids here would be a lookup of other attendees.
 const absl::flat_hash_set<std::string>& SelfUpdatableFields() {
   static const auto* const fields = new absl::flat_hash_set<std::string>{
-      "interests", "offers", "seeks", "languages",           "budget",       "availability",
-      "wants",     "avoid",  "bio",   "avoid_organisations", "prefers_quiet"};
+      "interests",    "offers", "seeks", "languages",           "budget",
+      "availability", "avoid",  "bio",   "avoid_organisations", "prefers_quiet"};
   return *fields;
+}
+
+// My profile as I may see it: without `wants`, whose entries are other attendees' external ids
+// (the organiser's registration ids, often e-mail addresses).
+v1::Attendee AsSeenByMe(v1::Attendee me) {
+  me.clear_wants();
+  return me;
 }
 
 }  // namespace
@@ -35,7 +44,7 @@ grpc::ServerUnaryReactor* AttendeeService::GetMyProfile(grpc::CallbackServerCont
     if (!event.ok()) return event.status();
     absl::StatusOr<v1::Attendee> me = store_->GetAttendee(who->event_id, who->attendee_id);
     if (!me.ok()) return me.status();
-    *response->mutable_attendee() = *std::move(me);
+    *response->mutable_attendee() = AsSeenByMe(*std::move(me));
     *response->mutable_event() = *std::move(event);
     return absl::OkStatus();
   });
@@ -59,7 +68,7 @@ grpc::ServerUnaryReactor* AttendeeService::UpdateMyProfile(
                                SelfUpdatableFields(), me);
         });
     if (!updated.ok()) return updated.status();
-    *response->mutable_attendee() = *std::move(updated);
+    *response->mutable_attendee() = AsSeenByMe(*std::move(updated));
     *response->mutable_event() = *std::move(event);
     return absl::OkStatus();
   });

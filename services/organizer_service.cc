@@ -469,11 +469,9 @@ grpc::ServerUnaryReactor* OrganizerService::SetEventStatus(grpc::CallbackServerC
         !v1::EventStatus_IsValid(request->status())) {
       return absl::InvalidArgumentError("status: one of DRAFT, OPEN, SCHEDULED, CLOSED");
     }
-    bool closed_now = false;
     absl::StatusOr<v1::Event> updated =
         store_->MutateEvent(current->id(), [&](v1::Event* event) -> absl::Status {
           if (event->status() == request->status()) return absl::OkStatus();
-          closed_now = request->status() == v1::CLOSED;
           if (!TransitionAllowed(event->status(), request->status())) {
             return absl::FailedPreconditionError(
                 absl::StrCat("status: event ", event->id(), " cannot go from ",
@@ -488,8 +486,9 @@ grpc::ServerUnaryReactor* OrganizerService::SetEventStatus(grpc::CallbackServerC
           return absl::OkStatus();
         });
     if (!updated.ok()) return updated.status();
-    if (closed_now) {
-      // The event's meetings join the community's memory (who met whom), for later events.
+    if (updated->status() == v1::CLOSED) {
+      // The event's meetings join the community's memory (who met whom), for later events. Also
+      // when it was CLOSED already: a retry after a failure here completes it (idempotent).
       absl::Status remembered = RememberEvent(store_, *updated);
       if (!remembered.ok()) return remembered;
     }

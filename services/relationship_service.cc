@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "glog/logging.h"
 #include "services/agenda_views.h"
 #include "services/event_access.h"
@@ -28,6 +29,11 @@ std::string Method(absl::string_view name) {
 
 absl::Status MeetingNotFound(uint64_t id) {
   return absl::NotFoundError(absl::StrCat("meeting ", id, " not found"));
+}
+absl::Status NotMet(uint64_t attendee_id) {
+  return absl::PermissionDeniedError(absl::StrCat(
+      "you can introduce people you met or are confirmed with; you have not met attendee ",
+      attendee_id));
 }
 absl::Status IntroductionNotFound(uint64_t id) {
   return absl::NotFoundError(absl::StrCat("introduction ", id, " not found"));
@@ -254,7 +260,6 @@ grpc::ServerUnaryReactor* RelationshipService::RecordFeedback(
     const v1::Attendee& a = me_first ? caller->me : *partner;
     const v1::Attendee& b = me_first ? *partner : caller->me;
     v1::StoredFeedback saved;
-    v1::Meeting::State before = v1::Meeting::STATE_UNSPECIFIED;
     absl::StatusOr<v1::Meeting> stored = store_->RecordFeedback(
         event_id, meeting->id(), me,
         [&](v1::Meeting* m, v1::StoredFeedback* mine, const v1::StoredFeedback* theirs,
@@ -269,24 +274,20 @@ grpc::ServerUnaryReactor* RelationshipService::RecordFeedback(
           mine->set_follow_up(request->follow_up());
           const bool happened = mine->outcome() == v1::Feedback::HAPPENED ||
                                 (theirs != nullptr && theirs->outcome() == v1::Feedback::HAPPENED);
-          before = m->state();
-          const v1::Meeting::State after = happened ? v1::Meeting::HELD : v1::Meeting::NO_SHOW;
-          if (m->state() != after) {
-            m->set_state(after);
-            m->set_sequence(m->sequence() + 1);
-          }
+          // HELD and NO_SHOW look like CONFIRMED to both attendees, and the sequence and update
+          // time stay: nothing the partner sees may change with my feedback.
+          m->set_state(happened ? v1::Meeting::HELD : v1::Meeting::NO_SHOW);
           *memory =
               MemoryOf(caller->event, *m, a, b, me_first ? mine : theirs, me_first ? theirs : mine);
           saved = *mine;
           return absl::OkStatus();
         });
     if (!stored.ok()) return stored.status();
-    if (stored->state() != before) live_->MeetingChanged(*stored);
     response->set_meeting_id(saved.meeting_id());
     response->set_outcome(saved.outcome());
     response->set_rating(saved.rating());
     response->set_follow_up(saved.follow_up());
-    response->set_update_time(stored->update_time());
+    response->set_update_time(absl::ToUnixSeconds(absl::Now()));
     *response->mutable_partner() = PublicProfileOf(*partner);
     return absl::OkStatus();
   });
@@ -377,26 +378,28 @@ grpc::ServerUnaryReactor* RelationshipService::Introduce(grpc::CallbackServerCon
     std::string note = request->note();
     s = CheckText("note", &note, kMaxNoteBytes, /*required=*/true, /*multiline=*/true);
     if (!s.ok()) return s;
+    const bool any = caller->event.policy().allow_any_introductions();
+    // Without the policy, an id that does not exist is refused like one I have not met, so
+    // that ids cannot be probed.
     absl::StatusOr<v1::Attendee> x =
         AttendeeOfEvent(*store_, event_id, request->attendee_a(), "attendee_a");
+    if (!any && absl::IsNotFound(x.status())) return NotMet(request->attendee_a());
     if (!x.ok()) return x.status();
     absl::StatusOr<v1::Attendee> y =
         AttendeeOfEvent(*store_, event_id, request->attendee_b(), "attendee_b");
+    if (!any && absl::IsNotFound(y.status())) return NotMet(request->attendee_b());
     if (!y.ok()) return y.status();
-    if (!caller->event.policy().allow_any_introductions()) {
+    if (!any) {
       for (const v1::Attendee* other : {&*x, &*y}) {
         absl::StatusOr<bool> met = HaveMet(*caller, *other);
         if (!met.ok()) return met.status();
-        if (!*met) {
-          return absl::PermissionDeniedError(absl::StrCat(
-              "you can introduce people you met or are confirmed with; you have not met attendee ",
-              other->id()));
-        }
+        if (!*met) return NotMet(other->id());
       }
     }
     const bool x_first = x->id() < y->id();
     const v1::Attendee& a = x_first ? *x : *y;
     const v1::Attendee& b = x_first ? *y : *x;
+    absl::MutexLock lock(&introductions_mu_);
     // The same introducer twice for one pair; and the request answered, if any.
     bool duplicate = false;
     std::optional<v1::StoredIntroduction> answered;
@@ -532,6 +535,7 @@ absl::Status RelationshipService::ProposeIntroduced(const Caller& caller,
   const v1::Event& event = caller.event;
   const uint64_t event_id = event.id();
   if (event.status() != v1::OPEN && event.status() != v1::SCHEDULED) return absl::OkStatus();
+  absl::MutexLock lock(&introductions_mu_);
   for (int attempt = 0;; ++attempt) {
     absl::StatusOr<v1::MatchingRun> run = store_->LatestRun(event_id);
     if (absl::IsNotFound(run.status())) return absl::OkStatus();  // no schedule yet
@@ -541,6 +545,15 @@ absl::Status RelationshipService::ProposeIntroduced(const Caller& caller,
     if (!a.ok()) return a.status();
     absl::StatusOr<v1::Attendee> b = store_->GetAttendee(event_id, intro->attendee_b());
     if (!b.ok()) return b.status();
+    // Hard rules still hold for an introduced pair: nobody who opted out, no colleagues when
+    // the policy says so (avoid lists were answered by the introduction's private decline).
+    if ((a->has_budget() && a->budget() == 0) || (b->has_budget() && b->budget() == 0)) {
+      return absl::OkStatus();
+    }
+    if (event.policy().avoid_same_organisation() && !OrganisationKey(a->organisation()).empty() &&
+        OrganisationKey(a->organisation()) == OrganisationKey(b->organisation())) {
+      return absl::OkStatus();
+    }
     absl::StatusOr<v1::Attendee> by = store_->GetAttendee(event_id, intro->introducer());
     const std::string introducer = by.ok() ? by->display_name() : "";
     // Slots taken by each, and tables taken per slot and location.
@@ -656,16 +669,17 @@ grpc::ServerUnaryReactor* RelationshipService::AskForIntroductions(
     std::string note = request->note();
     s = CheckText("note", &note, kMaxNoteBytes, /*required=*/false, /*multiline=*/true);
     if (!s.ok()) return s;
+    const absl::Status not_met = absl::PermissionDeniedError(
+        absl::StrCat("you can ask people you met for introductions; you have not met attendee ",
+                     request->attendee_id()));
     absl::StatusOr<v1::Attendee> target =
         AttendeeOfEvent(*store_, event_id, request->attendee_id(), "attendee_id");
+    if (absl::IsNotFound(target.status())) return not_met;  // ids cannot be probed
     if (!target.ok()) return target.status();
     absl::StatusOr<bool> met = HaveMet(*caller, *target);
     if (!met.ok()) return met.status();
-    if (!*met) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("you can ask people you met for introductions; you have not met attendee ",
-                       target->id()));
-    }
+    if (!*met) return not_met;
+    absl::MutexLock lock(&introductions_mu_);
     bool open = false;
     s = store_->ScanIntroductions(event_id, [&](const v1::StoredIntroduction& i) {
       open = i.kind() == v1::StoredIntroduction::REQUEST && i.attendee_a() == me &&
@@ -730,161 +744,215 @@ grpc::ServerUnaryReactor* RelationshipService::ListIntroductionRequests(
 
 // --- Who else should I meet? -----------------------------------------------------------------
 
+absl::Status RelationshipService::SuggestOthers(const Caller& caller, uint32_t max_results,
+                                                v1::WhoElseShouldIMeetResponse* response) const {
+  const v1::Attendee& me = caller.me;
+  const uint64_t event_id = caller.event.id();
+  const uint64_t community = caller.event.community_id();
+  constexpr uint32_t kHighlyRated = 4;
+
+  // People I already know or turned down: everyone I have a meeting with (any state), remember,
+  // or declined an introduction to.
+  absl::flat_hash_set<uint64_t> known = {me.id()};
+  absl::StatusOr<std::vector<v1::Meeting>> mine = store_->ListMeetingsOfAttendee(event_id, me.id());
+  if (!mine.ok()) return mine.status();
+  for (const v1::Meeting& m : *mine) {
+    known.insert(m.attendee_a() == me.id() ? m.attendee_b() : m.attendee_a());
+  }
+  std::vector<v1::StoredIntroduction> introductions;
+  absl::Status s = store_->ScanIntroductions(event_id, [&](const v1::StoredIntroduction& i) {
+    if (i.kind() != v1::StoredIntroduction::INTRODUCTION) return true;
+    introductions.push_back(i);
+    if ((i.attendee_a() == me.id() && i.answer_a() == v1::Meeting::DECLINED_ANSWER) ||
+        (i.attendee_b() == me.id() && i.answer_b() == v1::Meeting::DECLINED_ANSWER)) {
+      known.insert(i.attendee_a() == me.id() ? i.attendee_b() : i.attendee_a());
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+
+  // My contacts: people I rated highly, here or at earlier events.
+  struct Contact {
+    std::string name;
+    uint64_t attendee = 0;  // in this event, 0 if not here
+    std::string person;
+  };
+  std::vector<Contact> contacts;
+  absl::flat_hash_set<std::string> contact_keys;
+  auto add_contact = [&](Contact c) {
+    const std::string key = !c.person.empty() ? c.person : absl::StrCat("#", c.attendee);
+    if (contact_keys.insert(key).second) contacts.push_back(std::move(c));
+  };
+  absl::StatusOr<std::vector<v1::StoredFeedback>> given = store_->ListFeedbackBy(event_id, me.id());
+  if (!given.ok()) return given.status();
+  for (const v1::StoredFeedback& f : *given) {
+    if (f.rating() < kHighlyRated || f.partner() == 0) continue;
+    absl::StatusOr<v1::Attendee> p = store_->GetAttendee(event_id, f.partner());
+    if (!p.ok()) continue;  // erased
+    add_contact({p->display_name(), p->id(), p->person_ref()});
+  }
+  // The memory names people by keyed hash: this event's attendees by hash, read only when I
+  // have a memory (a whole-event scan).
+  std::vector<storage::MemoryEntry> remembered;
+  if (!me.person_ref().empty()) {
+    s = store_->ScanMemory(community, me.person_ref(), [&](const storage::MemoryEntry& e) {
+      remembered.push_back(e);
+      return true;
+    });
+    if (!s.ok()) return s;
+  }
+  absl::flat_hash_map<std::string, uint64_t> by_person;
+  if (!remembered.empty()) {
+    s = store_->ScanAttendees(event_id, [&](const v1::Attendee& a) {
+      if (!a.person_ref().empty()) by_person.emplace(a.person_ref(), a.id());
+      return true;
+    });
+    if (!s.ok()) return s;
+  }
+  for (const storage::MemoryEntry& e : remembered) {
+    auto here = by_person.find(e.partner);
+    if (here != by_person.end()) known.insert(here->second);
+    if (e.record.rating() >= kHighlyRated && matching::Met(e.record)) {
+      add_contact({e.record.partner_name(), here == by_person.end() ? 0 : here->second, e.partner});
+    }
+  }
+
+  // Whom each contact reaches: people they rated highly, and people they introduced.
+  absl::flat_hash_map<uint64_t, std::vector<std::string>> reached;  // attendee -> contacts
+  for (const Contact& c : contacts) {
+    absl::flat_hash_set<uint64_t> via;
+    if (!c.person.empty() && !by_person.empty()) {
+      s = store_->ScanMemory(community, c.person, [&](const storage::MemoryEntry& e) {
+        auto here = by_person.find(e.partner);
+        if (here != by_person.end() && e.record.rating() >= kHighlyRated &&
+            matching::Met(e.record)) {
+          via.insert(here->second);
+        }
+        return true;
+      });
+      if (!s.ok()) return s;
+    }
+    if (c.attendee != 0) {
+      absl::StatusOr<std::vector<v1::StoredFeedback>> theirs =
+          store_->ListFeedbackBy(event_id, c.attendee);
+      if (!theirs.ok()) return theirs.status();
+      for (const v1::StoredFeedback& f : *theirs) {
+        if (f.rating() >= kHighlyRated && f.partner() != 0) via.insert(f.partner());
+      }
+      for (const v1::StoredIntroduction& i : introductions) {
+        if (i.introducer() != c.attendee) continue;
+        via.insert(i.attendee_a());
+        via.insert(i.attendee_b());
+      }
+    }
+    for (uint64_t id : via) reached[id].push_back(c.name);
+  }
+
+  const bool same_org_rule = caller.event.policy().avoid_same_organisation();
+  const std::string my_org = OrganisationKey(me.organisation());
+  struct Ranked {
+    v1::Attendee person;
+    const std::vector<std::string>* via;
+  };
+  std::vector<Ranked> ranked;
+  for (const auto& [id, via] : reached) {
+    if (known.contains(id)) continue;
+    absl::StatusOr<v1::Attendee> other = store_->GetAttendee(event_id, id);
+    if (!other.ok()) continue;  // erased
+    if (other->has_budget() && other->budget() == 0) continue;
+    if (Avoids(me, *other) || Avoids(*other, me)) continue;
+    if (same_org_rule && !my_org.empty() && OrganisationKey(other->organisation()) == my_org) {
+      continue;
+    }
+    ranked.push_back({*std::move(other), &via});
+  }
+  std::sort(ranked.begin(), ranked.end(), [](const Ranked& x, const Ranked& y) {
+    return x.via->size() != y.via->size() ? x.via->size() > y.via->size()
+                                          : x.person.id() < y.person.id();
+  });
+  if (ranked.size() > max_results) ranked.resize(max_results);
+  for (const Ranked& r : ranked) {
+    const v1::Attendee& other = r.person;
+    v1::PersonSuggestion* out = response->add_people();
+    *out->mutable_person() = PublicProfileOf(other);
+    std::vector<std::string> names = *r.via;
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    for (const std::string& name : names) {
+      v1::Reason* reason = out->add_reasons();
+      reason->set_kind(v1::Reason::VIA_CONTACT);
+      reason->set_introducer_name(name);
+    }
+    int shared = 0;
+    for (const v1::Interest& mine_i : me.interests()) {
+      for (const v1::Interest& theirs_i : other.interests()) {
+        if (shared < 3 && mine_i.tag() == theirs_i.tag()) {
+          v1::Reason* reason = out->add_reasons();
+          reason->set_kind(v1::Reason::SHARED_INTEREST);
+          reason->set_tag(mine_i.tag());
+          ++shared;
+        }
+      }
+    }
+    for (const std::string& seek : me.seeks()) {
+      if (Contains(other.offers(), seek)) {
+        v1::Reason* reason = out->add_reasons();
+        reason->set_kind(v1::Reason::THEY_OFFER_WHAT_YOU_SEEK);
+        reason->set_tag(seek);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 grpc::ServerUnaryReactor* RelationshipService::WhoElseShouldIMeet(
     grpc::CallbackServerContext* context, const v1::WhoElseShouldIMeetRequest* request,
     v1::WhoElseShouldIMeetResponse* response) {
   return FinishWith(context, [&]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "WhoElseShouldIMeet");
     if (!caller.ok()) return caller.status();
-    const v1::Attendee& me = caller->me;
-    const uint64_t event_id = caller->event.id();
-    const uint64_t community = caller->event.community_id();
     const uint32_t max_results =
         request->max_results() == 0 ? 5 : std::min(request->max_results(), kMaxWhoElse);
-    constexpr uint32_t kHighlyRated = 4;
-
-    absl::flat_hash_map<uint64_t, v1::Attendee> attendees;
-    absl::flat_hash_map<std::string, uint64_t> by_person;
-    absl::Status s = store_->ScanAttendees(event_id, [&](const v1::Attendee& a) {
-      if (!a.person_ref().empty()) by_person.emplace(a.person_ref(), a.id());
-      attendees.emplace(a.id(), a);
-      return true;
-    });
-    if (!s.ok()) return s;
-
-    // People I already know: everyone I have a meeting with (any state) or remember.
-    absl::flat_hash_set<uint64_t> known = {me.id()};
-    absl::StatusOr<std::vector<v1::Meeting>> mine =
-        store_->ListMeetingsOfAttendee(event_id, me.id());
-    if (!mine.ok()) return mine.status();
-    for (const v1::Meeting& m : *mine)
-      known.insert(m.attendee_a() == me.id() ? m.attendee_b() : m.attendee_a());
-
-    // My contacts: people I rated highly, here or at earlier events.
-    struct Contact {
-      std::string name;
-      uint64_t attendee = 0;  // in this event, 0 if not here
-      std::string person;
-    };
-    std::vector<Contact> contacts;
-    absl::flat_hash_set<std::string> contact_keys;
-    auto add_contact = [&](Contact c) {
-      const std::string key = !c.person.empty() ? c.person : absl::StrCat("#", c.attendee);
-      if (contact_keys.insert(key).second) contacts.push_back(std::move(c));
-    };
-    absl::StatusOr<std::vector<v1::StoredFeedback>> given =
-        store_->ListFeedbackBy(event_id, me.id());
-    if (!given.ok()) return given.status();
-    for (const v1::StoredFeedback& f : *given) {
-      auto p = attendees.find(f.partner());
-      if (f.rating() < kHighlyRated || p == attendees.end()) continue;
-      add_contact({p->second.display_name(), p->first, p->second.person_ref()});
-    }
-    if (!me.person_ref().empty()) {
-      s = store_->ScanMemory(community, me.person_ref(), [&](const storage::MemoryEntry& e) {
-        auto here = by_person.find(e.partner);
-        if (here != by_person.end()) known.insert(here->second);
-        if (e.record.rating() >= kHighlyRated && matching::Met(e.record)) {
-          add_contact(
-              {e.record.partner_name(), here == by_person.end() ? 0 : here->second, e.partner});
-        }
-        return true;
-      });
-      if (!s.ok()) return s;
-    }
-
-    // Whom each contact reaches: people they rated highly, and people they introduced.
-    std::vector<v1::StoredIntroduction> introductions;
-    s = store_->ScanIntroductions(event_id, [&](const v1::StoredIntroduction& i) {
-      if (i.kind() == v1::StoredIntroduction::INTRODUCTION) introductions.push_back(i);
-      return true;
-    });
-    if (!s.ok()) return s;
-    absl::flat_hash_map<uint64_t, std::vector<std::string>> reached;  // attendee -> contacts
-    for (const Contact& c : contacts) {
-      absl::flat_hash_set<uint64_t> via;
-      if (!c.person.empty()) {
-        s = store_->ScanMemory(community, c.person, [&](const storage::MemoryEntry& e) {
-          auto here = by_person.find(e.partner);
-          if (here != by_person.end() && e.record.rating() >= kHighlyRated &&
-              matching::Met(e.record)) {
-            via.insert(here->second);
-          }
-          return true;
-        });
-        if (!s.ok()) return s;
-      }
-      if (c.attendee != 0) {
-        absl::StatusOr<std::vector<v1::StoredFeedback>> theirs =
-            store_->ListFeedbackBy(event_id, c.attendee);
-        if (!theirs.ok()) return theirs.status();
-        for (const v1::StoredFeedback& f : *theirs) {
-          if (f.rating() >= kHighlyRated && f.partner() != 0) via.insert(f.partner());
-        }
-        for (const v1::StoredIntroduction& i : introductions) {
-          if (i.introducer() != c.attendee) continue;
-          via.insert(i.attendee_a());
-          via.insert(i.attendee_b());
-        }
-      }
-      for (uint64_t id : via) reached[id].push_back(c.name);
-    }
-
-    const bool same_org_rule = caller->event.policy().avoid_same_organisation();
-    const std::string my_org = OrganisationKey(me.organisation());
-    std::vector<std::pair<uint64_t, const std::vector<std::string>*>> ranked;
-    for (const auto& [id, via] : reached) {
-      auto it = attendees.find(id);
-      if (known.contains(id) || it == attendees.end()) continue;
-      const v1::Attendee& other = it->second;
-      if (other.has_budget() && other.budget() == 0) continue;
-      if (Avoids(me, other) || Avoids(other, me)) continue;
-      if (same_org_rule && !my_org.empty() && OrganisationKey(other.organisation()) == my_org) {
-        continue;
-      }
-      ranked.emplace_back(id, &via);
-    }
-    std::sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) {
-      return x.second->size() != y.second->size() ? x.second->size() > y.second->size()
-                                                  : x.first < y.first;
-    });
-    if (ranked.size() > max_results) ranked.resize(max_results);
-    for (const auto& [id, via] : ranked) {
-      const v1::Attendee& other = attendees.at(id);
-      v1::PersonSuggestion* out = response->add_people();
-      *out->mutable_person() = PublicProfileOf(other);
-      std::vector<std::string> names = *via;
-      std::sort(names.begin(), names.end());
-      names.erase(std::unique(names.begin(), names.end()), names.end());
-      for (const std::string& name : names) {
-        v1::Reason* r = out->add_reasons();
-        r->set_kind(v1::Reason::VIA_CONTACT);
-        r->set_introducer_name(name);
-      }
-      int shared = 0;
-      for (const v1::Interest& mine_i : me.interests()) {
-        for (const v1::Interest& theirs_i : other.interests()) {
-          if (shared < 3 && mine_i.tag() == theirs_i.tag()) {
-            v1::Reason* r = out->add_reasons();
-            r->set_kind(v1::Reason::SHARED_INTEREST);
-            r->set_tag(mine_i.tag());
-            ++shared;
-          }
-        }
-      }
-      for (const std::string& seek : me.seeks()) {
-        if (Contains(other.offers(), seek)) {
-          v1::Reason* r = out->add_reasons();
-          r->set_kind(v1::Reason::THEY_OFFER_WHAT_YOU_SEEK);
-          r->set_tag(seek);
-        }
-      }
-    }
-    return absl::OkStatus();
+    return SuggestOthers(*caller, max_results, response);
   });
 }
 
 // --- Wishes ----------------------------------------------------------------------------------
+
+absl::StatusOr<bool> RelationshipService::ShownToMe(const Caller& caller,
+                                                    const v1::Attendee& other) const {
+  const uint64_t me = caller.me.id();
+  absl::StatusOr<std::vector<v1::Meeting>> mine =
+      store_->ListMeetingsOfAttendee(caller.event.id(), me);
+  if (!mine.ok()) return mine.status();
+  for (const v1::Meeting& m : *mine) {
+    if (m.attendee_a() == other.id() || m.attendee_b() == other.id()) return true;
+  }
+  bool shown = false;
+  absl::Status s =
+      store_->ScanIntroductions(caller.event.id(), [&](const v1::StoredIntroduction& i) {
+        const uint64_t people[] = {i.introducer(), i.attendee_a(), i.attendee_b()};
+        shown = std::find(std::begin(people), std::end(people), me) != std::end(people) &&
+                std::find(std::begin(people), std::end(people), other.id()) != std::end(people);
+        return !shown;
+      });
+  if (!s.ok() || shown) return s.ok() ? absl::StatusOr<bool>(true) : s;
+  if (!caller.me.person_ref().empty() && !other.person_ref().empty()) {
+    s = store_->ScanMemory(caller.event.community_id(), caller.me.person_ref(),
+                           [&](const storage::MemoryEntry& e) {
+                             shown = e.partner == other.person_ref();
+                             return !shown;
+                           });
+    if (!s.ok() || shown) return s.ok() ? absl::StatusOr<bool>(true) : s;
+  }
+  v1::WhoElseShouldIMeetResponse suggested;
+  s = SuggestOthers(caller, kMaxWhoElse, &suggested);
+  if (!s.ok()) return s;
+  for (const v1::PersonSuggestion& p : suggested.people()) {
+    if (p.person().attendee_id() == other.id()) return true;
+  }
+  return false;
+}
 
 absl::Status RelationshipService::Wishes(const Caller& caller,
                                          v1::ListMyWishesResponse* response) const {
@@ -895,11 +963,21 @@ absl::Status RelationshipService::Wishes(const Caller& caller,
         store_->GetAttendeeByExternalId(caller.event.id(), external_id);
     if (absl::IsNotFound(other.status())) continue;  // not (or no longer) in the event
     if (!other.ok()) return other.status();
-    v1::Wish* wish = response->add_wishes();
-    *wish->mutable_person() = PublicProfileOf(*other);
-    wish->set_mutual(Contains(other->wants(), me->external_id()));
+    *response->add_wishes()->mutable_person() = PublicProfileOf(*other);
   }
   return absl::OkStatus();
+}
+
+// Drops wishes that name nobody in the event any more (erased attendees): they would count
+// against the cap while no call can show or remove them.
+static void PruneWishes(const storage::Store& store, uint64_t event_id, v1::Attendee* me) {
+  auto* wants = me->mutable_wants();
+  wants->erase(std::remove_if(wants->begin(), wants->end(),
+                              [&](const std::string& external_id) {
+                                return absl::IsNotFound(
+                                    store.GetAttendeeByExternalId(event_id, external_id).status());
+                              }),
+               wants->end());
 }
 
 grpc::ServerUnaryReactor* RelationshipService::AddWish(grpc::CallbackServerContext* context,
@@ -913,14 +991,23 @@ grpc::ServerUnaryReactor* RelationshipService::AddWish(grpc::CallbackServerConte
     if (request->attendee_id() == caller->me.id()) {
       return absl::InvalidArgumentError("attendee_id: you cannot wish to meet yourself");
     }
+    const absl::Status not_shown = absl::PermissionDeniedError(absl::StrCat(
+        "attendee_id: you can wish to meet people you have been shown (suggestions, meetings, "
+        "introductions, who-else); attendee ",
+        request->attendee_id(), " is not one of them"));
     absl::StatusOr<v1::Attendee> target =
-        AttendeeOfEvent(*store_, caller->event.id(), request->attendee_id(), "attendee_id");
+        store_->GetAttendee(caller->event.id(), request->attendee_id());
+    if (absl::IsNotFound(target.status())) return not_shown;
     if (!target.ok()) return target.status();
+    absl::StatusOr<bool> shown = ShownToMe(*caller, *target);
+    if (!shown.ok()) return shown.status();
+    if (!*shown) return not_shown;
     absl::StatusOr<v1::Attendee> changed = store_->MutateAttendee(
         caller->event.id(), caller->me.id(), [&](v1::Attendee* me) -> absl::Status {
           if (Contains(me->wants(), target->external_id())) {
             return absl::CancelledError("unchanged");
           }
+          PruneWishes(*store_, caller->event.id(), me);
           if (static_cast<size_t>(me->wants_size()) >= kMaxWishes) {
             return absl::ResourceExhaustedError(absl::StrCat(
                 "attendee_id: you already have ", kMaxWishes, " wishes; remove one first"));
@@ -942,14 +1029,18 @@ grpc::ServerUnaryReactor* RelationshipService::RemoveWish(grpc::CallbackServerCo
     absl::Status s = RequireNotClosed(caller->event);
     if (!s.ok()) return s;
     absl::StatusOr<v1::Attendee> target =
-        AttendeeOfEvent(*store_, caller->event.id(), request->attendee_id(), "attendee_id");
-    if (!target.ok()) return target.status();
+        store_->GetAttendee(caller->event.id(), request->attendee_id());
+    if (!target.ok() && !absl::IsNotFound(target.status())) return target.status();
     absl::StatusOr<v1::Attendee> changed = store_->MutateAttendee(
         caller->event.id(), caller->me.id(), [&](v1::Attendee* me) -> absl::Status {
+          const int before = me->wants_size();
+          PruneWishes(*store_, caller->event.id(), me);
           auto* wants = me->mutable_wants();
-          auto it = std::find(wants->begin(), wants->end(), target->external_id());
-          if (it == wants->end()) return absl::CancelledError("unchanged");
-          wants->erase(it);
+          if (target.ok()) {
+            auto it = std::find(wants->begin(), wants->end(), target->external_id());
+            if (it != wants->end()) wants->erase(it);
+          }
+          if (me->wants_size() == before) return absl::CancelledError("unchanged");
           return absl::OkStatus();
         });
     if (!changed.ok() && !absl::IsCancelled(changed.status())) return changed.status();

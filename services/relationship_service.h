@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "absl/synchronization/mutex.h"
 #include "parley/v1/relationship_service.grpc.pb.h"
 #include "services/auth.h"
 #include "services/live_agendas.h"
@@ -80,10 +81,19 @@ class RelationshipService final : public v1::RelationshipService::CallbackServic
   // Once both accepted during a live event: a proposal in the next slot both have free.
   absl::Status ProposeIntroduced(const Caller& caller, v1::StoredIntroduction* intro);
   absl::Status Wishes(const Caller& caller, v1::ListMyWishesResponse* response) const;
+  // "Who else should I meet?" for the caller: at most max_results people.
+  absl::Status SuggestOthers(const Caller& caller, uint32_t max_results,
+                             v1::WhoElseShouldIMeetResponse* response) const;
+  // Whether the caller was shown `other`: a meeting or proposal (any state), an introduction or
+  // request, the memory, or the who-else suggestions. Only such people may be wished for.
+  absl::StatusOr<bool> ShownToMe(const Caller& caller, const v1::Attendee& other) const;
 
   storage::Store* const store_;
   const Authenticator* const auth_;
   LiveAgendas* const live_;
+  // Serialises the check-then-create steps of introductions and requests (no duplicate from a
+  // double click) and the placement of introduced proposals (no two on one free table).
+  absl::Mutex introductions_mu_;
 };
 
 }  // namespace parley::services

@@ -42,7 +42,10 @@ std::vector<storage::MemoryEntry> MemoryOf(const v1::Event& event, const v1::Mee
   base.set_event_id(event.id());
   base.set_event_name(event.name());
   base.set_meeting_id(meeting.id());
-  base.set_met_time(SlotStart(event, meeting.slot_id()));
+  // A slot removed from the event since: the meeting's creation still dates it (never 0, which
+  // would put it outside every freeze window).
+  const int64_t slot_start = SlotStart(event, meeting.slot_id());
+  base.set_met_time(slot_start != 0 ? slot_start : meeting.create_time());
   storage::MemoryEntry for_a{a.person_ref(), b.person_ref(), base};
   for_a.record.set_attendee(a.id());
   for_a.record.set_partner_attendee(b.id());

@@ -117,6 +117,12 @@ std::string FeedbackKey(uint64_t event_id, uint64_t giver, uint64_t meeting_id) 
   return MeetingByAttendeeKey(event_id, giver, meeting_id);
 }
 
+std::string AnonymousFeedbackKey(uint64_t event_id, uint64_t meeting_id, bool side_a) {
+  std::string key = MeetingByAttendeeKey(event_id, 0, meeting_id);
+  key.push_back(side_a ? '\0' : '\1');
+  return key;
+}
+
 std::string MemoryPrefix(uint64_t community_id, absl::string_view person) {
   std::string key;
   AppendU64(community_id, &key);

@@ -22,13 +22,14 @@
 //   meetings_by_attendee       event:u64 | attendee:u64 | meeting:u64  empty
 //   runs                       event:u64 | run:u64                   v1::MatchingRun
 //   feedback                   event:u64 | giver:u64 | meeting:u64   v1::StoredFeedback
+//                              (erased giver: event | 0 | meeting | side:u8, side 0 = a)
 //   memory                     community:u64 | len:u32 person | len:u32 partner | event:u64 |
 //                              meeting:u64                           v1::MemoryRecord
 //   introductions              event:u64 | introduction:u64          v1::StoredIntroduction
 //
 // memory: person and partner are keyed hashes of the organiser's person_ref (never the ref in
 // clear); every remembered meeting has two records, one under each person. Erased feedback
-// keeps its record under giver 0.
+// keeps its record under giver 0 and its side of the meeting.
 //
 // A meeting is indexed under both of its attendees (attendee_a and attendee_b); the meeting
 // record and its two index entries are always written and deleted in the same batch.
@@ -143,6 +144,8 @@ std::string MeetingByAttendeePrefix(uint64_t event_id, uint64_t attendee_id);
 std::string MeetingByAttendeeKey(uint64_t event_id, uint64_t attendee_id, uint64_t meeting_id);
 std::string RunKey(uint64_t event_id, uint64_t run_id);
 std::string FeedbackKey(uint64_t event_id, uint64_t giver, uint64_t meeting_id);
+// Feedback whose giver was erased: giver 0, the meeting, and the side (0: attendee_a, 1: b).
+std::string AnonymousFeedbackKey(uint64_t event_id, uint64_t meeting_id, bool side_a);
 std::string MemoryPrefix(uint64_t community_id, absl::string_view person);
 std::string MemoryKey(uint64_t community_id, absl::string_view person, absl::string_view partner,
                       uint64_t event_id, uint64_t meeting_id);

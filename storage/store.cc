@@ -246,7 +246,9 @@ class RocksStore final : public Store {
   // Erasure of an attendee's relationship records, into `batch`: their feedback stays for the
   // aggregates but names nobody; introductions and requests they are part of go; the memory of
   // their meetings in this event goes from both sides.
-  absl::Status EraseRelationships(const v1::Attendee& attendee, Batch* batch) const;
+  // `meetings`: theirs, being deleted in the same batch.
+  absl::Status EraseRelationships(const v1::Attendee& attendee,
+                                  const std::vector<v1::Meeting>& meetings, Batch* batch) const;
 
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[static_cast<size_t>(c)]; }
 
@@ -1065,6 +1067,7 @@ absl::StatusOr<bool> RocksStore::RemoveAttendee(uint64_t event_id, uint64_t atte
   absl::Status s = FromRocksDb(scan.status(), absl::StrCat("scan tokens of ", what));
   if (!s.ok()) return s;
   // The attendee's meetings, each with the index entries under both attendees.
+  std::vector<v1::Meeting> erased_meetings;
   const std::string meetings_prefix = MeetingByAttendeePrefix(event_id, attendee_id);
   PrefixScan meetings(db_, cf(Cf::kMeetingsByAttendee), rocksdb::ReadOptions(), meetings_prefix,
                       meetings_prefix);
@@ -1079,6 +1082,7 @@ absl::StatusOr<bool> RocksStore::RemoveAttendee(uint64_t event_id, uint64_t atte
                                 absl::StrCat("meeting ", meeting_id, " of event ", event_id));
     if (meeting.ok()) {
       DeleteMeeting(*meeting, &batch);
+      erased_meetings.push_back(*std::move(meeting));
     } else if (absl::IsNotFound(meeting.status())) {
       batch.Delete(Cf::kMeetingsByAttendee, meetings.key());  // a dangling entry: clean it up
     } else {
@@ -1087,7 +1091,7 @@ absl::StatusOr<bool> RocksStore::RemoveAttendee(uint64_t event_id, uint64_t atte
   }
   s = FromRocksDb(meetings.status(), absl::StrCat("scan meetings of ", what));
   if (!s.ok()) return s;
-  s = EraseRelationships(*attendee, &batch);
+  s = EraseRelationships(*attendee, erased_meetings, &batch);
   if (!s.ok()) return s;
   s = Commit(&batch, absl::StrCat("remove ", what));
   if (!s.ok()) return s;
@@ -1577,7 +1581,8 @@ absl::StatusOr<v1::Meeting> RocksStore::RecordFeedback(uint64_t event_id, uint64
   meeting.set_attendee_a(current->attendee_a());
   meeting.set_attendee_b(current->attendee_b());
   meeting.set_create_time(current->create_time());
-  meeting.set_update_time(now);
+  meeting.set_update_time(current->update_time());
+  meeting.set_sequence(current->sequence());
   mine->set_event_id(event_id);
   mine->set_meeting_id(meeting_id);
   mine->set_giver(giver);
@@ -1614,8 +1619,22 @@ absl::Status RocksStore::PutMemory(uint64_t community_id, const std::vector<Memo
   InUse use(this);
   if (!use.ok()) return ClosedError();
   absl::MutexLock write_lock(&write_mu_);
+  // Under the write lock, so that feedback written since the caller read (which wrote fuller
+  // entries) wins, and a meeting erased since is not brought back.
+  std::vector<MemoryEntry> fresh;
+  for (const MemoryEntry& e : entries) {
+    absl::StatusOr<bool> remembered = Exists(
+        Cf::kMemory,
+        MemoryKey(community_id, e.person, e.partner, e.record.event_id(), e.record.meeting_id()),
+        "memory");
+    if (!remembered.ok()) return remembered.status();
+    absl::StatusOr<bool> meeting =
+        Exists(Cf::kMeetings, MeetingKey(e.record.event_id(), e.record.meeting_id()), "meeting");
+    if (!meeting.ok()) return meeting.status();
+    if (!*remembered && *meeting) fresh.push_back(e);
+  }
   Batch batch(handles_);
-  absl::Status s = PutMemoryEntries(community_id, entries, &batch);
+  absl::Status s = PutMemoryEntries(community_id, fresh, &batch);
   if (!s.ok()) return s;
   return Commit(&batch, absl::StrCat("memory of community ", community_id));
 }
@@ -1692,29 +1711,43 @@ absl::StatusOr<v1::StoredIntroduction> RocksStore::MutateIntroduction(
   return introduction;
 }
 
-absl::Status RocksStore::EraseRelationships(const v1::Attendee& attendee, Batch* batch) const {
+absl::Status RocksStore::EraseRelationships(const v1::Attendee& attendee,
+                                            const std::vector<v1::Meeting>& meetings,
+                                            Batch* batch) const {
   const uint64_t event_id = attendee.event_id();
   const uint64_t id = attendee.id();
-  // Feedback they gave: kept, under giver 0 (one record per meeting, so no collision).
+  // Feedback they gave: kept for the aggregates, naming nobody, under giver 0 and their side of
+  // the meeting (a < b by id), so that erasing the partner too keeps both records.
   absl::StatusOr<std::vector<v1::StoredFeedback>> given = ListFeedbackBy(event_id, id);
   if (!given.ok()) return given.status();
   for (v1::StoredFeedback& f : *given) {
+    bool side_a = f.partner() != 0 && id < f.partner();
+    if (f.partner() == 0) {  // the partner was erased first and took one side
+      absl::StatusOr<bool> taken =
+          Exists(Cf::kFeedback, AnonymousFeedbackKey(event_id, f.meeting_id(), true), "feedback");
+      if (!taken.ok()) return taken.status();
+      side_a = !*taken;
+    }
     batch->Delete(Cf::kFeedback, FeedbackKey(event_id, id, f.meeting_id()));
     f.set_giver(0);
     f.set_partner(0);
-    batch->Put(Cf::kFeedback, FeedbackKey(event_id, 0, f.meeting_id()), Serialize(f));
+    batch->Put(Cf::kFeedback, AnonymousFeedbackKey(event_id, f.meeting_id(), side_a),
+               Serialize(f));
   }
-  // Feedback about them: their name goes. The meeting ids come from a scan of the event's
-  // feedback, since their meetings are being deleted in the same batch.
-  absl::Status s = ScanFeedback(event_id, [&](const v1::StoredFeedback& f) {
-    if (f.partner() == id && f.giver() != 0) {
-      v1::StoredFeedback copy = f;
-      copy.set_partner(0);
-      batch->Put(Cf::kFeedback, FeedbackKey(event_id, f.giver(), f.meeting_id()), Serialize(copy));
+  // Feedback about them, on their meetings (point reads): their id goes.
+  for (const v1::Meeting& m : meetings) {
+    const uint64_t partner = m.attendee_a() == id ? m.attendee_b() : m.attendee_a();
+    const std::string about_key = FeedbackKey(event_id, partner, m.id());
+    absl::StatusOr<v1::StoredFeedback> about = ReadRecord<v1::StoredFeedback>(
+        rocksdb::ReadOptions(), Cf::kFeedback, about_key, "feedback");
+    if (about.ok()) {
+      about->set_partner(0);
+      batch->Put(Cf::kFeedback, about_key, Serialize(*about));
+    } else if (!absl::IsNotFound(about.status())) {
+      return about.status();
     }
-    return true;
-  });
-  if (!s.ok()) return s;
+  }
+  absl::Status s;
   s = ScanIntroductions(event_id, [&](const v1::StoredIntroduction& i) {
     if (i.introducer() == id || i.attendee_a() == id || i.attendee_b() == id) {
       batch->Delete(Cf::kIntroductions, IntroductionKey(event_id, i.id()));

@@ -226,8 +226,9 @@ class Store {
   // meeting (NOT_FOUND if the event has none with this id), the giver's stored feedback (or a
   // fresh record with event_id, meeting_id and giver set) and the other attendee's (null if
   // none), calls `mutate`, and if it returns OK writes, in ONE batch, the feedback (update_time
-  // set to now), the meeting (update_time now; id, event_id, attendees and create_time
-  // restored) and the memory entries `mutate` filled, under the event's community. A non-OK
+  // set to now), the meeting (its state; id, event_id, attendees, create_time, update_time and
+  // sequence restored, because feedback is private: the partner must not see it change
+  // anything) and the memory entries `mutate` filled, under the event's community. A non-OK
   // status from mutate is returned unchanged and nothing is written. INVALID_ARGUMENT if the
   // giver is neither attendee of the meeting. Returns the stored meeting.
   virtual absl::StatusOr<v1::Meeting> RecordFeedback(uint64_t event_id, uint64_t meeting_id,
@@ -240,8 +241,11 @@ class Store {
   virtual absl::Status ScanFeedback(
       uint64_t event_id, const std::function<bool(const v1::StoredFeedback&)>& visit) const = 0;
 
-  // Writes (or overwrites) memory entries of the community in one batch. INVALID_ARGUMENT for an
-  // entry with an empty person or partner.
+  // Adds memory entries of the community in one batch: only those not yet remembered and whose
+  // meeting (record.event_id, record.meeting_id) still exists, checked under the write lock, so
+  // that a slow writer (closing an event) never overwrites fuller entries written by feedback
+  // meanwhile nor brings back an erased meeting. INVALID_ARGUMENT for an entry with an empty
+  // person or partner.
   virtual absl::Status PutMemory(uint64_t community_id,
                                  const std::vector<MemoryEntry>& entries) = 0;
   // Every memory entry under `person`, by partner, event and meeting, one snapshot.

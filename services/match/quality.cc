@@ -17,12 +17,9 @@ QualityReport MakeQualityReport(const CandidateGraph& graph, const ScheduleInput
     ++count[m.b];
   }
   report.meetings = static_cast<int64_t>(meetings.size());
-  std::vector<int64_t> values;
-  values.reserve(n);
   for (Index a = 0; a < n; ++a) {
     const AttendeeSlots& att = input.attendees[a];
     if (att.budget > 0) {
-      values.push_back(count[a]);
       if (report.meetings_per_attendee.size() <= static_cast<size_t>(count[a])) {
         report.meetings_per_attendee.resize(static_cast<size_t>(count[a]) + 1, 0);
       }
@@ -48,8 +45,14 @@ QualityReport MakeQualityReport(const CandidateGraph& graph, const ScheduleInput
       }
     }
   }
-  // Gini = sum_i (2i - k - 1) x_i / (k sum x), x sorted ascending, i = 1..k.
-  std::sort(values.begin(), values.end());
+  // Gini = sum_i (2i - k - 1) x_i / (k sum x), x sorted ascending, i = 1..k. The values are
+  // the histogram's, so they come sorted from it.
+  std::vector<int64_t> values;
+  values.reserve(n);
+  for (size_t c = 0; c < report.meetings_per_attendee.size(); ++c) {
+    values.insert(values.end(), static_cast<size_t>(report.meetings_per_attendee[c]),
+                  static_cast<int64_t>(c));
+  }
   const int64_t k = static_cast<int64_t>(values.size());
   int64_t total = 0;
   double acc = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <functional>
 #include <limits>
 
 namespace parley::match::internal {
@@ -32,29 +33,40 @@ struct Candidate {
   Index u, v;
 };
 
-// LSD radix sort by key, descending, 11 bits per pass; passes over digits that every key shares
-// are skipped. Keys are distinct (the hash tie-break), so the order is fully determined.
-void SortByKeyDescending(std::vector<Candidate>* items) {
+// Stable LSD radix sort by key(item) (an unsigned integer), descending, 11 bits per pass. One
+// pass counts every digit; the passes over digits that every key shares are skipped.
+template <typename T, typename Key>
+void RadixSortDescending(std::vector<T>* items, Key key) {
   constexpr int kBits = 11;
   constexpr size_t kBuckets = size_t{1} << kBits;
-  std::vector<Candidate> buffer(items->size());
-  std::vector<size_t> count(kBuckets);
-  for (int shift = 0; shift < 64; shift += kBits) {
-    std::fill(count.begin(), count.end(), 0);
-    for (const Candidate& c : *items) ++count[kBuckets - 1 - ((c.key >> shift) & (kBuckets - 1))];
-    if (std::find(count.begin(), count.end(), items->size()) != count.end()) continue;
+  constexpr int kDigits = (sizeof(key(T{})) * 8 + kBits - 1) / kBits;
+  std::vector<size_t> count(kBuckets * kDigits, 0);
+  for (const T& item : *items) {
+    const uint64_t k = key(item);
+    for (int d = 0; d < kDigits; ++d) {
+      ++count[d * kBuckets + kBuckets - 1 - ((k >> (d * kBits)) & (kBuckets - 1))];
+    }
+  }
+  std::vector<T> buffer;
+  for (int d = 0; d < kDigits; ++d) {
+    size_t* c = &count[d * kBuckets];
+    if (std::find(c, c + kBuckets, items->size()) != c + kBuckets) continue;
     size_t at = 0;
-    for (size_t& n : count) {
-      const size_t here = n;
-      n = at;
+    for (size_t b = 0; b < kBuckets; ++b) {
+      const size_t here = c[b];
+      c[b] = at;
       at += here;
     }
-    for (const Candidate& c : *items) {
-      buffer[count[kBuckets - 1 - ((c.key >> shift) & (kBuckets - 1))]++] = c;
+    buffer.resize(items->size());
+    for (const T& item : *items) {
+      buffer[c[kBuckets - 1 - ((key(item) >> (d * kBits)) & (kBuckets - 1))]++] = item;
     }
     items->swap(buffer);
   }
 }
+
+// Signed weights in unsigned order.
+uint32_t WeightKey(Weight w) { return static_cast<uint32_t>(w) ^ 0x80000000u; }
 
 }  // namespace
 
@@ -74,17 +86,35 @@ ScheduleEngine::ScheduleEngine(const CandidateGraph* graph, ScheduleInput input,
 
   queued_.assign(n, 0);
   for (Index u = 0; u < n; ++u) UpdateCapacity(u);
+  // Each list heaviest first, ties by index (the order of HeavierFirst), sorted as one distinct
+  // integer per edge (the signed weight's order, then the complemented index). Lists are short:
+  // each key's rank is the number of larger keys, counted without branches.
   by_weight_.resize(graph_->neighbors.size());
+  std::vector<uint64_t> keys;
   for (Index u = 0; u < graph_->num_nodes(); ++u) {
-    for (uint64_t i = graph_->begin(u); i < graph_->end(u); ++i) {
-      by_weight_[i] = {graph_->neighbors[i], graph_->weights[i]};
+    const uint64_t begin = graph_->begin(u);
+    const size_t size = graph_->end(u) - begin;
+    keys.resize(size);
+    for (size_t k = 0; k < size; ++k) {
+      keys[k] = static_cast<uint64_t>(WeightKey(graph_->weights[begin + k])) << 32 |
+                static_cast<uint32_t>(~graph_->neighbors[begin + k]);
     }
-    std::sort(by_weight_.begin() + static_cast<int64_t>(graph_->begin(u)),
-              by_weight_.begin() + static_cast<int64_t>(graph_->end(u)), HeavierFirst);
+    if (size > 64) std::sort(keys.begin(), keys.end(), std::greater<uint64_t>());
+    for (size_t k = 0; k < size; ++k) {
+      size_t rank = k;
+      if (size <= 64) {
+        rank = 0;
+        for (size_t j = 0; j < size; ++j) rank += keys[j] > keys[k] ? 1 : 0;
+      }
+      by_weight_[begin + rank] = {
+          ~static_cast<Index>(keys[k]),
+          static_cast<Weight>(static_cast<uint32_t>(keys[k] >> 32) ^ 0x80000000u)};
+    }
   }
+  // Nobody meets yet: each best spare partner is the head of the list.
   for (Index u = 0; u < n && u < graph_->num_nodes(); ++u) {
-    for (uint64_t i = graph_->begin(u); i < graph_->end(u); ++i) {
-      NoteEdge(u, graph_->neighbors[i], graph_->weights[i]);
+    if (graph_->begin(u) < graph_->end(u)) {
+      NoteEdge(u, by_weight_[graph_->begin(u)].first, by_weight_[graph_->begin(u)].second);
     }
   }
   slot_tables_.assign(slots_, 0);
@@ -105,7 +135,11 @@ void ScheduleEngine::UpdateCapacity(Index u) {
 
 void ScheduleEngine::SetOpenSlots(SlotMask open) {
   open_ = open;
-  for (Index u = 0; u < num_nodes(); ++u) UpdateAccept(u);
+  // Prices change everywhere: refill bounds are recomputed when next asked.
+  for (Index u = 0; u < num_nodes(); ++u) {
+    UpdateAccept(u);
+    node_[u].refill.arg = kStale;
+  }
 }
 
 template <typename F>
@@ -123,9 +157,10 @@ void ScheduleEngine::Prefetch(Index u, bool optimistic, int64_t min_weight) cons
   if (u >= graph_->num_nodes()) return;
   const uint64_t begin = graph_->begin(u);
   const uint64_t end = std::min(graph_->end(u), begin + kPrefetch);
+  const Partners partners(*this, u);
   for (uint64_t i = begin; i < end && by_weight_[i].second + max_weight_ >= min_weight; ++i) {
     const Index v = by_weight_[i].first;
-    if (Meets(u, v)) continue;
+    if (partners.Has(v)) continue;
     if (by_weight_[i].second + (optimistic ? node_[v].refund : -node_[v].accept) < min_weight)
       continue;
     __builtin_prefetch(&node_[v]);
@@ -157,6 +192,14 @@ bool ScheduleEngine::Meets(Index u, Index v) const {
     if (slot_[At(u, s)].partner == v) return true;
   }
   return false;
+}
+
+ScheduleEngine::Partners::Partners(const ScheduleEngine& engine, Index u) {
+  SlotMask busy = engine.node_[u].busy;
+  while (busy != 0) {
+    of[count++] = engine.slot_[engine.At(u, LowestSlot(busy))].partner;
+    busy &= busy - 1;
+  }
 }
 
 bool ScheduleEngine::IsBanned(Index a, Index b) const {
@@ -221,9 +264,10 @@ Weight ScheduleEngine::RefillBound(Index p) const {
   if (recording_) trial_refills_.push_back(p);
   r = {0, kNobody};
   int looked = 0;
+  const Partners partners(*this, p);
   ForEachNeighborHeaviestFirst(p, [&](Index x, Weight w) {
     if (w <= r.value) return false;
-    if (Meets(p, x)) return true;
+    if (partners.Has(x)) return true;
     if (looked++ == refill_limit_) {
       // The rest are no heavier than w, and nobody accepts at a negative price.
       r = {w, kNobody};
@@ -337,7 +381,7 @@ void ScheduleEngine::Greedy() {
       edges.push_back({(static_cast<uint64_t>(static_cast<uint32_t>(w)) << 32) | tie, u, v});
     });
   }
-  SortByKeyDescending(&edges);
+  RadixSortDescending(&edges, [](const Candidate& c) { return c.key; });
   for (const Candidate& e : edges) {
     if (node_[e.u].degree >= Capacity(e.u) || node_[e.v].degree >= Capacity(e.v)) continue;
     SlotMask common =
@@ -485,6 +529,7 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
   // max_key_u, v's side (node_[v].refund or -node_[v].accept) at most reach_v.
   const int64_t max_key_u = optimistic ? max_reach_u : max_gain_u;
   Prefetch(u, optimistic, min_gain - max_reach_u);
+  const Partners partners_u(*this, u);
   ForEachNeighborHeaviestFirst(u, [&](Index v, Weight w) {
     // Cheap bounds first: the gain of any move with v is at most w plus what u's side and the
     // partner v evicts could add back in a chain. Neighbours come heaviest first, so the first
@@ -495,7 +540,7 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
     }
     // u's own state first: its partners are often its heaviest neighbours. Then v's cheapest
     // way to accept a meeting (compact, so cheaper to look at than v's agenda).
-    if (Meets(u, v)) return true;
+    if (partners_u.Has(v)) return true;
     const int64_t side_v = optimistic ? node_[v].refund : -static_cast<int64_t>(node_[v].accept);
     if (static_cast<int64_t>(w) + side_v + max_reach_u < min_gain ||
         (found == k && static_cast<int64_t>(w) + side_v + max_key_u <= best[k - 1].key)) {
@@ -503,6 +548,15 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
     }
     SlotMask common = room_u & node_[v].avail;
     if (common == 0 || !Active(v) || IsBanned(u, v)) return true;
+    if (optimistic) {
+      // A move that evicts v's partner in s asks for that partner's refill bound: start loading
+      // their states together.
+      SlotMask evicting = common & node_[v].busy;
+      while (evicting != 0) {
+        __builtin_prefetch(&node_[slot_[At(v, LowestSlot(evicting))].partner]);
+        evicting &= evicting - 1;
+      }
+    }
     Move mv;
     bool have = false;
     int state = -1;
@@ -697,6 +751,9 @@ void ScheduleEngine::FlushChanged() {
     changed_.clear();
     return;
   }
+  // Each move notes both ends of every meeting it adds or removes: the same attendees repeat.
+  std::sort(changed_.begin(), changed_.end());
+  changed_.erase(std::unique(changed_.begin(), changed_.end()), changed_.end());
   for (Index x : changed_) node_[x].refill.arg = kStale;  // x's spare partners changed
   for (Index x : changed_) {
     // x's price changed: a neighbour that can now win more from x raises its bound; one whose
@@ -710,10 +767,11 @@ void ScheduleEngine::FlushChanged() {
     }
     // Bounds are never negative, so only neighbours heavier than x's price can be raised.
     const int64_t price = node_[x].accept;
+    const Partners partners(*this, x);
     ForEachNeighborHeaviestFirst(x, [&](Index y, Weight w) {
       if (w < price) return false;
       RefillCache& r = node_[y].refill;
-      if (r.arg == kStale || w - price < r.value || Meets(x, y)) return true;
+      if (r.arg == kStale || w - price < r.value || partners.Has(y)) return true;
       r = {static_cast<Weight>(w - price), x};  // x is cheaper (or as cheap): still the best
       // x got dearer: the bound stays an upper bound (recomputed when y's own agenda changes);
       // refreshing every neighbour of each attendee that fills up costs more than it steers.
@@ -727,6 +785,14 @@ bool ScheduleEngine::Improve(Index u, int64_t need, int depth) {
   // Bounds are refreshed for committed changes only: a chain that is tried and undone leaves
   // the state (and so the bounds) as they were.
   FlushChanged();
+  // A full attendee's single move gives up at least their price, and the partner's side at
+  // least the partner's: it gains at most their refill bound minus their price. The bound holds
+  // for the committed state (refreshed just above), and once computed it serves the later
+  // looks at u too: most full attendees are done without a scan of their neighbours' agendas.
+  if (depth == 0 && node_[u].degree >= Capacity(u) &&
+      static_cast<int64_t>(RefillBound(u)) - node_[u].accept < need) {
+    return false;
+  }
   recording_ = true;
   undo_.clear();
   const bool improved = Chain(u, need, depth) != kNoChain;
@@ -969,16 +1035,20 @@ void ScheduleEngine::ReturnTable(Index u, int s) {
 }
 
 std::vector<Meeting> ScheduleEngine::Export() const {
-  std::vector<Meeting> out;
-  out.reserve(static_cast<size_t>(meetings_));
+  // Placed by slot, each slot's meetings in the order of their first attendee: the final order
+  // when there are no tables, (slot, a).
+  std::vector<size_t> next(static_cast<size_t>(slots_) + 1, 0);
+  for (int s = 0; s < slots_; ++s) next[s + 1] = next[s] + static_cast<size_t>(used_[s]);
+  std::vector<Meeting> out(static_cast<size_t>(meetings_));
   for (Index u = 0; u < num_nodes(); ++u) {
     SlotMask busy = node_[u].busy;
     while (busy != 0) {
       const int s = LowestSlot(busy);
       busy &= busy - 1;
-      if (slot_[At(u, s)].partner > u) out.push_back(MeetingAt(u, s));
+      if (slot_[At(u, s)].partner > u) out[next[s]++] = MeetingAt(u, s);
     }
   }
+  if (!seated_) return out;
   std::sort(out.begin(), out.end(), [](const Meeting& x, const Meeting& y) {
     if (x.slot != y.slot) return x.slot < y.slot;
     if (x.location != y.location) return x.location < y.location;
@@ -1037,6 +1107,7 @@ Index ScheduleEngine::AddAttendee(const AttendeeSlots& attendee,
                      {u, w});
     NoteEdge(u, v, w);
     NoteEdge(v, u, w);
+    node_[v].refill.arg = kStale;  // u is a new spare partner of v
   }
   std::sort(extra_[u].begin(), extra_[u].end(), HeavierFirst);
   return u;

@@ -89,6 +89,7 @@ class ScheduleEngine {
   void SetAvailability(Index u, SlotMask availability) {
     node_[u].avail = availability & all_slots_;
     input_.attendees[u].availability = node_[u].avail;
+    NoteChanged(u, u);  // u's price may fall: neighbours' refill bounds may rise
     UpdateCapacity(u);
   }
   SlotMask Availability(Index u) const { return node_[u].avail; }
@@ -152,6 +153,17 @@ class ScheduleEngine {
   void Prefetch(Index u, bool optimistic, int64_t min_weight) const;
   static constexpr uint64_t kPrefetch = 32;
   bool Meets(Index u, Index v) const;
+  // u's partners, copied once for scans that ask Meets(u, .) of many attendees.
+  struct Partners {
+    Partners(const ScheduleEngine& engine, Index u);
+    bool Has(Index x) const {
+      bool found = false;
+      for (int i = 0; i < count; ++i) found |= of[i] == x;
+      return found;
+    }
+    Index of[kMaxSlots];
+    int count = 0;
+  };
   bool SlotHasTable(int s) const { return used_[s] < slot_tables_[s]; }
   // Best way for u to make room in slot s (Kempe flips only when `kempe`); false when impossible.
   // *lightest caches u's lightest droppable meeting across calls for the same u

@@ -131,10 +131,13 @@ TEST_F(CliRelationshipsE2eTest, FeedbackIntroductionsWhoElseWishesAndAnalyticsSu
   ASSERT_EQ(accepted.exit_code, 0) << accepted.err;
   EXPECT_THAT(accepted.out, HasSubstr("accepted by both"));
 
-  // Wishes: Dia wishes to meet Ann; Ann cannot see it.
-  ASSERT_EQ(Cli(Token("dia"), {"wishes", "add", absl::StrCat(Id("ann"))}).exit_code, 0);
-  EXPECT_THAT(Cli(Token("dia"), {"wishes"}).out, HasSubstr("Ann"));
-  EXPECT_THAT(Cli(Token("ann"), {"wishes"}).out, HasSubstr("no wishes"));
+  // Wishes: Cem (shown Bob by Ann's introduction) wishes to meet Bob; Bob cannot see it. Dia
+  // was shown nobody.
+  ASSERT_EQ(Cli(Token("cem"), {"wishes", "add", absl::StrCat(Id("bob"))}).exit_code, 0);
+  EXPECT_THAT(Cli(Token("cem"), {"wishes"}).out, HasSubstr("Bob"));
+  EXPECT_THAT(Cli(Token("bob"), {"wishes"}).out, HasSubstr("no wishes"));
+  EXPECT_THAT(Cli(Token("dia"), {"wishes", "add", absl::StrCat(Id("ann"))}).err,
+              HasSubstr("PERMISSION_DENIED"));
 
   // The organiser's aggregates, then all of it again after a restart.
   v1::GetAnalyticsResponse analytics;

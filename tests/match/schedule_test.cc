@@ -153,6 +153,36 @@ TEST(ScheduleTest, CachedSearchBoundsMatchTheAgendasAfterEveryPhase) {
   }
 }
 
+TEST(ScheduleTest, CachedSearchBoundsSurviveLiveChanges) {
+  // Repairs change prices outside moves (availability, closed slots, new attendees); the
+  // background pass then prunes full attendees with the cached refill bounds, which must still
+  // be upper bounds.
+  for (const Shape& shape : kShapes) {
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+      const TestEvent event = Event(shape, seed);
+      internal::ScheduleEngine engine(&event.graph, event.input, seed);
+      engine.Greedy();
+      engine.LocalSearch(/*everyone=*/true, 1 << 20);
+      engine.AssignTables();
+      const SlotMask all = (SlotMask{1} << shape.slots) - 1;
+      for (Index u = 0; u < engine.num_nodes(); u += 5) engine.SetAvailability(u, all);
+      EXPECT_TRUE(engine.BoundsConsistent()) << "avail n=" << shape.attendees << " seed=" << seed;
+      engine.LocalSearch(/*everyone=*/false, 1 << 20);
+      engine.SetOpenSlots(all & ~SlotMask{1});
+      EXPECT_TRUE(engine.BoundsConsistent()) << "open n=" << shape.attendees << " seed=" << seed;
+      engine.LocalSearch(/*everyone=*/false, 1 << 20);
+      const absl::Status valid = CheckSchedule(event.graph, engine.input(), engine.Export());
+      EXPECT_TRUE(valid.ok()) << valid;
+      std::vector<std::pair<Index, Weight>> edges;
+      for (Index v = 0; v < engine.num_nodes(); v += 3) edges.push_back({v, 1000});
+      engine.AddAttendee({3, all, false}, edges);
+      EXPECT_TRUE(engine.BoundsConsistent()) << "added n=" << shape.attendees << " seed=" << seed;
+      engine.LocalSearch(/*everyone=*/false, 1 << 20);
+      EXPECT_TRUE(engine.BoundsConsistent()) << "after n=" << shape.attendees << " seed=" << seed;
+    }
+  }
+}
+
 TEST(ScheduleTest, SavedEventsLoadBackTheSame) {
   const testutil::ScopedTempDir dir;
   const TestEvent event = Event({300, 6, 12, 0}, 3);

@@ -43,9 +43,8 @@ TEST_F(AttendeeServiceTest, UpdatesAllowedFieldsAndNormalisesTags) {
   request.mutable_attendee()->add_seeks("RUST");
   request.mutable_attendee()->set_budget(1);
   request.mutable_attendee()->add_availability("s2");
-  request.mutable_attendee()->add_wants("bob");
   request.mutable_attendee()->set_email("ignored@example.org");  // not in the mask
-  for (const char* path : {"interests", "seeks", "budget", "availability", "wants"}) {
+  for (const char* path : {"interests", "seeks", "budget", "availability"}) {
     request.mutable_update_mask()->add_paths(path);
   }
   v1::MyProfile me;
@@ -56,7 +55,32 @@ TEST_F(AttendeeServiceTest, UpdatesAllowedFieldsAndNormalisesTags) {
   EXPECT_EQ(me.attendee().email(), "ada@example.org");
   v1::MyProfile again;
   ASSERT_TRUE(attendee_->GetMyProfile(Ctx(ada_token_).get(), {}, &again).ok());
-  EXPECT_EQ(again.attendee().wants(0), "bob");
+  EXPECT_EQ(again.attendee().budget(), 1u);
+}
+
+// Wishes name other attendees by the organiser's external ids: an attendee neither sets them
+// here (that would look other attendees up by guessed ids) nor reads them back.
+TEST_F(AttendeeServiceTest, WantsAreNeitherSetNorShownHere) {
+  ASSERT_TRUE(server_->store()
+                  ->MutateAttendee(event_.id(), ada_id_,
+                                   [](v1::Attendee* a) {
+                                     a->add_wants("bob");  // as an organiser's import sets it
+                                     return absl::OkStatus();
+                                   })
+                  .ok());
+  v1::MyProfile me;
+  ASSERT_TRUE(attendee_->GetMyProfile(Ctx(ada_token_).get(), {}, &me).ok());
+  EXPECT_EQ(me.attendee().wants_size(), 0);
+  v1::UpdateMyProfileRequest request;
+  request.mutable_attendee()->add_wants("carol");
+  request.mutable_update_mask()->add_paths("wants");
+  grpc::Status s = attendee_->UpdateMyProfile(Ctx(ada_token_).get(), request, &me);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  request.mutable_update_mask()->Clear();
+  request.mutable_update_mask()->add_paths("bio");
+  ASSERT_TRUE(attendee_->UpdateMyProfile(Ctx(ada_token_).get(), request, &me).ok());
+  EXPECT_EQ(me.attendee().wants_size(), 0);
+  EXPECT_EQ(server_->store()->GetAttendee(event_.id(), ada_id_)->wants(0), "bob");  // kept
 }
 
 TEST_F(AttendeeServiceTest, OrganiserOwnedFieldsAreRefused) {

@@ -285,6 +285,21 @@ TEST_P(MemoryTest, APairThatMetIsFrozenUnlessBothFollowUp) {
 
 INSTANTIATE_TEST_SUITE_P(FollowUp, MemoryTest, ::testing::Bool());
 
+// Without any feedback, closing the event remembers its confirmed meetings; closing again (a
+// retry) is harmless.
+TEST_F(RelationshipServiceTest, ClosingAnEventRemembersItsConfirmedMeetings) {
+  const uint64_t first = Event("Spring Ride", {Profile("1", {"bicycles"}, "ref-ann"),
+                                               Profile("2", {"bicycles"}, "ref-bob")});
+  Run(first);
+  ASSERT_NE(Confirm("1", "2"), 0u);
+  ASSERT_TRUE(SetStatus(organizer_token_, first, v1::CLOSED).ok());
+  ASSERT_TRUE(SetStatus(organizer_token_, first, v1::CLOSED).ok());
+  const uint64_t second = Event("Autumn Ride", {Profile("a", {"bicycles"}, "ref-ann"),
+                                                Profile("b", {"bicycles"}, "ref-bob")});
+  Run(second);
+  EXPECT_TRUE(Suggestions("a").empty());
+}
+
 // Ann met Bob and Cem (bicycles, books); Bob and Cem share nothing, so matching never pairs
 // them. Ann introduces them.
 class IntroductionTest : public RelationshipServiceTest {
@@ -533,9 +548,9 @@ TEST_F(IntroductionTest, NothingAnAttendeeCanCallRevealsAnothersPrivateData) {
   ASSERT_TRUE(Introduce("ann", "bob", "cem", &made).ok());
   Respond("bob", made.id(), false);
   v1::WishRequest wish;
-  wish.set_attendee_id(ids_["bob"]);
+  wish.set_attendee_id(ids_["bob"]);  // Cem was shown Bob by Ann's introduction
   v1::ListMyWishesResponse wishes;
-  ASSERT_TRUE(relationships_->AddWish(Ctx(tokens_["dia"]).get(), wish, &wishes).ok());
+  ASSERT_TRUE(relationships_->AddWish(Ctx(tokens_["cem"]).get(), wish, &wishes).ok());
 
   for (const std::string who : {"ann", "bob", "cem", "dia"}) {
     std::string seen;
@@ -570,9 +585,10 @@ TEST_F(IntroductionTest, NothingAnAttendeeCanCallRevealsAnothersPrivateData) {
     if (who != "ann") {
       EXPECT_TRUE(feedback.feedback().empty()) << who;  // Ann's rating is hers
     }
-    if (who != "dia") {
-      EXPECT_TRUE(mine.wishes().empty()) << who;  // Dia's wish is hers
+    if (who != "cem") {
+      EXPECT_TRUE(mine.wishes().empty()) << who;  // Cem's wish is hers
     }
+    EXPECT_EQ(profile.attendee().wants_size(), 0) << who;  // no external ids of others
     for (const v1::Introduction& i : intros.introductions()) {
       if (who != "bob") {
         EXPECT_EQ(i.status(), v1::Introduction::PENDING) << who;
@@ -584,10 +600,15 @@ TEST_F(IntroductionTest, NothingAnAttendeeCanCallRevealsAnothersPrivateData) {
   }
 }
 
-TEST_F(RelationshipServiceTest, WishesAreCappedAndNeverRevealedUnlessMutual) {
+TEST_F(RelationshipServiceTest, WishesAreCappedLimitedToPeopleShownAndNeverRevealed) {
   std::vector<v1::Attendee> people;
-  for (int i = 0; i < 13; ++i) people.push_back(Profile(absl::StrCat("p", i), {"bicycles"}));
-  const uint64_t event = Event("Ride", people);
+  for (int i = 0; i < 14; ++i) people.push_back(Profile(absl::StrCat("p", i), {"bicycles"}));
+  const uint64_t event = Event("Ride", people, /*allow_any_introductions=*/true);
+  // p12 introduces p0 to p1..p11: p0 has been shown them (not p13).
+  for (int i = 1; i <= 11; ++i) {
+    v1::Introduction made;
+    ASSERT_TRUE(Introduce("p12", "p0", absl::StrCat("p", i), &made).ok()) << i;
+  }
   v1::WishRequest wish;
   v1::ListMyWishesResponse wishes;
   for (int i = 1; i <= 10; ++i) {
@@ -603,28 +624,45 @@ TEST_F(RelationshipServiceTest, WishesAreCappedAndNeverRevealedUnlessMutual) {
   wish.set_attendee_id(ids_["p0"]);
   EXPECT_EQ(relationships_->AddWish(Ctx(tokens_["p0"]).get(), wish, &wishes).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+  // Nobody can be looked up through wishes: not someone never shown, not an id that does not
+  // exist, and both answer alike.
+  wish.set_attendee_id(ids_["p13"]);
+  grpc::Status stranger = relationships_->AddWish(Ctx(tokens_["p0"]).get(), wish, &wishes);
+  wish.set_attendee_id(987654321);
+  grpc::Status nobody = relationships_->AddWish(Ctx(tokens_["p0"]).get(), wish, &wishes);
+  EXPECT_EQ(stranger.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(nobody.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   wish.set_attendee_id(ids_["p10"]);
   ASSERT_TRUE(relationships_->RemoveWish(Ctx(tokens_["p0"]).get(), wish, &wishes).ok());
   EXPECT_EQ(wishes.wishes_size(), 9);
-  for (const v1::Wish& w : wishes.wishes()) EXPECT_FALSE(w.mutual());
 
-  // p1 does not learn of p0's wish: not in their wishes, profile or suggestions.
+  // p1 does not learn of p0's wish: not in their wishes, their profile, nor their proposal.
   v1::ListMyWishesResponse theirs;
   ASSERT_TRUE(relationships_->ListMyWishes(Ctx(tokens_["p1"]).get(), {}, &theirs).ok());
   EXPECT_EQ(theirs.wishes_size(), 0);
   Run(event);
-  for (const v1::Proposal& p : Suggestions("p1")) {
-    for (const v1::Reason& r : p.reasons()) {
-      EXPECT_NE(r.kind(), v1::Reason::MUTUAL_WISH);
+  auto reasons_with = [&](const std::string& who, const std::string& partner) {
+    std::vector<v1::Reason::Kind> kinds;
+    bool found = false;
+    for (const v1::Proposal& p : Suggestions(who)) {
+      if (p.partner().attendee_id() != ids_[partner]) continue;
+      found = true;
+      for (const v1::Reason& r : p.reasons()) kinds.push_back(r.kind());
     }
-  }
-  // Once p1 wishes too, both see it as mutual.
+    EXPECT_TRUE(found) << who << " has no proposal with " << partner;
+    return kinds;
+  };
+  EXPECT_THAT(reasons_with("p0", "p1"), ::testing::Contains(v1::Reason::YOU_ASKED_TO_MEET));
+  EXPECT_THAT(reasons_with("p1", "p0"),
+              ::testing::Not(::testing::AnyOf(::testing::Contains(v1::Reason::MUTUAL_WISH),
+                                              ::testing::Contains(v1::Reason::YOU_ASKED_TO_MEET))));
+  // Once p1 wishes too, the next run shows both the mutual wish.
   wish.set_attendee_id(ids_["p0"]);
   ASSERT_TRUE(relationships_->AddWish(Ctx(tokens_["p1"]).get(), wish, &theirs).ok());
   ASSERT_EQ(theirs.wishes_size(), 1);
-  EXPECT_TRUE(theirs.wishes(0).mutual());
-  ASSERT_TRUE(relationships_->ListMyWishes(Ctx(tokens_["p0"]).get(), {}, &wishes).ok());
-  EXPECT_TRUE(wishes.wishes(0).mutual());
+  Run(event);
+  EXPECT_THAT(reasons_with("p0", "p1"), ::testing::Contains(v1::Reason::MUTUAL_WISH));
+  EXPECT_THAT(reasons_with("p1", "p0"), ::testing::Contains(v1::Reason::MUTUAL_WISH));
 }
 
 TEST_F(IntroductionTest, AnalyticsAggregateWithoutNamingAnybody) {

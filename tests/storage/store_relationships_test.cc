@@ -1,6 +1,7 @@
 // Feedback, memory and introductions in the store: one batch per feedback (meeting, feedback and
 // memory together or nothing), memory scans that stay within one person, introduction ids that
 // survive a reopen, and erasure that anonymises feedback and forgets the rest.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -229,6 +230,50 @@ TEST_F(RelationshipStoreTest, ErasureAnonymisesFeedbackAndForgetsIntroductionsAn
   EXPECT_EQ(introductions, 0);
   EXPECT_TRUE(MemoryOf("pk1:aaaa").empty());
   EXPECT_TRUE(MemoryOf("pk1:bbbb").empty());
+}
+
+TEST_F(RelationshipStoreTest, ErasingBothSidesKeepsBothAnonymousFeedbacks) {
+  for (uint64_t giver : {ann_, bob_}) {
+    ASSERT_TRUE(store_
+                    ->RecordFeedback(event_, meeting_, giver,
+                                     [&](v1::Meeting*, v1::StoredFeedback* mine,
+                                         const v1::StoredFeedback*, std::vector<MemoryEntry>*) {
+                                       mine->set_partner(giver == ann_ ? bob_ : ann_);
+                                       mine->set_rating(giver == ann_ ? 5 : 1);
+                                       return absl::OkStatus();
+                                     })
+                    .ok());
+  }
+  // Bob's meeting is gone with Ann, so erase Bob with no meeting left: his feedback stays
+  // about nobody, and Ann's anonymous record is not overwritten.
+  ASSERT_TRUE(*store_->RemoveAttendee(event_, ann_));
+  ASSERT_TRUE(*store_->RemoveAttendee(event_, bob_));
+  std::vector<uint32_t> ratings;
+  ASSERT_TRUE(store_
+                  ->ScanFeedback(event_,
+                                 [&](const v1::StoredFeedback& f) {
+                                   ratings.push_back(f.rating());
+                                   EXPECT_EQ(f.giver(), 0u);
+                                   EXPECT_EQ(f.partner(), 0u);
+                                   return true;
+                                 })
+                  .ok());
+  std::sort(ratings.begin(), ratings.end());
+  EXPECT_EQ(ratings, (std::vector<uint32_t>{1, 5}));
+}
+
+TEST_F(RelationshipStoreTest, PutMemoryNeverOverwritesNorRemembersAnErasedMeeting) {
+  MemoryEntry fuller = Entry("pk1:aaaa", "pk1:bbbb");
+  fuller.record.set_rating(5);
+  ASSERT_TRUE(store_->PutMemory(community_, {fuller}).ok());
+  MemoryEntry stale = Entry("pk1:aaaa", "pk1:bbbb");  // e.g. a slow close of the event
+  ASSERT_TRUE(store_->PutMemory(community_, {stale}).ok());
+  ASSERT_EQ(MemoryOf("pk1:aaaa").size(), 1u);
+  EXPECT_EQ(MemoryOf("pk1:aaaa")[0].record.rating(), 5u);
+  MemoryEntry gone = Entry("pk1:cccc", "pk1:dddd");
+  gone.record.set_meeting_id(meeting_ + 1000);  // no such meeting (erased meanwhile)
+  ASSERT_TRUE(store_->PutMemory(community_, {gone}).ok());
+  EXPECT_TRUE(MemoryOf("pk1:cccc").empty());
 }
 
 }  // namespace
