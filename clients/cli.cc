@@ -1060,7 +1060,9 @@ int MeetingsList(Context& ctx) {
   request.set_slot_id(ctx.args.Get("slot"));
   return RunList(ctx, request, &Client::ListMeetings,
                  [&](const v1::ListMeetingsResponse& response) {
-                   for (const v1::Meeting& m : response.meetings()) PrintMeetingLine(ctx.out, m);
+                   for (const v1::Meeting& m : response.meetings()) {
+                     PrintMeetingLine(ctx.out, m, &response.external_ids());
+                   }
                  });
 }
 

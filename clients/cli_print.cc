@@ -286,18 +286,28 @@ const char* AnswerText(v1::Meeting::Answer answer) {
     case v1::Meeting::DECLINED_ANSWER:
       return "declined";
     default:
-      return "-";
+      return "no answer";
   }
 }
 
 }  // namespace
 
-void PrintMeetingLine(std::ostream& out, const v1::Meeting& meeting) {
+void PrintMeetingLine(std::ostream& out, const v1::Meeting& meeting,
+                      const google::protobuf::Map<uint64_t, std::string>* external_ids) {
+  // "p17 (17, accepted)" when the server named the attendee, else "17 (accepted)".
+  auto side = [&](uint64_t id, v1::Meeting::Answer answer) {
+    if (external_ids != nullptr) {
+      auto it = external_ids->find(id);
+      if (it != external_ids->end() && !it->second.empty()) {
+        return absl::StrCat(it->second, " (", id, ", ", AnswerText(answer), ")");
+      }
+    }
+    return absl::StrCat(id, " (", AnswerText(answer), ")");
+  };
   out << meeting.id() << "  " << v1::Meeting::State_Name(meeting.state()) << "  "
       << meeting.slot_id() << "  " << meeting.location_id() << "/" << meeting.table() << "  "
-      << meeting.attendee_a() << " (" << AnswerText(meeting.answer_a()) << ") + "
-      << meeting.attendee_b() << " (" << AnswerText(meeting.answer_b()) << ")  score "
-      << meeting.score() << "\n";
+      << side(meeting.attendee_a(), meeting.answer_a()) << " + "
+      << side(meeting.attendee_b(), meeting.answer_b()) << "  score " << meeting.score() << "\n";
 }
 
 std::string PhaseName(v1::MatchingRun::Phase phase) {

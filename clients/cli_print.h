@@ -55,7 +55,8 @@ void PrintProposal(std::ostream& out, const v1::Proposal& proposal, const std::s
 void PrintAgenda(std::ostream& out, const v1::Agenda& agenda, const std::string& time_zone);
 
 // One line: id, state, slot, location/table, the pair, score, answers.
-void PrintMeetingLine(std::ostream& out, const v1::Meeting& meeting);
+void PrintMeetingLine(std::ostream& out, const v1::Meeting& meeting,
+                      const google::protobuf::Map<uint64_t, std::string>* external_ids = nullptr);
 
 // "CANDIDATES" for the user: "candidates".
 std::string PhaseName(v1::MatchingRun::Phase phase);

@@ -1,11 +1,14 @@
 #include "services/agenda_service.h"
 
+#include <glog/logging.h>
+
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "services/agenda_views.h"
 #include "services/event_access.h"
 #include "services/grpc_status.h"
@@ -152,10 +155,60 @@ void AgendaViewCache::Put(Kind kind, uint64_t event_id, uint64_t attendee_id, ui
   entries_.emplace(key, Entry{built_at, std::move(records), std::move(bytes)});
 }
 
+absl::StatusOr<std::shared_ptr<const std::string>> AgendaService::BuildView(
+    AgendaViewCache::Kind kind, const v1::Event& event, uint64_t me, uint64_t built_at) {
+  std::vector<uint64_t> partners;
+  std::string serialized;
+  if (kind == AgendaViewCache::Kind::kAgenda) {
+    absl::StatusOr<v1::Agenda> agenda = MyAgenda(*store_, event, me, &partners);
+    if (!agenda.ok()) return agenda.status();
+    serialized = agenda->SerializeAsString();
+  } else {
+    auto proposals = MyProposals(*store_, event, me, &Proposed, &partners);
+    if (!proposals.ok()) return proposals.status();
+    v1::ListMySuggestionsResponse suggestions;
+    for (v1::Proposal& p : *proposals) *suggestions.add_proposals() = std::move(p);
+    serialized = suggestions.SerializeAsString();
+  }
+  auto bytes = std::make_shared<const std::string>(std::move(serialized));
+  views_.Put(kind, event.id(), me, built_at, partners, bytes);
+  return bytes;
+}
+
+absl::Status AgendaService::WarmViews(uint64_t event_id) {
+  if (!views_.enabled()) return absl::OkStatus();
+  const uint64_t built_at = views_.Now();  // before the reads
+  absl::StatusOr<v1::Event> event = store_->GetEvent(event_id);
+  if (!event.ok()) return event.status();
+  std::vector<uint64_t> ids;
+  absl::Status s = store_->ScanAttendees(event_id, [&](const v1::Attendee& a) {
+    ids.push_back(a.id());
+    return ids.size() <= kWarmMaxAttendees;
+  });
+  if (!s.ok()) return s;
+  if (ids.size() > kWarmMaxAttendees) return absl::OkStatus();
+  const absl::Time start = absl::Now();
+  size_t built = 0;
+  for (uint64_t id : ids) {
+    for (AgendaViewCache::Kind kind :
+         {AgendaViewCache::Kind::kAgenda, AgendaViewCache::Kind::kSuggestions}) {
+      if (views_.Get(kind, event_id, id) != nullptr) continue;
+      absl::StatusOr<std::shared_ptr<const std::string>> view =
+          BuildView(kind, *event, id, built_at);
+      if (absl::IsNotFound(view.status())) continue;  // removed meanwhile
+      if (!view.ok()) return view.status();
+      ++built;
+    }
+  }
+  LOG(INFO) << "views of event " << event_id << ": " << built << " built for " << ids.size()
+            << " attendees in " << absl::Now() - start;
+  return absl::OkStatus();
+}
+
 absl::Status AgendaService::MyView(AgendaViewCache::Kind kind,
                                    const grpc::CallbackServerContext& context,
                                    absl::string_view method, grpc::ByteBuffer* response) {
-  absl::StatusOr<Principal> who = auth_->Authorize(context, Method(method));
+  absl::StatusOr<Principal> who = auth_->Authorize(context, method);
   if (!who.ok()) return who.status();
   const uint64_t event_id = who->event_id;
   const uint64_t me = who->attendee_id;
@@ -164,21 +217,10 @@ absl::Status AgendaService::MyView(AgendaViewCache::Kind kind,
     const uint64_t built_at = views_.Now();  // before the reads
     absl::StatusOr<v1::Event> event = store_->GetEvent(event_id);
     if (!event.ok()) return event.status();
-    std::vector<uint64_t> partners;
-    std::string serialized;
-    if (kind == AgendaViewCache::Kind::kAgenda) {
-      absl::StatusOr<v1::Agenda> agenda = MyAgenda(*store_, *event, me, &partners);
-      if (!agenda.ok()) return agenda.status();
-      serialized = agenda->SerializeAsString();
-    } else {
-      auto proposals = MyProposals(*store_, *event, me, &Proposed, &partners);
-      if (!proposals.ok()) return proposals.status();
-      v1::ListMySuggestionsResponse suggestions;
-      for (v1::Proposal& p : *proposals) *suggestions.add_proposals() = std::move(p);
-      serialized = suggestions.SerializeAsString();
-    }
-    bytes = std::make_shared<const std::string>(std::move(serialized));
-    views_.Put(kind, event_id, me, built_at, partners, bytes);
+    absl::StatusOr<std::shared_ptr<const std::string>> built =
+        BuildView(kind, *event, me, built_at);
+    if (!built.ok()) return built.status();
+    bytes = *std::move(built);
   }
   // The slice shares the cached bytes: no copy.
   auto* owner = new std::shared_ptr<const std::string>(std::move(bytes));
@@ -193,7 +235,8 @@ grpc::ServerUnaryReactor* AgendaService::ListMySuggestions(grpc::CallbackServerC
                                                            const grpc::ByteBuffer*,
                                                            grpc::ByteBuffer* response) {
   return FinishWith(context, [&]() -> absl::Status {
-    return MyView(AgendaViewCache::Kind::kSuggestions, *context, "ListMySuggestions", response);
+    static const std::string* const method = new std::string(Method("ListMySuggestions"));
+    return MyView(AgendaViewCache::Kind::kSuggestions, *context, *method, response);
   });
 }
 
@@ -284,7 +327,8 @@ grpc::ServerUnaryReactor* AgendaService::GetMyAgenda(grpc::CallbackServerContext
                                                      const grpc::ByteBuffer*,
                                                      grpc::ByteBuffer* response) {
   return FinishWith(context, [&]() -> absl::Status {
-    return MyView(AgendaViewCache::Kind::kAgenda, *context, "GetMyAgenda", response);
+    static const std::string* const method = new std::string(Method("GetMyAgenda"));
+    return MyView(AgendaViewCache::Kind::kAgenda, *context, *method, response);
   });
 }
 

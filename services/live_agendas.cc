@@ -114,6 +114,55 @@ void LiveAgendas::RunFinished(uint64_t event_id) {
   notifier_.NotifyEvent(event_id);
 }
 
+void LiveAgendas::Warm(uint64_t event_id) {
+  absl::Status warmed = repair_.Warm(event_id);
+  if (!warmed.ok() && !absl::IsFailedPrecondition(warmed) && !absl::IsUnavailable(warmed)) {
+    LOG(WARNING) << "live state of event " << event_id << ": " << warmed;
+  }
+  if (view_warmer_) view_warmer_(event_id);
+}
+
+void LiveAgendas::ProfilesChanged(uint64_t event_id, std::vector<uint64_t> attendee_ids) {
+  {
+    absl::MutexLock lock(&mu_);
+    std::vector<uint64_t>& pending = changed_profiles_[event_id];
+    const bool queued = !pending.empty();
+    pending.insert(pending.end(), attendee_ids.begin(), attendee_ids.end());
+    if (queued) return;
+  }
+  Submit([this, event_id] {
+    std::vector<uint64_t> ids;
+    {
+      absl::MutexLock lock(&mu_);
+      ids = std::move(changed_profiles_[event_id]);
+      changed_profiles_.erase(event_id);
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    const absl::Time start = absl::Now();
+    absl::StatusOr<matching::LiveRepair::ProfileRepair> repaired =
+        repair_.ProfilesChanged(event_id, ids);
+    if (repaired.ok()) {
+      LOG(INFO) << "profile changes of " << ids.size() << " attendees of event " << event_id << ": "
+                << repaired->cancelled.size() << " meetings cancelled, " << repaired->added.size()
+                << " proposed, in " << absl::Now() - start;
+    }
+    if (!repaired.ok()) {
+      LOG(WARNING) << "repair after profile changes of " << ids.size() << " attendees of event "
+                   << event_id << ": " << repaired.status();
+      return;
+    }
+    if (repaired->cancelled.empty() && repaired->added.empty()) return;
+    std::vector<v1::Meeting> changed = std::move(repaired->cancelled);
+    changed.insert(changed.end(), repaired->added.begin(), repaired->added.end());
+    {
+      absl::MutexLock lock(&mu_);
+      next_expiry_.erase(event_id);
+    }
+    notifier_.Notify(event_id, AttendeesOf(changed));
+  });
+}
+
 void LiveAgendas::RequestMore(uint64_t event_id, uint64_t attendee_id, uint32_t count,
                               std::function<void(absl::StatusOr<std::vector<v1::Meeting>>)> done) {
   Submit([this, event_id, attendee_id, count, done = std::move(done)] {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -53,6 +54,19 @@ class LiveAgendas {
   void MeetingClosed(const v1::Meeting& meeting);
   // A run replaced the event's proposals: the live state is dropped, every watcher told.
   void RunFinished(uint64_t event_id);
+  // Builds the event's live state on the calling thread (a run's worker, after RunFinished), so
+  // that the first repair does not wait for candidate generation on the repair thread; then
+  // calls the view warmer (SetViewWarmer), so that the first reads find their views built.
+  void Warm(uint64_t event_id);
+  // Called by Warm with the event's id. Set once, before the server serves.
+  void SetViewWarmer(std::function<void(uint64_t event_id)> warmer) {
+    view_warmer_ = std::move(warmer);
+  }
+  // The records of `attendee_ids` changed (profile edits, imports, removals): on the repair
+  // thread, meetings the new records rule out are cancelled and the attendees concerned get
+  // replacements (matching::LiveRepair::ProfilesChanged); everyone whose agenda changed is told.
+  // Changes of one event that arrive while one is queued are handled together.
+  void ProfilesChanged(uint64_t event_id, std::vector<uint64_t> attendee_ids);
   // Fills free slots of the attendee on the repair thread; `done` gets the new proposals.
   void RequestMore(uint64_t event_id, uint64_t attendee_id, uint32_t count,
                    std::function<void(absl::StatusOr<std::vector<v1::Meeting>>)> done);
@@ -82,7 +96,10 @@ class LiveAgendas {
   // Earliest expire_time among the PROPOSED meetings of an event at its last sweep (absent:
   // unknown, scan it). Lets a sweep skip events with nothing due.
   absl::flat_hash_map<uint64_t, int64_t> next_expiry_ ABSL_GUARDED_BY(mu_);
+  // Profile changes waiting for the repair thread, per event.
+  absl::flat_hash_map<uint64_t, std::vector<uint64_t>> changed_profiles_ ABSL_GUARDED_BY(mu_);
 
+  std::function<void(uint64_t)> view_warmer_;
   std::unique_ptr<WorkerPool> repairs_;  // one thread: repairs run in order
   std::thread sweeper_;
 };

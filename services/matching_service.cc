@@ -208,6 +208,8 @@ grpc::ServerWriteReactor<v1::MatchingRun>* MatchingService::StartMatchingRun(
     if (live_ != nullptr) live_->RunFinished(event_id);
     writer->Close(recorded ? grpc::Status::OK : ToGrpcStatus(run.status()));
     writer->Unref();
+    // The first repair after the run should not pay for candidate generation.
+    if (live_ != nullptr && run.ok()) live_->Warm(event_id);
   });
   return writer;
 }
@@ -321,6 +323,16 @@ grpc::ServerUnaryReactor* MatchingService::ListMeetings(grpc::CallbackServerCont
     response->set_next_page_token(
         TakePage(std::move(rows), *size, response->mutable_meetings(),
                  [](const v1::Meeting& m) { return absl::StrCat(m.id()); }));
+    auto& external_ids = *response->mutable_external_ids();
+    for (const v1::Meeting& m : response->meetings()) {
+      for (uint64_t id : {m.attendee_a(), m.attendee_b()}) {
+        if (external_ids.count(id) > 0) continue;
+        absl::StatusOr<v1::Attendee> attendee = store_->GetAttendee(event->id(), id);
+        if (absl::IsNotFound(attendee.status())) continue;  // erased since
+        if (!attendee.ok()) return attendee.status();
+        external_ids[id] = attendee->external_id();
+      }
+    }
     return absl::OkStatus();
   });
 }

@@ -63,6 +63,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   // write.
   auto versioned = std::make_unique<VersionedStore>(*std::move(store));
   server->versions_ = versioned->versions();
+  server->versioned_ = versioned.get();
   server->store_ = std::move(versioned);
 
   absl::StatusOr<std::string> admin_token =
@@ -92,6 +93,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   live_options.clock = options.clock;
   live_options.sweep_interval = options.expiry_sweep_interval;
   server->live_ = std::make_unique<LiveAgendas>(server->store_.get(), std::move(live_options));
+  // Profile edits, imports and removals repair the schedule (cancel what they rule out, refill).
+  server->versioned_->SetAttendeeObserver(
+      [live = server->live_.get()](uint64_t event_id, std::vector<uint64_t> ids) {
+        live->ProfilesChanged(event_id, std::move(ids));
+      });
   absl::StatusOr<int> interrupted =
       MatchingService::RecoverInterruptedRuns(server->store_.get(), server->live_->Now());
   if (!interrupted.ok()) return interrupted.status();
@@ -105,6 +111,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                                                         std::move(matching_options));
   server->agenda_ = std::make_unique<AgendaService>(server->store_.get(), server->auth_.get(),
                                                     server->live_.get(), server->versions_);
+  server->live_->SetViewWarmer([agenda = server->agenda_.get()](uint64_t event_id) {
+    absl::Status warmed = agenda->WarmViews(event_id);
+    if (!warmed.ok()) LOG(WARNING) << "views of event " << event_id << ": " << warmed;
+  });
   server->relationships_ = std::make_unique<RelationshipService>(
       server->store_.get(), server->auth_.get(), server->live_.get());
 
@@ -164,6 +174,7 @@ void Server::Shutdown(absl::Duration grace) {
   // Runs, repairs, imports and exports still queued finish (and commit) before the store
   // closes; runs first, as they queue repairs.
   matching_.reset();
+  if (versioned_ != nullptr) versioned_->SetAttendeeObserver(nullptr);
   live_.reset();
   workers_.reset();
   if (store_ != nullptr) {

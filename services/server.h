@@ -84,6 +84,7 @@ class Server {
   storage::Store* store() { return store_.get(); }
   // Notifications, live repair and expiry (tests call SweepExpired and WaitIdle).
   LiveAgendas* live() { return live_.get(); }
+  AgendaService* agenda() { return agenda_.get(); }
 
   // Health goes NOT_SERVING, new calls are refused, in-flight calls get `grace` to finish
   // (then they are cancelled), the store is closed. Idempotent.
@@ -94,6 +95,7 @@ class Server {
 
   std::unique_ptr<storage::Store> store_;  // a VersionedStore
   StoreVersions* versions_ = nullptr;      // store_'s
+  VersionedStore* versioned_ = nullptr;    // store_
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<WorkerPool> workers_;

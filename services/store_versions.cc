@@ -40,12 +40,17 @@ absl::StatusOr<std::vector<storage::UpsertResult>> VersionedStore::UpsertAttende
       inner_->UpsertAttendees(event_id, std::move(rows));
   if (!out.ok()) return out;  // nothing was written
   std::vector<RecordKey> changed;
+  std::vector<uint64_t> ids;
   for (const storage::UpsertResult& row : *out) {
     if (row.outcome != storage::UpsertOutcome::kUnchanged) {
       changed.push_back(AttendeeRecord(event_id, row.attendee_id));
+      ids.push_back(row.attendee_id);
     }
   }
-  if (!changed.empty()) versions_.Bump(changed);
+  if (!changed.empty()) {
+    versions_.Bump(changed);
+    AttendeesChanged(event_id, std::move(ids));
+  }
   return out;
 }
 
@@ -54,6 +59,7 @@ absl::StatusOr<v1::Attendee> VersionedStore::MutateAttendee(
     const std::function<absl::Status(v1::Attendee*)>& mutate) {
   absl::StatusOr<v1::Attendee> out = inner_->MutateAttendee(event_id, attendee_id, mutate);
   versions_.Bump({AttendeeRecord(event_id, attendee_id)});
+  if (out.ok()) AttendeesChanged(event_id, {attendee_id});
   return out;
 }
 
@@ -61,6 +67,7 @@ absl::StatusOr<bool> VersionedStore::RemoveAttendee(uint64_t event_id, uint64_t 
   absl::StatusOr<bool> out = inner_->RemoveAttendee(event_id, attendee_id);
   // Its meetings go too: the partners' views name it, so they depend on its record.
   versions_.Bump({AttendeeRecord(event_id, attendee_id), TokensRecord()});
+  if (out.ok() && *out) AttendeesChanged(event_id, {attendee_id});
   return out;
 }
 

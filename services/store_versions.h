@@ -64,6 +64,16 @@ class VersionedStore final : public storage::Store {
 
   StoreVersions* versions() { return &versions_; }
 
+  // Called after every write that changed attendee records (MutateAttendee, UpsertAttendees
+  // rows created or updated, RemoveAttendee that removed one) with the event and the attendees,
+  // on the writer's thread: it must be quick and must not write attendees. Empty: none.
+  // Thread-safe; may be replaced at any time (the server clears it before what it calls goes).
+  using AttendeeObserver = std::function<void(uint64_t event_id, std::vector<uint64_t> ids)>;
+  void SetAttendeeObserver(AttendeeObserver observer) {
+    absl::MutexLock lock(&observer_mu_);
+    observer_ = std::move(observer);
+  }
+
   absl::Status Close() override { return inner_->Close(); }
 
   // New records: nothing cached can depend on them.
@@ -206,8 +216,15 @@ class VersionedStore final : public storage::Store {
   }
 
  private:
+  void AttendeesChanged(uint64_t event_id, std::vector<uint64_t> ids) {
+    absl::ReaderMutexLock lock(&observer_mu_);
+    if (observer_) observer_(event_id, std::move(ids));
+  }
+
   const std::unique_ptr<storage::Store> inner_;
   StoreVersions versions_;
+  absl::Mutex observer_mu_;
+  AttendeeObserver observer_ ABSL_GUARDED_BY(observer_mu_);
 };
 
 }  // namespace parley::services

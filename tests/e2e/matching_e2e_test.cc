@@ -8,14 +8,10 @@
 //    over budget, no table used twice in a slot or beyond its location's tables, no pair twice,
 //    a declined pair never active again, CONFIRMED only with both answers ACCEPTED, every
 //    acknowledged answer reflected in its meeting;
-//  - replacements: each attendee touched by a decline (the decliner and the partner) got a live
-//    replacement (a meeting with run_id 0), or has no room left in their budget, or has no
-//    partner that is free in a slot where they are free, satisfies every hard constraint the
-//    client can check (availability, avoid lists, organisation policy, languages, budgets,
-//    declined pairs) and shares a rare interest (in at most 5% of profiles) or an offer/seek
-//    with them. The engine repairs within its candidate lists (top-K partners), which the
-//    client cannot see, so such misses are counted, printed, and tolerated up to 1 in 5 of
-//    those touched; at least 3 in 4 must have a live replacement;
+//  - replacements: no attendee touched by a decline (the decliner and the partner) is left with
+//    room in their budget while somebody feasible is free with them in a slot with a free table,
+//    judged after the server stopped from its store with the engine's own scoring (every hard
+//    constraint, and a positive pair weight);
 //  - SIGTERM and a restart keep every meeting, the report and the attendees' tokens, and the CLI
 //    exports, reports and calendars still work.
 #include <sys/wait.h>
@@ -31,7 +27,6 @@
 #include <tuple>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -45,6 +40,9 @@
 #include "parley/v1/agenda_service.pb.h"
 #include "parley/v1/matching_service.pb.h"
 #include "parley/v1/organizer_service.pb.h"
+#include "services/match/scoring.h"
+#include "services/matching/engine_event.h"
+#include "storage/store.h"
 #include "tests/e2e/cli_fixture.h"
 #include "tests/e2e/process.h"
 #include "tests/testing/temp_dir.h"
@@ -73,8 +71,6 @@ bool Declines(uint64_t meeting_id, uint64_t attendee_id) {
   x ^= x >> 29;
   return x % 3 == 0;
 }
-
-std::string Lower(const std::string& s) { return absl::AsciiStrToLower(s); }
 
 // An acknowledged answer of the crowd.
 struct Answer {
@@ -454,115 +450,9 @@ TEST_F(MatchingE2eTest, CrowdAcceptsAndDeclinesConcurrentlyInvariantsHoldAndRest
     replaced.insert(m.attendee_a());
     replaced.insert(m.attendee_b());
   }
-  auto available = [&](uint64_t id, const std::string& slot) {
-    const v1::Attendee& a = by_id.at(id);
-    return a.availability().empty() ||
-           std::count(a.availability().begin(), a.availability().end(), slot) > 0;
-  };
-  auto free_in = [&](uint64_t id, const std::string& slot) {
-    return available(id, slot) && per_slot.count(std::make_pair(id, slot)) == 0 &&
-           static_cast<uint32_t>(active_count[id]) < budget(id);
-  };
-  // Lower-cased profile fields, for the hard constraints and "something to talk about".
-  struct Folded {
-    std::string external_id, organisation;
-    std::set<std::string> interests, offers, seeks, languages, avoid, avoid_organisations;
-  };
-  std::map<uint64_t, Folded> folded;
-  for (const auto& [id, a] : by_id) {
-    Folded& f = folded[id];
-    f.external_id = a.external_id();
-    f.organisation = Lower(a.organisation());
-    for (const v1::Interest& i : a.interests()) f.interests.insert(Lower(i.tag()));
-    for (const std::string& x : a.offers()) f.offers.insert(Lower(x));
-    for (const std::string& x : a.seeks()) f.seeks.insert(Lower(x));
-    for (const std::string& x : a.languages()) f.languages.insert(Lower(x));
-    for (const std::string& x : a.avoid()) f.avoid.insert(x);
-    for (const std::string& x : a.avoid_organisations()) f.avoid_organisations.insert(Lower(x));
-  }
-  // Tags in more than 5% of profiles carry next to no weight (PRODUCT.md: popular tags must not
-  // drive matching), so sharing only those is not "something to talk about".
-  std::map<std::string, int> frequency;
-  for (const auto& [id, f] : folded) {
-    for (const auto* list : {&f.interests, &f.offers, &f.seeks}) {
-      for (const std::string& tag : *list) ++frequency[tag];
-    }
-  }
-  const int common = kAttendees / 20;
-  auto shares_rare = [&](const std::set<std::string>& a, const std::set<std::string>& b) {
-    for (const std::string& x : a) {
-      if (b.count(x) && frequency[x] <= common) return true;
-    }
-    return false;
-  };
-  auto intersects = [](const std::set<std::string>& a, const std::set<std::string>& b) {
-    for (const std::string& x : a) {
-      if (b.count(x)) return true;
-    }
-    return false;
-  };
-  auto avoids = [&](const Folded& x, const Folded& y) {
-    return x.avoid.count(y.external_id) > 0 ||
-           (!y.organisation.empty() && x.avoid_organisations.count(y.organisation) > 0);
-  };
-  auto feasible = [&](uint64_t x_id, uint64_t y_id) {
-    if (x_id == y_id || budget(y_id) == 0) return false;
-    const Folded& x = folded.at(x_id);
-    const Folded& y = folded.at(y_id);
-    const std::pair<uint64_t, uint64_t> pair{std::min(x_id, y_id), std::max(x_id, y_id)};
-    if (declined_pairs.count(pair) || active_pairs.count(pair)) return false;
-    if (avoids(x, y) || avoids(y, x)) return false;
-    if (event.policy().avoid_same_organisation() && !x.organisation.empty() &&
-        x.organisation == y.organisation) {
-      return false;
-    }
-    if (!x.languages.empty() && !y.languages.empty() && !intersects(x.languages, y.languages)) {
-      return false;
-    }
-    return shares_rare(x.interests, y.interests) || shares_rare(x.seeks, y.offers) ||
-           shares_rare(y.seeks, x.offers);
-  };
-  std::vector<std::string> missed;
-  size_t no_room = 0, nobody_free = 0;
-  for (uint64_t x : touched) {
-    if (replaced.count(x)) continue;
-    if (static_cast<uint32_t>(active_count[x]) >= budget(x)) {
-      ++no_room;
-      continue;
-    }
-    std::string witness;
-    for (const v1::Slot& slot : event.slots()) {
-      if (!free_in(x, slot.id())) continue;
-      for (const auto& [y, unused] : by_id) {
-        if (free_in(y, slot.id()) && feasible(x, y)) {
-          witness = absl::StrCat("attendee ", x, ": no replacement, but ", y, " is free in ",
-                                 slot.id(), " and feasible");
-          break;
-        }
-      }
-      if (!witness.empty()) break;
-    }
-    if (witness.empty()) {
-      ++nobody_free;
-    } else {
-      missed.push_back(witness);
-    }
-  }
-  std::cout << "[ stats    ] " << answers.size() << " answers, " << declines << " declines, "
-            << lost_races << " answers lost to a partner's decline; " << touched.size()
-            << " attendees touched by declines: "
-            << std::count_if(touched.begin(), touched.end(),
-                             [&](uint64_t x) { return replaced.count(x) > 0; })
-            << " replaced, " << no_room << " without room, " << nobody_free
-            << " without a free feasible partner, " << missed.size() << " missed\n";
   const size_t touched_replaced = static_cast<size_t>(std::count_if(
       touched.begin(), touched.end(), [&](uint64_t x) { return replaced.count(x) > 0; }));
-  EXPECT_GE(touched_replaced * 4, touched.size() * 3)
-      << "fewer than 3 in 4 attendees touched by a decline got a replacement";
-  EXPECT_LE(missed.size() * 5, touched.size())
-      << "more than 1 in 5 attendees touched by a decline got no replacement although a free "
-         "partner sharing a rare tag was feasible:\n"
-      << absl::StrJoin(missed, "\n");
+  EXPECT_GT(touched_replaced, 0u);
 
   // Attendees' own views agree with the organiser's.
   for (size_t i = 0; i < crowd.size(); i += 37) {
@@ -580,6 +470,17 @@ TEST_F(MatchingE2eTest, CrowdAcceptsAndDeclinesConcurrentlyInvariantsHoldAndRest
     EXPECT_EQ(agenda->confirmed(), confirmed) << "attendee " << me;
     EXPECT_EQ(agenda->confirmed() + agenda->open(), static_cast<uint32_t>(active_count[me]))
         << "attendee " << me;
+  }
+
+  // The organiser's list names attendees by their registration ids.
+  {
+    const CommandResult listed = Cli(organiser, {"meetings", "list", "--event", event_id});
+    ASSERT_EQ(listed.exit_code, 0) << listed.err;
+    const v1::Meeting& first = meetings.front();
+    EXPECT_THAT(listed.out, HasSubstr(absl::StrCat(by_id.at(first.attendee_a()).external_id(), " (",
+                                                   first.attendee_a(), ", ")));
+    EXPECT_THAT(listed.out, HasSubstr(absl::StrCat(by_id.at(first.attendee_b()).external_id(), " (",
+                                                   first.attendee_b(), ", ")));
   }
 
   // ---- Exports, publishing, and a restart.
@@ -628,6 +529,69 @@ TEST_F(MatchingE2eTest, CrowdAcceptsAndDeclinesConcurrentlyInvariantsHoldAndRest
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
         << DescribeWaitStatus(*status) << "\n"
         << server_->LogTail();
+  }
+  // ---- Every decline got a replacement where one was feasible, judged from the store with the
+  // engine's own scoring (hard constraints, and a positive pair weight: something to talk about).
+  {
+    storage::StoreOptions store_options;
+    store_options.path = server_->data_dir();
+    absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(store_options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    absl::StatusOr<matching::EngineEvent> loaded = matching::LoadEngineEvent(**store, event.id());
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    absl::StatusOr<match::MatchProblem> problem = match::MatchProblem::Create(loaded->input);
+    ASSERT_TRUE(problem.ok()) << problem.status();
+    uint32_t tables = 0;
+    for (const v1::Location& l : event.locations()) tables += l.tables();
+    std::map<std::string, uint32_t> seated;  // active meetings per slot
+    for (const auto& [slot, location, table] : tables_used) ++seated[slot];
+    auto free_in = [&](uint64_t id, const std::string& slot) {
+      const v1::Attendee& a = by_id.at(id);
+      const bool available = a.availability().empty() ||
+                             std::count(a.availability().begin(), a.availability().end(), slot);
+      return available && per_slot.count(std::make_pair(id, slot)) == 0 &&
+             static_cast<uint32_t>(active_count[id]) < budget(id);
+    };
+    auto feasible = [&](uint64_t x, uint64_t y) {
+      const std::pair<uint64_t, uint64_t> pair{std::min(x, y), std::max(x, y)};
+      if (x == y || active_pairs.count(pair) > 0 || declined_pairs.count(pair) > 0) return false;
+      return problem->Score(loaded->index_of.at(x), loaded->index_of.at(y)).weight > 0;
+    };
+    std::vector<std::string> missed;
+    size_t no_room = 0, nobody_free = 0;
+    for (uint64_t x : touched) {
+      if (static_cast<uint32_t>(active_count[x]) >= budget(x)) {
+        ++no_room;
+        continue;
+      }
+      std::string witness;
+      for (const v1::Slot& slot : event.slots()) {
+        if (!free_in(x, slot.id()) || seated[slot.id()] >= tables) continue;
+        for (const auto& [y, unused] : by_id) {
+          if (free_in(y, slot.id()) && feasible(x, y)) {
+            witness = absl::StrCat("attendee ", x, ": room left, and ", y, " is free with them in ",
+                                   slot.id(), " and feasible");
+            break;
+          }
+        }
+        if (!witness.empty()) break;
+      }
+      if (witness.empty()) {
+        ++nobody_free;
+      } else {
+        missed.push_back(witness);
+      }
+    }
+    std::cout << "[ stats    ] " << answers.size() << " answers, " << declines << " declines, "
+              << lost_races << " answers lost to a partner's decline; " << touched.size()
+              << " attendees touched by declines: " << touched_replaced << " replaced, " << no_room
+              << " without room, " << nobody_free << " with room but no free feasible partner, "
+              << missed.size() << " missed\n";
+    EXPECT_TRUE(missed.empty())
+        << missed.size() << " attendees touched by a decline were left with room next to a free "
+        << "feasible partner:\n"
+        << absl::StrJoin(missed, "\n");
+    ASSERT_TRUE((*store)->Close().ok());
   }
   server_.reset();
   ASSERT_NO_FATAL_FAILURE(StartServer());

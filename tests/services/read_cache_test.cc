@@ -66,6 +66,15 @@ TEST(StoreVersionsTest, DroppingTheTableMakesEveryOlderValueStale) {
   EXPECT_TRUE(versions.UnchangedSince(versions.Now(), mine));
 }
 
+TEST_F(ReadCacheTest, EveryAttendeesViewsAreBuiltAfterARun) {
+  SetUpEvent(12, 3, 2);
+  Run();
+  // Warm runs on the run's worker after the run's stream closed; running it again here waits
+  // for nothing and builds whatever is missing, so the count below is known.
+  server_->live()->Warm(event_.id());
+  EXPECT_EQ(server_->agenda()->cached_views(), 2 * ids_.size());
+}
+
 TEST_F(ReadCacheTest, ARevokedOrganizerTokenIsRefusedByTheNextCall) {
   community_ = CreateCommunity("Club");
   v1::IssueOrganizerTokenRequest issue;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "parley/v1/agenda_service.grpc.pb.h"
 
 namespace parley::loadgen {
@@ -36,12 +37,18 @@ class Caller {
       : shared_(shared),
         health_(grpc::health::v1::Health::NewStub(channel)),
         agenda_(v1::AgendaService::NewStub(channel)),
+        generic_(std::make_unique<grpc::GenericStub>(channel)),
         next_token_(first_token) {}
 
-  void Start() { Issue(); }
+  void Start() {
+    grpc::Slice empty;  // a valid zero-length message (a default ByteBuffer is none at all)
+    request_bytes_ = grpc::ByteBuffer(&empty, 1);
+    Issue();
+  }
 
   const std::vector<uint32_t>& latencies_us() const { return latencies_us_; }
   uint64_t errors() const { return errors_; }
+  uint64_t bytes() const { return bytes_; }
   const std::string& first_error() const { return first_error_; }
 
  private:
@@ -62,6 +69,13 @@ class Caller {
     }
     started_ = now;
     auto done = [this](grpc::Status status) { Done(status); };
+    if (!shared_->options.parse) {
+      // Every request here is an empty message: zero bytes.
+      response_bytes_.Clear();
+      generic_->UnaryCall(context_.get(), MethodOf(shared_->options.rpc), grpc::StubOptions(),
+                          &request_bytes_, &response_bytes_, done);
+      return;
+    }
     switch (shared_->options.rpc) {
       case Rpc::kHealth:
         health_->async()->Check(context_.get(), &health_request_, &health_response_, done);
@@ -76,12 +90,43 @@ class Caller {
     }
   }
 
+  static const std::string& MethodOf(Rpc rpc) {
+    static const std::string* const health = new std::string("/grpc.health.v1.Health/Check");
+    static const std::string* const agenda =
+        new std::string(absl::StrCat("/", v1::AgendaService::service_full_name(), "/GetMyAgenda"));
+    static const std::string* const suggestions = new std::string(
+        absl::StrCat("/", v1::AgendaService::service_full_name(), "/ListMySuggestions"));
+    switch (rpc) {
+      case Rpc::kHealth:
+        return *health;
+      case Rpc::kAgenda:
+        return *agenda;
+      case Rpc::kSuggestions:
+        break;
+    }
+    return *suggestions;
+  }
+
+  size_t ResponseSize() const {
+    if (!shared_->options.parse) return response_bytes_.Length();
+    switch (shared_->options.rpc) {
+      case Rpc::kHealth:
+        return health_response_.ByteSizeLong();
+      case Rpc::kAgenda:
+        return agenda_response_.ByteSizeLong();
+      case Rpc::kSuggestions:
+        break;
+    }
+    return suggestions_response_.ByteSizeLong();
+  }
+
   void Done(const grpc::Status& status) {
     const Clock::time_point now = Clock::now();
     if (now >= shared_->measure_from && now < shared_->measure_to) {
       latencies_us_.push_back(static_cast<uint32_t>(std::min<int64_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(now - started_).count(),
           UINT32_MAX)));
+      bytes_ += ResponseSize();
       if (!status.ok()) {
         ++errors_;
         if (first_error_.empty()) {
@@ -95,6 +140,10 @@ class Caller {
   Shared* shared_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
   std::unique_ptr<v1::AgendaService::Stub> agenda_;
+  std::unique_ptr<grpc::GenericStub> generic_;
+  grpc::ByteBuffer request_bytes_;
+  grpc::ByteBuffer response_bytes_;
+  uint64_t bytes_ = 0;
   size_t next_token_;
   std::unique_ptr<grpc::ClientContext> context_;
   grpc::health::v1::HealthCheckRequest health_request_;
@@ -177,9 +226,11 @@ absl::StatusOr<LoadResult> RunLoad(const std::vector<std::shared_ptr<grpc::Chann
   for (const auto& caller : callers) {
     all.insert(all.end(), caller->latencies_us().begin(), caller->latencies_us().end());
     result.errors += caller->errors();
+    result.response_bytes += static_cast<double>(caller->bytes());
     if (result.first_error.empty()) result.first_error = caller->first_error();
   }
   result.requests = all.size();
+  if (!all.empty()) result.response_bytes /= static_cast<double>(all.size());
   result.qps = result.seconds > 0 ? static_cast<double>(all.size()) / result.seconds : 0;
   if (!all.empty()) {
     auto percentile = [&](double p) {
@@ -196,8 +247,9 @@ absl::StatusOr<LoadResult> RunLoad(const std::vector<std::shared_ptr<grpc::Chann
 std::string ResultJson(const LoadResult& r) {
   return absl::StrFormat(
       "{\"rpc\":\"%s\",\"seconds\":%g,\"concurrency\":%d,\"requests\":%d,\"qps\":%.1f,"
-      "\"p50_us\":%d,\"p99_us\":%d,\"errors\":%d}",
-      RpcName(r.rpc), r.seconds, r.concurrency, r.requests, r.qps, r.p50_us, r.p99_us, r.errors);
+      "\"p50_us\":%d,\"p99_us\":%d,\"errors\":%d,\"response_bytes\":%.0f}",
+      RpcName(r.rpc), r.seconds, r.concurrency, r.requests, r.qps, r.p50_us, r.p99_us, r.errors,
+      r.response_bytes);
 }
 
 }  // namespace parley::loadgen

@@ -32,6 +32,11 @@ struct LoadOptions {
   absl::Duration call_deadline = absl::Seconds(5);
   // Attendee tokens, used round-robin across all calls (not needed for health).
   std::vector<std::string> tokens;
+  // Parse each response into its message (generated stubs). When false, every RPC alike is
+  // called through the generic stub and its response is taken as bytes: the client then spends
+  // the same per call whatever the response's schema, so that on a machine the client shares
+  // with the server the comparison measures the server. Default: false.
+  bool parse = false;
 };
 
 struct LoadResult {
@@ -45,6 +50,8 @@ struct LoadResult {
   // Latency percentiles of the measured calls, in microseconds.
   uint64_t p50_us = 0;
   uint64_t p99_us = 0;
+  // Mean size of a response's message, in bytes.
+  double response_bytes = 0;
   // The first error seen, for diagnosis ("" if none).
   std::string first_error;
 };
@@ -56,7 +63,7 @@ absl::StatusOr<LoadResult> RunLoad(const std::vector<std::shared_ptr<grpc::Chann
                                    const LoadOptions& options);
 
 // One JSON line: {"rpc":...,"seconds":...,"concurrency":...,"requests":...,"qps":...,
-// "p50_us":...,"p99_us":...,"errors":...}.
+// "p50_us":...,"p99_us":...,"errors":...,"response_bytes":...}.
 std::string ResultJson(const LoadResult& result);
 
 }  // namespace parley::loadgen

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -47,6 +48,10 @@ ABSL_FLAG(int, concurrency, 32, "Calls in flight.");
 ABSL_FLAG(int, channels, 2, "Connections the calls are spread over.");
 ABSL_FLAG(int, rounds, 1, "With a list of RPCs: measure the whole list this many times.");
 ABSL_FLAG(bool, json, false, "Print one JSON object per measurement.");
+ABSL_FLAG(bool, parse, false,
+          "Parse responses into their messages (generated stubs). Default: every RPC is called "
+          "through the generic stub and its response kept as bytes, so that the client's cost "
+          "per call does not depend on the response's schema.");
 ABSL_FLAG(std::string, tokens_file, "", "Attendee tokens, one per line.");
 ABSL_FLAG(int, setup, 0, "Create an event with this many attendees and write the tokens file.");
 ABSL_FLAG(std::string, admin_token_file, "", "--setup: the operator token file.");
@@ -187,6 +192,11 @@ int Setup(int attendees) {
         request.set_attendee_id(ids[i]);
         request.set_label("parley-loadgen");
         absl::StatusOr<parley::v1::IssuedAttendeeToken> issued = org->IssueAttendeeToken(request);
+        // The organiser token's rate limit (1000 calls/s by default): wait and try again.
+        for (int retry = 0; absl::IsResourceExhausted(issued.status()) && retry < 10000; ++retry) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          issued = org->IssueAttendeeToken(request);
+        }
         if (!issued.ok()) {
           std::lock_guard<std::mutex> lock(failure_mu);
           failure = issued.status().ToString();
@@ -248,6 +258,7 @@ int main(int argc, char** argv) {
   }
   parley::loadgen::LoadOptions options;
   options.concurrency = absl::GetFlag(FLAGS_concurrency);
+  options.parse = absl::GetFlag(FLAGS_parse);
   options.duration = absl::Seconds(absl::GetFlag(FLAGS_seconds));
   options.warmup = absl::Seconds(absl::GetFlag(FLAGS_warmup_seconds));
   if (options.duration <= absl::ZeroDuration()) Die("--seconds: must be positive");
