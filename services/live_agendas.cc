@@ -142,7 +142,8 @@ void LiveAgendas::ProfilesChanged(uint64_t event_id, std::vector<uint64_t> atten
     const absl::Time start = absl::Now();
     absl::StatusOr<matching::LiveRepair::ProfileRepair> repaired =
         repair_.ProfilesChanged(event_id, ids);
-    if (repaired.ok()) {
+    // Imports into an event without a schedule change nothing: only repairs that did are logged.
+    if (repaired.ok() && (!repaired->cancelled.empty() || !repaired->added.empty())) {
       LOG(INFO) << "profile changes of " << ids.size() << " attendees of event " << event_id << ": "
                 << repaired->cancelled.size() << " meetings cancelled, " << repaired->added.size()
                 << " proposed, in " << absl::Now() - start;

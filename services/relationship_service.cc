@@ -605,8 +605,8 @@ absl::Status RelationshipService::ProposeIntroduced(const Caller& caller,
     for (const v1::Slot* slot : slots) {
       for (const v1::Location* location : locations) {
         const auto& taken = tables[{slot->id(), location->id()}];
-        // The highest free table: live repair, which does not know of this proposal until its
-        // state is next rebuilt, fills tables from the lowest.
+        // The highest free table: live repair fills tables from the lowest, and may plan once
+        // more from a state that does not yet hold this proposal (it is told just after).
         for (uint32_t t = location->tables(); t >= 1; --t) {
           if (taken.contains(t)) continue;
           meeting.set_slot_id(slot->id());
@@ -660,6 +660,9 @@ absl::Status RelationshipService::ProposeIntroduced(const Caller& caller,
     if (!marked.ok()) return marked.status();
     *intro = *std::move(marked);
     live_->MeetingChanged(stored);
+    // The live repair state learns of the new meeting (its slot, table and budget) before it
+    // plans again: it rebases both attendees from the store on its thread.
+    live_->ProfilesChanged(event_id, {stored.attendee_a(), stored.attendee_b()});
     return absl::OkStatus();
   }
 }

@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "parley/v1/relationship_service.grpc.pb.h"
@@ -411,6 +412,43 @@ TEST_F(IntroductionTest, AcceptedByBothDuringTheEventGetsAProposalInAFreeSlot) {
                                  })
                   .ok());
   for (const auto& [key, count] : per_slot) EXPECT_EQ(count, 1) << key.second;
+
+  // A repair after that (Ann cancels with Bob) plans around the introduced proposal: no
+  // attendee twice in a slot, no table twice.
+  server_->live()->WaitIdle();
+  for (const v1::Proposal& p : Suggestions("bob")) {
+    if (p.partner().attendee_id() != ids_["ann"]) continue;
+    v1::CancelMeetingRequest cancel;
+    cancel.set_meeting_id(p.meeting_id());
+    v1::Proposal cancelled;
+    ASSERT_TRUE(agenda_->CancelMeeting(Ctx(tokens_["ann"]).get(), cancel, &cancelled).ok());
+  }
+  v1::Agenda anns;
+  ASSERT_TRUE(agenda_->GetMyAgenda(Ctx(tokens_["ann"]).get(), {}, &anns).ok());
+  for (const v1::Proposal& p : anns.items()) {
+    if (p.partner().attendee_id() != ids_["bob"]) continue;
+    v1::CancelMeetingRequest cancel;
+    cancel.set_meeting_id(p.meeting_id());
+    v1::Proposal cancelled;
+    ASSERT_TRUE(agenda_->CancelMeeting(Ctx(tokens_["ann"]).get(), cancel, &cancelled).ok());
+  }
+  server_->live()->WaitIdle();
+  per_slot.clear();
+  std::map<std::tuple<std::string, std::string, uint32_t>, int> per_table;
+  ASSERT_TRUE(server_->store()
+                  ->ScanMeetings(event,
+                                 [&](const v1::Meeting& m) {
+                                   if (m.state() == v1::Meeting::PROPOSED ||
+                                       m.state() == v1::Meeting::CONFIRMED) {
+                                     ++per_slot[{m.attendee_a(), m.slot_id()}];
+                                     ++per_slot[{m.attendee_b(), m.slot_id()}];
+                                     ++per_table[{m.slot_id(), m.location_id(), m.table()}];
+                                   }
+                                   return true;
+                                 })
+                  .ok());
+  for (const auto& [key, count] : per_slot) EXPECT_EQ(count, 1) << key.second;
+  for (const auto& [key, count] : per_table) EXPECT_EQ(count, 1) << std::get<0>(key);
 }
 
 TEST_F(RelationshipServiceTest, AnIntroductionAcceptedBeforeARunBringsThePairIntoTheRun) {
