@@ -24,6 +24,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "clients/attendee_csv.h"
 #include "clients/client.h"
 #include "services/server.h"
@@ -175,6 +176,8 @@ int main(int argc, char** argv) {
       "parley-import-bench [--rows N] [--batch B] [--repeats R]: rows/s through "
       "ImportAttendees vs raw RocksDB WriteBatch writes of the same bytes.");
   absl::ParseCommandLine(argc, argv);
+  // As parleyd runs (services/parleyd_main.cc): without abseil's debug lock-order graph.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   const int batch = absl::GetFlag(FLAGS_batch);
 
   parley::synth::SynthOptions synth;
