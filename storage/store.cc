@@ -1731,8 +1731,7 @@ absl::Status RocksStore::EraseRelationships(const v1::Attendee& attendee,
     batch->Delete(Cf::kFeedback, FeedbackKey(event_id, id, f.meeting_id()));
     f.set_giver(0);
     f.set_partner(0);
-    batch->Put(Cf::kFeedback, AnonymousFeedbackKey(event_id, f.meeting_id(), side_a),
-               Serialize(f));
+    batch->Put(Cf::kFeedback, AnonymousFeedbackKey(event_id, f.meeting_id(), side_a), Serialize(f));
   }
   // Feedback about them, on their meetings (point reads): their id goes.
   for (const v1::Meeting& m : meetings) {
