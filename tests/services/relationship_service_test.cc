@@ -132,6 +132,26 @@ class RelationshipServiceTest : public testutil::ServiceTest {
     return view;
   }
 
+  // Among PROPOSED and CONFIRMED meetings: no attendee twice in a slot, no table twice.
+  void ExpectOncePerSlotAndTable(uint64_t event) {
+    std::map<std::pair<uint64_t, std::string>, int> per_slot;
+    std::map<std::tuple<std::string, std::string, uint32_t>, int> per_table;
+    ASSERT_TRUE(server_->store()
+                    ->ScanMeetings(event,
+                                   [&](const v1::Meeting& m) {
+                                     if (m.state() == v1::Meeting::PROPOSED ||
+                                         m.state() == v1::Meeting::CONFIRMED) {
+                                       ++per_slot[{m.attendee_a(), m.slot_id()}];
+                                       ++per_slot[{m.attendee_b(), m.slot_id()}];
+                                       ++per_table[{m.slot_id(), m.location_id(), m.table()}];
+                                     }
+                                     return true;
+                                   })
+                    .ok());
+    for (const auto& [key, count] : per_slot) EXPECT_EQ(count, 1) << key.second;
+    for (const auto& [key, count] : per_table) EXPECT_EQ(count, 1) << std::get<0>(key);
+  }
+
   // After every slot of the fixture's events.
   void AfterTheEvent() { now_ = 1800000000 + 10 * 1800; }
 
@@ -398,20 +418,7 @@ TEST_F(IntroductionTest, AcceptedByBothDuringTheEventGetsAProposalInAFreeSlot) {
     EXPECT_THAT(p.conversation_starter(), HasSubstr("Peugeot"));
   }
   EXPECT_TRUE(found);
-  // No attendee is in two meetings of one slot.
-  std::map<std::pair<uint64_t, std::string>, int> per_slot;
-  ASSERT_TRUE(server_->store()
-                  ->ScanMeetings(event,
-                                 [&](const v1::Meeting& m) {
-                                   if (m.state() == v1::Meeting::PROPOSED ||
-                                       m.state() == v1::Meeting::CONFIRMED) {
-                                     ++per_slot[{m.attendee_a(), m.slot_id()}];
-                                     ++per_slot[{m.attendee_b(), m.slot_id()}];
-                                   }
-                                   return true;
-                                 })
-                  .ok());
-  for (const auto& [key, count] : per_slot) EXPECT_EQ(count, 1) << key.second;
+  ExpectOncePerSlotAndTable(event);
 
   // A repair after that (Ann cancels with Bob) plans around the introduced proposal: no
   // attendee twice in a slot, no table twice.
@@ -433,22 +440,7 @@ TEST_F(IntroductionTest, AcceptedByBothDuringTheEventGetsAProposalInAFreeSlot) {
     ASSERT_TRUE(agenda_->CancelMeeting(Ctx(tokens_["ann"]).get(), cancel, &cancelled).ok());
   }
   server_->live()->WaitIdle();
-  per_slot.clear();
-  std::map<std::tuple<std::string, std::string, uint32_t>, int> per_table;
-  ASSERT_TRUE(server_->store()
-                  ->ScanMeetings(event,
-                                 [&](const v1::Meeting& m) {
-                                   if (m.state() == v1::Meeting::PROPOSED ||
-                                       m.state() == v1::Meeting::CONFIRMED) {
-                                     ++per_slot[{m.attendee_a(), m.slot_id()}];
-                                     ++per_slot[{m.attendee_b(), m.slot_id()}];
-                                     ++per_table[{m.slot_id(), m.location_id(), m.table()}];
-                                   }
-                                   return true;
-                                 })
-                  .ok());
-  for (const auto& [key, count] : per_slot) EXPECT_EQ(count, 1) << key.second;
-  for (const auto& [key, count] : per_table) EXPECT_EQ(count, 1) << std::get<0>(key);
+  ExpectOncePerSlotAndTable(event);
 }
 
 TEST_F(RelationshipServiceTest, AnIntroductionAcceptedBeforeARunBringsThePairIntoTheRun) {
