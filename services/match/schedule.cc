@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "lemon/matching.h"
 #include "lemon/smart_graph.h"
+#include "services/match/bmatching.h"
 #include "services/match/schedule_engine.h"
 
 namespace parley::match {
@@ -59,6 +60,29 @@ Schedule Finish(internal::ScheduleEngine& engine, const CandidateGraph& graph,
   return schedule;
 }
 
+// The meetings of a near-optimal slot-free b-matching (bmatching.h), placed into slots.
+void StartFromBMatching(const ScheduleOptions& options, internal::ScheduleEngine* engine) {
+  const Index n = engine->num_nodes();
+  std::vector<int32_t> capacity(n);
+  std::vector<SlotMask> availability(n);
+  for (Index u = 0; u < n; ++u) {
+    capacity[u] = engine->Capacity(u);
+    availability[u] = engine->Availability(u) & engine->open_slots();
+  }
+  BMatchingOptions bm;
+  bm.epsilon = options.bmatching_epsilon;
+  const auto pairs = MaxWeightBMatching(*engine->graph(), capacity, availability, bm, nullptr,
+                                        &engine->heaviest_first());
+  const int64_t placed = engine->Place(pairs);
+  if (getenv("BM_DEBUG")) {
+    int64_t room = 0, w = 0;
+    for (const auto& e : pairs) w += e.weight;
+    for (Index u = 0; u < n; ++u) room += engine->MeetingsOf(u) < engine->Capacity(u);
+    fprintf(stderr, "pairs %zu weight %ld placed %ld placed_weight %ld budget_left %ld\n",
+            pairs.size(), w, placed, engine->weight(), room);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<Schedule> BuildSchedule(const CandidateGraph& graph, const ScheduleInput& input,
@@ -70,8 +94,13 @@ absl::StatusOr<Schedule> BuildSchedule(const CandidateGraph& graph, const Schedu
       static_cast<int64_t>(std::max(options.max_moves_per_attendee, 1)) * graph.num_nodes() + 16;
   engine.SetChainDepth(options.chain_depth, options.full_chain_depth);
   engine.SetRefillScanLimit(options.refill_scan_limit);
-  engine.Greedy();
-  engine.LocalSearch(/*everyone=*/true, max_moves);
+  if (options.bmatching_start) {
+    StartFromBMatching(options, &engine);
+    if (options.bmatching_full_search) engine.LocalSearch(/*everyone=*/true, max_moves);
+  } else {
+    engine.Greedy();
+    engine.LocalSearch(/*everyone=*/true, max_moves);
+  }
   engine.SetKempe(true);
   engine.EnqueueWithBudgetLeft();
   engine.LocalSearch(/*everyone=*/false, max_moves);

@@ -71,6 +71,15 @@ struct ScheduleOptions {
   // more: +0.2-0.35% weight for ~2x the time on the 20,000- and 150,000-attendee benchmarks
   // (see BENCHMARKS.md). Default: 0.
   int refill_scan_limit = 0;
+  // Choose the meetings first with a near-optimal b-matching that ignores slots (bmatching.h:
+  // an epsilon-scaling auction), place its pairs (first common free slot, else a Kempe flip),
+  // then run only the last local-search pass (from attendees with budget left, with flips) and
+  // fairness; instead of the heaviest-first greedy and the first local-search pass. Default: false.
+  bool bmatching_start = false;
+  // BMatchingOptions::epsilon of that auction.
+  int32_t bmatching_epsilon = 256;
+  // With bmatching_start: also run the first local-search pass (from everyone) after placing.
+  bool bmatching_full_search = false;
 };
 
 struct Meeting {
