@@ -105,6 +105,11 @@ class Auction {
   }
 
   int cap(Index u) const { return cap_[u]; }
+  double mean_weight() const {
+    double sum = 0;
+    for (const Arc& a : arcs_) sum += a.w;
+    return arcs_.empty() ? 1.0 : sum / static_cast<double>(arcs_.size());
+  }
 
  private:
   struct Copy {
@@ -218,9 +223,10 @@ bool HeaviestFirst(const WeightedEdge& x, const WeightedEdge& y) {
 // attendee at most twice their room left (room = capacity - two-sided pairs). They are cut into
 // walks (from attendees of odd degree first, so that each attendee ends at most one open walk),
 // and each walk keeps the heavier of its two alternate halves: an attendee inside a walk keeps
-// one of its two pairs there, so nobody exceeds their room except at the start of an odd closed
-// walk, where the lighter pair is dropped. Then the pairs left out are offered again, heaviest
-// first, to attendees still with room.
+// one of its two pairs there, so nobody exceeds their room; an odd closed walk first drops its
+// lightest pair. A last check drops the lightest kept pairs of anyone still over their room (it
+// should not happen), and the pairs left out are offered again, heaviest first, to attendees
+// still with room.
 void RoundOneSided(const Auction& auction, std::vector<WeightedEdge> pairs,
                    std::vector<int>* degree, std::vector<WeightedEdge>* chosen) {
   std::sort(pairs.begin(), pairs.end(), HeaviestFirst);
@@ -256,6 +262,16 @@ void RoundOneSided(const Auction& auction, std::vector<WeightedEdge> pairs,
       --left[pairs[i].b];
       walk.push_back(i);
       x = pairs[i].a == x ? pairs[i].b : pairs[i].a;
+    }
+    if (walk.size() % 2 == 1 && x == start) {
+      // An odd closed walk: alternating would give the start two pairs. Drop its lightest pair
+      // and alternate along the rest, an open walk between the dropped pair's ends.
+      size_t lightest = 0;
+      for (size_t k = 1; k < walk.size(); ++k) {
+        if (pairs[walk[k]].weight < pairs[walk[lightest]].weight) lightest = k;
+      }
+      std::rotate(walk.begin(), walk.begin() + static_cast<int64_t>(lightest) + 1, walk.end());
+      walk.pop_back();
     }
     int64_t half[2] = {0, 0};
     for (size_t k = 0; k < walk.size(); ++k) half[k % 2] += pairs[walk[k]].weight;
@@ -306,7 +322,12 @@ std::vector<WeightedEdge> MaxWeightBMatching(
   if (stats == nullptr) stats = &local;
   *stats = BMatchingStats{};
   Auction auction(graph, capacity, availability, heaviest_first);
-  stats->bids = auction.Run(std::max<Weight>(1, options.epsilon));
+  stats->epsilon =
+      options.epsilon > 0
+          ? options.epsilon
+          : static_cast<Weight>(std::clamp<double>(options.epsilon_ratio * auction.mean_weight(),
+                                                   1.0, std::numeric_limits<Weight>::max() / 4));
+  stats->bids = auction.Run(stats->epsilon);
   std::vector<WeightedEdge> chosen;
   std::vector<WeightedEdge> one_sided;
   auction.Collect(&chosen, &one_sided, &stats->double_cover);
