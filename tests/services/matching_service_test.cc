@@ -13,6 +13,27 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// Hooks on the background bound thread, which may outlive a test: everything it touches is
+// shared. The destructor lets a held bound go, whatever the test did.
+struct BoundHooks {
+  std::shared_ptr<absl::Notification> held = std::make_shared<absl::Notification>();
+  std::shared_ptr<absl::Notification> release = std::make_shared<absl::Notification>();
+  std::shared_ptr<absl::Notification> recorded = std::make_shared<absl::Notification>();
+  ~BoundHooks() {
+    if (!release->HasBeenNotified()) release->Notify();
+  }
+  void Install(services::ServerOptions* options) const {
+    options->bound_inline_max_attendees = 5;  // the events below are "large"
+    options->before_bound = [held = held, release = release](uint64_t, uint64_t) {
+      if (!held->HasBeenNotified()) held->Notify();
+      release->WaitForNotification();
+    };
+    options->after_bound = [recorded = recorded](uint64_t, uint64_t) {
+      if (!recorded->HasBeenNotified()) recorded->Notify();
+    };
+  }
+};
+
 class MatchingServiceTest : public testutil::MatchingServiceTest {
  protected:
   // Restarts the server so that its first run waits on the run thread: started_ is notified
@@ -35,6 +56,17 @@ class MatchingServiceTest : public testutil::MatchingServiceTest {
     grpc::Status s = matching_->GetMatchingRun(Ctx(token_).get(), get, &run);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return run;
+  }
+
+  // A run of a "large" event (see BoundHooks) whose bound the bound thread has taken up and
+  // holds.
+  v1::MatchingRun RunWithHeldBound(const BoundHooks& hooks) {
+    adjust_options_ = [&hooks](services::ServerOptions* options) { hooks.Install(options); };
+    Restart();
+    SetUpEvent(10, 3, 2);
+    const v1::MatchingRun done = Run();
+    EXPECT_TRUE(hooks.held->WaitForNotificationWithTimeout(absl::Seconds(60)));
+    return done;
   }
 
   std::atomic<int> holds_{0};
@@ -326,37 +358,12 @@ TEST_F(MatchingServiceTest, OrganiserGetsAnAttendeesCalendar) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-// Hooks on the background bound thread, which may outlive a test: everything it touches is
-// shared. The destructor lets a held bound go, whatever the test did.
-struct BoundHooks {
-  std::shared_ptr<absl::Notification> held = std::make_shared<absl::Notification>();
-  std::shared_ptr<absl::Notification> release = std::make_shared<absl::Notification>();
-  std::shared_ptr<absl::Notification> recorded = std::make_shared<absl::Notification>();
-  ~BoundHooks() {
-    if (!release->HasBeenNotified()) release->Notify();
-  }
-  void Install(services::ServerOptions* options) const {
-    options->bound_inline_max_attendees = 5;  // the events below are "large"
-    options->before_bound = [held = held, release = release](uint64_t, uint64_t) {
-      if (!held->HasBeenNotified()) held->Notify();
-      release->WaitForNotification();
-    };
-    options->after_bound = [recorded = recorded](uint64_t, uint64_t) {
-      if (!recorded->HasBeenNotified()) recorded->Notify();
-    };
-  }
-};
-
 TEST_F(MatchingServiceTest, LargeEventsGetTheirBoundAfterTheRun) {
   BoundHooks hooks;
-  adjust_options_ = [&hooks](services::ServerOptions* options) { hooks.Install(options); };
-  Restart();
-  SetUpEvent(10, 3, 2);
-  const v1::MatchingRun done = Run();
+  const v1::MatchingRun done = RunWithHeldBound(hooks);
   EXPECT_EQ(done.report().bound_status(), v1::QualityReport::BOUND_PENDING);
   EXPECT_EQ(done.report().upper_bound(), 0);
   EXPECT_GT(done.report().weight(), 0);
-  ASSERT_TRUE(hooks.held->WaitForNotificationWithTimeout(absl::Seconds(60)));
   EXPECT_EQ(LatestRun().report().bound_status(), v1::QualityReport::BOUND_PENDING);
 
   hooks.release->Notify();
@@ -378,11 +385,7 @@ TEST_F(MatchingServiceTest, LargeEventsGetTheirBoundAfterTheRun) {
 
 TEST_F(MatchingServiceTest, ABoundPendingAtARestartIsRecordedAsFailed) {
   BoundHooks hooks;
-  adjust_options_ = [&hooks](services::ServerOptions* options) { hooks.Install(options); };
-  Restart();
-  SetUpEvent(10, 3, 2);
-  const v1::MatchingRun done = Run();
-  ASSERT_TRUE(hooks.held->WaitForNotificationWithTimeout(absl::Seconds(60)));  // busy with it
+  const v1::MatchingRun done = RunWithHeldBound(hooks);
   Restart();
   const v1::MatchingRun after = LatestRun();
   EXPECT_EQ(after.id(), done.id());
