@@ -41,7 +41,6 @@ ABSL_FLAG(int, refill_scan_limit, 0, "ScheduleOptions::refill_scan_limit");
 ABSL_FLAG(bool, bmatching_start, true, "ScheduleOptions::bmatching_start");
 ABSL_FLAG(int32_t, bmatching_epsilon, 0, "ScheduleOptions::bmatching_epsilon");
 ABSL_FLAG(double, bmatching_epsilon_ratio, 0.08, "ScheduleOptions::bmatching_epsilon_ratio");
-ABSL_FLAG(bool, bmatching_full_search, false, "ScheduleOptions::bmatching_full_search");
 ABSL_FLAG(bool, bmatching_only, false,
           "run only the slot-free b-matching (bmatching.h) and print its figures");
 ABSL_FLAG(std::string, event, "",
@@ -169,7 +168,6 @@ int main(int argc, char** argv) {
   options.bmatching_start = absl::GetFlag(FLAGS_bmatching_start);
   options.bmatching_epsilon = absl::GetFlag(FLAGS_bmatching_epsilon);
   options.bmatching_epsilon_ratio = absl::GetFlag(FLAGS_bmatching_epsilon_ratio);
-  options.bmatching_full_search = absl::GetFlag(FLAGS_bmatching_full_search);
   const double load_before = LoadAverage();
   start = Clock::now();
   double cpu = ThreadCpuSeconds();
