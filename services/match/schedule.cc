@@ -101,7 +101,9 @@ absl::StatusOr<Schedule> BuildSchedule(const CandidateGraph& graph, const Schedu
       static_cast<int64_t>(std::max(options.max_moves_per_attendee, 1)) * graph.num_nodes() + 16;
   engine.SetChainDepth(options.chain_depth, options.full_chain_depth);
   engine.SetRefillScanLimit(options.refill_scan_limit);
-  if (!options.bmatching_start || !StartFromBMatching(options, &engine)) {
+  if (options.bmatching_start && StartFromBMatching(options, &engine)) {
+    engine.SetChainDepth(options.bmatching_chain_depth, options.full_chain_depth);
+  } else {
     engine.Greedy();
     engine.LocalSearch(/*everyone=*/true, max_moves);
   }
