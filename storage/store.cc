@@ -533,11 +533,17 @@ absl::Status OpenDb(const StoreOptions& options, bool existed, rocksdb::DB** db,
       cf_options.memtable_insert_with_hint_prefix_extractor.reset(
           rocksdb::NewFixedPrefixTransform(8));
     }
-    if (HasPointLookups(static_cast<Cf>(i))) {
-      // A bloom filter on the memtable too: an import looks up every external_id, and most are
-      // new, so most lookups can skip the skiplist.
+    if (static_cast<Cf>(i) == Cf::kAttendeesByExternalId) {
+      // A bloom filter on this memtable too: an import looks up every external_id, and most are
+      // new, so most lookups can skip the skiplist. Only here: the other column families' point
+      // lookups mostly hit (a token, an event, a record named by an index), where a memtable
+      // bloom only costs. It is allocated whole with each memtable and counts against
+      // db_write_buffer_size: at 0.05 on every point-lookup family it took 11 x 3.2 MiB of the
+      // 64 MiB before a row was written, so a 100k-row import flushed every family (most
+      // holding a few keys) mid-way. 0.02 of the 64 MiB write buffer is 10.7 Mbit: > 50 bits per
+      // index entry up to 200k entries in one memtable.
       cf_options.memtable_whole_key_filtering = true;
-      cf_options.memtable_prefix_bloom_size_ratio = 0.05;
+      cf_options.memtable_prefix_bloom_size_ratio = 0.02;
     }
     descriptors.emplace_back(std::string(kCfNames[i]), cf_options);
   }
