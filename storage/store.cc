@@ -165,8 +165,8 @@ class RocksStore final : public Store {
                                                           int limit) const override;
   absl::Status ScanAttendees(uint64_t event_id,
                              const std::function<bool(const v1::Attendee&)>& visit) const override;
-  absl::StatusOr<std::vector<UpsertResult>> UpsertAttendees(
-      uint64_t event_id, std::vector<v1::Attendee> rows) override;
+  absl::StatusOr<std::vector<UpsertResult>> UpsertAttendeesInPlace(
+      uint64_t event_id, absl::Span<v1::Attendee* const> rows) override;
   absl::StatusOr<v1::Attendee> MutateAttendee(
       uint64_t event_id, uint64_t attendee_id,
       const std::function<absl::Status(v1::Attendee*)>& mutate) override;
@@ -858,8 +858,8 @@ absl::Status RocksStore::ScanAttendees(
   return ScanOfEvent<v1::Attendee>(Cf::kAttendees, event_id, visit, "attendee");
 }
 
-absl::StatusOr<std::vector<UpsertResult>> RocksStore::UpsertAttendees(
-    uint64_t event_id, std::vector<v1::Attendee> rows) {
+absl::StatusOr<std::vector<UpsertResult>> RocksStore::UpsertAttendeesInPlace(
+    uint64_t event_id, absl::Span<v1::Attendee* const> rows) {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   const size_t n = rows.size();
   // Rows sharing an external_id share one slot; slot_of[i] is row i's.
@@ -869,7 +869,7 @@ absl::StatusOr<std::vector<UpsertResult>> RocksStore::UpsertAttendees(
   std::vector<std::string> index_keys;
   std::vector<int> rows_in_slot;
   for (size_t i = 0; i < n; ++i) {
-    const std::string& external_id = rows[i].external_id();
+    const std::string& external_id = rows[i]->external_id();
     if (external_id.empty()) {
       return absl::InvalidArgumentError(absl::StrCat("row ", i, ": external_id is empty"));
     }
@@ -941,7 +941,7 @@ absl::StatusOr<std::vector<UpsertResult>> RocksStore::UpsertAttendees(
   Batch batch(handles_, n * 512);
   std::vector<size_t> new_slots;
   for (size_t i = 0; i < n; ++i) {
-    v1::Attendee& row = rows[i];
+    v1::Attendee& row = *rows[i];
     Slot& slot = slots[slot_of[i]];
     row.clear_id();
     row.clear_event_id();
