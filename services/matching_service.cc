@@ -1,7 +1,11 @@
 #include "services/matching_service.h"
 
+#include <glog/logging.h>
+
 #include <algorithm>
+#include <map>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -12,6 +16,7 @@
 #include "services/agenda_views.h"
 #include "services/event_access.h"
 #include "services/grpc_status.h"
+#include "services/match/bound.h"
 #include "services/match/explain.h"
 #include "services/matching/engine_event.h"
 #include "services/paging.h"
@@ -132,6 +137,25 @@ v1::AttendeeDiagnostic Diagnose(const matching::EngineEvent* e, const match::Mat
 
 }  // namespace
 
+struct MatchingService::Bounds {
+  absl::Mutex mu;
+  storage::Store* store ABSL_GUARDED_BY(mu);  // null once the service is gone
+  bool thread_running ABSL_GUARDED_BY(mu) = false;
+  // By event: a newer run's bound replaces an older one's still waiting.
+  std::map<uint64_t, matching::DeferredBound> pending ABSL_GUARDED_BY(mu);
+  std::function<void(uint64_t, uint64_t)> before, after;
+};
+
+namespace {
+
+matching::RunOptions WithDeferral(matching::RunOptions run,
+                                  std::function<void(matching::DeferredBound)> defer) {
+  if (!run.defer_bound) run.defer_bound = std::move(defer);
+  return run;
+}
+
+}  // namespace
+
 MatchingService::MatchingService(storage::Store* store, const Authenticator* auth,
                                  WorkerPool* workers, LiveAgendas* live,
                                  MatchingServiceOptions options)
@@ -139,10 +163,73 @@ MatchingService::MatchingService(storage::Store* store, const Authenticator* aut
       auth_(auth),
       workers_(workers),
       live_(live),
-      options_(std::move(options)),
-      runs_(std::make_unique<WorkerPool>(std::max(1, options_.run_threads))) {}
+      options_([&] {
+        options.run = WithDeferral(std::move(options.run), [this](matching::DeferredBound job) {
+          DeferBound(std::move(job));
+        });
+        return std::move(options);
+      }()),
+      runs_(std::make_unique<WorkerPool>(std::max(1, options_.run_threads))),
+      bounds_(std::make_shared<Bounds>()) {
+  absl::MutexLock lock(&bounds_->mu);
+  bounds_->store = store_;
+  bounds_->before = options_.before_bound;
+  bounds_->after = options_.after_bound;
+}
 
-MatchingService::~MatchingService() { runs_.reset(); }
+MatchingService::~MatchingService() {
+  runs_.reset();
+  absl::MutexLock lock(&bounds_->mu);
+  bounds_->store = nullptr;
+  bounds_->pending.clear();
+}
+
+void MatchingService::DeferBound(matching::DeferredBound job) {
+  absl::MutexLock lock(&bounds_->mu);
+  if (bounds_->store == nullptr) return;
+  auto it = bounds_->pending.find(job.event_id);
+  if (it != bounds_->pending.end()) {
+    matching::RecordBound(bounds_->store, it->second.event_id, it->second.run_id,
+                          absl::CancelledError("a newer run of the event replaced this one"))
+        .IgnoreError();  // the older run's record only says why it has no bound
+    it->second = std::move(job);
+  } else {
+    const uint64_t event_id = job.event_id;
+    bounds_->pending.emplace(event_id, std::move(job));
+  }
+  if (!bounds_->thread_running) {
+    bounds_->thread_running = true;
+    std::thread(&MatchingService::ComputeBounds, bounds_).detach();
+  }
+}
+
+void MatchingService::ComputeBounds(std::shared_ptr<Bounds> bounds) {
+  while (true) {
+    matching::DeferredBound job;
+    {
+      absl::MutexLock lock(&bounds->mu);
+      if (bounds->store == nullptr || bounds->pending.empty()) {
+        bounds->thread_running = false;
+        return;
+      }
+      job = std::move(bounds->pending.begin()->second);
+      bounds->pending.erase(bounds->pending.begin());
+    }
+    if (bounds->before) bounds->before(job.event_id, job.run_id);
+    const absl::StatusOr<int64_t> bound = match::ComputeUpperBound(job.graph, job.input);
+    absl::MutexLock lock(&bounds->mu);
+    if (bounds->store == nullptr) {
+      bounds->thread_running = false;
+      return;
+    }
+    absl::Status s = matching::RecordBound(bounds->store, job.event_id, job.run_id, bound);
+    if (!s.ok()) {
+      LOG(WARNING) << "event " << job.event_id << " run " << job.run_id
+                   << ": could not record the upper bound: " << s;
+    }
+    if (bounds->after) bounds->after(job.event_id, job.run_id);
+  }
+}
 
 absl::StatusOr<int> MatchingService::RecoverInterruptedRuns(storage::Store* store, int64_t now) {
   int marked = 0;
@@ -150,6 +237,13 @@ absl::StatusOr<int> MatchingService::RecoverInterruptedRuns(storage::Store* stor
     absl::StatusOr<v1::MatchingRun> run = store->LatestRun(event.id());
     if (absl::IsNotFound(run.status())) return absl::OkStatus();
     if (!run.ok()) return run.status();
+    if (run->report().bound_status() == v1::QualityReport::BOUND_PENDING) {
+      // Its graph was in memory only; a new run certifies the event again.
+      run->mutable_report()->set_bound_status(v1::QualityReport::BOUND_FAILED);
+      run->mutable_report()->set_bound_error(
+          "the server restarted while computing it: run matching again for a certified quality");
+      if (Final(run->phase())) return store->PutRun(*run);
+    }
     if (Final(run->phase())) return absl::OkStatus();
     run->set_phase(v1::MatchingRun::FAILED);
     run->set_error("interrupted by a restart");

@@ -25,12 +25,20 @@ struct MatchingServiceOptions {
   matching::RunOptions run;
   // For tests: called on the run thread before each run starts (e.g. to hold it). Default: none.
   std::function<void(uint64_t event_id)> before_run;
+  // For tests: called on the bound thread before a deferred bound is computed (e.g. to hold
+  // it), and after its outcome is recorded. Default: none.
+  std::function<void(uint64_t event_id, uint64_t run_id)> before_bound;
+  std::function<void(uint64_t event_id, uint64_t run_id)> after_bound;
 };
 
 // The organiser's matching calls (see matching_service.proto). Every call resolves the
 // community from the token; events of other communities are NOT_FOUND. Runs execute on this
 // service's run threads and exports on `workers`, never on gRPC's threads; a run goes on (and
 // is recorded) when its client goes away. One run per event at a time.
+// Upper bounds of events too large to certify within the run (RunOptions::bound_max_attendees)
+// are computed afterwards on one background thread, newest run per event first; the run record
+// says BOUND_PENDING until then. That thread is detached: the destructor does not wait for a
+// bound (minutes at 150,000 attendees), it only makes sure nothing is written after it returns.
 // Thread-safe. `store`, `auth`, `workers` and `live` are not owned and must outlive this
 // service; the destructor waits for the runs in progress.
 class MatchingService final : public v1::MatchingService::CallbackService {
@@ -40,7 +48,8 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   ~MatchingService() override;
 
   // Records every run left in a non-final phase (by a crash or restart) as FAILED, "interrupted
-  // by a restart". Call before serving. Returns how many it marked.
+  // by a restart", and a bound left BOUND_PENDING as BOUND_FAILED. Call before serving. Returns
+  // how many runs it marked FAILED.
   static absl::StatusOr<int> RecoverInterruptedRuns(storage::Store* store, int64_t now);
 
   grpc::ServerWriteReactor<v1::MatchingRun>* StartMatchingRun(
@@ -75,6 +84,11 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   absl::Mutex mu_;
   absl::flat_hash_set<uint64_t> running_ ABSL_GUARDED_BY(mu_);  // events with a run
   std::unique_ptr<WorkerPool> runs_;
+  struct Bounds;
+  static void ComputeBounds(std::shared_ptr<Bounds> bounds);
+  void DeferBound(matching::DeferredBound job);
+  // Shared with the bound thread, which may outlive this service.
+  std::shared_ptr<Bounds> bounds_;
 };
 
 }  // namespace parley::services

@@ -38,6 +38,9 @@ ABSL_FLAG(int, max_message_bytes, 16 << 20, "Largest gRPC message in either dire
 ABSL_FLAG(bool, sync_writes, true,
           "fsync before acknowledging writes. false risks losing the last writes on power loss.");
 ABSL_FLAG(std::string, log_level, "info", "info, warning or error.");
+ABSL_FLAG(int, bound_inline_max_attendees, 20000,
+          "Events up to this many attendees get the quality's upper bound within the matching "
+          "run; larger ones from a background thread after it (minutes at 150,000).");
 ABSL_FLAG(int, grace_seconds, 10, "On SIGTERM/SIGINT, how long in-flight calls may take.");
 ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written here once serving (for --listen with port 0).");
@@ -94,6 +97,7 @@ int main(int argc, char** argv) {
   options.insecure = absl::GetFlag(FLAGS_insecure);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.sync_writes = absl::GetFlag(FLAGS_sync_writes);
+  options.bound_inline_max_attendees = absl::GetFlag(FLAGS_bound_inline_max_attendees);
 
   auto server = parley::services::Server::Start(options);
   if (!server.ok()) {

@@ -105,7 +105,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   MatchingServiceOptions matching_options;
   matching_options.run_threads = options.run_threads;
   matching_options.run.threads = options.run_candidate_threads;
+  matching_options.run.bound_max_attendees = options.bound_inline_max_attendees;
   matching_options.before_run = options.before_run;
+  matching_options.before_bound = options.before_bound;
+  matching_options.after_bound = options.after_bound;
   server->matching_ = std::make_unique<MatchingService>(server->store_.get(), server->auth_.get(),
                                                         server->workers_.get(), server->live_.get(),
                                                         std::move(matching_options));

@@ -55,13 +55,19 @@ struct ServerOptions {
   int run_threads = 1;
   // Threads of candidate generation within one run. Default: 2.
   int run_candidate_threads = 2;
+  // Events up to this many attendees get their quality's upper bound within the run (~3 s at
+  // 20,000); larger ones get it from a background thread after the run (minutes at 150,000;
+  // the report says BOUND_PENDING until then). Default: 20,000.
+  int bound_inline_max_attendees = 20000;
   // How often unanswered proposals are expired; zero or less: never by itself (tests call
   // LiveAgendas::SweepExpired). Default: 30 s.
   absl::Duration expiry_sweep_interval = absl::Seconds(30);
   // Seconds since the Unix epoch, for proposal expiry and run times. Empty: the real clock.
   std::function<int64_t()> clock;
-  // For tests: see MatchingServiceOptions::before_run.
+  // For tests: see MatchingServiceOptions::before_run, before_bound and after_bound.
   std::function<void(uint64_t event_id)> before_run;
+  std::function<void(uint64_t event_id, uint64_t run_id)> before_bound;
+  std::function<void(uint64_t event_id, uint64_t run_id)> after_bound;
 };
 
 // parleyd without main(): the store, the services, health and reflection, one gRPC server.

@@ -82,15 +82,21 @@ CandidateIndex CandidateIndex::Build(MatchProblem problem, const CandidateOption
 
   const int threads = ThreadCount(options.threads);
   std::vector<Scratch> scratches(static_cast<size_t>(threads));
+  std::vector<uint8_t> thin(n, 0);  // one byte per attendee: threads write distinct ones
   ParallelFor(n, threads, [&](int thread, size_t a) {
     Scratch& scratch = scratches[static_cast<size_t>(thread)];
     index.Search(static_cast<Index>(a), &scratch);
     index.StoreList(static_cast<Index>(a), scratch.heap);
+    thin[a] = scratch.thin;
   });
+  for (Index a = 0; a < n; ++a) {
+    if (thin[a]) index.thin_.push_back(a);
+  }
   for (const Scratch& scratch : scratches) {
     index.stats_.postings_visited += scratch.stats.postings_visited;
     index.stats_.partners_touched += scratch.stats.partners_touched;
     index.stats_.exact_evaluations += scratch.stats.exact_evaluations;
+    index.stats_.thin_searches += scratch.stats.thin_searches;
   }
   return index;
 }
@@ -269,6 +275,7 @@ Weight CandidateIndex::ExactWeight(Index a, Index b, const Accumulator& acc,
 void CandidateIndex::Search(Index a, Scratch* scratch) const {
   std::vector<Candidate>& heap = scratch->heap;
   heap.clear();
+  scratch->thin = false;
   if (problem_.profile(a).budget <= 0) return;
   Touch(a, scratch);
   HeadBound bound;
@@ -280,16 +287,39 @@ void CandidateIndex::Search(Index a, Scratch* scratch) const {
   // heap. Exact: a partner is skipped only when its bound proves it cannot enter.
   std::vector<Bounded>& bounded = scratch->bounded;
   bounded.clear();
-  const float max_bridge = static_cast<float>(problem_.max_bridge_factor());
   constexpr size_t kAhead = 8;  // summaries and search profiles are random reads: prefetch
-  for (size_t i = 0; i < touched.size(); ++i) {
-    if (i + kAhead < touched.size()) __builtin_prefetch(&summaries_[touched[i + kAhead]]);
-    const Index b = touched[i];
+  auto offer_bound = [&](Index b) {
     int64_t bound_ab = acc[b].gain_ab, bound_ba = acc[b].gain_ba;
     BoundHeadGains(bound, summaries_[b], &bound_ab, &bound_ba);
-    if (bound_ab <= 0 || bound_ba <= 0) continue;
+    if (bound_ab <= 0 || bound_ba <= 0) return;
     bounded.push_back({static_cast<float>(bound_ab), static_cast<float>(bound_ba), b});
+  };
+  for (size_t i = 0; i < touched.size(); ++i) {
+    if (i + kAhead < touched.size()) __builtin_prefetch(&summaries_[touched[i + kAhead]]);
+    offer_bound(touched[i]);
   }
+  SelectTopK(a, scratch);
+  if (heap.empty()) {
+    // Thin: nobody reachable through postings can meet a. Bound everyone instead (summaries in
+    // order; untouched partners' accumulators are zero, which is exact for them).
+    scratch->thin = true;
+    ++scratch->stats.thin_searches;
+    bounded.clear();
+    const Index n = num_attendees();
+    for (Index b = 0; b < n; ++b) {
+      if (b != a) offer_bound(b);
+    }
+    SelectTopK(a, scratch);
+  }
+  scratch->stats.partners_touched += touched.size();
+}
+
+void CandidateIndex::SelectTopK(Index a, Scratch* scratch) const {
+  std::vector<Candidate>& heap = scratch->heap;
+  std::vector<Bounded>& bounded = scratch->bounded;
+  const Accumulator* acc = scratch->acc.data();
+  const float max_bridge = static_cast<float>(problem_.max_bridge_factor());
+  constexpr size_t kAhead = 8;
   // The most promising first: HM(x, y) is within [min(x, y), 2 min(x, y)].
   const size_t first = std::min(bounded.size(), 2 * capacity_);
   std::nth_element(bounded.begin(), bounded.begin() + static_cast<ptrdiff_t>(first), bounded.end(),
@@ -313,7 +343,19 @@ void CandidateIndex::Search(Index a, Scratch* scratch) const {
     if (w > 0) HeapOffer(&heap, capacity_, Candidate{w, b});
   }
   std::sort_heap(heap.begin(), heap.end(), WorseLast{});
-  scratch->stats.partners_touched += touched.size();
+}
+
+void CandidateIndex::Research(Index a) {
+  Search(a, &scratch_);
+  StoreList(a, scratch_.heap);
+  SetThin(a, scratch_.thin);
+}
+
+void CandidateIndex::SetThin(Index a, bool thin) {
+  auto it = std::lower_bound(thin_.begin(), thin_.end(), a);
+  const bool was = it != thin_.end() && *it == a;
+  if (was && !thin) thin_.erase(it);
+  if (!was && thin) thin_.insert(it, a);
 }
 
 void CandidateIndex::StoreList(Index a, const std::vector<Candidate>& best) {
@@ -362,6 +404,17 @@ absl::Status CandidateIndex::UpsertProfile(Index x, const Profile& profile) {
       }
     }
   }
+  // Thin lists are exact over everyone, so they may hold x without x touching them.
+  for (Index a : thin_) {
+    if (a == x) continue;
+    const Candidate* list = &lists_[a * capacity_];
+    for (const Candidate& c : absl::MakeConstSpan(list, sizes_[a])) {
+      if (c.partner == x) {
+        holders.push_back(a);
+        break;
+      }
+    }
+  }
   CompiledProfile old;
   if (x < n) old = problem_.profile(x);
   absl::Status s = problem_.SetProfile(x, profile);
@@ -378,20 +431,33 @@ absl::Status CandidateIndex::UpsertProfile(Index x, const Profile& profile) {
   // New weights of x with every partner it now touches (the partners a rebuild would see). For
   // lists that did not hold x only weights that may enter them are needed.
   std::sort(holders.begin(), holders.end());
+  holders.erase(std::unique(holders.begin(), holders.end()), holders.end());
   auto held = [&holders](Index b) { return std::binary_search(holders.begin(), holders.end(), b); };
   std::vector<Candidate> fresh;  // partner b, weight of {x, b}
+  // Thin attendees x now touches and can meet are thin no more: searched again below.
+  std::vector<Index> research;
   if (problem_.profile(x).budget > 0) {
     HeadBound bound;
     PrepareBound(x, &bound);
     Touch(x, &scratch_);
     for (Index b : scratch_.touched) {
       const Accumulator& acc = scratch_.acc[b];
-      const Weight threshold = held(b) ? 0 : EntryWeight(b);
+      const bool thin = IsThin(b);
+      const Weight threshold = held(b) || thin ? 0 : EntryWeight(b);
       int64_t bound_ab = acc.gain_ab, bound_ba = acc.gain_ba;
       BoundHeadGains(bound, summaries_[b], &bound_ab, &bound_ba);
       if (!MayReach(bound_ab, bound_ba, threshold)) continue;
       const Weight w = ExactWeight(x, b, acc, threshold);
       if (w > 0) fresh.push_back(Candidate{w, b});
+      if (w > 0 && thin && b != x) research.push_back(b);
+    }
+    // Thin attendees x does not touch: x shares no searched tag with them, so the pair's weight
+    // is its head gains alone (and that does not make them reachable through postings).
+    for (Index a : thin_) {
+      const Accumulator& acc = scratch_.acc[a];
+      if (a == x || (acc.gain_ab | acc.gain_ba) != 0) continue;
+      const Weight w = ExactWeight(x, a, Accumulator{0, 0}, held(a) ? 0 : EntryWeight(a));
+      if (w > 0) fresh.push_back(Candidate{w, a});
     }
     std::sort(fresh.begin(), fresh.end(),
               [](const Candidate& p, const Candidate& q) { return p.partner < q.partner; });
@@ -403,8 +469,8 @@ absl::Status CandidateIndex::UpsertProfile(Index x, const Profile& profile) {
   };
 
   // Lists that held x: drop x and offer it again with its new weight. A list that falls below k
-  // entries without holding all candidates is searched again.
-  std::vector<Index> research;
+  // entries without holding all candidates is searched again, and so is one left empty (x was
+  // their only partner reachable through postings: thin now).
   for (Index b : holders) {
     Candidate* list = &lists_[b * capacity_];
     const size_t size = sizes_[b];
@@ -414,16 +480,18 @@ absl::Status CandidateIndex::UpsertProfile(Index x, const Profile& profile) {
     sizes_[b] = static_cast<uint16_t>(size - 1);
     const Weight w = fresh_weight(b);
     if (w > 0) OfferToList(b, Candidate{w, x});
-    if (!complete_[b] && sizes_[b] < k_) research.push_back(b);
+    if (NeedsResearch(b)) research.push_back(b);
   }
-  for (Index b : research) {
-    Search(b, &scratch_);
-    StoreList(b, scratch_.heap);
-  }
-  Search(x, &scratch_);
-  StoreList(x, scratch_.heap);
+  // A search sees x's new profile, so x is not offered again to the lists searched.
+  std::sort(research.begin(), research.end());
+  research.erase(std::unique(research.begin(), research.end()), research.end());
+  for (Index b : research) Research(b);
+  Research(x);
   for (const Candidate& c : fresh) {
-    if (c.partner != x && !held(c.partner)) OfferToList(c.partner, Candidate{c.weight, x});
+    if (c.partner != x && !held(c.partner) &&
+        !std::binary_search(research.begin(), research.end(), c.partner)) {
+      OfferToList(c.partner, Candidate{c.weight, x});
+    }
   }
   return absl::OkStatus();
 }
@@ -436,10 +504,13 @@ void CandidateIndex::DropFromList(Index a, Index partner) {
   if (it == list + size) return;
   std::copy(it + 1, list + size, it);
   sizes_[a] = static_cast<uint16_t>(size - 1);
-  if (!complete_[a] && sizes_[a] < k_) {
-    Search(a, &scratch_);
-    StoreList(a, scratch_.heap);
-  }
+  if (NeedsResearch(a)) Research(a);
+}
+
+bool CandidateIndex::NeedsResearch(Index a) const {
+  // Below k without all candidates; or empty, which a thin search may fill.
+  return (!complete_[a] && sizes_[a] < k_) ||
+         (sizes_[a] == 0 && problem_.profile(a).budget > 0 && !IsThin(a));
 }
 
 absl::Status CandidateIndex::ExcludePair(Index a, Index b) {

@@ -15,6 +15,13 @@
 // (same weights and order as MatchProblem::Score()); a partner that shares only head tags with
 // a is never found. RecallAtK() measures what that costs.
 //
+// Thin attendees: someone whose search through postings finds no feasible partner at all (on
+// large events: a profile of only the most common tags, or rare tags held only by people they
+// cannot meet) would get no candidate and so no meeting. Their search then bounds every attendee
+// instead (the same bound-then-score pass over all N summaries, O(N)), and their list is the
+// exact top K, as ExhaustiveTopK(). They are few (about 0.2% on the 150,000-attendee benchmark);
+// updates keep their lists exact and their status current (UpsertProfile(), ExcludePair()).
+//
 // Order of a list: weight descending, then partner index ascending (a strict total order, so
 // results are deterministic and incremental updates reproduce a rebuild exactly).
 //
@@ -49,6 +56,7 @@ struct CandidateStats {
   uint64_t postings_visited = 0;   // posting entries read
   uint64_t partners_touched = 0;   // distinct (attendee, partner) pairs accumulated
   uint64_t exact_evaluations = 0;  // partners whose constraints and head tags were checked
+  uint64_t thin_searches = 0;      // searches over every attendee (see "Thin attendees")
 };
 
 struct Candidate {
@@ -94,6 +102,9 @@ class CandidateIndex {
 
   // The exact top K of `a` by scoring every attendee (MatchProblem::Score()). O(N).
   std::vector<Candidate> ExhaustiveTopK(Index a) const;
+
+  // Thin attendees (see above), ascending.
+  const std::vector<Index>& thin() const { return thin_; }
 
  private:
   // Both gains of one partner; all zero = not touched yet (every touch adds a positive gain).
@@ -151,6 +162,7 @@ class CandidateIndex {
     std::vector<Candidate> heap;
     std::vector<Bounded> bounded;
     CandidateStats stats;
+    bool thin = false;  // the last Search() was a thin attendee's
   };
 
   CandidateIndex(MatchProblem problem, const CandidateOptions& options);
@@ -158,8 +170,17 @@ class CandidateIndex {
   void RemovePostings(Index a, const CompiledProfile& old);
   // Fills scratch->touched and the accumulators of the partners of `a`.
   void Touch(Index a, Scratch* scratch) const;
-  // Touch() then selects the top K into scratch->heap (sorted best first).
+  // Touch() then selects the top K into scratch->heap (sorted best first); over everyone when a
+  // is thin (scratch->thin).
   void Search(Index a, Scratch* scratch) const;
+  // Scores scratch->bounded (from Search) into scratch->heap, sorted best first.
+  void SelectTopK(Index a, Scratch* scratch) const;
+  // Search() and StoreList() with scratch_, keeping thin_ current.
+  void Research(Index a);
+  // After a list lost an entry: whether it must be searched again.
+  bool NeedsResearch(Index a) const;
+  bool IsThin(Index a) const { return std::binary_search(thin_.begin(), thin_.end(), a); }
+  void SetThin(Index a, bool thin);
   // Exact weight of a touched partner from its accumulator; 0 when infeasible or provably
   // below `threshold` (then it could not enter a list whose entry weight is `threshold`).
   Weight ExactWeight(Index a, Index b, const Accumulator& acc, Weight threshold) const;
@@ -182,6 +203,7 @@ class CandidateIndex {
   std::vector<std::vector<Index>> offer_postings_;
   std::vector<std::vector<Index>> seek_postings_;
   std::vector<HeadSummary> summaries_;
+  std::vector<Index> thin_;  // sorted
   // Invariant: attendee a's stored list (capacity_ slots at a * capacity_, sizes_[a] used) is
   // the best sizes_[a] of a's candidates; complete_[a] says it holds all of them, otherwise
   // k_ <= sizes_[a] <= capacity_. TopK() is its first k_ entries.

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "lemon/matching.h"
 #include "lemon/smart_graph.h"
+#include "services/match/bmatching.h"
 #include "services/match/schedule_engine.h"
 
 namespace parley::match {
@@ -59,6 +60,36 @@ Schedule Finish(internal::ScheduleEngine& engine, const CandidateGraph& graph,
   return schedule;
 }
 
+// The meetings of a near-optimal slot-free b-matching (bmatching.h), placed into slots. Only
+// when tables cannot bind (every slot has a table for every meeting the attendees' capacities
+// allow): the b-matching ignores tables, and where they are short its pairs do not place.
+// Returns false, with the engine untouched, otherwise.
+bool StartFromBMatching(const ScheduleOptions& options, internal::ScheduleEngine* engine) {
+  const Index n = engine->num_nodes();
+  const ScheduleInput& input = engine->input();
+  std::vector<int32_t> capacity(n);
+  std::vector<SlotMask> availability(n);
+  int64_t hands = 0;
+  for (Index u = 0; u < n; ++u) {
+    capacity[u] = engine->Capacity(u);
+    availability[u] = engine->Availability(u) & engine->open_slots();
+    hands += capacity[u];
+  }
+  if (!input.locations.empty()) {
+    for (int s = 0; s < input.num_slots; ++s) {
+      int64_t tables = 0;
+      for (const Location& location : input.locations) tables += location.TablesIn(s);
+      if (tables < hands / 2) return false;
+    }
+  }
+  BMatchingOptions bm;
+  bm.epsilon = options.bmatching_epsilon;
+  bm.epsilon_ratio = options.bmatching_epsilon_ratio;
+  engine->Place(MaxWeightBMatching(*engine->graph(), capacity, availability, bm, nullptr,
+                                   &engine->heaviest_first()));
+  return true;
+}
+
 }  // namespace
 
 absl::StatusOr<Schedule> BuildSchedule(const CandidateGraph& graph, const ScheduleInput& input,
@@ -70,8 +101,12 @@ absl::StatusOr<Schedule> BuildSchedule(const CandidateGraph& graph, const Schedu
       static_cast<int64_t>(std::max(options.max_moves_per_attendee, 1)) * graph.num_nodes() + 16;
   engine.SetChainDepth(options.chain_depth, options.full_chain_depth);
   engine.SetRefillScanLimit(options.refill_scan_limit);
-  engine.Greedy();
-  engine.LocalSearch(/*everyone=*/true, max_moves);
+  if (options.bmatching_start && StartFromBMatching(options, &engine)) {
+    if (options.bmatching_full_search) engine.LocalSearch(/*everyone=*/true, max_moves);
+  } else {
+    engine.Greedy();
+    engine.LocalSearch(/*everyone=*/true, max_moves);
+  }
   engine.SetKempe(true);
   engine.EnqueueWithBudgetLeft();
   engine.LocalSearch(/*everyone=*/false, max_moves);

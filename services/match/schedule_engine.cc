@@ -318,6 +318,77 @@ bool ScheduleEngine::TryAdd(Index u, Index v, int s, Weight w) {
   return true;
 }
 
+bool ScheduleEngine::CanMeet(Index u, Index v) const {
+  return u != v && u < num_nodes() && v < num_nodes() && Active(u) && Active(v) &&
+         node_[u].degree < Capacity(u) && node_[v].degree < Capacity(v) && !Meets(u, v) &&
+         !IsBanned(u, v);
+}
+
+bool ScheduleEngine::PlaceInFreeSlot(const WeightedEdge& e) {
+  SlotMask common =
+      node_[e.a].avail & node_[e.b].avail & ~node_[e.a].busy & ~node_[e.b].busy & open_;
+  while (common != 0 && !SlotHasTable(LowestSlot(common))) common &= common - 1;
+  if (common == 0) return false;
+  Add(e.a, e.b, LowestSlot(common), e.weight);
+  return true;
+}
+
+bool ScheduleEngine::PlaceWithFlip(const WeightedEdge& e) {
+  if (PlaceInFreeSlot(e)) return true;
+  for (int side = 0; side < 2; ++side) {
+    // x is busy in s where y is free; x's s/t path (t free at x) flips so that x frees s.
+    const Index x = side == 0 ? e.a : e.b;
+    const Index y = side == 0 ? e.b : e.a;
+    SlotMask slots = node_[x].avail & node_[y].avail & open_ & node_[x].busy & ~node_[y].busy;
+    while (slots != 0) {
+      const int s = LowestSlot(slots);
+      slots &= slots - 1;
+      SlotMask free_x = node_[x].avail & ~node_[x].busy & open_;
+      while (free_x != 0) {
+        const int t = LowestSlot(free_x);
+        free_x &= free_x - 1;
+        if (!KempePath(x, s, t, y, &kempe_path_)) continue;
+        KempeFlip(kempe_path_, s, t);  // nobody loses a meeting, so it stays even on failure
+        if (slot_[At(x, s)].partner == kNobody && slot_[At(y, s)].partner == kNobody &&
+            SlotHasTable(s)) {
+          Add(e.a, e.b, s, e.weight);
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+int64_t ScheduleEngine::Place(const std::vector<WeightedEdge>& pairs) {
+  int64_t placed = 0;
+  std::vector<const WeightedEdge*> left;
+  for (const WeightedEdge& e : pairs) {
+    if (!CanMeet(e.a, e.b)) continue;
+    if (PlaceInFreeSlot(e)) {
+      ++placed;
+    } else {
+      left.push_back(&e);
+    }
+  }
+  // Flips move other meetings: a pair that failed may fit after a later pair's flip, so the
+  // pairs left over are tried again while that places some.
+  for (int64_t before = -1; before != placed && !left.empty();) {
+    before = placed;
+    std::vector<const WeightedEdge*> again;
+    for (const WeightedEdge* e : left) {
+      if (!CanMeet(e->a, e->b)) continue;
+      if (PlaceWithFlip(*e)) {
+        ++placed;
+      } else {
+        again.push_back(e);
+      }
+    }
+    left.swap(again);
+  }
+  return placed;
+}
+
 Meeting ScheduleEngine::MeetingAt(Index u, int s) const {
   Meeting m;
   const Index v = slot_[At(u, s)].partner;

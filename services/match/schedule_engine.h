@@ -31,6 +31,9 @@ class ScheduleEngine {
   Index num_nodes() const { return static_cast<Index>(budget_.size()); }
   int num_slots() const { return slots_; }
   const ScheduleInput& input() const { return input_; }
+  const CandidateGraph* graph() const { return graph_; }
+  // The graph's adjacency with each list heaviest first (ties by index), at the graph's offsets.
+  const std::vector<std::pair<Index, Weight>>& heaviest_first() const { return by_weight_; }
   int64_t weight() const { return weight_; }
   int64_t meetings() const { return meetings_; }
   Index PartnerAt(Index u, int s) const { return slot_[At(u, s)].partner; }
@@ -67,6 +70,13 @@ class ScheduleEngine {
   // cost, without leaving anyone else with none; then local search again. Returns the number of
   // attendees still left out.
   int64_t Fairness(int64_t max_moves);
+
+  // Loads chosen pairs (best heaviest first) as meetings: each into the first slot both are free
+  // and available in with a table left; then the rest with a Kempe flip on either side (the s/t
+  // path from one end moves so that both are free in s), again while that places some. Pairs that
+  // break another constraint (capacity, banned, already meeting) or find no slot are skipped.
+  // Returns the pairs placed.
+  int64_t Place(const std::vector<WeightedEdge>& pairs);
 
   // Adds meeting (u, v) in slot s when every constraint allows it (both active, free in s and
   // under capacity, available, a table left, not meeting yet, not banned); false otherwise.
@@ -165,6 +175,12 @@ class ScheduleEngine {
     int count = 0;
   };
   bool SlotHasTable(int s) const { return used_[s] < slot_tables_[s]; }
+  // Place(): whether u and v may meet at all (active, room, not meeting yet, not banned); the
+  // pair into the first common free slot with a table; or, failing that, after a Kempe flip on
+  // either side. False (nothing added) when it does not fit.
+  bool CanMeet(Index u, Index v) const;
+  bool PlaceInFreeSlot(const WeightedEdge& e);
+  bool PlaceWithFlip(const WeightedEdge& e);
   // Best way for u to make room in slot s (Kempe flips only when `kempe`); false when impossible.
   // *lightest caches u's lightest droppable meeting across calls for the same u
   // (*lightest_state: -1 unknown, 0 none, 1 set).

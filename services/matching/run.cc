@@ -57,6 +57,7 @@ class Runner {
     run.set_event_id(event_id_);
     run.set_phase(v1::MatchingRun::LOADING);
     run.set_start_time(Now());
+    started_ = absl::Now();
     absl::StatusOr<v1::MatchingRun> created = store_->CreateRun(run);
     if (!created.ok()) return created.status();
     run_ = *std::move(created);
@@ -69,7 +70,7 @@ class Runner {
     }
     run_.set_phase(v1::MatchingRun::FAILED);
     run_.set_error(std::string(s.message()));
-    run_.set_end_time(Now());
+    run_.set_end_time(EndTime());
     // The failure itself is what the caller needs; a failed record write adds nothing to it.
     store_->PutRun(run_).IgnoreError();
     if (progress_) progress_(run_);
@@ -80,6 +81,10 @@ class Runner {
   int64_t Now() const {
     return options_.now_unix_seconds != 0 ? options_.now_unix_seconds
                                           : absl::ToUnixSeconds(absl::Now());
+  }
+  // The run's clock may be fixed (RunOptions::now_unix_seconds); its duration is real.
+  int64_t EndTime() const {
+    return run_.start_time() + absl::ToInt64Seconds(absl::Now() - started_);
   }
   void Report() {
     if (progress_) progress_(run_);
@@ -106,7 +111,7 @@ class Runner {
     candidate_options.threads = options_.threads;
     const match::CandidateIndex index =
         match::CandidateIndex::Build(*std::move(problem), candidate_options);
-    const match::CandidateGraph graph = index.Graph();
+    match::CandidateGraph graph = index.Graph();
     run_.set_candidate_edges(graph.num_edges());
     Enter(v1::MatchingRun::SCHEDULING);
 
@@ -115,20 +120,33 @@ class Runner {
     absl::StatusOr<match::Schedule> schedule =
         match::BuildSchedule(graph, e.schedule_input, schedule_options);
     if (!schedule.ok()) return schedule.status();
-    const bool bound = options_.compute_bound.value_or(static_cast<int64_t>(e.attendees.size()) <=
-                                                       options_.bound_max_attendees);
+    const bool small = static_cast<int64_t>(e.attendees.size()) <= options_.bound_max_attendees;
+    const bool bound = options_.compute_bound.value_or(small);
+    const bool defer = !options_.compute_bound.has_value() && !small && options_.defer_bound;
     if (bound) {
       absl::StatusOr<int64_t> upper = match::ComputeUpperBound(graph, e.schedule_input);
       if (!upper.ok()) return upper.status();
       match::SetUpperBound(*upper, &schedule->report);
     }
     ToProto(schedule->report, run_.mutable_report());
+    if (bound) {
+      run_.mutable_report()->set_bound_status(v1::QualityReport::BOUND_COMPUTED);
+    } else if (defer) {
+      run_.mutable_report()->set_bound_status(v1::QualityReport::BOUND_PENDING);
+    } else {
+      run_.mutable_report()->set_bound_status(v1::QualityReport::BOUND_FAILED);
+      run_.mutable_report()->set_bound_error(options_.compute_bound.has_value()
+                                                 ? "not requested"
+                                                 : absl::StrCat("not computed for events over ",
+                                                                options_.bound_max_attendees,
+                                                                " attendees"));
+    }
     run_.set_meetings_proposed(static_cast<uint32_t>(schedule->meetings.size()));
     Enter(v1::MatchingRun::WRITING);
 
     std::vector<v1::Meeting> meetings = ToMeetings(e, index.problem(), schedule->meetings);
     run_.set_phase(v1::MatchingRun::DONE);
-    run_.set_end_time(Now());
+    run_.set_end_time(EndTime());
     absl::StatusOr<std::vector<v1::Meeting>> stored =
         store_->ReplaceSchedule(event_id_, run_, std::move(meetings), e.settled_ids);
     if (!stored.ok()) return stored.status();
@@ -138,6 +156,9 @@ class Runner {
       store_->PutRun(run_).IgnoreError();
     }
     Report();
+    if (defer) {
+      options_.defer_bound(DeferredBound{event_id_, run_.id(), std::move(graph), e.schedule_input});
+    }
     return absl::OkStatus();
   }
 
@@ -157,9 +178,30 @@ class Runner {
   const RunOptions& options_;
   const std::function<void(const v1::MatchingRun&)>& progress_;
   v1::MatchingRun run_;
+  absl::Time started_;
 };
 
 }  // namespace
+
+absl::Status RecordBound(storage::Store* store, uint64_t event_id, uint64_t run_id,
+                         const absl::StatusOr<int64_t>& bound) {
+  absl::StatusOr<v1::MatchingRun> run = store->GetRun(event_id, run_id);
+  if (!run.ok()) return run.status();
+  v1::QualityReport* report = run->mutable_report();
+  if (report->bound_status() != v1::QualityReport::BOUND_PENDING) return absl::OkStatus();
+  if (bound.ok()) {
+    match::QualityReport r;
+    r.weight = report->weight();
+    match::SetUpperBound(*bound, &r);
+    report->set_upper_bound(r.bound);
+    report->set_quality(r.quality);
+    report->set_bound_status(v1::QualityReport::BOUND_COMPUTED);
+  } else {
+    report->set_bound_status(v1::QualityReport::BOUND_FAILED);
+    report->set_bound_error(std::string(bound.status().message()));
+  }
+  return store->PutRun(*run);
+}
 
 absl::StatusOr<v1::MatchingRun> RunMatching(
     storage::Store* store, uint64_t event_id, const RunOptions& options,

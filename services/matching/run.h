@@ -11,9 +11,19 @@
 
 #include "absl/status/statusor.h"
 #include "parley/v1/matching.pb.h"
+#include "services/match/graph.h"
+#include "services/match/schedule.h"
 #include "storage/store.h"
 
 namespace parley::matching {
+
+// What computing a run's upper bound after the run needs (see RunOptions::defer_bound).
+struct DeferredBound {
+  uint64_t event_id = 0;
+  uint64_t run_id = 0;
+  match::CandidateGraph graph;
+  match::ScheduleInput input;
+};
 
 struct RunOptions {
   // Partners kept per attendee by candidate generation (match::CandidateOptions::k). Default: 24.
@@ -22,10 +32,16 @@ struct RunOptions {
   int threads = 2;
   // Seed of the schedule: the same store content and seed give the same schedule. Default: 1.
   uint64_t seed = 1;
-  // Compute the LP upper bound for the quality report (match/bound.h: tens of seconds at 150,000
-  // attendees). Default (unset): only when the event has at most bound_max_attendees attendees.
+  // Compute the LP upper bound for the quality report within the run (match/bound.h: ~3 s at
+  // 20,000 attendees, minutes at 150,000). Default (unset): when the event has at most
+  // bound_max_attendees attendees; larger events' bounds go to defer_bound. false: no bound
+  // (bound_status BOUND_FAILED, "not requested").
   std::optional<bool> compute_bound;
   int bound_max_attendees = 20000;
+  // Receives the bound's input of a larger event once its schedule is stored; the run record
+  // then says BOUND_PENDING, and the receiver computes the bound off the run's thread and
+  // records it (RecordBound). Unset: those runs get no bound (BOUND_FAILED).
+  std::function<void(DeferredBound)> defer_bound;
   // Whole recomputations when meetings settle (accept, decline, ...) while a run computes, which
   // makes Store::ReplaceSchedule answer ABORTED. Default: 3.
   int max_attempts = 3;
@@ -33,6 +49,12 @@ struct RunOptions {
   // 0 = the real clock. Default: 0.
   int64_t now_unix_seconds = 0;
 };
+
+// Writes the outcome of a deferred bound into run `run_id` of `event_id`: upper_bound, quality
+// and BOUND_COMPUTED, or BOUND_FAILED with the error's message. Only a run still BOUND_PENDING
+// changes (a record another step settled stays as it is). NOT_FOUND if the run does not exist.
+absl::Status RecordBound(storage::Store* store, uint64_t event_id, uint64_t run_id,
+                         const absl::StatusOr<int64_t>& bound);
 
 // Runs matching for `event_id` and returns the finished run record (phase DONE).
 //

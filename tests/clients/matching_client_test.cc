@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "clients/cli.h"
+#include "clients/cli_print.h"
 #include "clients/client.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -331,6 +332,31 @@ TEST_F(MatchingClientTest, CliRunPrintsPhaseLinesThenTheReport) {
   EXPECT_THAT(out, HasSubstr("quality 0.9930 (weight 993 of upper bound 1000)"));
   EXPECT_THAT(out, HasSubstr("meetings per attendee:  0: 3  1: 100  2: 900  3: 997"));
   EXPECT_THAT(out, Not(HasSubstr("\r")));
+}
+
+TEST(CliPrintTest, QualityWithoutABoundSaysWhy) {
+  v1::MatchingRun run;
+  run.set_id(3);
+  run.set_event_id(1);
+  run.set_phase(v1::MatchingRun::DONE);
+  run.set_start_time(1000);
+  run.set_end_time(1012);
+  run.mutable_report()->set_weight(4626);
+  run.mutable_report()->set_meetings(20);
+  run.mutable_report()->set_bound_status(v1::QualityReport::BOUND_PENDING);
+  std::ostringstream pending;
+  PrintMatchingRun(pending, run);
+  EXPECT_THAT(pending.str(), HasSubstr("done in 12 s"));
+  EXPECT_THAT(pending.str(), HasSubstr("quality pending (the upper bound is being computed"));
+  EXPECT_THAT(pending.str(), Not(HasSubstr("upper bound 0")));
+
+  run.mutable_report()->set_bound_status(v1::QualityReport::BOUND_FAILED);
+  run.mutable_report()->set_bound_error("a newer run of the event replaced this one");
+  std::ostringstream failed;
+  PrintMatchingRun(failed, run);
+  EXPECT_THAT(failed.str(),
+              HasSubstr("quality not certified (a newer run of the event replaced this one), "
+                        "weight 4626, 20 meetings"));
 }
 
 TEST_F(MatchingClientTest, CliRunDrawsABarWhenAsked) {

@@ -152,6 +152,33 @@ TEST(CandidatesTest, WithoutHeadTagsSearchEqualsExhaustiveScoring) {
   }
 }
 
+// Many head tags, so that some attendees reach nobody through postings (on the
+// 150,000-attendee benchmark: about 300 people, most of whose tags are all among the most
+// common ones).
+ScoringOptions ManyHeadTags() {
+  ScoringOptions scoring;
+  scoring.max_postings_per_attendee = 2;
+  return scoring;
+}
+
+TEST(CandidatesTest, ThinAttendeesGetTheirExactTopK) {
+  const CandidateIndex index = BuildIndex(Synthetic(2500, 4), ManyHeadTags());
+  ASSERT_GE(index.thin().size(), 10u);
+  EXPECT_EQ(index.build_stats().thin_searches, index.thin().size());
+  size_t with_partners = 0;
+  for (Index a : index.thin()) {
+    const std::vector<Candidate> exact = index.ExhaustiveTopK(a);
+    with_partners += !exact.empty();
+    const auto got = index.TopK(a);
+    ASSERT_EQ(got.size(), exact.size()) << a;
+    for (size_t i = 0; i < exact.size(); ++i) {
+      ASSERT_EQ(got[i].partner, exact[i].partner) << a;
+      ASSERT_EQ(got[i].weight, exact[i].weight) << a;
+    }
+  }
+  EXPECT_GE(with_partners, 10u);
+}
+
 TEST(CandidatesTest, RecallAgainstExhaustiveScoringIsHigh) {
   const CandidateIndex index = BuildIndex(Synthetic(4000, 5));
   std::vector<Index> sample;
@@ -160,10 +187,14 @@ TEST(CandidatesTest, RecallAgainstExhaustiveScoringIsHigh) {
 }
 
 TEST(CandidatesTest, IncrementalUpdatesEqualRebuild) {
-  for (uint64_t seed : {2u, 9u}) {
+  for (uint64_t seed : {2u, 9u, 4u}) {
     const MatchInput input = Synthetic(2500, seed);
     const MatchInput donors = Synthetic(300, seed + 100);
-    CandidateIndex index = BuildIndex(input);
+    // Seed 4: with thin attendees, whose lists and status updates must keep exact too.
+    CandidateIndex index = BuildIndex(input, seed == 4 ? ManyHeadTags() : ScoringOptions{});
+    if (seed == 4) {
+      ASSERT_GE(index.thin().size(), 10u);
+    }
     std::mt19937_64 rng(seed);
     for (int i = 0; i < 300; ++i) {
       const Index n = index.num_attendees();
@@ -195,18 +226,21 @@ TEST(CandidatesTest, IncrementalUpdatesEqualRebuild) {
 }
 
 TEST(CandidatesTest, ExcludingPairsEqualsRebuild) {
-  CandidateIndex index = BuildIndex(Synthetic(2000, 12));
-  std::mt19937_64 rng(12);
-  for (int i = 0; i < 400; ++i) {
-    const Index a = static_cast<Index>(rng() % 2000);
-    const auto list = index.TopK(a);
-    if (list.empty()) continue;
-    const Index b = list[rng() % list.size()].partner;  // a pair that was proposed: declined
-    ASSERT_TRUE(index.ExcludePair(a, b).ok());
-    ASSERT_EQ(index.problem().Score(a, b).weight, 0);
+  for (bool thin : {false, true}) {
+    CandidateIndex index =
+        BuildIndex(Synthetic(2000, 12), thin ? ManyHeadTags() : ScoringOptions{});
+    std::mt19937_64 rng(12);
+    for (int i = 0; i < 400; ++i) {
+      const Index a = static_cast<Index>(rng() % 2000);
+      const auto list = index.TopK(a);
+      if (list.empty()) continue;
+      const Index b = list[rng() % list.size()].partner;  // a pair that was proposed: declined
+      ASSERT_TRUE(index.ExcludePair(a, b).ok());
+      ASSERT_EQ(index.problem().Score(a, b).weight, 0);
+    }
+    EXPECT_FALSE(index.ExcludePair(0, 5000).ok());
+    ExpectSameCandidates(index, CandidateIndex::Build(index.problem(), index.options()));
   }
-  EXPECT_FALSE(index.ExcludePair(0, 5000).ok());
-  ExpectSameCandidates(index, CandidateIndex::Build(index.problem(), index.options()));
 }
 
 TEST(CandidatesTest, UpdateWithBadIndexFailsAndChangesNothing) {

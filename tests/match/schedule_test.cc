@@ -5,11 +5,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "lemon/matching.h"
-#include "lemon/smart_graph.h"
 #include "services/match/bound.h"
 #include "services/match/schedule_engine.h"
 #include "services/match/schedule_testgraph.h"
+#include "tests/match/exact_bmatching.h"
 #include "tests/testing/temp_dir.h"
 
 namespace parley::match {
@@ -207,11 +206,15 @@ TEST(ScheduleTest, ChainsFromFullAttendeesFindMoreWeight) {
   // moves (guards the pruning against cutting every chain).
   for (uint64_t seed = 1; seed <= 4; ++seed) {
     const TestEvent event = Event({500, 6, 12, 0}, seed);
+    // From the greedy start: the b-matching start leaves little for chains to find.
     ScheduleOptions single;
+    single.bmatching_start = false;
     single.chain_depth = 0;
     single.full_chain_depth = 0;
+    ScheduleOptions chains;
+    chains.bmatching_start = false;
     auto flat = BuildSchedule(event.graph, event.input, single);
-    auto deep = BuildSchedule(event.graph, event.input, {});
+    auto deep = BuildSchedule(event.graph, event.input, chains);
     ASSERT_TRUE(flat.ok() && deep.ok());
     EXPECT_GT(deep->report.weight, flat->report.weight) << "seed " << seed;
   }
@@ -264,40 +267,6 @@ TEST(ScheduleTest, RejectsBadInput) {
   input.num_slots = 1;
   input.attendees.resize(3);
   EXPECT_EQ(BuildSchedule(graph, input, {}).status().code(), absl::StatusCode::kInvalidArgument);
-}
-
-// Exact maximum-weight b-matching (slots ignored, degree <= min(budget, slots)) by the
-// textbook reduction to a matching: every pair becomes a path u_i - x - y - v_j whose middle
-// edge is taken exactly when the pair is not.
-int64_t ExactBMatching(const CandidateGraph& graph, const ScheduleInput& input) {
-  lemon::SmartGraph g;
-  lemon::SmartGraph::EdgeMap<int64_t> weight(g);
-  std::vector<std::vector<lemon::SmartGraph::Node>> copies(graph.num_nodes());
-  for (Index u = 0; u < graph.num_nodes(); ++u) {
-    const int cap = std::min<int>(input.attendees[u].budget,
-                                  __builtin_popcountll(input.attendees[u].availability));
-    for (int i = 0; i < cap; ++i) copies[u].push_back(g.addNode());
-  }
-  int64_t middle = 0;
-  for (Index u = 0; u < graph.num_nodes(); ++u) {
-    for (uint64_t i = graph.begin(u); i < graph.end(u); ++i) {
-      const Index v = graph.neighbors[i];
-      if (v <= u || copies[u].empty() || copies[v].empty() ||
-          (input.attendees[u].availability & input.attendees[v].availability) == 0) {
-        continue;
-      }
-      const int64_t w = graph.weights[i];
-      const auto x = g.addNode();
-      const auto y = g.addNode();
-      weight[g.addEdge(x, y)] = w;
-      middle += w;
-      for (auto c : copies[u]) weight[g.addEdge(c, x)] = w;
-      for (auto c : copies[v]) weight[g.addEdge(y, c)] = w;
-    }
-  }
-  lemon::MaxWeightedMatching<lemon::SmartGraph, lemon::SmartGraph::EdgeMap<int64_t>> m(g, weight);
-  m.run();
-  return m.matchingWeight() - middle;
 }
 
 TEST(ScheduleTest, SmallEventsComeCloseToTheExactOptimumAndNeverExceedTheBound) {

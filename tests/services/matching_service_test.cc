@@ -13,6 +13,27 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// Hooks on the background bound thread, which may outlive a test: everything it touches is
+// shared. The destructor lets a held bound go, whatever the test did.
+struct BoundHooks {
+  std::shared_ptr<absl::Notification> held = std::make_shared<absl::Notification>();
+  std::shared_ptr<absl::Notification> release = std::make_shared<absl::Notification>();
+  std::shared_ptr<absl::Notification> recorded = std::make_shared<absl::Notification>();
+  ~BoundHooks() {
+    if (!release->HasBeenNotified()) release->Notify();
+  }
+  void Install(services::ServerOptions* options) const {
+    options->bound_inline_max_attendees = 5;  // the events below are "large"
+    options->before_bound = [held = held, release = release](uint64_t, uint64_t) {
+      if (!held->HasBeenNotified()) held->Notify();
+      release->WaitForNotification();
+    };
+    options->after_bound = [recorded = recorded](uint64_t, uint64_t) {
+      if (!recorded->HasBeenNotified()) recorded->Notify();
+    };
+  }
+};
+
 class MatchingServiceTest : public testutil::MatchingServiceTest {
  protected:
   // Restarts the server so that its first run waits on the run thread: started_ is notified
@@ -26,6 +47,26 @@ class MatchingServiceTest : public testutil::MatchingServiceTest {
       };
     };
     Restart();
+  }
+
+  v1::MatchingRun LatestRun() {
+    v1::GetMatchingRunRequest get;
+    get.set_event_id(event_.id());
+    v1::MatchingRun run;
+    grpc::Status s = matching_->GetMatchingRun(Ctx(token_).get(), get, &run);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return run;
+  }
+
+  // A run of a "large" event (see BoundHooks) whose bound the bound thread has taken up and
+  // holds.
+  v1::MatchingRun RunWithHeldBound(const BoundHooks& hooks) {
+    adjust_options_ = [&hooks](services::ServerOptions* options) { hooks.Install(options); };
+    Restart();
+    SetUpEvent(10, 3, 2);
+    const v1::MatchingRun done = Run();
+    EXPECT_TRUE(hooks.held->WaitForNotificationWithTimeout(absl::Seconds(60)));
+    return done;
   }
 
   std::atomic<int> holds_{0};
@@ -315,6 +356,42 @@ TEST_F(MatchingServiceTest, OrganiserGetsAnAttendeesCalendar) {
   request.set_attendee_id(999999);
   EXPECT_EQ(matching_->GetAttendeeCalendar(Ctx(token_).get(), request, &calendar).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(MatchingServiceTest, LargeEventsGetTheirBoundAfterTheRun) {
+  BoundHooks hooks;
+  const v1::MatchingRun done = RunWithHeldBound(hooks);
+  EXPECT_EQ(done.report().bound_status(), v1::QualityReport::BOUND_PENDING);
+  EXPECT_EQ(done.report().upper_bound(), 0);
+  EXPECT_GT(done.report().weight(), 0);
+  EXPECT_EQ(LatestRun().report().bound_status(), v1::QualityReport::BOUND_PENDING);
+
+  hooks.release->Notify();
+  ASSERT_TRUE(hooks.recorded->WaitForNotificationWithTimeout(absl::Seconds(60)));
+  const v1::MatchingRun certified = LatestRun();
+  EXPECT_EQ(certified.id(), done.id());
+  EXPECT_EQ(certified.report().bound_status(), v1::QualityReport::BOUND_COMPUTED);
+  EXPECT_GE(certified.report().upper_bound(), certified.report().weight());
+  EXPECT_DOUBLE_EQ(certified.report().quality(),
+                   static_cast<double>(certified.report().weight()) /
+                       static_cast<double>(certified.report().upper_bound()));
+  // The same bound as within the run: the default limit certifies this event inline.
+  adjust_options_ = nullptr;
+  Restart();
+  const v1::MatchingRun inline_run = Run();
+  EXPECT_EQ(inline_run.report().bound_status(), v1::QualityReport::BOUND_COMPUTED);
+  EXPECT_EQ(inline_run.report().upper_bound(), certified.report().upper_bound());
+}
+
+TEST_F(MatchingServiceTest, ABoundPendingAtARestartIsRecordedAsFailed) {
+  BoundHooks hooks;
+  const v1::MatchingRun done = RunWithHeldBound(hooks);
+  Restart();
+  const v1::MatchingRun after = LatestRun();
+  EXPECT_EQ(after.id(), done.id());
+  EXPECT_EQ(after.phase(), v1::MatchingRun::DONE);
+  EXPECT_EQ(after.report().bound_status(), v1::QualityReport::BOUND_FAILED);
+  EXPECT_THAT(after.report().bound_error(), HasSubstr("restarted"));
 }
 
 TEST_F(MatchingServiceTest, RunsInterruptedByARestartAreRecordedAsFailed) {

@@ -8,14 +8,18 @@
 // graph, wall clock), candidate_cpu_seconds (CPU time of all threads in that phase: on a busy
 // machine, cpu / threads estimates the wall time of an idle one), its parts problem_seconds /
 // search_seconds / graph_seconds, the work counters postings_visited / partners_touched /
-// exact_evaluations (machine-independent),
+// exact_evaluations, thin_searches (attendees no partner reachable through postings can meet,
+// searched over everyone;
+// see candidates.h) (machine-independent),
 // peak_rss_bytes (whole process so far), and
 //   with --recall-sample M: candidate_recall (mean recall@K of M sampled attendees against
 //   exhaustive scoring, ties counted as hits), recall_sample;
 // Fields (engine II, scheduling on the candidate graph): schedule_seconds (wall clock, after
 // candidates), schedule_cpu_seconds, total_seconds (candidates + schedule), weight, upper_bound
 // and quality (LP bound, computed on a second thread while the schedule runs; --bound=false
-// skips it), meetings, attendees_without_meeting_but_feasible, meetings_unplaced,
+// skips it), meetings, attendees_without_meeting_but_feasible, zero_no_feasible_partner
+// (no edge in the candidate graph) and no_candidates_but_compatible (of those, the ones an exact
+// diagnosis finds a compatible partner for: what candidate search missed), meetings_unplaced,
 // fairness_cost, gini, bound_seconds;
 //   with --repairs K: repair_p50_us, repair_p99_us (K random declines repaired one at a time);
 //   with --dump-event PATH: the candidate graph and schedule input are also written to PATH
@@ -42,6 +46,7 @@
 
 #include "services/match/bound.h"
 #include "services/match/candidates.h"
+#include "services/match/explain.h"
 #include "services/match/graph.h"
 #include "services/match/quality.h"
 #include "services/match/repair.h"
@@ -136,6 +141,7 @@ bool RunCandidates(const BenchOptions& options, BenchRun* run, parley::tools::Js
   json->Int("postings_visited", static_cast<int64_t>(stats.postings_visited));
   json->Int("partners_touched", static_cast<int64_t>(stats.partners_touched));
   json->Int("exact_evaluations", static_cast<int64_t>(stats.exact_evaluations));
+  json->Int("thin_searches", static_cast<int64_t>(stats.thin_searches));
   return true;
 }
 
@@ -230,6 +236,20 @@ bool RunSchedule(const BenchOptions& options, const BenchRun& run, double candid
   json->Double("bound_seconds", bound_seconds);
   json->Int("meetings", r.meetings);
   json->Int("attendees_without_meeting_but_feasible", r.zero_left_out);
+  json->Int("zero_no_feasible_partner", r.zero_no_feasible_partner);
+  // "No feasible partner" above means no edge in the candidate graph. Of those, the attendees
+  // who do have a compatible partner (exact O(N) diagnosis, outside the timed phases): what
+  // candidate search missed, so 0 when it covers everyone who can meet somebody.
+  if (run.index.has_value()) {
+    int64_t missed = 0;
+    for (parley::match::Index a = 0; a < run.graph.num_nodes(); ++a) {
+      if (run.graph.degree(a) != 0 || input.attendees[a].budget <= 0) continue;
+      const parley::match::CandidateDiagnosis d =
+          parley::match::DiagnoseCandidates(run.index->problem(), a);
+      missed += !d.opted_out && !d.no_availability && d.feasible > 0;
+    }
+    json->Int("no_candidates_but_compatible", missed);
+  }
   json->Int("meetings_unplaced", r.meetings_unplaced);
   json->Int("fairness_cost", r.fairness_cost);
   json->Double("gini", r.gini);

@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "services/match/bmatching.h"
 #include "services/match/bound.h"
 #include "services/match/repair.h"
 #include "services/match/schedule.h"
@@ -37,6 +38,12 @@ ABSL_FLAG(std::string, bound_algorithm, "network_simplex", "network_simplex or c
 ABSL_FLAG(int, chain_depth, 3, "ScheduleOptions::chain_depth");
 ABSL_FLAG(int, full_chain_depth, 0, "ScheduleOptions::full_chain_depth");
 ABSL_FLAG(int, refill_scan_limit, 0, "ScheduleOptions::refill_scan_limit");
+ABSL_FLAG(bool, bmatching_start, true, "ScheduleOptions::bmatching_start");
+ABSL_FLAG(int32_t, bmatching_epsilon, 0, "ScheduleOptions::bmatching_epsilon");
+ABSL_FLAG(double, bmatching_epsilon_ratio, 0.08, "ScheduleOptions::bmatching_epsilon_ratio");
+ABSL_FLAG(bool, bmatching_full_search, false, "ScheduleOptions::bmatching_full_search");
+ABSL_FLAG(bool, bmatching_only, false,
+          "run only the slot-free b-matching (bmatching.h) and print its figures");
 ABSL_FLAG(std::string, event, "",
           "schedule this event (parley-bench --dump-event) instead of a generated one");
 ABSL_FLAG(bool, json, true, "print JSON (the only format)");
@@ -113,6 +120,32 @@ int main(int argc, char** argv) {
     }
     event.input.num_slots = 12;
   }
+  if (absl::GetFlag(FLAGS_bmatching_only)) {
+    const size_t n = event.graph.num_nodes();
+    const parley::match::SlotMask all = (parley::match::SlotMask{1} << event.input.num_slots) - 1;
+    std::vector<int32_t> capacity(n);
+    std::vector<parley::match::SlotMask> availability(n);
+    for (size_t u = 0; u < n; ++u) {
+      availability[u] = event.input.attendees[u].availability & all;
+      capacity[u] =
+          std::min<int32_t>(event.input.attendees[u].budget, __builtin_popcountll(availability[u]));
+    }
+    parley::match::BMatchingOptions bm;
+    bm.epsilon = absl::GetFlag(FLAGS_bmatching_epsilon);
+    bm.epsilon_ratio = absl::GetFlag(FLAGS_bmatching_epsilon_ratio);
+    parley::match::BMatchingStats stats;
+    const double cpu = ThreadCpuSeconds();
+    const auto pairs =
+        parley::match::MaxWeightBMatching(event.graph, capacity, availability, bm, &stats);
+    std::printf(
+        "{\"bmatching_cpu_seconds\":%.4f,\"load_average\":%.2f,\"pairs\":%zu,\"weight\":%lld,"
+        "\"double_cover_half\":%.1f,\"two_sided\":%lld,\"one_sided\":%lld,\"bids\":%lld,"
+        "\"epsilon\":%d}\n",
+        ThreadCpuSeconds() - cpu, LoadAverage(), pairs.size(), static_cast<long long>(stats.weight),
+        static_cast<double>(stats.double_cover) / 2, static_cast<long long>(stats.two_sided),
+        static_cast<long long>(stats.one_sided), static_cast<long long>(stats.bids), stats.epsilon);
+    return 0;
+  }
   absl::StatusOr<int64_t> bound = int64_t{0};
   double bound_seconds = 0;
   std::thread bound_thread;
@@ -133,6 +166,10 @@ int main(int argc, char** argv) {
   options.chain_depth = absl::GetFlag(FLAGS_chain_depth);
   options.full_chain_depth = absl::GetFlag(FLAGS_full_chain_depth);
   options.refill_scan_limit = absl::GetFlag(FLAGS_refill_scan_limit);
+  options.bmatching_start = absl::GetFlag(FLAGS_bmatching_start);
+  options.bmatching_epsilon = absl::GetFlag(FLAGS_bmatching_epsilon);
+  options.bmatching_epsilon_ratio = absl::GetFlag(FLAGS_bmatching_epsilon_ratio);
+  options.bmatching_full_search = absl::GetFlag(FLAGS_bmatching_full_search);
   const double load_before = LoadAverage();
   start = Clock::now();
   double cpu = ThreadCpuSeconds();

@@ -1,0 +1,347 @@
+#include "services/match/bmatching.h"
+
+#include <algorithm>
+#include <cassert>
+#include <deque>
+#include <limits>
+#include <utility>
+
+namespace parley::match {
+namespace {
+
+constexpr Index kNone = ~Index{0};
+
+struct Arc {
+  Index v;
+  Weight w;
+};
+
+// The auction on the bipartite double cover. Bidder u has cap[u] hands; object v has cap[v]
+// copies, each with the price its holder bid. A bidder holds at most one copy of each object.
+// Arrays touched per bid are compact (32-bit prices and offsets), since at 150,000 attendees
+// every look at a neighbour is a cache miss otherwise.
+class Auction {
+ public:
+  Auction(const CandidateGraph& graph, const std::vector<int32_t>& capacity,
+          const std::vector<SlotMask>& availability,
+          const std::vector<std::pair<Index, Weight>>* heaviest_first)
+      : n_(graph.num_nodes()) {
+    cap_.resize(n_);
+    base_.resize(static_cast<size_t>(n_) + 1, 0);
+    for (Index u = 0; u < n_; ++u) {
+      cap_[u] = static_cast<uint8_t>(std::clamp<int32_t>(capacity[u], 0, 255));
+      base_[u + 1] = base_[u] + cap_[u];
+    }
+    // Feasible arcs only, each list heaviest first (ties by index).
+    offset_.resize(static_cast<size_t>(n_) + 1, 0);
+    arcs_.reserve(graph.neighbors.size());
+    for (Index u = 0; u < n_; ++u) {
+      const size_t begin = arcs_.size();
+      if (cap_[u] > 0) {
+        for (uint64_t i = graph.begin(u); i < graph.end(u); ++i) {
+          const Index v = heaviest_first ? (*heaviest_first)[i].first : graph.neighbors[i];
+          const Weight w = heaviest_first ? (*heaviest_first)[i].second : graph.weights[i];
+          if (cap_[v] == 0 || (availability[u] & availability[v]) == 0) continue;
+          arcs_.push_back({v, w});
+        }
+      }
+      if (heaviest_first == nullptr) {
+        std::sort(arcs_.begin() + static_cast<int64_t>(begin), arcs_.end(),
+                  [](const Arc& x, const Arc& y) { return x.w != y.w ? x.w > y.w : x.v < y.v; });
+      }
+      offset_[u + 1] = arcs_.size();
+    }
+    price_.assign(n_, 0);
+    copy_.assign(base_[n_], Copy{kNone, 0});
+    held_.assign(base_[n_], kNone);
+    held_count_.assign(n_, 0);
+  }
+
+  // Bidders with free hands bid until none can gain (each bid gains at least eps over the
+  // price it beats, so this ends).
+  int64_t Run(Weight eps) {
+    std::vector<uint8_t> queued(n_, 0);
+    std::deque<Index> queue;
+    for (Index u = 0; u < n_; ++u) {
+      if (cap_[u] > 0 && offset_[u] < offset_[u + 1]) {
+        queue.push_back(u);
+        queued[u] = 1;
+      }
+    }
+    int64_t bids = 0;
+    Index losers[256];
+    while (!queue.empty()) {
+      const Index u = queue.front();
+      queue.pop_front();
+      queued[u] = 0;
+      if (!queue.empty()) __builtin_prefetch(&arcs_[offset_[queue.front()]]);
+      int lost = 0;
+      bids += Bid(u, eps, losers, &lost);
+      for (int i = 0; i < lost; ++i) {
+        if (queued[losers[i]]) continue;
+        queued[losers[i]] = 1;
+        queue.push_back(losers[i]);
+      }
+    }
+    return bids;
+  }
+
+  // Pairs held from both sides (a < b) and from one side only, and the double cover's value.
+  void Collect(std::vector<WeightedEdge>* two_sided, std::vector<WeightedEdge>* one_sided,
+               int64_t* value) const {
+    *value = 0;
+    for (Index u = 0; u < n_; ++u) {
+      for (uint32_t i = base_[u]; i < base_[u] + held_count_[u]; ++i) {
+        const Index v = held_[i];
+        const Weight w = WeightOf(u, v);
+        *value += w;
+        if (Holds(v, u)) {
+          if (u < v) two_sided->push_back({u, v, w});
+        } else {
+          one_sided->push_back({std::min(u, v), std::max(u, v), w});
+        }
+      }
+    }
+  }
+
+  int cap(Index u) const { return cap_[u]; }
+  double mean_weight() const {
+    double sum = 0;
+    for (const Arc& a : arcs_) sum += a.w;
+    return arcs_.empty() ? 1.0 : sum / static_cast<double>(arcs_.size());
+  }
+
+ private:
+  struct Copy {
+    Index holder;
+    Weight price;
+  };
+
+  Weight WeightOf(Index u, Index v) const {
+    for (size_t i = offset_[u]; i < offset_[u + 1]; ++i) {
+      if (arcs_[i].v == v) return arcs_[i].w;
+    }
+    assert(false);
+    return 0;
+  }
+
+  bool Holds(Index u, Index v) const {
+    for (uint32_t i = base_[u]; i < base_[u] + held_count_[u]; ++i) {
+      if (held_[i] == v) return true;
+    }
+    return false;
+  }
+
+  void Unhold(Index u, Index v) {
+    const uint32_t b = base_[u];
+    for (uint32_t i = b; i < b + held_count_[u]; ++i) {
+      if (held_[i] == v) {
+        held_[i] = held_[b + held_count_[u] - 1];
+        --held_count_[u];
+        return;
+      }
+    }
+    assert(false);
+  }
+
+  // u bids for one object per free hand: the best values v_1 >= ... >= v_k among objects it does
+  // not hold, against the (k+1)-th best value t (0 = staying unmatched); each bid raises the
+  // object's price to w - t + eps, but never above w. The bidders who lose a copy go to
+  // losers[0 .. *lost). Returns the number of bids.
+  int Bid(Index u, Weight eps, Index* losers, int* lost) {
+    const int k = cap_[u] - held_count_[u];
+    if (k <= 0) return 0;
+    struct Top {
+      Weight value;
+      Index v;
+      Weight w;
+    };
+    Top top[256 + 1];
+    for (int i = 0; i <= k; ++i) top[i] = {0, kNone, 0};
+    const size_t end = offset_[u + 1];
+    for (size_t i = offset_[u]; i < end; ++i) {
+      const Arc& a = arcs_[i];
+      if (a.w <= top[k].value) break;  // later arcs are no heavier: their value is lower still
+      if (i + 4 < end) __builtin_prefetch(&price_[arcs_[i + 4].v]);
+      const Weight value = a.w - price_[a.v];
+      if (value <= top[k].value || Holds(u, a.v)) continue;
+      int j = k;
+      while (j > 0 && top[j - 1].value < value) {
+        top[j] = top[j - 1];
+        --j;
+      }
+      top[j] = {value, a.v, a.w};
+    }
+    const int64_t threshold = top[k].value;
+    int bids = 0;
+    for (int i = 0; i < k && top[i].v != kNone; ++i) __builtin_prefetch(&copy_[base_[top[i].v]]);
+    for (; bids < k && top[bids].v != kNone; ++bids) {
+      // Never above the weight: a holder's value stays >= 0 (no worse than staying unmatched).
+      // Still above the price, since the value exceeds the threshold.
+      const Top& t = top[bids];
+      const Weight bid = static_cast<Weight>(std::min<int64_t>(t.w - threshold + eps, t.w));
+      const Index loser = Take(u, t.v, bid);
+      if (loser != kNone) losers[(*lost)++] = loser;
+    }
+    return bids;
+  }
+
+  // u takes v's cheapest copy at `bid`; returns its previous holder (or kNone).
+  Index Take(Index u, Index v, Weight bid) {
+    const uint32_t begin = base_[v], end = base_[v + 1];
+    uint32_t j = begin;
+    while (copy_[j].price != price_[v]) ++j;  // the cheapest copy (the first of equals)
+    assert(bid > copy_[j].price);
+    const Index loser = copy_[j].holder;
+    if (loser != kNone) Unhold(loser, v);
+    copy_[j] = {u, bid};
+    Weight p = bid;
+    for (uint32_t c = begin; c < end; ++c) p = std::min(p, copy_[c].price);
+    price_[v] = p;
+    held_[base_[u] + held_count_[u]++] = v;
+    return loser;
+  }
+
+  Index n_;
+  std::vector<uint8_t> cap_;
+  std::vector<uint32_t> base_;  // hands of bidder u and copies of object u: base_[u] ..
+  std::vector<size_t> offset_;
+  std::vector<Arc> arcs_;
+  std::vector<Weight> price_;  // object v: its cheapest copy's price
+  std::vector<Copy> copy_;
+  std::vector<Index> held_;  // bidder u's objects
+  std::vector<uint8_t> held_count_;
+};
+
+bool HeaviestFirst(const WeightedEdge& x, const WeightedEdge& y) {
+  if (x.weight != y.weight) return x.weight > y.weight;
+  if (x.a != y.a) return x.a < y.a;
+  return x.b < y.b;
+}
+
+// The one-sided pairs are the half-integral part of the double cover's solution: at each
+// attendee at most twice their room left (room = capacity - two-sided pairs). They are cut into
+// walks (from attendees of odd degree first, so that each attendee ends at most one open walk),
+// and each walk keeps the heavier of its two alternate halves: an attendee inside a walk keeps
+// one of its two pairs there, so nobody exceeds their room; an odd closed walk first drops its
+// lightest pair. A last check drops the lightest kept pairs of anyone still over their room (it
+// should not happen), and the pairs left out are offered again, heaviest first, to attendees
+// still with room.
+void RoundOneSided(const Auction& auction, std::vector<WeightedEdge> pairs,
+                   std::vector<int>* degree, std::vector<WeightedEdge>* chosen) {
+  std::sort(pairs.begin(), pairs.end(), HeaviestFirst);
+  const size_t n = degree->size();
+  std::vector<uint32_t> offset(n + 1, 0);
+  for (const WeightedEdge& e : pairs) {
+    ++offset[e.a + 1];
+    ++offset[e.b + 1];
+  }
+  for (size_t u = 0; u < n; ++u) offset[u + 1] += offset[u];
+  std::vector<uint32_t> incident(offset[n]);
+  {
+    std::vector<uint32_t> next(offset.begin(), offset.end() - 1);
+    for (uint32_t i = 0; i < pairs.size(); ++i) {
+      incident[next[pairs[i].a]++] = i;
+      incident[next[pairs[i].b]++] = i;
+    }
+  }
+  std::vector<uint32_t> cursor(offset.begin(), offset.end() - 1);
+  std::vector<uint32_t> left(n, 0);  // unused pairs at each attendee
+  for (size_t u = 0; u < n; ++u) left[u] = offset[u + 1] - offset[u];
+  std::vector<uint8_t> used(pairs.size(), 0), keep(pairs.size(), 0);
+  std::vector<uint32_t> walk;
+  auto walk_from = [&](Index start) {
+    walk.clear();
+    Index x = start;
+    while (true) {
+      while (cursor[x] < offset[x + 1] && used[incident[cursor[x]]]) ++cursor[x];
+      if (cursor[x] == offset[x + 1]) break;
+      const uint32_t i = incident[cursor[x]];
+      used[i] = 1;
+      --left[pairs[i].a];
+      --left[pairs[i].b];
+      walk.push_back(i);
+      x = pairs[i].a == x ? pairs[i].b : pairs[i].a;
+    }
+    if (walk.size() % 2 == 1 && x == start) {
+      // An odd closed walk: alternating would give the start two pairs. Drop its lightest pair
+      // and alternate along the rest, an open walk between the dropped pair's ends.
+      size_t lightest = 0;
+      for (size_t k = 1; k < walk.size(); ++k) {
+        if (pairs[walk[k]].weight < pairs[walk[lightest]].weight) lightest = k;
+      }
+      std::rotate(walk.begin(), walk.begin() + static_cast<int64_t>(lightest) + 1, walk.end());
+      walk.pop_back();
+    }
+    int64_t half[2] = {0, 0};
+    for (size_t k = 0; k < walk.size(); ++k) half[k % 2] += pairs[walk[k]].weight;
+    const size_t parity = half[1] > half[0] ? 1 : 0;
+    for (size_t k = parity; k < walk.size(); k += 2) keep[walk[k]] = 1;
+  };
+  for (int pass = 0; pass < 2; ++pass) {
+    for (Index u = 0; u < n; ++u) {
+      while (left[u] > 0 && (pass == 1 || left[u] % 2 == 1)) walk_from(u);
+    }
+  }
+  std::vector<int> kept(n, 0);
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if (!keep[i]) continue;
+    ++kept[pairs[i].a];
+    ++kept[pairs[i].b];
+  }
+  // Lightest first: an attendee over their room gives up its lightest kept pair.
+  for (size_t i = pairs.size(); i-- > 0;) {
+    const WeightedEdge& e = pairs[i];
+    if (!keep[i]) continue;
+    if ((*degree)[e.a] + kept[e.a] > auction.cap(e.a) ||
+        (*degree)[e.b] + kept[e.b] > auction.cap(e.b)) {
+      keep[i] = 0;
+      --kept[e.a];
+      --kept[e.b];
+    }
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      const WeightedEdge& e = pairs[i];
+      if (round == 0 ? !keep[i] : keep[i]) continue;
+      if ((*degree)[e.a] >= auction.cap(e.a) || (*degree)[e.b] >= auction.cap(e.b)) continue;
+      ++(*degree)[e.a];
+      ++(*degree)[e.b];
+      chosen->push_back(e);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<WeightedEdge> MaxWeightBMatching(
+    const CandidateGraph& graph, const std::vector<int32_t>& capacity,
+    const std::vector<SlotMask>& availability, const BMatchingOptions& options,
+    BMatchingStats* stats, const std::vector<std::pair<Index, Weight>>* heaviest_first) {
+  BMatchingStats local;
+  if (stats == nullptr) stats = &local;
+  *stats = BMatchingStats{};
+  Auction auction(graph, capacity, availability, heaviest_first);
+  stats->epsilon =
+      options.epsilon > 0
+          ? options.epsilon
+          : static_cast<Weight>(std::clamp<double>(options.epsilon_ratio * auction.mean_weight(),
+                                                   1.0, std::numeric_limits<Weight>::max() / 4));
+  stats->bids = auction.Run(stats->epsilon);
+  std::vector<WeightedEdge> chosen;
+  std::vector<WeightedEdge> one_sided;
+  auction.Collect(&chosen, &one_sided, &stats->double_cover);
+  stats->two_sided = static_cast<int64_t>(chosen.size());
+  stats->one_sided = static_cast<int64_t>(one_sided.size());
+  std::vector<int> degree(graph.num_nodes(), 0);
+  for (const WeightedEdge& e : chosen) {
+    ++degree[e.a];
+    ++degree[e.b];
+  }
+  RoundOneSided(auction, one_sided, &degree, &chosen);
+  std::sort(chosen.begin(), chosen.end(), HeaviestFirst);
+  for (const WeightedEdge& e : chosen) stats->weight += e.weight;
+  return chosen;
+}
+
+}  // namespace parley::match
