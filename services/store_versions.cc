@@ -34,10 +34,10 @@ absl::StatusOr<v1::Event> VersionedStore::MutateEvent(
   return out;
 }
 
-absl::StatusOr<std::vector<storage::UpsertResult>> VersionedStore::UpsertAttendees(
-    uint64_t event_id, std::vector<v1::Attendee> rows) {
+absl::StatusOr<std::vector<storage::UpsertResult>> VersionedStore::UpsertAttendeesInPlace(
+    uint64_t event_id, absl::Span<v1::Attendee* const> rows) {
   absl::StatusOr<std::vector<storage::UpsertResult>> out =
-      inner_->UpsertAttendees(event_id, std::move(rows));
+      inner_->UpsertAttendeesInPlace(event_id, rows);
   if (!out.ok()) return out;  // nothing was written
   std::vector<RecordKey> changed;
   std::vector<uint64_t> ids;

@@ -116,8 +116,8 @@ class VersionedStore final : public storage::Store {
                              const std::function<bool(const v1::Attendee&)>& visit) const override {
     return inner_->ScanAttendees(event_id, visit);
   }
-  absl::StatusOr<std::vector<storage::UpsertResult>> UpsertAttendees(
-      uint64_t event_id, std::vector<v1::Attendee> rows) override;
+  absl::StatusOr<std::vector<storage::UpsertResult>> UpsertAttendeesInPlace(
+      uint64_t event_id, absl::Span<v1::Attendee* const> rows) override;
   absl::StatusOr<v1::Attendee> MutateAttendee(
       uint64_t event_id, uint64_t attendee_id,
       const std::function<absl::Status(v1::Attendee*)>& mutate) override;

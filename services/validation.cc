@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 
 #include "absl/container/flat_hash_set.h"
@@ -16,11 +17,33 @@
 namespace parley::services {
 namespace {
 
+// A field name for error messages, "list[index]" formatted only when an error names it: the
+// import path validates a dozen lists per row and must not build a string per entry.
+struct Field {
+  explicit Field(absl::string_view name) : name(name) {}
+  Field(absl::string_view list, int index) : name(list), index(index) {}
+  std::string str() const {
+    return index < 0 ? std::string(name) : absl::StrCat(name, "[", index, "]");
+  }
+  absl::string_view name;
+  int index = -1;
+};
+
 absl::Status Invalid(absl::string_view field, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
 }
+absl::Status Invalid(const Field& field, absl::string_view what) {
+  return Invalid(field.str(), what);
+}
 
 std::string Indexed(absl::string_view list, size_t i) { return absl::StrCat(list, "[", i, "]"); }
+
+// Keeps the first `kept` entries of `list` and drops the rest (the entries a normalisation
+// compacted away).
+template <typename T>
+void Truncate(google::protobuf::RepeatedPtrField<T>* list, int kept) {
+  if (kept < list->size()) list->DeleteSubrange(kept, list->size() - kept);
+}
 
 bool HasControl(absl::string_view text, bool multiline) {
   for (unsigned char c : text) {
@@ -46,25 +69,57 @@ absl::Status NormalizeShortId(absl::string_view field, std::string* id) {
 
 // Profile lists hold at most kMaxListEntries short entries: a linear scan beats hashing and
 // allocates nothing, which matters on the import path (a dozen lists per row).
-bool Contains(const google::protobuf::RepeatedPtrField<std::string>& list,
-              absl::string_view value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
+// Whether the first `n` entries of `list` hold `value`.
+bool ContainsInFirst(const google::protobuf::RepeatedPtrField<std::string>& list, int n,
+                     absl::string_view value) {
+  return std::find(list.begin(), list.begin() + n, value) != list.begin() + n;
 }
 
+// True if NormalizeTag would return `tag` as it is and accept it: printable ASCII without
+// upper case, single spaces between words only, not empty. Most tags of an import already are,
+// and need neither a copy nor ICU.
+bool IsNormalAsciiTag(absl::string_view tag) {
+  char previous = ' ';  // so that a leading space is not normal
+  for (char c : tag) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f || (c >= 'A' && c <= 'Z')) return false;
+    if (c == ' ' && previous == ' ') return false;
+    previous = c;
+  }
+  return previous != ' ' && tag.size() <= kMaxTagBytes;
+}
+
+absl::StatusOr<std::string> NormalizeTagField(absl::string_view tag, const Field& field);
+
+// NormalizeTag, in place.
+absl::Status NormalizeTagInPlace(std::string* tag, const Field& field) {
+  if (IsNormalAsciiTag(*tag)) return absl::OkStatus();
+  absl::StatusOr<std::string> normal = NormalizeTagField(*tag, field);
+  if (!normal.ok()) return normal.status();
+  *tag = *std::move(normal);
+  return absl::OkStatus();
+}
+
+// Normalises every tag of `tags` in place and drops repeats, keeping first positions.
 absl::Status NormalizeTagList(absl::string_view list,
                               google::protobuf::RepeatedPtrField<std::string>* tags) {
   if (static_cast<size_t>(tags->size()) > kMaxListEntries) {
     return Invalid(list, absl::StrCat("more than ", kMaxListEntries, " entries"));
   }
-  google::protobuf::RepeatedPtrField<std::string> out;
+  int kept = 0;
   for (int i = 0; i < tags->size(); ++i) {
-    absl::StatusOr<std::string> tag = NormalizeTag(tags->Get(i), Indexed(list, i));
-    if (!tag.ok()) return tag.status();
-    if (!Contains(out, *tag)) *out.Add() = *std::move(tag);
+    absl::Status s = NormalizeTagInPlace(tags->Mutable(i), Field(list, i));
+    if (!s.ok()) return s;
+    if (ContainsInFirst(*tags, kept, tags->Get(i))) continue;
+    if (kept != i) tags->SwapElements(kept, i);
+    ++kept;
   }
-  tags->Swap(&out);
+  Truncate(tags, kept);
   return absl::OkStatus();
 }
+
+absl::Status CheckTextField(const Field& field, std::string* value, size_t max_bytes, bool required,
+                            bool multiline = false);
 
 absl::Status NormalizeIdList(absl::string_view list, absl::string_view self,
                              google::protobuf::RepeatedPtrField<std::string>* ids,
@@ -72,15 +127,17 @@ absl::Status NormalizeIdList(absl::string_view list, absl::string_view self,
   if (static_cast<size_t>(ids->size()) > max_entries) {
     return Invalid(list, absl::StrCat("more than ", max_entries, " entries"));
   }
-  google::protobuf::RepeatedPtrField<std::string> out;
+  int kept = 0;
   for (int i = 0; i < ids->size(); ++i) {
-    std::string id = ids->Get(i);
-    absl::Status s = CheckText(Indexed(list, i), &id, kMaxExternalIdBytes, /*required=*/true);
+    std::string* id = ids->Mutable(i);
+    absl::Status s = CheckTextField(Field(list, i), id, kMaxExternalIdBytes, /*required=*/true);
     if (!s.ok()) return s;
-    if (id == self) return Invalid(Indexed(list, i), "names the attendee themselves");
-    if (!Contains(out, id)) *out.Add() = std::move(id);
+    if (*id == self) return Invalid(Field(list, i), "names the attendee themselves");
+    if (ContainsInFirst(*ids, kept, *id)) continue;
+    if (kept != i) ids->SwapElements(kept, i);
+    ++kept;
   }
-  ids->Swap(&out);
+  Truncate(ids, kept);
   return absl::OkStatus();
 }
 
@@ -91,6 +148,14 @@ bool IsValidUtf8(absl::string_view text) {
   const size_t n = text.size();
   size_t i = 0;
   while (i < n) {
+    // Eight ASCII bytes at a time: most text is ASCII.
+    while (i + 8 <= n) {
+      uint64_t word;
+      std::memcpy(&word, s + i, 8);
+      if ((word & 0x8080808080808080ull) != 0) break;
+      i += 8;
+    }
+    if (i >= n) break;
     const unsigned char c = s[i];
     if (c < 0x80) {
       ++i;
@@ -141,6 +206,12 @@ std::optional<std::string> NormalizeAsciiTag(absl::string_view tag) {
 }
 
 absl::StatusOr<std::string> NormalizeTag(absl::string_view tag, absl::string_view field) {
+  return NormalizeTagField(tag, Field(field));
+}
+
+namespace {
+
+absl::StatusOr<std::string> NormalizeTagField(absl::string_view tag, const Field& field) {
   if (HasControl(tag, /*multiline=*/true)) return Invalid(field, "contains control characters");
   if (std::optional<std::string> ascii = NormalizeAsciiTag(tag)) {
     if (ascii->empty()) return Invalid(field, "empty tag");
@@ -181,8 +252,8 @@ absl::StatusOr<std::string> NormalizeTag(absl::string_view tag, absl::string_vie
   return out;
 }
 
-absl::Status CheckText(absl::string_view field, std::string* value, size_t max_bytes, bool required,
-                       bool multiline) {
+absl::Status CheckTextField(const Field& field, std::string* value, size_t max_bytes, bool required,
+                            bool multiline) {
   if (!IsValidUtf8(*value)) return Invalid(field, "not valid UTF-8");
   absl::string_view stripped = absl::StripAsciiWhitespace(*value);
   if (stripped.size() != value->size()) *value = std::string(stripped);
@@ -192,6 +263,13 @@ absl::Status CheckText(absl::string_view field, std::string* value, size_t max_b
   }
   if (HasControl(*value, multiline)) return Invalid(field, "contains control characters");
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckText(absl::string_view field, std::string* value, size_t max_bytes, bool required,
+                       bool multiline) {
+  return CheckTextField(Field(field), value, max_bytes, required, multiline);
 }
 
 absl::Status NormalizeEvent(v1::Event* event) {
@@ -300,28 +378,30 @@ absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* a) {
   if (static_cast<size_t>(a->interests_size()) > kMaxListEntries) {
     return Invalid("interests", absl::StrCat("more than ", kMaxListEntries, " entries"));
   }
-  // An interest listed twice keeps its strongest weight, at its first position.
-  google::protobuf::RepeatedPtrField<v1::Interest> interests;
-  for (int i = 0; i < a->interests_size(); ++i) {
-    const v1::Interest& in = a->interests(i);
-    const std::string field = Indexed("interests", i);
-    absl::StatusOr<std::string> tag = NormalizeTag(in.tag(), field);
-    if (!tag.ok()) return tag.status();
-    const uint32_t weight = in.weight() == 0 ? 1 : in.weight();
+  // An interest listed twice keeps its strongest weight, at its first position. In place: the
+  // first `kept` entries are the result so far.
+  google::protobuf::RepeatedPtrField<v1::Interest>* interests = a->mutable_interests();
+  int kept = 0;
+  for (int i = 0; i < interests->size(); ++i) {
+    v1::Interest* in = interests->Mutable(i);
+    s = NormalizeTagInPlace(in->mutable_tag(), Field("interests", i));
+    if (!s.ok()) return s;
+    const uint32_t weight = in->weight() == 0 ? 1 : in->weight();
     if (weight > 3) {
-      return Invalid(absl::StrCat(field, ".weight"), absl::StrCat("must be 1..3, got ", weight));
+      return Invalid(absl::StrCat(Indexed("interests", i), ".weight"),
+                     absl::StrCat("must be 1..3, got ", weight));
     }
-    auto same = std::find_if(interests.begin(), interests.end(),
-                             [&](const v1::Interest& seen) { return seen.tag() == *tag; });
-    if (same == interests.end()) {
-      v1::Interest* out = interests.Add();
-      out->set_tag(*std::move(tag));
-      out->set_weight(weight);
+    auto same = std::find_if(interests->begin(), interests->begin() + kept,
+                             [&](const v1::Interest& seen) { return seen.tag() == in->tag(); });
+    if (same == interests->begin() + kept) {
+      in->set_weight(weight);
+      if (kept != i) interests->SwapElements(kept, i);
+      ++kept;
     } else {
       same->set_weight(std::max(same->weight(), weight));
     }
   }
-  a->mutable_interests()->Swap(&interests);
+  Truncate(interests, kept);
 
   s = NormalizeTagList("offers", a->mutable_offers());
   if (!s.ok()) return s;
@@ -338,17 +418,23 @@ absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* a) {
   if (static_cast<size_t>(a->availability_size()) > kMaxSlots) {
     return Invalid("availability", absl::StrCat("more than ", kMaxSlots, " entries"));
   }
-  google::protobuf::RepeatedPtrField<std::string> availability;
-  for (int i = 0; i < a->availability_size(); ++i) {
-    std::string id = absl::AsciiStrToLower(absl::StripAsciiWhitespace(a->availability(i)));
+  google::protobuf::RepeatedPtrField<std::string>* availability = a->mutable_availability();
+  kept = 0;
+  for (int i = 0; i < availability->size(); ++i) {
+    std::string* id = availability->Mutable(i);
+    absl::string_view stripped = absl::StripAsciiWhitespace(*id);
+    if (stripped.size() != id->size()) *id = std::string(stripped);
+    absl::AsciiStrToLower(id);
     if (std::none_of(event.slots().begin(), event.slots().end(),
-                     [&](const v1::Slot& slot) { return slot.id() == id; })) {
-      return Invalid(Indexed("availability", i),
-                     absl::StrCat("no slot \"", id, "\" in event ", event.id()));
+                     [&](const v1::Slot& slot) { return slot.id() == *id; })) {
+      return Invalid(Field("availability", i),
+                     absl::StrCat("no slot \"", *id, "\" in event ", event.id()));
     }
-    if (!Contains(availability, id)) *availability.Add() = std::move(id);
+    if (ContainsInFirst(*availability, kept, *id)) continue;
+    if (kept != i) availability->SwapElements(kept, i);
+    ++kept;
   }
-  a->mutable_availability()->Swap(&availability);
+  Truncate(availability, kept);
 
   s = NormalizeIdList("wants", a->external_id(), a->mutable_wants(), kMaxWishes);
   if (!s.ok()) return s;
@@ -358,8 +444,8 @@ absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* a) {
     return Invalid("avoid_organisations", absl::StrCat("more than ", kMaxListEntries, " entries"));
   }
   for (int i = 0; i < a->avoid_organisations_size(); ++i) {
-    s = CheckText(Indexed("avoid_organisations", i), a->mutable_avoid_organisations(i),
-                  kMaxNameBytes, true);
+    s = CheckTextField(Field("avoid_organisations", i), a->mutable_avoid_organisations(i),
+                       kMaxNameBytes, true);
     if (!s.ok()) return s;
   }
   return absl::OkStatus();

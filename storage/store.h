@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "parley/v1/attendee.pb.h"
 #include "parley/v1/community.pb.h"
 #include "parley/v1/event.pb.h"
@@ -121,8 +122,17 @@ class Store {
   // with the same external_id as an earlier row of the same batch sees the earlier one.
   // The event must exist (NOT_FOUND); every row needs a non-empty external_id (INVALID_ARGUMENT
   // "row N: ..."). Results are in row order. On error nothing is written.
-  virtual absl::StatusOr<std::vector<UpsertResult>> UpsertAttendees(
-      uint64_t event_id, std::vector<v1::Attendee> rows) = 0;
+  absl::StatusOr<std::vector<UpsertResult>> UpsertAttendees(uint64_t event_id,
+                                                            std::vector<v1::Attendee> rows) {
+    std::vector<v1::Attendee*> pointers;
+    pointers.reserve(rows.size());
+    for (v1::Attendee& row : rows) pointers.push_back(&row);
+    return UpsertAttendeesInPlace(event_id, pointers);
+  }
+  // The same, for rows the caller keeps (an import's rows stay in the arena they were parsed
+  // into: no copy). The store may change them: their values afterwards are unspecified.
+  virtual absl::StatusOr<std::vector<UpsertResult>> UpsertAttendeesInPlace(
+      uint64_t event_id, absl::Span<v1::Attendee* const> rows) = 0;
   // Read-modify-write under the write lock, as MutateEvent. If mutate changes external_id, the
   // index follows, or ALREADY_EXISTS if another attendee has it.
   virtual absl::StatusOr<v1::Attendee> MutateAttendee(

@@ -10,6 +10,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -35,11 +36,21 @@ ABSL_FLAG(int, batch, 1000, "Rows per stream message and per raw WriteBatch.");
 ABSL_FLAG(int, repeats, 3, "Runs of each side; the median is reported.");
 ABSL_FLAG(uint64_t, seed, 1, "Generator seed.");
 ABSL_FLAG(std::string, dir, "/tmp", "Where the temporary databases go.");
+ABSL_FLAG(std::string, side, "both",
+          "both, grpc or raw: run only one side (for profiling; no ratio is printed).");
 
 namespace {
 
 double Seconds(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// CPU seconds (user + system) of every thread of this process so far.
+double ProcessCpuSeconds() {
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 double Median(std::vector<double> v) {
@@ -70,8 +81,15 @@ T OrDie(absl::StatusOr<T> value, absl::string_view what) {
   return *std::move(value);
 }
 
+// One run of one side: rows per second (wall clock) and CPU microseconds per row, counted over
+// every thread of the process (client, server and RocksDB's background threads alike).
+struct Rate {
+  double rows_per_second = 0;
+  double cpu_us_per_row = 0;
+};
+
 // Rows per second through a real server: a fresh store, community and event each run.
-double GrpcRun(const std::vector<parley::v1::ImportRow>& rows, int batch) {
+Rate GrpcRun(const std::vector<parley::v1::ImportRow>& rows, int batch) {
   const std::string dir = TempDir(absl::GetFlag(FLAGS_dir), "grpc");
   parley::services::ServerOptions options;
   options.listen_address = "127.0.0.1:0";
@@ -109,10 +127,12 @@ double GrpcRun(const std::vector<parley::v1::ImportRow>& rows, int batch) {
   // A client that read the rows owns them and moves them into its messages; the copy for this
   // repeat is made before the clock starts.
   std::vector<parley::v1::ImportRow> owned = rows;
+  const double cpu_start = ProcessCpuSeconds();
   const auto start = std::chrono::steady_clock::now();
   parley::v1::ImportAttendeesResponse response =
       OrDie(organizer->ImportAttendees(event_id, std::move(owned), import_options), "import");
   const double seconds = Seconds(start);
+  const double cpu_seconds = ProcessCpuSeconds() - cpu_start;
   if (response.created() != rows.size()) {
     std::cerr << "parley-import-bench: only " << response.created() << " of " << rows.size()
               << " rows created\n";
@@ -121,7 +141,7 @@ double GrpcRun(const std::vector<parley::v1::ImportRow>& rows, int batch) {
   server->Shutdown(absl::Seconds(5));
   server.reset();
   RemoveDir(dir);
-  return rows.size() / seconds;
+  return {rows.size() / seconds, cpu_seconds * 1e6 / rows.size()};
 }
 
 void AppendU64(uint64_t v, std::string* out) {
@@ -129,8 +149,8 @@ void AppendU64(uint64_t v, std::string* out) {
 }
 
 // Rows per second for the same bytes written straight into RocksDB.
-double RawRun(const std::vector<std::string>& values, const std::vector<std::string>& external_ids,
-              int batch) {
+Rate RawRun(const std::vector<std::string>& values, const std::vector<std::string>& external_ids,
+            int batch) {
   const std::string dir = TempDir(absl::GetFlag(FLAGS_dir), "raw");
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -143,6 +163,7 @@ double RawRun(const std::vector<std::string>& values, const std::vector<std::str
   std::unique_ptr<rocksdb::DB> db(raw);
   rocksdb::WriteOptions write_options;
   write_options.sync = true;
+  const double cpu_start = ProcessCpuSeconds();
   const auto start = std::chrono::steady_clock::now();
   for (size_t first = 0; first < values.size(); first += batch) {
     rocksdb::WriteBatch wb;
@@ -163,10 +184,11 @@ double RawRun(const std::vector<std::string>& values, const std::vector<std::str
     }
   }
   const double seconds = Seconds(start);
+  const double cpu_seconds = ProcessCpuSeconds() - cpu_start;
   s = db->Close();
   db.reset();
   RemoveDir(dir);
-  return values.size() / seconds;
+  return {values.size() / seconds, cpu_seconds * 1e6 / values.size()};
 }
 
 }  // namespace
@@ -194,18 +216,42 @@ int main(int argc, char** argv) {
     external_ids.push_back(row.attendee().external_id());
   }
 
-  std::vector<double> grpc_rates, raw_rates;
+  const std::string side = absl::GetFlag(FLAGS_side);
+  if (side != "both" && side != "grpc" && side != "raw") {
+    std::cerr << "parley-import-bench: --side must be both, grpc or raw\n";
+    return 2;
+  }
+  std::vector<double> grpc_rates, raw_rates, grpc_cpu, raw_cpu;
   for (int r = 0; r < absl::GetFlag(FLAGS_repeats); ++r) {
     // Interleaved so that drift in the machine's state affects both sides alike.
-    raw_rates.push_back(RawRun(values, external_ids, batch));
-    grpc_rates.push_back(GrpcRun(parsed.rows, batch));
+    if (side != "grpc") {
+      const Rate raw = RawRun(values, external_ids, batch);
+      raw_rates.push_back(raw.rows_per_second);
+      raw_cpu.push_back(raw.cpu_us_per_row);
+    }
+    if (side != "raw") {
+      const Rate grpc = GrpcRun(parsed.rows, batch);
+      grpc_rates.push_back(grpc.rows_per_second);
+      grpc_cpu.push_back(grpc.cpu_us_per_row);
+    }
   }
-  const double grpc_rate = Median(grpc_rates);
-  const double raw_rate = Median(raw_rates);
-  std::cout << absl::StrFormat(
-      "{\"rows\":%d,\"batch\":%d,\"repeats\":%d,\"grpc_rows_per_second\":%.0f,"
-      "\"raw_rows_per_second\":%.0f,\"ratio\":%.3f}\n",
-      static_cast<int>(parsed.rows.size()), batch, absl::GetFlag(FLAGS_repeats), grpc_rate,
-      raw_rate, grpc_rate / raw_rate);
+  size_t value_bytes = 0;
+  for (const std::string& value : values) value_bytes += value.size();
+  std::string out =
+      absl::StrFormat("{\"rows\":%d,\"batch\":%d,\"repeats\":%d,\"record_bytes_per_row\":%.0f",
+                      static_cast<int>(parsed.rows.size()), batch, absl::GetFlag(FLAGS_repeats),
+                      static_cast<double>(value_bytes) / std::max<size_t>(1, values.size()));
+  if (!grpc_rates.empty()) {
+    absl::StrAppendFormat(&out, ",\"grpc_rows_per_second\":%.0f,\"grpc_cpu_us_per_row\":%.2f",
+                          Median(grpc_rates), Median(grpc_cpu));
+  }
+  if (!raw_rates.empty()) {
+    absl::StrAppendFormat(&out, ",\"raw_rows_per_second\":%.0f,\"raw_cpu_us_per_row\":%.2f",
+                          Median(raw_rates), Median(raw_cpu));
+  }
+  if (side == "both") {
+    absl::StrAppendFormat(&out, ",\"ratio\":%.3f", Median(grpc_rates) / Median(raw_rates));
+  }
+  std::cout << out << "}\n";
   return 0;
 }
