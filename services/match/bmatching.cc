@@ -18,8 +18,8 @@ struct Arc {
 
 // The auction on the bipartite double cover. Bidder u has cap[u] hands; object v has cap[v]
 // copies, each with the price its holder bid. A bidder holds at most one copy of each object.
-// Arrays touched per bid are compact (32-bit prices and offsets), since at 150,000 attendees
-// every look at a neighbour is a cache miss otherwise.
+// Arrays touched per bid are compact (32-bit prices, copy offsets and holders), since at 150,000
+// attendees most looks at a neighbour miss the cache.
 class Auction {
  public:
   Auction(const CandidateGraph& graph, const std::vector<int32_t>& capacity,
@@ -57,8 +57,9 @@ class Auction {
     held_count_.assign(n_, 0);
   }
 
-  // Bidders with free hands bid until none can gain (each bid gains at least eps over the
-  // price it beats, so this ends).
+  // Bidders with free hands bid until none can gain. It ends: every bid raises a price (by at
+  // least eps, or to the bidder's weight when that is less: then to a weight above the price), and
+  // no price exceeds the heaviest weight. Returns the number of bids.
   int64_t Run(Weight eps) {
     std::vector<uint8_t> queued(n_, 0);
     std::deque<Index> queue;
