@@ -102,7 +102,7 @@ absl::StatusOr<Schedule> BuildSchedule(const CandidateGraph& graph, const Schedu
   engine.SetChainDepth(options.chain_depth, options.full_chain_depth);
   engine.SetRefillScanLimit(options.refill_scan_limit);
   if (options.bmatching_start && StartFromBMatching(options, &engine)) {
-    if (options.bmatching_full_search) engine.LocalSearch(/*everyone=*/true, max_moves);
+    engine.SetChainDepth(options.bmatching_chain_depth, options.full_chain_depth);
   } else {
     engine.Greedy();
     engine.LocalSearch(/*everyone=*/true, max_moves);

@@ -39,9 +39,9 @@ ABSL_FLAG(int, chain_depth, 3, "ScheduleOptions::chain_depth");
 ABSL_FLAG(int, full_chain_depth, 0, "ScheduleOptions::full_chain_depth");
 ABSL_FLAG(int, refill_scan_limit, 0, "ScheduleOptions::refill_scan_limit");
 ABSL_FLAG(bool, bmatching_start, true, "ScheduleOptions::bmatching_start");
+ABSL_FLAG(int, bmatching_chain_depth, 1, "ScheduleOptions::bmatching_chain_depth");
 ABSL_FLAG(int32_t, bmatching_epsilon, 0, "ScheduleOptions::bmatching_epsilon");
 ABSL_FLAG(double, bmatching_epsilon_ratio, 0.08, "ScheduleOptions::bmatching_epsilon_ratio");
-ABSL_FLAG(bool, bmatching_full_search, false, "ScheduleOptions::bmatching_full_search");
 ABSL_FLAG(bool, bmatching_only, false,
           "run only the slot-free b-matching (bmatching.h) and print its figures");
 ABSL_FLAG(std::string, event, "",
@@ -167,9 +167,9 @@ int main(int argc, char** argv) {
   options.full_chain_depth = absl::GetFlag(FLAGS_full_chain_depth);
   options.refill_scan_limit = absl::GetFlag(FLAGS_refill_scan_limit);
   options.bmatching_start = absl::GetFlag(FLAGS_bmatching_start);
+  options.bmatching_chain_depth = absl::GetFlag(FLAGS_bmatching_chain_depth);
   options.bmatching_epsilon = absl::GetFlag(FLAGS_bmatching_epsilon);
   options.bmatching_epsilon_ratio = absl::GetFlag(FLAGS_bmatching_epsilon_ratio);
-  options.bmatching_full_search = absl::GetFlag(FLAGS_bmatching_full_search);
   const double load_before = LoadAverage();
   start = Clock::now();
   double cpu = ThreadCpuSeconds();
