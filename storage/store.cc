@@ -431,11 +431,12 @@ class RocksStore final : public Store {
   }
 
   // Values of `keys` in `c` under one snapshot-free MultiGet; NOT_FOUND ones are left empty
-  // with found[i] false.
+  // with found[i] false. `sorted`: the keys are in ascending bytewise order, so RocksDB need not
+  // sort them.
   absl::Status MultiRead(const rocksdb::ReadOptions& read_options, Cf c,
                          const std::vector<std::string>& keys, absl::string_view what,
-                         std::vector<rocksdb::PinnableSlice>* values,
-                         std::vector<bool>* found) const;
+                         std::vector<rocksdb::PinnableSlice>* values, std::vector<bool>* found,
+                         bool sorted = false) const;
 
   const StoreOptions options_;
   rocksdb::WriteOptions write_options_;
@@ -651,7 +652,7 @@ absl::Status RocksStore::Close() {
 absl::Status RocksStore::MultiRead(const rocksdb::ReadOptions& read_options, Cf c,
                                    const std::vector<std::string>& keys, absl::string_view what,
                                    std::vector<rocksdb::PinnableSlice>* values,
-                                   std::vector<bool>* found) const {
+                                   std::vector<bool>* found, bool sorted) const {
   const size_t n = keys.size();
   std::vector<rocksdb::Slice> slices;
   slices.reserve(n);
@@ -660,7 +661,7 @@ absl::Status RocksStore::MultiRead(const rocksdb::ReadOptions& read_options, Cf 
   std::vector<rocksdb::Status> statuses(n);
   found->assign(n, false);
   if (n == 0) return absl::OkStatus();
-  db_->MultiGet(read_options, cf(c), n, slices.data(), values->data(), statuses.data());
+  db_->MultiGet(read_options, cf(c), n, slices.data(), values->data(), statuses.data(), sorted);
   for (size_t i = 0; i < n; ++i) {
     if (statuses[i].IsNotFound()) continue;
     if (!statuses[i].ok()) return FromRocksDb(statuses[i], absl::StrCat("read ", what));
@@ -884,6 +885,26 @@ absl::StatusOr<std::vector<UpsertResult>> RocksStore::UpsertAttendeesInPlace(
     slot_of[i] = it->second;
     ++rows_in_slot[it->second];
   }
+  // Slots renumbered in key order: the index lookups then need no sort inside RocksDB, and new
+  // index entries go into the batch in key order (with the memtable's insert hint each lands
+  // next to the last).
+  {
+    std::vector<size_t> order(index_keys.size());
+    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return index_keys[a] < index_keys[b]; });
+    std::vector<size_t> rank(order.size());
+    std::vector<std::string> sorted_keys(order.size());
+    std::vector<int> sorted_counts(order.size());
+    for (size_t r = 0; r < order.size(); ++r) {
+      rank[order[r]] = r;
+      sorted_keys[r] = std::move(index_keys[order[r]]);
+      sorted_counts[r] = rows_in_slot[order[r]];
+    }
+    index_keys = std::move(sorted_keys);
+    rows_in_slot = std::move(sorted_counts);
+    for (size_t& slot : slot_of) slot = rank[slot];
+  }
   std::vector<UpsertResult> results(n);
 
   InUse use(this);
@@ -902,9 +923,9 @@ absl::StatusOr<std::vector<UpsertResult>> RocksStore::UpsertAttendeesInPlace(
   std::vector<Slot> slots(index_keys.size());
   std::vector<rocksdb::PinnableSlice> values;
   std::vector<bool> found;
-  absl::Status s =
-      MultiRead(rocksdb::ReadOptions(), Cf::kAttendeesByExternalId, index_keys,
-                absl::StrCat("external_id index of event ", event_id), &values, &found);
+  absl::Status s = MultiRead(rocksdb::ReadOptions(), Cf::kAttendeesByExternalId, index_keys,
+                             absl::StrCat("external_id index of event ", event_id), &values, &found,
+                             /*sorted=*/true);
   if (!s.ok()) return s;
   std::vector<std::string> record_keys;
   std::vector<size_t> record_slots;
@@ -974,9 +995,8 @@ absl::StatusOr<std::vector<UpsertResult>> RocksStore::UpsertAttendeesInPlace(
     batch.Put(Cf::kAttendees, AttendeeKey(event_id, slot.id), Serialize(row));
     results[i] = {outcome, slot.id};
   }
-  // New index entries in key order: with the memtable's insert hint each lands next to the last.
-  std::sort(new_slots.begin(), new_slots.end(),
-            [&](size_t a, size_t b) { return index_keys[a] < index_keys[b]; });
+  // New index entries in key order (slots are numbered in key order).
+  std::sort(new_slots.begin(), new_slots.end());
   for (size_t k : new_slots) {
     batch.Put(Cf::kAttendeesByExternalId, index_keys[k], EncodeU64(slots[k].id));
   }

@@ -322,11 +322,12 @@ std::vector<WeightedEdge> MaxWeightBMatching(
   if (stats == nullptr) stats = &local;
   *stats = BMatchingStats{};
   Auction auction(graph, capacity, availability, heaviest_first);
-  stats->epsilon =
-      options.epsilon > 0
-          ? options.epsilon
-          : static_cast<Weight>(std::clamp<double>(options.epsilon_ratio * auction.mean_weight(),
-                                                   1.0, std::numeric_limits<Weight>::max() / 4));
+  // A ratio that is not positive (or NaN) gives the smallest epsilon, 1.
+  const double scaled =
+      options.epsilon_ratio > 0 ? options.epsilon_ratio * auction.mean_weight() : 1;
+  stats->epsilon = options.epsilon > 0 ? options.epsilon
+                                       : static_cast<Weight>(std::clamp<double>(
+                                             scaled, 1.0, std::numeric_limits<Weight>::max() / 4));
   stats->bids = auction.Run(stats->epsilon);
   std::vector<WeightedEdge> chosen;
   std::vector<WeightedEdge> one_sided;

@@ -76,6 +76,28 @@ TEST(BatchImportRowsTest, AnOversizedRowTravelsAlone) {
   EXPECT_EQ(batches[0].rows_size(), 1);
 }
 
+TEST(BatchImportRowsTest, MessagesParseToExactlyTheRowsGiven) {
+  // RowBatcher writes the wire bytes itself: they must parse to the rows and event given.
+  std::vector<v1::ImportRow> rows = Rows(25, 40);
+  rows[3].mutable_attendee()->add_interests()->set_tag("go");
+  rows[3].mutable_attendee()->mutable_interests(0)->set_weight(3);
+  rows[4].mutable_attendee()->add_offers("\xC3\xA9t\xC3\xA9");
+  rows[5].set_row_number(0);
+  rows[6].mutable_attendee()->set_bio(std::string(300, 'x'));  // a length over one varint byte
+  ImportOptions options;
+  options.batch_size = 10;
+  std::vector<v1::ImportAttendeesRequest> batches = BatchImportRows(300, rows, options);
+  ASSERT_EQ(batches.size(), 3u);
+  size_t next = 0;
+  for (const v1::ImportAttendeesRequest& batch : batches) {
+    v1::ImportAttendeesRequest expected;
+    expected.set_event_id(300);
+    for (int i = 0; i < batch.rows_size(); ++i) *expected.add_rows() = rows[next++];
+    EXPECT_EQ(batch.SerializeAsString(), expected.SerializeAsString());
+  }
+  EXPECT_EQ(next, rows.size());
+}
+
 TEST(BatchImportRowsTest, NoRowsNoMessages) {
   EXPECT_THAT(BatchImportRows(1, {}, ImportOptions()), IsEmpty());
 }

@@ -145,6 +145,16 @@ TEST(BMatchingTest, HandMadeCases) {
     EXPECT_EQ(pairs[0].a, 2u);
     EXPECT_EQ(pairs[0].b, 3u);
   }
+  // A ratio that is not positive means the smallest epsilon (1): the exact case above again.
+  {
+    const CandidateGraph graph = BuildCandidateGraph(4, {{0, 1, 5}, {1, 2, 6}, {2, 3, 5}});
+    BMatchingOptions options;
+    options.epsilon_ratio = -1;
+    BMatchingStats stats;
+    const auto pairs = MaxWeightBMatching(graph, {1, 1, 1, 1}, {1, 1, 1, 1}, options, &stats);
+    EXPECT_EQ(stats.epsilon, 1);
+    EXPECT_EQ(TotalWeight(pairs), 10);
+  }
   // Nothing to choose.
   EXPECT_TRUE(MaxWeightBMatching(CandidateGraph{}, {}, {}, {}).empty());
 }

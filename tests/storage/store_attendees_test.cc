@@ -99,6 +99,27 @@ TEST_F(AttendeeTest, UpsertDuplicatesInOneBatchSeeEarlierRows) {
   EXPECT_EQ(store_->GetAttendee(event_, 2)->display_name(), "Bo 3");
 }
 
+TEST_F(AttendeeTest, UpsertOutOfKeyOrderKeepsRowOrderForIdsAndTheIndexRight) {
+  // The store looks external ids up in key order; ids and results still follow the rows.
+  Upsert({Row("m", "M")});
+  std::vector<UpsertResult> results =
+      Upsert({Row("z", "Z"), Row("b", "B"), Row("m", "M2"), Row("a", "A"), Row("z", "Z")});
+  EXPECT_THAT(results, ::testing::ElementsAre(IsResult(UpsertOutcome::kCreated, 2),
+                                              IsResult(UpsertOutcome::kCreated, 3),
+                                              IsResult(UpsertOutcome::kUpdated, 1),
+                                              IsResult(UpsertOutcome::kCreated, 4),
+                                              IsResult(UpsertOutcome::kUnchanged, 2)));
+  const std::vector<std::pair<std::string, uint64_t>> expected = {
+      {"a", 4}, {"b", 3}, {"m", 1}, {"z", 2}};
+  for (const auto& [external_id, id] : expected) {
+    absl::StatusOr<v1::Attendee> found = store_->GetAttendeeByExternalId(event_, external_id);
+    ASSERT_TRUE(found.ok()) << external_id << ": " << found.status();
+    EXPECT_EQ(found->id(), id) << external_id;
+    EXPECT_EQ(found->external_id(), external_id);
+  }
+  EXPECT_EQ(store_->GetAttendee(event_, 1)->display_name(), "M2");
+}
+
 TEST_F(AttendeeTest, UpsertIsPerEvent) {
   const uint64_t other = NewEvent(community_, "other");
   Upsert({Row("x1", "Ada")});

@@ -4,6 +4,8 @@
 //
 //   parley-schedule-bench --attendees 150000 --slots 6 --seed 1 --repairs 1000 [--baselines]
 //   parley-schedule-bench --event /tmp/event.bin   (replays parley-bench --dump-event)
+//   parley-schedule-bench --event /tmp/event.bin --bmatching_only   (the slot-free b-matching
+//       of bmatching.h alone: its weight, the auction's value, pairs taken as bid / rounded)
 
 #include <sys/resource.h>
 #include <time.h>
