@@ -263,6 +263,11 @@ absl::StatusOr<v1::RemoveAttendeeResponse> Client::RemoveAttendee(
   return Unary(organizer_.get(), &v1::OrganizerService::Stub::RemoveAttendee, request);
 }
 
+absl::StatusOr<v1::IssueAttendeeTokensResponse> Client::IssueAttendeeTokens(
+    const v1::IssueAttendeeTokensRequest& request) const {
+  return Unary(organizer_.get(), &v1::OrganizerService::Stub::IssueAttendeeTokens, request);
+}
+
 absl::StatusOr<v1::IssuedAttendeeToken> Client::IssueAttendeeToken(
     const v1::IssueAttendeeTokenRequest& request) const {
   return Unary(organizer_.get(), &v1::OrganizerService::Stub::IssueAttendeeToken, request);

@@ -137,6 +137,8 @@ class Client {
       const v1::RemoveAttendeeRequest& request) const;
   absl::StatusOr<v1::IssuedAttendeeToken> IssueAttendeeToken(
       const v1::IssueAttendeeTokenRequest& request) const;
+  absl::StatusOr<v1::IssueAttendeeTokensResponse> IssueAttendeeTokens(
+      const v1::IssueAttendeeTokensRequest& request) const;
 
   // Streams rows to OrganizerService.ImportAttendees in messages cut as BatchImportRows does
   // and returns the server's per-row results. Row-level problems are results (REJECTED), not

@@ -18,18 +18,36 @@ std::string AdminMethod(absl::string_view name) {
 
 }  // namespace
 
+absl::StatusOr<std::vector<std::pair<std::string, v1::TokenInfo>>> IssueTokens(
+    storage::Store* store, std::vector<v1::TokenInfo> infos) {
+  std::vector<std::pair<std::string, v1::TokenInfo>> hashed, issued;
+  hashed.reserve(infos.size());
+  issued.reserve(infos.size());
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  for (v1::TokenInfo& info : infos) {
+    absl::Status s = CheckText("label", info.mutable_label(), kMaxNameBytes, false);
+    if (!s.ok()) return s;
+    std::string secret = NewTokenSecret();
+    std::string hash = TokenHash(secret);
+    info.set_token_id(TokenIdFor(hash));
+    info.set_create_time(now);
+    info.set_revoke_time(0);
+    hashed.emplace_back(std::move(hash), info);
+    issued.emplace_back(std::move(secret), std::move(info));
+  }
+  absl::Status s = store->PutTokens(hashed);
+  if (!s.ok()) return s;
+  return issued;
+}
+
 absl::StatusOr<std::pair<std::string, v1::TokenInfo>> IssueToken(storage::Store* store,
                                                                  v1::TokenInfo info) {
-  absl::Status s = CheckText("label", info.mutable_label(), kMaxNameBytes, false);
-  if (!s.ok()) return s;
-  std::string secret = NewTokenSecret();
-  const std::string hash = TokenHash(secret);
-  info.set_token_id(TokenIdFor(hash));
-  info.set_create_time(absl::ToUnixSeconds(absl::Now()));
-  info.set_revoke_time(0);
-  s = store->PutToken(hash, info);
-  if (!s.ok()) return s;
-  return std::make_pair(std::move(secret), std::move(info));
+  std::vector<v1::TokenInfo> one;
+  one.push_back(std::move(info));
+  absl::StatusOr<std::vector<std::pair<std::string, v1::TokenInfo>>> issued =
+      IssueTokens(store, std::move(one));
+  if (!issued.ok()) return issued.status();
+  return std::move(issued->front());
 }
 
 grpc::ServerUnaryReactor* AdminService::CreateCommunity(grpc::CallbackServerContext* context,

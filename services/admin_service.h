@@ -37,6 +37,9 @@ class AdminService final : public v1::AdminService::CallbackService {
 // Issues a token with the given metadata (token_id and create_time are filled in) and stores
 // its hash. Returns the secret and the stored metadata. Shared by the admin and organiser
 // services.
+// IssueToken for many records in one durable write (all or none); secrets in the same order.
+absl::StatusOr<std::vector<std::pair<std::string, v1::TokenInfo>>> IssueTokens(
+    storage::Store* store, std::vector<v1::TokenInfo> infos);
 absl::StatusOr<std::pair<std::string, v1::TokenInfo>> IssueToken(storage::Store* store,
                                                                  v1::TokenInfo info);
 

@@ -44,7 +44,8 @@ absl::flat_hash_map<std::string, uint32_t> BuildPolicy() {
   }
   for (absl::string_view m :
        {"CreateEvent", "GetEvent", "ListEvents", "UpdateEvent", "SetEventStatus", "ImportAttendees",
-        "GetAttendee", "ListAttendees", "UpdateAttendee", "RemoveAttendee", "IssueAttendeeToken"}) {
+        "GetAttendee", "ListAttendees", "UpdateAttendee", "RemoveAttendee", "IssueAttendeeToken",
+        "IssueAttendeeTokens"}) {
     policy[Method(organizer, m)] = kOrganizerRole;
   }
   for (absl::string_view m : {"GetMyProfile", "UpdateMyProfile"}) {

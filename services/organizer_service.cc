@@ -616,6 +616,62 @@ grpc::ServerUnaryReactor* OrganizerService::RemoveAttendee(grpc::CallbackServerC
   });
 }
 
+grpc::ServerUnaryReactor* OrganizerService::IssueAttendeeTokens(
+    grpc::CallbackServerContext* context, const v1::IssueAttendeeTokensRequest* request,
+    v1::IssueAttendeeTokensResponse* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<v1::Event> event =
+        AuthorizedEvent(*context, OrganizerMethod("IssueAttendeeTokens"), request->event_id());
+    if (!event.ok()) return event.status();
+    constexpr int kMaxIds = 1000;
+    const int n = request->attendee_ids_size();
+    if (n < 1 || n > kMaxIds) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("attendee_ids: 1 to ", kMaxIds, " ids per call, got ", n));
+    }
+    absl::flat_hash_set<uint64_t> seen;
+    std::vector<v1::TokenInfo> infos;
+    for (int i = 0; i < n; ++i) {
+      const uint64_t id = request->attendee_ids(i);
+      if (id == 0) return absl::InvalidArgumentError(absl::StrCat("attendee_ids[", i, "]: 0"));
+      if (!seen.insert(id).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("attendee_ids[", i, "]: ", id, " appears twice"));
+      }
+      absl::StatusOr<v1::Attendee> attendee = store_->GetAttendee(event->id(), id);
+      if (!attendee.ok()) {
+        return absl::Status(attendee.status().code(),
+                            absl::StrCat("attendee_ids[", i, "]: ", attendee.status().message()));
+      }
+      if (request->only_without_token()) {
+        absl::StatusOr<std::vector<v1::TokenInfo>> held =
+            store_->ListAttendeeTokens(event->id(), id);
+        if (!held.ok()) return held.status();
+        if (std::any_of(held->begin(), held->end(),
+                        [](const v1::TokenInfo& t) { return t.revoke_time() == 0; })) {
+          response->add_skipped_attendee_ids(id);
+          continue;
+        }
+      }
+      v1::TokenInfo& info = infos.emplace_back();
+      info.set_role(v1::TokenInfo::ATTENDEE);
+      info.set_community_id(event->community_id());
+      info.set_event_id(event->id());
+      info.set_attendee_id(id);
+      info.set_label(request->label());
+    }
+    if (infos.empty()) return absl::OkStatus();
+    auto issued = IssueTokens(store_, std::move(infos));
+    if (!issued.ok()) return issued.status();
+    for (auto& [secret, info] : *issued) {
+      v1::IssuedAttendeeToken* out = response->add_tokens();
+      out->set_token(std::move(secret));
+      *out->mutable_info() = std::move(info);
+    }
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* OrganizerService::IssueAttendeeToken(
     grpc::CallbackServerContext* context, const v1::IssueAttendeeTokenRequest* request,
     v1::IssuedAttendeeToken* response) {

@@ -50,6 +50,9 @@ class OrganizerService final : public v1::OrganizerService::CallbackService {
   grpc::ServerUnaryReactor* RemoveAttendee(grpc::CallbackServerContext* context,
                                            const v1::RemoveAttendeeRequest* request,
                                            v1::RemoveAttendeeResponse* response) override;
+  grpc::ServerUnaryReactor* IssueAttendeeTokens(grpc::CallbackServerContext* context,
+                                                const v1::IssueAttendeeTokensRequest* request,
+                                                v1::IssueAttendeeTokensResponse* response) override;
   grpc::ServerUnaryReactor* IssueAttendeeToken(grpc::CallbackServerContext* context,
                                                const v1::IssueAttendeeTokenRequest* request,
                                                v1::IssuedAttendeeToken* response) override;

@@ -77,6 +77,13 @@ absl::Status VersionedStore::PutToken(absl::string_view secret_sha256, const v1:
   return out;
 }
 
+absl::Status VersionedStore::PutTokens(
+    const std::vector<std::pair<std::string, v1::TokenInfo>>& tokens) {
+  absl::Status out = inner_->PutTokens(tokens);
+  versions_.Bump({TokensRecord()});
+  return out;
+}
+
 absl::StatusOr<v1::TokenInfo> VersionedStore::RevokeToken(absl::string_view token_id,
                                                           int64_t now_unix_seconds) {
   absl::StatusOr<v1::TokenInfo> out = inner_->RevokeToken(token_id, now_unix_seconds);

@@ -124,6 +124,11 @@ class VersionedStore final : public storage::Store {
   absl::StatusOr<bool> RemoveAttendee(uint64_t event_id, uint64_t attendee_id) override;
 
   absl::Status PutToken(absl::string_view secret_sha256, const v1::TokenInfo& info) override;
+  absl::Status PutTokens(const std::vector<std::pair<std::string, v1::TokenInfo>>& tokens) override;
+  absl::StatusOr<std::vector<v1::TokenInfo>> ListAttendeeTokens(
+      uint64_t event_id, uint64_t attendee_id) const override {
+    return inner_->ListAttendeeTokens(event_id, attendee_id);
+  }
   absl::StatusOr<v1::TokenInfo> LookupToken(absl::string_view secret_sha256) const override {
     return inner_->LookupToken(secret_sha256);
   }

@@ -173,6 +173,9 @@ class RocksStore final : public Store {
   absl::StatusOr<bool> RemoveAttendee(uint64_t event_id, uint64_t attendee_id) override;
 
   absl::Status PutToken(absl::string_view secret_sha256, const v1::TokenInfo& info) override;
+  absl::Status PutTokens(const std::vector<std::pair<std::string, v1::TokenInfo>>& tokens) override;
+  absl::StatusOr<std::vector<v1::TokenInfo>> ListAttendeeTokens(
+      uint64_t event_id, uint64_t attendee_id) const override;
   absl::StatusOr<v1::TokenInfo> LookupToken(absl::string_view secret_sha256) const override;
   absl::StatusOr<v1::TokenInfo> GetTokenInfo(absl::string_view token_id) const override;
   absl::StatusOr<v1::TokenInfo> RevokeToken(absl::string_view token_id,
@@ -1135,47 +1138,91 @@ absl::Status CheckSha256(absl::string_view secret_sha256) {
 }
 
 absl::Status RocksStore::PutToken(absl::string_view secret_sha256, const v1::TokenInfo& info) {
-  absl::Status s = CheckSha256(secret_sha256);
-  if (!s.ok()) return s;
-  const std::string& token_id = info.token_id();
-  if (token_id.empty()) return absl::InvalidArgumentError("token_id must not be empty");
-  const bool for_attendee = info.role() == v1::TokenInfo::ATTENDEE;
-  if (for_attendee && (info.event_id() == 0 || info.attendee_id() == 0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("token ", token_id, ": ATTENDEE tokens need event_id and attendee_id"));
+  return PutTokens({{std::string(secret_sha256), info}});
+}
+
+absl::Status RocksStore::PutTokens(
+    const std::vector<std::pair<std::string, v1::TokenInfo>>& tokens) {
+  absl::flat_hash_set<absl::string_view> ids, hashes;
+  for (const auto& [secret_sha256, info] : tokens) {
+    absl::Status s = CheckSha256(secret_sha256);
+    if (!s.ok()) return s;
+    const std::string& token_id = info.token_id();
+    if (token_id.empty()) return absl::InvalidArgumentError("token_id must not be empty");
+    if (!ids.insert(token_id).second || !hashes.insert(secret_sha256).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("token ", token_id, ": its id or secret appears twice in the batch"));
+    }
+    if (info.role() == v1::TokenInfo::ATTENDEE &&
+        (info.event_id() == 0 || info.attendee_id() == 0)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("token ", token_id, ": ATTENDEE tokens need event_id and attendee_id"));
+    }
   }
   InUse use(this);
   if (!use.ok()) return ClosedError();
   absl::MutexLock write_lock(&write_mu_);
-  absl::StatusOr<bool> exists = Exists(Cf::kTokenIds, token_id, absl::StrCat("token ", token_id));
-  if (!exists.ok()) return exists.status();
-  if (*exists) return absl::AlreadyExistsError(absl::StrCat("token ", token_id, " already exists"));
-  exists = Exists(Cf::kTokens, secret_sha256, "token secret hash");
-  if (!exists.ok()) return exists.status();
-  if (*exists) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("token ", token_id, ": another token has the same secret"));
-  }
-  if (for_attendee) {
-    const std::string what =
-        absl::StrCat("attendee ", info.attendee_id(), " of event ", info.event_id());
-    exists = Exists(Cf::kAttendees, AttendeeKey(info.event_id(), info.attendee_id()), what);
-    if (!exists.ok()) return exists.status();
-    if (!*exists) return absl::NotFoundError(absl::StrCat(what, " not found"));
-  }
-  v1::TokenInfo record = info;
-  if (record.create_time() == 0) record.set_create_time(NowSeconds());
   Batch batch(handles_);
-  batch.Put(Cf::kTokens, secret_sha256, Serialize(record));
-  batch.Put(Cf::kTokenIds, token_id, secret_sha256);
-  batch.Put(Cf::kTokensByCommunity,
-            TokenByCommunityKey(info.community_id(), static_cast<uint32_t>(info.role()), token_id),
-            secret_sha256);
-  if (for_attendee) {
-    batch.Put(Cf::kTokensByAttendee,
-              TokenByAttendeeKey(info.event_id(), info.attendee_id(), token_id), secret_sha256);
+  const int64_t now = NowSeconds();
+  for (const auto& [secret_sha256, info] : tokens) {
+    const std::string& token_id = info.token_id();
+    const bool for_attendee = info.role() == v1::TokenInfo::ATTENDEE;
+    absl::StatusOr<bool> exists = Exists(Cf::kTokenIds, token_id, absl::StrCat("token ", token_id));
+    if (!exists.ok()) return exists.status();
+    if (*exists) {
+      return absl::AlreadyExistsError(absl::StrCat("token ", token_id, " already exists"));
+    }
+    exists = Exists(Cf::kTokens, secret_sha256, "token secret hash");
+    if (!exists.ok()) return exists.status();
+    if (*exists) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("token ", token_id, ": another token has the same secret"));
+    }
+    if (for_attendee) {
+      const std::string what =
+          absl::StrCat("attendee ", info.attendee_id(), " of event ", info.event_id());
+      exists = Exists(Cf::kAttendees, AttendeeKey(info.event_id(), info.attendee_id()), what);
+      if (!exists.ok()) return exists.status();
+      if (!*exists) return absl::NotFoundError(absl::StrCat(what, " not found"));
+    }
+    v1::TokenInfo record = info;
+    if (record.create_time() == 0) record.set_create_time(now);
+    batch.Put(Cf::kTokens, secret_sha256, Serialize(record));
+    batch.Put(Cf::kTokenIds, token_id, secret_sha256);
+    batch.Put(
+        Cf::kTokensByCommunity,
+        TokenByCommunityKey(info.community_id(), static_cast<uint32_t>(info.role()), token_id),
+        secret_sha256);
+    if (for_attendee) {
+      batch.Put(Cf::kTokensByAttendee,
+                TokenByAttendeeKey(info.event_id(), info.attendee_id(), token_id), secret_sha256);
+    }
   }
-  return Commit(&batch, absl::StrCat("token ", token_id));
+  return Commit(&batch, tokens.size() == 1 ? absl::StrCat("token ", tokens[0].second.token_id())
+                                           : absl::StrCat(tokens.size(), " tokens"));
+}
+
+absl::StatusOr<std::vector<v1::TokenInfo>> RocksStore::ListAttendeeTokens(
+    uint64_t event_id, uint64_t attendee_id) const {
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  rocksdb::ManagedSnapshot snapshot(db_);
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot.snapshot();
+  std::vector<v1::TokenInfo> out;
+  const std::string prefix = TokenByAttendeePrefix(event_id, attendee_id);
+  PrefixScan scan(db_, cf(Cf::kTokensByAttendee), read_options, prefix, prefix);
+  for (; scan.Valid(); scan.Next()) {
+    absl::StatusOr<v1::TokenInfo> token =
+        ReadRecord<v1::TokenInfo>(read_options, Cf::kTokens, scan.value(),
+                                  absl::StrCat("token ", scan.key().substr(prefix.size())));
+    if (!token.ok()) return token.status();
+    out.push_back(*std::move(token));
+  }
+  absl::Status s =
+      FromRocksDb(scan.status(), absl::StrCat("scan tokens of attendee ", attendee_id));
+  if (!s.ok()) return s;
+  return out;
 }
 
 absl::StatusOr<v1::TokenInfo> RocksStore::LookupToken(absl::string_view secret_sha256) const {

@@ -149,6 +149,14 @@ class Store {
   // exist (NOT_FOUND). INVALID_ARGUMENT if the hash is not 32 bytes. A create_time of 0 is set to
   // now.
   virtual absl::Status PutToken(absl::string_view secret_sha256, const v1::TokenInfo& info) = 0;
+  // PutToken for many tokens (secret hash, record) in one batch: all are stored, or none (the
+  // first failure is returned, naming the token). INVALID_ARGUMENT also when two share a
+  // token_id or a hash.
+  virtual absl::Status PutTokens(
+      const std::vector<std::pair<std::string, v1::TokenInfo>>& tokens) = 0;
+  // The tokens issued to one attendee (revoked ones too), ordered by token_id.
+  virtual absl::StatusOr<std::vector<v1::TokenInfo>> ListAttendeeTokens(
+      uint64_t event_id, uint64_t attendee_id) const = 0;
   // NOT_FOUND if no token has this hash. Revoked tokens are returned with revoke_time set.
   virtual absl::StatusOr<v1::TokenInfo> LookupToken(absl::string_view secret_sha256) const = 0;
   virtual absl::StatusOr<v1::TokenInfo> GetTokenInfo(absl::string_view token_id) const = 0;

@@ -669,6 +669,13 @@ bool ScheduleEngine::ApplySide(Index u, int s, const Side& side, Index other, In
     case Room::kRelocate: {
       const Index p = slot_[At(u, s)].partner;
       const Weight w = slot_[At(u, s)].weight;
+      // The other side of the move may have taken the target slot's last table (or the slot
+      // itself) since the move was chosen.
+      if (p == kNobody || !SlotHasTable(side.slot) ||
+          slot_[At(u, side.slot)].partner != kNobody ||
+          slot_[At(p, side.slot)].partner != kNobody) {
+        return false;
+      }
       Remove(u, s);
       Add(u, p, side.slot, w);
       return true;

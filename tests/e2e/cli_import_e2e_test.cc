@@ -2,6 +2,7 @@
 // organiser would run them. Imports 1,000 generated attendees from a CSV, re-imports them
 // (nothing changes), imports a file with bad rows (exit 2, a rejects file naming rows and
 // fields), stops the server with SIGTERM (exit 0) and restarts it on the same store.
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <map>
@@ -167,6 +168,40 @@ TEST_F(CliImportE2eTest, ImportsThousandAttendeesIdempotentlyRejectsBadRowsAndSu
   }
   const v1::ListAttendeesResponse before_stop = ListAll(organiser, event_id);
   ASSERT_EQ(before_stop.attendees_size(), kAttendees + 2);
+
+  // Invitations: a token for each of the 1,002 attendees (two pages) into a private file, then
+  // none for the same people again.
+  {
+    const std::string tokens_path = dir_.Sub("tokens.csv");
+    const CommandResult all =
+        Cli(organiser, {"attendees", "tokens", "--event", event_id, "--out", tokens_path});
+    ASSERT_EQ(all.exit_code, 0) << all.out << all.err;
+    EXPECT_THAT(all.out, HasSubstr("1002 attendee tokens written to " + tokens_path));
+    struct stat info {};
+    ASSERT_EQ(stat(tokens_path.c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0600u);
+    std::vector<client::CsvRecord> records = client::ReadCsv(ReadWholeFile(tokens_path));
+    ASSERT_EQ(records.size(), 1003u);
+    EXPECT_EQ(records[0].fields,
+              (std::vector<std::string>{"attendee_id", "external_id", "name", "email", "token"}));
+    std::set<std::string> secrets;
+    for (size_t i = 1; i < records.size(); ++i) secrets.insert(records[i].fields.at(4));
+    EXPECT_EQ(secrets.size(), 1002u);
+    const CommandResult me = Cli(records[1].fields[4], {"me"});
+    ASSERT_EQ(me.exit_code, 0) << me.err;
+    EXPECT_THAT(me.out, HasSubstr(records[1].fields[2]));
+
+    const CommandResult again =
+        Cli(organiser, {"attendees", "tokens", "--event", event_id, "--out", tokens_path});
+    EXPECT_EQ(again.exit_code, 1);
+    EXPECT_THAT(again.err, HasSubstr("cannot create " + tokens_path));
+    const std::string new_path = dir_.Sub("new-tokens.csv");
+    const CommandResult only_new = Cli(
+        organiser, {"attendees", "tokens", "--event", event_id, "--out", new_path, "--only-new"});
+    ASSERT_EQ(only_new.exit_code, 0) << only_new.err;
+    EXPECT_THAT(only_new.out, HasSubstr("0 attendee tokens written to " + new_path +
+                                        " (1002 attendees already had one)"));
+  }
 
   // SIGTERM: a clean shutdown with exit code 0.
   {

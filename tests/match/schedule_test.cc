@@ -6,10 +6,12 @@
 
 #include "gtest/gtest.h"
 #include "services/match/bound.h"
+#include "services/match/candidates.h"
 #include "services/match/schedule_engine.h"
 #include "services/match/schedule_testgraph.h"
 #include "tests/match/exact_bmatching.h"
 #include "tests/testing/temp_dir.h"
+#include "tools/match/synth.h"
 
 namespace parley::match {
 namespace {
@@ -254,6 +256,40 @@ TEST(ScheduleTest, TableCapacityLimitsMeetingsPerSlot) {
   EXPECT_EQ(per_slot[0], 7);
   EXPECT_EQ(per_slot[1], 0);
   EXPECT_EQ(per_slot[2], 3);
+}
+
+// The product's graphs (candidate generation over synthetic profiles) with tables that bind:
+// a move whose one side relocated a meeting into the slot whose last table the other side had
+// just taken used to overfill the slot, and seating then crashed.
+TEST(ScheduleTest, BindingTablesOnCandidateGraphsAreNeverOverfilled) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    synth::SynthOptions synth_options;
+    synth_options.attendees = 3000;
+    synth_options.slots = 6;
+    synth_options.seed = seed;
+    const synth::SynthEvent synthetic = synth::GenerateEvent(synth_options);
+    absl::StatusOr<MatchProblem> problem = MatchProblem::Create(synthetic.ToMatchInput());
+    ASSERT_TRUE(problem.ok()) << problem.status();
+    CandidateOptions candidate_options;
+    candidate_options.threads = 2;
+    const CandidateGraph graph =
+        CandidateIndex::Build(*std::move(problem), candidate_options).Graph();
+    ScheduleInput input;
+    input.num_slots = 6;
+    for (const synth::SynthAttendee& a : synthetic.attendees) {
+      input.attendees.push_back({a.profile.budget, a.profile.availability, false});
+    }
+    for (int32_t tables : {150, 400}) {  // about a third / all of what one slot could use
+      input.locations = {Location{tables / 2, false, {}}, Location{tables - tables / 2, true, {}}};
+      ScheduleOptions options;
+      options.seed = seed;
+      absl::StatusOr<Schedule> built = BuildSchedule(graph, input, options);
+      ASSERT_TRUE(built.ok()) << built.status();
+      EXPECT_TRUE(CheckSchedule(graph, input, built->meetings).ok())
+          << CheckSchedule(graph, input, built->meetings) << " seed " << seed << " tables "
+          << tables;
+    }
+  }
 }
 
 TEST(ScheduleTest, RejectsBadInput) {

@@ -1,3 +1,4 @@
+#include <set>
 #include <string>
 #include <vector>
 
@@ -7,6 +8,7 @@
 namespace parley {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 class OrganizerServiceTest : public testutil::ServiceTest {
@@ -289,6 +291,80 @@ TEST_F(OrganizerServiceTest, RemoveAttendeeRevokesTheirTokensAndIsIdempotent) {
   get.set_attendee_id(id);
   v1::Attendee attendee;
   EXPECT_EQ(organizer_->GetAttendee(Ctx(token_).get(), get, &attendee).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(OrganizerServiceTest, IssueAttendeeTokensIssuesAllOrNothing) {
+  std::vector<v1::Attendee> rows;
+  for (int i = 0; i < 5; ++i) rows.push_back(Rich(absl::StrCat("t", i)));
+  v1::ImportAttendeesResponse imported;
+  ASSERT_TRUE(Import(token_, event_.id(), rows, &imported).ok());
+  std::vector<uint64_t> ids;
+  for (const v1::ImportRowResult& r : imported.results()) ids.push_back(r.attendee_id());
+  const std::string earlier = AttendeeToken(token_, event_.id(), ids[1]);
+
+  auto issue = [&](const std::vector<uint64_t>& which, bool only_without_token,
+                   v1::IssueAttendeeTokensResponse* out) {
+    v1::IssueAttendeeTokensRequest request;
+    request.set_event_id(event_.id());
+    for (uint64_t id : which) request.add_attendee_ids(id);
+    request.set_label("mail merge");
+    request.set_only_without_token(only_without_token);
+    return organizer_->IssueAttendeeTokens(Ctx(token_).get(), request, out);
+  };
+  v1::IssueAttendeeTokensResponse response;
+  // Bad input names the field; nothing is issued.
+  EXPECT_EQ(issue({}, false, &response).error_message(),
+            "attendee_ids: 1 to 1000 ids per call, got 0");
+  EXPECT_EQ(issue(std::vector<uint64_t>(1001, ids[0]), false, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(issue({ids[0], 0}, false, &response).error_message(), "attendee_ids[1]: 0");
+  EXPECT_THAT(issue({ids[0], ids[0]}, false, &response).error_message(),
+              HasSubstr("attendee_ids[1]: "));
+  grpc::Status unknown = issue({ids[0], 999999}, false, &response);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(unknown.error_message(), HasSubstr("attendee_ids[1]"));
+  absl::StatusOr<std::vector<v1::TokenInfo>> held =
+      server_->store()->ListAttendeeTokens(event_.id(), ids[0]);
+  ASSERT_TRUE(held.ok());
+  EXPECT_TRUE(held->empty());
+
+  // Late registrants only: ids[1] already holds a token and is skipped; a revoked token does
+  // not count.
+  const std::string revoked = AttendeeToken(token_, event_.id(), ids[2]);
+  held = server_->store()->ListAttendeeTokens(event_.id(), ids[2]);
+  ASSERT_TRUE(held.ok() && held->size() == 1);
+  ASSERT_TRUE(server_->store()->RevokeToken(held->front().token_id(), 1).ok());
+  ASSERT_TRUE(issue(ids, true, &response).ok());
+  EXPECT_THAT(response.skipped_attendee_ids(), ElementsAre(ids[1]));
+  ASSERT_EQ(response.tokens_size(), 4);
+  std::set<std::string> secrets;
+  for (int i = 0; i < response.tokens_size(); ++i) {
+    const v1::IssuedAttendeeToken& t = response.tokens(i);
+    EXPECT_EQ(t.info().attendee_id(), i == 0 ? ids[0] : ids[i + 1]);
+    EXPECT_EQ(t.info().event_id(), event_.id());
+    EXPECT_EQ(t.info().label(), "mail merge");
+    secrets.insert(t.token());
+    // Each works, and is that attendee's.
+    v1::MyProfile me;
+    ASSERT_TRUE(attendee_->GetMyProfile(Ctx(t.token()).get(), {}, &me).ok());
+    EXPECT_EQ(me.attendee().id(), t.info().attendee_id());
+  }
+  EXPECT_EQ(secrets.size(), 4u);
+  v1::MyProfile me;
+  EXPECT_TRUE(attendee_->GetMyProfile(Ctx(earlier).get(), {}, &me).ok());
+
+  // Attendees may not; another community's organiser does not see the event.
+  EXPECT_EQ(
+      organizer_
+          ->IssueAttendeeTokens(Ctx(earlier).get(), v1::IssueAttendeeTokensRequest(), &response)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  const std::string stranger = OrganizerToken(CreateCommunity("Elsewhere"));
+  v1::IssueAttendeeTokensRequest request;
+  request.set_event_id(event_.id());
+  request.add_attendee_ids(ids[0]);
+  EXPECT_EQ(organizer_->IssueAttendeeTokens(Ctx(stranger).get(), request, &response).error_code(),
             grpc::StatusCode::NOT_FOUND);
 }
 

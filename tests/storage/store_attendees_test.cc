@@ -27,13 +27,7 @@ class AttendeeTest : public StoreTest {
     return results.ok() ? *results : std::vector<UpsertResult>();
   }
   v1::TokenInfo AttendeeToken(const std::string& token_id, uint64_t attendee_id) {
-    v1::TokenInfo token;
-    token.set_token_id(token_id);
-    token.set_role(v1::TokenInfo::ATTENDEE);
-    token.set_community_id(community_);
-    token.set_event_id(event_);
-    token.set_attendee_id(attendee_id);
-    return token;
+    return AttendeeTokenInfo(token_id, community_, event_, attendee_id);
   }
   uint64_t community_ = 0;
   uint64_t event_ = 0;

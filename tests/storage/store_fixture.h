@@ -50,6 +50,16 @@ class StoreTest : public ::testing::Test {
     EXPECT_TRUE(created.ok()) << created.status();
     return created.ok() ? created->id() : 0;
   }
+  static v1::TokenInfo AttendeeTokenInfo(const std::string& token_id, uint64_t community_id,
+                                         uint64_t event_id, uint64_t attendee_id) {
+    v1::TokenInfo token;
+    token.set_token_id(token_id);
+    token.set_role(v1::TokenInfo::ATTENDEE);
+    token.set_community_id(community_id);
+    token.set_event_id(event_id);
+    token.set_attendee_id(attendee_id);
+    return token;
+  }
   static v1::Attendee Row(const std::string& external_id, const std::string& name) {
     v1::Attendee row;
     row.set_external_id(external_id);

@@ -76,6 +76,38 @@ TEST_F(StoreTest, AttendeeTokenNeedsAnExistingAttendee) {
   EXPECT_EQ(store_->LookupToken(Hash('a'))->attendee_id(), 1u);
 }
 
+TEST_F(StoreTest, PutTokensStoresAllOrNone) {
+  const uint64_t community = NewCommunity();
+  const uint64_t event = NewEvent(community);
+  ASSERT_TRUE(store_->UpsertAttendees(event, {Row("x1", "Ada"), Row("x2", "Bo")}).ok());
+  auto attendee_token = [&](const std::string& id, uint64_t attendee) {
+    return AttendeeTokenInfo(id, community, event, attendee);
+  };
+  // The third names a missing attendee: none of the three is stored.
+  absl::Status missing = store_->PutTokens({{Hash('a'), attendee_token("a", 1)},
+                                            {Hash('b'), attendee_token("b", 2)},
+                                            {Hash('c'), attendee_token("c", 3)}});
+  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetTokenInfo("a").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      store_->PutTokens({{Hash('a'), attendee_token("a", 1)}, {Hash('a'), attendee_token("b", 2)}})
+          .code(),
+      absl::StatusCode::kInvalidArgument);
+
+  ASSERT_TRUE(store_
+                  ->PutTokens({{Hash('a'), attendee_token("a", 1)},
+                               {Hash('b'), attendee_token("b", 2)},
+                               {Hash('d'), attendee_token("d", 1)}})
+                  .ok());
+  absl::StatusOr<std::vector<v1::TokenInfo>> of_first = store_->ListAttendeeTokens(event, 1);
+  ASSERT_TRUE(of_first.ok()) << of_first.status();
+  ASSERT_EQ(of_first->size(), 2u);
+  EXPECT_EQ((*of_first)[0].token_id(), "a");
+  EXPECT_EQ((*of_first)[1].token_id(), "d");
+  EXPECT_EQ(store_->LookupToken(Hash('b'))->attendee_id(), 2u);
+  EXPECT_TRUE(store_->ListAttendeeTokens(event, 7)->empty());
+}
+
 TEST_F(StoreTest, RevokeTokenSetsRevokeTimeOnce) {
   const uint64_t community = NewCommunity();
   ASSERT_TRUE(store_->PutToken(Hash('a'), Organizer("t1", community)).ok());

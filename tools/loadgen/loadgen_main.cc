@@ -57,7 +57,6 @@ ABSL_FLAG(int, setup, 0, "Create an event with this many attendees and write the
 ABSL_FLAG(std::string, admin_token_file, "", "--setup: the operator token file.");
 ABSL_FLAG(uint64_t, seed, 1, "--setup: generator seed.");
 ABSL_FLAG(int, slots, 6, "--setup: slots of the event.");
-ABSL_FLAG(int, setup_threads, 16, "--setup: parallel token requests.");
 
 namespace {
 
@@ -178,37 +177,20 @@ int Setup(int attendees) {
   for (const parley::v1::ImportRowResult& result : imported.results()) {
     ids.push_back(result.attendee_id());
   }
-  std::vector<std::string> tokens(ids.size());
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::string failure;
-  std::mutex failure_mu;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < std::max(1, absl::GetFlag(FLAGS_setup_threads)); ++t) {
-    threads.emplace_back([&] {
-      for (size_t i = next++; i < ids.size() && !failed; i = next++) {
-        parley::v1::IssueAttendeeTokenRequest request;
-        request.set_event_id(created.id());
-        request.set_attendee_id(ids[i]);
-        request.set_label("parley-loadgen");
-        absl::StatusOr<parley::v1::IssuedAttendeeToken> issued = org->IssueAttendeeToken(request);
-        // The organiser token's rate limit (1000 calls/s by default): wait and try again.
-        for (int retry = 0; absl::IsResourceExhausted(issued.status()) && retry < 10000; ++retry) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(2));
-          issued = org->IssueAttendeeToken(request);
-        }
-        if (!issued.ok()) {
-          std::lock_guard<std::mutex> lock(failure_mu);
-          failure = issued.status().ToString();
-          failed = true;
-          return;
-        }
-        tokens[i] = issued->token();
-      }
-    });
+  // 1,000 per call (IssueAttendeeTokens: one durable write per call).
+  std::vector<std::string> tokens;
+  tokens.reserve(ids.size());
+  for (size_t first = 0; first < ids.size(); first += 1000) {
+    parley::v1::IssueAttendeeTokensRequest request;
+    request.set_event_id(created.id());
+    request.set_label("parley-loadgen");
+    for (size_t i = first; i < std::min(ids.size(), first + 1000); ++i) {
+      request.add_attendee_ids(ids[i]);
+    }
+    parley::v1::IssueAttendeeTokensResponse issued =
+        OrDie(org->IssueAttendeeTokens(request), "issue attendee tokens");
+    for (const parley::v1::IssuedAttendeeToken& t : issued.tokens()) tokens.push_back(t.token());
   }
-  for (std::thread& thread : threads) thread.join();
-  if (failed) Die(absl::StrCat("issue attendee token: ", failure));
   {
     std::ofstream out(tokens_file, std::ios::trunc);
     for (const std::string& token : tokens) out << token << "\n";
