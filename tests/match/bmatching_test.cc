@@ -216,6 +216,27 @@ TEST(BMatchingTest, ScheduleFromTheBMatchingKeepsEveryConstraint) {
   }
 }
 
+// Where tables bind (fewer per slot than the meetings the capacities allow), the b-matching
+// start is not used: the schedule is the greedy start's, meeting for meeting.
+TEST(BMatchingTest, BindingTablesKeepTheGreedyStart) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    const TestEvent event = MakeProblem(300, 6, 12, seed, /*tables=*/40).event;
+    ScheduleOptions on, off;
+    on.seed = off.seed = seed;
+    on.bmatching_start = true;
+    off.bmatching_start = false;
+    auto with = BuildSchedule(event.graph, event.input, on);
+    auto without = BuildSchedule(event.graph, event.input, off);
+    ASSERT_TRUE(with.ok() && without.ok());
+    ASSERT_EQ(with->meetings.size(), without->meetings.size());
+    for (size_t i = 0; i < with->meetings.size(); ++i) {
+      EXPECT_EQ(with->meetings[i].a, without->meetings[i].a);
+      EXPECT_EQ(with->meetings[i].b, without->meetings[i].b);
+      EXPECT_EQ(with->meetings[i].slot, without->meetings[i].slot);
+    }
+  }
+}
+
 // Place() goes through the engine's own moves (Add, Kempe flips): the cached search bounds must
 // agree with the agendas afterwards, and after the local search and fairness that follow.
 TEST(BMatchingTest, PlacedPairsKeepTheEngineConsistent) {

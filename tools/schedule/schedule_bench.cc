@@ -40,7 +40,7 @@ ABSL_FLAG(std::string, bound_algorithm, "network_simplex", "network_simplex or c
 ABSL_FLAG(int, chain_depth, 3, "ScheduleOptions::chain_depth");
 ABSL_FLAG(int, full_chain_depth, 0, "ScheduleOptions::full_chain_depth");
 ABSL_FLAG(int, refill_scan_limit, 0, "ScheduleOptions::refill_scan_limit");
-ABSL_FLAG(bool, bmatching_start, false, "ScheduleOptions::bmatching_start");
+ABSL_FLAG(bool, bmatching_start, true, "ScheduleOptions::bmatching_start");
 ABSL_FLAG(int, bmatching_chain_depth, 1, "ScheduleOptions::bmatching_chain_depth");
 ABSL_FLAG(int32_t, bmatching_epsilon, 0, "ScheduleOptions::bmatching_epsilon");
 ABSL_FLAG(double, bmatching_epsilon_ratio, 0.08, "ScheduleOptions::bmatching_epsilon_ratio");
