@@ -1,6 +1,7 @@
 #include "services/match/bmatching.h"
 
 #include <algorithm>
+#include <tuple>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -58,6 +59,13 @@ void ExpectValid(const CandidateGraph& graph, const std::vector<int32_t>& capaci
   for (Index u = 0; u < graph.num_nodes(); ++u) {
     EXPECT_LE(degree[u], std::max(0, capacity[u])) << "attendee " << u;
   }
+}
+
+// Each meeting's pair and slot, in the schedule's order.
+std::vector<std::tuple<Index, Index, int>> Placed(const std::vector<Meeting>& meetings) {
+  std::vector<std::tuple<Index, Index, int>> out;
+  for (const Meeting& m : meetings) out.emplace_back(m.a, m.b, m.slot);
+  return out;
 }
 
 int64_t TotalWeight(const std::vector<WeightedEdge>& pairs) {
@@ -201,12 +209,7 @@ TEST(BMatchingTest, ScheduleFromTheBMatchingKeepsEveryConstraint) {
       }
       auto again = BuildSchedule(event.graph, event.input, options);
       ASSERT_TRUE(again.ok());
-      ASSERT_EQ(again->meetings.size(), built->meetings.size());
-      for (size_t i = 0; i < built->meetings.size(); ++i) {
-        EXPECT_EQ(again->meetings[i].a, built->meetings[i].a);
-        EXPECT_EQ(again->meetings[i].b, built->meetings[i].b);
-        EXPECT_EQ(again->meetings[i].slot, built->meetings[i].slot);
-      }
+      EXPECT_EQ(Placed(again->meetings), Placed(built->meetings)) << "seed " << seed;
       if (!options.fairness_first) {  // greedy does not cover anyone on purpose
         auto greedy = GreedySchedule(event.graph, event.input, options);
         ASSERT_TRUE(greedy.ok());
@@ -228,12 +231,7 @@ TEST(BMatchingTest, BindingTablesKeepTheGreedyStart) {
     auto with = BuildSchedule(event.graph, event.input, on);
     auto without = BuildSchedule(event.graph, event.input, off);
     ASSERT_TRUE(with.ok() && without.ok());
-    ASSERT_EQ(with->meetings.size(), without->meetings.size());
-    for (size_t i = 0; i < with->meetings.size(); ++i) {
-      EXPECT_EQ(with->meetings[i].a, without->meetings[i].a);
-      EXPECT_EQ(with->meetings[i].b, without->meetings[i].b);
-      EXPECT_EQ(with->meetings[i].slot, without->meetings[i].slot);
-    }
+    EXPECT_EQ(Placed(with->meetings), Placed(without->meetings)) << "seed " << seed;
   }
 }
 
