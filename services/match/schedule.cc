@@ -61,32 +61,34 @@ Schedule Finish(internal::ScheduleEngine& engine, const CandidateGraph& graph,
 }
 
 // The meetings of a near-optimal slot-free b-matching (bmatching.h), placed into slots. Only
-// when tables cannot bind (every slot has a table for every meeting the attendees' capacities
-// allow): the b-matching ignores tables, and where they are short its pairs do not place.
-// Returns false, with the engine untouched, otherwise.
+// when the event's tables can hold them all (over all slots): the b-matching ignores tables, and
+// where they are short its pairs do not place and the greedy start does better (on parley-bench's
+// 20,000-attendee graph with 2,000-6,000 tables per slot, within -0.2% to +0.3% of it; with 8,000,
+// which hold the b-matching's 38,571 meetings, +1.1% weight in half the time). Returns false,
+// with the engine untouched, otherwise.
 bool StartFromBMatching(const ScheduleOptions& options, internal::ScheduleEngine* engine) {
   const Index n = engine->num_nodes();
   const ScheduleInput& input = engine->input();
   std::vector<int32_t> capacity(n);
   std::vector<SlotMask> availability(n);
-  int64_t hands = 0;
   for (Index u = 0; u < n; ++u) {
     capacity[u] = engine->Capacity(u);
     availability[u] = engine->Availability(u) & engine->open_slots();
-    hands += capacity[u];
-  }
-  if (!input.locations.empty()) {
-    for (int s = 0; s < input.num_slots; ++s) {
-      int64_t tables = 0;
-      for (const Location& location : input.locations) tables += location.TablesIn(s);
-      if (tables < hands / 2) return false;
-    }
   }
   BMatchingOptions bm;
   bm.epsilon = options.bmatching_epsilon;
   bm.epsilon_ratio = options.bmatching_epsilon_ratio;
-  engine->Place(MaxWeightBMatching(*engine->graph(), capacity, availability, bm, nullptr,
-                                   &engine->heaviest_first()));
+  const std::vector<WeightedEdge> pairs = MaxWeightBMatching(
+      *engine->graph(), capacity, availability, bm, nullptr, &engine->heaviest_first());
+  if (!input.locations.empty()) {
+    int64_t tables = 0;
+    for (int s = 0; s < input.num_slots; ++s) {
+      if (!(engine->open_slots() >> s & 1)) continue;
+      for (const Location& location : input.locations) tables += location.TablesIn(s);
+    }
+    if (tables < static_cast<int64_t>(pairs.size())) return false;
+  }
+  engine->Place(pairs);
   return true;
 }
 

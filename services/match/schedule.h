@@ -75,8 +75,8 @@ struct ScheduleOptions {
   // an auction on the double cover), place its pairs (first common free slot, else a Kempe
   // flip), then run only the last local-search pass (from attendees with budget left, with
   // flips) and fairness, instead of the heaviest-first greedy and the first local-search pass.
-  // Used only when tables cannot bind (every slot has a table for every meeting the capacities
-  // allow); otherwise the greedy start runs. Default: true (parley-bench's 20,000- and
+  // Used only when the event's tables (over all slots) can hold every meeting of that
+  // b-matching; otherwise the greedy start runs. Default: true (parley-bench's 20,000- and
   // 150,000-attendee events: 0.996 of the LP bound instead of 0.985, in about half the CPU time).
   bool bmatching_start = true;
   // chain_depth of the local search after the b-matching start (its pairs are near-optimal:

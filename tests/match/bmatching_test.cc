@@ -235,6 +235,32 @@ TEST(BMatchingTest, BindingTablesKeepTheGreedyStart) {
   }
 }
 
+// Tables that hold every pair of the b-matching over all slots, though no single slot could
+// seat every meeting the capacities allow: the b-matching start is used (the schedule is not
+// the greedy start's) and keeps every constraint.
+TEST(BMatchingTest, TablesThatHoldThePairsUseTheBMatchingStart) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    const Problem p = MakeProblem(300, 6, 12, seed);
+    const int64_t pairs = static_cast<int64_t>(
+        MaxWeightBMatching(p.event.graph, p.capacity, p.availability, {}).size());
+    int64_t hands = 0;
+    for (int32_t c : p.capacity) hands += c;
+    TestEvent event = p.event;
+    const int32_t per_slot = static_cast<int32_t>((pairs + 5) / 6) + 10;
+    ASSERT_LT(per_slot, hands / 2);  // the case the start used to be refused
+    event.input.locations = {Location{per_slot, false, {}}};
+    ScheduleOptions on, off;
+    on.seed = off.seed = seed;
+    off.bmatching_start = false;
+    auto with = BuildSchedule(event.graph, event.input, on);
+    auto without = BuildSchedule(event.graph, event.input, off);
+    ASSERT_TRUE(with.ok() && without.ok());
+    EXPECT_TRUE(CheckSchedule(event.graph, event.input, with->meetings).ok());
+    EXPECT_NE(Placed(with->meetings), Placed(without->meetings)) << "seed " << seed;
+    EXPECT_EQ(with->report.zero_left_out, 0) << "seed " << seed;
+  }
+}
+
 // Place() goes through the engine's own moves (Add, Kempe flips): the cached search bounds must
 // agree with the agendas afterwards, and after the local search and fairness that follow.
 TEST(BMatchingTest, PlacedPairsKeepTheEngineConsistent) {
