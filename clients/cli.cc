@@ -976,7 +976,10 @@ int AttendeesTokens(Context& ctx) {
     list.set_page_token(page->next_page_token());
   }
   ctx.out << "event " << event_id << ": " << issued << " attendee tokens written to " << path;
-  if (skipped > 0) ctx.out << " (" << skipped << " attendees already had one)";
+  if (skipped > 0) {
+    ctx.out << " (" << skipped << (skipped == 1 ? " attendee" : " attendees")
+            << " already had one)";
+  }
   ctx.out << "\n";
   return kExitOk;
 }
