@@ -671,8 +671,7 @@ bool ScheduleEngine::ApplySide(Index u, int s, const Side& side, Index other, In
       const Weight w = slot_[At(u, s)].weight;
       // The other side of the move may have taken the target slot's last table (or the slot
       // itself) since the move was chosen.
-      if (p == kNobody || !SlotHasTable(side.slot) ||
-          slot_[At(u, side.slot)].partner != kNobody ||
+      if (p == kNobody || !SlotHasTable(side.slot) || slot_[At(u, side.slot)].partner != kNobody ||
           slot_[At(p, side.slot)].partner != kNobody) {
         return false;
       }
