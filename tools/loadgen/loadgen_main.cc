@@ -12,14 +12,12 @@
 
 #include <sys/stat.h>
 
-#include <atomic>
-#include <chrono>
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
