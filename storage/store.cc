@@ -60,45 +60,92 @@ bool HasPointLookups(Cf cf) {
   }
 }
 
-void Batch::Record(Cf cf, absl::string_view key) {
+namespace {
+
+// Adds what one key of `cf` changes to `changes`.
+void RecordKey(Cf cf, absl::string_view key, ChangeSet* changes) {
   uint64_t first = 0, second = 0, third = 0;
   absl::string_view rest = key;
   switch (cf) {
     case Cf::kAttendees:
-      if (DecodePairKey(key, &first, &second)) changes_.attendees.emplace_back(first, second);
+      if (DecodePairKey(key, &first, &second)) changes->attendees.emplace_back(first, second);
       break;
     case Cf::kMeetingsByAttendee:
       if (DecodeTripleKey(key, &first, &second, &third)) {
-        changes_.meeting_attendees.emplace_back(first, second);
+        changes->meeting_attendees.emplace_back(first, second);
       }
       break;
     case Cf::kEvents:
-      if (DecodeU64Key(key, &first)) changes_.events.push_back(first);
+      if (DecodeU64Key(key, &first)) changes->events.push_back(first);
       break;
     case Cf::kRuns:
-      if (ConsumeU64(&rest, &first)) changes_.runs.push_back(first);
+      if (ConsumeU64(&rest, &first)) changes->runs.push_back(first);
       break;
     case Cf::kFeedback:
     case Cf::kIntroductions:
-      if (ConsumeU64(&rest, &first)) changes_.relationship_events.push_back(first);
+      if (ConsumeU64(&rest, &first)) changes->relationship_events.push_back(first);
       break;
     case Cf::kMemory:
-      if (ConsumeU64(&rest, &first)) changes_.memory_communities.push_back(first);
+      if (ConsumeU64(&rest, &first)) changes->memory_communities.push_back(first);
       break;
     case Cf::kCommunities:
-      changes_.communities = true;
+      changes->communities = true;
       break;
     case Cf::kTokens:
     case Cf::kTokenIds:
     case Cf::kTokensByCommunity:
     case Cf::kTokensByAttendee:
-      changes_.tokens = true;
+      changes->tokens = true;
       break;
     default:
       // Indexes and counters (events_by_community, attendees_by_external_id, meetings, meta)
       // change only together with a record above.
       break;
   }
+}
+
+class ChangeRecorder : public rocksdb::WriteBatch::Handler {
+ public:
+  ChangeRecorder(const std::vector<Cf>& cf_of_id, ChangeSet* changes)
+      : cf_of_id_(cf_of_id), changes_(changes) {}
+  rocksdb::Status PutCF(uint32_t id, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+    return Record(id, key);
+  }
+  rocksdb::Status DeleteCF(uint32_t id, const rocksdb::Slice& key) override {
+    return Record(id, key);
+  }
+  rocksdb::Status SingleDeleteCF(uint32_t id, const rocksdb::Slice& key) override {
+    return Record(id, key);
+  }
+  rocksdb::Status DeleteRangeCF(uint32_t id, const rocksdb::Slice& begin,
+                                const rocksdb::Slice&) override {
+    return Record(id, begin);  // the store's ranges stay inside one record's prefix
+  }
+  rocksdb::Status MergeCF(uint32_t id, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+    return Record(id, key);
+  }
+
+ private:
+  rocksdb::Status Record(uint32_t id, const rocksdb::Slice& key) {
+    if (id < cf_of_id_.size() && cf_of_id_[id] != Cf::kCount) {
+      RecordKey(cf_of_id_[id], ToView(key), changes_);
+    }
+    return rocksdb::Status::OK();
+  }
+  const std::vector<Cf>& cf_of_id_;
+  ChangeSet* changes_;
+};
+
+}  // namespace
+
+ChangeSet ChangesOf(const rocksdb::WriteBatch& batch, const std::vector<Cf>& cf_of_id) {
+  ChangeSet changes;
+  ChangeRecorder recorder(cf_of_id, &changes);
+  rocksdb::Status s = batch.Iterate(&recorder);
+  assert(s.ok());  // the recorder accepts every record kind the store writes
+  (void)s;
+  changes.Normalize();
+  return changes;
 }
 
 namespace {
@@ -1489,10 +1536,10 @@ absl::Status Store::Commit(Batch* batch, absl::string_view what) {
   absl::Status s =
       FromRocksDb(db_->Write(write_options_, batch->batch()), absl::StrCat("write ", what));
   if (!s.ok()) return s;
-  ChangeSet* changes = batch->changes();
-  changes->Normalize();
   absl::MutexLock lock(&listeners_mu_);
-  for (CommitListener* listener : listeners_) listener->OnCommit(*changes);
+  if (listeners_.empty()) return absl::OkStatus();
+  const ChangeSet changes = ChangesOf(*batch->batch(), cf_of_id_);
+  for (CommitListener* listener : listeners_) listener->OnCommit(changes);
   return absl::OkStatus();
 }
 

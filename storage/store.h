@@ -304,6 +304,11 @@ class Store {
   Store(StoreOptions options, rocksdb::DB* db, const Handles& handles)
       : options_(std::move(options)), db_(db), handles_(handles) {
     write_options_.sync = options_.sync_writes;
+    for (size_t i = 0; i < kCfCount; ++i) {
+      const uint32_t id = handles_[i]->GetID();
+      if (cf_of_id_.size() <= id) cf_of_id_.resize(id + 1, Cf::kCount);
+      cf_of_id_[id] = static_cast<Cf>(i);
+    }
   }
 
   // Checks the format version (writing it into a new store) and loads the id counters.
@@ -550,8 +555,9 @@ class Store {
 
   // Serialises writes and their read-modify-write steps; guards the id counters.
   absl::Mutex write_mu_;
-  rocksdb::DB* db_;  // Owned; valid until Close.
-  Handles handles_;  // Owned; destroyed by Close.
+  rocksdb::DB* db_;           // Owned; valid until Close.
+  Handles handles_;           // Owned; destroyed by Close.
+  std::vector<Cf> cf_of_id_;  // RocksDB's column family id -> Cf (kCount: not ours)
 
   uint64_t last_community_id_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t last_event_id_ ABSL_GUARDED_BY(write_mu_) = 0;

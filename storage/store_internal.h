@@ -2,7 +2,7 @@
 #define PARLEY_STORAGE_STORE_INTERNAL_H_
 
 // The store's own building blocks, shared by its .cc files (one per entity) and by nothing else:
-// byte conversions, deterministic serialisation, the write batch that records what it changes,
+// byte conversions, deterministic serialisation, the write batch and what it changes,
 // prefix scans. Include storage/store.h instead.
 
 #include <array>
@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -59,27 +60,26 @@ class Batch {
       : handles_(handles), batch_(reserved_bytes) {}
   void Put(Cf cf, absl::string_view key, absl::string_view value) {
     Note(batch_.Put(handles_[static_cast<size_t>(cf)], ToSlice(key), ToSlice(value)));
-    Record(cf, key);
   }
   void Delete(Cf cf, absl::string_view key) {
     Note(batch_.Delete(handles_[static_cast<size_t>(cf)], ToSlice(key)));
-    Record(cf, key);
   }
   const rocksdb::Status& status() const { return status_; }
   rocksdb::WriteBatch* batch() { return &batch_; }
-  // What the batch changes, from the keys it touched (key_codec.h's layouts).
-  ChangeSet* changes() { return &changes_; }
 
  private:
-  void Record(Cf cf, absl::string_view key);
   void Note(rocksdb::Status s) {
     if (status_.ok() && !s.ok()) status_ = std::move(s);
   }
   const Handles& handles_;
   rocksdb::WriteBatch batch_;
   rocksdb::Status status_;
-  ChangeSet changes_;
 };
+
+// What a write batch changes, read off the keys it holds (key_codec.h's layouts), however they
+// were added: through Batch or straight into its rocksdb::WriteBatch.
+// `cf_of_id[id]` is the Cf of RocksDB's column family id (kCount for an unknown id).
+ChangeSet ChangesOf(const rocksdb::WriteBatch& batch, const std::vector<Cf>& cf_of_id);
 
 // Iterates the keys of `cf` that start with `prefix`, from `start` (>= prefix) on. Owns the
 // upper bound, which must outlive the iterator.
