@@ -103,6 +103,12 @@ std::vector<std::string> ArgsForCli11(const std::vector<std::string>& args) {
   return std::vector<std::string>(split.rbegin(), split.rend());
 }
 
+// After an error that names no command: the whole usage (`parley help`) is longer than a
+// terminal and would scroll the error away.
+constexpr char kShortUsage[] =
+    "usage: parley [global flags] COMMAND [flags] [args]\n"
+    "`parley help` lists the commands and global flags.\n";
+
 bool LooksLikeFlag(const std::string& arg) { return arg.size() > 1 && arg[0] == '-'; }
 
 // "unknown flag --page-size" for "--page_size=5"; a single dash is explained.
@@ -155,7 +161,8 @@ int RunCommandLine(const std::vector<std::string>& args, const EnvLookup& env, s
     const std::string what = e.what();
     const std::string name = what.substr(0, what.find(':'));
     if (absl::StartsWith(name, "-")) {
-      err << "parley: " << name << " needs a value\n\n" << cli::RootHelp(tree);
+      // The help of the command, if one was named: the whole usage would scroll the error away.
+      err << "parley: " << name << " needs a value\n\n" << cli::HelpOf(tree, parser.Chosen());
       return kExitUsage;
     }
   } catch (const CLI::ParseError& e) {
@@ -175,8 +182,7 @@ int RunCommandLine(const std::vector<std::string>& args, const EnvLookup& env, s
     std::vector<std::string> words = {path};
     if (path.empty()) words.clear();
     words.insert(words.end(), extra_operands.begin(), extra_operands.end());
-    err << "parley: unknown command \"" << absl::StrJoin(words, " ") << "\"\n\n"
-        << cli::RootHelp(tree);
+    err << "parley: unknown command \"" << absl::StrJoin(words, " ") << "\"\n\n" << kShortUsage;
     return kExitUsage;
   }
   if (parser.HelpAsked()) {
@@ -184,8 +190,11 @@ int RunCommandLine(const std::vector<std::string>& args, const EnvLookup& env, s
     return kExitOk;
   }
   if (node == &parser.root()) {
-    if (!unknown_flags.empty()) err << "parley: " << UnknownFlag(unknown_flags[0]) << "\n\n";
-    err << cli::RootHelp(tree);
+    if (!unknown_flags.empty()) {
+      err << "parley: " << UnknownFlag(unknown_flags[0]) << "\n\n" << kShortUsage;
+    } else {
+      err << cli::RootHelp(tree);
+    }
     return kExitUsage;
   }
   if (command == nullptr) {

@@ -68,7 +68,7 @@ TEST_F(CommandLineTest, AnOperandMayBeNamedLikeACommand) {
 
 TEST_F(CommandLineTest, FlagErrorsNameTheFlag) {
   EXPECT_EQ(Run({"events", "list", "--page-size"}), kExitUsage);
-  EXPECT_THAT(err(), StartsWith("parley: --page-size needs a value"));
+  EXPECT_THAT(err(), StartsWith("parley: --page-size needs a value\n\nusage: parley events list"));
   EXPECT_EQ(Run({"events", "list", "--all", "--all"}), kExitUsage);
   EXPECT_THAT(err(), StartsWith("parley: --all given twice"));
   EXPECT_EQ(Run({"events", "list", "-x"}), kExitUsage);
