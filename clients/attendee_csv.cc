@@ -1,12 +1,14 @@
 #include "clients/attendee_csv.h"
 
+#include <algorithm>
 #include <map>
-#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "clients/attendee_fields.h"
 #include "clients/csv.h"
 
@@ -46,82 +48,15 @@ const std::vector<std::string>& ColumnNames() {
 
 std::string Quoted(absl::string_view text) { return absl::StrCat("\"", text, "\""); }
 
-void SetList(absl::string_view cell, google::protobuf::RepeatedPtrField<std::string>* out) {
-  for (std::string& item : ParseList(cell)) out->Add(std::move(item));
-}
-
 // Fills `attendee` from one cell; returns an error message naming the column, or "".
 std::string ApplyCell(Column column, absl::string_view cell, v1::Attendee* attendee) {
   const std::string& name = ColumnNames()[static_cast<size_t>(column)];
-  switch (column) {
-    case Column::kExternalId:
-      if (cell.empty()) return "external_id: required";
-      attendee->set_external_id(std::string(cell));
-      break;
-    case Column::kName:
-      if (cell.empty()) return "name: required";
-      attendee->set_display_name(std::string(cell));
-      break;
-    case Column::kEmail:
-      attendee->set_email(std::string(cell));
-      break;
-    case Column::kPhone:
-      attendee->set_phone(std::string(cell));
-      break;
-    case Column::kOrganisation:
-      attendee->set_organisation(std::string(cell));
-      break;
-    case Column::kRole:
-      attendee->set_role(std::string(cell));
-      break;
-    case Column::kBio:
-      attendee->set_bio(std::string(cell));
-      break;
-    case Column::kInterests: {
-      absl::StatusOr<std::vector<v1::Interest>> interests = ParseInterests(cell);
-      if (!interests.ok()) return absl::StrCat(name, ": ", interests.status().message());
-      for (v1::Interest& interest : *interests) *attendee->add_interests() = std::move(interest);
-      break;
-    }
-    case Column::kOffers:
-      SetList(cell, attendee->mutable_offers());
-      break;
-    case Column::kSeeks:
-      SetList(cell, attendee->mutable_seeks());
-      break;
-    case Column::kLanguages:
-      SetList(cell, attendee->mutable_languages());
-      break;
-    case Column::kBudget: {
-      absl::StatusOr<std::optional<uint32_t>> budget = ParseBudget(cell);
-      if (!budget.ok()) return absl::StrCat(name, ": ", budget.status().message());
-      if (budget->has_value()) attendee->set_budget(**budget);
-      break;
-    }
-    case Column::kAvailability:
-      SetList(cell, attendee->mutable_availability());
-      break;
-    case Column::kPersonRef:
-      attendee->set_person_ref(std::string(cell));
-      break;
-    case Column::kWants:
-      SetList(cell, attendee->mutable_wants());
-      break;
-    case Column::kAvoid:
-      SetList(cell, attendee->mutable_avoid());
-      break;
-    case Column::kAvoidOrganisations:
-      SetList(cell, attendee->mutable_avoid_organisations());
-      break;
-    case Column::kPrefersQuiet: {
-      absl::StatusOr<bool> quiet = ParseBool(cell);
-      if (!quiet.ok()) return absl::StrCat(name, ": ", quiet.status().message());
-      attendee->set_prefers_quiet(*quiet);
-      break;
-    }
-    case Column::kCount:
-      break;
-  }
+  if (column == Column::kExternalId && cell.empty()) return "external_id: required";
+  if (column == Column::kName && cell.empty()) return "name: required";
+  // Columns are named as the Attendee fields are, except `name`.
+  absl::Status set =
+      SetAttendeeField(column == Column::kName ? "display_name" : name, cell, attendee);
+  if (!set.ok()) return absl::StrCat(name, ": ", set.message());
   return "";
 }
 
@@ -231,6 +166,53 @@ absl::StatusOr<AttendeeCsv> ParseAttendeeCsv(absl::string_view data) {
     result.rejected.push_back(std::move(rejected));
   }
   return result;
+}
+
+std::string DefaultRejectsPath(absl::string_view input) {
+  if (absl::EndsWithIgnoreCase(input, ".csv")) input.remove_suffix(4);
+  return absl::StrCat(input, ".rejects.csv");
+}
+
+void MergeImportResults(const AttendeeCsv& csv, v1::ImportAttendeesResponse* response) {
+  // The server names rows by number; the file line helps find them.
+  for (v1::ImportRowResult& result : *response->mutable_results()) {
+    if (result.outcome() != v1::ImportRowResult::REJECTED ||
+        result.row_number() >= csv.row_lines.size()) {
+      continue;
+    }
+    const std::string prefix = absl::StrCat("row ", result.row_number());
+    const std::string located =
+        absl::StrCat(prefix, " (line ", csv.row_lines[result.row_number()], ")");
+    absl::string_view error = result.error();
+    if (absl::ConsumePrefix(&error, prefix) && absl::StartsWith(error, ":")) {
+      result.set_error(absl::StrCat(located, error));
+    } else {
+      result.set_error(absl::StrCat(located, ": ", error));
+    }
+  }
+  for (const RejectedRow& rejected : csv.rejected) {
+    v1::ImportRowResult* result = response->add_results();
+    result->set_row_number(rejected.row_number);
+    result->set_external_id(rejected.external_id);
+    result->set_outcome(v1::ImportRowResult::REJECTED);
+    result->set_error(rejected.error);
+  }
+  response->set_rejected(response->rejected() + static_cast<uint32_t>(csv.rejected.size()));
+  std::stable_sort(response->mutable_results()->begin(), response->mutable_results()->end(),
+                   [](const v1::ImportRowResult& a, const v1::ImportRowResult& b) {
+                     return a.row_number() < b.row_number();
+                   });
+}
+
+std::string FormatRejectsCsv(const v1::ImportAttendeesResponse& response) {
+  std::string text;
+  for (const v1::ImportRowResult& result : response.results()) {
+    if (result.outcome() != v1::ImportRowResult::REJECTED) continue;
+    if (text.empty()) text = FormatCsvRecord({"row", "external_id", "error"});
+    text +=
+        FormatCsvRecord({absl::StrCat(result.row_number()), result.external_id(), result.error()});
+  }
+  return text;
 }
 
 }  // namespace parley::client

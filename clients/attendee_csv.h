@@ -53,6 +53,20 @@ const std::vector<std::string>& AttendeeCsvColumns();
 // or repeated columns or lacks a required one; the message lists every such column.
 absl::StatusOr<AttendeeCsv> ParseAttendeeCsv(absl::string_view data);
 
+// Where the rejected rows of `input` go by default: "people.csv" -> "people.rejects.csv",
+// "people.txt" -> "people.txt.rejects.csv".
+std::string DefaultRejectsPath(absl::string_view input);
+
+// Completes the server's answer to importing `csv.rows` (`response`, empty if nothing was sent)
+// into the outcome of the whole file: the server's rejected rows gain the file line where they
+// start ("row 3 (line 4): ..."), the rows the file itself rejected are added, results are in row
+// order and `rejected` counts both.
+void MergeImportResults(const AttendeeCsv& csv, v1::ImportAttendeesResponse* response);
+
+// The rejects file for `response`: the header row,external_id,error, then one record per
+// rejected row. "" if no row was rejected.
+std::string FormatRejectsCsv(const v1::ImportAttendeesResponse& response);
+
 }  // namespace parley::client
 
 #endif  // PARLEY_CLIENTS_ATTENDEE_CSV_H_

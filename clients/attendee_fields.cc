@@ -1,5 +1,7 @@
 #include "clients/attendee_fields.h"
 
+#include <algorithm>
+
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -60,6 +62,55 @@ absl::StatusOr<bool> ParseBool(absl::string_view text) {
   if (lower.empty() || lower == "false" || lower == "no" || lower == "0") return false;
   if (lower == "true" || lower == "yes" || lower == "1") return true;
   return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" is not true or false"));
+}
+
+const std::vector<std::string>& AttendeeTextFields() {
+  static const auto* fields = new std::vector<std::string>{
+      "external_id",  "display_name", "email",  "phone", "organisation",        "role",
+      "bio",          "interests",    "offers", "seeks", "languages",           "budget",
+      "availability", "person_ref",   "wants",  "avoid", "avoid_organisations", "prefers_quiet"};
+  return *fields;
+}
+
+absl::Status SetAttendeeField(absl::string_view field, absl::string_view text,
+                              v1::Attendee* attendee) {
+  if (field == "interests") {
+    absl::StatusOr<std::vector<v1::Interest>> interests = ParseInterests(text);
+    if (!interests.ok()) return interests.status();
+    for (v1::Interest& interest : *interests) *attendee->add_interests() = std::move(interest);
+    return absl::OkStatus();
+  }
+  if (field == "budget") {
+    absl::StatusOr<std::optional<uint32_t>> budget = ParseBudget(text);
+    if (!budget.ok()) return budget.status();
+    if (budget->has_value()) attendee->set_budget(**budget);
+    return absl::OkStatus();
+  }
+  if (field == "prefers_quiet") {
+    absl::StatusOr<bool> quiet = ParseBool(text);
+    if (!quiet.ok()) return quiet.status();
+    attendee->set_prefers_quiet(*quiet);
+    return absl::OkStatus();
+  }
+  const std::vector<std::string>& known = AttendeeTextFields();
+  const google::protobuf::FieldDescriptor* descriptor =
+      std::find(known.begin(), known.end(), field) == known.end()
+          ? nullptr
+          : v1::Attendee::descriptor()->FindFieldByName(std::string(field));
+  if (descriptor == nullptr ||
+      descriptor->type() != google::protobuf::FieldDescriptor::TYPE_STRING) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("attendee field \"", field, "\" has no text form"));
+  }
+  const google::protobuf::Reflection* reflection = attendee->GetReflection();
+  if (descriptor->is_repeated()) {
+    for (std::string& item : ParseList(text)) {
+      reflection->AddString(attendee, descriptor, std::move(item));
+    }
+  } else {
+    reflection->SetString(attendee, descriptor, std::string(text));
+  }
+  return absl::OkStatus();
 }
 
 std::string FormatInterests(const google::protobuf::RepeatedPtrField<v1::Interest>& interests) {

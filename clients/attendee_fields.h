@@ -30,6 +30,19 @@ absl::StatusOr<std::optional<uint32_t>> ParseBudget(absl::string_view text);
 // true/false, yes/no, 1/0 (case-insensitive); empty is false.
 absl::StatusOr<bool> ParseBool(absl::string_view text);
 
+// The Attendee fields that have a text form, by their .proto names: external_id, display_name,
+// email, phone, organisation, role, bio, interests, offers, seeks, languages, budget,
+// availability, person_ref, wants, avoid, avoid_organisations, prefers_quiet.
+const std::vector<std::string>& AttendeeTextFields();
+
+// Sets the field named `field` (one of AttendeeTextFields()) of `attendee` from its text form,
+// the same for a cell of the import file and a command-line value: strings verbatim; lists
+// ParseList'ed and appended; interests as ParseInterests; budget as ParseBudget (empty leaves it
+// unset); prefers_quiet as ParseBool. INVALID_ARGUMENT for a bad value (the message does not
+// name the field) or a field without a text form.
+absl::Status SetAttendeeField(absl::string_view field, absl::string_view text,
+                              v1::Attendee* attendee);
+
 // Inverse forms, for printing: "books:3; bicycles" and "a; b".
 std::string FormatInterests(const google::protobuf::RepeatedPtrField<v1::Interest>& interests);
 std::string FormatList(const google::protobuf::RepeatedPtrField<std::string>& items);

@@ -7,7 +7,8 @@
 #include <vector>
 
 // The `parley` command-line tool as a library function, so tests can run commands in-process.
-// parley_main.cc only forwards argv and the process environment.
+// cli/main.cc only forwards argv and the process environment. The commands live in cli/, one
+// file per family; CLI11 parses the command line (cli/cli.cc).
 namespace parley::client {
 
 // Exit codes of RunCli.

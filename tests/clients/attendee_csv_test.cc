@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "clients/csv.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -192,6 +193,42 @@ TEST(AttendeeCsvTest, ManyRowsKeepTheirNumbers) {
     EXPECT_EQ(rejected.row_number % 7, 0u);
     EXPECT_EQ(rejected.line, static_cast<int>(rejected.row_number) + 1);
   }
+}
+
+TEST(ImportResultsTest, ServerAndFileRejectionsMergeInRowOrderWithLines) {
+  // Row 2 is rejected by the file; rows 1 and 3 go to the server, which rejects row 3.
+  AttendeeCsv csv = MustParse("external_id,name,budget\na,A,1\nb,B,lots\n\nc,C,\n");
+  ASSERT_EQ(csv.rows.size(), 2u);
+  v1::ImportAttendeesResponse response;
+  response.set_created(1);
+  response.set_rejected(1);
+  v1::ImportRowResult* created = response.add_results();
+  created->set_row_number(1);
+  created->set_outcome(v1::ImportRowResult::CREATED);
+  v1::ImportRowResult* refused = response.add_results();
+  refused->set_row_number(3);
+  refused->set_external_id("c");
+  refused->set_outcome(v1::ImportRowResult::REJECTED);
+  refused->set_error("row 3: email: not an address");
+
+  MergeImportResults(csv, &response);
+  EXPECT_EQ(response.rejected(), 2u);
+  ASSERT_EQ(response.results_size(), 3);
+  EXPECT_EQ(response.results(0).row_number(), 1u);
+  EXPECT_EQ(response.results(1).row_number(), 2u);
+  EXPECT_THAT(response.results(1).error(), HasSubstr("row 2 (line 3): budget"));
+  EXPECT_EQ(response.results(2).error(), "row 3 (line 5): email: not an address");
+
+  EXPECT_EQ(FormatRejectsCsv(response), "row,external_id,error\n2,b," +
+                                            CsvEscape(response.results(1).error()) +
+                                            "\n3,c,row 3 (line 5): email: not an address\n");
+  EXPECT_EQ(FormatRejectsCsv(v1::ImportAttendeesResponse()), "");
+}
+
+TEST(ImportResultsTest, DefaultRejectsPathReplacesTheCsvSuffix) {
+  EXPECT_EQ(DefaultRejectsPath("dir/people.csv"), "dir/people.rejects.csv");
+  EXPECT_EQ(DefaultRejectsPath("people.CSV"), "people.rejects.csv");
+  EXPECT_EQ(DefaultRejectsPath("people.txt"), "people.txt.rejects.csv");
 }
 
 }  // namespace

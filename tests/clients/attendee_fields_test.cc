@@ -67,5 +67,37 @@ TEST(FormatTest, InterestsAndListsReadBack) {
   EXPECT_EQ(FormatList(attendee.offers()), "a; b");
 }
 
+TEST(SetAttendeeFieldTest, EveryTextFieldReadsItsForm) {
+  v1::Attendee attendee;
+  for (const std::string& field : AttendeeTextFields()) {
+    const char* text = field == "budget" ? "2" : field == "prefers_quiet" ? "yes" : "a;b:2";
+    EXPECT_TRUE(SetAttendeeField(field, text, &attendee).ok()) << field;
+  }
+  EXPECT_EQ(attendee.display_name(), "a;b:2");  // strings verbatim
+  EXPECT_EQ(attendee.external_id(), "a;b:2");
+  EXPECT_THAT(attendee.offers(), ElementsAre("a", "b:2"));  // lists split, not weighed
+  EXPECT_THAT(attendee.avoid_organisations(), ElementsAre("a", "b:2"));
+  ASSERT_EQ(attendee.interests_size(), 2);
+  EXPECT_EQ(attendee.interests(1).tag(), "b");
+  EXPECT_EQ(attendee.interests(1).weight(), 2u);
+  EXPECT_EQ(attendee.budget(), 2u);
+  EXPECT_TRUE(attendee.prefers_quiet());
+}
+
+TEST(SetAttendeeFieldTest, EmptyBudgetStaysUnsetAndBadValuesAreErrors) {
+  v1::Attendee attendee;
+  EXPECT_TRUE(SetAttendeeField("budget", " ", &attendee).ok());
+  EXPECT_FALSE(attendee.has_budget());
+  EXPECT_THAT(std::string(SetAttendeeField("budget", "lots", &attendee).message()),
+              HasSubstr("\"lots\" is not a non-negative integer"));
+  EXPECT_THAT(std::string(SetAttendeeField("interests", "x:9", &attendee).message()),
+              HasSubstr("bad weight"));
+  EXPECT_FALSE(SetAttendeeField("prefers_quiet", "perhaps", &attendee).ok());
+  EXPECT_EQ(SetAttendeeField("event_id", "3", &attendee).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SetAttendeeField("nickname", "x", &attendee).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace parley::client

@@ -1,4 +1,4 @@
-// parley: the command-line client of parleyd. All logic is in cli.cc (RunCli).
+// parley: the command-line client of parleyd. All logic is in RunCli (clients/cli.h, cli/).
 #include <iostream>
 #include <string>
 #include <vector>

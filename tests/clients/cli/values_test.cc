@@ -1,58 +1,13 @@
-#include "clients/cli_args.h"
+#include "clients/cli/values.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace parley::client {
+namespace parley::client::cli {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::Pair;
-using ::testing::UnorderedElementsAre;
-
-const std::set<std::string> kBooleans = {"json", "tls", "all", "help"};
-
-TEST(ParseArgsTest, SplitsPositionalsAndFlagsInAnyOrder) {
-  absl::StatusOr<ParsedArgs> args = ParseArgs(
-      {"--server", "h:1", "events", "get", "--json", "7", "--page_size=5", "--label="}, kBooleans);
-  ASSERT_TRUE(args.ok()) << args.status();
-  EXPECT_THAT(args->positional, ElementsAre("events", "get", "7"));
-  EXPECT_THAT(args->flags, UnorderedElementsAre(Pair("server", "h:1"), Pair("json", "true"),
-                                                Pair("page-size", "5"), Pair("label", "")));
-  EXPECT_EQ(args->Get("label", "x"), "");
-  EXPECT_EQ(args->Get("absent", "x"), "x");
-}
-
-TEST(ParseArgsTest, BooleanFlagsTakeNoValueUnlessWithEquals) {
-  absl::StatusOr<ParsedArgs> args = ParseArgs({"--tls=false", "--all", "x"}, kBooleans);
-  ASSERT_TRUE(args.ok());
-  EXPECT_EQ(args->Get("tls"), "false");
-  EXPECT_EQ(args->Get("all"), "true");
-  EXPECT_THAT(args->positional, ElementsAre("x"));
-}
-
-TEST(ParseArgsTest, DoubleDashEndsFlagsAndDashHIsHelp) {
-  absl::StatusOr<ParsedArgs> args = ParseArgs({"-h", "--", "--name", "-"}, kBooleans);
-  ASSERT_TRUE(args.ok());
-  EXPECT_TRUE(args->Has("help"));
-  EXPECT_THAT(args->positional, ElementsAre("--name", "-"));
-}
-
-TEST(ParseArgsTest, ValueMayStartWithADash) {
-  absl::StatusOr<ParsedArgs> args = ParseArgs({"--label", "-odd-"}, kBooleans);
-  ASSERT_TRUE(args.ok());
-  EXPECT_EQ(args->Get("label"), "-odd-");
-}
-
-TEST(ParseArgsTest, Errors) {
-  EXPECT_THAT(std::string(ParseArgs({"--name"}, kBooleans).status().message()),
-              HasSubstr("--name needs a value"));
-  EXPECT_THAT(std::string(ParseArgs({"--a", "1", "--a=2"}, kBooleans).status().message()),
-              HasSubstr("--a given twice"));
-  EXPECT_THAT(std::string(ParseArgs({"-x"}, kBooleans).status().message()),
-              HasSubstr("unknown option -x"));
-}
 
 TEST(ParseIdTest, PositiveIntegersOnly) {
   EXPECT_EQ(*ParseId("event", "42"), 42u);
@@ -170,5 +125,14 @@ TEST(ParseEventStatusTest, NamesAreCaseInsensitive) {
   EXPECT_FALSE(ParseEventStatus("done").ok());
 }
 
+TEST(ParseMeetingStateTest, NamesAreCaseInsensitiveWithDashOrUnderscore) {
+  EXPECT_EQ(*ParseMeetingState("confirmed"), v1::Meeting::CONFIRMED);
+  EXPECT_EQ(*ParseMeetingState("No-Show"), v1::Meeting::NO_SHOW);
+  EXPECT_EQ(*ParseMeetingState("no_show"), v1::Meeting::NO_SHOW);
+  EXPECT_THAT(std::string(ParseMeetingState("unspecified").status().message()),
+              HasSubstr("expected proposed, confirmed"));
+  EXPECT_FALSE(ParseMeetingState("maybe").ok());
+}
+
 }  // namespace
-}  // namespace parley::client
+}  // namespace parley::client::cli

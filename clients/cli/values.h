@@ -1,9 +1,7 @@
-#ifndef PARLEY_CLIENTS_CLI_ARGS_H_
-#define PARLEY_CLIENTS_CLI_ARGS_H_
+#ifndef PARLEY_CLIENTS_CLI_VALUES_H_
+#define PARLEY_CLIENTS_CLI_VALUES_H_
 
 #include <cstdint>
-#include <map>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -13,26 +11,10 @@
 #include "parley/v1/event.pb.h"
 #include "parley/v1/matching.pb.h"
 
-// Command-line parsing for the `parley` CLI: argv splitting and the value syntaxes of its flags.
-// Errors are INVALID_ARGUMENT with a message that names the flag or the bad item.
-namespace parley::client {
-
-// Positional arguments and flags, in the order given.
-struct ParsedArgs {
-  std::vector<std::string> positional;
-  // By name without dashes; '_' in names is read as '-' (--ca_cert is --ca-cert).
-  std::map<std::string, std::string> flags;
-
-  bool Has(const std::string& name) const { return flags.count(name) > 0; }
-  // The flag's value, or `fallback` if absent.
-  std::string Get(const std::string& name, const std::string& fallback = "") const;
-};
-
-// Splits `args`: `--name value`, `--name=value`, and for names in `boolean_flags` just `--name`
-// (value "true"; `--name=false` also works). `-h` is `--help`. After `--`, everything is
-// positional. INVALID_ARGUMENT for a flag given twice, a missing value, or a lone `-x`.
-absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
-                                     const std::set<std::string>& boolean_flags);
+// The value syntaxes of the `parley` CLI's flags and arguments (CLI11 splits the command line;
+// these read what it hands over). Errors are INVALID_ARGUMENT with a message that names the
+// flag or the bad item.
+namespace parley::client::cli {
 
 // A positive integer id, e.g. of an event.
 absl::StatusOr<uint64_t> ParseId(absl::string_view what, absl::string_view text);
@@ -74,6 +56,6 @@ absl::StatusOr<v1::EventStatus> ParseEventStatus(absl::string_view text);
 // cancelled, held, no_show (or no-show).
 absl::StatusOr<v1::Meeting::State> ParseMeetingState(absl::string_view text);
 
-}  // namespace parley::client
+}  // namespace parley::client::cli
 
-#endif  // PARLEY_CLIENTS_CLI_ARGS_H_
+#endif  // PARLEY_CLIENTS_CLI_VALUES_H_

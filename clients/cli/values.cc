@@ -1,4 +1,4 @@
-#include "clients/cli_args.h"
+#include "clients/cli/values.h"
 
 #include <algorithm>
 
@@ -7,11 +7,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
-namespace parley::client {
+namespace parley::client::cli {
 namespace {
 
 absl::Status Invalid(absl::string_view message) {
@@ -34,60 +33,6 @@ int ParseClock(absl::string_view text) {
 }
 
 }  // namespace
-
-std::string ParsedArgs::Get(const std::string& name, const std::string& fallback) const {
-  auto it = flags.find(name);
-  return it == flags.end() ? fallback : it->second;
-}
-
-absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
-                                     const std::set<std::string>& boolean_flags) {
-  ParsedArgs parsed;
-  bool only_positional = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (only_positional || arg == "-" || !absl::StartsWith(arg, "-")) {
-      parsed.positional.push_back(arg);
-      continue;
-    }
-    if (arg == "--") {
-      only_positional = true;
-      continue;
-    }
-    if (arg == "-h") {
-      parsed.flags["help"] = "true";
-      continue;
-    }
-    if (!absl::StartsWith(arg, "--")) {
-      return Invalid(absl::StrCat("unknown option ", arg, " (flags are written --name)"));
-    }
-    absl::string_view body = absl::string_view(arg).substr(2);
-    std::string name, value;
-    bool has_value = false;
-    if (size_t eq = body.find('='); eq != absl::string_view::npos) {
-      name = std::string(body.substr(0, eq));
-      value = std::string(body.substr(eq + 1));
-      has_value = true;
-    } else {
-      name = std::string(body);
-    }
-    absl::StrReplaceAll({{"_", "-"}}, &name);
-    if (name.empty()) return Invalid(absl::StrCat("bad option ", arg));
-    if (!has_value) {
-      if (boolean_flags.count(name) > 0) {
-        value = "true";
-      } else if (i + 1 < args.size()) {
-        value = args[++i];
-      } else {
-        return Invalid(absl::StrCat("--", name, " needs a value"));
-      }
-    }
-    if (!parsed.flags.emplace(name, value).second) {
-      return Invalid(absl::StrCat("--", name, " given twice"));
-    }
-  }
-  return parsed;
-}
 
 absl::StatusOr<uint64_t> ParseId(absl::string_view what, absl::string_view text) {
   uint64_t id = 0;
@@ -234,4 +179,4 @@ absl::StatusOr<v1::Meeting::State> ParseMeetingState(absl::string_view text) {
   return state;
 }
 
-}  // namespace parley::client
+}  // namespace parley::client::cli
