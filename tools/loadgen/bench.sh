@@ -26,7 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$build/services/parleyd" --listen 127.0.0.1:0 --data_dir "$work/data" \
+"$build/services/server/parleyd" --listen 127.0.0.1:0 --data_dir "$work/data" \
   --admin_token_file "$work/admin.token" --port_file "$work/port" --log_level warning \
   2>"$work/parleyd.log" &
 server=$!
