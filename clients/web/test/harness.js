@@ -136,7 +136,13 @@ async function axeCheck(page, what) {
 async function screenshot(page, name) {
   if (!SCREENSHOT_DIR) return;
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+  // The visible part only, as a person first sees it (and small enough for docs/).
+  // Without a passing status message over the content.
+  await page.evaluate(() => {
+    window.scrollTo(0, 0);
+    document.getElementById('status').replaceChildren();
+  });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
 }
 
 // Text of an element, whitespace collapsed.
