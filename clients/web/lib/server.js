@@ -278,7 +278,10 @@ function buildServer(options = {}) {
       calendar = await base.withToken(match[1]).agenda.getMyCalendar({});
     } catch (error) {
       // A revoked or unknown feed is simply gone for the calendar app.
-      if (error instanceof ParleyError && error.codeName === 'UNAUTHENTICATED') {
+      const unknown =
+        (error instanceof ParleyError && error.codeName === 'UNAUTHENTICATED') ||
+        error instanceof TypeError;
+      if (unknown) {
         throw new HttpError(404, 'NOT_FOUND', 'no such calendar feed (revoked?)');
       }
       throw error;

@@ -39,7 +39,7 @@ export function replace(element, ...children) {
 // The token of this tab: taken from the link's fragment (#t=TOKEN, never sent to a server) into
 // sessionStorage, and the fragment removed from the address bar and history.
 export function takeToken(storageKey) {
-  const match = /(?:^#|&)t=([^&]+)/.exec(window.location.hash);
+  const match = /(?:^#|&)t=([^&#]+)/.exec(window.location.hash);
   if (match) {
     sessionStorage.setItem(storageKey, decodeURIComponent(match[1]));
     history.replaceState(null, '', window.location.pathname + window.location.search);

@@ -157,7 +157,7 @@ function setup(event) {
   const save = h('button', { type: 'submit' }, 'Save event');
   const num = (id, label, value, min, max) => h('div', { class: 'field' }, h('label', { for: id }, label), h('input', { type: 'number', id, name: id, min, max, value }));
   const box = (id, label, checked) => h('label', {}, h('input', { type: 'checkbox', id, name: id, checked }), ` ${label}`);
-  const form = h('form', { class: 'stack', id: 'setup-form' },
+  const form = h('form', { class: 'stack wide', id: 'setup-form' },
     h('div', { class: 'field' }, h('label', { for: 'name' }, 'Name'), h('input', { type: 'text', id: 'name', name: 'name', value: event.name, required: true })),
     h('div', { class: 'field' }, h('label', { for: 'time_zone' }, 'Time zone'), h('input', { type: 'text', id: 'time_zone', name: 'time_zone', value: event.time_zone })),
     h('h2', {}, 'Slots ', h('span', { class: 'hint' }, '(times in UTC)')),
