@@ -139,6 +139,18 @@ test('attendee profile, people, feedback and calendar pages work and pass axe', 
     await page.waitForFunction((s) => !/Loading/.test(document.querySelector(s).textContent), {}, selector);
     await harness.axeCheck(page, what);
   }
+  // "Add to my calendar": a feed URL a calendar app can subscribe to, listed, then revoked.
+  await page.click('#create-feed');
+  await page.waitForSelector('#feed-url');
+  const url = await harness.textOf(page, '#feed-url');
+  assert.ok(url.startsWith(`${stack.url}/calendar/prl_`), url);
+  const ics = await fetch(url);
+  assert.equal(ics.status, 200);
+  assert.match(await ics.text(), /BEGIN:VCALENDAR[^]*TRIGGER:-PT10M/);
+  await page.waitForSelector('#feeds button');
+  await page.click('#feeds button');
+  await page.waitForFunction(() => /None\./.test(document.getElementById('feeds').textContent));
+  assert.equal((await fetch(url)).status, 404);
   assert.deepEqual(page.errors, []);
 });
 

@@ -136,6 +136,60 @@ test('an organiser creates an event and imports a CSV through the API', async ()
   assert.ok(page.body.next_page_token);
 });
 
+test('a calendar feed serves my meetings with reminders until I revoke it', async () => {
+  const org = stack.organizer;
+  const start = 1893456000;
+  const event = await org.organizer.createEvent({
+    event: {
+      name: 'Feed event',
+      slots: [{ id: 's1', start_time: start, end_time: start + 1800 }],
+      locations: [{ id: 'hall', name: 'Hall', tables: 5 }],
+    },
+  });
+  const rows = ['Ann', 'Bob'].map((name, i) => ({
+    row_number: i + 1,
+    attendee: { external_id: `f${i}`, display_name: name, interests: [{ tag: 'tea' }] },
+  }));
+  const imported = await org.importAttendees(event.id, rows);
+  await org.organizer.setEventStatus({ event_id: event.id, status: 'OPEN' });
+  const run = await org.runMatching(event.id, 1, { timeoutMs: 120000 });
+  assert.equal(run.phase, 'DONE', run.error);
+  const issued = await org.organizer.issueAttendeeTokens({
+    event_id: event.id,
+    attendee_ids: imported.results.map((r) => r.attendee_id),
+  });
+  const [ann, bob] = issued.tokens.map((t) => t.token);
+  const { proposals } = (await api('GET', '/api/me/suggestions', ann)).body;
+  assert.equal(proposals.length, 1);
+  for (const token of [ann, bob]) {
+    const r = await api('POST', `/api/me/proposals/${proposals[0].meeting_id}/respond`, token, {
+      accept: true,
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+
+  const created = await api('POST', '/api/me/feeds', ann, { label: 'phone' });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  const feedUrl = new URL(created.body.url);
+  assert.match(feedUrl.pathname, /^\/calendar\/prl_[A-Za-z0-9_-]+\.ics$/);
+  const ics = await fetch(`${web.url}${feedUrl.pathname}`);
+  assert.equal(ics.status, 200);
+  assert.match(ics.headers.get('content-type'), /^text\/calendar/);
+  const text = await ics.text();
+  assert.match(text, /BEGIN:VCALENDAR/);
+  assert.match(text, /SUMMARY:[^\r]*Bob/);
+  assert.match(text, /BEGIN:VALARM\r\nACTION:DISPLAY\r\n[^]*TRIGGER:-PT10M\r\n/);
+  // The feed's secret opens nothing else.
+  const feedToken = /\/calendar\/(.*)\.ics$/.exec(feedUrl.pathname)[1];
+  assert.equal((await api('GET', '/api/me/agenda', feedToken)).status, 403);
+  const listed = await api('GET', '/api/me/feeds', ann);
+  assert.deepEqual(listed.body.feeds.map((f) => f.token_id), [created.body.info.token_id]);
+  assert.equal((await api('GET', '/api/me/feeds', bob)).body.feeds.length, 0);
+  const revoked = await api('DELETE', `/api/me/feeds/${created.body.info.token_id}`, ann);
+  assert.equal(revoked.status, 200);
+  assert.equal((await fetch(`${web.url}${feedUrl.pathname}`)).status, 404);
+});
+
 test('the log never holds a token, and SIGTERM stops the server cleanly', async () => {
   await api('GET', '/calendar/prl_secretfeedvalue.ics');
   await api('GET', '/api/me', 'prl_secretheadervalue');
