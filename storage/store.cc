@@ -30,16 +30,10 @@
 #include "rocksdb/write_batch.h"
 #include "storage/key_codec.h"
 #include "storage/status.h"
+#include "storage/store_internal.h"
 
 namespace parley::storage {
-namespace {
 
-rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
-absl::string_view ToView(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
-
-int64_t NowSeconds() { return absl::ToUnixSeconds(absl::Now()); }
-
-// Deterministic, so that equal messages have equal bytes (UpsertAttendees compares them).
 std::string Serialize(const google::protobuf::MessageLite& message) {
   std::string out;
   const size_t size = message.ByteSizeLong();
@@ -52,16 +46,6 @@ std::string Serialize(const google::protobuf::MessageLite& message) {
   return out;
 }
 
-template <typename Message>
-absl::Status Parse(absl::string_view bytes, absl::string_view what, Message* out) {
-  if (!out->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::DataLossError(absl::StrCat(what, ": stored record does not parse"));
-  }
-  return absl::OkStatus();
-}
-
-// Column families whose keys are read by point lookups get bloom filters; the others are only
-// ever scanned by prefix.
 bool HasPointLookups(Cf cf) {
   switch (cf) {
     case Cf::kEventsByCommunity:
@@ -76,413 +60,95 @@ bool HasPointLookups(Cf cf) {
   }
 }
 
-using Handles = std::array<rocksdb::ColumnFamilyHandle*, kCfCount>;
+namespace {
 
-// A WriteBatch that remembers its first error, so call sites stay flat; Commit reports it.
-class Batch {
- public:
-  // `reserved_bytes` sizes the batch up front so that a big import does not regrow it.
-  explicit Batch(const Handles& handles, size_t reserved_bytes = 0)
-      : handles_(handles), batch_(reserved_bytes) {}
-  void Put(Cf cf, absl::string_view key, absl::string_view value) {
-    Note(batch_.Put(handles_[static_cast<size_t>(cf)], ToSlice(key), ToSlice(value)));
+// Adds what one key of `cf` changes to `changes`.
+void RecordKey(Cf cf, absl::string_view key, ChangeSet* changes) {
+  uint64_t first = 0, second = 0, third = 0;
+  absl::string_view rest = key;
+  switch (cf) {
+    case Cf::kAttendees:
+      if (DecodePairKey(key, &first, &second)) changes->attendees.emplace_back(first, second);
+      break;
+    case Cf::kMeetingsByAttendee:
+      if (DecodeTripleKey(key, &first, &second, &third)) {
+        changes->meeting_attendees.emplace_back(first, second);
+      }
+      break;
+    case Cf::kEvents:
+      if (DecodeU64Key(key, &first)) changes->events.push_back(first);
+      break;
+    case Cf::kRuns:
+      if (ConsumeU64(&rest, &first)) changes->runs.push_back(first);
+      break;
+    case Cf::kFeedback:
+    case Cf::kIntroductions:
+      if (ConsumeU64(&rest, &first)) changes->relationship_events.push_back(first);
+      break;
+    case Cf::kMemory:
+      if (ConsumeU64(&rest, &first)) changes->memory_communities.push_back(first);
+      break;
+    case Cf::kCommunities:
+      changes->communities = true;
+      break;
+    case Cf::kTokens:
+    case Cf::kTokenIds:
+    case Cf::kTokensByCommunity:
+    case Cf::kTokensByAttendee:
+      changes->tokens = true;
+      break;
+    default:
+      // Indexes and counters (events_by_community, attendees_by_external_id, meetings, meta)
+      // change only together with a record above.
+      break;
   }
-  void Delete(Cf cf, absl::string_view key) {
-    Note(batch_.Delete(handles_[static_cast<size_t>(cf)], ToSlice(key)));
-  }
-  const rocksdb::Status& status() const { return status_; }
-  rocksdb::WriteBatch* batch() { return &batch_; }
-
- private:
-  void Note(rocksdb::Status s) {
-    if (status_.ok() && !s.ok()) status_ = std::move(s);
-  }
-  const Handles& handles_;
-  rocksdb::WriteBatch batch_;
-  rocksdb::Status status_;
-};
-
-// Iterates the keys of `cf` that start with `prefix`, from `start` (>= prefix) on. Owns the
-// upper bound, which must outlive the iterator.
-class PrefixScan {
- public:
-  PrefixScan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, rocksdb::ReadOptions options,
-             absl::string_view prefix, absl::string_view start)
-      : upper_(PrefixUpperBound(prefix)), options_(std::move(options)) {
-    upper_slice_ = ToSlice(upper_);
-    if (!upper_.empty()) options_.iterate_upper_bound = &upper_slice_;
-    it_.reset(db->NewIterator(options_, cf));
-    it_->Seek(ToSlice(start));
-  }
-  bool Valid() const { return it_->Valid(); }
-  void Next() { it_->Next(); }
-  absl::string_view key() const { return ToView(it_->key()); }
-  absl::string_view value() const { return ToView(it_->value()); }
-  // Call after the loop: an iterator that stops early on an error is otherwise just !Valid().
-  rocksdb::Status status() const { return it_->status(); }
-
- private:
-  std::string upper_;
-  rocksdb::Slice upper_slice_;
-  rocksdb::ReadOptions options_;
-  std::unique_ptr<rocksdb::Iterator> it_;
-};
-
-absl::Status CheckLimit(int limit) {
-  if (limit <= 0) return absl::InvalidArgumentError(absl::StrCat("limit must be > 0, got ", limit));
-  return absl::OkStatus();
 }
 
-class RocksStore final : public Store {
+class ChangeRecorder : public rocksdb::WriteBatch::Handler {
  public:
-  RocksStore(StoreOptions options, rocksdb::DB* db, const Handles& handles)
-      : options_(std::move(options)), db_(db), handles_(handles) {
-    write_options_.sync = options_.sync_writes;
+  ChangeRecorder(const std::vector<Cf>& cf_of_id, ChangeSet* changes)
+      : cf_of_id_(cf_of_id), changes_(changes) {}
+  rocksdb::Status PutCF(uint32_t id, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+    return Record(id, key);
   }
-  ~RocksStore() override { Close().IgnoreError(); }
-
-  // Checks the format version (writing it into a new store) and loads the id counters.
-  absl::Status Init(bool existed);
-
-  absl::Status Close() override;
-
-  absl::StatusOr<v1::Community> CreateCommunity(v1::Community community) override;
-  absl::StatusOr<v1::Community> GetCommunity(uint64_t community_id) const override;
-  absl::StatusOr<std::vector<v1::Community>> ListCommunities(uint64_t after_id,
-                                                             int limit) const override;
-
-  absl::StatusOr<v1::Event> CreateEvent(v1::Event event) override;
-  absl::StatusOr<v1::Event> GetEvent(uint64_t event_id) const override;
-  absl::StatusOr<std::vector<v1::Event>> ListEvents(uint64_t community_id, uint64_t after_id,
-                                                    int limit) const override;
-  absl::StatusOr<v1::Event> MutateEvent(
-      uint64_t event_id, const std::function<absl::Status(v1::Event*)>& mutate) override;
-
-  absl::StatusOr<v1::Attendee> GetAttendee(uint64_t event_id, uint64_t attendee_id) const override;
-  absl::StatusOr<v1::Attendee> GetAttendeeByExternalId(
-      uint64_t event_id, absl::string_view external_id) const override;
-  absl::StatusOr<std::vector<v1::Attendee>> ListAttendees(uint64_t event_id, uint64_t after_id,
-                                                          int limit) const override;
-  absl::Status ScanAttendees(uint64_t event_id,
-                             const std::function<bool(const v1::Attendee&)>& visit) const override;
-  absl::StatusOr<std::vector<UpsertResult>> UpsertAttendeesInPlace(
-      uint64_t event_id, absl::Span<v1::Attendee* const> rows) override;
-  absl::StatusOr<v1::Attendee> MutateAttendee(
-      uint64_t event_id, uint64_t attendee_id,
-      const std::function<absl::Status(v1::Attendee*)>& mutate) override;
-  absl::StatusOr<bool> RemoveAttendee(uint64_t event_id, uint64_t attendee_id) override;
-
-  absl::Status PutToken(absl::string_view secret_sha256, const v1::TokenInfo& info) override;
-  absl::Status PutTokens(const std::vector<std::pair<std::string, v1::TokenInfo>>& tokens) override;
-  absl::StatusOr<std::vector<v1::TokenInfo>> ListAttendeeTokens(
-      uint64_t event_id, uint64_t attendee_id) const override;
-  absl::StatusOr<v1::TokenInfo> LookupToken(absl::string_view secret_sha256) const override;
-  absl::StatusOr<v1::TokenInfo> GetTokenInfo(absl::string_view token_id) const override;
-  absl::StatusOr<v1::TokenInfo> RevokeToken(absl::string_view token_id,
-                                            int64_t now_unix_seconds) override;
-  absl::StatusOr<std::vector<v1::TokenInfo>> ListTokens(uint64_t community_id,
-                                                        v1::TokenInfo::Role role,
-                                                        absl::string_view after_token_id,
-                                                        int limit) const override;
-
-  absl::StatusOr<v1::Meeting> GetMeeting(uint64_t event_id, uint64_t meeting_id) const override;
-  absl::StatusOr<std::vector<v1::Meeting>> ListMeetings(uint64_t event_id, uint64_t after_id,
-                                                        int limit) const override;
-  absl::StatusOr<std::vector<v1::Meeting>> ListMeetingsOfAttendee(
-      uint64_t event_id, uint64_t attendee_id) const override;
-  absl::Status ScanMeetings(uint64_t event_id,
-                            const std::function<bool(const v1::Meeting&)>& visit) const override;
-  absl::StatusOr<v1::Meeting> MutateMeeting(
-      uint64_t event_id, uint64_t meeting_id,
-      const std::function<absl::Status(v1::Meeting*)>& mutate) override;
-  absl::StatusOr<std::vector<v1::Meeting>> ReplaceSchedule(
-      uint64_t event_id, const v1::MatchingRun& run, std::vector<v1::Meeting> new_meetings,
-      const std::vector<uint64_t>& planned_around) override;
-  absl::StatusOr<std::vector<v1::Meeting>> InsertMeetings(
-      uint64_t event_id, uint64_t base_run_id, std::vector<v1::Meeting> new_meetings) override;
-
-  absl::StatusOr<v1::MatchingRun> CreateRun(v1::MatchingRun run) override;
-  absl::Status PutRun(const v1::MatchingRun& run) override;
-  absl::StatusOr<v1::MatchingRun> GetRun(uint64_t event_id, uint64_t run_id) const override;
-  absl::StatusOr<v1::MatchingRun> LatestRun(uint64_t event_id) const override;
-
-  absl::StatusOr<v1::Meeting> RecordFeedback(uint64_t event_id, uint64_t meeting_id, uint64_t giver,
-                                             const FeedbackMutator& mutate) override;
-  absl::StatusOr<std::vector<v1::StoredFeedback>> ListFeedbackBy(uint64_t event_id,
-                                                                 uint64_t giver) const override;
-  absl::Status ScanFeedback(
-      uint64_t event_id,
-      const std::function<bool(const v1::StoredFeedback&)>& visit) const override {
-    return ScanOfEvent<v1::StoredFeedback>(Cf::kFeedback, event_id, visit, "feedback");
+  rocksdb::Status DeleteCF(uint32_t id, const rocksdb::Slice& key) override {
+    return Record(id, key);
   }
-  absl::Status PutMemory(uint64_t community_id, const std::vector<MemoryEntry>& entries) override;
-  absl::Status ScanMemory(uint64_t community_id, absl::string_view person,
-                          const std::function<bool(const MemoryEntry&)>& visit) const override;
-  absl::StatusOr<v1::StoredIntroduction> CreateIntroduction(
-      v1::StoredIntroduction introduction) override;
-  absl::StatusOr<v1::StoredIntroduction> GetIntroduction(uint64_t event_id,
-                                                         uint64_t introduction_id) const override;
-  absl::StatusOr<v1::StoredIntroduction> MutateIntroduction(
-      uint64_t event_id, uint64_t introduction_id,
-      const std::function<absl::Status(v1::StoredIntroduction*)>& mutate) override;
-  absl::Status ScanIntroductions(
-      uint64_t event_id,
-      const std::function<bool(const v1::StoredIntroduction&)>& visit) const override {
-    return ScanOfEvent<v1::StoredIntroduction>(Cf::kIntroductions, event_id, visit, "introduction");
+  rocksdb::Status SingleDeleteCF(uint32_t id, const rocksdb::Slice& key) override {
+    return Record(id, key);
+  }
+  rocksdb::Status DeleteRangeCF(uint32_t id, const rocksdb::Slice& begin,
+                                const rocksdb::Slice&) override {
+    return Record(id, begin);  // the store's ranges stay inside one record's prefix
+  }
+  rocksdb::Status MergeCF(uint32_t id, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+    return Record(id, key);
   }
 
  private:
-  // Adds memory entries to the batch. INVALID_ARGUMENT for an empty person or partner.
-  static absl::Status PutMemoryEntries(uint64_t community_id,
-                                       const std::vector<MemoryEntry>& entries, Batch* batch) {
-    for (const MemoryEntry& entry : entries) {
-      if (entry.person.empty() || entry.partner.empty()) {
-        return absl::InvalidArgumentError("memory entry: person and partner must not be empty");
-      }
-      batch->Put(Cf::kMemory,
-                 MemoryKey(community_id, entry.person, entry.partner, entry.record.event_id(),
-                           entry.record.meeting_id()),
-                 Serialize(entry.record));
+  rocksdb::Status Record(uint32_t id, const rocksdb::Slice& key) {
+    if (id < cf_of_id_.size() && cf_of_id_[id] != Cf::kCount) {
+      RecordKey(cf_of_id_[id], ToView(key), changes_);
     }
-    return absl::OkStatus();
+    return rocksdb::Status::OK();
   }
-  // Erasure of an attendee's relationship records, into `batch`: their feedback stays for the
-  // aggregates but names nobody; introductions and requests they are part of go; the memory of
-  // their meetings in this event goes from both sides.
-  // `meetings`: theirs, being deleted in the same batch.
-  absl::Status EraseRelationships(const v1::Attendee& attendee,
-                                  const std::vector<v1::Meeting>& meetings, Batch* batch) const;
-
-  rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[static_cast<size_t>(c)]; }
-
-  absl::Status ClosedError() const {
-    return absl::FailedPreconditionError(absl::StrCat("store at ", options_.path, " is closed"));
-  }
-
-  // The attendees of `meetings` that still exist in the event (erasure may have removed some
-  // while a plan was computed).
-  absl::StatusOr<absl::flat_hash_set<uint64_t>> PresentAttendees(
-      uint64_t event_id, const std::vector<v1::Meeting>& meetings) const {
-    std::vector<uint64_t> attendees;
-    attendees.reserve(2 * meetings.size());
-    for (const v1::Meeting& m : meetings) {
-      attendees.push_back(m.attendee_a());
-      attendees.push_back(m.attendee_b());
-    }
-    std::sort(attendees.begin(), attendees.end());
-    attendees.erase(std::unique(attendees.begin(), attendees.end()), attendees.end());
-    std::vector<std::string> keys;
-    keys.reserve(attendees.size());
-    for (uint64_t id : attendees) keys.push_back(AttendeeKey(event_id, id));
-    std::vector<rocksdb::PinnableSlice> values;
-    std::vector<bool> found;
-    absl::Status s = MultiRead(rocksdb::ReadOptions(), Cf::kAttendees, keys,
-                               absl::StrCat("attendees of event ", event_id), &values, &found);
-    if (!s.ok()) return s;
-    absl::flat_hash_set<uint64_t> present;
-    for (size_t i = 0; i < attendees.size(); ++i) {
-      if (found[i]) present.insert(attendees[i]);
-    }
-    return present;
-  }
-
-  // Point read. NOT_FOUND "<what> not found" if the key is absent.
-  absl::Status Read(const rocksdb::ReadOptions& read_options, Cf c, absl::string_view key,
-                    absl::string_view what, rocksdb::PinnableSlice* value) const {
-    rocksdb::Status s = db_->Get(read_options, cf(c), ToSlice(key), value);
-    if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat(what, " not found"));
-    return FromRocksDb(s, absl::StrCat("read ", what));
-  }
-  template <typename Message>
-  absl::StatusOr<Message> ReadRecord(const rocksdb::ReadOptions& read_options, Cf c,
-                                     absl::string_view key, absl::string_view what) const {
-    rocksdb::PinnableSlice value;
-    absl::Status s = Read(read_options, c, key, what, &value);
-    if (!s.ok()) return s;
-    Message message;
-    s = Parse(ToView(value), what, &message);
-    if (!s.ok()) return s;
-    return message;
-  }
-  absl::StatusOr<bool> Exists(Cf c, absl::string_view key, absl::string_view what) const {
-    rocksdb::PinnableSlice value;
-    absl::Status s = Read(rocksdb::ReadOptions(), c, key, what, &value);
-    if (absl::IsNotFound(s)) return false;
-    if (!s.ok()) return s;
-    return true;
-  }
-  // Records keyed event:u64 | id:u64 (attendees, meetings) with id > after_id, at most `limit`.
-  template <typename Message>
-  absl::StatusOr<std::vector<Message>> ListOfEvent(Cf c, uint64_t event_id, uint64_t after_id,
-                                                   int limit, absl::string_view noun) const {
-    if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
-    absl::Status s = CheckLimit(limit);
-    if (!s.ok()) return s;
-    std::vector<Message> out;
-    if (after_id == UINT64_MAX) return out;
-    InUse use(this);
-    if (!use.ok()) return ClosedError();
-    PrefixScan scan(db_, cf(c), rocksdb::ReadOptions(), EncodeU64(event_id),
-                    EventByCommunityKey(event_id, after_id + 1));
-    for (; scan.Valid() && static_cast<int>(out.size()) < limit; scan.Next()) {
-      s = Parse(scan.value(), absl::StrCat(noun, " record of event ", event_id),
-                &out.emplace_back());
-      if (!s.ok()) return s;
-    }
-    s = FromRocksDb(scan.status(), absl::StrCat("list ", noun, "s of event ", event_id));
-    if (!s.ok()) return s;
-    return out;
-  }
-  // Visits every record keyed event:u64 | id:u64 from one snapshot, until visit returns false.
-  template <typename Message>
-  absl::Status ScanOfEvent(Cf c, uint64_t event_id,
-                           const std::function<bool(const Message&)>& visit,
-                           absl::string_view noun) const {
-    if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
-    InUse use(this);
-    if (!use.ok()) return ClosedError();
-    rocksdb::ManagedSnapshot snapshot(db_);
-    rocksdb::ReadOptions read_options;
-    read_options.snapshot = snapshot.snapshot();
-    const std::string prefix = EncodeU64(event_id);
-    PrefixScan scan(db_, cf(c), read_options, prefix, prefix);
-    Message record;
-    for (; scan.Valid(); scan.Next()) {
-      record.Clear();
-      absl::Status s =
-          Parse(scan.value(), absl::StrCat(noun, " record of event ", event_id), &record);
-      if (!s.ok()) return s;
-      if (!visit(record)) return absl::OkStatus();
-    }
-    return FromRocksDb(scan.status(), absl::StrCat("scan ", noun, "s of event ", event_id));
-  }
-
-  // Stores a new record keyed event:u64 | id:u64 under the next id of `*counter` (persisted in
-  // meta under `counter_key` in the same batch). NOT_FOUND if the event does not exist.
-  template <typename Message>
-  absl::StatusOr<Message> CreateInEvent(Cf c, absl::string_view counter_key, uint64_t* counter,
-                                        Message record, absl::string_view noun) {
-    const uint64_t event_id = record.event_id();
-    InUse use(this);
-    if (!use.ok()) return ClosedError();
-    absl::MutexLock write_lock(&write_mu_);
-    absl::Status s = CheckEventExists(event_id);
-    if (!s.ok()) return s;
-    const uint64_t id = *counter + 1;
-    record.set_id(id);
-    Batch batch(handles_);
-    batch.Put(c, EventByCommunityKey(event_id, id), Serialize(record));
-    batch.Put(Cf::kMeta, counter_key, EncodeU64(id));
-    s = Commit(&batch, absl::StrCat(noun, " ", id, " of event ", event_id));
-    if (!s.ok()) return s;
-    *counter = id;
-    return record;
-  }
-
-  // Adds a meeting record and its two index entries to the batch, or deletes them.
-  void PutMeeting(const v1::Meeting& meeting, Batch* batch) const {
-    batch->Put(Cf::kMeetings, MeetingKey(meeting.event_id(), meeting.id()), Serialize(meeting));
-    for (uint64_t attendee : {meeting.attendee_a(), meeting.attendee_b()}) {
-      batch->Put(Cf::kMeetingsByAttendee,
-                 MeetingByAttendeeKey(meeting.event_id(), attendee, meeting.id()), "");
-    }
-  }
-  void DeleteMeeting(const v1::Meeting& meeting, Batch* batch) const {
-    batch->Delete(Cf::kMeetings, MeetingKey(meeting.event_id(), meeting.id()));
-    for (uint64_t attendee : {meeting.attendee_a(), meeting.attendee_b()}) {
-      batch->Delete(Cf::kMeetingsByAttendee,
-                    MeetingByAttendeeKey(meeting.event_id(), attendee, meeting.id()));
-    }
-  }
-  // NOT_FOUND "event N not found" unless the event exists.
-  absl::Status CheckEventExists(uint64_t event_id) const {
-    absl::StatusOr<bool> exists =
-        Exists(Cf::kEvents, EventKey(event_id), absl::StrCat("event ", event_id));
-    if (!exists.ok()) return exists.status();
-    if (!*exists) return absl::NotFoundError(absl::StrCat("event ", event_id, " not found"));
-    return absl::OkStatus();
-  }
-  // Reads the attendee id stored under an external_id; 0 if there is none.
-  absl::StatusOr<uint64_t> ReadExternalId(uint64_t event_id, absl::string_view external_id) const;
-
-  // The records that an index scan found, in order; DATA_LOSS if one is missing.
-  template <typename Message>
-  absl::StatusOr<std::vector<Message>> ReadIndexed(const rocksdb::ReadOptions& read_options, Cf c,
-                                                   const std::vector<std::string>& keys,
-                                                   absl::string_view what) const {
-    std::vector<rocksdb::PinnableSlice> values;
-    std::vector<bool> found;
-    absl::Status s = MultiRead(read_options, c, keys, what, &values, &found);
-    if (!s.ok()) return s;
-    std::vector<Message> out;
-    out.reserve(keys.size());
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (!found[i])
-        return absl::DataLossError(absl::StrCat(what, ": index names a missing record"));
-      s = Parse(ToView(values[i]), what, &out.emplace_back());
-      if (!s.ok()) return s;
-    }
-    return out;
-  }
-
-  absl::Status Commit(Batch* batch, absl::string_view what) {
-    if (!batch->status().ok()) return FromRocksDb(batch->status(), absl::StrCat("batch ", what));
-    return FromRocksDb(db_->Write(write_options_, batch->batch()), absl::StrCat("write ", what));
-  }
-
-  // Values of `keys` in `c` under one snapshot-free MultiGet; NOT_FOUND ones are left empty
-  // with found[i] false. `sorted`: the keys are in ascending bytewise order, so RocksDB need not
-  // sort them.
-  absl::Status MultiRead(const rocksdb::ReadOptions& read_options, Cf c,
-                         const std::vector<std::string>& keys, absl::string_view what,
-                         std::vector<rocksdb::PinnableSlice>* values, std::vector<bool>* found,
-                         bool sorted = false) const;
-
-  const StoreOptions options_;
-  rocksdb::WriteOptions write_options_;
-
-  // Every method holds an InUse while it touches db_. Close marks the store closed (so new
-  // calls fail), waits until the calls in flight are done, then tears the database down. No lock
-  // is held while a method runs, so a callback (mutate, visit) may call other methods; it gets
-  // FAILED_PRECONDITION once Close has begun, and must not call Close itself.
-  class InUse {
-   public:
-    explicit InUse(const RocksStore* store) : store_(store) {
-      absl::MutexLock lock(&store_->state_mu_);
-      ok_ = !store_->closing_;
-      if (ok_) ++store_->calls_in_flight_;
-    }
-    ~InUse() {
-      if (!ok_) return;
-      absl::MutexLock lock(&store_->state_mu_);
-      --store_->calls_in_flight_;
-    }
-    InUse(const InUse&) = delete;
-    InUse& operator=(const InUse&) = delete;
-    bool ok() const { return ok_; }
-
-   private:
-    const RocksStore* store_;
-    bool ok_;
-  };
-
-  mutable absl::Mutex state_mu_;
-  bool closing_ ABSL_GUARDED_BY(state_mu_) = false;
-  bool closed_ ABSL_GUARDED_BY(state_mu_) = false;
-  mutable int calls_in_flight_ ABSL_GUARDED_BY(state_mu_) = 0;
-
-  // Serialises writes and their read-modify-write steps; guards the id counters.
-  absl::Mutex write_mu_;
-  rocksdb::DB* db_;  // Owned; valid until Close.
-  Handles handles_;  // Owned; destroyed by Close.
-
-  uint64_t last_community_id_ ABSL_GUARDED_BY(write_mu_) = 0;
-  uint64_t last_event_id_ ABSL_GUARDED_BY(write_mu_) = 0;
-  uint64_t last_attendee_id_ ABSL_GUARDED_BY(write_mu_) = 0;
-  uint64_t last_meeting_id_ ABSL_GUARDED_BY(write_mu_) = 0;
-  uint64_t last_run_id_ ABSL_GUARDED_BY(write_mu_) = 0;
-  uint64_t last_introduction_id_ ABSL_GUARDED_BY(write_mu_) = 0;
+  const std::vector<Cf>& cf_of_id_;
+  ChangeSet* changes_;
 };
+
+}  // namespace
+
+ChangeSet ChangesOf(const rocksdb::WriteBatch& batch, const std::vector<Cf>& cf_of_id) {
+  ChangeSet changes;
+  ChangeRecorder recorder(cf_of_id, &changes);
+  rocksdb::Status s = batch.Iterate(&recorder);
+  assert(s.ok());  // the recorder accepts every record kind the store writes
+  (void)s;
+  changes.Normalize();
+  return changes;
+}
+
+namespace {
 
 // The one call of DB::Open (RocksDB 7.8 has only the DB** form). Refuses column families this
 // version does not know before opening, because RocksDB insists on opening all of them.
@@ -561,7 +227,9 @@ absl::Status OpenDb(const StoreOptions& options, bool existed, rocksdb::DB** db,
   return absl::OkStatus();
 }
 
-absl::Status RocksStore::Init(bool existed) {
+}  // namespace
+
+absl::Status Store::Init(bool existed) {
   absl::MutexLock write_lock(&write_mu_);
   rocksdb::PinnableSlice value;
   absl::Status s =
@@ -617,7 +285,7 @@ absl::Status RocksStore::Init(bool existed) {
   return absl::OkStatus();
 }
 
-absl::Status RocksStore::Close() {
+absl::Status Store::Close() {
   {
     absl::MutexLock lock(&state_mu_);
     if (closing_) {
@@ -649,10 +317,10 @@ absl::Status RocksStore::Close() {
   return result;
 }
 
-absl::Status RocksStore::MultiRead(const rocksdb::ReadOptions& read_options, Cf c,
-                                   const std::vector<std::string>& keys, absl::string_view what,
-                                   std::vector<rocksdb::PinnableSlice>* values,
-                                   std::vector<bool>* found, bool sorted) const {
+absl::Status Store::MultiRead(const rocksdb::ReadOptions& read_options, Cf c,
+                              const std::vector<std::string>& keys, absl::string_view what,
+                              std::vector<rocksdb::PinnableSlice>* values, std::vector<bool>* found,
+                              bool sorted) const {
   const size_t n = keys.size();
   std::vector<rocksdb::Slice> slices;
   slices.reserve(n);
@@ -672,7 +340,7 @@ absl::Status RocksStore::MultiRead(const rocksdb::ReadOptions& read_options, Cf 
 
 // --- Communities -------------------------------------------------------------------------
 
-absl::StatusOr<v1::Community> RocksStore::CreateCommunity(v1::Community community) {
+absl::StatusOr<v1::Community> Store::CreateCommunity(v1::Community community) {
   InUse use(this);
   if (!use.ok()) return ClosedError();
   absl::MutexLock write_lock(&write_mu_);
@@ -688,7 +356,7 @@ absl::StatusOr<v1::Community> RocksStore::CreateCommunity(v1::Community communit
   return community;
 }
 
-absl::StatusOr<v1::Community> RocksStore::GetCommunity(uint64_t community_id) const {
+absl::StatusOr<v1::Community> Store::GetCommunity(uint64_t community_id) const {
   if (community_id == 0) return absl::InvalidArgumentError("community id must not be 0");
   InUse use(this);
   if (!use.ok()) return ClosedError();
@@ -697,8 +365,8 @@ absl::StatusOr<v1::Community> RocksStore::GetCommunity(uint64_t community_id) co
                                    absl::StrCat("community ", community_id));
 }
 
-absl::StatusOr<std::vector<v1::Community>> RocksStore::ListCommunities(uint64_t after_id,
-                                                                       int limit) const {
+absl::StatusOr<std::vector<v1::Community>> Store::ListCommunities(uint64_t after_id,
+                                                                  int limit) const {
   absl::Status s = CheckLimit(limit);
   if (!s.ok()) return s;
   std::vector<v1::Community> out;
@@ -718,7 +386,7 @@ absl::StatusOr<std::vector<v1::Community>> RocksStore::ListCommunities(uint64_t 
 
 // --- Events ------------------------------------------------------------------------------
 
-absl::StatusOr<v1::Event> RocksStore::CreateEvent(v1::Event event) {
+absl::StatusOr<v1::Event> Store::CreateEvent(v1::Event event) {
   const uint64_t community_id = event.community_id();
   if (community_id == 0) return absl::InvalidArgumentError("event.community_id must not be 0");
   InUse use(this);
@@ -743,7 +411,7 @@ absl::StatusOr<v1::Event> RocksStore::CreateEvent(v1::Event event) {
   return event;
 }
 
-absl::StatusOr<v1::Event> RocksStore::GetEvent(uint64_t event_id) const {
+absl::StatusOr<v1::Event> Store::GetEvent(uint64_t event_id) const {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   InUse use(this);
   if (!use.ok()) return ClosedError();
@@ -751,8 +419,8 @@ absl::StatusOr<v1::Event> RocksStore::GetEvent(uint64_t event_id) const {
                                absl::StrCat("event ", event_id));
 }
 
-absl::StatusOr<std::vector<v1::Event>> RocksStore::ListEvents(uint64_t community_id,
-                                                              uint64_t after_id, int limit) const {
+absl::StatusOr<std::vector<v1::Event>> Store::ListEvents(uint64_t community_id, uint64_t after_id,
+                                                         int limit) const {
   if (community_id == 0) return absl::InvalidArgumentError("community id must not be 0");
   absl::Status s = CheckLimit(limit);
   if (!s.ok()) return s;
@@ -780,7 +448,7 @@ absl::StatusOr<std::vector<v1::Event>> RocksStore::ListEvents(uint64_t community
                                 absl::StrCat("events of community ", community_id));
 }
 
-absl::StatusOr<v1::Event> RocksStore::MutateEvent(
+absl::StatusOr<Mutated<v1::Event>> Store::MutateEvent(
     uint64_t event_id, const std::function<absl::Status(v1::Event*)>& mutate) {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   InUse use(this);
@@ -791,23 +459,24 @@ absl::StatusOr<v1::Event> RocksStore::MutateEvent(
   if (!event.ok()) return event.status();
   const uint64_t community_id = event->community_id();
   const int64_t create_time = event->create_time();
+  const std::string before = Serialize(*event);
   absl::Status s = mutate(&*event);
   if (!s.ok()) return s;
   event->set_id(event_id);
   event->set_community_id(community_id);
   event->set_create_time(create_time);
+  if (Serialize(*event) == before) return Mutated<v1::Event>{*std::move(event), false};
   event->set_update_time(NowSeconds());
   Batch batch(handles_);
   batch.Put(Cf::kEvents, EventKey(event_id), Serialize(*event));
   s = Commit(&batch, absl::StrCat("event ", event_id));
   if (!s.ok()) return s;
-  return event;
+  return Mutated<v1::Event>{*std::move(event), true};
 }
 
 // --- Attendees ---------------------------------------------------------------------------
 
-absl::StatusOr<v1::Attendee> RocksStore::GetAttendee(uint64_t event_id,
-                                                     uint64_t attendee_id) const {
+absl::StatusOr<v1::Attendee> Store::GetAttendee(uint64_t event_id, uint64_t attendee_id) const {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   if (attendee_id == 0) return absl::InvalidArgumentError("attendee id must not be 0");
   InUse use(this);
@@ -817,8 +486,8 @@ absl::StatusOr<v1::Attendee> RocksStore::GetAttendee(uint64_t event_id,
                                   absl::StrCat("attendee ", attendee_id, " of event ", event_id));
 }
 
-absl::StatusOr<uint64_t> RocksStore::ReadExternalId(uint64_t event_id,
-                                                    absl::string_view external_id) const {
+absl::StatusOr<uint64_t> Store::ReadExternalId(uint64_t event_id,
+                                               absl::string_view external_id) const {
   rocksdb::PinnableSlice value;
   absl::Status s =
       Read(rocksdb::ReadOptions(), Cf::kAttendeesByExternalId, ExternalIdKey(event_id, external_id),
@@ -833,8 +502,8 @@ absl::StatusOr<uint64_t> RocksStore::ReadExternalId(uint64_t event_id,
   return id;
 }
 
-absl::StatusOr<v1::Attendee> RocksStore::GetAttendeeByExternalId(
-    uint64_t event_id, absl::string_view external_id) const {
+absl::StatusOr<v1::Attendee> Store::GetAttendeeByExternalId(uint64_t event_id,
+                                                            absl::string_view external_id) const {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   InUse use(this);
   if (!use.ok()) return ClosedError();
@@ -851,18 +520,17 @@ absl::StatusOr<v1::Attendee> RocksStore::GetAttendeeByExternalId(
                                   absl::StrCat("attendee ", *id, " of event ", event_id));
 }
 
-absl::StatusOr<std::vector<v1::Attendee>> RocksStore::ListAttendees(uint64_t event_id,
-                                                                    uint64_t after_id,
-                                                                    int limit) const {
+absl::StatusOr<std::vector<v1::Attendee>> Store::ListAttendees(uint64_t event_id, uint64_t after_id,
+                                                               int limit) const {
   return ListOfEvent<v1::Attendee>(Cf::kAttendees, event_id, after_id, limit, "attendee");
 }
 
-absl::Status RocksStore::ScanAttendees(
-    uint64_t event_id, const std::function<bool(const v1::Attendee&)>& visit) const {
+absl::Status Store::ScanAttendees(uint64_t event_id,
+                                  const std::function<bool(const v1::Attendee&)>& visit) const {
   return ScanOfEvent<v1::Attendee>(Cf::kAttendees, event_id, visit, "attendee");
 }
 
-absl::StatusOr<std::vector<UpsertResult>> RocksStore::UpsertAttendeesInPlace(
+absl::StatusOr<std::vector<UpsertResult>> Store::UpsertAttendeesInPlace(
     uint64_t event_id, absl::Span<v1::Attendee* const> rows) {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   const size_t n = rows.size();
@@ -1008,7 +676,7 @@ absl::StatusOr<std::vector<UpsertResult>> RocksStore::UpsertAttendeesInPlace(
   return results;
 }
 
-absl::StatusOr<v1::Attendee> RocksStore::MutateAttendee(
+absl::StatusOr<Mutated<v1::Attendee>> Store::MutateAttendee(
     uint64_t event_id, uint64_t attendee_id,
     const std::function<absl::Status(v1::Attendee*)>& mutate) {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
@@ -1027,6 +695,9 @@ absl::StatusOr<v1::Attendee> RocksStore::MutateAttendee(
   attendee.set_id(attendee_id);
   attendee.set_event_id(event_id);
   attendee.set_create_time(current->create_time());
+  attendee.set_update_time(current->update_time());
+  if (Serialize(attendee) == Serialize(*current))
+    return Mutated<v1::Attendee>{*std::move(current), false};
   attendee.set_update_time(NowSeconds());
 
   Batch batch(handles_);
@@ -1049,10 +720,10 @@ absl::StatusOr<v1::Attendee> RocksStore::MutateAttendee(
   batch.Put(Cf::kAttendees, key, Serialize(attendee));
   s = Commit(&batch, absl::StrCat("attendee ", attendee_id, " of event ", event_id));
   if (!s.ok()) return s;
-  return attendee;
+  return Mutated<v1::Attendee>{std::move(attendee), true};
 }
 
-absl::StatusOr<bool> RocksStore::RemoveAttendee(uint64_t event_id, uint64_t attendee_id) {
+absl::StatusOr<bool> Store::RemoveAttendee(uint64_t event_id, uint64_t attendee_id) {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   if (attendee_id == 0) return absl::InvalidArgumentError("attendee id must not be 0");
   InUse use(this);
@@ -1129,6 +800,7 @@ absl::StatusOr<bool> RocksStore::RemoveAttendee(uint64_t event_id, uint64_t atte
 
 // --- Tokens ------------------------------------------------------------------------------
 
+namespace {
 // Tokens that belong to one attendee: indexed under them (ListAttendeeTokens) and erased with
 // them (RemoveAttendee).
 bool IsAttendeeScoped(v1::TokenInfo::Role role) {
@@ -1142,13 +814,13 @@ absl::Status CheckSha256(absl::string_view secret_sha256) {
   }
   return absl::OkStatus();
 }
+}  // namespace
 
-absl::Status RocksStore::PutToken(absl::string_view secret_sha256, const v1::TokenInfo& info) {
+absl::Status Store::PutToken(absl::string_view secret_sha256, const v1::TokenInfo& info) {
   return PutTokens({{std::string(secret_sha256), info}});
 }
 
-absl::Status RocksStore::PutTokens(
-    const std::vector<std::pair<std::string, v1::TokenInfo>>& tokens) {
+absl::Status Store::PutTokens(const std::vector<std::pair<std::string, v1::TokenInfo>>& tokens) {
   absl::flat_hash_set<absl::string_view> ids, hashes;
   for (const auto& [secret_sha256, info] : tokens) {
     absl::Status s = CheckSha256(secret_sha256);
@@ -1208,8 +880,8 @@ absl::Status RocksStore::PutTokens(
                                            : absl::StrCat(tokens.size(), " tokens"));
 }
 
-absl::StatusOr<std::vector<v1::TokenInfo>> RocksStore::ListAttendeeTokens(
-    uint64_t event_id, uint64_t attendee_id) const {
+absl::StatusOr<std::vector<v1::TokenInfo>> Store::ListAttendeeTokens(uint64_t event_id,
+                                                                     uint64_t attendee_id) const {
   InUse use(this);
   if (!use.ok()) return ClosedError();
   rocksdb::ManagedSnapshot snapshot(db_);
@@ -1231,7 +903,7 @@ absl::StatusOr<std::vector<v1::TokenInfo>> RocksStore::ListAttendeeTokens(
   return out;
 }
 
-absl::StatusOr<v1::TokenInfo> RocksStore::LookupToken(absl::string_view secret_sha256) const {
+absl::StatusOr<v1::TokenInfo> Store::LookupToken(absl::string_view secret_sha256) const {
   absl::Status s = CheckSha256(secret_sha256);
   if (!s.ok()) return s;
   InUse use(this);
@@ -1240,7 +912,7 @@ absl::StatusOr<v1::TokenInfo> RocksStore::LookupToken(absl::string_view secret_s
                                    "token with this secret");
 }
 
-absl::StatusOr<v1::TokenInfo> RocksStore::GetTokenInfo(absl::string_view token_id) const {
+absl::StatusOr<v1::TokenInfo> Store::GetTokenInfo(absl::string_view token_id) const {
   InUse use(this);
   if (!use.ok()) return ClosedError();
   rocksdb::ManagedSnapshot snapshot(db_);
@@ -1258,8 +930,8 @@ absl::StatusOr<v1::TokenInfo> RocksStore::GetTokenInfo(absl::string_view token_i
   return info;
 }
 
-absl::StatusOr<v1::TokenInfo> RocksStore::RevokeToken(absl::string_view token_id,
-                                                      int64_t now_unix_seconds) {
+absl::StatusOr<v1::TokenInfo> Store::RevokeToken(absl::string_view token_id,
+                                                 int64_t now_unix_seconds) {
   InUse use(this);
   if (!use.ok()) return ClosedError();
   absl::MutexLock write_lock(&write_mu_);
@@ -1281,10 +953,10 @@ absl::StatusOr<v1::TokenInfo> RocksStore::RevokeToken(absl::string_view token_id
   return info;
 }
 
-absl::StatusOr<std::vector<v1::TokenInfo>> RocksStore::ListTokens(uint64_t community_id,
-                                                                  v1::TokenInfo::Role role,
-                                                                  absl::string_view after_token_id,
-                                                                  int limit) const {
+absl::StatusOr<std::vector<v1::TokenInfo>> Store::ListTokens(uint64_t community_id,
+                                                             v1::TokenInfo::Role role,
+                                                             absl::string_view after_token_id,
+                                                             int limit) const {
   absl::Status s = CheckLimit(limit);
   if (!s.ok()) return s;
   InUse use(this);
@@ -1312,6 +984,7 @@ absl::StatusOr<std::vector<v1::TokenInfo>> RocksStore::ListTokens(uint64_t commu
 
 // --- Meetings ----------------------------------------------------------------------------
 
+namespace {
 absl::Status CheckMeetingAttendees(const v1::Meeting& meeting, absl::string_view what) {
   if (meeting.attendee_a() == 0 || meeting.attendee_a() >= meeting.attendee_b()) {
     return absl::InvalidArgumentError(
@@ -1320,8 +993,9 @@ absl::Status CheckMeetingAttendees(const v1::Meeting& meeting, absl::string_view
   }
   return absl::OkStatus();
 }
+}  // namespace
 
-absl::StatusOr<v1::Meeting> RocksStore::GetMeeting(uint64_t event_id, uint64_t meeting_id) const {
+absl::StatusOr<v1::Meeting> Store::GetMeeting(uint64_t event_id, uint64_t meeting_id) const {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   if (meeting_id == 0) return absl::InvalidArgumentError("meeting id must not be 0");
   InUse use(this);
@@ -1331,14 +1005,13 @@ absl::StatusOr<v1::Meeting> RocksStore::GetMeeting(uint64_t event_id, uint64_t m
                                  absl::StrCat("meeting ", meeting_id, " of event ", event_id));
 }
 
-absl::StatusOr<std::vector<v1::Meeting>> RocksStore::ListMeetings(uint64_t event_id,
-                                                                  uint64_t after_id,
-                                                                  int limit) const {
+absl::StatusOr<std::vector<v1::Meeting>> Store::ListMeetings(uint64_t event_id, uint64_t after_id,
+                                                             int limit) const {
   return ListOfEvent<v1::Meeting>(Cf::kMeetings, event_id, after_id, limit, "meeting");
 }
 
-absl::StatusOr<std::vector<v1::Meeting>> RocksStore::ListMeetingsOfAttendee(
-    uint64_t event_id, uint64_t attendee_id) const {
+absl::StatusOr<std::vector<v1::Meeting>> Store::ListMeetingsOfAttendee(uint64_t event_id,
+                                                                       uint64_t attendee_id) const {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   if (attendee_id == 0) return absl::InvalidArgumentError("attendee id must not be 0");
   InUse use(this);
@@ -1363,12 +1036,12 @@ absl::StatusOr<std::vector<v1::Meeting>> RocksStore::ListMeetingsOfAttendee(
   return ReadIndexed<v1::Meeting>(read_options, Cf::kMeetings, keys, what);
 }
 
-absl::Status RocksStore::ScanMeetings(uint64_t event_id,
-                                      const std::function<bool(const v1::Meeting&)>& visit) const {
+absl::Status Store::ScanMeetings(uint64_t event_id,
+                                 const std::function<bool(const v1::Meeting&)>& visit) const {
   return ScanOfEvent<v1::Meeting>(Cf::kMeetings, event_id, visit, "meeting");
 }
 
-absl::StatusOr<v1::Meeting> RocksStore::MutateMeeting(
+absl::StatusOr<Mutated<v1::Meeting>> Store::MutateMeeting(
     uint64_t event_id, uint64_t meeting_id,
     const std::function<absl::Status(v1::Meeting*)>& mutate) {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
@@ -1386,6 +1059,9 @@ absl::StatusOr<v1::Meeting> RocksStore::MutateMeeting(
   meeting.set_id(meeting_id);
   meeting.set_event_id(event_id);
   meeting.set_create_time(current->create_time());
+  meeting.set_update_time(current->update_time());
+  if (Serialize(meeting) == Serialize(*current))
+    return Mutated<v1::Meeting>{*std::move(current), false};
   meeting.set_update_time(NowSeconds());
   s = CheckMeetingAttendees(meeting, what);
   if (!s.ok()) return s;
@@ -1397,10 +1073,10 @@ absl::StatusOr<v1::Meeting> RocksStore::MutateMeeting(
   PutMeeting(meeting, &batch);
   s = Commit(&batch, what);
   if (!s.ok()) return s;
-  return meeting;
+  return Mutated<v1::Meeting>{std::move(meeting), true};
 }
 
-absl::StatusOr<std::vector<v1::Meeting>> RocksStore::ReplaceSchedule(
+absl::StatusOr<std::vector<v1::Meeting>> Store::ReplaceSchedule(
     uint64_t event_id, const v1::MatchingRun& run, std::vector<v1::Meeting> new_meetings,
     const std::vector<uint64_t>& planned_around) {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
@@ -1470,7 +1146,7 @@ absl::StatusOr<std::vector<v1::Meeting>> RocksStore::ReplaceSchedule(
   return stored;
 }
 
-absl::StatusOr<std::vector<v1::Meeting>> RocksStore::InsertMeetings(
+absl::StatusOr<std::vector<v1::Meeting>> Store::InsertMeetings(
     uint64_t event_id, uint64_t base_run_id, std::vector<v1::Meeting> new_meetings) {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   for (size_t i = 0; i < new_meetings.size(); ++i) {
@@ -1556,13 +1232,13 @@ absl::StatusOr<std::vector<v1::Meeting>> RocksStore::InsertMeetings(
 
 // --- Matching runs -----------------------------------------------------------------------
 
-absl::StatusOr<v1::MatchingRun> RocksStore::CreateRun(v1::MatchingRun run) {
+absl::StatusOr<v1::MatchingRun> Store::CreateRun(v1::MatchingRun run) {
   if (run.event_id() == 0) return absl::InvalidArgumentError("run.event_id must not be 0");
   if (run.start_time() == 0) run.set_start_time(NowSeconds());
   return CreateInEvent(Cf::kRuns, kMetaLastRunId, &last_run_id_, std::move(run), "run");
 }
 
-absl::Status RocksStore::PutRun(const v1::MatchingRun& run) {
+absl::Status Store::PutRun(const v1::MatchingRun& run) {
   if (run.event_id() == 0) return absl::InvalidArgumentError("run.event_id must not be 0");
   if (run.id() == 0) return absl::InvalidArgumentError("run.id must not be 0");
   InUse use(this);
@@ -1578,7 +1254,7 @@ absl::Status RocksStore::PutRun(const v1::MatchingRun& run) {
   return Commit(&batch, what);
 }
 
-absl::StatusOr<v1::MatchingRun> RocksStore::GetRun(uint64_t event_id, uint64_t run_id) const {
+absl::StatusOr<v1::MatchingRun> Store::GetRun(uint64_t event_id, uint64_t run_id) const {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   if (run_id == 0) return absl::InvalidArgumentError("run id must not be 0");
   InUse use(this);
@@ -1587,7 +1263,7 @@ absl::StatusOr<v1::MatchingRun> RocksStore::GetRun(uint64_t event_id, uint64_t r
                                      absl::StrCat("run ", run_id, " of event ", event_id));
 }
 
-absl::StatusOr<v1::MatchingRun> RocksStore::LatestRun(uint64_t event_id) const {
+absl::StatusOr<v1::MatchingRun> Store::LatestRun(uint64_t event_id) const {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   InUse use(this);
   if (!use.ok()) return ClosedError();
@@ -1609,13 +1285,10 @@ absl::StatusOr<v1::MatchingRun> RocksStore::LatestRun(uint64_t event_id) const {
   return run;
 }
 
-}  // namespace
-
 // --- Relationships ------------------------------------------------------------------------
 
-absl::StatusOr<v1::Meeting> RocksStore::RecordFeedback(uint64_t event_id, uint64_t meeting_id,
-                                                       uint64_t giver,
-                                                       const FeedbackMutator& mutate) {
+absl::StatusOr<v1::Meeting> Store::RecordFeedback(uint64_t event_id, uint64_t meeting_id,
+                                                  uint64_t giver, const FeedbackMutator& mutate) {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   if (meeting_id == 0) return absl::InvalidArgumentError("meeting id must not be 0");
   InUse use(this);
@@ -1676,8 +1349,8 @@ absl::StatusOr<v1::Meeting> RocksStore::RecordFeedback(uint64_t event_id, uint64
   return meeting;
 }
 
-absl::StatusOr<std::vector<v1::StoredFeedback>> RocksStore::ListFeedbackBy(uint64_t event_id,
-                                                                           uint64_t giver) const {
+absl::StatusOr<std::vector<v1::StoredFeedback>> Store::ListFeedbackBy(uint64_t event_id,
+                                                                      uint64_t giver) const {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   InUse use(this);
   if (!use.ok()) return ClosedError();
@@ -1693,7 +1366,7 @@ absl::StatusOr<std::vector<v1::StoredFeedback>> RocksStore::ListFeedbackBy(uint6
   return out;
 }
 
-absl::Status RocksStore::PutMemory(uint64_t community_id, const std::vector<MemoryEntry>& entries) {
+absl::Status Store::PutMemory(uint64_t community_id, const std::vector<MemoryEntry>& entries) {
   if (community_id == 0) return absl::InvalidArgumentError("community id must not be 0");
   InUse use(this);
   if (!use.ok()) return ClosedError();
@@ -1718,8 +1391,8 @@ absl::Status RocksStore::PutMemory(uint64_t community_id, const std::vector<Memo
   return Commit(&batch, absl::StrCat("memory of community ", community_id));
 }
 
-absl::Status RocksStore::ScanMemory(uint64_t community_id, absl::string_view person,
-                                    const std::function<bool(const MemoryEntry&)>& visit) const {
+absl::Status Store::ScanMemory(uint64_t community_id, absl::string_view person,
+                               const std::function<bool(const MemoryEntry&)>& visit) const {
   if (community_id == 0) return absl::InvalidArgumentError("community id must not be 0");
   if (person.empty()) return absl::InvalidArgumentError("person must not be empty");
   InUse use(this);
@@ -1746,7 +1419,7 @@ absl::Status RocksStore::ScanMemory(uint64_t community_id, absl::string_view per
   return FromRocksDb(scan.status(), "scan memory");
 }
 
-absl::StatusOr<v1::StoredIntroduction> RocksStore::CreateIntroduction(
+absl::StatusOr<v1::StoredIntroduction> Store::CreateIntroduction(
     v1::StoredIntroduction introduction) {
   if (introduction.event_id() == 0) {
     return absl::InvalidArgumentError("introduction.event_id must not be 0");
@@ -1756,8 +1429,8 @@ absl::StatusOr<v1::StoredIntroduction> RocksStore::CreateIntroduction(
                        std::move(introduction), "introduction");
 }
 
-absl::StatusOr<v1::StoredIntroduction> RocksStore::GetIntroduction(uint64_t event_id,
-                                                                   uint64_t introduction_id) const {
+absl::StatusOr<v1::StoredIntroduction> Store::GetIntroduction(uint64_t event_id,
+                                                              uint64_t introduction_id) const {
   InUse use(this);
   if (!use.ok()) return ClosedError();
   return ReadRecord<v1::StoredIntroduction>(
@@ -1765,7 +1438,7 @@ absl::StatusOr<v1::StoredIntroduction> RocksStore::GetIntroduction(uint64_t even
       absl::StrCat("introduction ", introduction_id, " of event ", event_id));
 }
 
-absl::StatusOr<v1::StoredIntroduction> RocksStore::MutateIntroduction(
+absl::StatusOr<Mutated<v1::StoredIntroduction>> Store::MutateIntroduction(
     uint64_t event_id, uint64_t introduction_id,
     const std::function<absl::Status(v1::StoredIntroduction*)>& mutate) {
   InUse use(this);
@@ -1783,16 +1456,19 @@ absl::StatusOr<v1::StoredIntroduction> RocksStore::MutateIntroduction(
   introduction.set_event_id(event_id);
   introduction.set_kind(current->kind());
   introduction.set_create_time(current->create_time());
+  if (Serialize(introduction) == Serialize(*current)) {
+    return Mutated<v1::StoredIntroduction>{*std::move(current), false};
+  }
   Batch batch(handles_);
   batch.Put(Cf::kIntroductions, key, Serialize(introduction));
   s = Commit(&batch, what);
   if (!s.ok()) return s;
-  return introduction;
+  return Mutated<v1::StoredIntroduction>{std::move(introduction), true};
 }
 
-absl::Status RocksStore::EraseRelationships(const v1::Attendee& attendee,
-                                            const std::vector<v1::Meeting>& meetings,
-                                            Batch* batch) const {
+absl::Status Store::EraseRelationships(const v1::Attendee& attendee,
+                                       const std::vector<v1::Meeting>& meetings,
+                                       Batch* batch) const {
   const uint64_t event_id = attendee.event_id();
   const uint64_t id = attendee.id();
   // Feedback they gave: kept for the aggregates, naming nobody, under giver 0 and their side of
@@ -1849,7 +1525,39 @@ absl::Status RocksStore::EraseRelationships(const v1::Attendee& attendee,
   });
 }
 
-Store::~Store() = default;
+Store::~Store() { Close().IgnoreError(); }
+
+void Store::AddCommitListener(CommitListener* listener) {
+  absl::MutexLock lock(&listeners_mu_);
+  listeners_.push_back(listener);
+}
+
+void Store::RemoveCommitListener(CommitListener* listener) {
+  absl::MutexLock lock(&listeners_mu_);
+  listeners_.erase(std::remove(listeners_.begin(), listeners_.end(), listener), listeners_.end());
+}
+
+absl::Status Store::Commit(Batch* batch, absl::string_view what) {
+  if (!batch->status().ok()) return FromRocksDb(batch->status(), absl::StrCat("batch ", what));
+  absl::Status s =
+      FromRocksDb(db_->Write(write_options_, batch->batch()), absl::StrCat("write ", what));
+  if (!s.ok()) return s;
+  absl::MutexLock lock(&listeners_mu_);
+  if (listeners_.empty()) return absl::OkStatus();
+  const ChangeSet changes = ChangesOf(*batch->batch(), cf_of_id_);
+  for (CommitListener* listener : listeners_) listener->OnCommit(changes);
+  return absl::OkStatus();
+}
+
+absl::Status Store::ScanFeedback(
+    uint64_t event_id, const std::function<bool(const v1::StoredFeedback&)>& visit) const {
+  return ScanOfEvent<v1::StoredFeedback>(Cf::kFeedback, event_id, visit, "feedback");
+}
+
+absl::Status Store::ScanIntroductions(
+    uint64_t event_id, const std::function<bool(const v1::StoredIntroduction&)>& visit) const {
+  return ScanOfEvent<v1::StoredIntroduction>(Cf::kIntroductions, event_id, visit, "introduction");
+}
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (options.path.empty()) return absl::InvalidArgumentError("StoreOptions.path is empty");
@@ -1864,7 +1572,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   Handles handles{};
   absl::Status s = OpenDb(options, existed, &db, &handles);
   if (!s.ok()) return s;
-  auto store = std::make_unique<RocksStore>(options, db, handles);
+  std::unique_ptr<Store> store(new Store(options, db, handles));
   s = store->Init(existed);
   if (!s.ok()) return s;
   return store;

@@ -7,15 +7,20 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "parley/v1/attendee.pb.h"
 #include "parley/v1/community.pb.h"
 #include "parley/v1/event.pb.h"
 #include "parley/v1/matching.pb.h"
 #include "parley/v1/relationship_records.pb.h"
+#include "storage/change_set.h"
+#include "storage/store_internal.h"
 
 namespace parley::storage {
 
@@ -40,6 +45,15 @@ struct MemoryEntry {
 using FeedbackMutator =
     std::function<absl::Status(v1::Meeting* meeting, v1::StoredFeedback* mine,
                                const v1::StoredFeedback* theirs, std::vector<MemoryEntry>* memory)>;
+
+// The result of a read-modify-write (Store::Mutate*): the record as stored afterwards, and
+// whether the call wrote it (false: the mutation left it as it was, nothing was written and no
+// listener was told).
+template <typename Record>
+struct Mutated {
+  Record record;
+  bool changed = false;
+};
 
 // What ImportAttendees did with one row.
 enum class UpsertOutcome { kCreated, kUpdated, kUnchanged };
@@ -72,49 +86,56 @@ class Store {
   // know.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
   // Flushes and closes (see Close).
-  virtual ~Store();
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Tells `listener` of every write committed from now on (change_set.h says when and how).
+  // Not owned; it must stay valid until RemoveCommitListener returns. Thread-safe.
+  void AddCommitListener(CommitListener* listener);
+  // After this returns, `listener` is not called again. Thread-safe; not from a listener.
+  void RemoveCommitListener(CommitListener* listener);
 
   // Flushes memtables and closes the database; later calls fail with FAILED_PRECONDITION.
   // Waits for the calls in flight to return (calls made after Close began fail). Idempotent.
   // Must not be called from a callback.
-  virtual absl::Status Close() = 0;
+  absl::Status Close();
 
   // --- Communities -----------------------------------------------------------------------
   // Assigns id and create_time; returns the stored record.
-  virtual absl::StatusOr<v1::Community> CreateCommunity(v1::Community community) = 0;
-  virtual absl::StatusOr<v1::Community> GetCommunity(uint64_t community_id) const = 0;
+  absl::StatusOr<v1::Community> CreateCommunity(v1::Community community);
+  absl::StatusOr<v1::Community> GetCommunity(uint64_t community_id) const;
   // Communities with id > after_id, ascending, at most `limit`.
-  virtual absl::StatusOr<std::vector<v1::Community>> ListCommunities(uint64_t after_id,
-                                                                     int limit) const = 0;
+  absl::StatusOr<std::vector<v1::Community>> ListCommunities(uint64_t after_id, int limit) const;
 
   // --- Events ----------------------------------------------------------------------------
   // event.community_id must name an existing community (NOT_FOUND otherwise). Assigns id,
   // create_time and update_time.
-  virtual absl::StatusOr<v1::Event> CreateEvent(v1::Event event) = 0;
-  virtual absl::StatusOr<v1::Event> GetEvent(uint64_t event_id) const = 0;
+  absl::StatusOr<v1::Event> CreateEvent(v1::Event event);
+  absl::StatusOr<v1::Event> GetEvent(uint64_t event_id) const;
   // Events of the community with id > after_id, ascending, at most `limit`.
-  virtual absl::StatusOr<std::vector<v1::Event>> ListEvents(uint64_t community_id,
-                                                            uint64_t after_id, int limit) const = 0;
+  absl::StatusOr<std::vector<v1::Event>> ListEvents(uint64_t community_id, uint64_t after_id,
+                                                    int limit) const;
   // Read-modify-write under the write lock: reads the event, calls `mutate` on it, and if that
   // returns OK stores the result with a fresh update_time (id, community_id and create_time are
   // restored if mutate changed them). A non-OK status from mutate is returned unchanged and
-  // nothing is written.
-  virtual absl::StatusOr<v1::Event> MutateEvent(
-      uint64_t event_id, const std::function<absl::Status(v1::Event*)>& mutate) = 0;
+  // nothing is written. A mutate that leaves the record as it was writes nothing either: the
+  // result says changed = false (and holds the stored record). The same holds for every
+  // Mutate* below.
+  absl::StatusOr<Mutated<v1::Event>> MutateEvent(
+      uint64_t event_id, const std::function<absl::Status(v1::Event*)>& mutate);
 
   // --- Attendees -------------------------------------------------------------------------
-  virtual absl::StatusOr<v1::Attendee> GetAttendee(uint64_t event_id,
-                                                   uint64_t attendee_id) const = 0;
-  virtual absl::StatusOr<v1::Attendee> GetAttendeeByExternalId(
-      uint64_t event_id, absl::string_view external_id) const = 0;
+  absl::StatusOr<v1::Attendee> GetAttendee(uint64_t event_id, uint64_t attendee_id) const;
+  absl::StatusOr<v1::Attendee> GetAttendeeByExternalId(uint64_t event_id,
+                                                       absl::string_view external_id) const;
   // Attendees of the event with id > after_id, ascending, at most `limit`.
-  virtual absl::StatusOr<std::vector<v1::Attendee>> ListAttendees(uint64_t event_id,
-                                                                  uint64_t after_id,
-                                                                  int limit) const = 0;
+  absl::StatusOr<std::vector<v1::Attendee>> ListAttendees(uint64_t event_id, uint64_t after_id,
+                                                          int limit) const;
   // Calls `visit` for every attendee of the event in id order, from one consistent snapshot;
   // stops early (returning OK) when visit returns false.
-  virtual absl::Status ScanAttendees(
-      uint64_t event_id, const std::function<bool(const v1::Attendee&)>& visit) const = 0;
+  absl::Status ScanAttendees(uint64_t event_id,
+                             const std::function<bool(const v1::Attendee&)>& visit) const;
   // Upserts rows by external_id in ONE WriteBatch (one fsync). For each row: if no attendee of
   // the event has its external_id, it is created (new id, create_time, update_time); if one has
   // and every field but id, event_id, create_time and update_time is equal, nothing is written
@@ -131,17 +152,17 @@ class Store {
   }
   // The same, for rows the caller keeps (an import's rows stay in the arena they were parsed
   // into: no copy). The store may change them: their values afterwards are unspecified.
-  virtual absl::StatusOr<std::vector<UpsertResult>> UpsertAttendeesInPlace(
-      uint64_t event_id, absl::Span<v1::Attendee* const> rows) = 0;
+  absl::StatusOr<std::vector<UpsertResult>> UpsertAttendeesInPlace(
+      uint64_t event_id, absl::Span<v1::Attendee* const> rows);
   // Read-modify-write under the write lock, as MutateEvent. If mutate changes external_id, the
   // index follows, or ALREADY_EXISTS if another attendee has it.
-  virtual absl::StatusOr<v1::Attendee> MutateAttendee(
+  absl::StatusOr<Mutated<v1::Attendee>> MutateAttendee(
       uint64_t event_id, uint64_t attendee_id,
-      const std::function<absl::Status(v1::Attendee*)>& mutate) = 0;
+      const std::function<absl::Status(v1::Attendee*)>& mutate);
   // Deletes the attendee, its external_id index entry, all its tokens and all its meetings (in
   // any state, with both index entries of each) in one batch: erasure. Returns false (and writes
   // nothing) if there was no such attendee.
-  virtual absl::StatusOr<bool> RemoveAttendee(uint64_t event_id, uint64_t attendee_id) = 0;
+  absl::StatusOr<bool> RemoveAttendee(uint64_t event_id, uint64_t attendee_id);
 
   // --- Tokens ----------------------------------------------------------------------------
   // Stores a token record under the SHA-256 of its secret (32 raw bytes). info.token_id must
@@ -149,53 +170,50 @@ class Store {
   // (which belong to one attendee: listed by ListAttendeeTokens, erased by RemoveAttendee) the
   // attendee must exist (NOT_FOUND). INVALID_ARGUMENT if the hash is not 32 bytes. A create_time of
   // 0 is set to now.
-  virtual absl::Status PutToken(absl::string_view secret_sha256, const v1::TokenInfo& info) = 0;
+  absl::Status PutToken(absl::string_view secret_sha256, const v1::TokenInfo& info);
   // PutToken for many tokens (secret hash, record) in one batch: all are stored, or none (the
   // first failure is returned, naming the token). INVALID_ARGUMENT also when two share a
   // token_id or a hash.
-  virtual absl::Status PutTokens(
-      const std::vector<std::pair<std::string, v1::TokenInfo>>& tokens) = 0;
+  absl::Status PutTokens(const std::vector<std::pair<std::string, v1::TokenInfo>>& tokens);
   // The tokens issued to one attendee (revoked ones too), ordered by token_id.
-  virtual absl::StatusOr<std::vector<v1::TokenInfo>> ListAttendeeTokens(
-      uint64_t event_id, uint64_t attendee_id) const = 0;
+  absl::StatusOr<std::vector<v1::TokenInfo>> ListAttendeeTokens(uint64_t event_id,
+                                                                uint64_t attendee_id) const;
   // NOT_FOUND if no token has this hash. Revoked tokens are returned with revoke_time set.
-  virtual absl::StatusOr<v1::TokenInfo> LookupToken(absl::string_view secret_sha256) const = 0;
-  virtual absl::StatusOr<v1::TokenInfo> GetTokenInfo(absl::string_view token_id) const = 0;
+  absl::StatusOr<v1::TokenInfo> LookupToken(absl::string_view secret_sha256) const;
+  absl::StatusOr<v1::TokenInfo> GetTokenInfo(absl::string_view token_id) const;
   // Sets revoke_time (if not yet set) and returns the record. NOT_FOUND if unknown.
-  virtual absl::StatusOr<v1::TokenInfo> RevokeToken(absl::string_view token_id,
-                                                    int64_t now_unix_seconds) = 0;
+  absl::StatusOr<v1::TokenInfo> RevokeToken(absl::string_view token_id, int64_t now_unix_seconds);
   // Tokens of the community with the given role, ordered by token_id, with token_id >
   // after_token_id, at most `limit`.
-  virtual absl::StatusOr<std::vector<v1::TokenInfo>> ListTokens(uint64_t community_id,
-                                                                v1::TokenInfo::Role role,
-                                                                absl::string_view after_token_id,
-                                                                int limit) const = 0;
+  absl::StatusOr<std::vector<v1::TokenInfo>> ListTokens(uint64_t community_id,
+                                                        v1::TokenInfo::Role role,
+                                                        absl::string_view after_token_id,
+                                                        int limit) const;
 
   // --- Meetings --------------------------------------------------------------------------
   // A meeting (or proposal) is stored under its event and indexed under both attendees. Ids
   // are assigned by ReplaceSchedule. The store does not check state transitions: services/ does.
 
   // NOT_FOUND if the event has no such meeting.
-  virtual absl::StatusOr<v1::Meeting> GetMeeting(uint64_t event_id, uint64_t meeting_id) const = 0;
+  absl::StatusOr<v1::Meeting> GetMeeting(uint64_t event_id, uint64_t meeting_id) const;
   // Meetings of the event with id > after_id, ascending, at most `limit`.
-  virtual absl::StatusOr<std::vector<v1::Meeting>> ListMeetings(uint64_t event_id,
-                                                                uint64_t after_id,
-                                                                int limit) const = 0;
+  absl::StatusOr<std::vector<v1::Meeting>> ListMeetings(uint64_t event_id, uint64_t after_id,
+                                                        int limit) const;
   // Every meeting (any state) the attendee is part of, by id, from one consistent snapshot.
   // Empty for an unknown attendee. DATA_LOSS if the index names a missing meeting.
-  virtual absl::StatusOr<std::vector<v1::Meeting>> ListMeetingsOfAttendee(
-      uint64_t event_id, uint64_t attendee_id) const = 0;
+  absl::StatusOr<std::vector<v1::Meeting>> ListMeetingsOfAttendee(uint64_t event_id,
+                                                                  uint64_t attendee_id) const;
   // Calls `visit` for every meeting of the event in id order, from one consistent snapshot;
   // stops early (returning OK) when visit returns false.
-  virtual absl::Status ScanMeetings(uint64_t event_id,
-                                    const std::function<bool(const v1::Meeting&)>& visit) const = 0;
+  absl::Status ScanMeetings(uint64_t event_id,
+                            const std::function<bool(const v1::Meeting&)>& visit) const;
   // Read-modify-write under the write lock, as MutateEvent: id, event_id and create_time are
   // restored, update_time is set to now (sequence is the caller's business). If mutate changes
   // attendee_a/attendee_b, the attendee index follows; INVALID_ARGUMENT (nothing written) unless
   // 0 < attendee_a < attendee_b afterwards.
-  virtual absl::StatusOr<v1::Meeting> MutateMeeting(
+  absl::StatusOr<Mutated<v1::Meeting>> MutateMeeting(
       uint64_t event_id, uint64_t meeting_id,
-      const std::function<absl::Status(v1::Meeting*)>& mutate) = 0;
+      const std::function<absl::Status(v1::Meeting*)>& mutate);
 
   // Replaces the event's proposals with a new plan, in ONE batch, so that a crash at any point
   // leaves either the old schedule or the new one:
@@ -213,9 +231,9 @@ class Store {
   // Returns the stored new meetings in order. NOT_FOUND if the event does not exist;
   // INVALID_ARGUMENT if run.id is 0 or unknown, run.event_id differs, or a meeting lacks
   // 0 < attendee_a < attendee_b.
-  virtual absl::StatusOr<std::vector<v1::Meeting>> ReplaceSchedule(
+  absl::StatusOr<std::vector<v1::Meeting>> ReplaceSchedule(
       uint64_t event_id, const v1::MatchingRun& run, std::vector<v1::Meeting> new_meetings,
-      const std::vector<uint64_t>& planned_around) = 0;
+      const std::vector<uint64_t>& planned_around);
 
   // Adds live replacement proposals (computed by incremental repair from the schedule of run
   // `base_run_id`; 0 = the event never had a run) in ONE batch: each gets a fresh id, event_id,
@@ -227,18 +245,18 @@ class Store {
   // slot, or its pair already has a meeting in any state (also among the new meetings).
   // Returns the stored meetings in order. NOT_FOUND if the event does not exist;
   // INVALID_ARGUMENT if a meeting lacks 0 < attendee_a < attendee_b.
-  virtual absl::StatusOr<std::vector<v1::Meeting>> InsertMeetings(
-      uint64_t event_id, uint64_t base_run_id, std::vector<v1::Meeting> new_meetings) = 0;
+  absl::StatusOr<std::vector<v1::Meeting>> InsertMeetings(uint64_t event_id, uint64_t base_run_id,
+                                                          std::vector<v1::Meeting> new_meetings);
 
   // --- Matching runs ---------------------------------------------------------------------
   // run.event_id must name an existing event (NOT_FOUND otherwise). Assigns id, and start_time
   // when 0; returns the stored record.
-  virtual absl::StatusOr<v1::MatchingRun> CreateRun(v1::MatchingRun run) = 0;
+  absl::StatusOr<v1::MatchingRun> CreateRun(v1::MatchingRun run);
   // Overwrites a run record (progress, result, failure). NOT_FOUND if CreateRun never stored it.
-  virtual absl::Status PutRun(const v1::MatchingRun& run) = 0;
-  virtual absl::StatusOr<v1::MatchingRun> GetRun(uint64_t event_id, uint64_t run_id) const = 0;
+  absl::Status PutRun(const v1::MatchingRun& run);
+  absl::StatusOr<v1::MatchingRun> GetRun(uint64_t event_id, uint64_t run_id) const;
   // The event's run with the highest id. NOT_FOUND if the event never had one.
-  virtual absl::StatusOr<v1::MatchingRun> LatestRun(uint64_t event_id) const = 0;
+  absl::StatusOr<v1::MatchingRun> LatestRun(uint64_t event_id) const;
 
   // --- Relationships: feedback, memory, introductions (relationship_records.proto) ---------
   // Read-modify-write of one attendee's feedback on a meeting, under the write lock: reads the
@@ -250,44 +268,308 @@ class Store {
   // anything) and the memory entries `mutate` filled, under the event's community. A non-OK
   // status from mutate is returned unchanged and nothing is written. INVALID_ARGUMENT if the
   // giver is neither attendee of the meeting. Returns the stored meeting.
-  virtual absl::StatusOr<v1::Meeting> RecordFeedback(uint64_t event_id, uint64_t meeting_id,
-                                                     uint64_t giver,
-                                                     const FeedbackMutator& mutate) = 0;
+  absl::StatusOr<v1::Meeting> RecordFeedback(uint64_t event_id, uint64_t meeting_id, uint64_t giver,
+                                             const FeedbackMutator& mutate);
   // The feedback `giver` gave in the event, by meeting id.
-  virtual absl::StatusOr<std::vector<v1::StoredFeedback>> ListFeedbackBy(uint64_t event_id,
-                                                                         uint64_t giver) const = 0;
+  absl::StatusOr<std::vector<v1::StoredFeedback>> ListFeedbackBy(uint64_t event_id,
+                                                                 uint64_t giver) const;
   // Every feedback record of the event (erased givers' under giver 0 first), one snapshot.
-  virtual absl::Status ScanFeedback(
-      uint64_t event_id, const std::function<bool(const v1::StoredFeedback&)>& visit) const = 0;
+  absl::Status ScanFeedback(uint64_t event_id,
+                            const std::function<bool(const v1::StoredFeedback&)>& visit) const;
 
   // Adds memory entries of the community in one batch: only those not yet remembered and whose
   // meeting (record.event_id, record.meeting_id) still exists, checked under the write lock, so
   // that a slow writer (closing an event) never overwrites fuller entries written by feedback
   // meanwhile nor brings back an erased meeting. INVALID_ARGUMENT for an entry with an empty
   // person or partner.
-  virtual absl::Status PutMemory(uint64_t community_id,
-                                 const std::vector<MemoryEntry>& entries) = 0;
+  absl::Status PutMemory(uint64_t community_id, const std::vector<MemoryEntry>& entries);
   // Every memory entry under `person`, by partner, event and meeting, one snapshot.
-  virtual absl::Status ScanMemory(uint64_t community_id, absl::string_view person,
-                                  const std::function<bool(const MemoryEntry&)>& visit) const = 0;
+  absl::Status ScanMemory(uint64_t community_id, absl::string_view person,
+                          const std::function<bool(const MemoryEntry&)>& visit) const;
 
   // Stores a new introduction or request: assigns id, and create_time when 0. The event must
   // exist (NOT_FOUND).
-  virtual absl::StatusOr<v1::StoredIntroduction> CreateIntroduction(
-      v1::StoredIntroduction introduction) = 0;
-  virtual absl::StatusOr<v1::StoredIntroduction> GetIntroduction(
-      uint64_t event_id, uint64_t introduction_id) const = 0;
+  absl::StatusOr<v1::StoredIntroduction> CreateIntroduction(v1::StoredIntroduction introduction);
+  absl::StatusOr<v1::StoredIntroduction> GetIntroduction(uint64_t event_id,
+                                                         uint64_t introduction_id) const;
   // Read-modify-write under the write lock, as MutateEvent (id, event_id, kind and create_time
   // are restored).
-  virtual absl::StatusOr<v1::StoredIntroduction> MutateIntroduction(
+  absl::StatusOr<Mutated<v1::StoredIntroduction>> MutateIntroduction(
       uint64_t event_id, uint64_t introduction_id,
-      const std::function<absl::Status(v1::StoredIntroduction*)>& mutate) = 0;
+      const std::function<absl::Status(v1::StoredIntroduction*)>& mutate);
   // Every introduction and request of the event in id order, one snapshot.
-  virtual absl::Status ScanIntroductions(
-      uint64_t event_id, const std::function<bool(const v1::StoredIntroduction&)>& visit) const = 0;
+  absl::Status ScanIntroductions(
+      uint64_t event_id, const std::function<bool(const v1::StoredIntroduction&)>& visit) const;
 
- protected:
-  Store() = default;
+ private:
+  Store(StoreOptions options, rocksdb::DB* db, const Handles& handles)
+      : options_(std::move(options)), db_(db), handles_(handles) {
+    write_options_.sync = options_.sync_writes;
+    for (size_t i = 0; i < kCfCount; ++i) {
+      const uint32_t id = handles_[i]->GetID();
+      if (cf_of_id_.size() <= id) cf_of_id_.resize(id + 1, Cf::kCount);
+      cf_of_id_[id] = static_cast<Cf>(i);
+    }
+  }
+
+  // Checks the format version (writing it into a new store) and loads the id counters.
+  absl::Status Init(bool existed);
+
+  // Adds memory entries to the batch. INVALID_ARGUMENT for an empty person or partner.
+  static absl::Status PutMemoryEntries(uint64_t community_id,
+                                       const std::vector<MemoryEntry>& entries, Batch* batch) {
+    for (const MemoryEntry& entry : entries) {
+      if (entry.person.empty() || entry.partner.empty()) {
+        return absl::InvalidArgumentError("memory entry: person and partner must not be empty");
+      }
+      batch->Put(Cf::kMemory,
+                 MemoryKey(community_id, entry.person, entry.partner, entry.record.event_id(),
+                           entry.record.meeting_id()),
+                 Serialize(entry.record));
+    }
+    return absl::OkStatus();
+  }
+  // Erasure of an attendee's relationship records, into `batch`: their feedback stays for the
+  // aggregates but names nobody; introductions and requests they are part of go; the memory of
+  // their meetings in this event goes from both sides.
+  // `meetings`: theirs, being deleted in the same batch.
+  absl::Status EraseRelationships(const v1::Attendee& attendee,
+                                  const std::vector<v1::Meeting>& meetings, Batch* batch) const;
+
+  rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[static_cast<size_t>(c)]; }
+
+  absl::Status ClosedError() const {
+    return absl::FailedPreconditionError(absl::StrCat("store at ", options_.path, " is closed"));
+  }
+
+  // The attendees of `meetings` that still exist in the event (erasure may have removed some
+  // while a plan was computed).
+  absl::StatusOr<absl::flat_hash_set<uint64_t>> PresentAttendees(
+      uint64_t event_id, const std::vector<v1::Meeting>& meetings) const {
+    std::vector<uint64_t> attendees;
+    attendees.reserve(2 * meetings.size());
+    for (const v1::Meeting& m : meetings) {
+      attendees.push_back(m.attendee_a());
+      attendees.push_back(m.attendee_b());
+    }
+    std::sort(attendees.begin(), attendees.end());
+    attendees.erase(std::unique(attendees.begin(), attendees.end()), attendees.end());
+    std::vector<std::string> keys;
+    keys.reserve(attendees.size());
+    for (uint64_t id : attendees) keys.push_back(AttendeeKey(event_id, id));
+    std::vector<rocksdb::PinnableSlice> values;
+    std::vector<bool> found;
+    absl::Status s = MultiRead(rocksdb::ReadOptions(), Cf::kAttendees, keys,
+                               absl::StrCat("attendees of event ", event_id), &values, &found);
+    if (!s.ok()) return s;
+    absl::flat_hash_set<uint64_t> present;
+    for (size_t i = 0; i < attendees.size(); ++i) {
+      if (found[i]) present.insert(attendees[i]);
+    }
+    return present;
+  }
+
+  // Point read. NOT_FOUND "<what> not found" if the key is absent.
+  absl::Status Read(const rocksdb::ReadOptions& read_options, Cf c, absl::string_view key,
+                    absl::string_view what, rocksdb::PinnableSlice* value) const {
+    rocksdb::Status s = db_->Get(read_options, cf(c), ToSlice(key), value);
+    if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat(what, " not found"));
+    return FromRocksDb(s, absl::StrCat("read ", what));
+  }
+  template <typename Message>
+  absl::StatusOr<Message> ReadRecord(const rocksdb::ReadOptions& read_options, Cf c,
+                                     absl::string_view key, absl::string_view what) const {
+    rocksdb::PinnableSlice value;
+    absl::Status s = Read(read_options, c, key, what, &value);
+    if (!s.ok()) return s;
+    Message message;
+    s = Parse(ToView(value), what, &message);
+    if (!s.ok()) return s;
+    return message;
+  }
+  absl::StatusOr<bool> Exists(Cf c, absl::string_view key, absl::string_view what) const {
+    rocksdb::PinnableSlice value;
+    absl::Status s = Read(rocksdb::ReadOptions(), c, key, what, &value);
+    if (absl::IsNotFound(s)) return false;
+    if (!s.ok()) return s;
+    return true;
+  }
+  // Records keyed event:u64 | id:u64 (attendees, meetings) with id > after_id, at most `limit`.
+  template <typename Message>
+  absl::StatusOr<std::vector<Message>> ListOfEvent(Cf c, uint64_t event_id, uint64_t after_id,
+                                                   int limit, absl::string_view noun) const {
+    if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+    absl::Status s = CheckLimit(limit);
+    if (!s.ok()) return s;
+    std::vector<Message> out;
+    if (after_id == UINT64_MAX) return out;
+    InUse use(this);
+    if (!use.ok()) return ClosedError();
+    PrefixScan scan(db_, cf(c), rocksdb::ReadOptions(), EncodeU64(event_id),
+                    EventByCommunityKey(event_id, after_id + 1));
+    for (; scan.Valid() && static_cast<int>(out.size()) < limit; scan.Next()) {
+      s = Parse(scan.value(), absl::StrCat(noun, " record of event ", event_id),
+                &out.emplace_back());
+      if (!s.ok()) return s;
+    }
+    s = FromRocksDb(scan.status(), absl::StrCat("list ", noun, "s of event ", event_id));
+    if (!s.ok()) return s;
+    return out;
+  }
+  // Visits every record keyed event:u64 | id:u64 from one snapshot, until visit returns false.
+  template <typename Message>
+  absl::Status ScanOfEvent(Cf c, uint64_t event_id,
+                           const std::function<bool(const Message&)>& visit,
+                           absl::string_view noun) const {
+    if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+    InUse use(this);
+    if (!use.ok()) return ClosedError();
+    rocksdb::ManagedSnapshot snapshot(db_);
+    rocksdb::ReadOptions read_options;
+    read_options.snapshot = snapshot.snapshot();
+    const std::string prefix = EncodeU64(event_id);
+    PrefixScan scan(db_, cf(c), read_options, prefix, prefix);
+    Message record;
+    for (; scan.Valid(); scan.Next()) {
+      record.Clear();
+      absl::Status s =
+          Parse(scan.value(), absl::StrCat(noun, " record of event ", event_id), &record);
+      if (!s.ok()) return s;
+      if (!visit(record)) return absl::OkStatus();
+    }
+    return FromRocksDb(scan.status(), absl::StrCat("scan ", noun, "s of event ", event_id));
+  }
+
+  // Stores a new record keyed event:u64 | id:u64 under the next id of `*counter` (persisted in
+  // meta under `counter_key` in the same batch). NOT_FOUND if the event does not exist.
+  template <typename Message>
+  absl::StatusOr<Message> CreateInEvent(Cf c, absl::string_view counter_key, uint64_t* counter,
+                                        Message record, absl::string_view noun) {
+    const uint64_t event_id = record.event_id();
+    InUse use(this);
+    if (!use.ok()) return ClosedError();
+    absl::MutexLock write_lock(&write_mu_);
+    absl::Status s = CheckEventExists(event_id);
+    if (!s.ok()) return s;
+    const uint64_t id = *counter + 1;
+    record.set_id(id);
+    Batch batch(handles_);
+    batch.Put(c, EventByCommunityKey(event_id, id), Serialize(record));
+    batch.Put(Cf::kMeta, counter_key, EncodeU64(id));
+    s = Commit(&batch, absl::StrCat(noun, " ", id, " of event ", event_id));
+    if (!s.ok()) return s;
+    *counter = id;
+    return record;
+  }
+
+  // Adds a meeting record and its two index entries to the batch, or deletes them.
+  void PutMeeting(const v1::Meeting& meeting, Batch* batch) const {
+    batch->Put(Cf::kMeetings, MeetingKey(meeting.event_id(), meeting.id()), Serialize(meeting));
+    for (uint64_t attendee : {meeting.attendee_a(), meeting.attendee_b()}) {
+      batch->Put(Cf::kMeetingsByAttendee,
+                 MeetingByAttendeeKey(meeting.event_id(), attendee, meeting.id()), "");
+    }
+  }
+  void DeleteMeeting(const v1::Meeting& meeting, Batch* batch) const {
+    batch->Delete(Cf::kMeetings, MeetingKey(meeting.event_id(), meeting.id()));
+    for (uint64_t attendee : {meeting.attendee_a(), meeting.attendee_b()}) {
+      batch->Delete(Cf::kMeetingsByAttendee,
+                    MeetingByAttendeeKey(meeting.event_id(), attendee, meeting.id()));
+    }
+  }
+  // NOT_FOUND "event N not found" unless the event exists.
+  absl::Status CheckEventExists(uint64_t event_id) const {
+    absl::StatusOr<bool> exists =
+        Exists(Cf::kEvents, EventKey(event_id), absl::StrCat("event ", event_id));
+    if (!exists.ok()) return exists.status();
+    if (!*exists) return absl::NotFoundError(absl::StrCat("event ", event_id, " not found"));
+    return absl::OkStatus();
+  }
+  // Reads the attendee id stored under an external_id; 0 if there is none.
+  absl::StatusOr<uint64_t> ReadExternalId(uint64_t event_id, absl::string_view external_id) const;
+
+  // The records that an index scan found, in order; DATA_LOSS if one is missing.
+  template <typename Message>
+  absl::StatusOr<std::vector<Message>> ReadIndexed(const rocksdb::ReadOptions& read_options, Cf c,
+                                                   const std::vector<std::string>& keys,
+                                                   absl::string_view what) const {
+    std::vector<rocksdb::PinnableSlice> values;
+    std::vector<bool> found;
+    absl::Status s = MultiRead(read_options, c, keys, what, &values, &found);
+    if (!s.ok()) return s;
+    std::vector<Message> out;
+    out.reserve(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (!found[i])
+        return absl::DataLossError(absl::StrCat(what, ": index names a missing record"));
+      s = Parse(ToView(values[i]), what, &out.emplace_back());
+      if (!s.ok()) return s;
+    }
+    return out;
+  }
+
+  // The one function through which every write reaches RocksDB: writes the batch (durably,
+  // with sync_writes) and then tells the listeners what it changed. Call with write_mu_ held.
+  absl::Status Commit(Batch* batch, absl::string_view what)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+
+  // Values of `keys` in `c` under one snapshot-free MultiGet; NOT_FOUND ones are left empty
+  // with found[i] false. `sorted`: the keys are in ascending bytewise order, so RocksDB need not
+  // sort them.
+  absl::Status MultiRead(const rocksdb::ReadOptions& read_options, Cf c,
+                         const std::vector<std::string>& keys, absl::string_view what,
+                         std::vector<rocksdb::PinnableSlice>* values, std::vector<bool>* found,
+                         bool sorted = false) const;
+
+  const StoreOptions options_;
+  rocksdb::WriteOptions write_options_;
+
+  // Every method holds an InUse while it touches db_. Close marks the store closed (so new
+  // calls fail), waits until the calls in flight are done, then tears the database down. No lock
+  // is held while a method runs, so a callback (mutate, visit) may call other methods; it gets
+  // FAILED_PRECONDITION once Close has begun, and must not call Close itself.
+  class InUse {
+   public:
+    explicit InUse(const Store* store) : store_(store) {
+      absl::MutexLock lock(&store_->state_mu_);
+      ok_ = !store_->closing_;
+      if (ok_) ++store_->calls_in_flight_;
+    }
+    ~InUse() {
+      if (!ok_) return;
+      absl::MutexLock lock(&store_->state_mu_);
+      --store_->calls_in_flight_;
+    }
+    InUse(const InUse&) = delete;
+    InUse& operator=(const InUse&) = delete;
+    bool ok() const { return ok_; }
+
+   private:
+    const Store* store_;
+    bool ok_;
+  };
+
+  mutable absl::Mutex state_mu_;
+  bool closing_ ABSL_GUARDED_BY(state_mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(state_mu_) = false;
+  mutable int calls_in_flight_ ABSL_GUARDED_BY(state_mu_) = 0;
+
+  // Serialises writes and their read-modify-write steps; guards the id counters.
+  absl::Mutex write_mu_;
+  rocksdb::DB* db_;           // Owned; valid until Close.
+  Handles handles_;           // Owned; destroyed by Close.
+  std::vector<Cf> cf_of_id_;  // RocksDB's column family id -> Cf (kCount: not ours)
+
+  uint64_t last_community_id_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t last_event_id_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t last_attendee_id_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t last_meeting_id_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t last_run_id_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t last_introduction_id_ ABSL_GUARDED_BY(write_mu_) = 0;
+
+  // Taken by Commit (under write_mu_) and by Add/RemoveCommitListener.
+  absl::Mutex listeners_mu_ ABSL_ACQUIRED_AFTER(write_mu_);
+  std::vector<CommitListener*> listeners_ ABSL_GUARDED_BY(listeners_mu_);
 };
 
 }  // namespace parley::storage

@@ -99,24 +99,26 @@ absl::StatusOr<AgendaService::Caller> AgendaService::Authorize(
 
 absl::StatusOr<v1::Proposal> AgendaService::Change(
     const Caller& caller, uint64_t meeting_id,
-    const std::function<absl::Status(v1::Meeting*)>& change, v1::Meeting* stored) {
+    const std::function<absl::Status(v1::Meeting*)>& change, v1::Meeting* stored,
+    bool* was_changed) {
   if (meeting_id == 0) return absl::InvalidArgumentError("meeting_id: required");
   const uint64_t me = caller.who.attendee_id;
   absl::Status open = domain::RequireNotClosed(caller.event);
   if (!open.ok()) return open;
-  absl::StatusOr<v1::Meeting> changed =
+  absl::StatusOr<storage::Mutated<v1::Meeting>> changed =
       store_->MutateMeeting(caller.event.id(), meeting_id, [&](v1::Meeting* m) -> absl::Status {
         if (m->attendee_a() != me && m->attendee_b() != me) return NotMine(meeting_id);
         return change(m);
       });
   if (absl::IsNotFound(changed.status())) return NotMine(meeting_id);
   if (!changed.ok()) return changed.status();
-  *stored = *changed;
+  *stored = changed->record;
+  if (was_changed != nullptr) *was_changed = changed->changed;
   const uint64_t partner_id =
-      changed->attendee_a() == me ? changed->attendee_b() : changed->attendee_a();
+      stored->attendee_a() == me ? stored->attendee_b() : stored->attendee_a();
   absl::StatusOr<v1::Attendee> partner = store_->GetAttendee(caller.event.id(), partner_id);
   if (!partner.ok()) return partner.status();
-  return ProposalFor(caller.event, *changed, me, *partner);
+  return ProposalFor(caller.event, *stored, me, *partner);
 }
 
 std::shared_ptr<const std::string> AgendaViewCache::Get(Kind kind, uint64_t event_id,
@@ -135,11 +137,11 @@ void AgendaViewCache::Put(Kind kind, uint64_t event_id, uint64_t attendee_id, ui
                           const std::vector<uint64_t>& partners,
                           std::shared_ptr<const std::string> bytes) {
   if (versions_ == nullptr || bytes->size() > kMaxBytes / 16) return;
-  std::vector<RecordKey> records;
+  std::vector<storage::RecordKey> records;
   records.reserve(partners.size() + 2);
-  records.push_back(EventRecord(event_id));
-  records.push_back(AttendeeRecord(event_id, attendee_id));
-  for (uint64_t partner : partners) records.push_back(AttendeeRecord(event_id, partner));
+  records.push_back(storage::EventRecord(event_id));
+  records.push_back(storage::AttendeeRecord(event_id, attendee_id));
+  for (uint64_t partner : partners) records.push_back(storage::AttendeeRecord(event_id, partner));
   absl::MutexLock lock(&mu_);
   const Key key(static_cast<int>(kind), event_id, attendee_id);
   auto it = entries_.find(key);
@@ -255,7 +257,7 @@ grpc::ServerUnaryReactor* AgendaService::RespondToProposal(
     const bool auto_confirm = caller->event.policy().auto_confirm();
     const int64_t now = live_->Now();
     bool expired = false;
-    bool unchanged = false;
+    bool changed = false;
     v1::Meeting stored;
     absl::StatusOr<v1::Proposal> view = Change(
         *caller, request->meeting_id(),
@@ -271,10 +273,9 @@ grpc::ServerUnaryReactor* AgendaService::RespondToProposal(
           const bool is_a = m->attendee_a() == me;
           const v1::Meeting::Answer answer =
               request->accept() ? v1::Meeting::ACCEPTED : v1::Meeting::DECLINED_ANSWER;
-          if ((is_a ? m->answer_a() : m->answer_b()) == answer) {
-            unchanged = true;
-            return absl::CancelledError("unchanged");  // nothing to write
-          }
+          // Answering the same way twice is not an error: nothing changes, and the proposal
+          // is reported as it stands.
+          if ((is_a ? m->answer_a() : m->answer_b()) == answer) return absl::OkStatus();
           is_a ? m->set_answer_a(answer) : m->set_answer_b(answer);
           m->set_sequence(m->sequence() + 1);
           if (!request->accept()) {
@@ -300,26 +301,15 @@ grpc::ServerUnaryReactor* AgendaService::RespondToProposal(
           m->set_expire_time(0);
           return absl::OkStatus();
         },
-        &stored);
-    if (unchanged) {
-      // Answering the same way twice is not an error: report the proposal as it stands.
-      auto meeting = store_->GetMeeting(event_id, request->meeting_id());
-      if (!meeting.ok()) return meeting.status();
-      const uint64_t partner_id =
-          meeting->attendee_a() == me ? meeting->attendee_b() : meeting->attendee_a();
-      auto partner = store_->GetAttendee(event_id, partner_id);
-      if (!partner.ok()) return partner.status();
-      *response = ProposalFor(caller->event, *meeting, me, *partner);
-      return absl::OkStatus();
-    }
+        &stored, &changed);
     if (expired) {
       absl::StatusOr<bool> done = live_->ExpireMeeting(event_id, request->meeting_id(), now);
       if (!done.ok()) return done.status();
     }
     if (!view.ok()) return view.status();
-    if (stored.state() == v1::Meeting::DECLINED) {
+    if (changed && stored.state() == v1::Meeting::DECLINED) {
       live_->MeetingClosed(stored);
-    } else {
+    } else if (changed) {
       live_->MeetingChanged(stored);
     }
     *response = *std::move(view);

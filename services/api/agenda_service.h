@@ -21,9 +21,9 @@
 namespace parley::services {
 
 // The serialized answers of GetMyAgenda and ListMySuggestions, per attendee. An entry remembers
-// the StoreVersions clock from before its reads and the records it was built from: the event,
-// the attendee (profile, budget, meetings) and each partner shown (public profile). Every write
-// that could change the view bumps one of them (VersionedStore), so a stale entry is never
+// the storage::StoreVersions clock from before its reads and the records it was built from: the
+// event, the attendee (profile, budget, meetings) and each partner shown (public profile). Every
+// write that could change the view bumps one of them (VersionedStore), so a stale entry is never
 // served: it is rebuilt by the next call.
 // Memory: the values total at most kMaxBytes (plus ~150 bytes per entry); a Put that would
 // exceed it empties the cache first. The views of one attendee are a few KB (a profile per
@@ -34,7 +34,7 @@ class AgendaViewCache {
   static constexpr size_t kMaxBytes = 256u << 20;
   enum class Kind { kAgenda, kSuggestions };
 
-  explicit AgendaViewCache(const StoreVersions* versions) : versions_(versions) {}
+  explicit AgendaViewCache(const storage::StoreVersions* versions) : versions_(versions) {}
 
   bool enabled() const { return versions_ != nullptr; }
   // Entries held (current or stale), for tests.
@@ -53,11 +53,11 @@ class AgendaViewCache {
   using Key = std::tuple<int, uint64_t, uint64_t>;  // kind, event, attendee
   struct Entry {
     uint64_t built_at;
-    std::vector<RecordKey> records;  // the event, the attendee, the partners shown
+    std::vector<storage::RecordKey> records;  // the event, the attendee, the partners shown
     std::shared_ptr<const std::string> bytes;
   };
 
-  const StoreVersions* const versions_;
+  const storage::StoreVersions* const versions_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<Key, Entry> entries_ ABSL_GUARDED_BY(mu_);
   size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
@@ -84,13 +84,13 @@ using AgendaServiceBase = v1::AgendaService::WithRawCallbackMethod_ListMySuggest
 // confirmed meeting in the slot. Repairs after a decline, cancellation or expiry run on
 // LiveAgendas' repair thread.
 // My agenda and my suggestions are cached (AgendaViewCache) when `versions` is given: it must be
-// the StoreVersions of the VersionedStore that `store` is.
+// the storage::StoreVersions of the VersionedStore that `store` is.
 // Thread-safe. `store`, `auth`, `live` and `versions` are not owned and must outlive the server
 // this service is registered with.
 class AgendaService final : public AgendaServiceBase {
  public:
   AgendaService(storage::Store* store, const Authenticator* auth, LiveAgendas* live,
-                const StoreVersions* versions = nullptr)
+                const storage::StoreVersions* versions = nullptr)
       : store_(store), auth_(auth), live_(live), views_(versions) {}
 
   // Requests and responses are a ListMySuggestionsRequest and a ListMySuggestionsResponse.
@@ -147,10 +147,11 @@ class AgendaService final : public AgendaServiceBase {
   absl::Mutex feeds_mu_;
   absl::StatusOr<Caller> Authorize(const grpc::CallbackServerContext& context,
                                    absl::string_view method) const;
-  // Read-modify-write of my meeting; NOT_FOUND if it is not mine. Returns it as I see it.
+  // Read-modify-write of my meeting; NOT_FOUND if it is not mine. Returns it as I see it;
+  // `*was_changed` says whether anything was written.
   absl::StatusOr<v1::Proposal> Change(const Caller& caller, uint64_t meeting_id,
                                       const std::function<absl::Status(v1::Meeting*)>& change,
-                                      v1::Meeting* stored);
+                                      v1::Meeting* stored, bool* was_changed = nullptr);
   // The caller's agenda or suggestions, serialized, from the cache or built (and cached).
   // `method` is the full method name ("/parley.v1.AgendaService/GetMyAgenda").
   absl::Status MyView(AgendaViewCache::Kind kind, const grpc::CallbackServerContext& context,

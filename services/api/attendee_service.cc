@@ -62,13 +62,13 @@ grpc::ServerUnaryReactor* AttendeeService::UpdateMyProfile(
       return absl::FailedPreconditionError(
           absl::StrCat("event ", event->id(), " is CLOSED; profiles can no longer change"));
     }
-    absl::StatusOr<v1::Attendee> updated =
+    absl::StatusOr<storage::Mutated<v1::Attendee>> updated =
         store_->MutateAttendee(who->event_id, who->attendee_id, [&](v1::Attendee* me) {
           return PatchAttendee(*event, request->attendee(), request->update_mask(),
                                SelfUpdatableFields(), me);
         });
     if (!updated.ok()) return updated.status();
-    *response->mutable_attendee() = AsSeenByMe(*std::move(updated));
+    *response->mutable_attendee() = AsSeenByMe(std::move(updated->record));
     *response->mutable_event() = *std::move(event);
     return absl::OkStatus();
   });

@@ -449,7 +449,7 @@ grpc::ServerUnaryReactor* MatchingService::PublishSchedule(
                                 : std::string()));
     }
     if (!run.ok()) return run.status();
-    absl::StatusOr<v1::Event> updated =
+    absl::StatusOr<storage::Mutated<v1::Event>> updated =
         store_->MutateEvent(event->id(), [&](v1::Event* e) -> absl::Status {
           if (e->status() == v1::SCHEDULED) return absl::OkStatus();
           if (e->status() != v1::OPEN) {
@@ -461,7 +461,7 @@ grpc::ServerUnaryReactor* MatchingService::PublishSchedule(
           return absl::OkStatus();
         });
     if (!updated.ok()) return updated.status();
-    *response = *std::move(updated);
+    *response = std::move(updated->record);
     return absl::OkStatus();
   });
 }

@@ -474,7 +474,7 @@ grpc::ServerUnaryReactor* OrganizerService::UpdateEvent(grpc::CallbackServerCont
             "event.slots: cannot remove a slot attendees are available in: ", dangling));
       }
     }
-    absl::StatusOr<v1::Event> updated =
+    absl::StatusOr<storage::Mutated<v1::Event>> updated =
         store_->MutateEvent(current->id(), [&](v1::Event* event) -> absl::Status {
           absl::Status s = domain::RequireNotClosed(*event);
           if (!s.ok()) return s;
@@ -486,7 +486,7 @@ grpc::ServerUnaryReactor* OrganizerService::UpdateEvent(grpc::CallbackServerCont
           return absl::OkStatus();
         });
     if (!updated.ok()) return updated.status();
-    *response = *std::move(updated);
+    *response = std::move(updated->record);
     return absl::OkStatus();
   });
 }
@@ -502,7 +502,7 @@ grpc::ServerUnaryReactor* OrganizerService::SetEventStatus(grpc::CallbackServerC
         !v1::EventStatus_IsValid(request->status())) {
       return absl::InvalidArgumentError("status: one of DRAFT, OPEN, SCHEDULED, CLOSED");
     }
-    absl::StatusOr<v1::Event> updated =
+    absl::StatusOr<storage::Mutated<v1::Event>> updated =
         store_->MutateEvent(current->id(), [&](v1::Event* event) -> absl::Status {
           if (event->status() == request->status()) return absl::OkStatus();
           if (!TransitionAllowed(event->status(), request->status())) {
@@ -519,13 +519,13 @@ grpc::ServerUnaryReactor* OrganizerService::SetEventStatus(grpc::CallbackServerC
           return absl::OkStatus();
         });
     if (!updated.ok()) return updated.status();
-    if (updated->status() == v1::CLOSED) {
+    if (updated->record.status() == v1::CLOSED) {
       // The event's meetings join the community's memory (who met whom), for later events. Also
       // when it was CLOSED already: a retry after a failure here completes it (idempotent).
-      absl::Status remembered = RememberEvent(store_, *updated);
+      absl::Status remembered = RememberEvent(store_, updated->record);
       if (!remembered.ok()) return remembered;
     }
-    *response = *std::move(updated);
+    *response = std::move(updated->record);
     return absl::OkStatus();
   });
 }
@@ -587,7 +587,7 @@ grpc::ServerUnaryReactor* OrganizerService::UpdateAttendee(grpc::CallbackServerC
     absl::Status open = domain::RequireNotClosed(*event);
     if (!open.ok()) return open;
     if (patch.id() == 0) return absl::InvalidArgumentError("attendee.id: required");
-    absl::StatusOr<v1::Attendee> updated =
+    absl::StatusOr<storage::Mutated<v1::Attendee>> updated =
         store_->MutateAttendee(patch.event_id(), patch.id(), [&](v1::Attendee* attendee) {
           absl::Status s = PatchAttendee(*event, patch, request->update_mask(),
                                          AttendeeUpdatableFields(), attendee);
@@ -596,7 +596,7 @@ grpc::ServerUnaryReactor* OrganizerService::UpdateAttendee(grpc::CallbackServerC
           return s;
         });
     if (!updated.ok()) return updated.status();
-    *response = *std::move(updated);
+    *response = std::move(updated->record);
     return absl::OkStatus();
   });
 }

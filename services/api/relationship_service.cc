@@ -423,7 +423,7 @@ grpc::ServerUnaryReactor* RelationshipService::Introduce(grpc::CallbackServerCon
     absl::StatusOr<v1::StoredIntroduction> stored = store_->CreateIntroduction(std::move(intro));
     if (!stored.ok()) return stored.status();
     if (request->request_id() != 0) {
-      absl::StatusOr<v1::StoredIntroduction> marked = store_->MutateIntroduction(
+      absl::StatusOr<storage::Mutated<v1::StoredIntroduction>> marked = store_->MutateIntroduction(
           event_id, request->request_id(), [](v1::StoredIntroduction* r) {
             r->set_answered(r->answered() + 1);
             return absl::OkStatus();
@@ -476,7 +476,7 @@ grpc::ServerUnaryReactor* RelationshipService::RespondToIntroduction(
     if (id == 0) return absl::InvalidArgumentError("introduction_id: required");
     const v1::Meeting::Answer answer =
         request->accept() ? v1::Meeting::ACCEPTED : v1::Meeting::DECLINED_ANSWER;
-    absl::StatusOr<v1::StoredIntroduction> stored = store_->MutateIntroduction(
+    absl::StatusOr<storage::Mutated<v1::StoredIntroduction>> stored = store_->MutateIntroduction(
         caller->event.id(), id, [&](v1::StoredIntroduction* i) -> absl::Status {
           if (i->kind() != v1::StoredIntroduction::INTRODUCTION ||
               (i->attendee_a() != me && i->attendee_b() != me)) {
@@ -494,17 +494,17 @@ grpc::ServerUnaryReactor* RelationshipService::RespondToIntroduction(
         });
     if (absl::IsNotFound(stored.status())) return IntroductionNotFound(id);
     if (!stored.ok()) return stored.status();
-    if (stored->answer_a() == v1::Meeting::ACCEPTED &&
-        stored->answer_b() == v1::Meeting::ACCEPTED && stored->meeting_id() == 0) {
+    if (stored->record.answer_a() == v1::Meeting::ACCEPTED &&
+        stored->record.answer_b() == v1::Meeting::ACCEPTED && stored->record.meeting_id() == 0) {
       // The introduction already counts for the next run; a failure here only means no live
       // proposal now.
-      absl::Status proposed = ProposeIntroduced(*caller, &*stored);
+      absl::Status proposed = ProposeIntroduced(*caller, &stored->record);
       if (!proposed.ok()) {
         LOG(WARNING) << "introduction " << id << " of event " << caller->event.id()
                      << ": no live proposal: " << proposed;
       }
     }
-    absl::StatusOr<v1::Introduction> view = ViewOf(*caller, *stored);
+    absl::StatusOr<v1::Introduction> view = ViewOf(*caller, stored->record);
     if (!view.ok()) return view.status();
     *response = *std::move(view);
     return absl::OkStatus();
@@ -627,13 +627,13 @@ absl::Status RelationshipService::ProposeIntroduced(const Caller& caller,
     if (!inserted.ok()) return inserted.status();
     if (inserted->empty()) return absl::OkStatus();
     const v1::Meeting& stored = inserted->front();
-    absl::StatusOr<v1::StoredIntroduction> marked =
+    absl::StatusOr<storage::Mutated<v1::StoredIntroduction>> marked =
         store_->MutateIntroduction(event_id, intro->id(), [&](v1::StoredIntroduction* i) {
           i->set_meeting_id(stored.id());
           return absl::OkStatus();
         });
     if (!marked.ok()) return marked.status();
-    *intro = *std::move(marked);
+    *intro = std::move(marked->record);
     live_->MeetingChanged(stored);
     // The live repair state learns of the new meeting (its slot, table and budget) before it
     // plans again: it rebases both attendees from the store on its thread.
@@ -985,11 +985,9 @@ grpc::ServerUnaryReactor* RelationshipService::AddWish(grpc::CallbackServerConte
     absl::StatusOr<bool> shown = ShownToMe(*caller, *target);
     if (!shown.ok()) return shown.status();
     if (!*shown) return not_shown;
-    absl::StatusOr<v1::Attendee> changed = store_->MutateAttendee(
+    absl::StatusOr<storage::Mutated<v1::Attendee>> changed = store_->MutateAttendee(
         caller->event.id(), caller->me.id(), [&](v1::Attendee* me) -> absl::Status {
-          if (Contains(me->wants(), target->external_id())) {
-            return absl::CancelledError("unchanged");
-          }
+          if (Contains(me->wants(), target->external_id())) return absl::OkStatus();
           PruneWishes(*store_, caller->event.id(), me);
           if (static_cast<size_t>(me->wants_size()) >= kMaxWishes) {
             return absl::ResourceExhaustedError(absl::StrCat(
@@ -998,7 +996,7 @@ grpc::ServerUnaryReactor* RelationshipService::AddWish(grpc::CallbackServerConte
           me->add_wants(target->external_id());
           return absl::OkStatus();
         });
-    if (!changed.ok() && !absl::IsCancelled(changed.status())) return changed.status();
+    if (!changed.ok()) return changed.status();
     return Wishes(*caller, response);
   });
 }
@@ -1014,19 +1012,17 @@ grpc::ServerUnaryReactor* RelationshipService::RemoveWish(grpc::CallbackServerCo
     absl::StatusOr<v1::Attendee> target =
         store_->GetAttendee(caller->event.id(), request->attendee_id());
     if (!target.ok() && !absl::IsNotFound(target.status())) return target.status();
-    absl::StatusOr<v1::Attendee> changed = store_->MutateAttendee(
+    absl::StatusOr<storage::Mutated<v1::Attendee>> changed = store_->MutateAttendee(
         caller->event.id(), caller->me.id(), [&](v1::Attendee* me) -> absl::Status {
-          const int before = me->wants_size();
           PruneWishes(*store_, caller->event.id(), me);
           auto* wants = me->mutable_wants();
           if (target.ok()) {
             auto it = std::find(wants->begin(), wants->end(), target->external_id());
             if (it != wants->end()) wants->erase(it);
           }
-          if (me->wants_size() == before) return absl::CancelledError("unchanged");
           return absl::OkStatus();
         });
-    if (!changed.ok() && !absl::IsCancelled(changed.status())) return changed.status();
+    if (!changed.ok()) return changed.status();
     return Wishes(*caller, response);
   });
 }

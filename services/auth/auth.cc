@@ -116,7 +116,7 @@ std::string TokenIdFor(absl::string_view secret_sha256) {
 }
 
 Authenticator::Authenticator(const storage::Store* store, std::string operator_token_sha256,
-                             const StoreVersions* versions, RateLimiter* limiter)
+                             const storage::StoreVersions* versions, RateLimiter* limiter)
     : store_(store),
       operator_token_sha256_(std::move(operator_token_sha256)),
       versions_(versions),
@@ -144,7 +144,7 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
     principal.role = v1::TokenInfo::OPERATOR;
     return principal;
   }
-  const RecordKey tokens[] = {TokensRecord()};
+  const storage::RecordKey tokens[] = {storage::TokensRecord()};
   uint64_t checked_at = 0;
   if (versions_ != nullptr) {
     {

@@ -54,7 +54,7 @@ std::string TokenHash(absl::string_view secret);
 std::string TokenIdFor(absl::string_view secret_sha256);
 
 // Checks bearer tokens and the policy table.
-// With `versions` (the StoreVersions of the VersionedStore that `store` is), valid tokens are
+// With `versions` (a commit listener of `store`), valid tokens are
 // cached: token hash -> Principal, so that a call costs one SHA-256 and a hash lookup instead of
 // a RocksDB read. Any token write (PutToken, RevokeToken) and any RemoveAttendee (which deletes
 // the attendee's tokens) makes every cached entry stale, so a revoked token is refused by the
@@ -70,7 +70,7 @@ class Authenticator {
   // `versions`: null for no token cache.
   // `limiter`: per-token rate limits (null: none); not owned.
   Authenticator(const storage::Store* store, std::string operator_token_sha256,
-                const StoreVersions* versions = nullptr, RateLimiter* limiter = nullptr);
+                const storage::StoreVersions* versions = nullptr, RateLimiter* limiter = nullptr);
 
   // Resolves the caller of `method` (a full method name) and checks the policy table.
   // UNAUTHENTICATED: no `authorization: Bearer <token>` metadata, or an unknown or revoked
@@ -84,12 +84,12 @@ class Authenticator {
 
   struct CachedToken {
     Principal principal;
-    uint64_t checked_at;  // StoreVersions::Now() before the lookup
+    uint64_t checked_at;  // storage::StoreVersions::Now() before the lookup
   };
 
   const storage::Store* store_;
   std::string operator_token_sha256_;
-  const StoreVersions* const versions_;
+  const storage::StoreVersions* const versions_;
   RateLimiter* const limiter_;
   mutable absl::Mutex cache_mu_;
   mutable absl::flat_hash_map<std::string, CachedToken> cache_ ABSL_GUARDED_BY(cache_mu_);

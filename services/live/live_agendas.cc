@@ -122,6 +122,18 @@ void LiveAgendas::Warm(uint64_t event_id) {
   if (view_warmer_) view_warmer_(event_id);
 }
 
+void LiveAgendas::OnCommit(const storage::ChangeSet& changes) {
+  // changes.attendees is sorted by event, then attendee.
+  for (size_t i = 0; i < changes.attendees.size();) {
+    const uint64_t event_id = changes.attendees[i].first;
+    std::vector<uint64_t> ids;
+    for (; i < changes.attendees.size() && changes.attendees[i].first == event_id; ++i) {
+      ids.push_back(changes.attendees[i].second);
+    }
+    ProfilesChanged(event_id, std::move(ids));
+  }
+}
+
 void LiveAgendas::ProfilesChanged(uint64_t event_id, std::vector<uint64_t> attendee_ids) {
   {
     absl::MutexLock lock(&mu_);
@@ -182,26 +194,25 @@ void LiveAgendas::RequestMore(uint64_t event_id, uint64_t attendee_id, uint32_t 
 
 absl::StatusOr<bool> LiveAgendas::ExpireMeeting(uint64_t event_id, uint64_t meeting_id,
                                                 int64_t now) {
-  bool expired = false;
-  absl::StatusOr<v1::Meeting> stored =
+  absl::StatusOr<storage::Mutated<v1::Meeting>> stored =
       store_->MutateMeeting(event_id, meeting_id, [&](v1::Meeting* m) -> absl::Status {
         if (m->state() != v1::Meeting::PROPOSED || m->expire_time() == 0 ||
             m->expire_time() > now) {
-          return absl::CancelledError("not due");  // nothing to write
+          return absl::OkStatus();  // not due: nothing changes
         }
         m->set_state(v1::Meeting::EXPIRED);
         m->set_sequence(m->sequence() + 1);
-        expired = true;
         return absl::OkStatus();
       });
+  const bool expired = stored.ok() && stored->changed;
   if (!expired) {
-    if (stored.ok() || absl::IsCancelled(stored.status()) || absl::IsNotFound(stored.status())) {
+    if (stored.ok() || absl::IsNotFound(stored.status())) {
       return false;
     }
     return stored.status();
   }
   if (!stored.ok()) return stored.status();
-  MeetingClosed(*stored);
+  MeetingClosed(stored->record);
   return true;
 }
 

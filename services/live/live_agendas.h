@@ -36,7 +36,7 @@ struct LiveAgendasOptions {
 // never wait for the engine, and unanswered proposals expire (a sweeper thread).
 // Thread-safe. `store` is not owned and must outlive this object; the destructor stops the
 // sweeper and runs the repairs already queued.
-class LiveAgendas {
+class LiveAgendas final : public storage::CommitListener {
  public:
   LiveAgendas(storage::Store* store, LiveAgendasOptions options);
   ~LiveAgendas();
@@ -67,6 +67,9 @@ class LiveAgendas {
   // replacements (matching::LiveRepair::ProfilesChanged); everyone whose agenda changed is told.
   // Changes of one event that arrive while one is queued are handled together.
   void ProfilesChanged(uint64_t event_id, std::vector<uint64_t> attendee_ids);
+  // Hands the attendee records a commit created, updated or removed to ProfilesChanged, per
+  // event. Quick: it only queues (see storage::CommitListener).
+  void OnCommit(const storage::ChangeSet& changes) override;
   // Fills free slots of the attendee on the repair thread; `done` gets the new proposals.
   void RequestMore(uint64_t event_id, uint64_t attendee_id, uint32_t count,
                    std::function<void(absl::StatusOr<std::vector<v1::Meeting>>)> done);

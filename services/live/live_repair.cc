@@ -581,16 +581,17 @@ absl::StatusOr<std::vector<v1::Meeting>> LiveRepair::CancelRuledOut(uint64_t eve
   }
   std::vector<v1::Meeting> cancelled;
   for (const v1::Meeting* m : ruled_out) {
-    absl::StatusOr<v1::Meeting> stored =
+    absl::StatusOr<storage::Mutated<v1::Meeting>> stored =
         store_->MutateMeeting(event_id, m->id(), [](v1::Meeting* stored) -> absl::Status {
-          if (!Active(*stored)) return absl::CancelledError("already closed");
+          if (!Active(*stored)) return absl::OkStatus();  // already closed: nothing to cancel
           stored->set_state(v1::Meeting::CANCELLED);
           stored->set_sequence(stored->sequence() + 1);
           return absl::OkStatus();
         });
-    if (absl::IsCancelled(stored.status()) || absl::IsNotFound(stored.status())) continue;
+    if (absl::IsNotFound(stored.status())) continue;
     if (!stored.ok()) return stored.status();
-    cancelled.push_back(*std::move(stored));
+    if (!stored->changed) continue;
+    cancelled.push_back(std::move(stored->record));
   }
   return cancelled;
 }

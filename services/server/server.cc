@@ -59,19 +59,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   store_options.sync_writes = options.sync_writes;
   auto store = storage::Store::Open(store_options);
   if (!store.ok()) return store.status();
-  // Every service reads and writes through the versioned store, so the read caches see every
-  // write.
-  auto versioned = std::make_unique<VersionedStore>(*std::move(store));
-  server->versions_ = versioned->versions();
-  server->versioned_ = versioned.get();
-  server->store_ = std::move(versioned);
+  server->store_ = *std::move(store);
+  // The read caches (tokens, agenda views) hear of every commit.
+  server->versions_ = std::make_unique<storage::StoreVersions>();
+  server->store_->AddCommitListener(server->versions_.get());
 
   absl::StatusOr<std::string> admin_token =
       LoadOrCreateOperatorToken(options.admin_token_file, &server->created_admin_token_);
   if (!admin_token.ok()) return admin_token.status();
   server->limiter_ = std::make_unique<RateLimiter>(options.rate_limit);
   server->auth_ = std::make_unique<Authenticator>(server->store_.get(), TokenHash(*admin_token),
-                                                  server->versions_, server->limiter_.get());
+                                                  server->versions_.get(), server->limiter_.get());
   std::string person_key_file = options.person_key_file;
   if (person_key_file.empty()) {
     const size_t slash = options.admin_token_file.rfind('/');
@@ -94,10 +92,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   live_options.sweep_interval = options.expiry_sweep_interval;
   server->live_ = std::make_unique<LiveAgendas>(server->store_.get(), std::move(live_options));
   // Profile edits, imports and removals repair the schedule (cancel what they rule out, refill).
-  server->versioned_->SetAttendeeObserver(
-      [live = server->live_.get()](uint64_t event_id, std::vector<uint64_t> ids) {
-        live->ProfilesChanged(event_id, std::move(ids));
-      });
+  server->store_->AddCommitListener(server->live_.get());
   absl::StatusOr<int> interrupted =
       MatchingService::RecoverInterruptedRuns(server->store_.get(), server->live_->Now());
   if (!interrupted.ok()) return interrupted.status();
@@ -113,7 +108,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                                                         server->workers_.get(), server->live_.get(),
                                                         std::move(matching_options));
   server->agenda_ = std::make_unique<AgendaService>(server->store_.get(), server->auth_.get(),
-                                                    server->live_.get(), server->versions_);
+                                                    server->live_.get(), server->versions_.get());
   server->live_->SetViewWarmer([agenda = server->agenda_.get()](uint64_t event_id) {
     absl::Status warmed = agenda->WarmViews(event_id);
     if (!warmed.ok()) LOG(WARNING) << "views of event " << event_id << ": " << warmed;
@@ -177,7 +172,7 @@ void Server::Shutdown(absl::Duration grace) {
   // Runs, repairs, imports and exports still queued finish (and commit) before the store
   // closes; runs first, as they queue repairs.
   matching_.reset();
-  if (versioned_ != nullptr) versioned_->SetAttendeeObserver(nullptr);
+  if (store_ != nullptr && live_ != nullptr) store_->RemoveCommitListener(live_.get());
   live_.reset();
   workers_.reset();
   if (store_ != nullptr) {

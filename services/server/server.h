@@ -99,9 +99,9 @@ class Server {
  private:
   Server() = default;
 
-  std::unique_ptr<storage::Store> store_;  // a VersionedStore
-  StoreVersions* versions_ = nullptr;      // store_'s
-  VersionedStore* versioned_ = nullptr;    // store_
+  // Declared before store_ so that it outlives it: it listens to store_'s commits.
+  std::unique_ptr<storage::StoreVersions> versions_;
+  std::unique_ptr<storage::Store> store_;
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<WorkerPool> workers_;

@@ -8,8 +8,8 @@
 #include "gtest/gtest.h"
 #include "services/match/schedule.h"
 #include "services/match/schedule_engine.h"
-#include "services/match/schedule_testgraph.h"
 #include "tests/match/exact_bmatching.h"
+#include "tools/match/schedule_testgraph.h"
 
 namespace parley::match {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "services/match/schedule.h"
-#include "services/match/schedule_testgraph.h"
+#include "tools/match/schedule_testgraph.h"
 
 namespace parley::match {
 namespace {

@@ -8,9 +8,9 @@
 #include "services/match/bound.h"
 #include "services/match/candidates.h"
 #include "services/match/schedule_engine.h"
-#include "services/match/schedule_testgraph.h"
 #include "tests/match/exact_bmatching.h"
 #include "tests/testing/temp_dir.h"
+#include "tools/match/schedule_testgraph.h"
 #include "tools/match/synth.h"
 
 namespace parley::match {

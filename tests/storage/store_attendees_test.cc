@@ -155,14 +155,15 @@ TEST_F(AttendeeTest, GetByExternalId) {
 
 TEST_F(AttendeeTest, MutateAttendeeMovesTheExternalIdIndex) {
   Upsert({Row("x1", "Ada"), Row("x2", "Grace")});
-  absl::StatusOr<v1::Attendee> mutated = store_->MutateAttendee(event_, 1, [](v1::Attendee* a) {
-    a->set_external_id("x9");
-    a->set_bio("hi");
-    a->set_id(77);  // restored
-    return absl::OkStatus();
-  });
+  absl::StatusOr<Mutated<v1::Attendee>> mutated =
+      store_->MutateAttendee(event_, 1, [](v1::Attendee* a) {
+        a->set_external_id("x9");
+        a->set_bio("hi");
+        a->set_id(77);  // restored
+        return absl::OkStatus();
+      });
   ASSERT_TRUE(mutated.ok()) << mutated.status();
-  EXPECT_EQ(mutated->id(), 1u);
+  EXPECT_EQ(mutated->record.id(), 1u);
   EXPECT_EQ(store_->GetAttendeeByExternalId(event_, "x9")->bio(), "hi");
   EXPECT_EQ(store_->GetAttendeeByExternalId(event_, "x1").status().code(),
             absl::StatusCode::kNotFound);
@@ -173,11 +174,12 @@ TEST_F(AttendeeTest, MutateAttendeeMovesTheExternalIdIndex) {
 
 TEST_F(AttendeeTest, MutateAttendeeToATakenExternalIdIsAlreadyExists) {
   Upsert({Row("x1", "Ada"), Row("x2", "Grace")});
-  absl::StatusOr<v1::Attendee> mutated = store_->MutateAttendee(event_, 1, [](v1::Attendee* a) {
-    a->set_external_id("x2");
-    a->set_bio("should not be written");
-    return absl::OkStatus();
-  });
+  absl::StatusOr<Mutated<v1::Attendee>> mutated =
+      store_->MutateAttendee(event_, 1, [](v1::Attendee* a) {
+        a->set_external_id("x2");
+        a->set_bio("should not be written");
+        return absl::OkStatus();
+      });
   EXPECT_EQ(mutated.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(mutated.status().message(), HasSubstr("attendee 2"));
   EXPECT_EQ(store_->GetAttendee(event_, 1)->bio(), "");
@@ -186,7 +188,7 @@ TEST_F(AttendeeTest, MutateAttendeeToATakenExternalIdIsAlreadyExists) {
 }
 
 TEST_F(AttendeeTest, MutateMissingAttendeeIsNotFoundNamingIds) {
-  absl::StatusOr<v1::Attendee> mutated =
+  absl::StatusOr<Mutated<v1::Attendee>> mutated =
       store_->MutateAttendee(event_, 17, [](v1::Attendee*) { return absl::OkStatus(); });
   EXPECT_EQ(mutated.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(mutated.status().message(),

@@ -90,7 +90,7 @@ class MeetingStoreTest : public StoreTest {
     return all.ok() ? *all : std::vector<v1::Meeting>{};
   }
   void SetState(uint64_t meeting_id, v1::Meeting::State state) {
-    absl::StatusOr<v1::Meeting> m =
+    absl::StatusOr<Mutated<v1::Meeting>> m =
         store_->MutateMeeting(event_, meeting_id, [&](v1::Meeting* meeting) {
           meeting->set_state(state);
           return absl::OkStatus();
@@ -207,7 +207,7 @@ TEST_F(MeetingStoreTest, ReplaceScheduleRejectsBadInput) {
 
 TEST_F(MeetingStoreTest, MutateMeetingMovesTheIndexWithTheAttendees) {
   std::vector<v1::Meeting> stored = Replace({Proposal(ids_[0], ids_[1], "s1")});
-  absl::StatusOr<v1::Meeting> moved =
+  absl::StatusOr<Mutated<v1::Meeting>> moved =
       store_->MutateMeeting(event_, stored[0].id(), [&](v1::Meeting* m) {
         m->set_attendee_b(ids_[2]);
         m->set_id(999);  // restored
@@ -215,8 +215,9 @@ TEST_F(MeetingStoreTest, MutateMeetingMovesTheIndexWithTheAttendees) {
         return absl::OkStatus();
       });
   ASSERT_TRUE(moved.ok()) << moved.status();
-  EXPECT_EQ(moved->id(), stored[0].id());
-  EXPECT_EQ(moved->sequence(), 1u);
+  EXPECT_TRUE(moved->changed);
+  EXPECT_EQ(moved->record.id(), stored[0].id());
+  EXPECT_EQ(moved->record.sequence(), 1u);
   EXPECT_TRUE(store_->ListMeetingsOfAttendee(event_, ids_[1])->empty());
   EXPECT_EQ(store_->ListMeetingsOfAttendee(event_, ids_[2])->size(), 1u);
   ExpectIndexConsistent();

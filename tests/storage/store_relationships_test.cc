@@ -165,14 +165,14 @@ TEST_F(RelationshipStoreTest, IntroductionIdsSurviveAReopen) {
   absl::StatusOr<v1::StoredIntroduction> second = store_->CreateIntroduction(intro);
   ASSERT_TRUE(second.ok());
   EXPECT_GT(second->id(), first->id());
-  absl::StatusOr<v1::StoredIntroduction> answered =
+  absl::StatusOr<Mutated<v1::StoredIntroduction>> answered =
       store_->MutateIntroduction(event_, first->id(), [](v1::StoredIntroduction* i) {
         i->set_answer_a(v1::Meeting::ACCEPTED);
         i->set_kind(v1::StoredIntroduction::REQUEST);  // restored
         return absl::OkStatus();
       });
   ASSERT_TRUE(answered.ok());
-  EXPECT_EQ(answered->kind(), v1::StoredIntroduction::INTRODUCTION);
+  EXPECT_EQ(answered->record.kind(), v1::StoredIntroduction::INTRODUCTION);
   EXPECT_EQ(store_->GetIntroduction(event_, first->id())->answer_a(), v1::Meeting::ACCEPTED);
   intro.set_event_id(999999);
   EXPECT_TRUE(absl::IsNotFound(store_->CreateIntroduction(intro).status()));

@@ -132,7 +132,7 @@ TEST_F(StoreTest, ListEventsListsOnlyTheCommunitysEventsInPages) {
 TEST_F(StoreTest, MutateEventKeepsIdentityAndRefreshesUpdateTime) {
   const uint64_t community = NewCommunity();
   const uint64_t event_id = NewEvent(community);
-  absl::StatusOr<v1::Event> mutated = store_->MutateEvent(event_id, [](v1::Event* e) {
+  absl::StatusOr<Mutated<v1::Event>> mutated = store_->MutateEvent(event_id, [](v1::Event* e) {
     e->set_name("renamed");
     e->set_status(v1::OPEN);
     e->set_id(1234);           // restored
@@ -141,19 +141,46 @@ TEST_F(StoreTest, MutateEventKeepsIdentityAndRefreshesUpdateTime) {
     return absl::OkStatus();
   });
   ASSERT_TRUE(mutated.ok()) << mutated.status();
-  EXPECT_EQ(mutated->id(), event_id);
-  EXPECT_EQ(mutated->community_id(), community);
-  EXPECT_GT(mutated->create_time(), 1);
-  EXPECT_GE(mutated->update_time(), mutated->create_time());
+  EXPECT_TRUE(mutated->changed);
+  EXPECT_EQ(mutated->record.id(), event_id);
+  EXPECT_EQ(mutated->record.community_id(), community);
+  EXPECT_GT(mutated->record.create_time(), 1);
+  EXPECT_GE(mutated->record.update_time(), mutated->record.create_time());
   absl::StatusOr<v1::Event> got = store_->GetEvent(event_id);
   EXPECT_EQ(got->name(), "renamed");
   EXPECT_EQ(got->status(), v1::OPEN);
-  EXPECT_EQ(got->SerializeAsString(), mutated->SerializeAsString());
+  EXPECT_EQ(got->SerializeAsString(), mutated->record.SerializeAsString());
+}
+
+TEST_F(StoreTest, AMutationThatChangesNothingWritesNothingAndSaysSo) {
+  const uint64_t event_id = NewEvent(NewCommunity());
+  const v1::Event before = *store_->GetEvent(event_id);
+  struct Counter : CommitListener {
+    void OnCommit(const ChangeSet& changes) override { events += changes.events.size(); }
+    size_t events = 0;
+  } counter;
+  store_->AddCommitListener(&counter);
+  absl::StatusOr<Mutated<v1::Event>> same = store_->MutateEvent(event_id, [](v1::Event* e) {
+    e->set_name(e->name());
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_FALSE(same->changed);
+  EXPECT_EQ(same->record.SerializeAsString(), before.SerializeAsString());
+  EXPECT_EQ(counter.events, 0u);
+  absl::StatusOr<Mutated<v1::Event>> renamed = store_->MutateEvent(event_id, [](v1::Event* e) {
+    e->set_name("renamed");
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(renamed.ok()) << renamed.status();
+  EXPECT_TRUE(renamed->changed);
+  EXPECT_EQ(counter.events, 1u);
+  store_->RemoveCommitListener(&counter);
 }
 
 TEST_F(StoreTest, MutateEventErrorWritesNothing) {
   const uint64_t event_id = NewEvent(NewCommunity());
-  absl::StatusOr<v1::Event> mutated = store_->MutateEvent(event_id, [](v1::Event* e) {
+  absl::StatusOr<Mutated<v1::Event>> mutated = store_->MutateEvent(event_id, [](v1::Event* e) {
     e->set_name("half-done");
     return absl::FailedPreconditionError("event is CLOSED");
   });

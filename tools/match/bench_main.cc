@@ -51,10 +51,10 @@
 #include "services/match/quality.h"
 #include "services/match/repair.h"
 #include "services/match/schedule.h"
-#include "services/match/schedule_testgraph.h"
 #include "services/match/scoring.h"
 #include "tools/match/args.h"
 #include "tools/match/json_line.h"
+#include "tools/match/schedule_testgraph.h"
 #include "tools/match/synth.h"
 
 namespace {

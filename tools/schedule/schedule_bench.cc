@@ -26,7 +26,7 @@
 #include "services/match/bound.h"
 #include "services/match/repair.h"
 #include "services/match/schedule.h"
-#include "services/match/schedule_testgraph.h"
+#include "tools/match/schedule_testgraph.h"
 
 ABSL_FLAG(uint32_t, attendees, 20000, "attendees in the generated event");
 ABSL_FLAG(int, slots, 6, "slots");

@@ -43,24 +43,24 @@ class ReadCacheTest : public testutil::MatchingServiceTest {
 };
 
 TEST(StoreVersionsTest, AValueIsStaleOnlyAfterAWriteOfARecordItWasBuiltFrom) {
-  services::StoreVersions versions;
+  storage::StoreVersions versions;
   const uint64_t built = versions.Now();
-  const services::RecordKey mine[] = {services::AttendeeRecord(1, 2), services::EventRecord(1)};
+  const storage::RecordKey mine[] = {storage::AttendeeRecord(1, 2), storage::EventRecord(1)};
   EXPECT_TRUE(versions.UnchangedSince(built, mine));
-  versions.Bump({services::AttendeeRecord(1, 3)});
+  versions.Bump({storage::AttendeeRecord(1, 3)});
   EXPECT_TRUE(versions.UnchangedSince(built, mine));
-  versions.Bump({services::EventRecord(1)});
+  versions.Bump({storage::EventRecord(1)});
   EXPECT_FALSE(versions.UnchangedSince(built, mine));
   // Rebuilt after the write: current again.
   EXPECT_TRUE(versions.UnchangedSince(versions.Now(), mine));
 }
 
 TEST(StoreVersionsTest, DroppingTheTableMakesEveryOlderValueStale) {
-  services::StoreVersions versions;
+  storage::StoreVersions versions;
   const uint64_t built = versions.Now();
-  const services::RecordKey mine[] = {services::AttendeeRecord(1, 1)};
-  for (uint64_t i = 0; i <= services::StoreVersions::kMaxTracked; ++i) {
-    versions.Bump({services::AttendeeRecord(2, i + 1)});
+  const storage::RecordKey mine[] = {storage::AttendeeRecord(1, 1)};
+  for (uint64_t i = 0; i <= storage::StoreVersions::kMaxTracked; ++i) {
+    versions.Bump({storage::AttendeeRecord(2, i + 1)});
   }
   EXPECT_FALSE(versions.UnchangedSince(built, mine));
   EXPECT_TRUE(versions.UnchangedSince(versions.Now(), mine));

@@ -1,5 +1,5 @@
-#ifndef PARLEY_SERVICES_MATCH_SCHEDULE_TESTGRAPH_H_
-#define PARLEY_SERVICES_MATCH_SCHEDULE_TESTGRAPH_H_
+#ifndef PARLEY_TOOLS_MATCH_SCHEDULE_TESTGRAPH_H_
+#define PARLEY_TOOLS_MATCH_SCHEDULE_TESTGRAPH_H_
 
 // Random events of a realistic shape for scheduler tests and benchmarks, independent of the
 // candidate generator: ~2 * partners_per_attendee neighbours per attendee (each picks that many,
@@ -62,4 +62,4 @@ class TestRng {
 
 }  // namespace parley::match
 
-#endif  // PARLEY_SERVICES_MATCH_SCHEDULE_TESTGRAPH_H_
+#endif  // PARLEY_TOOLS_MATCH_SCHEDULE_TESTGRAPH_H_

@@ -1,4 +1,4 @@
-#include "services/match/schedule_testgraph.h"
+#include "tools/match/schedule_testgraph.h"
 
 #include <algorithm>
 #include <cmath>
