@@ -801,6 +801,12 @@ absl::StatusOr<bool> Store::RemoveAttendee(uint64_t event_id, uint64_t attendee_
 // --- Tokens ------------------------------------------------------------------------------
 
 namespace {
+// Tokens that belong to one attendee: indexed under them (ListAttendeeTokens) and erased with
+// them (RemoveAttendee).
+bool IsAttendeeScoped(v1::TokenInfo::Role role) {
+  return role == v1::TokenInfo::ATTENDEE || role == v1::TokenInfo::CALENDAR_FEED;
+}
+
 absl::Status CheckSha256(absl::string_view secret_sha256) {
   if (secret_sha256.size() != kSha256Bytes) {
     return absl::InvalidArgumentError(
@@ -825,10 +831,10 @@ absl::Status Store::PutTokens(const std::vector<std::pair<std::string, v1::Token
       return absl::InvalidArgumentError(
           absl::StrCat("token ", token_id, ": its id or secret appears twice in the batch"));
     }
-    if (info.role() == v1::TokenInfo::ATTENDEE &&
-        (info.event_id() == 0 || info.attendee_id() == 0)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("token ", token_id, ": ATTENDEE tokens need event_id and attendee_id"));
+    if (IsAttendeeScoped(info.role()) && (info.event_id() == 0 || info.attendee_id() == 0)) {
+      return absl::InvalidArgumentError(absl::StrCat("token ", token_id, ": ",
+                                                     v1::TokenInfo::Role_Name(info.role()),
+                                                     " tokens need event_id and attendee_id"));
     }
   }
   InUse use(this);
@@ -838,7 +844,7 @@ absl::Status Store::PutTokens(const std::vector<std::pair<std::string, v1::Token
   const int64_t now = NowSeconds();
   for (const auto& [secret_sha256, info] : tokens) {
     const std::string& token_id = info.token_id();
-    const bool for_attendee = info.role() == v1::TokenInfo::ATTENDEE;
+    const bool for_attendee = IsAttendeeScoped(info.role());
     absl::StatusOr<bool> exists = Exists(Cf::kTokenIds, token_id, absl::StrCat("token ", token_id));
     if (!exists.ok()) return exists.status();
     if (*exists) {

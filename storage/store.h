@@ -166,9 +166,10 @@ class Store {
 
   // --- Tokens ----------------------------------------------------------------------------
   // Stores a token record under the SHA-256 of its secret (32 raw bytes). info.token_id must
-  // be non-empty and unique (ALREADY_EXISTS otherwise); for ATTENDEE tokens the attendee must
-  // exist (NOT_FOUND). INVALID_ARGUMENT if the hash is not 32 bytes. A create_time of 0 is set to
-  // now.
+  // be non-empty and unique (ALREADY_EXISTS otherwise); for ATTENDEE and CALENDAR_FEED tokens
+  // (which belong to one attendee: listed by ListAttendeeTokens, erased by RemoveAttendee) the
+  // attendee must exist (NOT_FOUND). INVALID_ARGUMENT if the hash is not 32 bytes. A create_time of
+  // 0 is set to now.
   absl::Status PutToken(absl::string_view secret_sha256, const v1::TokenInfo& info);
   // PutToken for many tokens (secret hash, record) in one batch: all are stored, or none (the
   // first failure is returned, naming the token). INVALID_ARGUMENT also when two share a

@@ -2,6 +2,7 @@
 
 #include <glog/logging.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "services/api/admin_service.h"
 #include "services/api/event_access.h"
 #include "services/api/grpc_status.h"
 #include "services/api/queued_writer.h"
@@ -401,6 +403,85 @@ grpc::ServerUnaryReactor* AgendaService::CancelMeeting(grpc::CallbackServerConte
     if (!view.ok()) return view.status();
     live_->MeetingClosed(stored);
     *response = *std::move(view);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<v1::TokenInfo>> AgendaService::MyFeeds(const Caller& caller) const {
+  absl::StatusOr<std::vector<v1::TokenInfo>> held =
+      store_->ListAttendeeTokens(caller.event.id(), caller.who.attendee_id);
+  if (!held.ok()) return held.status();
+  std::vector<v1::TokenInfo> feeds;
+  for (v1::TokenInfo& token : *held) {
+    if (token.role() == v1::TokenInfo::CALENDAR_FEED) feeds.push_back(std::move(token));
+  }
+  return feeds;
+}
+
+grpc::ServerUnaryReactor* AgendaService::CreateCalendarFeed(
+    grpc::CallbackServerContext* context, const v1::CreateCalendarFeedRequest* request,
+    v1::IssuedCalendarFeed* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Caller> caller = Authorize(*context, "CreateCalendarFeed");
+    if (!caller.ok()) return caller.status();
+    absl::MutexLock lock(&feeds_mu_);
+    absl::StatusOr<std::vector<v1::TokenInfo>> feeds = MyFeeds(*caller);
+    if (!feeds.ok()) return feeds.status();
+    const auto live = std::count_if(feeds->begin(), feeds->end(),
+                                    [](const v1::TokenInfo& t) { return t.revoke_time() == 0; });
+    if (live >= kMaxCalendarFeeds) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "already ", live, " calendar feeds (at most ", kMaxCalendarFeeds, "): revoke one first"));
+    }
+    v1::TokenInfo info;
+    info.set_role(v1::TokenInfo::CALENDAR_FEED);
+    info.set_community_id(caller->who.community_id);
+    info.set_event_id(caller->event.id());
+    info.set_attendee_id(caller->who.attendee_id);
+    info.set_label(request->label());
+    absl::StatusOr<std::pair<std::string, v1::TokenInfo>> issued =
+        IssueToken(store_, std::move(info));
+    if (!issued.ok()) return issued.status();
+    response->set_token(std::move(issued->first));
+    *response->mutable_info() = std::move(issued->second);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AgendaService::ListCalendarFeeds(
+    grpc::CallbackServerContext* context, const v1::ListCalendarFeedsRequest*,
+    v1::ListCalendarFeedsResponse* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Caller> caller = Authorize(*context, "ListCalendarFeeds");
+    if (!caller.ok()) return caller.status();
+    absl::StatusOr<std::vector<v1::TokenInfo>> feeds = MyFeeds(*caller);
+    if (!feeds.ok()) return feeds.status();
+    for (v1::TokenInfo& feed : *feeds) *response->add_feeds() = std::move(feed);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AgendaService::RevokeCalendarFeed(
+    grpc::CallbackServerContext* context, const v1::RevokeCalendarFeedRequest* request,
+    v1::TokenInfo* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Caller> caller = Authorize(*context, "RevokeCalendarFeed");
+    if (!caller.ok()) return caller.status();
+    if (request->token_id().empty()) return absl::InvalidArgumentError("token_id: required");
+    // Anybody else's token, of any role, is as unknown as one that does not exist.
+    const absl::Status not_mine =
+        absl::NotFoundError(absl::StrCat("calendar feed ", request->token_id(), " not found"));
+    absl::StatusOr<v1::TokenInfo> token = store_->GetTokenInfo(request->token_id());
+    if (absl::IsNotFound(token.status())) return not_mine;
+    if (!token.ok()) return token.status();
+    if (token->role() != v1::TokenInfo::CALENDAR_FEED || token->event_id() != caller->event.id() ||
+        token->attendee_id() != caller->who.attendee_id) {
+      return not_mine;
+    }
+    absl::StatusOr<v1::TokenInfo> revoked =
+        store_->RevokeToken(request->token_id(), absl::ToUnixSeconds(absl::Now()));
+    if (!revoked.ok()) return revoked.status();
+    *response = *std::move(revoked);
     return absl::OkStatus();
   });
 }

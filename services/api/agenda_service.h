@@ -72,7 +72,10 @@ using AgendaServiceBase = v1::AgendaService::WithRawCallbackMethod_ListMySuggest
                 v1::AgendaService::WithCallbackMethod_RequestMoreSuggestions<
                     v1::AgendaService::WithCallbackMethod_CancelMeeting<
                         v1::AgendaService::WithCallbackMethod_GetMyCalendar<
-                            v1::AgendaService::Service>>>>>>>;
+                            v1::AgendaService::WithCallbackMethod_CreateCalendarFeed<
+                                v1::AgendaService::WithCallbackMethod_ListCalendarFeeds<
+                                    v1::AgendaService::WithCallbackMethod_RevokeCalendarFeed<
+                                        v1::AgendaService::Service>>>>>>>>>>;
 
 // The attendee's side of matching (see agenda_service.proto). The attendee is the token's; a
 // meeting that is not theirs is NOT_FOUND. Answers and cancellations are read-modify-writes of
@@ -112,6 +115,17 @@ class AgendaService final : public AgendaServiceBase {
   grpc::ServerUnaryReactor* GetMyCalendar(grpc::CallbackServerContext* context,
                                           const v1::GetMyCalendarRequest* request,
                                           v1::Calendar* response) override;
+  // Calendar feed tokens: at most kMaxCalendarFeeds not revoked per attendee.
+  static constexpr int kMaxCalendarFeeds = 20;
+  grpc::ServerUnaryReactor* CreateCalendarFeed(grpc::CallbackServerContext* context,
+                                               const v1::CreateCalendarFeedRequest* request,
+                                               v1::IssuedCalendarFeed* response) override;
+  grpc::ServerUnaryReactor* ListCalendarFeeds(grpc::CallbackServerContext* context,
+                                              const v1::ListCalendarFeedsRequest* request,
+                                              v1::ListCalendarFeedsResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeCalendarFeed(grpc::CallbackServerContext* context,
+                                               const v1::RevokeCalendarFeedRequest* request,
+                                               v1::TokenInfo* response) override;
 
   // Builds and caches the agenda and suggestions of every attendee of the event that has none
   // cached (after a run, so that no read pays for a cold view), unless the event has more than
@@ -127,6 +141,10 @@ class AgendaService final : public AgendaServiceBase {
     Principal who;
     v1::Event event;
   };
+  // The caller's calendar feed tokens (revoked ones too), by token_id.
+  absl::StatusOr<std::vector<v1::TokenInfo>> MyFeeds(const Caller& caller) const;
+  // Serialises counting and issuing feeds, so that concurrent calls cannot pass the limit.
+  absl::Mutex feeds_mu_;
   absl::StatusOr<Caller> Authorize(const grpc::CallbackServerContext& context,
                                    absl::string_view method) const;
   // Read-modify-write of my meeting; NOT_FOUND if it is not mine. Returns it as I see it;

@@ -648,8 +648,9 @@ grpc::ServerUnaryReactor* OrganizerService::IssueAttendeeTokens(
         absl::StatusOr<std::vector<v1::TokenInfo>> held =
             store_->ListAttendeeTokens(event->id(), id);
         if (!held.ok()) return held.status();
-        if (std::any_of(held->begin(), held->end(),
-                        [](const v1::TokenInfo& t) { return t.revoke_time() == 0; })) {
+        if (std::any_of(held->begin(), held->end(), [](const v1::TokenInfo& t) {
+              return t.role() == v1::TokenInfo::ATTENDEE && t.revoke_time() == 0;
+            })) {
           response->add_skipped_attendee_ids(id);
           continue;
         }

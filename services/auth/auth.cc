@@ -56,11 +56,14 @@ absl::flat_hash_map<std::string, uint32_t> BuildPolicy() {
         "ExportMeetings", "GetAttendeeCalendar"}) {
     policy[Method(v1::MatchingService::service_full_name(), m)] = kOrganizerRole;
   }
-  for (absl::string_view m :
-       {"ListMySuggestions", "RespondToProposal", "GetMyAgenda", "WatchMyAgenda",
-        "RequestMoreSuggestions", "CancelMeeting", "GetMyCalendar"}) {
-    policy[Method(v1::AgendaService::service_full_name(), m)] = kAttendeeRole;
+  const std::string agenda = v1::AgendaService::service_full_name();
+  for (absl::string_view m : {"ListMySuggestions", "RespondToProposal", "GetMyAgenda",
+                              "WatchMyAgenda", "RequestMoreSuggestions", "CancelMeeting",
+                              "CreateCalendarFeed", "ListCalendarFeeds", "RevokeCalendarFeed"}) {
+    policy[Method(agenda, m)] = kAttendeeRole;
   }
+  // The one call a calendar feed token may make.
+  policy[Method(agenda, "GetMyCalendar")] = kAttendeeRole | kCalendarFeedRole;
   const std::string relationships = v1::RelationshipService::service_full_name();
   for (absl::string_view m :
        {"RecordFeedback", "ListMyFeedback", "Introduce", "ListMyIntroductions",
@@ -80,6 +83,8 @@ uint32_t MaskOf(Role role) {
       return kOrganizerRole;
     case v1::TokenInfo::ATTENDEE:
       return kAttendeeRole;
+    case v1::TokenInfo::CALENDAR_FEED:
+      return kCalendarFeedRole;
     default:
       return 0;
   }

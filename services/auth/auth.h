@@ -36,6 +36,8 @@ enum RoleMask : uint32_t {
   kAttendeeRole = 1u << 2,
   // No token needed (health checks, reflection are not ours and never reach this table).
   kPublic = 1u << 3,
+  // A calendar feed token (TokenInfo::CALENDAR_FEED): one attendee's calendar, nothing else.
+  kCalendarFeedRole = 1u << 4,
 };
 
 // The one table that says who may call what: full gRPC method name

@@ -87,6 +87,13 @@ std::string RenderCalendar(absl::string_view method, const std::vector<CalendarE
     }
     out += FoldLine(e.cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED");
     out += FoldLine("TRANSP:OPAQUE");
+    if (!e.cancelled && e.alarm_minutes > 0) {
+      out += FoldLine("BEGIN:VALARM");
+      out += FoldLine("ACTION:DISPLAY");
+      out += FoldLine(absl::StrCat("DESCRIPTION:", EscapeText(e.summary)));
+      out += FoldLine(absl::StrCat("TRIGGER:-PT", e.alarm_minutes, "M"));
+      out += FoldLine("END:VALARM");
+    }
     out += FoldLine("END:VEVENT");
   }
   out += FoldLine("END:VCALENDAR");

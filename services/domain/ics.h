@@ -14,6 +14,9 @@
 
 namespace parley::services::ics {
 
+// Calendars remind attendees this long before each meeting.
+inline constexpr int kAlarmMinutesBefore = 10;
+
 struct CalendarEvent {
   // Stable across changes of the meeting (see MeetingUid); SEQUENCE tells revisions apart.
   std::string uid;
@@ -27,6 +30,9 @@ struct CalendarEvent {
   std::string description;
   // STATUS:CANCELLED instead of STATUS:CONFIRMED.
   bool cancelled = false;
+  // A reminder (VALARM, ACTION:DISPLAY) this many minutes before the start; 0: none. Never on
+  // a cancelled event.
+  int alarm_minutes = kAlarmMinutesBefore;
 };
 
 // "meeting-<meeting>-event-<event>@parley".

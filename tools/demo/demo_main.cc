@@ -149,13 +149,14 @@ int main(int argc, char** argv) {
   const std::string env_path = absl::GetFlag(FLAGS_env_out);
   {
     std::ofstream env(env_path, std::ios::trunc);
+    // Every line exported, so that `. var/demo.env` hands the values to child processes too.
     env << "# Written by parley-demo. Secrets: keep this file private.\n"
-        << "PARLEY_SERVER=" << absl::GetFlag(FLAGS_server) << "\n"
-        << "PARLEY_COMMUNITY_ID=" << community.id() << "\n"
-        << "PARLEY_EVENT_ID=" << event.id() << "\n"
-        << "PARLEY_ORGANIZER_TOKEN=" << organizer.token() << "\n"
-        << "PARLEY_ATTENDEE_ID=" << imported.results(0).attendee_id() << "\n"
-        << "PARLEY_ATTENDEE_TOKEN=" << attendee.token() << "\n";
+        << "export PARLEY_SERVER=" << absl::GetFlag(FLAGS_server) << "\n"
+        << "export PARLEY_COMMUNITY_ID=" << community.id() << "\n"
+        << "export PARLEY_EVENT_ID=" << event.id() << "\n"
+        << "export PARLEY_ORGANIZER_TOKEN=" << organizer.token() << "\n"
+        << "export PARLEY_ATTENDEE_ID=" << imported.results(0).attendee_id() << "\n"
+        << "export PARLEY_ATTENDEE_TOKEN=" << attendee.token() << "\n";
   }
   chmod(env_path.c_str(), 0600);
   std::cout << "demo: community " << community.id() << ", event " << event.id() << " with "

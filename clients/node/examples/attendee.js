@@ -10,28 +10,8 @@
 // AWAITING_THEM. The other person never sees a decline.
 
 const { parseArgs } = require('node:util');
+const { describeReason } = require('..');
 const { CONNECTION_OPTIONS, connect, run } = require('./common');
-
-function describeReason(reason, partner) {
-  switch (reason.kind) {
-    case 'SHARED_INTEREST':
-      return `you both list ${reason.tag}`;
-    case 'THEY_OFFER_WHAT_YOU_SEEK':
-      return `${partner} offers ${reason.tag}, which you seek`;
-    case 'YOU_OFFER_WHAT_THEY_SEEK':
-      return `you offer ${reason.tag}, which ${partner} seeks`;
-    case 'YOU_ASKED_TO_MEET':
-      return `you asked to meet ${partner}`;
-    case 'INTRODUCED':
-      return `${reason.introducer_name} introduced you`;
-    case 'BRIDGES_ORGANISATIONS':
-      return `another organisation: ${reason.tag}`;
-    case 'BRIDGES_CIRCLES':
-      return `a different circle: ${reason.tag} (yours: ${reason.other_tag})`;
-    default:
-      return String(reason.kind).toLowerCase();
-  }
-}
 
 function when(seconds) {
   return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;

@@ -142,3 +142,7 @@ export function fieldMask(...paths: string[]): { paths: string[] };
 export function loadProtos(protoDir?: string): Message;
 export function parseAttendeeCsv(text: string): AttendeeCsv;
 export function readAttendeeCsv(path: string): AttendeeCsv;
+/** A Reason as the attendee reads it ("you both list bicycles"); `partner` names the other side. */
+export function describeReason(reason: Message, partner?: string): string;
+/** A Proposal.Status name as the attendee reads it ("waiting for your answer"). */
+export function describeProposalStatus(status: string): string;

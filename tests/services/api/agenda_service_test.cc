@@ -186,6 +186,120 @@ TEST_F(AgendaServiceTest, ADeclineGetsAReplacementAndLeavesOtherAgendasAsTheyWer
   EXPECT_EQ(after[1].run_id(), 0u);  // a live replacement
 }
 
+// A feed token for a calendar app: my calendar, with reminders, and nothing else; listed,
+// revocable by me only.
+TEST_F(AgendaServiceTest, ACalendarFeedReadsOnlyMyCalendarUntilIRevokeIt) {
+  SetUpEvent(4, 2, 1);
+  Run();
+  const v1::Meeting m = Meetings()[0];
+  ASSERT_TRUE(Respond(m.attendee_a(), m.id(), true).ok());
+  ASSERT_TRUE(Respond(m.attendee_b(), m.id(), true).ok());
+  const std::string mine = TokenOf(m.attendee_a());
+  const std::string theirs = TokenOf(m.attendee_b());
+  v1::CreateCalendarFeedRequest create;
+  create.set_label("phone");
+  v1::IssuedCalendarFeed feed;
+  ASSERT_TRUE(agenda_->CreateCalendarFeed(Ctx(mine).get(), create, &feed).ok());
+  EXPECT_EQ(feed.info().role(), v1::TokenInfo::CALENDAR_FEED);
+  EXPECT_EQ(feed.info().attendee_id(), m.attendee_a());
+  EXPECT_EQ(feed.info().label(), "phone");
+  EXPECT_NE(feed.token(), mine);
+
+  v1::Calendar calendar;
+  grpc::Status s = agenda_->GetMyCalendar(Ctx(feed.token()).get(), {}, &calendar);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_THAT(calendar.ics(),
+              HasSubstr(absl::StrCat("UID:meeting-", m.id(), "-event-", event_.id())));
+  EXPECT_THAT(calendar.ics(), HasSubstr("TRIGGER:-PT10M"));
+  // Nothing but the calendar.
+  v1::Agenda agenda;
+  EXPECT_EQ(agenda_->GetMyAgenda(Ctx(feed.token()).get(), {}, &agenda).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::MyProfile profile;
+  EXPECT_EQ(attendee_->GetMyProfile(Ctx(feed.token()).get(), {}, &profile).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::IssuedCalendarFeed another;
+  EXPECT_EQ(agenda_->CreateCalendarFeed(Ctx(feed.token()).get(), create, &another).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  v1::ListCalendarFeedsResponse listed;
+  ASSERT_TRUE(agenda_->ListCalendarFeeds(Ctx(mine).get(), {}, &listed).ok());
+  ASSERT_EQ(listed.feeds_size(), 1);
+  EXPECT_EQ(listed.feeds(0).token_id(), feed.info().token_id());
+  EXPECT_THAT(listed.SerializeAsString(), Not(HasSubstr(feed.token())));
+  v1::ListCalendarFeedsResponse their_list;
+  ASSERT_TRUE(agenda_->ListCalendarFeeds(Ctx(theirs).get(), {}, &their_list).ok());
+  EXPECT_EQ(their_list.feeds_size(), 0);
+
+  v1::RevokeCalendarFeedRequest revoke;
+  revoke.set_token_id(feed.info().token_id());
+  v1::TokenInfo revoked;
+  EXPECT_EQ(agenda_->RevokeCalendarFeed(Ctx(theirs).get(), revoke, &revoked).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(agenda_->GetMyCalendar(Ctx(feed.token()).get(), {}, &calendar).ok());
+  ASSERT_TRUE(agenda_->RevokeCalendarFeed(Ctx(mine).get(), revoke, &revoked).ok());
+  EXPECT_NE(revoked.revoke_time(), 0);
+  EXPECT_EQ(agenda_->GetMyCalendar(Ctx(feed.token()).get(), {}, &calendar).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  ASSERT_TRUE(agenda_->RevokeCalendarFeed(Ctx(mine).get(), revoke, &revoked).ok());  // again
+  // An invitation token is not a feed: it cannot be revoked this way.
+  v1::IssueAttendeeTokenRequest issue;
+  issue.set_event_id(event_.id());
+  issue.set_attendee_id(m.attendee_a());
+  v1::IssuedAttendeeToken invitation;
+  ASSERT_TRUE(organizer_->IssueAttendeeToken(Ctx(token_).get(), issue, &invitation).ok());
+  revoke.set_token_id(invitation.info().token_id());
+  EXPECT_EQ(agenda_->RevokeCalendarFeed(Ctx(mine).get(), revoke, &revoked).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(agenda_->GetMyAgenda(Ctx(invitation.token()).get(), {}, &agenda).ok());
+}
+
+TEST_F(AgendaServiceTest, CalendarFeedsAreLimitedAreNoInvitationAndGoWithTheAttendee) {
+  SetUpEvent(2, 1, 1);
+  const uint64_t me = ids_[0];
+  v1::IssueAttendeeTokenRequest issue;
+  issue.set_event_id(event_.id());
+  issue.set_attendee_id(me);
+  v1::IssuedAttendeeToken invitation;
+  ASSERT_TRUE(organizer_->IssueAttendeeToken(Ctx(token_).get(), issue, &invitation).ok());
+  std::vector<v1::IssuedCalendarFeed> feeds(services::AgendaService::kMaxCalendarFeeds);
+  for (v1::IssuedCalendarFeed& feed : feeds) {
+    ASSERT_TRUE(agenda_->CreateCalendarFeed(Ctx(invitation.token()).get(), {}, &feed).ok());
+  }
+  v1::IssuedCalendarFeed over;
+  EXPECT_EQ(agenda_->CreateCalendarFeed(Ctx(invitation.token()).get(), {}, &over).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  v1::RevokeCalendarFeedRequest revoke;
+  revoke.set_token_id(feeds[0].info().token_id());
+  v1::TokenInfo revoked;
+  ASSERT_TRUE(agenda_->RevokeCalendarFeed(Ctx(invitation.token()).get(), revoke, &revoked).ok());
+  ASSERT_TRUE(agenda_->CreateCalendarFeed(Ctx(invitation.token()).get(), {}, &over).ok());
+
+  // With the invitation revoked, the attendee holds feeds but no invitation: a mail-merge of
+  // new invitations (only_without_token) still reaches them.
+  v1::RevokeTokenRequest revoke_invitation;
+  revoke_invitation.set_token_id(invitation.info().token_id());
+  ASSERT_TRUE(admin_->RevokeToken(Ctx(admin_token_).get(), revoke_invitation, &revoked).ok());
+  v1::IssueAttendeeTokensRequest batch;
+  batch.set_event_id(event_.id());
+  batch.add_attendee_ids(me);
+  batch.set_only_without_token(true);
+  v1::IssueAttendeeTokensResponse reissued;
+  ASSERT_TRUE(organizer_->IssueAttendeeTokens(Ctx(token_).get(), batch, &reissued).ok());
+  EXPECT_EQ(reissued.tokens_size(), 1);
+  EXPECT_EQ(reissued.skipped_attendee_ids_size(), 0);
+
+  // Erasure takes the feeds along.
+  v1::RemoveAttendeeRequest remove;
+  remove.set_event_id(event_.id());
+  remove.set_attendee_id(me);
+  v1::RemoveAttendeeResponse removed;
+  ASSERT_TRUE(organizer_->RemoveAttendee(Ctx(token_).get(), remove, &removed).ok());
+  v1::Calendar calendar;
+  EXPECT_EQ(agenda_->GetMyCalendar(Ctx(over.token()).get(), {}, &calendar).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
 TEST_F(AgendaServiceTest, CancellingAConfirmedMeetingShowsInBothCalendars) {
   SetUpEvent(4, 2, 1);
   Run();

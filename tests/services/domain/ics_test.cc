@@ -64,6 +64,19 @@ TEST(IcsTest, RendersOneVeventPerMeetingWithStableUidSequenceAndUtcTimes) {
   }
 }
 
+TEST(IcsTest, MeetingsRemindTenMinutesBeforeAndCancelledOnesDoNot) {
+  const std::string ics = RenderCalendar("PUBLISH", {Sample()});
+  EXPECT_THAT(ics, HasSubstr("TRANSP:OPAQUE\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\n"
+                             "DESCRIPTION:Meeting with Ada Lovelace\r\nTRIGGER:-PT10M\r\n"
+                             "END:VALARM\r\nEND:VEVENT\r\n"));
+  CalendarEvent cancelled = Sample();
+  cancelled.cancelled = true;
+  EXPECT_THAT(RenderCalendar("PUBLISH", {cancelled}), Not(HasSubstr("VALARM")));
+  CalendarEvent quiet = Sample();
+  quiet.alarm_minutes = 0;
+  EXPECT_THAT(RenderCalendar("PUBLISH", {quiet}), Not(HasSubstr("VALARM")));
+}
+
 TEST(IcsTest, CancelledMeetingsCarryStatusCancelledAndMethodCancel) {
   CalendarEvent e = Sample();
   e.cancelled = true;
