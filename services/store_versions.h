@@ -75,6 +75,10 @@ class VersionedStore final : public storage::Store {
   }
 
   absl::Status Close() override { return inner_->Close(); }
+  absl::StatusOr<storage::CheckpointInfo> Checkpoint(const std::string& dir) override {
+    return inner_->Checkpoint(dir);
+  }
+  absl::Status CompactErased() override { return inner_->CompactErased(); }
 
   // New records: nothing cached can depend on them.
   absl::StatusOr<v1::Community> CreateCommunity(v1::Community community) override {

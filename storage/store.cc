@@ -1,5 +1,7 @@
 #include "storage/store.h"
 
+#include <glog/logging.h>
+
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -28,6 +30,9 @@
 #include "rocksdb/snapshot.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
+#include "storage/db_open.h"
+#include "storage/disk_space.h"
+#include "storage/erasure.h"
 #include "storage/key_codec.h"
 #include "storage/status.h"
 
@@ -135,9 +140,15 @@ absl::Status CheckLimit(int limit) {
 
 class RocksStore final : public Store {
  public:
-  RocksStore(StoreOptions options, rocksdb::DB* db, const Handles& handles)
-      : options_(std::move(options)), db_(db), handles_(handles) {
+  // `read_only`: DB::Open could not write (a full disk): DB::OpenForReadOnly opened `db`.
+  RocksStore(StoreOptions options, rocksdb::DB* db, const Handles& handles, bool read_only)
+      : options_(std::move(options)), read_only_(read_only), db_(db), handles_(handles) {
     write_options_.sync = options_.sync_writes;
+    if (!read_only_) {
+      erasure_ = std::make_unique<ErasureCompactor>(
+          db_, std::vector<rocksdb::ColumnFamilyHandle*>(handles_.begin(), handles_.end()),
+          options_.erasure_delay);
+    }
   }
   ~RocksStore() override { Close().IgnoreError(); }
 
@@ -145,6 +156,8 @@ class RocksStore final : public Store {
   absl::Status Init(bool existed);
 
   absl::Status Close() override;
+  absl::StatusOr<CheckpointInfo> Checkpoint(const std::string& dir) override;
+  absl::Status CompactErased() override;
 
   absl::StatusOr<v1::Community> CreateCommunity(v1::Community community) override;
   absl::StatusOr<v1::Community> GetCommunity(uint64_t community_id) const override;
@@ -425,9 +438,45 @@ class RocksStore final : public Store {
     return out;
   }
 
-  absl::Status Commit(Batch* batch, absl::string_view what) {
+  absl::Status Commit(Batch* batch, absl::string_view what)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     if (!batch->status().ok()) return FromRocksDb(batch->status(), absl::StrCat("batch ", what));
-    return FromRocksDb(db_->Write(write_options_, batch->batch()), absl::StrCat("write ", what));
+    absl::Status room = Writable(batch->batch()->GetDataSize());
+    if (!room.ok()) return room;
+    rocksdb::Status s = db_->Write(write_options_, batch->batch());
+    // A full disk stops RocksDB's writes (a background error) until DB::Resume: if the space is
+    // back already (another process freed it), resume and write now.
+    if (s.IsNoSpace() && Resume().ok()) s = db_->Write(write_options_, batch->batch());
+    if (s.IsNoSpace()) {
+      needs_resume_ = true;
+      return DiskFullError(options_.path, options_.min_free_bytes,
+                           absl::StrCat("write ", what, ": ", s.ToString()));
+    }
+    return FromRocksDb(s, absl::StrCat("write ", what));
+  }
+  // Admission of a write of about `bytes` (disk_space.h); resumes RocksDB after a full disk once
+  // there is room again, so writes come back by themselves.
+  absl::Status Writable(uint64_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    if (read_only_) {
+      return DiskFullError(options_.path, options_.min_free_bytes,
+                           "the store was opened read-only because the disk was full when the "
+                           "server started; restart it once space is freed");
+    }
+    absl::Status room = CheckDiskRoom(options_.path, options_.min_free_bytes, bytes);
+    if (!room.ok() || !needs_resume_) return room;
+    return Resume();
+  }
+  absl::Status Resume() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    absl::Status room = CheckDiskRoom(options_.path, options_.min_free_bytes, 0);
+    if (!room.ok()) return room;
+    rocksdb::Status s = db_->Resume();
+    if (!s.ok()) {
+      return DiskFullError(options_.path, options_.min_free_bytes,
+                           absl::StrCat("resume after a full disk: ", s.ToString()));
+    }
+    if (needs_resume_) LOG(WARNING) << "store at " << options_.path << ": writes resumed";
+    needs_resume_ = false;
+    return absl::OkStatus();
   }
 
   // Values of `keys` in `c` under one snapshot-free MultiGet; NOT_FOUND ones are left empty
@@ -439,6 +488,7 @@ class RocksStore final : public Store {
                          bool sorted = false) const;
 
   const StoreOptions options_;
+  const bool read_only_;
   rocksdb::WriteOptions write_options_;
 
   // Every method holds an InUse while it touches db_. Close marks the store closed (so new
@@ -473,8 +523,11 @@ class RocksStore final : public Store {
 
   // Serialises writes and their read-modify-write steps; guards the id counters.
   absl::Mutex write_mu_;
-  rocksdb::DB* db_;  // Owned; valid until Close.
-  Handles handles_;  // Owned; destroyed by Close.
+  rocksdb::DB* db_;                            // Owned; valid until Close.
+  Handles handles_;                            // Owned; destroyed by Close.
+  std::unique_ptr<ErasureCompactor> erasure_;  // Null when read-only; stopped by Close.
+  // A write met a full disk: RocksDB stays stopped until DB::Resume.
+  bool needs_resume_ ABSL_GUARDED_BY(write_mu_) = false;
 
   uint64_t last_community_id_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t last_event_id_ ABSL_GUARDED_BY(write_mu_) = 0;
@@ -486,8 +539,13 @@ class RocksStore final : public Store {
 
 // The one call of DB::Open (RocksDB 7.8 has only the DB** form). Refuses column families this
 // version does not know before opening, because RocksDB insists on opening all of them.
-absl::Status OpenDb(const StoreOptions& options, bool existed, rocksdb::DB** db, Handles* handles) {
+// On a full disk (DB::Open writes a MANIFEST, an OPTIONS file and a WAL) an existing store is
+// opened read-only instead, so that it serves reads; `*read_only` says so.
+absl::Status OpenDb(const StoreOptions& options, bool existed, rocksdb::DB** db, Handles* handles,
+                    bool* read_only) {
+  *read_only = false;
   rocksdb::DBOptions db_options;
+  ConfigureRecovery(options.salvage_wal, &db_options);
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
@@ -553,9 +611,18 @@ absl::Status OpenDb(const StoreOptions& options, bool existed, rocksdb::DB** db,
   }
 
   std::vector<rocksdb::ColumnFamilyHandle*> opened;
+  if (options.salvage_wal) LogWalSalvage(options.path);
   rocksdb::Status s =
       rocksdb::DB::Open(rocksdb::DBOptions(db_options), options.path, descriptors, &opened, db);
-  if (!s.ok()) return FromRocksDb(s, absl::StrCat("open store at ", options.path));
+  if (s.IsNoSpace() && existed) {
+    LOG(ERROR) << "store at " << options.path << ": disk full at start (" << s.ToString()
+               << "): opening read-only; writes fail until a restart with free space";
+    opened.clear();
+    s = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(db_options), options.path, descriptors,
+                                     &opened, db);
+    *read_only = s.ok();
+  }
+  if (!s.ok()) return ExplainOpenFailure(s, options.path);
   assert(opened.size() == kCfCount);
   std::copy(opened.begin(), opened.end(), handles->begin());
   return absl::OkStatus();
@@ -629,11 +696,21 @@ absl::Status RocksStore::Close() {
     auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_) { return calls_in_flight_ == 0; };
     state_mu_.Await(absl::Condition(&idle));
   }
-  rocksdb::FlushOptions flush;
-  flush.wait = true;
-  absl::Status result = FromRocksDb(db_->Flush(flush, std::vector<rocksdb::ColumnFamilyHandle*>(
-                                                          handles_.begin(), handles_.end())),
-                                    absl::StrCat("flush store at ", options_.path));
+  absl::Status result;
+  if (erasure_ != nullptr) {
+    // No call is in flight, so no snapshot can hold an erased record back.
+    erasure_->Stop();
+    result = erasure_->CompactNow();
+    erasure_.reset();
+  }
+  if (!read_only_) {
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    absl::Status s = FromRocksDb(db_->Flush(flush, std::vector<rocksdb::ColumnFamilyHandle*>(
+                                                       handles_.begin(), handles_.end())),
+                                 absl::StrCat("flush store at ", options_.path));
+    if (result.ok()) result = s;
+  }
   for (size_t i = 0; i < kCfCount; ++i) {
     absl::Status s = FromRocksDb(db_->DestroyColumnFamilyHandle(handles_[i]),
                                  absl::StrCat("close column family ", kCfNames[i]));
@@ -1124,7 +1201,21 @@ absl::StatusOr<bool> RocksStore::RemoveAttendee(uint64_t event_id, uint64_t atte
   if (!s.ok()) return s;
   s = Commit(&batch, absl::StrCat("remove ", what));
   if (!s.ok()) return s;
+  erasure_->Add(*batch.batch(), db_->GetLatestSequenceNumber());
   return true;
+}
+
+absl::StatusOr<CheckpointInfo> RocksStore::Checkpoint(const std::string& dir) {
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  return WriteCheckpoint(db_, dir);
+}
+
+absl::Status RocksStore::CompactErased() {
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  if (erasure_ == nullptr) return absl::OkStatus();  // read-only: nothing was removed
+  return erasure_->CompactNow();
 }
 
 // --- Tokens ------------------------------------------------------------------------------
@@ -1847,8 +1938,12 @@ Store::~Store() = default;
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (options.path.empty()) return absl::InvalidArgumentError("StoreOptions.path is empty");
+  absl::StatusOr<StoreDirectory> listed = InspectStoreDirectory(options.path);
+  if (!listed.ok()) return listed.status();
+  bool existed = false;
+  absl::Status s = CheckStoreDirectory(options.path, *listed, &existed);
+  if (!s.ok()) return s;
   std::error_code error;
-  const bool existed = std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT");
   std::filesystem::create_directories(options.path, error);
   if (error) {
     return absl::FailedPreconditionError(
@@ -1856,9 +1951,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   }
   rocksdb::DB* db = nullptr;
   Handles handles{};
-  absl::Status s = OpenDb(options, existed, &db, &handles);
+  bool read_only = false;
+  s = OpenDb(options, existed, &db, &handles, &read_only);
   if (!s.ok()) return s;
-  auto store = std::make_unique<RocksStore>(options, db, handles);
+  auto store = std::make_unique<RocksStore>(options, db, handles, read_only);
   s = store->Init(existed);
   if (!s.ok()) return s;
   return store;

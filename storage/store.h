@@ -10,12 +10,14 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "parley/v1/attendee.pb.h"
 #include "parley/v1/community.pb.h"
 #include "parley/v1/event.pb.h"
 #include "parley/v1/matching.pb.h"
 #include "parley/v1/relationship_records.pb.h"
+#include "storage/backup.h"
 
 namespace parley::storage {
 
@@ -27,6 +29,23 @@ struct StoreOptions {
   bool sync_writes = true;
   // RocksDB block cache. Default: 256 MiB.
   size_t block_cache_bytes = 256u << 20;
+  // A damaged write-ahead log (a record whose checksum fails) makes Open fail with DATA_LOSS
+  // naming the file and offset, because the writes recorded there were acknowledged. With
+  // salvage_wal, Open instead keeps what precedes the first damage, drops the rest and logs
+  // (ERROR) what it dropped. A record cut short at the end of the last log (a write that never
+  // completed, so was never acknowledged) is dropped either way. Default: false.
+  bool salvage_wal = false;
+  // Writes fail with RESOURCE_EXHAUSTED ("disk full: N bytes free ...") when they would leave
+  // less than this free on the store's file system, so that RocksDB keeps room for its own files
+  // and never meets a full disk; they succeed again by themselves once space is freed. Reads are
+  // not affected. If even Open cannot write (a restart on a full disk), the store opens
+  // read-only: reads work, writes fail with RESOURCE_EXHAUSTED until a restart with space.
+  // 0: no floor. Default: 64 MiB.
+  uint64_t min_free_bytes = 64u << 20;
+  // How long after RemoveAttendee its records are compacted out of every SST and WAL file
+  // (removals within the delay share one pass; Close runs a pending pass). Zero or less: only
+  // by CompactErased and Close. Default: 10 s.
+  absl::Duration erasure_delay = absl::Seconds(10);
 };
 
 // One side of a remembered meeting: the record under `person`'s keyed hash, about `partner`.
@@ -74,10 +93,21 @@ class Store {
   // Flushes and closes (see Close).
   virtual ~Store();
 
-  // Flushes memtables and closes the database; later calls fail with FAILED_PRECONDITION.
+  // Runs a pending erasure pass (CompactErased), flushes memtables and closes the database;
+  // later calls fail with FAILED_PRECONDITION.
   // Waits for the calls in flight to return (calls made after Close began fail). Idempotent.
   // Must not be called from a callback.
   virtual absl::Status Close() = 0;
+
+  // --- Operations ------------------------------------------------------------------------
+  // Writes a consistent copy of the database into `dir` (absolute; must not exist), while the
+  // store serves: storage/backup.h. The copy is a complete database: Open it in place, or copy
+  // it to a data directory. ALREADY_EXISTS if `dir` exists, INVALID_ARGUMENT if not absolute.
+  virtual absl::StatusOr<CheckpointInfo> Checkpoint(const std::string& dir) = 0;
+  // Compacts the records of removed attendees out of every file now (the store does it by
+  // itself within StoreOptions::erasure_delay of a removal, and in Close). FAILED_PRECONDITION
+  // if a snapshot older than the removal is still open (the pass is retried later).
+  virtual absl::Status CompactErased() = 0;
 
   // --- Communities -----------------------------------------------------------------------
   // Assigns id and create_time; returns the stored record.
