@@ -104,8 +104,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
       });
   absl::StatusOr<int> interrupted =
       MatchingService::RecoverInterruptedRuns(server->store_.get(), server->live_->Now());
-  if (!interrupted.ok()) return interrupted.status();
-  if (*interrupted > 0) LOG(WARNING) << *interrupted << " matching runs were interrupted";
+  if (absl::IsResourceExhausted(interrupted.status())) {
+    // A full disk (the store may be read-only): serve reads; the runs are marked next start.
+    LOG(ERROR) << "cannot mark interrupted matching runs failed: " << interrupted.status();
+  } else if (!interrupted.ok()) {
+    return interrupted.status();
+  } else if (*interrupted > 0) {
+    LOG(WARNING) << *interrupted << " matching runs were interrupted";
+  }
   MatchingServiceOptions matching_options;
   matching_options.run_threads = options.run_threads;
   matching_options.run.threads = options.run_candidate_threads;
