@@ -464,6 +464,18 @@ int TokensRevoke(Context& ctx) {
   });
 }
 
+int Backup(Context& ctx) {
+  int code = 0;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  v1::BackupRequest request;
+  request.set_out_dir(ctx.args.Get("out"));
+  return Output(ctx, client->Backup(request), [&](const v1::BackupResponse& backup) {
+    ctx.out << "backup written: " << backup.store_dir() << " (" << backup.files() << " files, "
+            << backup.bytes() << " bytes) and " << backup.person_key_file() << "\n";
+  });
+}
+
 // ---- events ---------------------------------------------------------------------------------
 
 absl::Status ApplyBoolFlag(const ParsedArgs& args, const std::string& name,
@@ -1730,6 +1742,16 @@ const std::vector<Command>& Commands() {
        "Revokes a token.",
        "Needs the operator token. TOKEN_ID is the id shown by `issue` and `list`.",
        TokensRevoke},
+      {{"admin", "backup"},
+       "",
+       0,
+       0,
+       {"out"},
+       {"out"},
+       "Writes an online backup of the store.",
+       "Needs the operator token. --out is a new directory on the server's machine (absolute "
+       "path); it gets store/ (the database) and person.key. Restore: README.md, Backups.",
+       Backup},
       {{"events", "create"},
        "",
        0,

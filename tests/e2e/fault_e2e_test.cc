@@ -240,6 +240,20 @@ TEST_F(FaultE2eTest, OnlineBackupRestoresIntoAFreshDirectoryWithEveryRecord) {
   EXPECT_EQ(written->person_key_file(), backup + "/person.key");
   EXPECT_GT(written->files(), 0);
   EXPECT_EQ(admin->Backup(request).status().code(), absl::StatusCode::kAlreadyExists);
+  // The same through the CLI, as an operator types it.
+  const std::string cli_backup = dir_.Sub("backup-cli");
+  absl::StatusOr<CommandResult> cli =
+      RunCommand({PARLEY_CLI_PATH, "--server", server_->target(), "--token", server_->admin_token(),
+                  "admin", "backup", "--out", cli_backup});
+  ASSERT_TRUE(cli.ok()) << cli.status();
+  EXPECT_EQ(cli->exit_code, 0) << cli->err;
+  EXPECT_THAT(cli->out, HasSubstr(absl::StrCat("backup written: ", cli_backup, "/store")));
+  EXPECT_TRUE(fs::exists(cli_backup + "/person.key"));
+  cli = RunCommand({PARLEY_CLI_PATH, "--server", server_->target(), "--token",
+                    server_->admin_token(), "admin", "backup", "--out", "rel"});
+  ASSERT_TRUE(cli.ok()) << cli.status();
+  EXPECT_NE(cli->exit_code, 0);
+  EXPECT_THAT(cli->err, HasSubstr("absolute path"));
   // Writes after the backup are not in it.
   ASSERT_TRUE(Import("after-", 5).ok());
   ASSERT_NO_FATAL_FAILURE(Stop());
