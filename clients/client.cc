@@ -209,6 +209,10 @@ absl::StatusOr<v1::ListCommunitiesResponse> Client::ListCommunities(
   return Unary(admin_.get(), &v1::AdminService::Stub::ListCommunities, request);
 }
 
+absl::StatusOr<v1::BackupResponse> Client::Backup(const v1::BackupRequest& request) const {
+  return Unary(admin_.get(), &v1::AdminService::Stub::Backup, request);
+}
+
 absl::StatusOr<v1::IssuedToken> Client::IssueOrganizerToken(
     const v1::IssueOrganizerTokenRequest& request) const {
   return Unary(admin_.get(), &v1::AdminService::Stub::IssueOrganizerToken, request);

@@ -122,6 +122,7 @@ class Client {
   absl::StatusOr<v1::ListOrganizerTokensResponse> ListOrganizerTokens(
       const v1::ListOrganizerTokensRequest& request) const;
   absl::StatusOr<v1::TokenInfo> RevokeToken(const v1::RevokeTokenRequest& request) const;
+  absl::StatusOr<v1::BackupResponse> Backup(const v1::BackupRequest& request) const;
 
   // OrganizerService: needs an organiser token; acts on the token's community.
   absl::StatusOr<v1::Event> CreateEvent(const v1::CreateEventRequest& request) const;

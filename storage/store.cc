@@ -1,5 +1,7 @@
 #include "storage/store.h"
 
+#include <glog/logging.h>
+
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -28,6 +30,9 @@
 #include "rocksdb/snapshot.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
+#include "storage/db_open.h"
+#include "storage/disk_space.h"
+#include "storage/erasure.h"
 #include "storage/key_codec.h"
 #include "storage/status.h"
 #include "storage/store_internal.h"
@@ -152,8 +157,13 @@ namespace {
 
 // The one call of DB::Open (RocksDB 7.8 has only the DB** form). Refuses column families this
 // version does not know before opening, because RocksDB insists on opening all of them.
-absl::Status OpenDb(const StoreOptions& options, bool existed, rocksdb::DB** db, Handles* handles) {
+// On a full disk (DB::Open writes a MANIFEST, an OPTIONS file and a WAL) an existing store is
+// opened read-only instead, so that it serves reads; `*read_only` says so.
+absl::Status OpenDb(const StoreOptions& options, bool existed, rocksdb::DB** db, Handles* handles,
+                    bool* read_only) {
+  *read_only = false;
   rocksdb::DBOptions db_options;
+  ConfigureRecovery(options.salvage_wal, &db_options);
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
@@ -219,9 +229,18 @@ absl::Status OpenDb(const StoreOptions& options, bool existed, rocksdb::DB** db,
   }
 
   std::vector<rocksdb::ColumnFamilyHandle*> opened;
+  if (options.salvage_wal) LogWalSalvage(options.path);
   rocksdb::Status s =
       rocksdb::DB::Open(rocksdb::DBOptions(db_options), options.path, descriptors, &opened, db);
-  if (!s.ok()) return FromRocksDb(s, absl::StrCat("open store at ", options.path));
+  if (s.IsNoSpace() && existed) {
+    LOG(ERROR) << "store at " << options.path << ": disk full at start (" << s.ToString()
+               << "): opening read-only; writes fail until a restart with free space";
+    opened.clear();
+    s = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(db_options), options.path, descriptors,
+                                     &opened, db);
+    *read_only = s.ok();
+  }
+  if (!s.ok()) return ExplainOpenFailure(s, options.path);
   assert(opened.size() == kCfCount);
   std::copy(opened.begin(), opened.end(), handles->begin());
   return absl::OkStatus();
@@ -297,11 +316,21 @@ absl::Status Store::Close() {
     auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_) { return calls_in_flight_ == 0; };
     state_mu_.Await(absl::Condition(&idle));
   }
-  rocksdb::FlushOptions flush;
-  flush.wait = true;
-  absl::Status result = FromRocksDb(db_->Flush(flush, std::vector<rocksdb::ColumnFamilyHandle*>(
-                                                          handles_.begin(), handles_.end())),
-                                    absl::StrCat("flush store at ", options_.path));
+  absl::Status result;
+  if (erasure_ != nullptr) {
+    // No call is in flight, so no snapshot can hold an erased record back.
+    erasure_->Stop();
+    result = erasure_->CompactNow();
+    erasure_.reset();
+  }
+  if (!read_only_) {
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    absl::Status s = FromRocksDb(db_->Flush(flush, std::vector<rocksdb::ColumnFamilyHandle*>(
+                                                       handles_.begin(), handles_.end())),
+                                 absl::StrCat("flush store at ", options_.path));
+    if (result.ok()) result = s;
+  }
   for (size_t i = 0; i < kCfCount; ++i) {
     absl::Status s = FromRocksDb(db_->DestroyColumnFamilyHandle(handles_[i]),
                                  absl::StrCat("close column family ", kCfNames[i]));
@@ -795,7 +824,21 @@ absl::StatusOr<bool> Store::RemoveAttendee(uint64_t event_id, uint64_t attendee_
   if (!s.ok()) return s;
   s = Commit(&batch, absl::StrCat("remove ", what));
   if (!s.ok()) return s;
+  erasure_->Add(*batch.batch(), db_->GetLatestSequenceNumber());
   return true;
+}
+
+absl::StatusOr<CheckpointInfo> Store::Checkpoint(const std::string& dir) {
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  return WriteCheckpoint(db_, dir);
+}
+
+absl::Status Store::CompactErased() {
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  if (erasure_ == nullptr) return absl::OkStatus();  // read-only: nothing was removed
+  return erasure_->CompactNow();
 }
 
 // --- Tokens ------------------------------------------------------------------------------
@@ -1539,13 +1582,47 @@ void Store::RemoveCommitListener(CommitListener* listener) {
 
 absl::Status Store::Commit(Batch* batch, absl::string_view what) {
   if (!batch->status().ok()) return FromRocksDb(batch->status(), absl::StrCat("batch ", what));
-  absl::Status s =
-      FromRocksDb(db_->Write(write_options_, batch->batch()), absl::StrCat("write ", what));
+  absl::Status room = Writable(batch->batch()->GetDataSize());
+  if (!room.ok()) return room;
+  rocksdb::Status written = db_->Write(write_options_, batch->batch());
+  // A full disk stops RocksDB's writes (a background error) until DB::Resume: if the space is
+  // back already (another process freed it), resume and write now.
+  if (written.IsNoSpace() && Resume().ok()) written = db_->Write(write_options_, batch->batch());
+  if (written.IsNoSpace()) {
+    needs_resume_ = true;
+    return DiskFullError(options_.path, options_.min_free_bytes,
+                         absl::StrCat("write ", what, ": ", written.ToString()));
+  }
+  absl::Status s = FromRocksDb(written, absl::StrCat("write ", what));
   if (!s.ok()) return s;
   absl::MutexLock lock(&listeners_mu_);
   if (listeners_.empty()) return absl::OkStatus();
   const ChangeSet changes = ChangesOf(*batch->batch(), cf_of_id_);
   for (CommitListener* listener : listeners_) listener->OnCommit(changes);
+  return absl::OkStatus();
+}
+
+absl::Status Store::Writable(uint64_t bytes) {
+  if (read_only_) {
+    return DiskFullError(options_.path, options_.min_free_bytes,
+                         "the store was opened read-only because the disk was full when the "
+                         "server started; restart it once space is freed");
+  }
+  absl::Status room = CheckDiskRoom(options_.path, options_.min_free_bytes, bytes);
+  if (!room.ok() || !needs_resume_) return room;
+  return Resume();
+}
+
+absl::Status Store::Resume() {
+  absl::Status room = CheckDiskRoom(options_.path, options_.min_free_bytes, 0);
+  if (!room.ok()) return room;
+  rocksdb::Status s = db_->Resume();
+  if (!s.ok()) {
+    return DiskFullError(options_.path, options_.min_free_bytes,
+                         absl::StrCat("resume after a full disk: ", s.ToString()));
+  }
+  if (needs_resume_) LOG(WARNING) << "store at " << options_.path << ": writes resumed";
+  needs_resume_ = false;
   return absl::OkStatus();
 }
 
@@ -1561,8 +1638,12 @@ absl::Status Store::ScanIntroductions(
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (options.path.empty()) return absl::InvalidArgumentError("StoreOptions.path is empty");
+  absl::StatusOr<StoreDirectory> listed = InspectStoreDirectory(options.path);
+  if (!listed.ok()) return listed.status();
+  bool existed = false;
+  absl::Status s = CheckStoreDirectory(options.path, *listed, &existed);
+  if (!s.ok()) return s;
   std::error_code error;
-  const bool existed = std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT");
   std::filesystem::create_directories(options.path, error);
   if (error) {
     return absl::FailedPreconditionError(
@@ -1570,9 +1651,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   }
   rocksdb::DB* db = nullptr;
   Handles handles{};
-  absl::Status s = OpenDb(options, existed, &db, &handles);
+  bool read_only = false;
+  s = OpenDb(options, existed, &db, &handles, &read_only);
   if (!s.ok()) return s;
-  std::unique_ptr<Store> store(new Store(options, db, handles));
+  std::unique_ptr<Store> store(new Store(options, db, handles, read_only));
   s = store->Init(existed);
   if (!s.ok()) return s;
   return store;

@@ -13,13 +13,16 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "parley/v1/attendee.pb.h"
 #include "parley/v1/community.pb.h"
 #include "parley/v1/event.pb.h"
 #include "parley/v1/matching.pb.h"
 #include "parley/v1/relationship_records.pb.h"
+#include "storage/backup.h"
 #include "storage/change_set.h"
+#include "storage/erasure.h"
 #include "storage/store_internal.h"
 
 namespace parley::storage {
@@ -32,6 +35,23 @@ struct StoreOptions {
   bool sync_writes = true;
   // RocksDB block cache. Default: 256 MiB.
   size_t block_cache_bytes = 256u << 20;
+  // A damaged write-ahead log (a record whose checksum fails) makes Open fail with DATA_LOSS
+  // naming the file and offset, because the writes recorded there were acknowledged. With
+  // salvage_wal, Open instead keeps what precedes the first damage, drops the rest and logs
+  // (ERROR) what it dropped. A record cut short at the end of the last log (a write that never
+  // completed, so was never acknowledged) is dropped either way. Default: false.
+  bool salvage_wal = false;
+  // Writes fail with RESOURCE_EXHAUSTED ("disk full: N bytes free ...") when they would leave
+  // less than this free on the store's file system, so that RocksDB keeps room for its own files
+  // and never meets a full disk; they succeed again by themselves once space is freed. Reads are
+  // not affected. If even Open cannot write (a restart on a full disk), the store opens
+  // read-only: reads work, writes fail with RESOURCE_EXHAUSTED until a restart with space.
+  // 0: no floor. Default: 64 MiB.
+  uint64_t min_free_bytes = 64u << 20;
+  // How long after RemoveAttendee its records are compacted out of every SST and WAL file
+  // (removals within the delay share one pass; Close runs a pending pass). Zero or less: only
+  // by CompactErased and Close. Default: 10 s.
+  absl::Duration erasure_delay = absl::Seconds(10);
 };
 
 // One side of a remembered meeting: the record under `person`'s keyed hash, about `partner`.
@@ -96,10 +116,21 @@ class Store {
   // After this returns, `listener` is not called again. Thread-safe; not from a listener.
   void RemoveCommitListener(CommitListener* listener);
 
-  // Flushes memtables and closes the database; later calls fail with FAILED_PRECONDITION.
+  // Runs a pending erasure pass (CompactErased), flushes memtables and closes the database;
+  // later calls fail with FAILED_PRECONDITION.
   // Waits for the calls in flight to return (calls made after Close began fail). Idempotent.
   // Must not be called from a callback.
   absl::Status Close();
+
+  // --- Operations ------------------------------------------------------------------------
+  // Writes a consistent copy of the database into `dir` (absolute; must not exist), while the
+  // store serves: storage/backup.h. The copy is a complete database: Open it in place, or copy
+  // it to a data directory. ALREADY_EXISTS if `dir` exists, INVALID_ARGUMENT if not absolute.
+  absl::StatusOr<CheckpointInfo> Checkpoint(const std::string& dir);
+  // Compacts the records of removed attendees out of every file now (the store does it by
+  // itself within StoreOptions::erasure_delay of a removal, and in Close). FAILED_PRECONDITION
+  // if a snapshot older than the removal is still open (the pass is retried later).
+  absl::Status CompactErased();
 
   // --- Communities -----------------------------------------------------------------------
   // Assigns id and create_time; returns the stored record.
@@ -302,9 +333,15 @@ class Store {
       uint64_t event_id, const std::function<bool(const v1::StoredIntroduction&)>& visit) const;
 
  private:
-  Store(StoreOptions options, rocksdb::DB* db, const Handles& handles)
-      : options_(std::move(options)), db_(db), handles_(handles) {
+  // `read_only`: DB::Open could not write (a full disk): DB::OpenForReadOnly opened `db`.
+  Store(StoreOptions options, rocksdb::DB* db, const Handles& handles, bool read_only)
+      : options_(std::move(options)), read_only_(read_only), db_(db), handles_(handles) {
     write_options_.sync = options_.sync_writes;
+    if (!read_only_) {
+      erasure_ = std::make_unique<ErasureCompactor>(
+          db_, std::vector<rocksdb::ColumnFamilyHandle*>(handles_.begin(), handles_.end()),
+          options_.erasure_delay);
+    }
     for (size_t i = 0; i < kCfCount; ++i) {
       const uint32_t id = handles_[i]->GetID();
       if (cf_of_id_.size() <= id) cf_of_id_.resize(id + 1, Cf::kCount);
@@ -512,6 +549,10 @@ class Store {
   // with sync_writes) and then tells the listeners what it changed. Call with write_mu_ held.
   absl::Status Commit(Batch* batch, absl::string_view what)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Admission of a write of about `bytes` (disk_space.h); resumes RocksDB after a full disk once
+  // there is room again, so writes come back by themselves.
+  absl::Status Writable(uint64_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status Resume() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   // Values of `keys` in `c` under one snapshot-free MultiGet; NOT_FOUND ones are left empty
   // with found[i] false. `sorted`: the keys are in ascending bytewise order, so RocksDB need not
@@ -522,6 +563,7 @@ class Store {
                          bool sorted = false) const;
 
   const StoreOptions options_;
+  const bool read_only_;
   rocksdb::WriteOptions write_options_;
 
   // Every method holds an InUse while it touches db_. Close marks the store closed (so new
@@ -559,6 +601,9 @@ class Store {
   rocksdb::DB* db_;           // Owned; valid until Close.
   Handles handles_;           // Owned; destroyed by Close.
   std::vector<Cf> cf_of_id_;  // RocksDB's column family id -> Cf (kCount: not ours)
+  std::unique_ptr<ErasureCompactor> erasure_;  // Null when read-only; stopped by Close.
+  // A write met a full disk: RocksDB stays stopped until DB::Resume.
+  bool needs_resume_ ABSL_GUARDED_BY(write_mu_) = false;
 
   uint64_t last_community_id_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t last_event_id_ ABSL_GUARDED_BY(write_mu_) = 0;

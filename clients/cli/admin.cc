@@ -62,6 +62,18 @@ int TokensRevoke(Context& ctx) {
   });
 }
 
+int Backup(Context& ctx) {
+  int code = 0;
+  const Client* client = Connect(ctx, &code);
+  if (client == nullptr) return code;
+  v1::BackupRequest request;
+  request.set_out_dir(ctx.Get("out"));
+  return Output(ctx, client->Backup(request), [&](const v1::BackupResponse& backup) {
+    ctx.out << "backup written: " << backup.store_dir() << " (" << backup.files() << " files, "
+            << backup.bytes() << " bytes) and " << backup.person_key_file() << "\n";
+  });
+}
+
 }  // namespace
 
 void AddAdminCommands(CommandTree& tree) {
@@ -84,6 +96,11 @@ void AddAdminCommands(CommandTree& tree) {
            "Needs the operator token. TOKEN_ID is the id shown by `issue` and `list`.",
            TokensRevoke)
       .Operands({"TOKEN_ID"});
+  tree.Add({"admin", "backup"}, "Writes an online backup of the store.",
+           "Needs the operator token. --out is a new directory on the server's machine (absolute "
+           "path); it gets store/ (the database) and person.key. Restore: README.md, Backups.",
+           Backup)
+      .Required({"out", "DIR", "the backup's directory (must not exist)"});
 }
 
 }  // namespace parley::client::cli

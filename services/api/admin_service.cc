@@ -1,6 +1,10 @@
 #include "services/api/admin_service.h"
 
+#include <glog/logging.h>
+
+#include <filesystem>
 #include <string>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -14,6 +18,46 @@ namespace {
 
 std::string AdminMethod(absl::string_view name) {
   return absl::StrCat("/", v1::AdminService::service_full_name(), "/", name);
+}
+
+// Writes the backup (admin_service.proto: Backup) of `store` into the new directory `out_dir`.
+absl::Status WriteBackup(storage::Store* store, const std::string& person_key_file,
+                         const std::string& out_dir, v1::BackupResponse* response) {
+  namespace fs = std::filesystem;
+  if (out_dir.empty()) return absl::InvalidArgumentError("out_dir: required");
+  if (out_dir.front() != '/') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("out_dir: must be an absolute path on the server's machine, got \"",
+                     out_dir.substr(0, 200), "\""));
+  }
+  std::error_code error;
+  if (fs::exists(out_dir, error)) {
+    return absl::AlreadyExistsError(absl::StrCat("out_dir: ", out_dir, " exists: give a new one"));
+  }
+  const fs::path parent = fs::path(out_dir).parent_path();
+  if (!fs::is_directory(parent, error)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("out_dir: parent directory ", parent.string(), " does not exist"));
+  }
+  if (!fs::create_directory(out_dir, error)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("out_dir: cannot create ", out_dir, ": ", error.message()));
+  }
+  fs::permissions(out_dir, fs::perms::owner_all, error);  // holds the person key
+  const std::string store_dir = (fs::path(out_dir) / "store").string();
+  absl::StatusOr<storage::CheckpointInfo> checkpoint = store->Checkpoint(store_dir);
+  if (!checkpoint.ok()) return checkpoint.status();
+  const std::string key_copy = (fs::path(out_dir) / "person.key").string();
+  if (!fs::copy_file(person_key_file, key_copy, error)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("copy person key ", person_key_file, " to ", key_copy, ": ", error.message()));
+  }
+  fs::permissions(key_copy, fs::perms::owner_read | fs::perms::owner_write, error);
+  response->set_store_dir(store_dir);
+  response->set_person_key_file(key_copy);
+  response->set_files(checkpoint->files);
+  response->set_bytes(checkpoint->bytes);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -147,6 +191,27 @@ grpc::ServerUnaryReactor* AdminService::RevokeToken(grpc::CallbackServerContext*
     *response = *std::move(revoked);
     return absl::OkStatus();
   });
+}
+
+grpc::ServerUnaryReactor* AdminService::Backup(grpc::CallbackServerContext* context,
+                                               const v1::BackupRequest* request,
+                                               v1::BackupResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Principal> who = auth_->Authorize(*context, AdminMethod("Backup"));
+  if (!who.ok()) {
+    reactor->Finish(ToGrpcStatus(who.status()));
+    return reactor;
+  }
+  // A checkpoint flushes memtables and links or copies every file: off the serving threads.
+  workers_->Submit([this, reactor, request, response] {
+    absl::Status s = WriteBackup(store_, person_key_file_, request->out_dir(), response);
+    if (s.ok()) {
+      LOG(INFO) << "backup written to " << request->out_dir() << " (" << response->files()
+                << " files, " << response->bytes() << " bytes)";
+    }
+    reactor->Finish(ToGrpcStatus(s));
+  });
+  return reactor;
 }
 
 }  // namespace parley::services

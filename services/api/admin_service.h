@@ -1,17 +1,26 @@
 #ifndef PARLEY_SERVICES_ADMIN_SERVICE_H_
 #define PARLEY_SERVICES_ADMIN_SERVICE_H_
 
+#include <string>
+
 #include "parley/v1/admin_service.grpc.pb.h"
 #include "services/auth/auth.h"
+#include "services/live/worker_pool.h"
 #include "storage/store.h"
 
 namespace parley::services {
 
-// The operator's calls (see admin_service.proto). Thread-safe. `store` and `auth` are not owned
-// and must outlive the server this service is registered with.
+// The operator's calls (see admin_service.proto). Thread-safe. `store`, `auth` and `workers`
+// are not owned and must outlive the server this service is registered with. Backups run on
+// `workers` (they flush and copy files) and copy `person_key_file` beside the database copy.
 class AdminService final : public v1::AdminService::CallbackService {
  public:
-  AdminService(storage::Store* store, const Authenticator* auth) : store_(store), auth_(auth) {}
+  AdminService(storage::Store* store, const Authenticator* auth, WorkerPool* workers,
+               std::string person_key_file)
+      : store_(store),
+        auth_(auth),
+        workers_(workers),
+        person_key_file_(std::move(person_key_file)) {}
 
   grpc::ServerUnaryReactor* CreateCommunity(grpc::CallbackServerContext* context,
                                             const v1::CreateCommunityRequest* request,
@@ -28,10 +37,15 @@ class AdminService final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* RevokeToken(grpc::CallbackServerContext* context,
                                         const v1::RevokeTokenRequest* request,
                                         v1::TokenInfo* response) override;
+  grpc::ServerUnaryReactor* Backup(grpc::CallbackServerContext* context,
+                                   const v1::BackupRequest* request,
+                                   v1::BackupResponse* response) override;
 
  private:
   storage::Store* store_;
   const Authenticator* auth_;
+  WorkerPool* workers_;
+  const std::string person_key_file_;
 };
 
 // Issues a token with the given metadata (token_id and create_time are filled in) and stores

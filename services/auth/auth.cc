@@ -39,7 +39,7 @@ absl::flat_hash_map<std::string, uint32_t> BuildPolicy() {
   const std::string attendee = v1::AttendeeService::service_full_name();
   absl::flat_hash_map<std::string, uint32_t> policy;
   for (absl::string_view m : {"CreateCommunity", "ListCommunities", "IssueOrganizerToken",
-                              "ListOrganizerTokens", "RevokeToken"}) {
+                              "ListOrganizerTokens", "RevokeToken", "Backup"}) {
     policy[Method(admin, m)] = kOperatorRole;
   }
   for (absl::string_view m :

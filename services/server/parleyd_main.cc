@@ -4,6 +4,8 @@
 #include <glog/logging.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -37,6 +39,16 @@ ABSL_FLAG(bool, insecure, false, "Allow plaintext on a non-loopback listen addre
 ABSL_FLAG(int, max_message_bytes, 16 << 20, "Largest gRPC message in either direction.");
 ABSL_FLAG(bool, sync_writes, true,
           "fsync before acknowledging writes. false risks losing the last writes on power loss.");
+ABSL_FLAG(bool, salvage_wal, false,
+          "Start on a store whose write-ahead log is damaged: keep the writes before the damage, "
+          "drop the rest and log what was dropped. Without it parleyd refuses to start and names "
+          "the damaged file and offset. Use once, after saving a copy of the data dir.");
+ABSL_FLAG(int64_t, min_free_disk_mb, 64,
+          "Writes fail with RESOURCE_EXHAUSTED when the data dir's disk has less than this many "
+          "MiB free; they resume by themselves once space is freed. 0 = no floor.");
+ABSL_FLAG(int, erasure_delay_seconds, 10,
+          "A removed attendee's records are compacted out of every file of the store within this "
+          "many seconds (and at shutdown).");
 ABSL_FLAG(std::string, log_level, "info", "info, warning or error.");
 ABSL_FLAG(int, bound_inline_max_attendees, 20000,
           "Events up to this many attendees get the quality's upper bound within the matching "
@@ -97,6 +109,10 @@ int main(int argc, char** argv) {
   options.insecure = absl::GetFlag(FLAGS_insecure);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.sync_writes = absl::GetFlag(FLAGS_sync_writes);
+  options.salvage_wal = absl::GetFlag(FLAGS_salvage_wal);
+  options.min_free_disk_bytes =
+      static_cast<uint64_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_min_free_disk_mb))) << 20;
+  options.erasure_delay = absl::Seconds(absl::GetFlag(FLAGS_erasure_delay_seconds));
   options.bound_inline_max_attendees = absl::GetFlag(FLAGS_bound_inline_max_attendees);
 
   auto server = parley::services::Server::Start(options);

@@ -57,6 +57,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   storage::StoreOptions store_options;
   store_options.path = options.data_dir;
   store_options.sync_writes = options.sync_writes;
+  store_options.salvage_wal = options.salvage_wal;
+  store_options.min_free_bytes = options.min_free_disk_bytes;
+  store_options.erasure_delay = options.erasure_delay;
   auto store = storage::Store::Open(store_options);
   if (!store.ok()) return store.status();
   server->store_ = *std::move(store);
@@ -83,7 +86,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (!person_key.ok()) return person_key.status();
   server->person_key_ = std::make_unique<PersonKey>(*std::move(person_key));
   server->workers_ = std::make_unique<WorkerPool>(options.worker_threads);
-  server->admin_ = std::make_unique<AdminService>(server->store_.get(), server->auth_.get());
+  server->admin_ = std::make_unique<AdminService>(server->store_.get(), server->auth_.get(),
+                                                  server->workers_.get(), person_key_file);
   server->organizer_ = std::make_unique<OrganizerService>(
       server->store_.get(), server->auth_.get(), server->workers_.get(), server->person_key_.get());
   server->attendee_ = std::make_unique<AttendeeService>(server->store_.get(), server->auth_.get());
@@ -95,8 +99,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->store_->AddCommitListener(server->live_.get());
   absl::StatusOr<int> interrupted =
       MatchingService::RecoverInterruptedRuns(server->store_.get(), server->live_->Now());
-  if (!interrupted.ok()) return interrupted.status();
-  if (*interrupted > 0) LOG(WARNING) << *interrupted << " matching runs were interrupted";
+  if (absl::IsResourceExhausted(interrupted.status())) {
+    // A full disk (the store may be read-only): serve reads; the runs are marked next start.
+    LOG(ERROR) << "cannot mark interrupted matching runs failed: " << interrupted.status();
+  } else if (!interrupted.ok()) {
+    return interrupted.status();
+  } else if (*interrupted > 0) {
+    LOG(WARNING) << *interrupted << " matching runs were interrupted";
+  }
   MatchingServiceOptions matching_options;
   matching_options.run_threads = options.run_threads;
   matching_options.run.threads = options.run_candidate_threads;

@@ -40,6 +40,15 @@ struct ServerOptions {
   std::string data_dir;
   // See StoreOptions::sync_writes. Default: true.
   bool sync_writes = true;
+  // See StoreOptions::salvage_wal: open a store whose write-ahead log is damaged by dropping
+  // what follows the damage (logged). Default: false (refuse to start, naming the damage).
+  bool salvage_wal = false;
+  // See StoreOptions::min_free_bytes: writes fail with RESOURCE_EXHAUSTED below this much free
+  // disk. Default: 64 MiB.
+  uint64_t min_free_disk_bytes = 64u << 20;
+  // See StoreOptions::erasure_delay: a removed attendee's records leave every file within this
+  // (and at shutdown). Default: 10 s.
+  absl::Duration erasure_delay = absl::Seconds(10);
   // The operator token file; created (mode 0600) with a new token if missing. Required.
   std::string admin_token_file;
   // The key of the person_ref hashes (services/person_key.h); created (mode 0600) if missing.

@@ -128,11 +128,7 @@ class Kill9E2eTest : public ::testing::Test {
   }
 
   std::unique_ptr<client::Client> Connect(const std::string& token) {
-    client::ClientOptions options;
-    options.target = server_->target();
-    options.token = token;
-    options.deadline = absl::Seconds(30);
-    absl::StatusOr<std::unique_ptr<client::Client>> client = client::Client::Connect(options);
+    absl::StatusOr<std::unique_ptr<client::Client>> client = server_->Connect(token);
     EXPECT_TRUE(client.ok()) << client.status();
     return client.ok() ? *std::move(client) : nullptr;
   }
@@ -167,36 +163,22 @@ TEST_F(Kill9E2eTest, AcknowledgedRowsSurviveKill9AndNoneIsHalfWritten) {
   std::string organiser_token;
   uint64_t event_id = 0;
   {
-    std::unique_ptr<client::Client> admin = Connect(server_->admin_token());
-    ASSERT_NE(admin, nullptr);
-    v1::CreateCommunityRequest community_request;
-    community_request.set_name("Kill Nine");
-    absl::StatusOr<v1::Community> community = admin->CreateCommunity(community_request);
-    ASSERT_TRUE(community.ok()) << community.status();
-    v1::IssueOrganizerTokenRequest token_request;
-    token_request.set_community_id(community->id());
-    absl::StatusOr<v1::IssuedToken> issued = admin->IssueOrganizerToken(token_request);
-    ASSERT_TRUE(issued.ok()) << issued.status();
-    organiser_token = issued->token();
-
-    std::unique_ptr<client::Client> organiser = Connect(organiser_token);
-    ASSERT_NE(organiser, nullptr);
-    v1::CreateEventRequest event_request;
-    v1::Event* event = event_request.mutable_event();
-    event->set_name("Crash Night");
+    v1::Event event;
+    event.set_name("Crash Night");
     const int64_t start = 1796119200;  // 2026-12-01T10:00Z
     for (int s = 0; s < 6; ++s) {
-      v1::Slot* slot = event->add_slots();
+      v1::Slot* slot = event.add_slots();
       slot->set_id(absl::StrCat("s", s + 1));
       slot->set_start_time(start + s * 1800);
       slot->set_end_time(start + (s + 1) * 1800);
     }
-    v1::Location* hall = event->add_locations();
+    v1::Location* hall = event.add_locations();
     hall->set_id("hall");
     hall->set_tables(20);
-    absl::StatusOr<v1::Event> created = organiser->CreateEvent(event_request);
+    absl::StatusOr<TestEvent> created = CreateTestEvent(*server_, "Kill Nine", event);
     ASSERT_TRUE(created.ok()) << created.status();
-    event_id = created->id();
+    organiser_token = created->organiser_token;
+    event_id = created->event_id;
   }
 
   // What the store must or may hold, by external_id. `durable`: the version known to be stored

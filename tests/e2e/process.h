@@ -267,6 +267,10 @@ class Parleyd {
     std::string work_dir;
     // How long Start() may take, from spawn to a SERVING health check. Default: 60 s.
     absl::Duration start_timeout = absl::Seconds(60);
+    // The store's directory. Empty: work_dir/data.
+    std::string data_dir;
+    // More flags for parleyd.
+    std::vector<std::string> extra_args;
   };
 
   // Spawns parleyd and returns once it has written its port file and answers the health check
@@ -286,9 +290,21 @@ class Parleyd {
   // "127.0.0.1:PORT", for --server and ClientOptions::target.
   std::string target() const { return absl::StrCat("127.0.0.1:", port_); }
   const std::string& admin_token() const { return admin_token_; }
-  std::string data_dir() const { return options_.work_dir + "/data"; }
+  std::string data_dir() const {
+    return options_.data_dir.empty() ? options_.work_dir + "/data" : options_.data_dir;
+  }
   std::string log_file() const { return options_.work_dir + "/parleyd.log"; }
   pid_t pid() const { return process_->pid(); }
+
+  // A client of this server with `token` (empty: none) and a deadline on every call.
+  absl::StatusOr<std::unique_ptr<client::Client>> Connect(
+      const std::string& token, absl::Duration deadline = absl::Seconds(30)) const {
+    client::ClientOptions options;
+    options.target = target();
+    options.token = token;
+    options.deadline = deadline;
+    return client::Client::Connect(options);
+  }
 
   // The last `bytes` of the log, for failure messages.
   std::string LogTail(size_t bytes = 4000) const {
@@ -334,10 +350,14 @@ class Parleyd {
     }
     Process::Stdio stdio;
     stdio.log_file = log_file();
-    absl::StatusOr<std::unique_ptr<Process>> process = Process::Spawn(
-        {options_.binary, "--listen=127.0.0.1:0", "--data_dir=" + data_dir(),
-         "--admin_token_file=" + token_file(), "--port_file=" + port_file(), "--log_level=warning"},
-        stdio);
+    std::vector<std::string> argv = {options_.binary,
+                                     "--listen=127.0.0.1:0",
+                                     "--data_dir=" + data_dir(),
+                                     "--admin_token_file=" + token_file(),
+                                     "--port_file=" + port_file(),
+                                     "--log_level=warning"};
+    argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
+    absl::StatusOr<std::unique_ptr<Process>> process = Process::Spawn(argv, stdio);
     if (!process.ok()) return process.status();
     process_ = *std::move(process);
 
@@ -394,12 +414,44 @@ class Parleyd {
   std::string admin_token_;
 };
 
+// A community, an organiser token for it and `event` in it, created on `server` through the
+// operator token: what most end-to-end scenarios start from.
+struct TestEvent {
+  std::string organiser_token;
+  uint64_t event_id = 0;
+};
+inline absl::StatusOr<TestEvent> CreateTestEvent(const Parleyd& server,
+                                                 const std::string& community_name,
+                                                 const v1::Event& event) {
+  absl::StatusOr<std::unique_ptr<client::Client>> admin = server.Connect(server.admin_token());
+  if (!admin.ok()) return admin.status();
+  v1::CreateCommunityRequest community_request;
+  community_request.set_name(community_name);
+  absl::StatusOr<v1::Community> community = (*admin)->CreateCommunity(community_request);
+  if (!community.ok()) return community.status();
+  v1::IssueOrganizerTokenRequest token_request;
+  token_request.set_community_id(community->id());
+  absl::StatusOr<v1::IssuedToken> issued = (*admin)->IssueOrganizerToken(token_request);
+  if (!issued.ok()) return issued.status();
+  absl::StatusOr<std::unique_ptr<client::Client>> organiser = server.Connect(issued->token());
+  if (!organiser.ok()) return organiser.status();
+  v1::CreateEventRequest event_request;
+  *event_request.mutable_event() = event;
+  absl::StatusOr<v1::Event> created = (*organiser)->CreateEvent(event_request);
+  if (!created.ok()) return created.status();
+  return TestEvent{issued->token(), created->id()};
+}
+
 #ifdef PARLEYD_PATH
 // The parleyd of this build (the e2e CMakeLists defines PARLEYD_PATH) on `work_dir`.
-inline absl::StatusOr<std::unique_ptr<Parleyd>> StartParleyd(const std::string& work_dir) {
+inline absl::StatusOr<std::unique_ptr<Parleyd>> StartParleyd(
+    const std::string& work_dir, std::vector<std::string> extra_args = {},
+    const std::string& data_dir = "") {
   Parleyd::Options options;
   options.binary = PARLEYD_PATH;
   options.work_dir = work_dir;
+  options.extra_args = std::move(extra_args);
+  options.data_dir = data_dir;
   return Parleyd::Start(options);
 }
 #endif
