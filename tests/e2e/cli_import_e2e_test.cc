@@ -127,7 +127,7 @@ TEST_F(CliImportE2eTest, ImportsThousandAttendeesIdempotentlyRejectsBadRowsAndSu
         << "a re-import changed stored attendees";
   }
 
-  // A file with bad rows: the CSV reader rejects rows 2 (budget) and 7 (interest weight), the
+  // A file with bad rows: the CSV reader rejects rows 2 (budget) and 7 (an empty interest tag), the
   // server rows 3 (availability), 4 (email) and 6 (a tag over 64 bytes); rows 1 and 5 are stored.
   const std::string bad_path = dir_.Sub("bad.csv");
   ASSERT_TRUE(WriteWholeFile(bad_path,
@@ -140,7 +140,7 @@ TEST_F(CliImportE2eTest, ImportsThousandAttendeesIdempotentlyRejectsBadRowsAndSu
                              "bad-tag,Gus Tag,,,," +
                                  std::string(65, 'x') +
                                  "\n"
-                                 "bad-weight,Fay Weight,,,,graphs:7\n"));
+                                 "bad-weight,Fay Weight,,,,graphs; :3\n"));
   const std::string bad_rejects = dir_.Sub("bad.rejects.csv");
   EXPECT_THAT(ExpectImport(organiser, event_id, bad_path, bad_rejects, 2,
                            "7 rows, 2 created, 0 updated, 0 unchanged, 5 rejected"),
