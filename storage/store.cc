@@ -30,6 +30,7 @@
 #include "rocksdb/write_batch.h"
 #include "storage/key_codec.h"
 #include "storage/status.h"
+#include "storage/store_known_pairs.h"
 
 namespace parley::storage {
 namespace {
@@ -231,7 +232,50 @@ class RocksStore final : public Store {
     return ScanOfEvent<v1::StoredIntroduction>(Cf::kIntroductions, event_id, visit, "introduction");
   }
 
+  // Known pairs: the per-pair code is in store_known_pairs.cc.
+  absl::StatusOr<std::vector<KnownPairOutcome>> AddKnownPairs(
+      uint64_t event_id, absl::Span<const AttendeePair> pairs) override {
+    return EditKnownPairs<KnownPairOutcome>(event_id, pairs, known_pairs::StageAdd, "add");
+  }
+  absl::StatusOr<std::vector<bool>> RemoveKnownPairs(
+      uint64_t event_id, absl::Span<const AttendeePair> pairs) override {
+    return EditKnownPairs<bool>(event_id, pairs, known_pairs::StageRemove, "remove");
+  }
+  absl::StatusOr<bool> IsKnownPair(uint64_t event_id, uint64_t a, uint64_t b) const override {
+    InUse use(this);
+    if (!use.ok()) return ClosedError();
+    return known_pairs::Contains(KnownPairFamilies(), event_id, a, b);
+  }
+  absl::Status ScanKnownPairs(uint64_t event_id,
+                              const std::function<bool(uint64_t, uint64_t)>& visit) const override {
+    InUse use(this);
+    if (!use.ok()) return ClosedError();
+    return known_pairs::Scan(KnownPairFamilies(), event_id, visit);
+  }
+
  private:
+  known_pairs::Families KnownPairFamilies() const {
+    return {db_, cf(Cf::kKnownPairs), cf(Cf::kAttendees)};
+  }
+  template <typename Outcome, typename StageFn>
+  absl::StatusOr<std::vector<Outcome>> EditKnownPairs(uint64_t event_id,
+                                                      absl::Span<const AttendeePair> pairs,
+                                                      StageFn stage, absl::string_view verb) {
+    if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+    InUse use(this);
+    if (!use.ok()) return ClosedError();
+    absl::MutexLock write_lock(&write_mu_);
+    Batch batch(handles_);
+    absl::StatusOr<std::vector<Outcome>> out =
+        stage(KnownPairFamilies(), event_id, pairs, batch.batch());
+    if (!out.ok()) return out.status();
+    if (batch.batch()->Count() == 0) return out;
+    absl::Status s =
+        Commit(&batch, absl::StrCat(verb, " ", pairs.size(), " known pairs of event ", event_id));
+    if (!s.ok()) return s;
+    return out;
+  }
+
   // Adds memory entries to the batch. INVALID_ARGUMENT for an empty person or partner.
   static absl::Status PutMemoryEntries(uint64_t community_id,
                                        const std::vector<MemoryEntry>& entries, Batch* batch) {
@@ -1121,6 +1165,8 @@ absl::StatusOr<bool> RocksStore::RemoveAttendee(uint64_t event_id, uint64_t atte
   s = FromRocksDb(meetings.status(), absl::StrCat("scan meetings of ", what));
   if (!s.ok()) return s;
   s = EraseRelationships(*attendee, erased_meetings, &batch);
+  if (!s.ok()) return s;
+  s = known_pairs::StageEraseAttendee(KnownPairFamilies(), event_id, attendee_id, batch.batch());
   if (!s.ok()) return s;
   s = Commit(&batch, absl::StrCat("remove ", what));
   if (!s.ok()) return s;

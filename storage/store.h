@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -47,6 +48,16 @@ enum class UpsertOutcome { kCreated, kUpdated, kUnchanged };
 struct UpsertResult {
   UpsertOutcome outcome;
   uint64_t attendee_id;
+};
+
+// Two attendees of one event (attendee ids; either order).
+using AttendeePair = std::pair<uint64_t, uint64_t>;
+
+// What AddKnownPairs did with one pair.
+enum class KnownPairOutcome {
+  kAdded,
+  kUnchanged,        // already known; nothing written
+  kMissingAttendee,  // one of them is not (or no longer) an attendee of the event
 };
 
 // Store keeps communities, events, attendees, tokens, meetings and matching runs in RocksDB, one
@@ -138,9 +149,9 @@ class Store {
   virtual absl::StatusOr<v1::Attendee> MutateAttendee(
       uint64_t event_id, uint64_t attendee_id,
       const std::function<absl::Status(v1::Attendee*)>& mutate) = 0;
-  // Deletes the attendee, its external_id index entry, all its tokens and all its meetings (in
-  // any state, with both index entries of each) in one batch: erasure. Returns false (and writes
-  // nothing) if there was no such attendee.
+  // Deletes the attendee, its external_id index entry, all its tokens, all its meetings (in
+  // any state, with both index entries of each) and its known pairs in one batch: erasure. Returns
+  // false (and writes nothing) if there was no such attendee.
   virtual absl::StatusOr<bool> RemoveAttendee(uint64_t event_id, uint64_t attendee_id) = 0;
 
   // --- Tokens ----------------------------------------------------------------------------
@@ -284,6 +295,23 @@ class Store {
   // Every introduction and request of the event in id order, one snapshot.
   virtual absl::Status ScanIntroductions(
       uint64_t event_id, const std::function<bool(const v1::StoredIntroduction&)>& visit) const = 0;
+
+  // --- Known pairs: attendees who already know each other (never proposed to each other) ----
+  // Records pairs in ONE batch (one fsync), under the write lock. Results in input order: a pair
+  // already stored (in either order, or earlier in `pairs`) is kUnchanged; a pair naming an
+  // attendee the event does not have is kMissingAttendee and not stored. INVALID_ARGUMENT
+  // (nothing written) for a pair with an id of 0 or twice the same attendee.
+  virtual absl::StatusOr<std::vector<KnownPairOutcome>> AddKnownPairs(
+      uint64_t event_id, absl::Span<const AttendeePair> pairs) = 0;
+  // Forgets pairs in ONE batch; per pair, true if it was known. INVALID_ARGUMENT as above.
+  virtual absl::StatusOr<std::vector<bool>> RemoveKnownPairs(
+      uint64_t event_id, absl::Span<const AttendeePair> pairs) = 0;
+  // Whether the two attendees are a known pair (either order).
+  virtual absl::StatusOr<bool> IsKnownPair(uint64_t event_id, uint64_t a, uint64_t b) const = 0;
+  // Calls `visit(a, b)` once per known pair of the event, a < b, ascending, one snapshot; stops
+  // early (returning OK) when visit returns false.
+  virtual absl::Status ScanKnownPairs(
+      uint64_t event_id, const std::function<bool(uint64_t a, uint64_t b)>& visit) const = 0;
 
  protected:
   Store() = default;
