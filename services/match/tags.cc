@@ -1,6 +1,7 @@
 #include "services/match/tags.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -132,22 +133,65 @@ bool SplitAcronym(absl::string_view tag, std::string* expansion, std::string* ac
   return false;
 }
 
+namespace {
+
+// Every "expansion (ACR)" inside `tag` (IJCAI-style "machine learning (ml): general" too): the
+// expansion is the fewest words before the parenthesis that spell the acronym.
+std::vector<std::pair<std::string, std::string>> InnerAcronyms(absl::string_view tag) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string lower = absl::AsciiStrToLower(tag);
+  for (size_t open = lower.find('('); open != std::string::npos; open = lower.find('(', open + 1)) {
+    const size_t close = lower.find(')', open);
+    if (close == std::string::npos) break;
+    const std::string acronym(
+        absl::StripAsciiWhitespace(absl::string_view(lower).substr(open + 1, close - open - 1)));
+    if (acronym.empty() || acronym.find(' ') != std::string::npos) continue;
+    std::vector<std::string> words;
+    for (absl::string_view w : absl::StrSplit(absl::string_view(lower).substr(0, open),
+                                              absl::ByAnyChar(" :;,"), absl::SkipEmpty())) {
+      words.emplace_back(w);
+    }
+    for (size_t k = 2; k <= words.size() && k <= 2 * acronym.size() + 2; ++k) {
+      std::string expansion;
+      for (size_t i = words.size() - k; i < words.size(); ++i) {
+        if (!expansion.empty()) expansion.push_back(' ');
+        expansion += words[i];
+      }
+      if (IsAcronymOf(acronym, expansion)) {
+        out.emplace_back(std::move(expansion), acronym);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 TagAliases TagAliases::Learn(const std::vector<absl::string_view>& tags) {
   TagAliases aliases;
   absl::flat_hash_set<std::string> ambiguous;
   absl::flat_hash_map<std::string, std::string> acronyms;
-  for (absl::string_view tag : tags) {
-    std::string expansion, acronym;
-    if (!SplitAcronym(tag, &expansion, &acronym)) continue;
-    const std::string target = TagKey(expansion);
-    const std::string whole = TagKey(tag);
-    if (whole != target) aliases.to_expansion_[whole] = target;
+  auto learn_acronym = [&](const std::string& acronym, const std::string& target) {
     const std::string short_key = TagKey(acronym);
-    if (short_key == target || ambiguous.contains(short_key)) continue;
+    if (short_key == target || ambiguous.contains(short_key)) return;
     auto [it, inserted] = acronyms.try_emplace(short_key, target);
     if (!inserted && it->second != target) {
       ambiguous.insert(short_key);
       acronyms.erase(it);
+    }
+  };
+  for (absl::string_view tag : tags) {
+    std::string expansion, acronym;
+    if (SplitAcronym(tag, &expansion, &acronym)) {
+      const std::string target = TagKey(expansion);
+      const std::string whole = TagKey(tag);
+      if (whole != target) aliases.to_expansion_[whole] = target;
+      learn_acronym(acronym, target);
+      continue;
+    }
+    for (const auto& [inner_expansion, inner_acronym] : InnerAcronyms(tag)) {
+      learn_acronym(inner_acronym, TagKey(inner_expansion));
     }
   }
   for (auto& [short_key, target] : acronyms) aliases.to_expansion_[short_key] = target;

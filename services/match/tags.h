@@ -13,8 +13,10 @@
 //   Acronyms:     only where the event itself shows the pair. A tag "expansion (ACR)" or
 //                 "ACR (expansion)" whose acronym is the initials of the expansion's words
 //                 (stop words such as "of" may be skipped; a plural "s" on the acronym is
-//                 ignored) makes the acronym, the expansion and the whole tag one tag. An acronym
-//                 the event expands two different ways stays as written.
+//                 ignored) makes the acronym, the expansion and the whole tag one tag. An
+//                 acronym spelled out inside a longer tag ("machine learning (ML): general")
+//                 makes the acronym and the expansion one tag. An acronym the event expands two
+//                 different ways stays as written.
 //
 // Singular forms come from a short suffix rule (Harman's "S" stemmer with the -ches/-shes/-xes/
 // -sses plurals) rather than a full stemmer: Porter/Snowball also merge words that are not the

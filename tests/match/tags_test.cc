@@ -55,6 +55,13 @@ TEST(TagAliasesTest, AnAcronymMergesOnlyWhenTheEventShowsIt) {
   EXPECT_EQ(shown.Key("reinforcement learning (rl)"), shown.Key("Reinforcement-Learning"));
 }
 
+TEST(TagAliasesTest, AnAcronymSpelledOutInsideALongerTagCounts) {
+  const TagAliases aliases = TagAliases::Learn({"Machine Learning (ML): general"});
+  EXPECT_EQ(aliases.Key("ML"), aliases.Key("machine learning"));
+  const TagAliases none = TagAliases::Learn({"foundations (ml): general"});
+  EXPECT_EQ(none.Key("ml"), "ml");
+}
+
 TEST(TagAliasesTest, AnAcronymWithTwoExpansionsStaysAsWritten) {
   const TagAliases aliases =
       TagAliases::Learn({"reinforcement learning (rl)", "representation learning (rl)"});
