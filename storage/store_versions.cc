@@ -1,5 +1,7 @@
 #include "storage/store_versions.h"
 
+#include <algorithm>
+
 namespace parley::services {
 
 uint64_t StoreVersions::Now() const {
@@ -68,6 +70,23 @@ absl::StatusOr<bool> VersionedStore::RemoveAttendee(uint64_t event_id, uint64_t 
   // Its meetings go too: the partners' views name it, so they depend on its record.
   versions_.Bump({AttendeeRecord(event_id, attendee_id), TokensRecord()});
   if (out.ok() && *out) AttendeesChanged(event_id, {attendee_id});
+  return out;
+}
+
+absl::StatusOr<std::vector<storage::KnownPairOutcome>> VersionedStore::AddKnownPairs(
+    uint64_t event_id, absl::Span<const storage::AttendeePair> pairs) {
+  absl::StatusOr<std::vector<storage::KnownPairOutcome>> out =
+      inner_->AddKnownPairs(event_id, pairs);
+  if (!out.ok()) return out;
+  std::vector<uint64_t> changed;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if ((*out)[i] != storage::KnownPairOutcome::kAdded) continue;
+    changed.push_back(pairs[i].first);
+    changed.push_back(pairs[i].second);
+  }
+  std::sort(changed.begin(), changed.end());
+  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+  if (!changed.empty()) AttendeesChanged(event_id, std::move(changed));
   return out;
 }
 

@@ -214,6 +214,21 @@ class VersionedStore final : public storage::Store {
       const std::function<absl::Status(v1::StoredIntroduction*)>& mutate) override {
     return inner_->MutateIntroduction(event_id, introduction_id, mutate);
   }
+  // A pair that became known may be proposed right now: the attendee observer hears of both, so
+  // that live repair cancels the proposal and refills them.
+  absl::StatusOr<std::vector<storage::KnownPairOutcome>> AddKnownPairs(
+      uint64_t event_id, absl::Span<const storage::AttendeePair> pairs) override;
+  absl::StatusOr<std::vector<bool>> RemoveKnownPairs(
+      uint64_t event_id, absl::Span<const storage::AttendeePair> pairs) override {
+    return inner_->RemoveKnownPairs(event_id, pairs);
+  }
+  absl::StatusOr<bool> IsKnownPair(uint64_t event_id, uint64_t a, uint64_t b) const override {
+    return inner_->IsKnownPair(event_id, a, b);
+  }
+  absl::Status ScanKnownPairs(uint64_t event_id,
+                              const std::function<bool(uint64_t, uint64_t)>& visit) const override {
+    return inner_->ScanKnownPairs(event_id, visit);
+  }
   absl::Status ScanIntroductions(
       uint64_t event_id,
       const std::function<bool(const v1::StoredIntroduction&)>& visit) const override {

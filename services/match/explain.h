@@ -87,7 +87,7 @@ struct CandidateDiagnosis {
   int64_t no_common_slot = 0;
   int64_t same_organisation = 0;
   int64_t no_common_language = 0;
-  int64_t avoided_or_excluded = 0;  // avoid lists either way, history
+  int64_t avoided_or_excluded = 0;  // avoid lists either way, history, known pairs
 };
 
 CandidateDiagnosis DiagnoseCandidates(const MatchProblem& problem, Index a);
