@@ -173,7 +173,7 @@ TEST_F(CliTest, ArgumentErrorsAreUsageErrors) {
            {{"events", "create", "--name", "X", "--auto-confirm", "perhaps"}, "--auto-confirm"},
            {{"events", "update", "3"}, "nothing to update"},
            {{"attendees", "update", "--event", "1", "5"}, "nothing to update"},
-           {{"attendees", "update", "--event", "1", "5", "--interests", "a:9"}, "--interests"},
+           {{"attendees", "update", "--event", "1", "5", "--interests", "a; :2"}, "--interests"},
            {{"me", "update", "--name", "X"}, "unknown flag --name"},
            {{"me", "update", "--budget", "lots"}, "--budget"},
            {{"me", "update"}, "nothing to update"},
