@@ -23,25 +23,23 @@ std::vector<std::string> ParseList(absl::string_view text) {
 absl::StatusOr<std::vector<v1::Interest>> ParseInterests(absl::string_view text) {
   std::vector<v1::Interest> interests;
   for (const std::string& item : ParseList(text)) {
-    v1::Interest interest;
+    // Only a trailing ":1", ":2" or ":3" is a weight: real keywords hold colons ("n:m
+    // sparsity", "in-context learning: large language model"), and a file with them must import.
+    absl::string_view tag = item;
+    uint32_t weight = 0;
     const size_t colon = item.rfind(':');
-    if (colon == std::string::npos) {
-      interest.set_tag(item);
-    } else {
-      absl::string_view tag = absl::StripAsciiWhitespace(absl::string_view(item).substr(0, colon));
-      absl::string_view weight_text =
+    if (colon != std::string::npos) {
+      const absl::string_view after =
           absl::StripAsciiWhitespace(absl::string_view(item).substr(colon + 1));
-      uint32_t weight = 0;
-      if (!absl::SimpleAtoi(weight_text, &weight) || weight < 1 || weight > 3) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("bad weight \"", weight_text, "\" in \"", item, "\": must be 1, 2 or 3"));
+      if (after.size() == 1 && after[0] >= '1' && after[0] <= '3') {
+        weight = static_cast<uint32_t>(after[0] - '0');
+        tag = absl::StripAsciiWhitespace(absl::string_view(item).substr(0, colon));
       }
-      if (tag.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat("empty tag in \"", item, "\""));
-      }
-      interest.set_tag(std::string(tag));
-      interest.set_weight(weight);
     }
+    if (tag.empty()) return absl::InvalidArgumentError(absl::StrCat("empty tag in \"", item, "\""));
+    v1::Interest interest;
+    interest.set_tag(std::string(tag));
+    if (weight != 0) interest.set_weight(weight);
     interests.push_back(std::move(interest));
   }
   return interests;

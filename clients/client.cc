@@ -343,6 +343,54 @@ absl::StatusOr<v1::ImportAttendeesResponse> Client::StreamImport(
   return response;
 }
 
+absl::StatusOr<v1::ImportKnownPairsResponse> Client::ImportKnownPairs(
+    uint64_t event_id, const KnownPairSource& source, absl::Duration deadline) const {
+  constexpr size_t kRowsPerMessage = 5000;  // the server's limit
+  grpc::ClientContext context;
+  PrepareContext(&context, deadline);
+  v1::ImportKnownPairsResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::ImportKnownPairsRequest>> writer =
+      organizer_->ImportKnownPairs(&context, &response);
+  std::vector<v1::KnownPairRow> batch;
+  bool more = true;
+  while (more) {
+    batch.clear();
+    absl::StatusOr<bool> next = source(&batch, kRowsPerMessage);
+    if (!next.ok()) {
+      context.TryCancel();
+      writer->Finish();
+      return next.status();
+    }
+    more = *next;
+    if (batch.empty()) continue;
+    v1::ImportKnownPairsRequest request;
+    request.set_event_id(event_id);
+    for (v1::KnownPairRow& row : batch) *request.add_rows() = std::move(row);
+    if (!writer->Write(request)) break;  // the server ended the call; Finish() says why
+  }
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+absl::StatusOr<v1::ImportKnownPairsResponse> Client::ImportKnownPairs(
+    uint64_t event_id, const std::vector<v1::KnownPairRow>& rows, absl::Duration deadline) const {
+  size_t next = 0;
+  return ImportKnownPairs(
+      event_id,
+      [&](std::vector<v1::KnownPairRow>* batch, size_t max_rows) -> absl::StatusOr<bool> {
+        for (; next < rows.size() && batch->size() < max_rows; ++next) batch->push_back(rows[next]);
+        return next < rows.size();
+      },
+      deadline);
+}
+
+absl::StatusOr<v1::RemoveKnownPairsResponse> Client::RemoveKnownPairs(
+    const v1::RemoveKnownPairsRequest& request) const {
+  return Unary(organizer_.get(), &v1::OrganizerService::Stub::RemoveKnownPairs, request);
+}
+
 absl::StatusOr<v1::MyProfile> Client::GetMyProfile(const v1::GetMyProfileRequest& request) const {
   return Unary(attendee_.get(), &v1::AttendeeService::Stub::GetMyProfile, request);
 }

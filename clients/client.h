@@ -58,6 +58,11 @@ struct ImportOptions {
 // them into stream messages by ImportOptions. An error status ends the import with that status.
 using ImportRowSource = std::function<absl::StatusOr<bool>(std::vector<v1::ImportRow>* batch)>;
 
+// Fills `batch` (cleared by the caller) with the next known pairs, at most `max_rows`; returns
+// false once exhausted (KnownPairReader::Next has this shape). An error status ends the import.
+using KnownPairSource =
+    std::function<absl::StatusOr<bool>(std::vector<v1::KnownPairRow>* batch, size_t max_rows)>;
+
 // Where ImportAttendees puts rows: Add() returns false once the stream has failed, and the
 // caller stops adding.
 class RowSink {
@@ -156,6 +161,20 @@ class Client {
   absl::StatusOr<v1::ImportAttendeesResponse> ImportAttendees(
       uint64_t event_id, const ImportRowSource& source,
       const ImportOptions& options = ImportOptions()) const;
+
+  // Streams pairs to OrganizerService.ImportKnownPairs, 5000 rows per message (the server's
+  // limit), and returns the server's per-row results. Row-level problems (unknown external_id)
+  // are results (REJECTED); an error status means the stream failed (no such event, CLOSED
+  // event, transport, deadline, or `source` failed) and messages sent before it may have been
+  // stored. `deadline` bounds the whole stream (zero = ClientOptions::deadline).
+  absl::StatusOr<v1::ImportKnownPairsResponse> ImportKnownPairs(
+      uint64_t event_id, const KnownPairSource& source,
+      absl::Duration deadline = absl::ZeroDuration()) const;
+  absl::StatusOr<v1::ImportKnownPairsResponse> ImportKnownPairs(
+      uint64_t event_id, const std::vector<v1::KnownPairRow>& rows,
+      absl::Duration deadline = absl::ZeroDuration()) const;
+  absl::StatusOr<v1::RemoveKnownPairsResponse> RemoveKnownPairs(
+      const v1::RemoveKnownPairsRequest& request) const;
 
   // AttendeeService: needs an attendee token; acts on the token's attendee.
   absl::StatusOr<v1::MyProfile> GetMyProfile(const v1::GetMyProfileRequest& request) const;

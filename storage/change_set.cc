@@ -16,6 +16,7 @@ void SortUnique(std::vector<T>* v) {
 void ChangeSet::Normalize() {
   SortUnique(&attendees);
   SortUnique(&meeting_attendees);
+  SortUnique(&known_pair_attendees);
   SortUnique(&events);
   SortUnique(&runs);
   SortUnique(&relationship_events);
@@ -23,8 +24,9 @@ void ChangeSet::Normalize() {
 }
 
 bool ChangeSet::empty() const {
-  return attendees.empty() && meeting_attendees.empty() && events.empty() && runs.empty() &&
-         relationship_events.empty() && memory_communities.empty() && !communities && !tokens;
+  return attendees.empty() && meeting_attendees.empty() && known_pair_attendees.empty() &&
+         events.empty() && runs.empty() && relationship_events.empty() &&
+         memory_communities.empty() && !communities && !tokens;
 }
 
 }  // namespace parley::storage

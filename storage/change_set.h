@@ -20,6 +20,8 @@ struct ChangeSet {
   std::vector<EventAttendee> meeting_attendees;
   // Event records created or changed.
   std::vector<uint64_t> events;
+  // Attendees one of whose known pairs ("we already know each other") was added or removed.
+  std::vector<EventAttendee> known_pair_attendees;
   // Events with a matching run record created or changed.
   std::vector<uint64_t> runs;
   // Events whose feedback or introductions changed.

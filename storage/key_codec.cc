@@ -145,6 +145,14 @@ std::string IntroductionKey(uint64_t event_id, uint64_t introduction_id) {
   return EventByCommunityKey(event_id, introduction_id);
 }
 
+std::string KnownPairPrefix(uint64_t event_id, uint64_t attendee_id) {
+  return EventByCommunityKey(event_id, attendee_id);
+}
+
+std::string KnownPairKey(uint64_t event_id, uint64_t attendee_id, uint64_t partner_id) {
+  return MeetingByAttendeeKey(event_id, attendee_id, partner_id);
+}
+
 bool DecodeU64Key(absl::string_view key, uint64_t* id) { return DecodeU64(key, id); }
 
 bool DecodePairKey(absl::string_view key, uint64_t* first, uint64_t* second) {

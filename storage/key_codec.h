@@ -26,10 +26,16 @@
 //   memory                     community:u64 | len:u32 person | len:u32 partner | event:u64 |
 //                              meeting:u64                           v1::MemoryRecord
 //   introductions              event:u64 | introduction:u64          v1::StoredIntroduction
+//   known_pairs                event:u64 | attendee:u64 | partner:u64  empty
 //
 // memory: person and partner are keyed hashes of the organiser's person_ref (never the ref in
 // clear); every remembered meeting has two records, one under each person. Erased feedback
 // keeps its record under giver 0 and its side of the meeting.
+//
+// known_pairs: two attendees who already know each other (co-authors, colleagues) and must never
+// be proposed to each other. Every pair is stored twice, under each attendee (attendee |
+// partner and partner | attendee), always in one batch, so that erasing an attendee finds all
+// their pairs with one prefix scan.
 //
 // A meeting is indexed under both of its attendees (attendee_a and attendee_b); the meeting
 // record and its two index entries are always written and deleted in the same batch.
@@ -49,7 +55,7 @@
 // build refuses a database that has the new family (unknown column family), so it can never
 // write around the new data. meetings, meetings_by_attendee and runs were added this way, with
 // the counters last_id/meeting and last_id/run (absent = 0); then feedback, memory and
-// introductions with last_id/introduction.
+// introductions with last_id/introduction; then known_pairs.
 
 #include <array>
 #include <cstddef>
@@ -81,6 +87,7 @@ enum class Cf : size_t {
   kFeedback,
   kMemory,
   kIntroductions,
+  kKnownPairs,
   kCount,
 };
 inline constexpr size_t kCfCount = static_cast<size_t>(Cf::kCount);
@@ -104,6 +111,7 @@ inline constexpr std::array<absl::string_view, kCfCount> kCfNames = {
     "feedback",
     "memory",
     "introductions",
+    "known_pairs",
 };
 inline absl::string_view CfName(Cf cf) { return kCfNames[static_cast<size_t>(cf)]; }
 
@@ -150,13 +158,15 @@ std::string MemoryPrefix(uint64_t community_id, absl::string_view person);
 std::string MemoryKey(uint64_t community_id, absl::string_view person, absl::string_view partner,
                       uint64_t event_id, uint64_t meeting_id);
 std::string IntroductionKey(uint64_t event_id, uint64_t introduction_id);
+std::string KnownPairPrefix(uint64_t event_id, uint64_t attendee_id);
+std::string KnownPairKey(uint64_t event_id, uint64_t attendee_id, uint64_t partner_id);
 
 // Decoders return false if the key does not have the layout.
 bool DecodeU64Key(absl::string_view key, uint64_t* id);  // communities, events
 bool DecodePairKey(absl::string_view key, uint64_t* first,
                    uint64_t* second);  // events_by_community, attendees, meetings, runs
 bool DecodeTripleKey(absl::string_view key, uint64_t* first, uint64_t* second,
-                     uint64_t* third);  // meetings_by_attendee
+                     uint64_t* third);  // meetings_by_attendee, known_pairs
 
 // --- Ranges ---------------------------------------------------------------------------------
 // The smallest key greater than every key that starts with `prefix`, for iterate_upper_bound.

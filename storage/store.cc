@@ -36,6 +36,7 @@
 #include "storage/key_codec.h"
 #include "storage/status.h"
 #include "storage/store_internal.h"
+#include "storage/store_known_pairs.h"
 
 namespace parley::storage {
 
@@ -92,6 +93,11 @@ void RecordKey(Cf cf, absl::string_view key, ChangeSet* changes) {
       break;
     case Cf::kMemory:
       if (ConsumeU64(&rest, &first)) changes->memory_communities.push_back(first);
+      break;
+    case Cf::kKnownPairs:
+      if (DecodeTripleKey(key, &first, &second, &third)) {
+        changes->known_pair_attendees.emplace_back(first, second);
+      }
       break;
     case Cf::kCommunities:
       changes->communities = true;
@@ -822,10 +828,60 @@ absl::StatusOr<bool> Store::RemoveAttendee(uint64_t event_id, uint64_t attendee_
   if (!s.ok()) return s;
   s = EraseRelationships(*attendee, erased_meetings, &batch);
   if (!s.ok()) return s;
+  s = known_pairs::StageEraseAttendee(KnownPairFamilies(), event_id, attendee_id, batch.batch());
+  if (!s.ok()) return s;
   s = Commit(&batch, absl::StrCat("remove ", what));
   if (!s.ok()) return s;
   erasure_->Add(*batch.batch(), db_->GetLatestSequenceNumber());
   return true;
+}
+
+// --- Known pairs (the per-pair code is in store_known_pairs.cc) ----------------------------
+
+known_pairs::Families Store::KnownPairFamilies() const {
+  return {db_, cf(Cf::kKnownPairs), cf(Cf::kAttendees)};
+}
+
+template <typename Outcome, typename StageFn>
+absl::StatusOr<std::vector<Outcome>> Store::EditKnownPairs(uint64_t event_id,
+                                                           absl::Span<const AttendeePair> pairs,
+                                                           StageFn stage, absl::string_view verb) {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  absl::MutexLock write_lock(&write_mu_);
+  Batch batch(handles_);
+  absl::StatusOr<std::vector<Outcome>> out =
+      stage(KnownPairFamilies(), event_id, pairs, batch.batch());
+  if (!out.ok()) return out.status();
+  if (batch.batch()->Count() == 0) return out;
+  absl::Status s =
+      Commit(&batch, absl::StrCat(verb, " ", pairs.size(), " known pairs of event ", event_id));
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<std::vector<KnownPairOutcome>> Store::AddKnownPairs(
+    uint64_t event_id, absl::Span<const AttendeePair> pairs) {
+  return EditKnownPairs<KnownPairOutcome>(event_id, pairs, known_pairs::StageAdd, "add");
+}
+
+absl::StatusOr<std::vector<bool>> Store::RemoveKnownPairs(uint64_t event_id,
+                                                          absl::Span<const AttendeePair> pairs) {
+  return EditKnownPairs<bool>(event_id, pairs, known_pairs::StageRemove, "remove");
+}
+
+absl::StatusOr<bool> Store::IsKnownPair(uint64_t event_id, uint64_t a, uint64_t b) const {
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  return known_pairs::Contains(KnownPairFamilies(), event_id, a, b);
+}
+
+absl::Status Store::ScanKnownPairs(uint64_t event_id,
+                                   const std::function<bool(uint64_t, uint64_t)>& visit) const {
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  return known_pairs::Scan(KnownPairFamilies(), event_id, visit);
 }
 
 absl::StatusOr<CheckpointInfo> Store::Checkpoint(const std::string& dir) {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -26,6 +27,10 @@
 #include "storage/store_internal.h"
 
 namespace parley::storage {
+
+namespace known_pairs {
+struct Families;
+}  // namespace known_pairs
 
 struct StoreOptions {
   // Directory of the database; created (with parents) if missing.
@@ -81,6 +86,16 @@ enum class UpsertOutcome { kCreated, kUpdated, kUnchanged };
 struct UpsertResult {
   UpsertOutcome outcome;
   uint64_t attendee_id;
+};
+
+// Two attendees of one event (attendee ids; either order).
+using AttendeePair = std::pair<uint64_t, uint64_t>;
+
+// What AddKnownPairs did with one pair.
+enum class KnownPairOutcome {
+  kAdded,
+  kUnchanged,        // already known; nothing written
+  kMissingAttendee,  // one of them is not (or no longer) an attendee of the event
 };
 
 // Store keeps communities, events, attendees, tokens, meetings and matching runs in RocksDB, one
@@ -190,9 +205,9 @@ class Store {
   absl::StatusOr<Mutated<v1::Attendee>> MutateAttendee(
       uint64_t event_id, uint64_t attendee_id,
       const std::function<absl::Status(v1::Attendee*)>& mutate);
-  // Deletes the attendee, its external_id index entry, all its tokens and all its meetings (in
-  // any state, with both index entries of each) in one batch: erasure. Returns false (and writes
-  // nothing) if there was no such attendee.
+  // Deletes the attendee, its external_id index entry, all its tokens, all its meetings (in
+  // any state, with both index entries of each) and its known pairs in one batch: erasure.
+  // Returns false (and writes nothing) if there was no such attendee.
   absl::StatusOr<bool> RemoveAttendee(uint64_t event_id, uint64_t attendee_id);
 
   // --- Tokens ----------------------------------------------------------------------------
@@ -332,6 +347,23 @@ class Store {
   absl::Status ScanIntroductions(
       uint64_t event_id, const std::function<bool(const v1::StoredIntroduction&)>& visit) const;
 
+  // --- Known pairs: attendees who already know each other (never proposed to each other) ----
+  // Records pairs in ONE batch (one fsync), under the write lock. Results in input order: a pair
+  // already stored (in either order, or earlier in `pairs`) is kUnchanged; a pair naming an
+  // attendee the event does not have is kMissingAttendee and not stored. INVALID_ARGUMENT
+  // (nothing written) for a pair with an id of 0 or twice the same attendee.
+  absl::StatusOr<std::vector<KnownPairOutcome>> AddKnownPairs(uint64_t event_id,
+                                                              absl::Span<const AttendeePair> pairs);
+  // Forgets pairs in ONE batch; per pair, true if it was known. INVALID_ARGUMENT as above.
+  absl::StatusOr<std::vector<bool>> RemoveKnownPairs(uint64_t event_id,
+                                                     absl::Span<const AttendeePair> pairs);
+  // Whether the two attendees are a known pair (either order).
+  absl::StatusOr<bool> IsKnownPair(uint64_t event_id, uint64_t a, uint64_t b) const;
+  // Calls `visit(a, b)` once per known pair of the event, a < b, ascending, one snapshot; stops
+  // early (returning OK) when visit returns false.
+  absl::Status ScanKnownPairs(uint64_t event_id,
+                              const std::function<bool(uint64_t a, uint64_t b)>& visit) const;
+
  private:
   // `read_only`: DB::Open could not write (a full disk): DB::OpenForReadOnly opened `db`.
   Store(StoreOptions options, rocksdb::DB* db, const Handles& handles, bool read_only)
@@ -351,6 +383,15 @@ class Store {
 
   // Checks the format version (writing it into a new store) and loads the id counters.
   absl::Status Init(bool existed);
+
+  // The known_pairs column family's handles (store_known_pairs.h).
+  known_pairs::Families KnownPairFamilies() const;
+  // Stages a known-pair edit under the write lock and commits it (nothing when it stages
+  // nothing). Defined in store.cc, its only user.
+  template <typename Outcome, typename StageFn>
+  absl::StatusOr<std::vector<Outcome>> EditKnownPairs(uint64_t event_id,
+                                                      absl::Span<const AttendeePair> pairs,
+                                                      StageFn stage, absl::string_view verb);
 
   // Adds memory entries to the batch. INVALID_ARGUMENT for an empty person or partner.
   static absl::Status PutMemoryEntries(uint64_t community_id,

@@ -51,6 +51,7 @@ class Parser {
     cli::AddAdminCommands(tree_);
     cli::AddEventCommands(tree_);
     cli::AddAttendeeCommands(tree_);
+    cli::AddKnownPairCommands(tree_);
     cli::AddMatchingCommands(tree_);
     cli::AddAgendaCommands(tree_);
     cli::AddRelationshipCommands(tree_);

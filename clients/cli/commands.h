@@ -117,6 +117,7 @@ class CommandTree {
 void AddAdminCommands(CommandTree& tree);         // admin.cc
 void AddEventCommands(CommandTree& tree);         // events.cc
 void AddAttendeeCommands(CommandTree& tree);      // attendees.cc
+void AddKnownPairCommands(CommandTree& tree);     // known_pairs.cc: known-pairs import
 void AddMatchingCommands(CommandTree& tree);      // matching.cc: run, report, meetings, publish
 void AddAgendaCommands(CommandTree& tree);        // agenda.cc: calendar, suggestions, respond...
 void AddRelationshipCommands(CommandTree& tree);  // relationships.cc: feedback, introductions...

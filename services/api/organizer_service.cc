@@ -18,6 +18,7 @@
 #include "services/api/admin_service.h"
 #include "services/api/event_access.h"
 #include "services/api/grpc_status.h"
+#include "services/api/known_pairs_import.h"
 #include "services/api/paging.h"
 #include "services/domain/field_mask.h"
 #include "services/domain/policy.h"
@@ -527,6 +528,22 @@ grpc::ServerUnaryReactor* OrganizerService::SetEventStatus(grpc::CallbackServerC
     }
     *response = std::move(updated->record);
     return absl::OkStatus();
+  });
+}
+
+grpc::ServerReadReactor<v1::ImportKnownPairsRequest>* OrganizerService::ImportKnownPairs(
+    grpc::CallbackServerContext* context, v1::ImportKnownPairsResponse* response) {
+  return NewKnownPairsImport(context, store_, auth_, workers_, response);
+}
+
+grpc::ServerUnaryReactor* OrganizerService::RemoveKnownPairs(
+    grpc::CallbackServerContext* context, const v1::RemoveKnownPairsRequest* request,
+    v1::RemoveKnownPairsResponse* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<v1::Event> event =
+        AuthorizedEvent(*context, OrganizerMethod("RemoveKnownPairs"), request->event_id());
+    if (!event.ok()) return event.status();
+    return services::RemoveKnownPairs(store_, *event, *request, response);
   });
 }
 

@@ -56,6 +56,12 @@ class OrganizerService final : public v1::OrganizerService::CallbackService {
   grpc::ServerUnaryReactor* IssueAttendeeToken(grpc::CallbackServerContext* context,
                                                const v1::IssueAttendeeTokenRequest* request,
                                                v1::IssuedAttendeeToken* response) override;
+  // Known pairs (known_pairs_import.h).
+  grpc::ServerReadReactor<v1::ImportKnownPairsRequest>* ImportKnownPairs(
+      grpc::CallbackServerContext* context, v1::ImportKnownPairsResponse* response) override;
+  grpc::ServerUnaryReactor* RemoveKnownPairs(grpc::CallbackServerContext* context,
+                                             const v1::RemoveKnownPairsRequest* request,
+                                             v1::RemoveKnownPairsResponse* response) override;
 
  private:
   // The caller's event: checks the method's policy, then that the event belongs to the

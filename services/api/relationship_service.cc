@@ -21,6 +21,7 @@
 #include "services/domain/policy.h"
 #include "services/domain/relationships.h"
 #include "services/domain/validation.h"
+#include "services/match/tags.h"
 #include "services/runs/engine_event.h"
 
 namespace parley::services {
@@ -420,6 +421,14 @@ grpc::ServerUnaryReactor* RelationshipService::Introduce(grpc::CallbackServerCon
     // other it stays PENDING, as any decline does, so an avoid list is never revealed.
     if (domain::Avoids(a, b)) intro.set_answer_a(v1::Meeting::DECLINED_ANSWER);
     if (domain::Avoids(b, a)) intro.set_answer_b(v1::Meeting::DECLINED_ANSWER);
+    // People who already know each other need no introduction: both decline at once, as
+    // privately, so the introducer never learns what the organiser recorded.
+    absl::StatusOr<bool> known_pair = store_->IsKnownPair(event_id, a.id(), b.id());
+    if (!known_pair.ok()) return known_pair.status();
+    if (*known_pair) {
+      intro.set_answer_a(v1::Meeting::DECLINED_ANSWER);
+      intro.set_answer_b(v1::Meeting::DECLINED_ANSWER);
+    }
     absl::StatusOr<v1::StoredIntroduction> stored = store_->CreateIntroduction(std::move(intro));
     if (!stored.ok()) return stored.status();
     if (request->request_id() != 0) {
@@ -528,7 +537,9 @@ absl::Status RelationshipService::ProposeIntroduced(const Caller& caller,
     if (!b.ok()) return b.status();
     // Hard rules still hold for an introduced pair (an avoid list has already declined the
     // introduction privately; the others wait for nothing: the pair is never proposed).
-    if (domain::BlockedPair(event, *a, *b) != domain::PairBlock::kNone) return absl::OkStatus();
+    absl::StatusOr<domain::PairBlock> block = domain::BlockedStoredPair(*store_, event, *a, *b);
+    if (!block.ok()) return block.status();
+    if (*block != domain::PairBlock::kNone) return absl::OkStatus();
     absl::StatusOr<v1::Attendee> by = store_->GetAttendee(event_id, intro->introducer());
     const std::string introducer = by.ok() ? by->display_name() : "";
     // Slots taken by each, and tables taken per slot and location.
@@ -846,7 +857,10 @@ absl::Status RelationshipService::SuggestOthers(const Caller& caller, uint32_t m
     if (known.contains(id)) continue;
     absl::StatusOr<v1::Attendee> other = store_->GetAttendee(event_id, id);
     if (!other.ok()) continue;  // erased
-    if (domain::BlockedPair(caller.event, me, *other) != domain::PairBlock::kNone) continue;
+    absl::StatusOr<domain::PairBlock> block =
+        domain::BlockedStoredPair(*store_, caller.event, me, *other);
+    if (!block.ok()) return block.status();
+    if (*block != domain::PairBlock::kNone) continue;
     ranked.push_back({*std::move(other), &via});
   }
   std::sort(ranked.begin(), ranked.end(), [](const Ranked& x, const Ranked& y) {
@@ -869,7 +883,8 @@ absl::Status RelationshipService::SuggestOthers(const Caller& caller, uint32_t m
     int shared = 0;
     for (const v1::Interest& mine_i : me.interests()) {
       for (const v1::Interest& theirs_i : other.interests()) {
-        if (shared < 3 && mine_i.tag() == theirs_i.tag()) {
+        // Compared as matching compares them: "llms" and "LLM" are one tag (match/tags.h).
+        if (shared < 3 && match::TagKey(mine_i.tag()) == match::TagKey(theirs_i.tag())) {
           v1::Reason* reason = out->add_reasons();
           reason->set_kind(v1::Reason::SHARED_INTEREST);
           reason->set_tag(mine_i.tag());

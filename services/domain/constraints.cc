@@ -30,7 +30,8 @@ bool NoCommonLanguage(const v1::Attendee& x, const v1::Attendee& y) {
   return true;
 }
 
-PairBlock BlockedPair(const v1::Event& event, const v1::Attendee& x, const v1::Attendee& y) {
+PairBlock BlockedPair(const v1::Event& event, const v1::Attendee& x, const v1::Attendee& y,
+                      bool known_pair) {
   if ((x.has_budget() && x.budget() == 0) || (y.has_budget() && y.budget() == 0)) {
     return PairBlock::kOptedOut;
   }
@@ -42,7 +43,15 @@ PairBlock BlockedPair(const v1::Event& event, const v1::Attendee& x, const v1::A
     }
   }
   if (NoCommonLanguage(x, y)) return PairBlock::kNoCommonLanguage;
+  if (known_pair) return PairBlock::kKnownPair;
   return PairBlock::kNone;
+}
+
+absl::StatusOr<PairBlock> BlockedStoredPair(const storage::Store& store, const v1::Event& event,
+                                            const v1::Attendee& x, const v1::Attendee& y) {
+  absl::StatusOr<bool> known = store.IsKnownPair(event.id(), x.id(), y.id());
+  if (!known.ok()) return known.status();
+  return BlockedPair(event, x, y, *known);
 }
 
 absl::string_view PairBlockName(PairBlock block) {
@@ -57,6 +66,8 @@ absl::string_view PairBlockName(PairBlock block) {
       return "same organisation";
     case PairBlock::kNoCommonLanguage:
       return "no common language";
+    case PairBlock::kKnownPair:
+      return "they already know each other";
   }
   return "unknown";
 }

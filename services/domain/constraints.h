@@ -3,17 +3,21 @@
 
 // The hard constraints on a pair that can be read off the two attendee records, written once
 // (PRODUCT.md "Hard constraints"): avoid lists either way (people or organisations), the same
-// organisation under the policy, no common language when both list languages, and a budget of
-// 0. Whole-event runs (runs/engine_event.cc maps the same rules onto the engine's input), live
-// repair and `more`, warm introductions and who-else all ask here, so they cannot disagree.
-// Constraints that need more than the two records (declined before, met within the freeze, no
-// common free slot) are checked by the caller that has that state. Pure functions, thread-safe.
+// organisation under the policy, no common language when both list languages, a budget of 0,
+// and a known pair (an organiser recorded that they already know each other: the store's
+// known_pairs, read by BlockedStoredPair). Whole-event runs (runs/engine_event.cc maps the same
+// rules onto the engine's input), live repair and `more`, warm introductions and who-else all ask
+// here, so they cannot disagree. Constraints that need more than the two records (declined before,
+// met within the freeze, no common free slot) are checked by the caller that has that state. Pure
+// functions, thread-safe.
 
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "parley/v1/attendee.pb.h"
 #include "parley/v1/event.pb.h"
+#include "storage/store.h"
 
 namespace parley::domain {
 
@@ -24,6 +28,7 @@ enum class PairBlock {
   kAvoided,           // either lists the other, or the other's organisation, as avoided
   kSameOrganisation,  // same non-empty organisation and the policy avoids that
   kNoCommonLanguage,  // both list languages and share none
+  kKnownPair,         // they already know each other (Store::AddKnownPairs)
 };
 
 // The key organisations are compared on: trimmed and ASCII-lower-cased ("" = none).
@@ -38,7 +43,14 @@ bool NoCommonLanguage(const v1::Attendee& x, const v1::Attendee& y);
 
 // The first rule, in the enum's order, that rules the pair out under the event's policy. The
 // budget of an attendee without one is the policy's default (never 0).
-PairBlock BlockedPair(const v1::Event& event, const v1::Attendee& x, const v1::Attendee& y);
+// `known_pair`: whether the store holds them as a known pair.
+PairBlock BlockedPair(const v1::Event& event, const v1::Attendee& x, const v1::Attendee& y,
+                      bool known_pair = false);
+
+// BlockedPair, reading whether x and y are a known pair from the store. Store errors as
+// returned.
+absl::StatusOr<PairBlock> BlockedStoredPair(const storage::Store& store, const v1::Event& event,
+                                            const v1::Attendee& x, const v1::Attendee& y);
 
 // A short English phrase for a block, for logs and organiser diagnostics.
 absl::string_view PairBlockName(PairBlock block);

@@ -123,14 +123,18 @@ void LiveAgendas::Warm(uint64_t event_id) {
 }
 
 void LiveAgendas::OnCommit(const storage::ChangeSet& changes) {
-  // changes.attendees is sorted by event, then attendee.
-  for (size_t i = 0; i < changes.attendees.size();) {
-    const uint64_t event_id = changes.attendees[i].first;
-    std::vector<uint64_t> ids;
-    for (; i < changes.attendees.size() && changes.attendees[i].first == event_id; ++i) {
-      ids.push_back(changes.attendees[i].second);
+  // A profile edit and a pair that became known (or forgotten) both change what may be
+  // proposed: repair cancels what the new state rules out and refills. Both lists are sorted by
+  // event, then attendee.
+  for (const auto* list : {&changes.attendees, &changes.known_pair_attendees}) {
+    for (size_t i = 0; i < list->size();) {
+      const uint64_t event_id = (*list)[i].first;
+      std::vector<uint64_t> ids;
+      for (; i < list->size() && (*list)[i].first == event_id; ++i) {
+        ids.push_back((*list)[i].second);
+      }
+      ProfilesChanged(event_id, std::move(ids));
     }
-    ProfilesChanged(event_id, std::move(ids));
   }
 }
 

@@ -67,7 +67,7 @@ class LiveAgendas final : public storage::CommitListener {
   // replacements (matching::LiveRepair::ProfilesChanged); everyone whose agenda changed is told.
   // Changes of one event that arrive while one is queued are handled together.
   void ProfilesChanged(uint64_t event_id, std::vector<uint64_t> attendee_ids);
-  // Hands the attendee records a commit created, updated or removed to ProfilesChanged, per
+  // Hands the attendees whose records or known pairs a commit changed to ProfilesChanged, per
   // event. Quick: it only queues (see storage::CommitListener).
   void OnCommit(const storage::ChangeSet& changes) override;
   // Fills free slots of the attendee on the repair thread; `done` gets the new proposals.

@@ -559,7 +559,12 @@ absl::StatusOr<std::vector<v1::Meeting>> LiveRepair::CancelRuledOut(uint64_t eve
       const uint64_t partner_id = m.attendee_a() == attendee_id ? m.attendee_b() : m.attendee_a();
       absl::StatusOr<v1::Attendee> partner = store_->GetAttendee(event_id, partner_id);
       if (!partner.ok() && !absl::IsNotFound(partner.status())) return partner.status();
-      out = partner.ok() && domain::BlockedPair(*event, *me, *partner) != domain::PairBlock::kNone;
+      if (partner.ok()) {
+        absl::StatusOr<domain::PairBlock> block =
+            domain::BlockedStoredPair(*store_, *event, *me, *partner);
+        if (!block.ok()) return block.status();
+        out = *block != domain::PairBlock::kNone;
+      }
     }
     if (out) {
       ruled_out.push_back(&m);

@@ -17,8 +17,28 @@ void AddCommon(const MatchProblem& problem, const std::vector<TagId>& x,
                const std::vector<TagId>& y, ReasonKind kind, Points points,
                std::vector<Reason>* out) {
   ForEachCommon(x, y, [&](TagId t) {
-    out->push_back(Reason{kind, problem.tag(t).name, "", points(t)});
+    Reason r{kind, problem.tag(t).name, "", points(t)};
+    r.common = IsCommonTag(problem, t, kind);
+    out->push_back(std::move(r));
   });
+}
+
+bool ListsInterest(const CompiledProfile& p, TagId t) {
+  return std::any_of(p.interests.begin(), p.interests.end(),
+                     [t](const WeightedTag& w) { return w.tag == t; });
+}
+
+// Reasons built from tags most of the event holds say nothing about this pair: they go when a
+// more specific reason (a rarer tag, a wish, an introduction) is there to say instead.
+void DropGenericReasons(std::vector<Reason>* reasons) {
+  const bool specific = std::any_of(reasons->begin(), reasons->end(), [](const Reason& r) {
+    return !r.common && r.kind != ReasonKind::kBridgesOrganisations &&
+           r.kind != ReasonKind::kBridgesCircles;
+  });
+  if (!specific) return;
+  reasons->erase(
+      std::remove_if(reasons->begin(), reasons->end(), [](const Reason& r) { return r.common; }),
+      reasons->end());
 }
 
 bool Contains(const std::vector<Index>& sorted, Index x) {
@@ -52,8 +72,11 @@ PairExplanation ExplainPair(const MatchProblem& problem, Index a, Index b) {
 
   std::vector<Reason> shared;
   ForEachSharedInterest(pa, pb, [&](TagId t, uint8_t weight) {
-    shared.push_back(Reason{ReasonKind::kSharedInterest, problem.tag(t).name, "",
-                            int64_t{weight} * problem.tag(t).interest_points});
+    Reason r{ReasonKind::kSharedInterest, problem.tag(t).name, "",
+             int64_t{weight} * problem.tag(t).interest_points};
+    r.weight = weight;
+    r.common = IsCommonTag(problem, t, ReasonKind::kSharedInterest);
+    shared.push_back(std::move(r));
   });
   std::vector<Reason> trades;
   AddCommon(
@@ -87,61 +110,119 @@ PairExplanation ExplainPair(const MatchProblem& problem, Index a, Index b) {
     e.reasons.push_back(Reason{ReasonKind::kBridgesOrganisations,
                                problem.organisation_name(pb.organisation), "", 0});
   }
-  if (pa.cluster >= 0 && pb.cluster >= 0 && pa.cluster != pb.cluster) {
-    e.reasons.push_back(Reason{ReasonKind::kBridgesCircles,
-                               problem.tag(static_cast<TagId>(pb.cluster)).name,
-                               problem.tag(static_cast<TagId>(pa.cluster)).name, 0});
+  // "Different circles" only when neither primary interest is something they share: otherwise
+  // the reason would contradict "you both list ..." next to it.
+  if (pa.cluster >= 0 && pb.cluster >= 0 && pa.cluster != pb.cluster &&
+      !ListsInterest(pa, static_cast<TagId>(pb.cluster)) &&
+      !ListsInterest(pb, static_cast<TagId>(pa.cluster))) {
+    Reason r{ReasonKind::kBridgesCircles, problem.tag(static_cast<TagId>(pb.cluster)).name,
+             problem.tag(static_cast<TagId>(pa.cluster)).name, 0};
+    r.common = IsCommonTag(problem, static_cast<TagId>(pb.cluster), ReasonKind::kSharedInterest) ||
+               IsCommonTag(problem, static_cast<TagId>(pa.cluster), ReasonKind::kSharedInterest);
+    e.reasons.push_back(std::move(r));
   }
+  DropGenericReasons(&e.reasons);
   return e;
 }
 
+bool IsCommonTag(const MatchProblem& problem, TagId t, ReasonKind kind) {
+  const TagInfo& info = problem.tag(t);
+  const int32_t holders = kind == ReasonKind::kSharedInterest ? info.df_interest : info.df_offer;
+  return holders > std::max<double>(kCommonTagShare * problem.num_attendees(), kMinCommonHolders);
+}
+
+namespace {
+
+// Builds the starter's sentences, naming the partner once ("Ada") and "they" after that.
+class Sentences {
+ public:
+  explicit Sentences(absl::string_view name) : name_(name) {}
+
+  // The partner, by name the first time they are mentioned, then "they" (a subject; Add()
+  // capitalises it at the start of a sentence) or "them".
+  std::string Subject() { return Use("they"); }
+  std::string Object() { return Use("them"); }
+  // "is" or "are" after the subject Subject() returned.
+  static absl::string_view Be(absl::string_view subject) {
+    return subject == "they" ? "are" : "is";
+  }
+  void Add(std::string sentence) {
+    sentence[0] = absl::ascii_toupper(static_cast<unsigned char>(sentence[0]));
+    sentences_.push_back(absl::StrCat(sentence, "."));
+  }
+  size_t size() const { return sentences_.size(); }
+  std::string Join(int max_sentences) const {
+    const size_t n = std::min(sentences_.size(), static_cast<size_t>(std::max(max_sentences, 1)));
+    return absl::StrJoin(sentences_.begin(), sentences_.begin() + n, " ");
+  }
+
+ private:
+  std::string Use(absl::string_view pronoun) {
+    if (named_ || name_.empty()) return std::string(pronoun);
+    named_ = true;
+    return std::string(name_);
+  }
+
+  absl::string_view name_;
+  bool named_ = false;
+  std::vector<std::string> sentences_;
+};
+
+}  // namespace
+
 std::string ConversationStarter(const PairExplanation& e, absl::string_view partner_name,
                                 int max_clauses) {
-  const bool named = !partner_name.empty();
-  const std::string they = named ? std::string(partner_name) : "they";
-  const std::string they_are = named ? absl::StrCat(partner_name, " is") : "they are";
-  const std::string they_offer = named ? absl::StrCat(partner_name, " offers") : "they offer";
-  std::vector<std::string> clauses;
-
+  Sentences out(partner_name);
+  // Each kind of reason has its own verb, so that starters do not all open the same way.
   const std::vector<std::string> shared = TagsOf(e, ReasonKind::kSharedInterest, 2);
-  if (!shared.empty()) clauses.push_back(absl::StrCat("you both love ", List(shared)));
+  if (!shared.empty()) {
+    const bool strong = std::any_of(e.reasons.begin(), e.reasons.end(), [](const Reason& r) {
+      return r.kind == ReasonKind::kSharedInterest && r.weight >= 2;
+    });
+    out.Add(
+        absl::StrCat(strong ? "you both work on " : "you are both interested in ", List(shared)));
+  }
   const std::vector<std::string> they_seek = TagsOf(e, ReasonKind::kOffersWhatTheySeek, 2);
-  if (!they_seek.empty()) {
-    clauses.push_back(
-        absl::StrCat(they_are, " looking for ", List(they_seek), ", which you offer"));
-  }
   const std::vector<std::string> you_seek = TagsOf(e, ReasonKind::kSeeksWhatTheyOffer, 2);
-  if (!you_seek.empty()) {
-    clauses.push_back(absl::StrCat(they_offer, " ", List(you_seek), ", which you are looking for"));
+  if (!they_seek.empty() && !you_seek.empty()) {
+    const std::string subject = out.Subject();
+    out.Add(absl::StrCat(subject, " ", Sentences::Be(subject), " looking for ", List(they_seek),
+                         ", which you offer, and can help with ", List(you_seek), " in return"));
+  } else if (!they_seek.empty()) {
+    const std::string subject = out.Subject();
+    out.Add(absl::StrCat(subject, " ", Sentences::Be(subject), " looking for ", List(they_seek),
+                         ", which you offer"));
+  } else if (!you_seek.empty()) {
+    out.Add(absl::StrCat(out.Subject(), " can help with ", List(you_seek),
+                         ", which you are looking for"));
   }
-  for (const Reason& r : e.reasons) {
-    switch (r.kind) {
-      case ReasonKind::kAskedToMeet:
-        clauses.push_back(absl::StrCat("you asked to meet ", named ? they : "them"));
+  const bool asked = std::any_of(e.reasons.begin(), e.reasons.end(), [](const Reason& r) {
+    return r.kind == ReasonKind::kAskedToMeet;
+  });
+  const bool asked_you = std::any_of(e.reasons.begin(), e.reasons.end(), [](const Reason& r) {
+    return r.kind == ReasonKind::kAskedToMeetYou;
+  });
+  if (asked && asked_you) {
+    out.Add(absl::StrCat("you and ", out.Object(), " both asked to meet"));
+  } else if (asked) {
+    out.Add(absl::StrCat("you asked to meet ", out.Object()));
+  } else if (asked_you) {
+    out.Add(absl::StrCat(out.Subject(), " asked to meet you"));
+  }
+  if (std::any_of(e.reasons.begin(), e.reasons.end(),
+                  [](const Reason& r) { return r.kind == ReasonKind::kIntroduced; })) {
+    out.Add("you were introduced");
+  }
+  if (out.size() == 0) {
+    for (const Reason& r : e.reasons) {
+      if (r.kind == ReasonKind::kBridgesCircles) {
+        out.Add(absl::StrCat("you come from different circles: ", r.other_tag, " meets ", r.tag));
         break;
-      case ReasonKind::kAskedToMeetYou:
-        clauses.push_back(absl::StrCat(they, " asked to meet you"));
-        break;
-      case ReasonKind::kIntroduced:
-        clauses.push_back("you were introduced");
-        break;
-      case ReasonKind::kBridgesCircles:
-        if (clauses.empty()) {
-          clauses.push_back(
-              absl::StrCat("you come from different circles: ", r.other_tag, " meets ", r.tag));
-        }
-        break;
-      default:
-        break;
+      }
     }
   }
-  if (clauses.empty()) clauses.push_back(absl::StrCat("say hello to ", named ? they : "them"));
-  if (static_cast<int>(clauses.size()) > max_clauses) {
-    clauses.resize(static_cast<size_t>(std::max(max_clauses, 1)));
-  }
-  std::string out = absl::StrCat(absl::StrJoin(clauses, "; "), ".");
-  out[0] = absl::ascii_toupper(static_cast<unsigned char>(out[0]));
-  return out;
+  if (out.size() == 0) out.Add(absl::StrCat("say hello to ", out.Object()));
+  return out.Join(max_clauses);
 }
 
 CandidateDiagnosis DiagnoseCandidates(const MatchProblem& problem, Index a) {

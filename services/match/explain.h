@@ -34,7 +34,21 @@ struct Reason {
   // What the reason adds to u(a->b) in points (0 for bridging, which multiplies).
   int64_t points = 0;
   Index introducer = Introduction::kNoIntroducer;
+  // kSharedInterest: the lower of the two weights (1..3).
+  int weight = 0;
+  // Built from a tag more than kCommonTagShare of the event holds (IsCommonTag).
+  bool common = false;
 };
+
+// "More than a few percent of the event": a tag (interest, or offer for offer/seek reasons) held
+// by more attendees than this share, and by more than kMinCommonHolders (in a small event every
+// tag is a large share), says little about why two of them should meet.
+inline constexpr double kCommonTagShare = 0.05;
+inline constexpr int kMinCommonHolders = 5;
+
+// Whether tag `t` is common for reasons of `kind`: interests count df_interest, offer/seek
+// reasons df_offer, against the attendees of the problem.
+bool IsCommonTag(const MatchProblem& problem, TagId t, ReasonKind kind);
 
 // Reasons are written from a's side ("you" = a, "they" = b).
 struct PairExplanation {
@@ -42,15 +56,21 @@ struct PairExplanation {
   Index b = 0;
   PairScore score;
   // In this order of kinds: shared interests, seeks/offers both ways, wishes, introductions,
-  // bridging. Within a kind, most points first, then by tag.
+  // bridging. Within a kind, most points first, then by tag. Tags are shown in their display
+  // spelling (TagInfo::name). Never a "different circles" reason about a tag both list; reasons
+  // built from common tags (IsCommonTag) are left out when any other reason except bridging is
+  // there.
   std::vector<Reason> reasons;
 };
 
 PairExplanation ExplainPair(const MatchProblem& problem, Index a, Index b);
 
-// One or two sentences for a, e.g. "You both love bicycles and chess; Ada is looking for rust
-// mentoring, which you offer." `partner_name` empty: "they". At most `max_clauses` clauses
-// (default 3); never names a tag that is not in the reasons.
+// A few short sentences for a, one per kind of reason, each with its own verb: "You both work on
+// t-SNE and UMAP. Ada is looking for mentoring, which you offer." The partner is named once (the
+// first time they are mentioned) and "they"/"them" after; `partner_name` empty: never named. At
+// most `max_clauses` sentences (default 3); never names a tag that is not in the reasons. Shared
+// interests read "work on" when either lists one with weight 2 or more, else "are both
+// interested in"; "different circles" only when nothing else can be said.
 std::string ConversationStarter(const PairExplanation& explanation,
                                 absl::string_view partner_name = "", int max_clauses = 3);
 
@@ -67,7 +87,7 @@ struct CandidateDiagnosis {
   int64_t no_common_slot = 0;
   int64_t same_organisation = 0;
   int64_t no_common_language = 0;
-  int64_t avoided_or_excluded = 0;  // avoid lists either way, history
+  int64_t avoided_or_excluded = 0;  // avoid lists either way, history, known pairs
 };
 
 CandidateDiagnosis DiagnoseCandidates(const MatchProblem& problem, Index a);

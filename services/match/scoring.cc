@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
@@ -47,19 +48,45 @@ uint64_t MatchProblem::PairKey(Index a, Index b) {
 }
 
 bool MatchProblem::FindTag(absl::string_view name, TagId* id) const {
-  auto it = tag_ids_.find(name);
+  if (auto spelled = spelling_ids_.find(name); spelled != spelling_ids_.end()) {
+    *id = spellings_[spelled->second].tag;
+    return true;
+  }
+  auto it = tag_ids_.find(aliases_.Key(name));
   if (it == tag_ids_.end()) return false;
   *id = it->second;
   return true;
 }
 
 TagId MatchProblem::InternTag(const std::string& name) {
-  auto [it, inserted] = tag_ids_.try_emplace(name, static_cast<TagId>(tags_.size()));
-  if (inserted) {
-    tags_.emplace_back();
-    tags_.back().name = name;
+  auto [spelled, new_spelling] =
+      spelling_ids_.try_emplace(name, static_cast<uint32_t>(spellings_.size()));
+  if (new_spelling) {
+    auto [it, inserted] =
+        tag_ids_.try_emplace(aliases_.Key(name), static_cast<TagId>(tags_.size()));
+    if (inserted) {
+      tags_.emplace_back();
+      tags_.back().name = name;
+    }
+    spellings_.push_back({it->second, 0});
   }
-  return it->second;
+  Spelling& spelling = spellings_[spelled->second];
+  if (count_spellings_) ++spelling.uses;
+  return spelling.tag;
+}
+
+void MatchProblem::ChooseDisplayNames() {
+  std::vector<const std::string*> names(spellings_.size());
+  for (const auto& [name, index] : spelling_ids_) names[index] = &name;
+  std::vector<int32_t> best(tags_.size(), 0);
+  // In the order first seen, so that ties go to the first spelling whatever the hash order.
+  for (size_t i = 0; i < spellings_.size(); ++i) {
+    const Spelling& s = spellings_[i];
+    if (s.uses > best[s.tag]) {
+      best[s.tag] = s.uses;
+      tags_[s.tag].name = *names[i];
+    }
+  }
 }
 
 CompiledProfile MatchProblem::Compile(const Profile& p) {
@@ -189,11 +216,28 @@ absl::StatusOr<MatchProblem> MatchProblem::Create(const MatchInput& input,
     absl::Status s = problem.CheckIndices(input.profiles[row], n, row);
     if (!s.ok()) return s;
   }
+  {
+    // Acronyms count only where the event shows them: learn from every distinct spelling first.
+    absl::flat_hash_set<absl::string_view> seen;
+    std::vector<absl::string_view> spellings;
+    auto add = [&](const std::string& tag) {
+      if (tag.find('(') != std::string::npos && seen.insert(tag).second) spellings.push_back(tag);
+    };
+    for (const Profile& p : input.profiles) {
+      for (const Interest& interest : p.interests) add(interest.tag);
+      for (const std::string& t : p.offers) add(t);
+      for (const std::string& t : p.seeks) add(t);
+    }
+    problem.aliases_ = TagAliases::Learn(spellings);
+  }
   problem.profiles_.reserve(n);
+  problem.count_spellings_ = true;
   for (const Profile& p : input.profiles) {
     problem.profiles_.push_back(problem.Compile(p));
     problem.CountTags(problem.profiles_.back(), +1);
   }
+  problem.count_spellings_ = false;
+  problem.ChooseDisplayNames();
   problem.frozen_n_ = std::max<double>(n, 1.0);
   const double n_frozen = problem.frozen_n_;
   for (TagInfo& info : problem.tags_) problem.FreezeTag(&info);

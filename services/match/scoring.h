@@ -4,6 +4,8 @@
 // Reciprocal scoring of attendee pairs.
 //
 // Every profile is compiled once into sparse integer vectors over an event-wide tag dictionary.
+// Tags are compared on their keys (tags.h): singular/plural, hyphen/space and the acronyms the
+// event spells out are one tag.
 // Tag weights come from rarity (IDF) and are frozen when the problem is created, so that scores
 // stay comparable while profiles are added or edited (see MatchProblem::SetProfile()).
 //
@@ -54,6 +56,7 @@
 #include "absl/strings/string_view.h"
 #include "services/match/graph.h"
 #include "services/match/profile.h"
+#include "services/match/tags.h"
 
 namespace parley::match {
 
@@ -180,8 +183,11 @@ struct PairScore {
   Weight weight = 0;
 };
 
-// Per-tag frozen data.
+// Per-tag frozen data. One TagInfo per tag key (tags.h): "LLMs", "llm" and "large language
+// models (LLM)" are one tag when the event shows the acronym.
 struct TagInfo {
+  // The spelling most of the tag's holders used when the problem was created (ties: the first
+  // seen); a tag first seen in SetProfile() keeps its first spelling. For display only.
   std::string name;
   int32_t df_interest = 0;  // live counts (updated by SetProfile)
   int32_t df_offer = 0;
@@ -207,7 +213,7 @@ class MatchProblem {
   const SearchProfile& search_profile(Index a) const { return search_[a]; }
   const TagInfo& tag(TagId t) const { return tags_[t]; }
   size_t num_tags() const { return tags_.size(); }
-  // Returns false when `name` is not in the dictionary.
+  // Returns false when no tag of the dictionary has `name`'s key (any spelling of it).
   bool FindTag(absl::string_view name, TagId* id) const;
   const std::string& organisation_name(int32_t org) const { return organisations_[org]; }
   // Attendees that asked to meet `a`, sorted.
@@ -265,7 +271,10 @@ class MatchProblem {
 
  private:
   CompiledProfile Compile(const Profile& p);
+  // The tag of `name` (any spelling of its key), added when new; counts the spelling's use while
+  // count_spellings_.
   TagId InternTag(const std::string& name);
+  void ChooseDisplayNames();
   void CountTags(const CompiledProfile& c, int delta);
   void FreezeTag(TagInfo* info) const;
   SearchProfile MakeSearchProfile(const CompiledProfile& c) const;
@@ -284,7 +293,17 @@ class MatchProblem {
   std::vector<SearchProfile> search_;
   std::vector<std::vector<Index>> wanted_by_;
   std::vector<TagInfo> tags_;
-  absl::flat_hash_map<std::string, TagId> tag_ids_;
+  absl::flat_hash_map<std::string, TagId> tag_ids_;  // by key (tags.h)
+  TagAliases aliases_;
+  // Every spelling seen: a spelling interned before skips the key computation. Uses are counted
+  // while the problem is created (count_spellings_) to choose the display names.
+  struct Spelling {
+    TagId tag;
+    int32_t uses;
+  };
+  absl::flat_hash_map<std::string, uint32_t> spelling_ids_;
+  std::vector<Spelling> spellings_;
+  bool count_spellings_ = false;
   std::vector<std::string> organisations_;
   absl::flat_hash_map<std::string, int32_t> organisation_ids_;
   absl::flat_hash_map<std::string, uint16_t> language_ids_;

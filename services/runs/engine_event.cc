@@ -293,6 +293,18 @@ absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_
     }
   }
 
+  // Known pairs: they already know each other, so they are never proposed (and live repair,
+  // which loads the event the same way, never brings them back).
+  s = store.ScanKnownPairs(event_id, [&](uint64_t x, uint64_t y) {
+    auto a = e.index_of.find(x);
+    auto b = e.index_of.find(y);
+    if (a != e.index_of.end() && b != e.index_of.end()) {
+      input.excluded_pairs.emplace_back(a->second, b->second);
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+
   // Introductions both sides accepted.
   s = store.ScanIntroductions(event_id, [&](const v1::StoredIntroduction& intro) {
     if (intro.kind() != v1::StoredIntroduction::INTRODUCTION ||

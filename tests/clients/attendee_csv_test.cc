@@ -124,11 +124,10 @@ TEST(AttendeeCsvTest, TooManyFieldsIsARowError) {
   EXPECT_EQ(csv.rejected[0].error, "row 1 (line 2): expected 2 fields as in the header, found 3");
 }
 
-TEST(AttendeeCsvTest, BadWeightIsARowErrorNamingTheColumn) {
-  AttendeeCsv csv = MustParse("external_id,name,interests\na,A,books:5\nb,B,books:2\n");
+TEST(AttendeeCsvTest, EmptyTagIsARowErrorNamingTheColumn) {
+  AttendeeCsv csv = MustParse("external_id,name,interests\na,A,books; :2\nb,B,books:2\n");
   ASSERT_EQ(csv.rejected.size(), 1u);
-  EXPECT_EQ(csv.rejected[0].error,
-            "row 1 (line 2): interests: bad weight \"5\" in \"books:5\": must be 1, 2 or 3");
+  EXPECT_EQ(csv.rejected[0].error, "row 1 (line 2): interests: empty tag in \":2\"");
   ASSERT_EQ(csv.rows.size(), 1u);
   EXPECT_EQ(csv.rows[0].attendee().external_id(), "b");
 }

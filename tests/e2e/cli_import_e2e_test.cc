@@ -127,7 +127,7 @@ TEST_F(CliImportE2eTest, ImportsThousandAttendeesIdempotentlyRejectsBadRowsAndSu
         << "a re-import changed stored attendees";
   }
 
-  // A file with bad rows: the CSV reader rejects rows 2 (budget) and 7 (interest weight), the
+  // A file with bad rows: the CSV reader rejects rows 2 (budget) and 7 (an empty interest tag), the
   // server rows 3 (availability), 4 (email) and 6 (a tag over 64 bytes); rows 1 and 5 are stored.
   const std::string bad_path = dir_.Sub("bad.csv");
   ASSERT_TRUE(WriteWholeFile(bad_path,
@@ -140,7 +140,7 @@ TEST_F(CliImportE2eTest, ImportsThousandAttendeesIdempotentlyRejectsBadRowsAndSu
                              "bad-tag,Gus Tag,,,," +
                                  std::string(65, 'x') +
                                  "\n"
-                                 "bad-weight,Fay Weight,,,,graphs:7\n"));
+                                 "bad-weight,Fay Weight,,,,graphs; :3\n"));
   const std::string bad_rejects = dir_.Sub("bad.rejects.csv");
   EXPECT_THAT(ExpectImport(organiser, event_id, bad_path, bad_rejects, 2,
                            "7 rows, 2 created, 0 updated, 0 unchanged, 5 rejected"),
@@ -230,6 +230,42 @@ TEST_F(CliImportE2eTest, ImportsThousandAttendeesIdempotentlyRejectsBadRowsAndSu
   absl::StatusOr<int> status = server_->Terminate();
   ASSERT_TRUE(status.ok()) << status.status();
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << DescribeWaitStatus(*status);
+}
+
+// `parley known-pairs import`: a TSV of external-id pairs, streamed; a second import changes
+// nothing; unknown ids and malformed lines are reported with their rows (exit 2).
+TEST_F(CliImportE2eTest, KnownPairsImportFromATsvFile) {
+  v1::Community community;
+  CliJson(server_->admin_token(), {"admin", "communities", "create", "Co-authors"}, &community);
+  v1::IssuedToken issued;
+  CliJson(server_->admin_token(),
+          {"admin", "tokens", "issue", "--community", absl::StrCat(community.id())}, &issued);
+  const std::string organiser = issued.token();
+  v1::Event event;
+  CliJson(organiser,
+          {"events", "create", "--name", "Workshop", "--slot-count", "2", "--start",
+           "2026-12-01T10:00", "--slot-minutes", "30", "--locations", "hall:20"},
+          &event);
+  const std::string event_id = absl::StrCat(event.id());
+  const std::string people = dir_.Sub("people.csv");
+  ASSERT_TRUE(WriteWholeFile(people, "external_id,name\np1,Ada\np2,Bo\np3,Cy\n"));
+  ExpectImport(organiser, event_id, people, dir_.Sub("people.rejects.csv"), 0, "3 created");
+
+  const std::string pairs = dir_.Sub("coauthors.tsv");
+  ASSERT_TRUE(WriteWholeFile(pairs, "p1\tp2\np3\tp1\n"));
+  CommandResult result = Cli(organiser, {"known-pairs", "import", "--event", event_id, pairs});
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr(": 2 pairs, 2 added, 0 already known, 0 rejected"));
+  result = Cli(organiser, {"known-pairs", "import", "--event", event_id, pairs});
+  EXPECT_THAT(result.out, HasSubstr(": 2 pairs, 0 added, 2 already known, 0 rejected"));
+
+  const std::string bad = dir_.Sub("bad.tsv");
+  ASSERT_TRUE(WriteWholeFile(bad, "p2\tp3\np2\tnobody\njust-one\n"));
+  result = Cli(organiser, {"known-pairs", "import", "--event", event_id, bad});
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr(": 3 pairs, 1 added, 0 already known, 2 rejected"));
+  EXPECT_THAT(result.out, HasSubstr("row 2: external_id_b: no attendee \"nobody\""));
+  EXPECT_THAT(result.out, HasSubstr("row 3 (line 3): expected 2 fields, found 1"));
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 // RFC 4180: quoted fields may hold commas, doubled quotes and line breaks; CRLF or LF; a UTF-8
 // BOM is skipped; blank lines are skipped. The header names the columns in any order,
 // case-insensitive; external_id and name are required. Lists are ';'-separated, an interest may
-// carry a weight 1-3 as `books:3`, budget empty = the event's default, prefers_quiet
+// carry a weight 1-3 as `books:3` (only a trailing `:1`-`:3`; other colons belong to the tag), budget empty = the event's default, prefers_quiet
 // true/false/yes/no/1/0. Only the header can fail the file (an Error); a bad row is reported in
 // `rejected` and never stops the rest. The server validates content and answers per row.
 
@@ -114,6 +114,16 @@ function parseList(text) {
     .filter((item) => item !== '');
 }
 
+// {tag, weight} of one interest; weight 0 when none is given (the server's default, 1). Only a
+// trailing ':1', ':2' or ':3' (spaces allowed around it) is a weight; any other colon is part of
+// the tag ('n:m sparsity:2' -> 'n:m sparsity' weight 2; 'books:9' is a tag). The same rule as
+// the C++ client's ParseInterests and the Python reader.
+function parseInterest(item) {
+  const match = /^(.*?)\s*:\s*([123])\s*$/s.exec(item);
+  if (match) return { tag: match[1].trim(), weight: Number(match[2]) };
+  return { tag: item, weight: 0 };
+}
+
 // Sets the field of `column` from `cell`; returns an error, or '' if the cell is fine.
 function apply(column, cell, attendee) {
   if (column in TEXT) {
@@ -125,18 +135,9 @@ function apply(column, cell, attendee) {
   } else if (column === 'interests') {
     attendee.interests = [];
     for (const item of parseList(cell)) {
-      const colon = item.lastIndexOf(':');
-      if (colon < 0) {
-        attendee.interests.push({ tag: item });
-        continue;
-      }
-      const tag = item.slice(0, colon).trim();
-      const weight = item.slice(colon + 1).trim();
-      if (!['1', '2', '3'].includes(weight)) {
-        return `interests: bad weight "${weight}" in "${item}": must be 1, 2 or 3`;
-      }
+      const { tag, weight } = parseInterest(item);
       if (tag === '') return `interests: empty tag in "${item}"`;
-      attendee.interests.push({ tag, weight: Number(weight) });
+      attendee.interests.push(weight ? { tag, weight } : { tag });
     }
   } else if (column === 'budget') {
     if (cell !== '') {
@@ -225,4 +226,4 @@ function readAttendeeCsv(path) {
   return parseAttendeeCsv(fs.readFileSync(path, 'utf8'));
 }
 
-module.exports = { COLUMNS, parseAttendeeCsv, readAttendeeCsv, parseList };
+module.exports = { COLUMNS, parseAttendeeCsv, readAttendeeCsv, parseList, parseInterest };

@@ -3,6 +3,8 @@
 // attendee CSV reader.
 
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
 const { before, after, test } = require('node:test');
 const harness = require('./harness');
 const { Client, ParleyError, fieldMask, parseAttendeeCsv, readAttendeeCsv, status } = require('..');
@@ -190,11 +192,33 @@ test('a stream deadline ends a watch with DEADLINE_EXCEEDED', async () => {
   );
 });
 
+test('the CSV reader reads interests like the other clients', () => {
+  // tests/clients/data/interest_weights.tsv is shared with the C++ and Python tests.
+  const file = path.join(__dirname, '..', '..', '..', 'tests', 'clients', 'data',
+    'interest_weights.tsv');
+  let count = 0;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const cols = line.split('\t');
+    count += 1;
+    const parsed = parseAttendeeCsv(`external_id,name,interests\nx,X,"${cols[0]}"\n`);
+    if (cols[1].startsWith('!')) {
+      assert.equal(parsed.rejected.length, 1, line);
+      assert.ok(parsed.rejected[0].error.includes(cols[1].slice(1)), line);
+      continue;
+    }
+    assert.equal(parsed.rows.length, 1, line);
+    const got = parsed.rows[0].attendee.interests.map((i) => [i.tag, String(i.weight || 0)]);
+    assert.deepEqual(got, [[cols[1], cols[2]]], line);
+  }
+  assert.ok(count >= 10);
+});
+
 test('the CSV reader maps rows, lists and weights, and rejects bad rows', () => {
   const text =
     '\ufeffExternal_ID, name ,interests,budget,prefers_quiet\r\n' +
     'r1,"Lovelace, Ada","books:3; bikes",2,yes\r\n' +
-    'r2,Bob,x:9,,\r\n\r\n' +
+    'r2,Bob,x; :2,,\r\n\r\n' +
     'r3,Cy,,lots,maybe\r\n' +
     'r4,Dee\r\n';
   const parsed = parseAttendeeCsv(text);
@@ -212,7 +236,7 @@ test('the CSV reader maps rows, lists and weights, and rejects bad rows', () => 
       [4, 6, 'r4'],
     ],
   );
-  assert.match(parsed.rejected[0].error, /bad weight "9"/);
+  assert.match(parsed.rejected[0].error, /empty tag in ":2"/);
   assert.match(parsed.rejected[1].error, /budget.*prefers_quiet/);
   assert.match(parsed.rejected[2].error, /expected 5 fields/);
   assert.throws(

@@ -2,7 +2,7 @@
 
 The first record is the header: column names in any order, case-insensitive, surrounding spaces
 ignored; external_id and name are required. Lists are ';'-separated; an interest may carry a
-weight 1-3 as ``books:3``; budget empty = the event's default; prefers_quiet true/false/yes/no/
+weight 1-3 as ``books:3`` (only a trailing ``:1``-``:3``; other colons belong to the tag); budget empty = the event's default; prefers_quiet true/false/yes/no/
 1/0. Rows are numbered from 1 (the first data row); blank lines are skipped. Only the header
 can fail the file (ValueError); a bad row is reported in `rejected` and never stops the rest.
 The server validates content (tag lengths, slot ids, ...) and answers per row.
@@ -11,7 +11,7 @@ The server validates content (tag lengths, slot ids, ...) and answers per row.
 import csv
 import dataclasses
 import io
-from typing import Any, List
+from typing import Any, List, Tuple
 
 from parley_client.client import message_class
 
@@ -47,6 +47,19 @@ def parse_list(text: str) -> List[str]:
     return [item.strip() for item in text.split(";") if item.strip()]
 
 
+def parse_interest(item: str) -> Tuple[str, int]:
+    """(tag, weight) of one interest; weight 0 when none is given (the server's default, 1).
+
+    Only a trailing ":1", ":2" or ":3" (spaces allowed around it) is a weight; any other colon is
+    part of the tag ("n:m sparsity:2" -> ("n:m sparsity", 2); "books:9" -> ("books:9", 0)). The
+    same rule as the C++ client's ParseInterests and the Node reader.
+    """
+    head, colon, tail = item.rpartition(":")
+    if colon and tail.strip() in ("1", "2", "3"):
+        return head.strip(), int(tail.strip())
+    return item, 0
+
+
 def _apply(column: str, cell: str, attendee: Any) -> str:
     """Sets the field of `column` from `cell`; returns an error, or "" if the cell is fine."""
     if column in _TEXT:
@@ -57,16 +70,13 @@ def _apply(column: str, cell: str, attendee: Any) -> str:
         getattr(attendee, column).extend(parse_list(cell))
     elif column == "interests":
         for item in parse_list(cell):
-            tag, colon, weight = item.rpartition(":")
-            if not colon:
-                attendee.interests.add(tag=item)
-                continue
-            tag, weight = tag.strip(), weight.strip()
-            if weight not in ("1", "2", "3"):
-                return f'interests: bad weight "{weight}" in "{item}": must be 1, 2 or 3'
+            tag, weight = parse_interest(item)
             if not tag:
                 return f'interests: empty tag in "{item}"'
-            attendee.interests.add(tag=tag, weight=int(weight))
+            if weight:
+                attendee.interests.add(tag=tag, weight=weight)
+            else:
+                attendee.interests.add(tag=tag)
     elif column == "budget":
         if cell:
             if not cell.isdigit():

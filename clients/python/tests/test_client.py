@@ -183,10 +183,33 @@ class ClientTest(harness.ServerTestCase):
 
 
 class AttendeeCsvTest(unittest.TestCase):
+    def test_interests_read_like_the_other_clients(self):
+        # tests/clients/data/interest_weights.tsv is shared with the C++ and Node tests.
+        cases = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                             "tests", "clients", "data", "interest_weights.tsv")
+        count = 0
+        with open(cases, encoding="utf-8") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if not line or line.startswith("#"):
+                    continue
+                cols = line.split("\t")
+                count += 1
+                parsed = parse_attendee_csv(f'external_id,name,interests\nx,X,"{cols[0]}"\n')
+                if cols[1].startswith("!"):
+                    self.assertEqual(len(parsed.rejected), 1, line)
+                    self.assertIn(cols[1][1:], parsed.rejected[0].error, line)
+                    continue
+                self.assertEqual(len(parsed.rows), 1, line)
+                interests = parsed.rows[0].attendee.interests
+                self.assertEqual([(i.tag, str(i.weight)) for i in interests],
+                                 [(cols[1], cols[2])], line)
+        self.assertGreaterEqual(count, 10)
+
     def test_rows_lists_weights_and_rejects(self):
         text = ("\ufeffExternal_ID, name ,interests,budget,prefers_quiet\n"
                 'r1,"Lovelace, Ada","books:3; bikes",2,yes\n'
-                "r2,Bob,x:9,,\n"
+                "r2,Bob,x; :2,,\n"
                 "\n"
                 "r3,Cy,,lots,maybe\n"
                 "r4,Dee\n")
@@ -199,7 +222,7 @@ class AttendeeCsvTest(unittest.TestCase):
         self.assertTrue(ada.prefers_quiet)
         self.assertEqual([(r.row_number, r.line, r.external_id) for r in parsed.rejected],
                          [(2, 3, "r2"), (3, 5, "r3"), (4, 6, "r4")])
-        self.assertIn('bad weight "9"', parsed.rejected[0].error)
+        self.assertIn('empty tag in ":2"', parsed.rejected[0].error)
         self.assertIn("budget", parsed.rejected[1].error)
         self.assertIn("prefers_quiet", parsed.rejected[1].error)
         self.assertIn("expected 5 fields", parsed.rejected[2].error)

@@ -325,6 +325,18 @@ TEST_F(RelationshipServiceTest, ClosingAnEventRemembersItsConfirmedMeetings) {
 // them. Ann introduces them.
 class IntroductionTest : public RelationshipServiceTest {
  protected:
+  // After the event: bob says his meeting with ann happened and rates it 5, so the people ann
+  // reaches become bob's who-else.
+  void BobRatesAnnHighly() {
+    uint64_t ann_bob = 0;
+    v1::Agenda bobs;
+    ASSERT_TRUE(agenda_->GetMyAgenda(Ctx(tokens_["bob"]).get(), {}, &bobs).ok());
+    for (const v1::Proposal& p : bobs.items()) {
+      if (p.partner().attendee_id() == ids_["ann"]) ann_bob = p.meeting_id();
+    }
+    ASSERT_TRUE(Feedback("bob", ann_bob, v1::Feedback::HAPPENED, 5, false).ok());
+  }
+
   uint64_t SetUpTriangle(bool allow_any = false) {
     const uint64_t event =
         Event("Ride",
@@ -470,13 +482,7 @@ TEST_F(RelationshipServiceTest, AnIntroductionAcceptedBeforeARunBringsThePairInt
 TEST_F(IntroductionTest, WhoElseAlsoReachesThePeopleMyContactsIntroduced) {
   SetUpTriangle(/*allow_any=*/true);
   AfterTheEvent();
-  uint64_t ann_bob = 0;
-  v1::Agenda bobs;
-  ASSERT_TRUE(agenda_->GetMyAgenda(Ctx(tokens_["bob"]).get(), {}, &bobs).ok());
-  for (const v1::Proposal& p : bobs.items()) {
-    if (p.partner().attendee_id() == ids_["ann"]) ann_bob = p.meeting_id();
-  }
-  ASSERT_TRUE(Feedback("bob", ann_bob, v1::Feedback::HAPPENED, 5, false).ok());
+  BobRatesAnnHighly();
   v1::WhoElseShouldIMeetResponse none;
   ASSERT_TRUE(relationships_->WhoElseShouldIMeet(Ctx(tokens_["bob"]).get(), {}, &none).ok());
   EXPECT_EQ(none.people_size(), 0);  // Ann rated nobody and introduced nobody yet
@@ -493,6 +499,48 @@ TEST_F(IntroductionTest, WhoElseAlsoReachesThePeopleMyContactsIntroduced) {
   std::vector<uint64_t> expected = {ids_["cem"], ids_["dia"]};
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(people, expected);
+}
+
+// Known pairs (they already know each other) hold here too: who-else never suggests them, and
+// an introduction of them is declined at once on both sides.
+TEST_F(IntroductionTest, KnownPairsAreNeverSuggestedNorIntroduced) {
+  const uint64_t event = SetUpTriangle(/*allow_any=*/true);
+  AfterTheEvent();
+  BobRatesAnnHighly();
+  v1::Introduction made;
+  ASSERT_TRUE(Introduce("ann", "cem", "dia", &made).ok());
+  v1::ImportKnownPairsResponse imported;
+  auto context = Ctx(organizer_token_);
+  auto writer = organizer_->ImportKnownPairs(context.get(), &imported);
+  v1::ImportKnownPairsRequest message;
+  message.set_event_id(event);
+  for (const auto& [x, y] : {std::pair<std::string, std::string>{"bob", "cem"}, {"cem", "dia"}}) {
+    v1::KnownPair* pair = message.add_rows()->mutable_pair();
+    pair->set_external_id_a(x);
+    pair->set_external_id_b(y);
+  }
+  ASSERT_TRUE(writer->Write(message));
+  writer->WritesDone();
+  ASSERT_TRUE(writer->Finish().ok());
+  ASSERT_EQ(imported.added(), 2u);
+
+  v1::WhoElseShouldIMeetResponse reached;
+  ASSERT_TRUE(relationships_->WhoElseShouldIMeet(Ctx(tokens_["bob"]).get(), {}, &reached).ok());
+  ASSERT_EQ(reached.people_size(), 1);  // dia; cem is known to bob
+  EXPECT_EQ(reached.people(0).person().attendee_id(), ids_["dia"]);
+
+  // Ann introduces bob and cem, who know each other: both decline at once, privately.
+  v1::Introduction known;
+  ASSERT_TRUE(Introduce("ann", "bob", "cem", &known).ok());
+  for (const std::string who : {"bob", "cem"}) {
+    bool listed = false;
+    for (const v1::Introduction& i : Introductions(who)) {
+      if (i.id() != known.id()) continue;
+      listed = true;
+      EXPECT_EQ(i.status(), v1::Introduction::DECLINED_BY_ME) << who;
+    }
+    EXPECT_TRUE(listed) << who;
+  }
 }
 
 TEST_F(IntroductionTest, AskSomeoneIMetForIntroductions) {
