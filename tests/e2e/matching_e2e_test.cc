@@ -41,7 +41,7 @@
 #include "parley/v1/matching_service.pb.h"
 #include "parley/v1/organizer_service.pb.h"
 #include "services/match/scoring.h"
-#include "services/matching/engine_event.h"
+#include "services/runs/engine_event.h"
 #include "storage/store.h"
 #include "tests/e2e/cli_fixture.h"
 #include "tests/e2e/process.h"

@@ -22,7 +22,7 @@
 #include "parley/v1/attendee_service.grpc.pb.h"
 #include "parley/v1/matching_service.grpc.pb.h"
 #include "parley/v1/organizer_service.grpc.pb.h"
-#include "services/server.h"
+#include "services/server/server.h"
 #include "tests/testing/temp_dir.h"
 
 namespace parley::testutil {

@@ -28,7 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "clients/attendee_csv.h"
 #include "clients/client.h"
-#include "services/server.h"
+#include "services/server/server.h"
 #include "tools/match/synth.h"
 
 ABSL_FLAG(int, rows, 20000, "Attendees to import per run.");
@@ -198,7 +198,7 @@ int main(int argc, char** argv) {
       "parley-import-bench [--rows N] [--batch B] [--repeats R]: rows/s through "
       "ImportAttendees vs raw RocksDB WriteBatch writes of the same bytes.");
   absl::ParseCommandLine(argc, argv);
-  // As parleyd runs (services/parleyd_main.cc): without abseil's debug lock-order graph.
+  // As parleyd runs (services/server/parleyd_main.cc): without abseil's debug lock-order graph.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   const int batch = absl::GetFlag(FLAGS_batch);
 

@@ -1,0 +1,152 @@
+#include "services/api/admin_service.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/api/grpc_status.h"
+#include "services/api/paging.h"
+#include "services/domain/validation.h"
+
+namespace parley::services {
+namespace {
+
+std::string AdminMethod(absl::string_view name) {
+  return absl::StrCat("/", v1::AdminService::service_full_name(), "/", name);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::pair<std::string, v1::TokenInfo>>> IssueTokens(
+    storage::Store* store, std::vector<v1::TokenInfo> infos) {
+  std::vector<std::pair<std::string, v1::TokenInfo>> hashed, issued;
+  hashed.reserve(infos.size());
+  issued.reserve(infos.size());
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  for (v1::TokenInfo& info : infos) {
+    absl::Status s = CheckText("label", info.mutable_label(), kMaxNameBytes, false);
+    if (!s.ok()) return s;
+    std::string secret = NewTokenSecret();
+    std::string hash = TokenHash(secret);
+    info.set_token_id(TokenIdFor(hash));
+    info.set_create_time(now);
+    info.set_revoke_time(0);
+    hashed.emplace_back(std::move(hash), info);
+    issued.emplace_back(std::move(secret), std::move(info));
+  }
+  absl::Status s = store->PutTokens(hashed);
+  if (!s.ok()) return s;
+  return issued;
+}
+
+absl::StatusOr<std::pair<std::string, v1::TokenInfo>> IssueToken(storage::Store* store,
+                                                                 v1::TokenInfo info) {
+  std::vector<v1::TokenInfo> one;
+  one.push_back(std::move(info));
+  absl::StatusOr<std::vector<std::pair<std::string, v1::TokenInfo>>> issued =
+      IssueTokens(store, std::move(one));
+  if (!issued.ok()) return issued.status();
+  return std::move(issued->front());
+}
+
+grpc::ServerUnaryReactor* AdminService::CreateCommunity(grpc::CallbackServerContext* context,
+                                                        const v1::CreateCommunityRequest* request,
+                                                        v1::Community* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Principal> who = auth_->Authorize(*context, AdminMethod("CreateCommunity"));
+    if (!who.ok()) return who.status();
+    v1::Community community;
+    community.set_name(request->name());
+    absl::Status s = CheckText("name", community.mutable_name(), kMaxNameBytes, true);
+    if (!s.ok()) return s;
+    absl::StatusOr<v1::Community> created = store_->CreateCommunity(std::move(community));
+    if (!created.ok()) return created.status();
+    *response = *std::move(created);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListCommunities(grpc::CallbackServerContext* context,
+                                                        const v1::ListCommunitiesRequest* request,
+                                                        v1::ListCommunitiesResponse* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Principal> who = auth_->Authorize(*context, AdminMethod("ListCommunities"));
+    if (!who.ok()) return who.status();
+    absl::StatusOr<int> size = PageSize(request->page_size());
+    if (!size.ok()) return size.status();
+    absl::StatusOr<uint64_t> after = DecodeIdPageToken(request->page_token());
+    if (!after.ok()) return after.status();
+    // One extra row tells whether another page exists.
+    auto rows = store_->ListCommunities(*after, *size + 1);
+    if (!rows.ok()) return rows.status();
+    response->set_next_page_token(
+        TakePage(*std::move(rows), *size, response->mutable_communities(),
+                 [](const v1::Community& c) { return absl::StrCat(c.id()); }));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::IssueOrganizerToken(
+    grpc::CallbackServerContext* context, const v1::IssueOrganizerTokenRequest* request,
+    v1::IssuedToken* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Principal> who = auth_->Authorize(*context, AdminMethod("IssueOrganizerToken"));
+    if (!who.ok()) return who.status();
+    if (request->community_id() == 0) {
+      return absl::InvalidArgumentError("community_id: required");
+    }
+    absl::StatusOr<v1::Community> community = store_->GetCommunity(request->community_id());
+    if (!community.ok()) return community.status();
+    v1::TokenInfo info;
+    info.set_role(v1::TokenInfo::ORGANIZER);
+    info.set_community_id(request->community_id());
+    info.set_label(request->label());
+    auto issued = IssueToken(store_, std::move(info));
+    if (!issued.ok()) return issued.status();
+    response->set_token(std::move(issued->first));
+    *response->mutable_info() = std::move(issued->second);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListOrganizerTokens(
+    grpc::CallbackServerContext* context, const v1::ListOrganizerTokensRequest* request,
+    v1::ListOrganizerTokensResponse* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Principal> who = auth_->Authorize(*context, AdminMethod("ListOrganizerTokens"));
+    if (!who.ok()) return who.status();
+    if (request->community_id() == 0) {
+      return absl::InvalidArgumentError("community_id: required");
+    }
+    absl::StatusOr<v1::Community> community = store_->GetCommunity(request->community_id());
+    if (!community.ok()) return community.status();
+    absl::StatusOr<int> size = PageSize(request->page_size());
+    if (!size.ok()) return size.status();
+    absl::StatusOr<std::string> after = DecodePageToken(request->page_token());
+    if (!after.ok()) return after.status();
+    auto rows =
+        store_->ListTokens(request->community_id(), v1::TokenInfo::ORGANIZER, *after, *size + 1);
+    if (!rows.ok()) return rows.status();
+    response->set_next_page_token(TakePage(*std::move(rows), *size, response->mutable_tokens(),
+                                           [](const v1::TokenInfo& t) { return t.token_id(); }));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::RevokeToken(grpc::CallbackServerContext* context,
+                                                    const v1::RevokeTokenRequest* request,
+                                                    v1::TokenInfo* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Principal> who = auth_->Authorize(*context, AdminMethod("RevokeToken"));
+    if (!who.ok()) return who.status();
+    if (request->token_id().empty()) return absl::InvalidArgumentError("token_id: required");
+    absl::StatusOr<v1::TokenInfo> revoked =
+        store_->RevokeToken(request->token_id(), absl::ToUnixSeconds(absl::Now()));
+    if (!revoked.ok()) return revoked.status();
+    *response = *std::move(revoked);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace parley::services

@@ -1,0 +1,31 @@
+#ifndef PARLEY_SERVICES_ATTENDEE_SERVICE_H_
+#define PARLEY_SERVICES_ATTENDEE_SERVICE_H_
+
+#include "parley/v1/attendee_service.grpc.pb.h"
+#include "services/auth/auth.h"
+#include "storage/store.h"
+
+namespace parley::services {
+
+// The attendee's calls (see attendee_service.proto). The attendee is the token's; no request
+// field can name another. Thread-safe. `store` and `auth` are not owned and must outlive the
+// server this service is registered with.
+class AttendeeService final : public v1::AttendeeService::CallbackService {
+ public:
+  AttendeeService(storage::Store* store, const Authenticator* auth) : store_(store), auth_(auth) {}
+
+  grpc::ServerUnaryReactor* GetMyProfile(grpc::CallbackServerContext* context,
+                                         const v1::GetMyProfileRequest* request,
+                                         v1::MyProfile* response) override;
+  grpc::ServerUnaryReactor* UpdateMyProfile(grpc::CallbackServerContext* context,
+                                            const v1::UpdateMyProfileRequest* request,
+                                            v1::MyProfile* response) override;
+
+ private:
+  storage::Store* store_;
+  const Authenticator* auth_;
+};
+
+}  // namespace parley::services
+
+#endif  // PARLEY_SERVICES_ATTENDEE_SERVICE_H_

@@ -1,0 +1,1082 @@
+#include "services/api/relationship_service.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "glog/logging.h"
+#include "services/api/event_access.h"
+#include "services/api/grpc_status.h"
+#include "services/domain/agenda_views.h"
+#include "services/domain/constraints.h"
+#include "services/domain/meetings.h"
+#include "services/domain/policy.h"
+#include "services/domain/relationships.h"
+#include "services/domain/validation.h"
+#include "services/runs/engine_event.h"
+
+namespace parley::services {
+namespace {
+
+std::string Method(absl::string_view name) {
+  return absl::StrCat("/", v1::RelationshipService::service_full_name(), "/", name);
+}
+
+absl::Status MeetingNotFound(uint64_t id) {
+  return absl::NotFoundError(absl::StrCat("meeting ", id, " not found"));
+}
+absl::Status NotMet(uint64_t attendee_id) {
+  return absl::PermissionDeniedError(absl::StrCat(
+      "you can introduce people you met or are confirmed with; you have not met attendee ",
+      attendee_id));
+}
+absl::Status IntroductionNotFound(uint64_t id) {
+  return absl::NotFoundError(absl::StrCat("introduction ", id, " not found"));
+}
+
+// The attendee of my event, NOT_FOUND (naming the field) otherwise.
+absl::StatusOr<v1::Attendee> AttendeeOfEvent(const storage::Store& store, uint64_t event_id,
+                                             uint64_t attendee_id, absl::string_view field) {
+  if (attendee_id == 0) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  absl::StatusOr<v1::Attendee> a = store.GetAttendee(event_id, attendee_id);
+  if (absl::IsNotFound(a.status())) {
+    return absl::NotFoundError(
+        absl::StrCat(field, ": attendee ", attendee_id, " is not in your event"));
+  }
+  return a;
+}
+
+bool Available(const v1::Attendee& a, absl::string_view slot_id) {
+  return a.availability().empty() || std::find(a.availability().begin(), a.availability().end(),
+                                               slot_id) != a.availability().end();
+}
+
+bool Contains(const google::protobuf::RepeatedPtrField<std::string>& list,
+              absl::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+double Ratio(uint32_t part, uint32_t whole) {
+  return whole == 0 ? 0.0 : static_cast<double>(part) / whole;
+}
+
+void FinishRates(v1::Analytics* a) {
+  a->set_acceptance_rate(Ratio(a->confirmed(), a->confirmed() + a->declined() + a->expired()));
+  a->set_held_rate(Ratio(a->held(), a->confirmed()));
+  a->set_follow_up_rate(Ratio(a->follow_ups(), a->feedback()));
+  uint64_t sum = 0, count = 0;
+  for (int i = 0; i < a->rating_counts_size(); ++i) {
+    sum += uint64_t{a->rating_counts(i)} * (i + 1);
+    count += a->rating_counts(i);
+  }
+  a->set_mean_rating(count == 0 ? 0.0 : static_cast<double>(sum) / count);
+}
+
+absl::StatusOr<v1::Analytics> AnalyticsOf(const storage::Store& store, const v1::Event& event) {
+  v1::Analytics a;
+  a.set_event_id(event.id());
+  a.set_event_name(event.name());
+  for (int i = 0; i < 5; ++i) a.add_rating_counts(0);
+  absl::Status s = store.ScanMeetings(event.id(), [&](const v1::Meeting& m) {
+    a.set_proposals(a.proposals() + 1);
+    switch (m.state()) {
+      case v1::Meeting::HELD:
+        a.set_held(a.held() + 1);
+        a.set_confirmed(a.confirmed() + 1);
+        break;
+      case v1::Meeting::NO_SHOW:
+        a.set_no_show(a.no_show() + 1);
+        a.set_confirmed(a.confirmed() + 1);
+        break;
+      case v1::Meeting::CONFIRMED:
+        a.set_confirmed(a.confirmed() + 1);
+        break;
+      case v1::Meeting::DECLINED:
+        a.set_declined(a.declined() + 1);
+        break;
+      case v1::Meeting::EXPIRED:
+        a.set_expired(a.expired() + 1);
+        break;
+      case v1::Meeting::CANCELLED:
+        a.set_cancelled(a.cancelled() + 1);
+        break;
+      default:
+        break;
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+  s = store.ScanFeedback(event.id(), [&](const v1::StoredFeedback& f) {
+    a.set_feedback(a.feedback() + 1);
+    if (f.rating() >= 1 && f.rating() <= 5) {
+      a.set_rating_counts(f.rating() - 1, a.rating_counts(f.rating() - 1) + 1);
+    }
+    if (f.follow_up()) a.set_follow_ups(a.follow_ups() + 1);
+    return true;
+  });
+  if (!s.ok()) return s;
+  s = store.ScanIntroductions(event.id(), [&](const v1::StoredIntroduction& i) {
+    if (i.kind() != v1::StoredIntroduction::INTRODUCTION) return true;
+    a.set_introductions_made(a.introductions_made() + 1);
+    if (i.answer_a() == v1::Meeting::ACCEPTED && i.answer_b() == v1::Meeting::ACCEPTED) {
+      a.set_introductions_accepted(a.introductions_accepted() + 1);
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+  FinishRates(&a);
+  return a;
+}
+
+void AddTo(const v1::Analytics& e, v1::Analytics* total) {
+  total->set_proposals(total->proposals() + e.proposals());
+  total->set_confirmed(total->confirmed() + e.confirmed());
+  total->set_declined(total->declined() + e.declined());
+  total->set_expired(total->expired() + e.expired());
+  total->set_cancelled(total->cancelled() + e.cancelled());
+  total->set_held(total->held() + e.held());
+  total->set_no_show(total->no_show() + e.no_show());
+  total->set_feedback(total->feedback() + e.feedback());
+  while (total->rating_counts_size() < e.rating_counts_size()) total->add_rating_counts(0);
+  for (int i = 0; i < e.rating_counts_size(); ++i) {
+    total->set_rating_counts(i, total->rating_counts(i) + e.rating_counts(i));
+  }
+  total->set_follow_ups(total->follow_ups() + e.follow_ups());
+  total->set_introductions_made(total->introductions_made() + e.introductions_made());
+  total->set_introductions_accepted(total->introductions_accepted() + e.introductions_accepted());
+}
+
+}  // namespace
+
+struct RelationshipService::Caller {
+  Principal who;
+  v1::Event event;
+  v1::Attendee me;
+};
+
+absl::StatusOr<RelationshipService::Caller> RelationshipService::Authorize(
+    const grpc::CallbackServerContext& context, absl::string_view method) const {
+  absl::StatusOr<Principal> who = auth_->Authorize(context, Method(method));
+  if (!who.ok()) return who.status();
+  absl::StatusOr<v1::Event> event = store_->GetEvent(who->event_id);
+  if (!event.ok()) return event.status();
+  absl::StatusOr<v1::Attendee> me = store_->GetAttendee(who->event_id, who->attendee_id);
+  if (!me.ok()) return me.status();
+  return Caller{*std::move(who), *std::move(event), *std::move(me)};
+}
+
+absl::StatusOr<bool> RelationshipService::HaveMet(const Caller& caller,
+                                                  const v1::Attendee& other) const {
+  absl::StatusOr<std::vector<v1::Meeting>> mine =
+      store_->ListMeetingsOfAttendee(caller.event.id(), caller.me.id());
+  if (!mine.ok()) return mine.status();
+  for (const v1::Meeting& m : *mine) {
+    const bool with_other = m.attendee_a() == other.id() || m.attendee_b() == other.id();
+    if (with_other && (m.state() == v1::Meeting::CONFIRMED || m.state() == v1::Meeting::HELD)) {
+      return true;
+    }
+  }
+  if (caller.me.person_ref().empty() || other.person_ref().empty()) return false;
+  bool met = false;
+  absl::Status s = store_->ScanMemory(
+      caller.event.community_id(), caller.me.person_ref(), [&](const storage::MemoryEntry& e) {
+        met = e.partner == other.person_ref() && matching::Met(e.record);
+        return !met;
+      });
+  if (!s.ok()) return s;
+  return met;
+}
+
+// --- Feedback ------------------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* RelationshipService::RecordFeedback(
+    grpc::CallbackServerContext* context, const v1::RecordFeedbackRequest* request,
+    v1::Feedback* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Caller> caller = Authorize(*context, "RecordFeedback");
+    if (!caller.ok()) return caller.status();
+    if (request->meeting_id() == 0) return absl::InvalidArgumentError("meeting_id: required");
+    switch (request->outcome()) {
+      case v1::Feedback::HAPPENED:
+        if (request->rating() < 1 || request->rating() > 5) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "rating: must be 1-5 for a meeting that happened, got ", request->rating()));
+        }
+        break;
+      case v1::Feedback::NO_SHOW:
+        if (request->rating() != 0) {
+          return absl::InvalidArgumentError("rating: must be 0 (unset) for a no-show");
+        }
+        break;
+      default:
+        return absl::InvalidArgumentError("outcome: required (HAPPENED or NO_SHOW)");
+    }
+    const uint64_t event_id = caller->event.id();
+    const uint64_t me = caller->me.id();
+    absl::StatusOr<v1::Meeting> meeting = store_->GetMeeting(event_id, request->meeting_id());
+    if (absl::IsNotFound(meeting.status())) return MeetingNotFound(request->meeting_id());
+    if (!meeting.ok()) return meeting.status();
+    if (meeting->attendee_a() != me && meeting->attendee_b() != me) {
+      return MeetingNotFound(request->meeting_id());
+    }
+    const v1::Slot* slot = domain::FindSlot(caller->event, meeting->slot_id());
+    if (slot != nullptr && slot->end_time() > live_->Now()) {
+      return absl::FailedPreconditionError(absl::StrCat("meeting ", meeting->id(),
+                                                        ": feedback opens when its slot ends (",
+                                                        slot->end_time(), ")"));
+    }
+    const uint64_t partner_id =
+        meeting->attendee_a() == me ? meeting->attendee_b() : meeting->attendee_a();
+    absl::StatusOr<v1::Attendee> partner = store_->GetAttendee(event_id, partner_id);
+    if (!partner.ok()) return partner.status();
+    const bool me_first = me < partner_id;
+    const v1::Attendee& a = me_first ? caller->me : *partner;
+    const v1::Attendee& b = me_first ? *partner : caller->me;
+    v1::StoredFeedback saved;
+    absl::StatusOr<v1::Meeting> stored = store_->RecordFeedback(
+        event_id, meeting->id(), me,
+        [&](v1::Meeting* m, v1::StoredFeedback* mine, const v1::StoredFeedback* theirs,
+            std::vector<storage::MemoryEntry>* memory) -> absl::Status {
+          if (!domain::KeptState(m->state())) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("meeting ", m->id(), " was never confirmed: nothing to rate"));
+          }
+          mine->set_partner(partner_id);
+          mine->set_outcome(request->outcome());
+          mine->set_rating(request->rating());
+          mine->set_follow_up(request->follow_up());
+          const bool happened = mine->outcome() == v1::Feedback::HAPPENED ||
+                                (theirs != nullptr && theirs->outcome() == v1::Feedback::HAPPENED);
+          // HELD and NO_SHOW look like CONFIRMED to both attendees, and the sequence and update
+          // time stay: nothing the partner sees may change with my feedback.
+          m->set_state(happened ? v1::Meeting::HELD : v1::Meeting::NO_SHOW);
+          *memory =
+              MemoryOf(caller->event, *m, a, b, me_first ? mine : theirs, me_first ? theirs : mine);
+          saved = *mine;
+          return absl::OkStatus();
+        });
+    if (!stored.ok()) return stored.status();
+    response->set_meeting_id(saved.meeting_id());
+    response->set_outcome(saved.outcome());
+    response->set_rating(saved.rating());
+    response->set_follow_up(saved.follow_up());
+    response->set_update_time(absl::ToUnixSeconds(absl::Now()));
+    *response->mutable_partner() = PublicProfileOf(*partner);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* RelationshipService::ListMyFeedback(
+    grpc::CallbackServerContext* context, const v1::ListMyFeedbackRequest* /*request*/,
+    v1::ListMyFeedbackResponse* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Caller> caller = Authorize(*context, "ListMyFeedback");
+    if (!caller.ok()) return caller.status();
+    absl::StatusOr<std::vector<v1::StoredFeedback>> given =
+        store_->ListFeedbackBy(caller->event.id(), caller->me.id());
+    if (!given.ok()) return given.status();
+    for (const v1::StoredFeedback& f : *given) {
+      v1::Feedback* out = response->add_feedback();
+      out->set_meeting_id(f.meeting_id());
+      out->set_outcome(f.outcome());
+      out->set_rating(f.rating());
+      out->set_follow_up(f.follow_up());
+      out->set_update_time(f.update_time());
+      if (f.partner() == 0) continue;  // erased
+      absl::StatusOr<v1::Attendee> partner = store_->GetAttendee(caller->event.id(), f.partner());
+      if (partner.ok()) *out->mutable_partner() = PublicProfileOf(*partner);
+    }
+    return absl::OkStatus();
+  });
+}
+
+// --- Introductions -------------------------------------------------------------------------
+
+absl::StatusOr<v1::Introduction> RelationshipService::ViewOf(
+    const Caller& caller, const v1::StoredIntroduction& intro) const {
+  const uint64_t me = caller.me.id();
+  const uint64_t event_id = caller.event.id();
+  const bool both =
+      intro.answer_a() == v1::Meeting::ACCEPTED && intro.answer_b() == v1::Meeting::ACCEPTED;
+  v1::Introduction view;
+  view.set_id(intro.id());
+  view.set_note(intro.note());
+  view.set_create_time(intro.create_time());
+  auto profile = [&](uint64_t id, v1::PublicProfile* out) -> absl::Status {
+    absl::StatusOr<v1::Attendee> a = store_->GetAttendee(event_id, id);
+    if (!a.ok()) return a.status();
+    *out = PublicProfileOf(*a);
+    return absl::OkStatus();
+  };
+  absl::Status s;
+  if (intro.introducer() == me) {
+    view.set_made_by_me(true);
+    view.set_status(both ? v1::Introduction::ACCEPTED : v1::Introduction::PENDING);
+    s = profile(intro.attendee_a(), view.mutable_person());
+    if (s.ok()) s = profile(intro.attendee_b(), view.mutable_other_person());
+  } else {
+    const bool is_a = intro.attendee_a() == me;
+    const v1::Meeting::Answer mine = is_a ? intro.answer_a() : intro.answer_b();
+    view.set_my_answer(mine == v1::Meeting::ACCEPTED ? v1::Introduction::ACCEPTED_ANSWER
+                       : mine == v1::Meeting::DECLINED_ANSWER
+                           ? v1::Introduction::DECLINED_ANSWER
+                           : v1::Introduction::ANSWER_UNSPECIFIED);
+    view.set_status(mine == v1::Meeting::DECLINED_ANSWER ? v1::Introduction::DECLINED_BY_ME
+                    : both                               ? v1::Introduction::ACCEPTED
+                                                         : v1::Introduction::PENDING);
+    view.set_meeting_id(intro.meeting_id());
+    s = profile(is_a ? intro.attendee_b() : intro.attendee_a(), view.mutable_person());
+    if (s.ok()) s = profile(intro.introducer(), view.mutable_introducer());
+  }
+  if (!s.ok()) return s;
+  return view;
+}
+
+grpc::ServerUnaryReactor* RelationshipService::Introduce(grpc::CallbackServerContext* context,
+                                                         const v1::IntroduceRequest* request,
+                                                         v1::Introduction* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Caller> caller = Authorize(*context, "Introduce");
+    if (!caller.ok()) return caller.status();
+    absl::Status s = domain::RequireNotClosed(caller->event);
+    if (!s.ok()) return s;
+    const uint64_t me = caller->me.id();
+    const uint64_t event_id = caller->event.id();
+    if (request->attendee_a() == me || request->attendee_b() == me) {
+      return absl::InvalidArgumentError("attendee_a, attendee_b: you cannot introduce yourself");
+    }
+    if (request->attendee_a() == request->attendee_b() && request->attendee_a() != 0) {
+      return absl::InvalidArgumentError("attendee_b: must differ from attendee_a");
+    }
+    std::string note = request->note();
+    s = CheckText("note", &note, kMaxNoteBytes, /*required=*/true, /*multiline=*/true);
+    if (!s.ok()) return s;
+    const bool any = caller->event.policy().allow_any_introductions();
+    // Without the policy, an id that does not exist is refused like one I have not met, so
+    // that ids cannot be probed.
+    absl::StatusOr<v1::Attendee> x =
+        AttendeeOfEvent(*store_, event_id, request->attendee_a(), "attendee_a");
+    if (!any && absl::IsNotFound(x.status())) return NotMet(request->attendee_a());
+    if (!x.ok()) return x.status();
+    absl::StatusOr<v1::Attendee> y =
+        AttendeeOfEvent(*store_, event_id, request->attendee_b(), "attendee_b");
+    if (!any && absl::IsNotFound(y.status())) return NotMet(request->attendee_b());
+    if (!y.ok()) return y.status();
+    if (!any) {
+      for (const v1::Attendee* other : {&*x, &*y}) {
+        absl::StatusOr<bool> met = HaveMet(*caller, *other);
+        if (!met.ok()) return met.status();
+        if (!*met) return NotMet(other->id());
+      }
+    }
+    const bool x_first = x->id() < y->id();
+    const v1::Attendee& a = x_first ? *x : *y;
+    const v1::Attendee& b = x_first ? *y : *x;
+    absl::MutexLock lock(&introductions_mu_);
+    // The same introducer twice for one pair; and the request answered, if any.
+    bool duplicate = false;
+    std::optional<v1::StoredIntroduction> answered;
+    s = store_->ScanIntroductions(event_id, [&](const v1::StoredIntroduction& i) {
+      if (i.kind() == v1::StoredIntroduction::INTRODUCTION && i.introducer() == me &&
+          i.attendee_a() == a.id() && i.attendee_b() == b.id()) {
+        duplicate = true;
+      }
+      if (i.id() == request->request_id()) answered = i;
+      return true;
+    });
+    if (!s.ok()) return s;
+    if (duplicate) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("you already introduced attendees ", a.id(), " and ", b.id()));
+    }
+    if (request->request_id() != 0) {
+      if (!answered.has_value() || answered->kind() != v1::StoredIntroduction::REQUEST ||
+          answered->introducer() != me) {
+        return absl::NotFoundError(
+            absl::StrCat("request_id: request ", request->request_id(), " not found"));
+      }
+      if (answered->attendee_a() != a.id() && answered->attendee_a() != b.id()) {
+        return absl::InvalidArgumentError(
+            "request_id: an answer must introduce the person who asked");
+      }
+    }
+    v1::StoredIntroduction intro;
+    intro.set_event_id(event_id);
+    intro.set_kind(v1::StoredIntroduction::INTRODUCTION);
+    intro.set_introducer(me);
+    intro.set_attendee_a(a.id());
+    intro.set_attendee_b(b.id());
+    intro.set_note(note);
+    intro.set_request_id(request->request_id());
+    // Somebody who avoids the other declines at once, privately: to the introducer and to the
+    // other it stays PENDING, as any decline does, so an avoid list is never revealed.
+    if (domain::Avoids(a, b)) intro.set_answer_a(v1::Meeting::DECLINED_ANSWER);
+    if (domain::Avoids(b, a)) intro.set_answer_b(v1::Meeting::DECLINED_ANSWER);
+    absl::StatusOr<v1::StoredIntroduction> stored = store_->CreateIntroduction(std::move(intro));
+    if (!stored.ok()) return stored.status();
+    if (request->request_id() != 0) {
+      absl::StatusOr<v1::StoredIntroduction> marked = store_->MutateIntroduction(
+          event_id, request->request_id(), [](v1::StoredIntroduction* r) {
+            r->set_answered(r->answered() + 1);
+            return absl::OkStatus();
+          });
+      if (!marked.ok()) return marked.status();
+    }
+    absl::StatusOr<v1::Introduction> view = ViewOf(*caller, *stored);
+    if (!view.ok()) return view.status();
+    *response = *std::move(view);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* RelationshipService::ListMyIntroductions(
+    grpc::CallbackServerContext* context, const v1::ListMyIntroductionsRequest* /*request*/,
+    v1::ListMyIntroductionsResponse* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Caller> caller = Authorize(*context, "ListMyIntroductions");
+    if (!caller.ok()) return caller.status();
+    const uint64_t me = caller->me.id();
+    std::vector<v1::StoredIntroduction> mine;
+    absl::Status s =
+        store_->ScanIntroductions(caller->event.id(), [&](const v1::StoredIntroduction& i) {
+          if (i.kind() == v1::StoredIntroduction::INTRODUCTION &&
+              (i.introducer() == me || i.attendee_a() == me || i.attendee_b() == me)) {
+            mine.push_back(i);
+          }
+          return true;
+        });
+    if (!s.ok()) return s;
+    for (auto it = mine.rbegin(); it != mine.rend(); ++it) {
+      absl::StatusOr<v1::Introduction> view = ViewOf(*caller, *it);
+      if (!view.ok()) return view.status();
+      *response->add_introductions() = *std::move(view);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* RelationshipService::RespondToIntroduction(
+    grpc::CallbackServerContext* context, const v1::RespondToIntroductionRequest* request,
+    v1::Introduction* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Caller> caller = Authorize(*context, "RespondToIntroduction");
+    if (!caller.ok()) return caller.status();
+    absl::Status s = domain::RequireNotClosed(caller->event);
+    if (!s.ok()) return s;
+    const uint64_t me = caller->me.id();
+    const uint64_t id = request->introduction_id();
+    if (id == 0) return absl::InvalidArgumentError("introduction_id: required");
+    const v1::Meeting::Answer answer =
+        request->accept() ? v1::Meeting::ACCEPTED : v1::Meeting::DECLINED_ANSWER;
+    absl::StatusOr<v1::StoredIntroduction> stored = store_->MutateIntroduction(
+        caller->event.id(), id, [&](v1::StoredIntroduction* i) -> absl::Status {
+          if (i->kind() != v1::StoredIntroduction::INTRODUCTION ||
+              (i->attendee_a() != me && i->attendee_b() != me)) {
+            return IntroductionNotFound(id);
+          }
+          const bool is_a = i->attendee_a() == me;
+          const v1::Meeting::Answer mine = is_a ? i->answer_a() : i->answer_b();
+          if (mine == answer) return absl::OkStatus();  // the same answer again: no change
+          if (mine != v1::Meeting::ANSWER_UNSPECIFIED) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("you already answered introduction ", id));
+          }
+          is_a ? i->set_answer_a(answer) : i->set_answer_b(answer);
+          return absl::OkStatus();
+        });
+    if (absl::IsNotFound(stored.status())) return IntroductionNotFound(id);
+    if (!stored.ok()) return stored.status();
+    if (stored->answer_a() == v1::Meeting::ACCEPTED &&
+        stored->answer_b() == v1::Meeting::ACCEPTED && stored->meeting_id() == 0) {
+      // The introduction already counts for the next run; a failure here only means no live
+      // proposal now.
+      absl::Status proposed = ProposeIntroduced(*caller, &*stored);
+      if (!proposed.ok()) {
+        LOG(WARNING) << "introduction " << id << " of event " << caller->event.id()
+                     << ": no live proposal: " << proposed;
+      }
+    }
+    absl::StatusOr<v1::Introduction> view = ViewOf(*caller, *stored);
+    if (!view.ok()) return view.status();
+    *response = *std::move(view);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status RelationshipService::ProposeIntroduced(const Caller& caller,
+                                                    v1::StoredIntroduction* intro) {
+  const v1::Event& event = caller.event;
+  const uint64_t event_id = event.id();
+  if (event.status() != v1::OPEN && event.status() != v1::SCHEDULED) return absl::OkStatus();
+  absl::MutexLock lock(&introductions_mu_);
+  for (int attempt = 0;; ++attempt) {
+    absl::StatusOr<v1::MatchingRun> run = store_->LatestRun(event_id);
+    if (absl::IsNotFound(run.status())) return absl::OkStatus();  // no schedule yet
+    if (!run.ok()) return run.status();
+    if (run->phase() != v1::MatchingRun::DONE) return absl::OkStatus();  // a run will plan it
+    absl::StatusOr<v1::Attendee> a = store_->GetAttendee(event_id, intro->attendee_a());
+    if (!a.ok()) return a.status();
+    absl::StatusOr<v1::Attendee> b = store_->GetAttendee(event_id, intro->attendee_b());
+    if (!b.ok()) return b.status();
+    // Hard rules still hold for an introduced pair (an avoid list has already declined the
+    // introduction privately; the others wait for nothing: the pair is never proposed).
+    if (domain::BlockedPair(event, *a, *b) != domain::PairBlock::kNone) return absl::OkStatus();
+    absl::StatusOr<v1::Attendee> by = store_->GetAttendee(event_id, intro->introducer());
+    const std::string introducer = by.ok() ? by->display_name() : "";
+    // Slots taken by each, and tables taken per slot and location.
+    absl::flat_hash_set<std::string> busy;
+    std::map<std::pair<std::string, std::string>, absl::flat_hash_set<uint32_t>> tables;
+    bool pair_has_meeting = false;
+    uint32_t meetings_a = 0, meetings_b = 0;
+    absl::Status s = store_->ScanMeetings(event_id, [&](const v1::Meeting& m) {
+      if (!domain::OccupyingState(m.state())) {
+        if (m.attendee_a() == a->id() && m.attendee_b() == b->id()) pair_has_meeting = true;
+        return true;
+      }
+      if (m.attendee_a() == a->id() && m.attendee_b() == b->id()) pair_has_meeting = true;
+      for (uint64_t x : {m.attendee_a(), m.attendee_b()}) {
+        if (x == a->id() || x == b->id()) busy.insert(m.slot_id());
+        if (x == a->id()) ++meetings_a;
+        if (x == b->id()) ++meetings_b;
+      }
+      tables[{m.slot_id(), m.location_id()}].insert(m.table());
+      return true;
+    });
+    if (!s.ok()) return s;
+    if (pair_has_meeting) return absl::OkStatus();
+    // Nobody is flooded: the introduction waits for the next run if either has no budget left.
+    const uint32_t default_budget = domain::DefaultBudget(event.policy());
+    if (meetings_a >= (a->has_budget() ? a->budget() : default_budget) ||
+        meetings_b >= (b->has_budget() ? b->budget() : default_budget)) {
+      return absl::OkStatus();
+    }
+    const int64_t now = live_->Now();
+    std::vector<const v1::Slot*> slots;
+    for (const v1::Slot& slot : event.slots()) {
+      if (slot.start_time() > now && !busy.contains(slot.id()) && Available(*a, slot.id()) &&
+          Available(*b, slot.id())) {
+        slots.push_back(&slot);
+      }
+    }
+    std::stable_sort(slots.begin(), slots.end(), [](const v1::Slot* x, const v1::Slot* y) {
+      return x->start_time() < y->start_time();
+    });
+    const bool quiet_first = a->prefers_quiet() || b->prefers_quiet();
+    std::vector<const v1::Location*> locations;
+    for (const v1::Location& l : event.locations()) locations.push_back(&l);
+    std::stable_sort(locations.begin(), locations.end(),
+                     [&](const v1::Location* x, const v1::Location* y) {
+                       return quiet_first && x->quiet() && !y->quiet();
+                     });
+    v1::Meeting meeting;
+    for (const v1::Slot* slot : slots) {
+      for (const v1::Location* location : locations) {
+        const auto& taken = tables[{slot->id(), location->id()}];
+        // The highest free table: live repair fills tables from the lowest, and may plan once
+        // more from a state that does not yet hold this proposal (it is told just after).
+        for (uint32_t t = location->tables(); t >= 1; --t) {
+          if (taken.contains(t)) continue;
+          meeting.set_slot_id(slot->id());
+          meeting.set_location_id(location->id());
+          meeting.set_table(t);
+          break;
+        }
+        if (meeting.table() != 0) break;
+      }
+      if (meeting.table() != 0) {
+        const uint32_t expiry = domain::ProposalExpiryMinutes(event.policy());
+        if (event.policy().auto_confirm()) {
+          meeting.set_state(v1::Meeting::CONFIRMED);
+          meeting.set_answer_a(v1::Meeting::ACCEPTED);
+          meeting.set_answer_b(v1::Meeting::ACCEPTED);
+        } else {
+          meeting.set_state(v1::Meeting::PROPOSED);
+          if (expiry > 0) {
+            meeting.set_expire_time(std::min(now + int64_t{expiry} * 60, slot->start_time()));
+          }
+        }
+        break;
+      }
+    }
+    if (meeting.table() == 0) return absl::OkStatus();  // no common free slot left
+    meeting.set_event_id(event_id);
+    meeting.set_attendee_a(a->id());
+    meeting.set_attendee_b(b->id());
+    for (auto* reasons : {meeting.mutable_reasons_for_a(), meeting.mutable_reasons_for_b()}) {
+      v1::Reason* r = reasons->Add();
+      r->set_kind(v1::Reason::INTRODUCED);
+      r->set_introducer_name(introducer);
+    }
+    const std::string starter = absl::StrCat(introducer.empty() ? "Someone" : introducer,
+                                             " introduced you: ", intro->note());
+    meeting.set_starter_for_a(starter);
+    meeting.set_starter_for_b(starter);
+    meeting.set_create_time(now);
+    meeting.set_update_time(now);
+    absl::StatusOr<std::vector<v1::Meeting>> inserted =
+        store_->InsertMeetings(event_id, run->id(), {meeting});
+    if (absl::IsAborted(inserted.status()) && attempt == 0) continue;  // raced: plan again
+    if (!inserted.ok()) return inserted.status();
+    if (inserted->empty()) return absl::OkStatus();
+    const v1::Meeting& stored = inserted->front();
+    absl::StatusOr<v1::StoredIntroduction> marked =
+        store_->MutateIntroduction(event_id, intro->id(), [&](v1::StoredIntroduction* i) {
+          i->set_meeting_id(stored.id());
+          return absl::OkStatus();
+        });
+    if (!marked.ok()) return marked.status();
+    *intro = *std::move(marked);
+    live_->MeetingChanged(stored);
+    // The live repair state learns of the new meeting (its slot, table and budget) before it
+    // plans again: it rebases both attendees from the store on its thread.
+    live_->ProfilesChanged(event_id, {stored.attendee_a(), stored.attendee_b()});
+    return absl::OkStatus();
+  }
+}
+
+grpc::ServerUnaryReactor* RelationshipService::AskForIntroductions(
+    grpc::CallbackServerContext* context, const v1::AskForIntroductionsRequest* request,
+    v1::IntroductionRequest* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Caller> caller = Authorize(*context, "AskForIntroductions");
+    if (!caller.ok()) return caller.status();
+    absl::Status s = domain::RequireNotClosed(caller->event);
+    if (!s.ok()) return s;
+    const uint64_t me = caller->me.id();
+    const uint64_t event_id = caller->event.id();
+    if (request->attendee_id() == me) {
+      return absl::InvalidArgumentError("attendee_id: you cannot ask yourself");
+    }
+    std::string note = request->note();
+    s = CheckText("note", &note, kMaxNoteBytes, /*required=*/false, /*multiline=*/true);
+    if (!s.ok()) return s;
+    const absl::Status not_met = absl::PermissionDeniedError(
+        absl::StrCat("you can ask people you met for introductions; you have not met attendee ",
+                     request->attendee_id()));
+    absl::StatusOr<v1::Attendee> target =
+        AttendeeOfEvent(*store_, event_id, request->attendee_id(), "attendee_id");
+    if (absl::IsNotFound(target.status())) return not_met;  // ids cannot be probed
+    if (!target.ok()) return target.status();
+    absl::StatusOr<bool> met = HaveMet(*caller, *target);
+    if (!met.ok()) return met.status();
+    if (!*met) return not_met;
+    absl::MutexLock lock(&introductions_mu_);
+    bool open = false;
+    s = store_->ScanIntroductions(event_id, [&](const v1::StoredIntroduction& i) {
+      open = i.kind() == v1::StoredIntroduction::REQUEST && i.attendee_a() == me &&
+             i.introducer() == target->id() && i.answered() == 0;
+      return !open;
+    });
+    if (!s.ok()) return s;
+    if (open) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("you already asked attendee ", target->id(), " for introductions"));
+    }
+    v1::StoredIntroduction ask;
+    ask.set_event_id(event_id);
+    ask.set_kind(v1::StoredIntroduction::REQUEST);
+    ask.set_introducer(target->id());
+    ask.set_attendee_a(me);
+    ask.set_note(note);
+    absl::StatusOr<v1::StoredIntroduction> stored = store_->CreateIntroduction(std::move(ask));
+    if (!stored.ok()) return stored.status();
+    response->set_id(stored->id());
+    response->set_sent_by_me(true);
+    *response->mutable_person() = PublicProfileOf(*target);
+    response->set_note(stored->note());
+    response->set_create_time(stored->create_time());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* RelationshipService::ListIntroductionRequests(
+    grpc::CallbackServerContext* context, const v1::ListIntroductionRequestsRequest* /*request*/,
+    v1::ListIntroductionRequestsResponse* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Caller> caller = Authorize(*context, "ListIntroductionRequests");
+    if (!caller.ok()) return caller.status();
+    const uint64_t me = caller->me.id();
+    std::vector<v1::StoredIntroduction> mine;
+    absl::Status s =
+        store_->ScanIntroductions(caller->event.id(), [&](const v1::StoredIntroduction& i) {
+          if (i.kind() == v1::StoredIntroduction::REQUEST &&
+              (i.attendee_a() == me || i.introducer() == me)) {
+            mine.push_back(i);
+          }
+          return true;
+        });
+    if (!s.ok()) return s;
+    for (auto it = mine.rbegin(); it != mine.rend(); ++it) {
+      const bool sent = it->attendee_a() == me;
+      absl::StatusOr<v1::Attendee> person =
+          store_->GetAttendee(caller->event.id(), sent ? it->introducer() : it->attendee_a());
+      if (!person.ok()) return person.status();
+      v1::IntroductionRequest* out = response->add_requests();
+      out->set_id(it->id());
+      out->set_sent_by_me(sent);
+      *out->mutable_person() = PublicProfileOf(*person);
+      out->set_note(it->note());
+      out->set_answered(it->answered());
+      out->set_create_time(it->create_time());
+    }
+    return absl::OkStatus();
+  });
+}
+
+// --- Who else should I meet? -----------------------------------------------------------------
+
+absl::Status RelationshipService::SuggestOthers(const Caller& caller, uint32_t max_results,
+                                                v1::WhoElseShouldIMeetResponse* response) const {
+  const v1::Attendee& me = caller.me;
+  const uint64_t event_id = caller.event.id();
+  const uint64_t community = caller.event.community_id();
+  constexpr uint32_t kHighlyRated = 4;
+
+  // People I already know or turned down: everyone I have a meeting with (any state), remember,
+  // or declined an introduction to.
+  absl::flat_hash_set<uint64_t> known = {me.id()};
+  absl::StatusOr<std::vector<v1::Meeting>> mine = store_->ListMeetingsOfAttendee(event_id, me.id());
+  if (!mine.ok()) return mine.status();
+  for (const v1::Meeting& m : *mine) {
+    known.insert(m.attendee_a() == me.id() ? m.attendee_b() : m.attendee_a());
+  }
+  std::vector<v1::StoredIntroduction> introductions;
+  absl::Status s = store_->ScanIntroductions(event_id, [&](const v1::StoredIntroduction& i) {
+    if (i.kind() != v1::StoredIntroduction::INTRODUCTION) return true;
+    introductions.push_back(i);
+    if ((i.attendee_a() == me.id() && i.answer_a() == v1::Meeting::DECLINED_ANSWER) ||
+        (i.attendee_b() == me.id() && i.answer_b() == v1::Meeting::DECLINED_ANSWER)) {
+      known.insert(i.attendee_a() == me.id() ? i.attendee_b() : i.attendee_a());
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+
+  // My contacts: people I rated highly, here or at earlier events.
+  struct Contact {
+    std::string name;
+    uint64_t attendee = 0;  // in this event, 0 if not here
+    std::string person;
+  };
+  std::vector<Contact> contacts;
+  absl::flat_hash_set<std::string> contact_keys;
+  auto add_contact = [&](Contact c) {
+    const std::string key = !c.person.empty() ? c.person : absl::StrCat("#", c.attendee);
+    if (contact_keys.insert(key).second) contacts.push_back(std::move(c));
+  };
+  absl::StatusOr<std::vector<v1::StoredFeedback>> given = store_->ListFeedbackBy(event_id, me.id());
+  if (!given.ok()) return given.status();
+  for (const v1::StoredFeedback& f : *given) {
+    if (f.rating() < kHighlyRated || f.partner() == 0) continue;
+    absl::StatusOr<v1::Attendee> p = store_->GetAttendee(event_id, f.partner());
+    if (!p.ok()) continue;  // erased
+    add_contact({p->display_name(), p->id(), p->person_ref()});
+  }
+  // The memory names people by keyed hash: this event's attendees by hash, read only when I
+  // have a memory (a whole-event scan).
+  std::vector<storage::MemoryEntry> remembered;
+  if (!me.person_ref().empty()) {
+    s = store_->ScanMemory(community, me.person_ref(), [&](const storage::MemoryEntry& e) {
+      remembered.push_back(e);
+      return true;
+    });
+    if (!s.ok()) return s;
+  }
+  absl::flat_hash_map<std::string, uint64_t> by_person;
+  if (!remembered.empty()) {
+    s = store_->ScanAttendees(event_id, [&](const v1::Attendee& a) {
+      if (!a.person_ref().empty()) by_person.emplace(a.person_ref(), a.id());
+      return true;
+    });
+    if (!s.ok()) return s;
+  }
+  for (const storage::MemoryEntry& e : remembered) {
+    auto here = by_person.find(e.partner);
+    if (here != by_person.end()) known.insert(here->second);
+    if (e.record.rating() >= kHighlyRated && matching::Met(e.record)) {
+      add_contact({e.record.partner_name(), here == by_person.end() ? 0 : here->second, e.partner});
+    }
+  }
+
+  // Whom each contact reaches: people they rated highly, and people they introduced.
+  absl::flat_hash_map<uint64_t, std::vector<std::string>> reached;  // attendee -> contacts
+  for (const Contact& c : contacts) {
+    absl::flat_hash_set<uint64_t> via;
+    if (!c.person.empty() && !by_person.empty()) {
+      s = store_->ScanMemory(community, c.person, [&](const storage::MemoryEntry& e) {
+        auto here = by_person.find(e.partner);
+        if (here != by_person.end() && e.record.rating() >= kHighlyRated &&
+            matching::Met(e.record)) {
+          via.insert(here->second);
+        }
+        return true;
+      });
+      if (!s.ok()) return s;
+    }
+    if (c.attendee != 0) {
+      absl::StatusOr<std::vector<v1::StoredFeedback>> theirs =
+          store_->ListFeedbackBy(event_id, c.attendee);
+      if (!theirs.ok()) return theirs.status();
+      for (const v1::StoredFeedback& f : *theirs) {
+        if (f.rating() >= kHighlyRated && f.partner() != 0) via.insert(f.partner());
+      }
+      for (const v1::StoredIntroduction& i : introductions) {
+        if (i.introducer() != c.attendee) continue;
+        via.insert(i.attendee_a());
+        via.insert(i.attendee_b());
+      }
+    }
+    for (uint64_t id : via) reached[id].push_back(c.name);
+  }
+
+  struct Ranked {
+    v1::Attendee person;
+    const std::vector<std::string>* via;
+  };
+  std::vector<Ranked> ranked;
+  for (const auto& [id, via] : reached) {
+    if (known.contains(id)) continue;
+    absl::StatusOr<v1::Attendee> other = store_->GetAttendee(event_id, id);
+    if (!other.ok()) continue;  // erased
+    if (domain::BlockedPair(caller.event, me, *other) != domain::PairBlock::kNone) continue;
+    ranked.push_back({*std::move(other), &via});
+  }
+  std::sort(ranked.begin(), ranked.end(), [](const Ranked& x, const Ranked& y) {
+    return x.via->size() != y.via->size() ? x.via->size() > y.via->size()
+                                          : x.person.id() < y.person.id();
+  });
+  if (ranked.size() > max_results) ranked.resize(max_results);
+  for (const Ranked& r : ranked) {
+    const v1::Attendee& other = r.person;
+    v1::PersonSuggestion* out = response->add_people();
+    *out->mutable_person() = PublicProfileOf(other);
+    std::vector<std::string> names = *r.via;
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    for (const std::string& name : names) {
+      v1::Reason* reason = out->add_reasons();
+      reason->set_kind(v1::Reason::VIA_CONTACT);
+      reason->set_introducer_name(name);
+    }
+    int shared = 0;
+    for (const v1::Interest& mine_i : me.interests()) {
+      for (const v1::Interest& theirs_i : other.interests()) {
+        if (shared < 3 && mine_i.tag() == theirs_i.tag()) {
+          v1::Reason* reason = out->add_reasons();
+          reason->set_kind(v1::Reason::SHARED_INTEREST);
+          reason->set_tag(mine_i.tag());
+          ++shared;
+        }
+      }
+    }
+    for (const std::string& seek : me.seeks()) {
+      if (Contains(other.offers(), seek)) {
+        v1::Reason* reason = out->add_reasons();
+        reason->set_kind(v1::Reason::THEY_OFFER_WHAT_YOU_SEEK);
+        reason->set_tag(seek);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* RelationshipService::WhoElseShouldIMeet(
+    grpc::CallbackServerContext* context, const v1::WhoElseShouldIMeetRequest* request,
+    v1::WhoElseShouldIMeetResponse* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Caller> caller = Authorize(*context, "WhoElseShouldIMeet");
+    if (!caller.ok()) return caller.status();
+    const uint32_t max_results =
+        request->max_results() == 0 ? 5 : std::min(request->max_results(), kMaxWhoElse);
+    return SuggestOthers(*caller, max_results, response);
+  });
+}
+
+// --- Wishes ----------------------------------------------------------------------------------
+
+absl::StatusOr<bool> RelationshipService::ShownToMe(const Caller& caller,
+                                                    const v1::Attendee& other) const {
+  const uint64_t me = caller.me.id();
+  absl::StatusOr<std::vector<v1::Meeting>> mine =
+      store_->ListMeetingsOfAttendee(caller.event.id(), me);
+  if (!mine.ok()) return mine.status();
+  for (const v1::Meeting& m : *mine) {
+    if (m.attendee_a() == other.id() || m.attendee_b() == other.id()) return true;
+  }
+  bool shown = false;
+  absl::Status s =
+      store_->ScanIntroductions(caller.event.id(), [&](const v1::StoredIntroduction& i) {
+        const uint64_t people[] = {i.introducer(), i.attendee_a(), i.attendee_b()};
+        shown = std::find(std::begin(people), std::end(people), me) != std::end(people) &&
+                std::find(std::begin(people), std::end(people), other.id()) != std::end(people);
+        return !shown;
+      });
+  if (!s.ok() || shown) return s.ok() ? absl::StatusOr<bool>(true) : s;
+  if (!caller.me.person_ref().empty() && !other.person_ref().empty()) {
+    s = store_->ScanMemory(caller.event.community_id(), caller.me.person_ref(),
+                           [&](const storage::MemoryEntry& e) {
+                             shown = e.partner == other.person_ref();
+                             return !shown;
+                           });
+    if (!s.ok() || shown) return s.ok() ? absl::StatusOr<bool>(true) : s;
+  }
+  v1::WhoElseShouldIMeetResponse suggested;
+  s = SuggestOthers(caller, kMaxWhoElse, &suggested);
+  if (!s.ok()) return s;
+  for (const v1::PersonSuggestion& p : suggested.people()) {
+    if (p.person().attendee_id() == other.id()) return true;
+  }
+  return false;
+}
+
+absl::Status RelationshipService::Wishes(const Caller& caller,
+                                         v1::ListMyWishesResponse* response) const {
+  absl::StatusOr<v1::Attendee> me = store_->GetAttendee(caller.event.id(), caller.me.id());
+  if (!me.ok()) return me.status();
+  for (const std::string& external_id : me->wants()) {
+    absl::StatusOr<v1::Attendee> other =
+        store_->GetAttendeeByExternalId(caller.event.id(), external_id);
+    if (absl::IsNotFound(other.status())) continue;  // not (or no longer) in the event
+    if (!other.ok()) return other.status();
+    *response->add_wishes()->mutable_person() = PublicProfileOf(*other);
+  }
+  return absl::OkStatus();
+}
+
+// Drops wishes that name nobody in the event any more (erased attendees): they would count
+// against the cap while no call can show or remove them.
+static void PruneWishes(const storage::Store& store, uint64_t event_id, v1::Attendee* me) {
+  auto* wants = me->mutable_wants();
+  wants->erase(std::remove_if(wants->begin(), wants->end(),
+                              [&](const std::string& external_id) {
+                                return absl::IsNotFound(
+                                    store.GetAttendeeByExternalId(event_id, external_id).status());
+                              }),
+               wants->end());
+}
+
+grpc::ServerUnaryReactor* RelationshipService::AddWish(grpc::CallbackServerContext* context,
+                                                       const v1::WishRequest* request,
+                                                       v1::ListMyWishesResponse* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Caller> caller = Authorize(*context, "AddWish");
+    if (!caller.ok()) return caller.status();
+    absl::Status s = domain::RequireNotClosed(caller->event);
+    if (!s.ok()) return s;
+    if (request->attendee_id() == caller->me.id()) {
+      return absl::InvalidArgumentError("attendee_id: you cannot wish to meet yourself");
+    }
+    const absl::Status not_shown = absl::PermissionDeniedError(absl::StrCat(
+        "attendee_id: you can wish to meet people you have been shown (suggestions, meetings, "
+        "introductions, who-else); attendee ",
+        request->attendee_id(), " is not one of them"));
+    absl::StatusOr<v1::Attendee> target =
+        store_->GetAttendee(caller->event.id(), request->attendee_id());
+    if (absl::IsNotFound(target.status())) return not_shown;
+    if (!target.ok()) return target.status();
+    absl::StatusOr<bool> shown = ShownToMe(*caller, *target);
+    if (!shown.ok()) return shown.status();
+    if (!*shown) return not_shown;
+    absl::StatusOr<v1::Attendee> changed = store_->MutateAttendee(
+        caller->event.id(), caller->me.id(), [&](v1::Attendee* me) -> absl::Status {
+          if (Contains(me->wants(), target->external_id())) {
+            return absl::CancelledError("unchanged");
+          }
+          PruneWishes(*store_, caller->event.id(), me);
+          if (static_cast<size_t>(me->wants_size()) >= kMaxWishes) {
+            return absl::ResourceExhaustedError(absl::StrCat(
+                "attendee_id: you already have ", kMaxWishes, " wishes; remove one first"));
+          }
+          me->add_wants(target->external_id());
+          return absl::OkStatus();
+        });
+    if (!changed.ok() && !absl::IsCancelled(changed.status())) return changed.status();
+    return Wishes(*caller, response);
+  });
+}
+
+grpc::ServerUnaryReactor* RelationshipService::RemoveWish(grpc::CallbackServerContext* context,
+                                                          const v1::WishRequest* request,
+                                                          v1::ListMyWishesResponse* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Caller> caller = Authorize(*context, "RemoveWish");
+    if (!caller.ok()) return caller.status();
+    absl::Status s = domain::RequireNotClosed(caller->event);
+    if (!s.ok()) return s;
+    absl::StatusOr<v1::Attendee> target =
+        store_->GetAttendee(caller->event.id(), request->attendee_id());
+    if (!target.ok() && !absl::IsNotFound(target.status())) return target.status();
+    absl::StatusOr<v1::Attendee> changed = store_->MutateAttendee(
+        caller->event.id(), caller->me.id(), [&](v1::Attendee* me) -> absl::Status {
+          const int before = me->wants_size();
+          PruneWishes(*store_, caller->event.id(), me);
+          auto* wants = me->mutable_wants();
+          if (target.ok()) {
+            auto it = std::find(wants->begin(), wants->end(), target->external_id());
+            if (it != wants->end()) wants->erase(it);
+          }
+          if (me->wants_size() == before) return absl::CancelledError("unchanged");
+          return absl::OkStatus();
+        });
+    if (!changed.ok() && !absl::IsCancelled(changed.status())) return changed.status();
+    return Wishes(*caller, response);
+  });
+}
+
+grpc::ServerUnaryReactor* RelationshipService::ListMyWishes(
+    grpc::CallbackServerContext* context, const v1::ListMyWishesRequest* /*request*/,
+    v1::ListMyWishesResponse* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Caller> caller = Authorize(*context, "ListMyWishes");
+    if (!caller.ok()) return caller.status();
+    return Wishes(*caller, response);
+  });
+}
+
+// --- Analytics -------------------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* RelationshipService::GetAnalytics(grpc::CallbackServerContext* context,
+                                                            const v1::GetAnalyticsRequest* request,
+                                                            v1::GetAnalyticsResponse* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    std::vector<v1::Event> events;
+    if (request->event_id() != 0) {
+      absl::StatusOr<v1::Event> event =
+          AuthorizedEvent(*auth_, *store_, *context, Method("GetAnalytics"), request->event_id());
+      if (!event.ok()) return event.status();
+      events.push_back(*std::move(event));
+    } else {
+      absl::StatusOr<Principal> who = auth_->Authorize(*context, Method("GetAnalytics"));
+      if (!who.ok()) return who.status();
+      uint64_t after = 0;
+      for (;;) {
+        absl::StatusOr<std::vector<v1::Event>> page =
+            store_->ListEvents(who->community_id, after, 100);
+        if (!page.ok()) return page.status();
+        if (page->empty()) break;
+        after = page->back().id();
+        for (v1::Event& e : *page) events.push_back(std::move(e));
+      }
+    }
+    v1::Analytics* total = response->mutable_total();
+    for (int i = 0; i < 5; ++i) total->add_rating_counts(0);
+    for (const v1::Event& event : events) {
+      absl::StatusOr<v1::Analytics> a = AnalyticsOf(*store_, event);
+      if (!a.ok()) return a.status();
+      AddTo(*a, total);
+      *response->add_events() = *std::move(a);
+    }
+    FinishRates(total);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace parley::services

@@ -1,0 +1,107 @@
+#ifndef PARLEY_SERVICES_AUTH_H_
+#define PARLEY_SERVICES_AUTH_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "parley/v1/community.pb.h"
+#include "services/auth/rate_limiter.h"
+#include "storage/store.h"
+#include "storage/store_versions.h"
+
+namespace parley::services {
+
+using Role = v1::TokenInfo::Role;
+
+// Who is calling, as established from their token alone (never from request fields).
+struct Principal {
+  Role role = v1::TokenInfo::ROLE_UNSPECIFIED;
+  uint64_t community_id = 0;  // ORGANIZER and ATTENDEE
+  uint64_t event_id = 0;      // ATTENDEE
+  uint64_t attendee_id = 0;   // ATTENDEE
+  std::string token_id;       // empty for the operator
+};
+
+// Roles as bits, for the policy table.
+enum RoleMask : uint32_t {
+  kOperatorRole = 1u << 0,
+  kOrganizerRole = 1u << 1,
+  kAttendeeRole = 1u << 2,
+  // No token needed (health checks, reflection are not ours and never reach this table).
+  kPublic = 1u << 3,
+};
+
+// The one table that says who may call what: full gRPC method name
+// ("/parley.v1.AdminService/CreateCommunity") -> allowed roles. Deny by default: a method that
+// is not in the table is refused for everyone. tests/services/auth_policy_test.cc walks every
+// method of every service descriptor and fails if one is missing.
+const absl::flat_hash_map<std::string, uint32_t>& MethodPolicy();
+
+// A new secret token: "prl_" + base64url of 24 bytes (192 bits) from OpenSSL's CSPRNG.
+std::string NewTokenSecret();
+// SHA-256 of the secret, 32 raw bytes: the only form in which tokens are stored.
+std::string TokenHash(absl::string_view secret);
+// The public handle for a token: "tk_" + 16 hex digits of its hash. Not a secret.
+std::string TokenIdFor(absl::string_view secret_sha256);
+
+// Checks bearer tokens and the policy table.
+// With `versions` (the StoreVersions of the VersionedStore that `store` is), valid tokens are
+// cached: token hash -> Principal, so that a call costs one SHA-256 and a hash lookup instead of
+// a RocksDB read. Any token write (PutToken, RevokeToken) and any RemoveAttendee (which deletes
+// the attendee's tokens) makes every cached entry stale, so a revoked token is refused by the
+// first call after RevokeToken returned. Unknown and revoked tokens are never cached.
+// Memory: at most kMaxCachedTokens entries (~200 bytes each, ~13 MiB); when full the cache is
+// emptied.
+// Thread-safe; `store` and `versions` are not owned and must outlive this object.
+class Authenticator {
+ public:
+  static constexpr size_t kMaxCachedTokens = 1 << 16;
+
+  // `operator_token_sha256`: TokenHash of the operator token (from --admin_token_file).
+  // `versions`: null for no token cache.
+  // `limiter`: per-token rate limits (null: none); not owned.
+  Authenticator(const storage::Store* store, std::string operator_token_sha256,
+                const StoreVersions* versions = nullptr, RateLimiter* limiter = nullptr);
+
+  // Resolves the caller of `method` (a full method name) and checks the policy table.
+  // UNAUTHENTICATED: no `authorization: Bearer <token>` metadata, or an unknown or revoked
+  // token. PERMISSION_DENIED: the token's role may not call this method, or the method has no
+  // policy entry.
+  absl::StatusOr<Principal> Authorize(const grpc::ServerContextBase& context,
+                                      absl::string_view method) const;
+
+ private:
+  absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase& context) const;
+
+  struct CachedToken {
+    Principal principal;
+    uint64_t checked_at;  // StoreVersions::Now() before the lookup
+  };
+
+  const storage::Store* store_;
+  std::string operator_token_sha256_;
+  const StoreVersions* const versions_;
+  RateLimiter* const limiter_;
+  mutable absl::Mutex cache_mu_;
+  mutable absl::flat_hash_map<std::string, CachedToken> cache_ ABSL_GUARDED_BY(cache_mu_);
+};
+
+// Reads the operator token from `path`, creating the file (mode 0600, with a new secret) if it
+// does not exist. Sets *created when it made the file. Returns the secret.
+// FAILED_PRECONDITION if the file is readable by group or others or holds no token.
+absl::StatusOr<std::string> LoadOrCreateOperatorToken(const std::string& path, bool* created);
+
+// The same for any secret kept in a file; `what` names the file in errors ("admin token file").
+absl::StatusOr<std::string> LoadOrCreateSecretFile(const std::string& path, absl::string_view what,
+                                                   bool* created);
+
+}  // namespace parley::services
+
+#endif  // PARLEY_SERVICES_AUTH_H_

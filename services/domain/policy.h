@@ -1,0 +1,42 @@
+#ifndef PARLEY_SERVICES_DOMAIN_POLICY_H_
+#define PARLEY_SERVICES_DOMAIN_POLICY_H_
+
+// An event's policy as every layer reads it: the defaults that NormalizeEvent fills in, and the
+// accessors that apply them to events stored without them (older records). This is the only
+// place the defaults are written down. No gRPC, no store: pure functions, thread-safe.
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "parley/v1/attendee.pb.h"
+#include "parley/v1/event.pb.h"
+
+namespace parley::domain {
+
+inline constexpr uint32_t kMaxSlots = 64;  // per event: the engine's slot masks are 64 bits
+inline constexpr uint32_t kMaxMeetings = 64;
+inline constexpr uint32_t kDefaultMaxMeetings = 6;
+inline constexpr uint32_t kDefaultMeetings = 3;
+inline constexpr uint32_t kDefaultRematchFreezeDays = 365;
+inline constexpr uint32_t kDefaultProposalExpiryMinutes = 1440;
+
+// The budget of an attendee who chose none: the policy's default_meetings, else
+// min(kDefaultMeetings, max_meetings).
+uint32_t DefaultBudget(const v1::EventPolicy& policy);
+// The attendee's budget: their own if set, else DefaultBudget.
+uint32_t BudgetOf(const v1::EventPolicy& policy, const v1::Attendee& attendee);
+// The policy's proposal expiry in minutes (unset: kDefaultProposalExpiryMinutes; 0: never).
+uint32_t ProposalExpiryMinutes(const v1::EventPolicy& policy);
+// The event's rematch freeze in days (unset: kDefaultRematchFreezeDays; 0: none).
+uint32_t RematchFreezeDays(const v1::EventPolicy& policy);
+
+// FAILED_PRECONDITION (naming what is missing) unless the event has slots and locations and at
+// most kMaxSlots slots.
+absl::Status CheckEventReady(const v1::Event& event);
+
+// FAILED_PRECONDITION for a CLOSED event.
+absl::Status RequireNotClosed(const v1::Event& event);
+
+}  // namespace parley::domain
+
+#endif  // PARLEY_SERVICES_DOMAIN_POLICY_H_

@@ -1,0 +1,386 @@
+#include "services/runs/engine_event.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "services/domain/constraints.h"
+#include "services/match/explain.h"
+
+namespace parley::matching {
+namespace {
+
+using domain::CheckEventReady;
+using domain::DefaultBudget;
+using domain::KeptState;
+using domain::OrganisationKey;
+using domain::ProposalExpiryMinutes;
+using domain::RematchFreezeDays;
+
+using match::Index;
+using match::SlotMask;
+
+SlotMask AllSlots(int num_slots) {
+  return num_slots >= match::kMaxSlots ? ~SlotMask{0} : (SlotMask{1} << num_slots) - 1;
+}
+
+// The engine's reasons from one side, as the API shows them to that side.
+void AddReasons(const match::PairExplanation& explanation, const EngineEvent& e,
+                google::protobuf::RepeatedPtrField<v1::Reason>* out) {
+  const v1::Attendee& partner = e.attendees[explanation.b];
+  const bool mutual = std::any_of(
+      explanation.reasons.begin(), explanation.reasons.end(),
+      [](const match::Reason& r) { return r.kind == match::ReasonKind::kAskedToMeetYou; });
+  for (const match::Reason& r : explanation.reasons) {
+    v1::Reason reason;
+    reason.set_tag(r.tag);
+    switch (r.kind) {
+      case match::ReasonKind::kSharedInterest:
+        reason.set_kind(v1::Reason::SHARED_INTEREST);
+        break;
+      case match::ReasonKind::kSeeksWhatTheyOffer:
+        reason.set_kind(v1::Reason::THEY_OFFER_WHAT_YOU_SEEK);
+        break;
+      case match::ReasonKind::kOffersWhatTheySeek:
+        reason.set_kind(v1::Reason::YOU_OFFER_WHAT_THEY_SEEK);
+        break;
+      case match::ReasonKind::kAskedToMeet:
+        reason.set_kind(mutual ? v1::Reason::MUTUAL_WISH : v1::Reason::YOU_ASKED_TO_MEET);
+        break;
+      case match::ReasonKind::kAskedToMeetYou:
+        continue;  // shown as MUTUAL_WISH above; ExplainFor drops it when one-sided
+      case match::ReasonKind::kIntroduced:
+        if (r.introducer < e.attendees.size()) {
+          reason.set_kind(v1::Reason::INTRODUCED);
+          reason.set_introducer_name(e.attendees[r.introducer].display_name());
+        } else if (auto it = e.follow_up_from.find({std::min(explanation.a, explanation.b),
+                                                    std::max(explanation.a, explanation.b)});
+                   it != e.follow_up_from.end()) {
+          reason.set_kind(v1::Reason::FOLLOW_UP);
+          reason.set_tag(it->second);
+        } else {
+          reason.set_kind(v1::Reason::INTRODUCED);
+        }
+        break;
+      case match::ReasonKind::kBridgesOrganisations:
+        reason.set_kind(v1::Reason::BRIDGES_ORGANISATIONS);
+        reason.set_tag(partner.organisation());  // as they wrote it, not the compared key
+        break;
+      case match::ReasonKind::kBridgesCircles:
+        reason.set_kind(v1::Reason::BRIDGES_CIRCLES);
+        reason.set_other_tag(r.other_tag);
+        break;
+    }
+    *out->Add() = std::move(reason);
+  }
+}
+
+// ExplainPair without the reasons a's side must not see: b's wish unless a wished too.
+match::PairExplanation ExplainFor(const match::MatchProblem& problem, Index a, Index b) {
+  match::PairExplanation explanation = match::ExplainPair(problem, a, b);
+  auto& reasons = explanation.reasons;
+  const bool wished = std::any_of(reasons.begin(), reasons.end(), [](const match::Reason& r) {
+    return r.kind == match::ReasonKind::kAskedToMeet;
+  });
+  if (!wished) {
+    reasons.erase(std::remove_if(reasons.begin(), reasons.end(),
+                                 [](const match::Reason& r) {
+                                   return r.kind == match::ReasonKind::kAskedToMeetYou;
+                                 }),
+                  reasons.end());
+  }
+  return explanation;
+}
+
+}  // namespace
+
+uint32_t EngineEvent::StoredTable(int slot, int location, int t) const {
+  const std::vector<uint32_t>& taken =
+      taken_tables[static_cast<size_t>(slot) * event.locations_size() + location];
+  uint32_t table = 0;
+  for (int free = -1; free < t;) {
+    ++table;
+    if (!std::binary_search(taken.begin(), taken.end(), table)) ++free;
+  }
+  return table;
+}
+
+int EngineEvent::EngineTable(int slot, int location, uint32_t table) const {
+  if (table == 0 || table > event.locations(location).tables()) return -1;
+  const std::vector<uint32_t>& taken =
+      taken_tables[static_cast<size_t>(slot) * event.locations_size() + location];
+  if (std::binary_search(taken.begin(), taken.end(), table)) return -1;
+  const auto below = std::lower_bound(taken.begin(), taken.end(), table) - taken.begin();
+  return static_cast<int>(table - 1 - below);
+}
+
+bool Met(const v1::MemoryRecord& record) {
+  const bool held = record.outcome() == v1::Feedback::HAPPENED ||
+                    record.partner_outcome() == v1::Feedback::HAPPENED;
+  const bool no_show = record.outcome() == v1::Feedback::NO_SHOW ||
+                       record.partner_outcome() == v1::Feedback::NO_SHOW;
+  return held || !no_show;
+}
+
+namespace {
+
+// Pairs of this event that met at an earlier event of the community (the memory, by person):
+// excluded within the freeze window, or introduced as follow-ups when both asked for one.
+absl::Status AddMemory(const storage::Store& store, int64_t now, EngineEvent* e) {
+  const v1::Event& ev = e->event;
+  // A community with one event has no earlier meetings to remember.
+  absl::StatusOr<std::vector<v1::Event>> events = store.ListEvents(ev.community_id(), 0, 2);
+  if (!events.ok()) return events.status();
+  if (events->size() < 2) return absl::OkStatus();
+  absl::flat_hash_map<std::string, Index> by_person;
+  for (Index i = 0; i < e->attendees.size(); ++i) {
+    const std::string& person = e->attendees[i].person_ref();
+    if (!person.empty()) by_person.emplace(person, i);
+  }
+  const uint32_t freeze_days = RematchFreezeDays(ev.policy());
+  const int64_t frozen_after = now - int64_t{freeze_days} * 86400;
+  struct Seen {
+    int64_t met_time = 0;
+    bool follow_up = false;  // both asked, at their latest meeting
+    std::string event_name;
+  };
+  absl::flat_hash_map<std::pair<Index, Index>, Seen> seen;
+  for (const auto& [person, i] : by_person) {
+    absl::Status s =
+        store.ScanMemory(ev.community_id(), person, [&](const storage::MemoryEntry& m) {
+          const v1::MemoryRecord& r = m.record;
+          if (r.event_id() == ev.id() || !Met(r)) return true;
+          auto partner = by_person.find(m.partner);
+          if (partner == by_person.end() || partner->second <= i) return true;  // each pair once
+          Seen& pair = seen[{i, partner->second}];
+          if (r.met_time() >= pair.met_time) {
+            pair.met_time = r.met_time();
+            pair.follow_up = r.follow_up() && r.partner_follow_up();
+            pair.event_name = r.event_name();
+          }
+          return true;
+        });
+    if (!s.ok()) return s;
+  }
+  for (auto& [pair, met] : seen) {
+    if (met.follow_up) {
+      e->input.introductions.push_back(
+          {pair.first, pair.second, match::Introduction::kNoIntroducer});
+      e->follow_up_from.emplace(pair, std::move(met.event_name));
+    } else if (freeze_days > 0 && met.met_time >= frozen_after) {
+      e->input.excluded_pairs.emplace_back(pair.first, pair.second);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_t event_id,
+                                            int64_t now) {
+  if (now == 0) now = absl::ToUnixSeconds(absl::Now());
+  EngineEvent e;
+  absl::StatusOr<v1::Event> event = store.GetEvent(event_id);
+  if (!event.ok()) return event.status();
+  e.event = *std::move(event);
+  absl::Status s = CheckEventReady(e.event);
+  if (!s.ok()) return s;
+  s = store.ScanAttendees(event_id, [&](const v1::Attendee& a) {
+    e.attendees.push_back(a);
+    return true;
+  });
+  if (!s.ok()) return s;
+  std::vector<v1::Meeting> settled;
+  s = store.ScanMeetings(event_id, [&](const v1::Meeting& m) {
+    if (m.state() != v1::Meeting::PROPOSED) {
+      settled.push_back(m);
+    } else {
+      e.proposed.push_back(m);
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+
+  const v1::Event& ev = e.event;
+  const int num_slots = ev.slots_size();
+  const int num_locations = ev.locations_size();
+  for (int i = 0; i < num_slots; ++i) e.slot_index.emplace(ev.slots(i).id(), i);
+  for (int i = 0; i < num_locations; ++i) e.location_index.emplace(ev.locations(i).id(), i);
+  const size_t n = e.attendees.size();
+  absl::flat_hash_map<std::string, Index> by_external_id;
+  absl::flat_hash_map<std::string, std::vector<Index>> by_organisation;
+  for (Index i = 0; i < n; ++i) {
+    const v1::Attendee& a = e.attendees[i];
+    e.index_of.emplace(a.id(), i);
+    by_external_id.emplace(a.external_id(), i);
+    const std::string org = OrganisationKey(a.organisation());
+    if (!org.empty()) by_organisation[org].push_back(i);
+  }
+
+  match::MatchInput& input = e.input;
+  input.policy.avoid_same_organisation = ev.policy().avoid_same_organisation();
+  input.profiles.resize(n);
+  const uint32_t default_budget = DefaultBudget(ev.policy());
+  for (Index i = 0; i < n; ++i) {
+    const v1::Attendee& a = e.attendees[i];
+    match::Profile& p = input.profiles[i];
+    for (const v1::Interest& interest : a.interests()) {
+      p.interests.push_back(
+          {interest.tag(), static_cast<int>(std::clamp<uint32_t>(interest.weight(), 1, 3))});
+    }
+    p.offers.assign(a.offers().begin(), a.offers().end());
+    p.seeks.assign(a.seeks().begin(), a.seeks().end());
+    p.languages.assign(a.languages().begin(), a.languages().end());
+    p.organisation = OrganisationKey(a.organisation());
+    p.budget = static_cast<int32_t>(a.has_budget() ? a.budget() : default_budget);
+    if (a.availability().empty()) {
+      p.availability = AllSlots(num_slots);
+    } else {
+      p.availability = 0;
+      for (const std::string& slot : a.availability()) {
+        auto it = e.slot_index.find(slot);
+        if (it != e.slot_index.end()) p.availability |= SlotMask{1} << it->second;
+      }
+    }
+    for (const std::string& want : a.wants()) {
+      auto it = by_external_id.find(want);
+      if (it != by_external_id.end() && it->second != i) p.wants.push_back(it->second);
+    }
+    for (const std::string& avoid : a.avoid()) {
+      auto it = by_external_id.find(avoid);
+      if (it != by_external_id.end() && it->second != i) p.avoid.push_back(it->second);
+    }
+    // The engine checks avoid lists in both directions, so listing them on one side suffices.
+    for (const std::string& org : a.avoid_organisations()) {
+      auto it = by_organisation.find(OrganisationKey(org));
+      if (it == by_organisation.end()) continue;
+      for (Index j : it->second) {
+        if (j != i) p.avoid.push_back(j);
+      }
+    }
+    for (std::vector<Index>* list : {&p.wants, &p.avoid}) {
+      std::sort(list->begin(), list->end());
+      list->erase(std::unique(list->begin(), list->end()), list->end());
+    }
+  }
+
+  // Settled meetings: their pairs are never proposed again; kept ones hold budget, slot, table.
+  e.taken_tables.resize(static_cast<size_t>(num_slots) * num_locations);
+  for (const v1::Meeting& m : settled) {
+    e.settled_ids.push_back(m.id());
+    auto a = e.index_of.find(m.attendee_a());
+    auto b = e.index_of.find(m.attendee_b());
+    if (a == e.index_of.end() || b == e.index_of.end()) continue;
+    input.excluded_pairs.emplace_back(a->second, b->second);
+    if (!KeptState(m.state())) continue;
+    ++e.kept;
+    e.kept_meetings.push_back(m);
+    auto slot = e.slot_index.find(m.slot_id());
+    for (Index x : {a->second, b->second}) {
+      match::Profile& p = input.profiles[x];
+      p.budget = std::max(0, p.budget - 1);
+      if (slot != e.slot_index.end()) p.availability &= ~(SlotMask{1} << slot->second);
+    }
+    auto location = e.location_index.find(m.location_id());
+    if (slot != e.slot_index.end() && location != e.location_index.end() && m.table() > 0) {
+      e.taken_tables[static_cast<size_t>(slot->second) * num_locations + location->second]
+          .push_back(m.table());
+    }
+  }
+
+  // Introductions both sides accepted.
+  s = store.ScanIntroductions(event_id, [&](const v1::StoredIntroduction& intro) {
+    if (intro.kind() != v1::StoredIntroduction::INTRODUCTION ||
+        intro.answer_a() != v1::Meeting::ACCEPTED || intro.answer_b() != v1::Meeting::ACCEPTED) {
+      return true;
+    }
+    auto a = e.index_of.find(intro.attendee_a());
+    auto b = e.index_of.find(intro.attendee_b());
+    auto by = e.index_of.find(intro.introducer());
+    if (a == e.index_of.end() || b == e.index_of.end()) return true;
+    e.input.introductions.push_back(
+        {a->second, b->second,
+         by == e.index_of.end() ? match::Introduction::kNoIntroducer : by->second});
+    return true;
+  });
+  if (!s.ok()) return s;
+  s = AddMemory(store, now, &e);
+  if (!s.ok()) return s;
+
+  match::ScheduleInput& si = e.schedule_input;
+  si.num_slots = num_slots;
+  si.attendees.resize(n);
+  for (Index i = 0; i < n; ++i) {
+    si.attendees[i] = {input.profiles[i].budget, input.profiles[i].availability,
+                       e.attendees[i].prefers_quiet()};
+  }
+  for (int l = 0; l < num_locations; ++l) {
+    match::Location location;
+    location.tables = static_cast<int32_t>(ev.locations(l).tables());
+    location.quiet = ev.locations(l).quiet();
+    for (int s = 0; s < num_slots; ++s) {
+      std::vector<uint32_t>& taken = e.taken_tables[static_cast<size_t>(s) * num_locations + l];
+      std::sort(taken.begin(), taken.end());
+      taken.erase(std::unique(taken.begin(), taken.end()), taken.end());
+      const auto in_range = std::count_if(
+          taken.begin(), taken.end(), [&](uint32_t t) { return t <= ev.locations(l).tables(); });
+      if (in_range == 0) continue;
+      if (location.tables_per_slot.empty())
+        location.tables_per_slot.assign(num_slots, location.tables);
+      location.tables_per_slot[s] = std::max<int32_t>(0, location.tables - in_range);
+    }
+    si.locations.push_back(std::move(location));
+  }
+  return e;
+}
+
+v1::Meeting ToStoredMeeting(const EngineEvent& e, const match::MatchProblem& problem,
+                            const match::Meeting& planned, int64_t now, uint64_t run_id) {
+  const v1::EventPolicy& policy = e.event.policy();
+  const uint32_t expiry_minutes = ProposalExpiryMinutes(policy);
+  // Indices follow ascending ids, so a < b holds for the stored ids too.
+  const Index a = std::min(planned.a, planned.b);
+  const Index b = std::max(planned.a, planned.b);
+  v1::Meeting meeting;
+  meeting.set_event_id(e.event.id());
+  meeting.set_attendee_a(e.attendees[a].id());
+  meeting.set_attendee_b(e.attendees[b].id());
+  meeting.set_slot_id(e.event.slots(planned.slot).id());
+  if (planned.location >= 0) {
+    meeting.set_location_id(e.event.locations(planned.location).id());
+    meeting.set_table(e.StoredTable(planned.slot, planned.location, planned.table));
+  }
+  meeting.set_score(planned.weight);
+  if (policy.auto_confirm()) {
+    meeting.set_state(v1::Meeting::CONFIRMED);
+    meeting.set_answer_a(v1::Meeting::ACCEPTED);
+    meeting.set_answer_b(v1::Meeting::ACCEPTED);
+  } else {
+    meeting.set_state(v1::Meeting::PROPOSED);
+    if (expiry_minutes > 0) {
+      // An answer after the meeting has started is no use to anyone: the proposal lapses at
+      // the start of its slot at the latest.
+      const int64_t slot_start = e.event.slots(planned.slot).start_time();
+      int64_t expire = now + int64_t{expiry_minutes} * 60;
+      if (slot_start > now) expire = std::min(expire, slot_start);
+      meeting.set_expire_time(expire);
+    }
+  }
+  const match::PairExplanation for_a = ExplainFor(problem, a, b);
+  const match::PairExplanation for_b = ExplainFor(problem, b, a);
+  AddReasons(for_a, e, meeting.mutable_reasons_for_a());
+  AddReasons(for_b, e, meeting.mutable_reasons_for_b());
+  meeting.set_starter_for_a(match::ConversationStarter(for_a, e.attendees[b].display_name()));
+  meeting.set_starter_for_b(match::ConversationStarter(for_b, e.attendees[a].display_name()));
+  meeting.set_run_id(run_id);
+  meeting.set_create_time(now);
+  meeting.set_update_time(now);
+  return meeting;
+}
+
+}  // namespace parley::matching

@@ -1,0 +1,189 @@
+#include "services/server/server.h"
+
+#include <glog/logging.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace parley::services {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(what, ": cannot read ", path));
+  std::stringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+}  // namespace
+
+bool IsLoopbackAddress(absl::string_view address) {
+  if (absl::StartsWith(address, "unix:")) return true;
+  absl::string_view host = address;
+  if (absl::StartsWith(host, "[")) {
+    const size_t close = host.find(']');
+    host = host.substr(1, close == absl::string_view::npos ? absl::string_view::npos : close - 1);
+  } else {
+    const size_t colon = host.rfind(':');
+    if (colon != absl::string_view::npos) host = host.substr(0, colon);
+  }
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  if (options.data_dir.empty()) return absl::InvalidArgumentError("data_dir: required");
+  if (options.admin_token_file.empty()) {
+    return absl::InvalidArgumentError("admin_token_file: required");
+  }
+  const bool tls = !options.tls_cert_file.empty() || !options.tls_key_file.empty();
+  if (tls && (options.tls_cert_file.empty() || options.tls_key_file.empty())) {
+    return absl::InvalidArgumentError("tls_cert_file and tls_key_file go together");
+  }
+  if (!options.listen_address.empty() && !tls && !options.insecure &&
+      !IsLoopbackAddress(options.listen_address)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen address ", options.listen_address,
+        " is not loopback: give --tls_cert_file and --tls_key_file, or --insecure to accept "
+        "plaintext (tokens would cross the network in clear)"));
+  }
+
+  std::unique_ptr<Server> server(new Server());
+  storage::StoreOptions store_options;
+  store_options.path = options.data_dir;
+  store_options.sync_writes = options.sync_writes;
+  auto store = storage::Store::Open(store_options);
+  if (!store.ok()) return store.status();
+  // Every service reads and writes through the versioned store, so the read caches see every
+  // write.
+  auto versioned = std::make_unique<VersionedStore>(*std::move(store));
+  server->versions_ = versioned->versions();
+  server->versioned_ = versioned.get();
+  server->store_ = std::move(versioned);
+
+  absl::StatusOr<std::string> admin_token =
+      LoadOrCreateOperatorToken(options.admin_token_file, &server->created_admin_token_);
+  if (!admin_token.ok()) return admin_token.status();
+  server->limiter_ = std::make_unique<RateLimiter>(options.rate_limit);
+  server->auth_ = std::make_unique<Authenticator>(server->store_.get(), TokenHash(*admin_token),
+                                                  server->versions_, server->limiter_.get());
+  std::string person_key_file = options.person_key_file;
+  if (person_key_file.empty()) {
+    const size_t slash = options.admin_token_file.rfind('/');
+    person_key_file = slash == std::string::npos
+                          ? "person.key"
+                          : options.admin_token_file.substr(0, slash + 1) + "person.key";
+  }
+  bool created_person_key = false;
+  absl::StatusOr<PersonKey> person_key =
+      PersonKey::LoadOrCreate(person_key_file, &created_person_key);
+  if (!person_key.ok()) return person_key.status();
+  server->person_key_ = std::make_unique<PersonKey>(*std::move(person_key));
+  server->workers_ = std::make_unique<WorkerPool>(options.worker_threads);
+  server->admin_ = std::make_unique<AdminService>(server->store_.get(), server->auth_.get());
+  server->organizer_ = std::make_unique<OrganizerService>(
+      server->store_.get(), server->auth_.get(), server->workers_.get(), server->person_key_.get());
+  server->attendee_ = std::make_unique<AttendeeService>(server->store_.get(), server->auth_.get());
+  LiveAgendasOptions live_options;
+  live_options.clock = options.clock;
+  live_options.sweep_interval = options.expiry_sweep_interval;
+  server->live_ = std::make_unique<LiveAgendas>(server->store_.get(), std::move(live_options));
+  // Profile edits, imports and removals repair the schedule (cancel what they rule out, refill).
+  server->versioned_->SetAttendeeObserver(
+      [live = server->live_.get()](uint64_t event_id, std::vector<uint64_t> ids) {
+        live->ProfilesChanged(event_id, std::move(ids));
+      });
+  absl::StatusOr<int> interrupted =
+      MatchingService::RecoverInterruptedRuns(server->store_.get(), server->live_->Now());
+  if (!interrupted.ok()) return interrupted.status();
+  if (*interrupted > 0) LOG(WARNING) << *interrupted << " matching runs were interrupted";
+  MatchingServiceOptions matching_options;
+  matching_options.run_threads = options.run_threads;
+  matching_options.run.threads = options.run_candidate_threads;
+  matching_options.run.bound_max_attendees = options.bound_inline_max_attendees;
+  matching_options.before_run = options.before_run;
+  matching_options.before_bound = options.before_bound;
+  matching_options.after_bound = options.after_bound;
+  server->matching_ = std::make_unique<MatchingService>(server->store_.get(), server->auth_.get(),
+                                                        server->workers_.get(), server->live_.get(),
+                                                        std::move(matching_options));
+  server->agenda_ = std::make_unique<AgendaService>(server->store_.get(), server->auth_.get(),
+                                                    server->live_.get(), server->versions_);
+  server->live_->SetViewWarmer([agenda = server->agenda_.get()](uint64_t event_id) {
+    absl::Status warmed = agenda->WarmViews(event_id);
+    if (!warmed.ok()) LOG(WARNING) << "views of event " << event_id << ": " << warmed;
+  });
+  server->relationships_ = std::make_unique<RelationshipService>(
+      server->store_.get(), server->auth_.get(), server->live_.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  if (!options.listen_address.empty()) {
+    std::shared_ptr<grpc::ServerCredentials> credentials;
+    if (tls) {
+      auto cert = ReadFile(options.tls_cert_file, "tls_cert_file");
+      if (!cert.ok()) return cert.status();
+      auto key = ReadFile(options.tls_key_file, "tls_key_file");
+      if (!key.ok()) return key.status();
+      grpc::SslServerCredentialsOptions ssl;
+      ssl.pem_key_cert_pairs.push_back({*key, *cert});
+      credentials = grpc::SslServerCredentials(ssl);
+    } else {
+      credentials = grpc::InsecureServerCredentials();
+    }
+    builder.AddListeningPort(options.listen_address, credentials, &server->port_);
+  }
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  builder.RegisterService(server->admin_.get());
+  builder.RegisterService(server->organizer_.get());
+  builder.RegisterService(server->attendee_.get());
+  builder.RegisterService(server->matching_.get());
+  builder.RegisterService(server->agenda_.get());
+  builder.RegisterService(server->relationships_.get());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || (!options.listen_address.empty() && server->port_ == 0)) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen_address,
+                     " (address in use, or not an address of this machine?)"));
+  }
+  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  return server;
+}
+
+Server::~Server() { Shutdown(absl::Seconds(5)); }
+
+std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  args.SetMaxSendMessageSize(-1);
+  return server_->InProcessChannel(args);
+}
+
+void Server::Shutdown(absl::Duration grace) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (server_ != nullptr) {
+    server_->GetHealthCheckService()->SetServingStatus(false);
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+    server_->Wait();
+  }
+  // Runs, repairs, imports and exports still queued finish (and commit) before the store
+  // closes; runs first, as they queue repairs.
+  matching_.reset();
+  if (versioned_ != nullptr) versioned_->SetAttendeeObserver(nullptr);
+  live_.reset();
+  workers_.reset();
+  if (store_ != nullptr) {
+    absl::Status closed = store_->Close();
+    if (!closed.ok()) LOG(ERROR) << "closing the store: " << closed;
+  }
+}
+
+}  // namespace parley::services

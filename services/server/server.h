@@ -1,0 +1,127 @@
+#ifndef PARLEY_SERVICES_SERVER_H_
+#define PARLEY_SERVICES_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/api/admin_service.h"
+#include "services/api/agenda_service.h"
+#include "services/api/attendee_service.h"
+#include "services/api/matching_service.h"
+#include "services/api/organizer_service.h"
+#include "services/api/relationship_service.h"
+#include "services/auth/auth.h"
+#include "services/auth/person_key.h"
+#include "services/auth/rate_limiter.h"
+#include "services/live/live_agendas.h"
+#include "services/live/worker_pool.h"
+#include "storage/store.h"
+#include "storage/store_versions.h"
+
+namespace parley::services {
+
+struct ServerOptions {
+  // host:port to listen on; port 0 picks a free port (see Server::port()). Empty: no socket,
+  // in-process channels only (tests). Default: 127.0.0.1:50051.
+  std::string listen_address = "127.0.0.1:50051";
+  // PEM files. Both or neither. With them the server speaks TLS only.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Allow plaintext on a non-loopback address. Default: false (refused).
+  bool insecure = false;
+  // Largest message in either direction. Default: 16 MiB.
+  int max_message_bytes = 16 << 20;
+  // Directory of the store. Required.
+  std::string data_dir;
+  // See StoreOptions::sync_writes. Default: true.
+  bool sync_writes = true;
+  // The operator token file; created (mode 0600) with a new token if missing. Required.
+  std::string admin_token_file;
+  // The key of the person_ref hashes (services/person_key.h); created (mode 0600) if missing.
+  // Keep it with the store's backups: without it, re-imported person_refs no longer match the
+  // remembered ones. Empty: "person.key" beside admin_token_file.
+  std::string person_key_file;
+  // Per-token rate limit (see RateLimitOptions; per_second <= 0: none). Default: 1000 calls
+  // per second per token, bursts of 2000.
+  RateLimitOptions rate_limit;
+  // Threads for blocking work (imports, exports). Default: 2.
+  int worker_threads = 2;
+  // Threads that execute matching runs; runs of different events beyond this queue. Default: 1.
+  int run_threads = 1;
+  // Threads of candidate generation within one run. Default: 2.
+  int run_candidate_threads = 2;
+  // Events up to this many attendees get their quality's upper bound within the run (~3 s at
+  // 20,000); larger ones get it from a background thread after the run (minutes at 150,000;
+  // the report says BOUND_PENDING until then). Default: 20,000.
+  int bound_inline_max_attendees = 20000;
+  // How often unanswered proposals are expired; zero or less: never by itself (tests call
+  // LiveAgendas::SweepExpired). Default: 30 s.
+  absl::Duration expiry_sweep_interval = absl::Seconds(30);
+  // Seconds since the Unix epoch, for proposal expiry and run times. Empty: the real clock.
+  std::function<int64_t()> clock;
+  // For tests: see MatchingServiceOptions::before_run, before_bound and after_bound.
+  std::function<void(uint64_t event_id)> before_run;
+  std::function<void(uint64_t event_id, uint64_t run_id)> before_bound;
+  std::function<void(uint64_t event_id, uint64_t run_id)> after_bound;
+};
+
+// parleyd without main(): the store, the services, health and reflection, one gRPC server.
+// Thread-safe. Shutdown() (or the destructor) stops it.
+class Server {
+ public:
+  // Opens the store, loads (or creates) the operator token, starts serving.
+  // INVALID_ARGUMENT for bad options (plaintext on a non-loopback address without `insecure`,
+  // only one of the TLS files); FAILED_PRECONDITION if the store cannot be opened or the token
+  // file is unsafe; UNAVAILABLE if the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options);
+  ~Server();
+
+  // The bound port (0 without a listen address).
+  int port() const { return port_; }
+  // True if Start created the operator token file.
+  bool created_admin_token() const { return created_admin_token_; }
+  // A channel to this server that needs no socket.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+  storage::Store* store() { return store_.get(); }
+  // Notifications, live repair and expiry (tests call SweepExpired and WaitIdle).
+  LiveAgendas* live() { return live_.get(); }
+  AgendaService* agenda() { return agenda_.get(); }
+
+  // Health goes NOT_SERVING, new calls are refused, in-flight calls get `grace` to finish
+  // (then they are cancelled), the store is closed. Idempotent.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  Server() = default;
+
+  std::unique_ptr<storage::Store> store_;  // a VersionedStore
+  StoreVersions* versions_ = nullptr;      // store_'s
+  VersionedStore* versioned_ = nullptr;    // store_
+  std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<PersonKey> person_key_;
+  std::unique_ptr<AdminService> admin_;
+  std::unique_ptr<OrganizerService> organizer_;
+  std::unique_ptr<AttendeeService> attendee_;
+  std::unique_ptr<LiveAgendas> live_;
+  std::unique_ptr<MatchingService> matching_;
+  std::unique_ptr<AgendaService> agenda_;
+  std::unique_ptr<RelationshipService> relationships_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool created_admin_token_ = false;
+  bool shut_down_ = false;
+};
+
+// True for addresses only this machine can reach: 127.0.0.0/8, ::1, localhost, unix sockets.
+bool IsLoopbackAddress(absl::string_view address);
+
+}  // namespace parley::services
+
+#endif  // PARLEY_SERVICES_SERVER_H_
