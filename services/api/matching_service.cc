@@ -77,9 +77,60 @@ QueuedWriter<T>* Refuse(const absl::Status& status) {
   return writer;
 }
 
-// What the organiser can do about an attendee without any meeting.
-v1::AttendeeDiagnostic Diagnose(const matching::EngineEvent* e, const match::MatchProblem* problem,
-                                const v1::Attendee& a) {
+// The stored schedule as the "why nothing?" diagnosis needs it: meetings per attendee and
+// meetings per slot (PROPOSED and kept ones: what holds time and tables).
+struct Occupancy {
+  absl::flat_hash_map<uint64_t, uint32_t> meetings;  // by attendee id
+  absl::flat_hash_map<std::string, uint32_t> slot_meetings;
+};
+
+// Why an attendee with feasible partners got nothing, named from what the schedule shows: tables
+// full in every slot a partner with room shared with them, or every feasible partner's budget
+// already taken, or neither (the run did not get to them).
+std::string LeftOutHint(const matching::EngineEvent& e, const match::MatchProblem& problem,
+                        match::Index x, int64_t feasible, const Occupancy& occupancy) {
+  uint32_t tables = 0;
+  for (const v1::Location& l : e.event.locations()) tables += l.tables();
+  match::SlotMask full_slots = 0;
+  for (const auto& [slot, index] : e.slot_index) {
+    auto it = occupancy.slot_meetings.find(slot);
+    if (it != occupancy.slot_meetings.end() && it->second >= tables) {
+      full_slots |= match::SlotMask{1} << index;
+    }
+  }
+  int64_t with_room = 0, blocked_by_tables = 0;
+  const match::SlotMask mine = problem.profile(x).availability;
+  for (match::Index b = 0; b < problem.num_attendees(); ++b) {
+    if (b == x) continue;
+    const match::PairScore score = problem.Score(x, b);
+    if (!score.feasible || score.weight <= 0) continue;
+    auto it = occupancy.meetings.find(e.attendees[b].id());
+    const uint32_t has = it == occupancy.meetings.end() ? 0 : it->second;
+    if (has >= domain::BudgetOf(e.event.policy(), e.attendees[b])) continue;
+    ++with_room;
+    const match::SlotMask common = mine & problem.profile(b).availability;
+    if ((common & ~full_slots) == 0) ++blocked_by_tables;
+  }
+  if (with_room > 0 && blocked_by_tables == with_room) {
+    return absl::StrCat(feasible, " feasible partners; the ", with_room,
+                        " with budget left share only slots whose tables are all taken: add "
+                        "tables or slots");
+  }
+  if (with_room == 0) {
+    return absl::StrCat(feasible,
+                        " feasible partners, all fully booked by pairs that match better: let "
+                        "them request more suggestions (searched beyond their lists), or raise "
+                        "meeting budgets");
+  }
+  return absl::StrCat(feasible, " feasible partners, ", with_room,
+                      " of them with budget left and a free table: let them request more "
+                      "suggestions, or run matching again");
+}
+
+// The cause and hint from the engine input, before the note about interests.
+v1::AttendeeDiagnostic DiagnoseCause(const matching::EngineEvent* e,
+                                     const match::MatchProblem* problem, const v1::Attendee& a,
+                                     const Occupancy& occupancy) {
   v1::AttendeeDiagnostic d;
   d.set_attendee_id(a.id());
   d.set_external_id(a.external_id());
@@ -132,9 +183,19 @@ v1::AttendeeDiagnostic Diagnose(const matching::EngineEvent* e, const match::Mat
     return d;
   }
   d.set_cause(v1::AttendeeDiagnostic::LEFT_OUT);
-  d.set_hint(absl::StrCat(c.feasible,
-                          " feasible partners, but the schedule had no room (tables, their "
-                          "budgets): add tables or slots, or let them request more suggestions"));
+  d.set_hint(LeftOutHint(*e, *problem, e->index_of.at(a.id()), c.feasible, occupancy));
+  return d;
+}
+
+// What the organiser can do about an attendee without any meeting.
+v1::AttendeeDiagnostic Diagnose(const matching::EngineEvent* e, const match::MatchProblem* problem,
+                                const v1::Attendee& a, const Occupancy& occupancy) {
+  v1::AttendeeDiagnostic d = DiagnoseCause(e, problem, a, occupancy);
+  if (a.interests().empty() && d.cause() != v1::AttendeeDiagnostic::OPTED_OUT) {
+    // Thin profiles meet only through offers, seeks and open pairings.
+    d.set_hint(
+        absl::StrCat(d.hint(), "; they list no interests: adding some gives them better matches"));
+  }
   return d;
 }
 
@@ -340,18 +401,19 @@ grpc::ServerUnaryReactor* MatchingService::GetQualityReport(
     if (!run.ok()) return run.status();
     *response->mutable_run() = *std::move(run);
 
-    absl::flat_hash_set<uint64_t> busy;
+    Occupancy occupancy;
     absl::Status s = store_->ScanMeetings(event->id(), [&](const v1::Meeting& m) {
       if (domain::OccupyingState(m.state())) {
-        busy.insert(m.attendee_a());
-        busy.insert(m.attendee_b());
+        ++occupancy.meetings[m.attendee_a()];
+        ++occupancy.meetings[m.attendee_b()];
+        ++occupancy.slot_meetings[m.slot_id()];
       }
       return true;
     });
     if (!s.ok()) return s;
     std::vector<v1::Attendee> page;
     s = store_->ScanAttendees(event->id(), [&](const v1::Attendee& a) {
-      if (a.id() > *after && !busy.contains(a.id())) page.push_back(a);
+      if (a.id() > *after && !occupancy.meetings.contains(a.id())) page.push_back(a);
       return static_cast<int>(page.size()) <= *size;
     });
     if (!s.ok()) return s;
@@ -373,7 +435,7 @@ grpc::ServerUnaryReactor* MatchingService::GetQualityReport(
     }
     for (const v1::Attendee& a : page) {
       *response->add_without_meeting() =
-          Diagnose(engine ? &*engine : nullptr, problem ? &*problem : nullptr, a);
+          Diagnose(engine ? &*engine : nullptr, problem ? &*problem : nullptr, a, occupancy);
     }
     if (more) response->set_next_page_token(EncodePageToken(absl::StrCat(page.back().id())));
     return absl::OkStatus();

@@ -415,7 +415,7 @@ absl::StatusOr<bool> FillFree(match::LiveSchedule* live, Index x, uint32_t count
 }  // namespace
 
 absl::StatusOr<bool> LiveRepair::ReachOut(EventState* state, const std::vector<Index>& attendees,
-                                          std::vector<match::Meeting>* added) {
+                                          std::vector<match::Meeting>* added, uint32_t count) {
   state->mu.AssertHeld();
   const match::MatchProblem& problem = state->index->problem();
   const std::vector<match::AttendeeSlots>& slots = state->live->Input().attendees;
@@ -438,11 +438,11 @@ absl::StatusOr<bool> LiveRepair::ReachOut(EventState* state, const std::vector<I
       const match::PairScore score = problem.Score(x, y);
       if (!score.feasible || score.weight <= 0) continue;
       const match::Candidate c{score.weight, y};
-      if (best.size() == kReachOut && !match::RanksBefore(c, best.front())) continue;
+      if (best.size() == kReachOut && !match::RanksBefore(x, c, best.front())) continue;
       if (best.size() == kReachOut) best.erase(best.begin());
       best.insert(std::upper_bound(best.begin(), best.end(), c,
-                                   [](const match::Candidate& u, const match::Candidate& v) {
-                                     return match::RanksBefore(v, u);
+                                   [x](const match::Candidate& u, const match::Candidate& v) {
+                                     return match::RanksBefore(x, v, u);
                                    }),
                   c);
     }
@@ -461,7 +461,7 @@ absl::StatusOr<bool> LiveRepair::ReachOut(EventState* state, const std::vector<I
   bool clean = true;
   for (Index x : reaching) {
     absl::StatusOr<bool> filled =
-        FillFree(state->live.get(), x, 0, state->busy, &state->busy, &state->count, added);
+        FillFree(state->live.get(), x, count, state->busy, &state->busy, &state->count, added);
     if (!filled.ok()) return filled.status();
     clean = clean && *filled;
   }
@@ -526,6 +526,13 @@ absl::StatusOr<std::vector<v1::Meeting>> LiveRepair::RequestMore(uint64_t event_
                                           &state->busy, &state->count, &added);
     if (!clean.ok()) return clean.status();
     if (!*clean) state->built = false;
+    if (added.empty()) {
+      // Everyone in their lists is full (a crowded profile: the lists of people with the same
+      // interests point at the same few): look beyond them, at everyone with room.
+      absl::StatusOr<bool> reached = ReachOut(state, {it->second}, &added, count);
+      if (!reached.ok()) return reached.status();
+      if (!*reached) state->built = false;
+    }
     return ToStored(*state, added);
   });
 }

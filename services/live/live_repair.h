@@ -66,8 +66,10 @@ class LiveRepair {
   absl::StatusOr<std::vector<v1::Meeting>> PairClosed(const v1::Meeting& closed);
 
   // Fills free slots of the attendee (at most `count` slots; 0 = every free slot) with feasible
-  // partners, up to the attendee's budget. Errors as PairClosed; NOT_FOUND for an attendee the
-  // state does not know (imported after it was built: run matching again).
+  // partners, up to the attendee's budget: from the candidate graph first, and when that adds
+  // nothing, from everyone with room in a common free slot (as a repair does, see above). Errors as
+  // PairClosed; NOT_FOUND for an attendee the state does not know (imported after it was built: run
+  // matching again).
   absl::StatusOr<std::vector<v1::Meeting>> RequestMore(uint64_t event_id, uint64_t attendee_id,
                                                        uint32_t count);
 
@@ -112,8 +114,9 @@ class LiveRepair {
   absl::StatusOr<std::vector<v1::Meeting>> CancelRuledOut(uint64_t event_id, uint64_t attendee_id);
   // Refills `attendees` beyond their candidate lists (see the file comment); appends what was
   // added. False when the engine removed a meeting the store still holds (rebuild next time).
+  // `count`: free slots filled per attendee at most (0 = all), as RequestMore.
   absl::StatusOr<bool> ReachOut(EventState* state, const std::vector<match::Index>& attendees,
-                                std::vector<match::Meeting>* added);
+                                std::vector<match::Meeting>* added, uint32_t count = 0);
   std::vector<v1::Meeting> ToStored(const EventState& state,
                                     const std::vector<match::Meeting>& added) const;
   absl::StatusOr<std::vector<v1::Meeting>> Repair(

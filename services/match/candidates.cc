@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
+#include <cstdint>
 #include <functional>
 #include <thread>
 #include <utility>
@@ -36,22 +37,27 @@ void ParallelFor(size_t n, int threads, Body body) {
   for (std::thread& t : pool) t.join();
 }
 
-// Heap order with the worst kept candidate at the front.
+// Heap order (in `owner`'s list) with the worst kept candidate at the front.
 struct WorseLast {
-  bool operator()(const Candidate& x, const Candidate& y) const { return RanksBefore(x, y); }
+  Index owner;
+  bool operator()(const Candidate& x, const Candidate& y) const { return RanksBefore(owner, x, y); }
 };
 
-// Keeps the best `k` of the offered candidates in a heap whose front is the worst kept.
-void HeapOffer(std::vector<Candidate>* heap, size_t k, Candidate c) {
+// Keeps the best `k` of the offered candidates of `owner` in a heap whose front is the worst
+// kept.
+void HeapOffer(Index owner, std::vector<Candidate>* heap, size_t k, Candidate c) {
   if (heap->size() < k) {
     heap->push_back(c);
-    std::push_heap(heap->begin(), heap->end(), WorseLast{});
-  } else if (RanksBefore(c, heap->front())) {
-    std::pop_heap(heap->begin(), heap->end(), WorseLast{});
+    std::push_heap(heap->begin(), heap->end(), WorseLast{owner});
+  } else if (RanksBefore(owner, c, heap->front())) {
+    std::pop_heap(heap->begin(), heap->end(), WorseLast{owner});
     heap->back() = c;
-    std::push_heap(heap->begin(), heap->end(), WorseLast{});
+    std::push_heap(heap->begin(), heap->end(), WorseLast{owner});
   }
 }
+
+// Open attendees an open attendee's search reaches on the ring, per kept list entry.
+constexpr size_t kRingPerEntry = 8;
 
 template <typename T>
 void EraseValue(std::vector<T>* v, T value) {
@@ -75,7 +81,16 @@ CandidateIndex CandidateIndex::Build(MatchProblem problem, const CandidateOption
   index.interest_postings_.resize(index.problem_.num_tags());
   index.offer_postings_.resize(index.problem_.num_tags());
   index.seek_postings_.resize(index.problem_.num_tags());
-  for (Index a = 0; a < n; ++a) index.AddPostings(a);
+  for (Index a = 0; a < n; ++a) index.AddPostings(a, /*building=*/true);
+  std::sort(index.ring_.begin(), index.ring_.end());
+  const size_t reach = kRingPerEntry * index.capacity_;
+  index.ring_all_ = index.ring_.size() <= reach;
+  if (!index.ring_all_) {
+    // Expected neighbours within distance d on either side: 2 d / 2^32 * ring size.
+    index.ring_reach_ = static_cast<uint32_t>(std::min<double>(
+        4294967295.0,
+        static_cast<double>(reach) / 2.0 * 4294967296.0 / static_cast<double>(index.ring_.size())));
+  }
   index.lists_.resize(static_cast<size_t>(n) * index.capacity_);
   index.sizes_.assign(n, 0);
   index.complete_.assign(n, 1);
@@ -103,15 +118,64 @@ CandidateIndex CandidateIndex::Build(MatchProblem problem, const CandidateOption
 
 CandidateIndex::HeadSummary CandidateIndex::MakeSummary(Index b) const {
   const SearchProfile& p = problem_.search_profile(b);
-  return HeadSummary{p.head_interest[0], static_cast<uint16_t>(p.head_offers & 0xFFFF),
-                     static_cast<uint16_t>(p.head_seeks & 0xFFFF)};
+  HeadSummary summary;
+  summary.interests = p.head_interest[0];
+  summary.offers = static_cast<uint16_t>(p.head_offers & 0xFFFF);
+  summary.seeks = static_cast<uint16_t>(p.head_seeks & 0xFFFF);
+  summary.open = MatchProblem::IsOpen(p) ? 1 : 0;
+  return summary;
 }
 
-void CandidateIndex::AddPostings(Index a) {
+void CandidateIndex::AddToRing(Index a) {
+  const std::pair<uint32_t, Index> entry{TieKey(0, a), a};
+  ring_.insert(std::lower_bound(ring_.begin(), ring_.end(), entry), entry);
+}
+
+void CandidateIndex::RemoveFromRing(Index a) {
+  const std::pair<uint32_t, Index> entry{TieKey(0, a), a};
+  auto it = std::lower_bound(ring_.begin(), ring_.end(), entry);
+  assert(it != ring_.end() && *it == entry);
+  ring_.erase(it);
+}
+
+template <typename TouchFn>
+void CandidateIndex::TouchRing(Index a, TouchFn touch) const {
+  if (ring_all_) {
+    for (const auto& entry : ring_) {
+      if (entry.second != a) touch(entry.second);
+    }
+    return;
+  }
+  // Keys within ring_reach_ of a's key, circularly: one or two ranges of the sorted ring.
+  const uint32_t key = TieKey(0, a);
+  const uint32_t low = key - ring_reach_;
+  const uint32_t high = key + ring_reach_;
+  auto visit = [&](uint32_t from, uint32_t to) {  // from <= to
+    auto it = std::lower_bound(ring_.begin(), ring_.end(), std::pair<uint32_t, Index>{from, 0});
+    for (; it != ring_.end() && it->first <= to; ++it) {
+      if (it->second != a) touch(it->second);
+    }
+  };
+  if (low <= high) {
+    visit(low, high);
+  } else {
+    visit(low, ~uint32_t{0});
+    visit(0, high);
+  }
+}
+
+void CandidateIndex::AddPostings(Index a, bool building) {
   if (summaries_.size() <= a) summaries_.resize(a + 1);
   summaries_[a] = MakeSummary(a);
   const CompiledProfile& p = problem_.profile(a);
   if (p.budget <= 0) return;  // never a candidate
+  if (p.interests.empty()) {
+    if (building) {
+      ring_.push_back({TieKey(0, a), a});  // Build() sorts once
+    } else {
+      AddToRing(a);
+    }
+  }
   const size_t tags = problem_.num_tags();
   if (interest_postings_.size() < tags) {
     interest_postings_.resize(tags);
@@ -132,6 +196,7 @@ void CandidateIndex::AddPostings(Index a) {
 
 void CandidateIndex::RemovePostings(Index a, const CompiledProfile& old) {
   if (old.budget <= 0) return;
+  if (old.interests.empty()) RemoveFromRing(a);
   for (const WeightedTag& t : old.interests) {
     if (problem_.tag(t.tag).interest_head_bit >= 0) continue;
     EraseValue(&interest_postings_[t.tag], a | (uint32_t{t.weight} << 30));
@@ -198,6 +263,13 @@ void CandidateIndex::Touch(Index a, Scratch* scratch) const {
     const Index b = p.introductions[i].first;
     touch(b, problem_.introduction_points(), problem_.introduction_points());
   }
+  // Last, so that an untouched accumulator still means "first time here": the open pairing's
+  // gains come from HeadGains() (both open), so ring partners only need to be reached.
+  if (p.interests.empty() && p.budget > 0 && problem_.open_points() > 0) {
+    TouchRing(a, [&](Index b) {
+      if ((acc[b].gain_ab | acc[b].gain_ba) == 0) touched.push_back(b);
+    });
+  }
 }
 
 void CandidateIndex::PrepareBound(Index a, HeadBound* bound) const {
@@ -239,6 +311,11 @@ void CandidateIndex::PrepareBound(Index a, HeadBound* bound) const {
   for (int byte = 0; byte < 2; ++byte) {
     add_table(8 + byte, p.head_seeks, 8 * byte, seek, give);    // a gets what b offers
     add_table(10 + byte, p.head_offers, 8 * byte, give, seek);  // b gets what a offers
+  }
+  // Summary byte 12: the partner is open; with a open too, the pair gets the open pairing.
+  const int32_t open_points = problem_.open_points();
+  if (MatchProblem::IsOpen(p) && open_points > 0) {
+    add_table(12, 1, 0, &open_points, &open_points);
   }
   for (uint64_t m = p.head_seeks >> 16 << 16; m != 0; m &= m - 1) {
     bound->constant_ab += seek[__builtin_ctzll(m)];
@@ -288,7 +365,9 @@ void CandidateIndex::Search(Index a, Scratch* scratch) const {
   std::vector<Bounded>& bounded = scratch->bounded;
   bounded.clear();
   constexpr size_t kAhead = 8;  // summaries and search profiles are random reads: prefetch
+  const uint8_t* allowed = scratch->allowed;
   auto offer_bound = [&](Index b) {
+    if (allowed != nullptr && allowed[b] == 0) return;
     int64_t bound_ab = acc[b].gain_ab, bound_ba = acc[b].gain_ba;
     BoundHeadGains(bound, summaries_[b], &bound_ab, &bound_ba);
     if (bound_ab <= 0 || bound_ba <= 0) return;
@@ -300,13 +379,27 @@ void CandidateIndex::Search(Index a, Scratch* scratch) const {
   }
   SelectTopK(a, scratch);
   if (heap.empty()) {
-    // Thin: nobody reachable through postings can meet a. Bound everyone instead (summaries in
-    // order; untouched partners' accumulators are zero, which is exact for them).
+    // Thin: nobody reachable through postings can meet a. Bound everyone who shares a head tag
+    // (or the open pairing) with a instead: a mask pre-filter over the summaries in order skips
+    // the rest, whose head gains are 0 (untouched partners' accumulators are zero, which is
+    // exact for them; touched ones were all infeasible or bounded out already).
     scratch->thin = true;
     ++scratch->stats.thin_searches;
     bounded.clear();
+    const SearchProfile& p = problem_.search_profile(a);
+    const uint64_t interests = p.head_interest[0];
+    const uint16_t seeks = static_cast<uint16_t>(p.head_seeks & 0xFFFF);
+    const uint16_t offers = static_cast<uint16_t>(p.head_offers & 0xFFFF);
+    const uint8_t open = MatchProblem::IsOpen(p) && problem_.open_points() > 0 ? 1 : 0;
+    // Trade head bits 16-63 are not in the summaries: then nothing can be filtered out.
+    const bool filter = ((p.head_seeks | p.head_offers) >> 16) == 0;
     const Index n = num_attendees();
     for (Index b = 0; b < n; ++b) {
+      const HeadSummary& sb = summaries_[b];
+      if (filter && ((sb.interests & interests) | (sb.offers & seeks) | (sb.seeks & offers) |
+                     (sb.open & open)) == 0) {
+        continue;
+      }
       if (b != a) offer_bound(b);
     }
     SelectTopK(a, scratch);
@@ -340,9 +433,9 @@ void CandidateIndex::SelectTopK(Index a, Scratch* scratch) const {
     const Index b = bounded[i].partner;
     ++scratch->stats.exact_evaluations;
     const Weight w = ExactWeight(a, b, acc[b], threshold);
-    if (w > 0) HeapOffer(&heap, capacity_, Candidate{w, b});
+    if (w > 0) HeapOffer(a, &heap, capacity_, Candidate{w, b});
   }
-  std::sort_heap(heap.begin(), heap.end(), WorseLast{});
+  std::sort_heap(heap.begin(), heap.end(), WorseLast{a});
 }
 
 void CandidateIndex::Research(Index a) {
@@ -374,12 +467,12 @@ void CandidateIndex::OfferToList(Index b, Candidate c) {
   size_t size = sizes_[b];
   if (!complete_[b] || size == capacity_) {
     // The best `size` only: c must beat the last, and a full list drops it.
-    if (size == 0 || !RanksBefore(c, list[size - 1])) return;
+    if (size == 0 || !RanksBefore(b, c, list[size - 1])) return;
     if (size == capacity_) --size;
     complete_[b] = 0;
   }
   size_t pos = size;
-  while (pos > 0 && RanksBefore(c, list[pos - 1])) {
+  while (pos > 0 && RanksBefore(b, c, list[pos - 1])) {
     list[pos] = list[pos - 1];
     --pos;
   }
@@ -452,10 +545,20 @@ absl::Status CandidateIndex::UpsertProfile(Index x, const Profile& profile) {
       if (w > 0 && thin && b != x) research.push_back(b);
     }
     // Thin attendees x does not touch: x shares no searched tag with them, so the pair's weight
-    // is its head gains alone (and that does not make them reachable through postings).
+    // is its head gains alone (and that does not make them reachable through postings). Ring
+    // partners are touched with empty accumulators: look them up.
+    std::vector<Index> ring_touched;
+    if (!thin_.empty() && problem_.IsOpen(x)) {
+      for (Index b : scratch_.touched) {
+        const Accumulator& acc = scratch_.acc[b];
+        if ((acc.gain_ab | acc.gain_ba) == 0) ring_touched.push_back(b);
+      }
+      std::sort(ring_touched.begin(), ring_touched.end());
+    }
     for (Index a : thin_) {
       const Accumulator& acc = scratch_.acc[a];
       if (a == x || (acc.gain_ab | acc.gain_ba) != 0) continue;
+      if (std::binary_search(ring_touched.begin(), ring_touched.end(), a)) continue;
       const Weight w = ExactWeight(x, a, Accumulator{0, 0}, held(a) ? 0 : EntryWeight(a));
       if (w > 0) fresh.push_back(Candidate{w, a});
     }
@@ -521,28 +624,33 @@ absl::Status CandidateIndex::ExcludePair(Index a, Index b) {
   return absl::OkStatus();
 }
 
-CandidateGraph CandidateIndex::Graph() const {
-  const Index n = num_attendees();
-  // Each list entry {a, b} lands in a's row and in b's row; duplicates are dropped per row.
+namespace {
+
+// Symmetric CSR rows from directed picks (owner, candidate), each pick landing in both rows;
+// duplicates keep one entry (both directions of a pair carry the same weight).
+CandidateGraph RowsToGraph(Index n, const std::vector<uint64_t>& offsets_in,
+                           const std::vector<Candidate>& picks, int threads) {
+  // offsets_in: picks of owner a are picks[offsets_in[a] .. offsets_in[a + 1]).
   std::vector<uint64_t> offsets(static_cast<size_t>(n) + 1, 0);
   for (Index a = 0; a < n; ++a) {
-    for (const Candidate& c : TopK(a)) {
+    for (uint64_t i = offsets_in[a]; i < offsets_in[a + 1]; ++i) {
       ++offsets[a + 1];
-      ++offsets[c.partner + 1];
+      ++offsets[picks[i].partner + 1];
     }
   }
   for (Index a = 0; a < n; ++a) offsets[a + 1] += offsets[a];
   std::vector<Candidate> rows(offsets[n]);
   std::vector<uint64_t> fill(offsets.begin(), offsets.end() - 1);
   for (Index a = 0; a < n; ++a) {
-    for (const Candidate& c : TopK(a)) {
+    for (uint64_t i = offsets_in[a]; i < offsets_in[a + 1]; ++i) {
+      const Candidate& c = picks[i];
       rows[fill[a]++] = c;
       rows[fill[c.partner]++] = Candidate{c.weight, a};
     }
   }
   // Sort and deduplicate every row in place (both cores), then compact.
   std::vector<uint64_t> degree(n, 0);
-  ParallelFor(n, ThreadCount(options_.threads), [&](int, size_t a) {
+  ParallelFor(n, threads, [&](int, size_t a) {
     auto begin = rows.begin() + static_cast<ptrdiff_t>(offsets[a]);
     auto end = rows.begin() + static_cast<ptrdiff_t>(offsets[a + 1]);
     std::sort(begin, end,
@@ -556,7 +664,7 @@ CandidateGraph CandidateIndex::Graph() const {
   for (Index a = 0; a < n; ++a) graph.offsets[a + 1] = graph.offsets[a] + degree[a];
   graph.neighbors.resize(graph.offsets[n]);
   graph.weights.resize(graph.offsets[n]);
-  ParallelFor(n, ThreadCount(options_.threads), [&](int, size_t a) {
+  ParallelFor(n, threads, [&](int, size_t a) {
     for (uint64_t i = 0; i < degree[a]; ++i) {
       const Candidate& c = rows[offsets[a] + i];
       graph.neighbors[graph.offsets[a] + i] = c.partner;
@@ -566,14 +674,177 @@ CandidateGraph CandidateIndex::Graph() const {
   return graph;
 }
 
+// Attendees in a fixed pseudo-random order, so that no index range always chooses first.
+std::vector<Index> ShuffledOrder(Index n, Index salt) {
+  std::vector<std::pair<uint32_t, Index>> keyed(n);
+  for (Index a = 0; a < n; ++a) keyed[a] = {TieKey(salt, a), a};
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<Index> order(n);
+  for (Index a = 0; a < n; ++a) order[a] = keyed[a].second;
+  return order;
+}
+
+}  // namespace
+
+CandidateGraph CandidateIndex::Graph(CandidateStats* stats) const {
+  const Index n = num_attendees();
+  const int threads = ThreadCount(options_.threads);
+  // What an attendee can take: min(budget, available slots).
+  std::vector<int32_t> capacity(n, 0);
+  for (Index a = 0; a < n; ++a) {
+    const CompiledProfile& p = problem_.profile(a);
+    capacity[a] = p.budget > 0 ? std::min(p.budget, __builtin_popcountll(p.availability)) : 0;
+  }
+
+  // 1. Diversification: each list keeps its best k / 2, then only partners that fewer than
+  // k + 4 * capacity lists chose already (a partner on many lists counts less for the next one:
+  // here, not at all). Only TopK() is read, which updates keep equal to a rebuild.
+  std::vector<uint32_t> picked(n, 0);
+  std::vector<uint64_t> pick_offsets(static_cast<size_t>(n) + 1, 0);
+  for (Index a = 0; a < n; ++a) pick_offsets[a + 1] = pick_offsets[a] + TopK(a).size();
+  std::vector<Candidate> picks(pick_offsets[n]);
+  std::vector<uint64_t> pick_ends(n, 0);
+  const size_t floor = k_ / 2;
+  for (Index a : ShuffledOrder(n, 0x5eed)) {
+    uint64_t at = pick_offsets[a];
+    size_t kept = 0;
+    for (const Candidate& c : TopK(a)) {
+      const Index b = c.partner;
+      const uint32_t crowd = static_cast<uint32_t>(k_) + 4 * static_cast<uint32_t>(capacity[b]);
+      if (options_.diversify && kept >= floor && picked[b] >= crowd) continue;
+      picks[at++] = c;
+      ++picked[b];
+      ++kept;
+    }
+    pick_ends[a] = at;
+  }
+  // Compact (RowsToGraph reads picks[offsets[a] .. offsets[a + 1])).
+  {
+    uint64_t at = 0;
+    std::vector<uint64_t> compact(static_cast<size_t>(n) + 1, 0);
+    for (Index a = 0; a < n; ++a) {
+      for (uint64_t i = pick_offsets[a]; i < pick_ends[a]; ++i) picks[at++] = picks[i];
+      compact[a + 1] = at;
+    }
+    pick_offsets = std::move(compact);
+  }
+  CandidateGraph graph = RowsToGraph(n, pick_offsets, picks, threads);
+  picks.clear();
+  picks.shrink_to_fit();
+
+  // 2. Room: attendees whose partners are all crowded search again among those with room.
+  std::vector<uint32_t> degree(n);
+  for (Index a = 0; a < n; ++a) degree[a] = static_cast<uint32_t>(graph.degree(a));
+  std::vector<Index> crowded;
+  for (Index a : ShuffledOrder(n, 0xc0de)) {
+    if (capacity[a] <= 0 || sizes_[a] == 0 || (sizes_[a] < k_ && complete_[a])) {
+      continue;  // opted out, or a search found nobody else (a list that is all it can have)
+    }
+    double expected = 0;
+    for (uint64_t i = graph.begin(a); i < graph.end(a); ++i) {
+      const Index b = graph.neighbors[i];
+      expected += static_cast<double>(capacity[b]) / std::max<uint32_t>(degree[b], 1);
+    }
+    if (expected < 0.5 * capacity[a]) crowded.push_back(a);
+  }
+  if (crowded.empty() || !options_.diversify) return graph;
+  // A partner has room while its degree is at most a typical one (2k: its own list plus as many
+  // lists holding it).
+  const uint32_t room = static_cast<uint32_t>(2 * k_);
+  std::vector<uint8_t> allowed(n, 0);
+  for (Index b = 0; b < n; ++b) allowed[b] = capacity[b] > 0 && degree[b] < room ? 1 : 0;
+  const size_t extra_per_attendee = std::max<size_t>(1, k_ / 2);
+  std::vector<Scratch> scratches(static_cast<size_t>(threads));
+  for (Scratch& scratch : scratches) scratch.allowed = allowed.data();
+  std::vector<std::vector<Candidate>> found;
+  std::vector<uint64_t> extra_offsets{0};
+  std::vector<Candidate> extra;  // picks of crowded[i]: extra[extra_offsets[i] ..]
+  // Batches: searches in parallel against the current `allowed`, then picks one attendee at a
+  // time, so that attendees with the same profile do not all take the same partners.
+  const size_t batch = 64 * static_cast<size_t>(threads);
+  CandidateStats room_stats;
+  for (size_t first = 0; first < crowded.size(); first += batch) {
+    const size_t count = std::min(batch, crowded.size() - first);
+    found.assign(count, {});
+    ParallelFor(count, threads, [&](int thread, size_t i) {
+      Scratch& scratch = scratches[static_cast<size_t>(thread)];
+      Search(crowded[first + i], &scratch);
+      found[i] = scratch.heap;
+    });
+    for (size_t i = 0; i < count; ++i) {
+      const Index a = crowded[first + i];
+      const uint64_t row_begin = graph.begin(a), row_end = graph.end(a);
+      auto is_neighbour = [&](Index b) {
+        return std::binary_search(graph.neighbors.begin() + static_cast<ptrdiff_t>(row_begin),
+                                  graph.neighbors.begin() + static_cast<ptrdiff_t>(row_end), b);
+      };
+      size_t taken = 0;
+      ++room_stats.room_searches;
+      for (const Candidate& c : found[i]) {
+        if (taken == extra_per_attendee) break;
+        if (allowed[c.partner] == 0 || is_neighbour(c.partner)) continue;
+        extra.push_back(c);
+        ++taken;
+        for (Index x : {a, c.partner}) {
+          if (++degree[x] >= room) allowed[x] = 0;
+        }
+      }
+      extra_offsets.push_back(extra.size());
+    }
+  }
+  room_stats.room_edges = extra.size();
+  for (const Scratch& scratch : scratches) {
+    room_stats.postings_visited += scratch.stats.postings_visited;
+    room_stats.partners_touched += scratch.stats.partners_touched;
+    room_stats.exact_evaluations += scratch.stats.exact_evaluations;
+    room_stats.thin_searches += scratch.stats.thin_searches;
+  }
+  if (stats != nullptr) {
+    stats->room_searches += room_stats.room_searches;
+    stats->room_edges += room_stats.room_edges;
+    stats->postings_visited += room_stats.postings_visited;
+    stats->partners_touched += room_stats.partners_touched;
+    stats->exact_evaluations += room_stats.exact_evaluations;
+    stats->thin_searches += room_stats.thin_searches;
+  }
+  if (extra.empty()) return graph;
+  // Merge: the graph's rows as picks of their owners plus the extra picks of crowded attendees.
+  std::vector<uint64_t> offsets(static_cast<size_t>(n) + 1, 0);
+  std::vector<size_t> crowded_at(n, SIZE_MAX);
+  for (size_t i = 0; i < crowded.size() && i + 1 < extra_offsets.size(); ++i) {
+    crowded_at[crowded[i]] = i;
+  }
+  for (Index a = 0; a < n; ++a) {
+    uint64_t own = graph.degree(a);
+    if (crowded_at[a] != SIZE_MAX) {
+      own += extra_offsets[crowded_at[a] + 1] - extra_offsets[crowded_at[a]];
+    }
+    offsets[a + 1] = offsets[a] + own;
+  }
+  std::vector<Candidate> all(offsets[n]);
+  for (Index a = 0; a < n; ++a) {
+    uint64_t at = offsets[a];
+    for (uint64_t i = graph.begin(a); i < graph.end(a); ++i) {
+      all[at++] = Candidate{graph.weights[i], graph.neighbors[i]};
+    }
+    if (crowded_at[a] != SIZE_MAX) {
+      for (uint64_t i = extra_offsets[crowded_at[a]]; i < extra_offsets[crowded_at[a] + 1]; ++i) {
+        all[at++] = extra[i];
+      }
+    }
+  }
+  graph = CandidateGraph();
+  return RowsToGraph(n, offsets, all, threads);
+}
+
 std::vector<Candidate> CandidateIndex::ExhaustiveTopK(Index a) const {
   std::vector<Candidate> heap;
   if (problem_.profile(a).budget <= 0) return heap;
   for (Index b = 0; b < num_attendees(); ++b) {
     const Weight w = problem_.Score(a, b).weight;
-    if (w > 0) HeapOffer(&heap, k_, Candidate{w, b});
+    if (w > 0) HeapOffer(a, &heap, k_, Candidate{w, b});
   }
-  std::sort_heap(heap.begin(), heap.end(), WorseLast{});
+  std::sort_heap(heap.begin(), heap.end(), WorseLast{a});
   return heap;
 }
 

@@ -15,15 +15,27 @@
 // (same weights and order as MatchProblem::Score()); a partner that shares only head tags with
 // a is never found. RecallAtK() measures what that costs.
 //
+// Open attendees (no interest; ScoringOptions::open_pairing): every two of them can meet, so an
+// open attendee's search reaches the open attendees near it on a hash ring (about 8 * (k +
+// slack) of them; all of them in small events) instead of every open attendee. The ring relation
+// is symmetric and stable under updates, as the "touched" relation must be.
+//
 // Thin attendees: someone whose search through postings finds no feasible partner at all (on
 // large events: a profile of only the most common tags, or rare tags held only by people they
 // cannot meet) would get no candidate and so no meeting. Their search then bounds every attendee
-// instead (the same bound-then-score pass over all N summaries, O(N)), and their list is the
-// exact top K, as ExhaustiveTopK(). They are few (about 0.2% on the 150,000-attendee benchmark);
-// updates keep their lists exact and their status current (UpsertProfile(), ExcludePair()).
+// who shares a head tag (or the open pairing) with them, found by a mask pre-filter over the
+// 16-byte summaries, and their list is the exact top K, as ExhaustiveTopK(). They are few (about
+// 0.2% on the 150,000-attendee benchmark); updates keep their lists exact and their status
+// current (UpsertProfile(), ExcludePair()).
 //
-// Order of a list: weight descending, then partner index ascending (a strict total order, so
-// results are deterministic and incremental updates reproduce a rebuild exactly).
+// Order of a list: weight descending, then a per-attendee hash of the partner (TieKey), then
+// partner index: a strict total order, so results are deterministic and incremental updates
+// reproduce a rebuild exactly; and attendees with identical profiles get different partners
+// among equally good ones instead of all the same lowest indices.
+//
+// Graph() is not the bare union of the lists: it spreads the lists over who can take meetings
+// (capacity-aware diversification) and searches beyond the top K for attendees whose partners
+// are all crowded (see Graph()).
 //
 // Thread-safety: const methods may run concurrently. UpsertProfile() needs exclusive access.
 
@@ -49,6 +61,10 @@ struct CandidateOptions {
   int slack = -1;
   // Threads of Build(). 0 = std::thread::hardware_concurrency(). Default: 0.
   int threads = 0;
+  // Graph() spreads lists over who has room and searches beyond the lists for crowded
+  // attendees (see Graph()). false: the plain union of the top-K lists (for measuring what
+  // fairness costs in weight). Default: true.
+  bool diversify = true;
 };
 
 // Work done by Build(), machine-independent: what the speed knobs trade against recall.
@@ -57,6 +73,10 @@ struct CandidateStats {
   uint64_t partners_touched = 0;   // distinct (attendee, partner) pairs accumulated
   uint64_t exact_evaluations = 0;  // partners whose constraints and head tags were checked
   uint64_t thin_searches = 0;      // searches over every attendee (see "Thin attendees")
+  // Graph(): attendees searched again beyond their lists for partners with room, and the edges
+  // those searches added.
+  uint64_t room_searches = 0;
+  uint64_t room_edges = 0;
 };
 
 struct Candidate {
@@ -64,9 +84,21 @@ struct Candidate {
   Index partner = 0;
 };
 
-// True when x ranks before y: heavier first, then smaller index.
-inline bool RanksBefore(const Candidate& x, const Candidate& y) {
-  return x.weight != y.weight ? x.weight > y.weight : x.partner < y.partner;
+// Per-owner order among equally heavy partners: a hash of (owner, partner), so that two
+// attendees with the same profile rank their ties differently.
+inline uint32_t TieKey(Index owner, Index partner) {
+  uint64_t z = (uint64_t{owner} << 32 | partner) + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return static_cast<uint32_t>((z ^ (z >> 31)) >> 32);
+}
+
+// True when x ranks before y in `owner`'s list: heavier first, then the smaller TieKey, then the
+// smaller index.
+inline bool RanksBefore(Index owner, const Candidate& x, const Candidate& y) {
+  if (x.weight != y.weight) return x.weight > y.weight;
+  const uint32_t kx = TieKey(owner, x.partner), ky = TieKey(owner, y.partner);
+  return kx != ky ? kx < ky : x.partner < y.partner;
 }
 
 class CandidateIndex {
@@ -86,9 +118,22 @@ class CandidateIndex {
   absl::Span<const Candidate> TopK(Index a) const {
     return {&lists_[static_cast<size_t>(a) * capacity_], std::min<size_t>(sizes_[a], k_)};
   }
-  // The union of all top-K lists, symmetrised: {a, b} is an edge when either has the other in
-  // its list. O(N K log K).
-  CandidateGraph Graph() const;
+  // The candidate graph the scheduler works on, symmetrised ({a, b} in both rows), built from
+  // the top-K lists only (so updates keep it equal to a rebuild's):
+  //  1. diversification: in a fixed pseudo-random order of attendees, each list keeps its best
+  //     k / 2 partners, then only partners that fewer than k + 4 * capacity(b) lists chose
+  //     already (capacity = min(budget, available slots)): a partner already on many lists
+  //     counts less for the next one, so a thousand identical profiles do not all point at the
+  //     same few;
+  //  2. room: an attendee whose partners are all crowded (expected meetings, the sum over its
+  //     partners b of capacity(b) / degree(b), below half its own capacity) is searched again
+  //     beyond its list, among the attendees that still have room (degree below 2k), in
+  //     batches so that later searches see the edges earlier ones added, and keeps up to k / 2
+  //     of the best as extra edges.
+  // With CandidateOptions::diversify false: the plain union of the lists. Deterministic for a
+  // given index. O(N K log K) plus the room searches, whose work is added to *stats when given
+  // (room_searches, room_edges, and their postings, touches, evaluations and thin searches).
+  CandidateGraph Graph(CandidateStats* stats = nullptr) const;
 
   // Replaces attendee x's profile (x < num_attendees()) or adds a new attendee (x ==
   // num_attendees()), then updates x's list and every list x enters or leaves, without a
@@ -124,7 +169,8 @@ class CandidateIndex {
     uint64_t interests = 0;
     uint16_t offers = 0;
     uint16_t seeks = 0;
-    uint32_t unused = 0;
+    uint8_t open = 0;  // lists no interest (byte 12)
+    uint8_t unused[3] = {0, 0, 0};
   };
   HeadSummary MakeSummary(Index b) const;
   // a's side of the bound, as lookup tables: one per byte of the partner's summary that can
@@ -138,7 +184,7 @@ class CandidateIndex {
     int64_t constant_ab = 0;  // from bits the summary does not carry
     int64_t constant_ba = 0;
     int num_tables = 0;
-    ByteTable tables[12];
+    ByteTable tables[13];
   };
   void PrepareBound(Index a, HeadBound* bound) const;
   // Upper bound of a's head gains with a partner of this summary.
@@ -163,10 +209,19 @@ class CandidateIndex {
     std::vector<Bounded> bounded;
     CandidateStats stats;
     bool thin = false;  // the last Search() was a thin attendee's
+    // When set, partners b with allowed[b] == 0 are skipped (Graph()'s room searches).
+    const uint8_t* allowed = nullptr;
   };
 
   CandidateIndex(MatchProblem problem, const CandidateOptions& options);
-  void AddPostings(Index a);
+  // building: during Build(), which sorts the ring once at the end.
+  void AddPostings(Index a, bool building = false);
+  // Open attendees on the hash ring (see "Open attendees"): insert or remove a.
+  void AddToRing(Index a);
+  void RemoveFromRing(Index a);
+  // Touches the open attendees within ring distance of a.
+  template <typename TouchFn>
+  void TouchRing(Index a, TouchFn touch) const;
   void RemovePostings(Index a, const CompiledProfile& old);
   // Fills scratch->touched and the accumulators of the partners of `a`.
   void Touch(Index a, Scratch* scratch) const;
@@ -203,6 +258,11 @@ class CandidateIndex {
   std::vector<std::vector<Index>> offer_postings_;
   std::vector<std::vector<Index>> seek_postings_;
   std::vector<HeadSummary> summaries_;
+  // Open attendees with a budget, by (ring key, index); ring keys are TieKey(0, a). Ring
+  // neighbours are those within ring_reach_ of a's key (circular); ring_all_: everyone.
+  std::vector<std::pair<uint32_t, Index>> ring_;
+  uint32_t ring_reach_ = 0;
+  bool ring_all_ = true;
   std::vector<Index> thin_;  // sorted
   // Invariant: attendee a's stored list (capacity_ slots at a * capacity_, sizes_[a] used) is
   // the best sizes_[a] of a's candidates; complete_[a] says it holds all of them, otherwise

@@ -283,6 +283,7 @@ absl::StatusOr<MatchProblem> MatchProblem::Create(const MatchInput& input,
   problem.wish_points_ = Points(options.scale * options.wish_bonus);
   problem.wished_points_ = Points(options.scale * options.wished_bonus);
   problem.introduction_points_ = Points(options.scale * options.introduction_bonus);
+  problem.open_points_ = Points(options.scale * std::max(0.0, options.open_pairing));
   problem.max_bridge_ = (1.0 + options.bridge_organisation) * (1.0 + options.bridge_cluster);
 
   problem.wanted_by_.resize(n);
@@ -419,6 +420,7 @@ void MatchProblem::HeadGains(const SearchProfile& pa, const SearchProfile& pb, i
   for (int k = 0; k < 3; ++k) {
     shared += SumBits(pa.head_interest[k] & pb.head_interest[k], head_interest_points_);
   }
+  if (IsOpen(pa) && IsOpen(pb)) shared += open_points_;
   *gain_ab += shared;
   *gain_ba += shared;
   const uint64_t a_gets = pa.head_seeks & pb.head_offers;
@@ -473,6 +475,7 @@ PairScore MatchProblem::Score(Index a, Index b) const {
   ForEachSharedInterest(pa, pb, [&](TagId t, uint8_t weight) {
     shared += int64_t{weight} * tags_[t].interest_points;
   });
+  if (pa.interests.empty() && pb.interests.empty()) shared += open_points_;
   auto seek = [this](TagId t) { return tags_[t].seek_points; };
   auto give = [this](TagId t) { return tags_[t].give_points; };
   score.gain_ab =

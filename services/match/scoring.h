@@ -23,6 +23,8 @@
 //           + wish_bonus   if a asked to meet b
 //           + wished_bonus if b asked to meet a
 //           + introduction_bonus if somebody introduced a and b
+//           + open_pairing if neither a nor b lists an interest (an "open pairing": people with
+//             thin profiles still meet each other, plainly labelled as such)
 //
 //   pair(a,b) = HM(u(a->b), u(b->a)) * (1 + bridge_organisation * [orgs differ])
 //                                     * (1 + bridge_cluster * [interest clusters differ])
@@ -80,6 +82,11 @@ struct ScoringOptions {
   // Pair multiplier bonus for different organisations / interest clusters. Default: 0.1 each.
   double bridge_organisation = 0.1;
   double bridge_cluster = 0.1;
+  // Added to both directions when neither attendee lists an interest ("open" attendees): two
+  // thin profiles can still meet, below any pair with something real in common (a tag in 78% of
+  // profiles is worth about 0.7). 0 = thin profiles meet only through offers, seeks, wishes and
+  // introductions. Default: 0.5.
+  double open_pairing = 0.5;
 
   // Speed knobs of candidate generation; they never change a score. The costliest tags to search
   // through posting lists (interest t: df_I(t)^2 / N visits per attendee on average; offer/seek
@@ -225,6 +232,10 @@ class MatchProblem {
   int32_t wish_points() const { return wish_points_; }
   int32_t wished_points() const { return wished_points_; }
   int32_t introduction_points() const { return introduction_points_; }
+  int32_t open_points() const { return open_points_; }
+  // Lists no interest: open pairings with other open attendees (ScoringOptions::open_pairing).
+  bool IsOpen(Index a) const { return profiles_[a].interests.empty(); }
+  static bool IsOpen(const SearchProfile& p) { return p.cluster < 0; }
   // (1 + bridge_organisation) * (1 + bridge_cluster): the largest bridging factor.
   double max_bridge_factor() const { return max_bridge_; }
 
@@ -254,7 +265,7 @@ class MatchProblem {
   // Symmetric: Combine(a, b, x, y) == Combine(b, a, y, x).
   Weight Combine(const SearchProfile& pa, const SearchProfile& pb, int64_t gain_ab,
                  int64_t gain_ba) const;
-  // Gains contributed by head tags only (masks).
+  // Gains contributed by head tags (masks) and the open pairing (both open).
   void HeadGains(const SearchProfile& pa, const SearchProfile& pb, int64_t* gain_ab,
                  int64_t* gain_ba) const;
   // Gains contributed by wishes and introductions only.
@@ -314,6 +325,7 @@ class MatchProblem {
   int32_t wish_points_ = 0;
   int32_t wished_points_ = 0;
   int32_t introduction_points_ = 0;
+  int32_t open_points_ = 0;
   double max_bridge_ = 1.0;
 };
 

@@ -30,8 +30,8 @@ SlotMask AllSlots(int num_slots) {
 }
 
 // The engine's reasons from one side, as the API shows them to that side.
-void AddReasons(const match::PairExplanation& explanation, const EngineEvent& e,
-                google::protobuf::RepeatedPtrField<v1::Reason>* out) {
+void AddEngineReasons(const match::PairExplanation& explanation, const EngineEvent& e,
+                      google::protobuf::RepeatedPtrField<v1::Reason>* out) {
   const v1::Attendee& partner = e.attendees[explanation.b];
   const bool mutual = std::any_of(
       explanation.reasons.begin(), explanation.reasons.end(),
@@ -78,6 +78,39 @@ void AddReasons(const match::PairExplanation& explanation, const EngineEvent& e,
     }
     *out->Add() = std::move(reason);
   }
+}
+
+// The engine's reasons from one side, as the API shows them to that side, then what thin
+// profiles are told: an open pairing says so, and a side without interests learns that adding
+// some gives better matches.
+void AddReasons(const match::PairExplanation& explanation, const EngineEvent& e,
+                const match::MatchProblem& problem,
+                google::protobuf::RepeatedPtrField<v1::Reason>* out) {
+  AddEngineReasons(explanation, e, out);
+  if (problem.IsOpen(explanation.a) && problem.IsOpen(explanation.b)) {
+    out->Add()->set_kind(v1::Reason::OPEN_PAIRING);
+  }
+  if (problem.IsOpen(explanation.a)) out->Add()->set_kind(v1::Reason::ADD_INTERESTS);
+}
+
+// True when the pair met only as an open pairing (no other reason from a's side).
+bool OnlyOpenPairing(const match::PairExplanation& explanation,
+                     const match::MatchProblem& problem) {
+  return problem.IsOpen(explanation.a) && problem.IsOpen(explanation.b) &&
+         std::none_of(explanation.reasons.begin(), explanation.reasons.end(),
+                      [](const match::Reason& r) {
+                        return r.kind != match::ReasonKind::kBridgesOrganisations;
+                      });
+}
+
+// ConversationStarter, or for a bare open pairing a starter that says what it is.
+std::string Starter(const match::PairExplanation& explanation, const match::MatchProblem& problem,
+                    const std::string& partner_name) {
+  if (OnlyOpenPairing(explanation, problem)) {
+    return absl::StrCat("An open pairing: neither of you listed interests, so ask ",
+                        partner_name.empty() ? "them" : partner_name, " what they are working on.");
+  }
+  return match::ConversationStarter(explanation, partner_name);
 }
 
 // ExplainPair without the reasons a's side must not see: b's wish unless a wished too.
@@ -385,10 +418,10 @@ v1::Meeting ToStoredMeeting(const EngineEvent& e, const match::MatchProblem& pro
   }
   const match::PairExplanation for_a = ExplainFor(problem, a, b);
   const match::PairExplanation for_b = ExplainFor(problem, b, a);
-  AddReasons(for_a, e, meeting.mutable_reasons_for_a());
-  AddReasons(for_b, e, meeting.mutable_reasons_for_b());
-  meeting.set_starter_for_a(match::ConversationStarter(for_a, e.attendees[b].display_name()));
-  meeting.set_starter_for_b(match::ConversationStarter(for_b, e.attendees[a].display_name()));
+  AddReasons(for_a, e, problem, meeting.mutable_reasons_for_a());
+  AddReasons(for_b, e, problem, meeting.mutable_reasons_for_b());
+  meeting.set_starter_for_a(Starter(for_a, problem, e.attendees[b].display_name()));
+  meeting.set_starter_for_b(Starter(for_b, problem, e.attendees[a].display_name()));
   meeting.set_run_id(run_id);
   meeting.set_create_time(now);
   meeting.set_update_time(now);

@@ -18,6 +18,7 @@
 #include "services/match/explain.h"
 #include "services/match/profile.h"
 #include "services/match/quality.h"
+#include "services/match/room.h"
 #include "services/match/schedule.h"
 #include "services/match/scoring.h"
 #include "services/runs/engine_event.h"
@@ -40,6 +41,19 @@ void ToProto(const match::QualityReport& r, v1::QualityReport* out) {
   out->set_zero_left_out(static_cast<uint32_t>(r.zero_left_out));
   out->set_meetings_unplaced(static_cast<uint32_t>(r.meetings_unplaced));
   out->set_fairness_cost(r.fairness_cost);
+}
+
+// What the organiser learns about thin profiles: how many list no interest, and how many of
+// the run's meetings are open pairings.
+void CountThinProfiles(const match::MatchProblem& problem,
+                       const std::vector<match::Meeting>& meetings, v1::QualityReport* out) {
+  uint32_t without = 0, open = 0;
+  for (match::Index a = 0; a < problem.num_attendees(); ++a) {
+    without += problem.profile(a).budget > 0 && problem.IsOpen(a) ? 1 : 0;
+  }
+  for (const match::Meeting& m : meetings) open += problem.IsOpen(m.a) && problem.IsOpen(m.b);
+  out->set_attendees_without_interests(without);
+  out->set_open_pairings(open);
 }
 
 class Runner {
@@ -107,19 +121,15 @@ class Runner {
 
     absl::StatusOr<match::MatchProblem> problem = match::MatchProblem::Create(e.input);
     if (!problem.ok()) return problem.status();
-    match::CandidateOptions candidate_options;
-    candidate_options.k = options_.k;
-    candidate_options.threads = options_.threads;
     const match::CandidateIndex index =
-        match::CandidateIndex::Build(*std::move(problem), candidate_options);
+        match::CandidateIndex::Build(*std::move(problem), RunCandidateOptions(options_));
     match::CandidateGraph graph = index.Graph();
     run_.set_candidate_edges(graph.num_edges());
     Enter(v1::MatchingRun::SCHEDULING);
 
-    match::ScheduleOptions schedule_options;
-    schedule_options.seed = options_.seed;
+    // Attendees left out with feasible partners beyond their lists get them as edges (room.h).
     absl::StatusOr<match::Schedule> schedule =
-        match::BuildSchedule(graph, e.schedule_input, schedule_options);
+        match::ScheduleWithRoom(index, &graph, e.schedule_input, RunScheduleOptions(options_));
     if (!schedule.ok()) return schedule.status();
     const bool small = static_cast<int64_t>(e.attendees.size()) <= options_.bound_max_attendees;
     const bool bound = options_.compute_bound.value_or(small);
@@ -130,6 +140,7 @@ class Runner {
       match::SetUpperBound(*upper, &schedule->report);
     }
     ToProto(schedule->report, run_.mutable_report());
+    CountThinProfiles(index.problem(), schedule->meetings, run_.mutable_report());
     if (bound) {
       run_.mutable_report()->set_bound_status(v1::QualityReport::BOUND_COMPUTED);
     } else if (defer) {
@@ -183,6 +194,19 @@ class Runner {
 };
 
 }  // namespace
+
+match::CandidateOptions RunCandidateOptions(const RunOptions& options) {
+  match::CandidateOptions candidates;
+  candidates.k = options.k;
+  candidates.threads = options.threads;
+  return candidates;
+}
+
+match::ScheduleOptions RunScheduleOptions(const RunOptions& options) {
+  match::ScheduleOptions schedule;
+  schedule.seed = options.seed;
+  return schedule;
+}
 
 absl::Status RecordBound(storage::Store* store, uint64_t event_id, uint64_t run_id,
                          const absl::StatusOr<int64_t>& bound) {

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "parley/v1/matching.pb.h"
+#include "services/match/candidates.h"
 #include "services/match/graph.h"
 #include "services/match/schedule.h"
 #include "storage/store.h"
@@ -49,6 +50,11 @@ struct RunOptions {
   // 0 = the real clock. Default: 0.
   int64_t now_unix_seconds = 0;
 };
+
+// The engine options a run uses, so that tools (parley-bench --csv) build candidates and schedules
+// exactly as RunMatching does.
+match::CandidateOptions RunCandidateOptions(const RunOptions& options);
+match::ScheduleOptions RunScheduleOptions(const RunOptions& options);
 
 // Writes the outcome of a deferred bound into run `run_id` of `event_id`: upper_bound, quality
 // and BOUND_COMPUTED, or BOUND_FAILED with the error's message. Only a run still BOUND_PENDING

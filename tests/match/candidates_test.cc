@@ -85,7 +85,7 @@ TEST(CandidatesTest, ListsAreSortedAndCarryExactWeights) {
       ASSERT_EQ(list[i].weight, problem.Score(a, list[i].partner).weight);
       ASSERT_GT(list[i].weight, 0);
       if (i > 0) {
-        ASSERT_TRUE(RanksBefore(list[i - 1], list[i]));
+        ASSERT_TRUE(RanksBefore(a, list[i - 1], list[i]));
       }
     }
   }

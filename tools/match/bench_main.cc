@@ -2,7 +2,22 @@
 // one JSON object on one line.
 //
 //   parley-bench --attendees N [--slots R] [--seed S] --json [--recall-sample M]
-//                [--updates U] [--k K] [--threads T]
+//                [--updates U] [--k K] [--threads T] [--shape real]
+//   parley-bench --csv FILE [--known-pairs FILE.tsv] [--slots R] [--seed S] --json ...
+//
+// --csv: the attendees of an organiser's CSV export, loaded through the import's validation
+// and the store into the engine input a matching run builds (tools/match/real_event.h), with
+// the run's candidate and schedule options (services/runs/run.h: RunCandidateOptions,
+// RunScheduleOptions; --k, --threads and --seed override them as RunOptions would); 6 slots,
+// tables that never bind, avoid_same_organisation on. --known-pairs: pairs of external ids who
+// already know each other, excluded as the engine excludes declined pairs. Extra fields: rows,
+// rejected_rows, first_rejection, known_pairs, import_seconds, and the same-run baseline
+// generated_candidate_seconds / generated_candidate_cpu_seconds (a generated event of the same
+// size, --shape real) and candidate_seconds_over_generated. Needs the full build (not
+// PARLEY_MATCH_ONLY).
+// --shape real: the generator's real-event shape (synth.h: SynthShape::kReal).
+// --no-diversify: the candidate graph as the plain union of the top-K lists
+// (CandidateOptions::diversify = false), to measure what fairness costs in weight.
 //
 // Fields (engine I): attendees, candidate_edges, candidate_seconds (profiles -> candidate
 // graph, wall clock), candidate_cpu_seconds (CPU time of all threads in that phase: on a busy
@@ -26,6 +41,9 @@
 //   (replay with parley-schedule-bench --event PATH);
 //   with --baselines (N <= 20,000): baselines {greedy, exact_per_slot}, each with weight,
 //   quality and seconds, plus exact_per_slot_over_engine_seconds.
+// Fairness (tools/match/fairness.h): zero_meeting_attendees, zero_meeting_with_feasible_partner
+// (the bar: 0), feasible_capacity, budget_filled_fraction, known_pairs_proposed, and
+// candidate_thin_searches (= thin_searches).
 //   with --updates U: update_p50_us, update_p99_us, update_max_us (wall clock) and
 //   update_cpu_p50_us, update_cpu_p99_us (thread CPU time: immune to preemption on a busy
 //   machine) of U single-profile edits, each replacing a random attendee's profile with another
@@ -50,12 +68,18 @@
 #include "services/match/graph.h"
 #include "services/match/quality.h"
 #include "services/match/repair.h"
+#include "services/match/room.h"
 #include "services/match/schedule.h"
 #include "services/match/scoring.h"
 #include "tools/match/args.h"
+#include "tools/match/fairness.h"
 #include "tools/match/json_line.h"
 #include "tools/match/schedule_testgraph.h"
 #include "tools/match/synth.h"
+#ifdef PARLEY_BENCH_CSV
+#include "services/runs/run.h"
+#include "tools/match/real_event.h"
+#endif
 
 namespace {
 
@@ -73,12 +97,16 @@ struct BenchOptions {
   std::string dump_event;
   parley::match::CandidateOptions candidates;
   parley::match::ScoringOptions scoring;
+  parley::match::ScheduleOptions schedule;
 };
 
-// Everything a later stage (scheduling) needs: the event (budgets and availability are in
-// event.attendees[i].profile), the candidate index and the symmetrised graph.
+// Everything a later stage (scheduling) needs: the engine input, the schedule input (budgets,
+// availability, tables), the candidate index and the symmetrised graph.
 struct BenchRun {
-  parley::synth::SynthEvent event;
+  parley::match::MatchInput input;
+  parley::match::ScheduleInput schedule_input;
+  // Sorted pairs (a < b) that must never be proposed (--known-pairs).
+  std::vector<std::pair<Index, Index>> known_pairs;
   std::optional<CandidateIndex> index;
   parley::match::CandidateGraph graph;
 };
@@ -117,7 +145,7 @@ bool RunCandidates(const BenchOptions& options, BenchRun* run, parley::tools::Js
                    double* candidate_seconds) {
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = CpuSeconds();
-  auto problem = parley::match::MatchProblem::Create(run->event.ToMatchInput(), options.scoring);
+  auto problem = parley::match::MatchProblem::Create(run->input, options.scoring);
   if (!problem.ok()) {
     std::cerr << "parley-bench: " << problem.status() << "\n";
     return false;
@@ -127,7 +155,8 @@ bool RunCandidates(const BenchOptions& options, BenchRun* run, parley::tools::Js
   run->index.emplace(CandidateIndex::Build(*std::move(problem), options.candidates));
   const double search_seconds = Seconds(search_start);
   const auto graph_start = std::chrono::steady_clock::now();
-  run->graph = run->index->Graph();
+  parley::match::CandidateStats room;
+  run->graph = run->index->Graph(&room);
   const double graph_seconds = Seconds(graph_start);
   json->Int("candidate_edges", static_cast<int64_t>(run->graph.num_edges()));
   *candidate_seconds = Seconds(start);
@@ -142,6 +171,10 @@ bool RunCandidates(const BenchOptions& options, BenchRun* run, parley::tools::Js
   json->Int("partners_touched", static_cast<int64_t>(stats.partners_touched));
   json->Int("exact_evaluations", static_cast<int64_t>(stats.exact_evaluations));
   json->Int("thin_searches", static_cast<int64_t>(stats.thin_searches));
+  json->Int("room_searches", static_cast<int64_t>(room.room_searches));
+  json->Int("room_edges", static_cast<int64_t>(room.room_edges));
+  json->Int("candidate_thin_searches",
+            static_cast<int64_t>(stats.thin_searches + room.thin_searches));
   return true;
 }
 
@@ -157,11 +190,11 @@ void MeasureRecall(const BenchOptions& options, const BenchRun& run,
 
 // Budgets and availability from the generated profiles; no table limits (the synthetic event has
 // no locations), so every chosen meeting can be placed.
-parley::match::ScheduleInput ScheduleInputOf(const BenchRun& run, int slots) {
+parley::match::ScheduleInput ScheduleInputOf(const parley::synth::SynthEvent& event, int slots) {
   parley::match::ScheduleInput input;
   input.num_slots = slots;
-  input.attendees.reserve(run.event.attendees.size());
-  for (const parley::synth::SynthAttendee& a : run.event.attendees) {
+  input.attendees.reserve(event.attendees.size());
+  for (const parley::synth::SynthAttendee& a : event.attendees) {
     parley::match::AttendeeSlots s;
     s.budget = a.profile.budget;
     s.availability = a.profile.availability;
@@ -187,9 +220,10 @@ std::string BaselineJson(const absl::StatusOr<parley::match::Schedule>& s, doubl
 
 // The whole-event schedule on run->graph, its certificate, and optionally repairs and the
 // baselines. False (after printing why) if the engine fails or breaks an invariant.
-bool RunSchedule(const BenchOptions& options, const BenchRun& run, double candidate_seconds,
+bool RunSchedule(const BenchOptions& options, BenchRun* mutable_run, double candidate_seconds,
                  parley::tools::JsonLine* json) {
-  const parley::match::ScheduleInput input = ScheduleInputOf(run, options.synth.slots);
+  const BenchRun& run = *mutable_run;
+  const parley::match::ScheduleInput& input = run.schedule_input;
   if (!options.dump_event.empty() &&
       !parley::match::SaveTestEvent({run.graph, input}, options.dump_event)) {
     std::cerr << "parley-bench: cannot write " << options.dump_event << "\n";
@@ -206,15 +240,29 @@ bool RunSchedule(const BenchOptions& options, const BenchRun& run, double candid
       bound_seconds = Seconds(start);
     });
   }
-  parley::match::ScheduleOptions schedule_options;
-  schedule_options.seed = options.synth.seed;
+  const parley::match::ScheduleOptions& schedule_options = options.schedule;
+  // As a run schedules (services/match/room.h): on a copy, since the bound thread reads the
+  // graph; the copy replaces it when room edges were added, and the bound is then recomputed.
+  parley::match::CandidateGraph graph = run.graph;
+  parley::match::RoomStats room;
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
-  absl::StatusOr<parley::match::Schedule> schedule =
-      parley::match::BuildSchedule(run.graph, input, schedule_options);
+  absl::StatusOr<parley::match::Schedule> schedule = parley::match::ScheduleWithRoom(
+      *run.index, &graph, input, schedule_options, /*max_rounds=*/2, &room);
   const double schedule_seconds = Seconds(start);
   const double schedule_cpu = CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
   if (bound_thread.joinable()) bound_thread.join();
+  json->Int("room_rounds", room.rounds);
+  json->Int("room_reached", room.reached);
+  json->Int("room_edges_added", room.edges_added);
+  if (room.edges_added > 0) {
+    mutable_run->graph = std::move(graph);
+    if (options.bound) {
+      const auto bound_start = std::chrono::steady_clock::now();
+      bound = parley::match::ComputeUpperBound(run.graph, input);
+      bound_seconds += Seconds(bound_start);
+    }
+  }
   if (!schedule.ok() || !bound.ok()) {
     std::cerr << "parley-bench: schedule: " << (schedule.ok() ? bound.status() : schedule.status())
               << "\n";
@@ -253,6 +301,13 @@ bool RunSchedule(const BenchOptions& options, const BenchRun& run, double candid
   json->Int("meetings_unplaced", r.meetings_unplaced);
   json->Int("fairness_cost", r.fairness_cost);
   json->Double("gini", r.gini);
+  const parley::tools::FairnessFigures fair = parley::tools::MeasureFairness(
+      run.index->problem(), run.graph, input, schedule->meetings, run.known_pairs);
+  json->Int("zero_meeting_attendees", fair.zero_meeting_attendees);
+  json->Int("zero_meeting_with_feasible_partner", fair.zero_meeting_with_feasible_partner);
+  json->Int("feasible_capacity", fair.feasible_capacity);
+  json->Double("budget_filled_fraction", fair.budget_filled_fraction);
+  json->Int("known_pairs_proposed", fair.known_pairs_proposed);
 
   if (options.repairs > 0 && !schedule->meetings.empty()) {
     auto live =
@@ -308,13 +363,13 @@ bool RunSchedule(const BenchOptions& options, const BenchRun& run, double candid
 
 // Edits change the index: run after everything that reads it.
 void MeasureUpdates(const BenchOptions& options, BenchRun* run, parley::tools::JsonLine* json) {
-  if (options.updates <= 0 || run->event.attendees.size() < 2) return;
+  if (options.updates <= 0 || run->input.profiles.size() < 2) return;
   std::mt19937_64 rng(options.synth.seed + 29);
-  const size_t n = run->event.attendees.size();
+  const size_t n = run->input.profiles.size();
   std::vector<double> micros, cpu_micros;
   for (int64_t i = 0; i < options.updates; ++i) {
     const Index x = static_cast<Index>(rng() % n);
-    parley::match::Profile profile = run->event.attendees[rng() % n].profile;
+    parley::match::Profile profile = run->input.profiles[rng() % n];
     const auto start = std::chrono::steady_clock::now();
     const double cpu_start = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
     const absl::Status s = run->index->UpsertProfile(x, profile);
@@ -334,6 +389,59 @@ void MeasureUpdates(const BenchOptions& options, BenchRun* run, parley::tools::J
   json->Double("update_max_us", micros.back());
 }
 
+#ifdef PARLEY_BENCH_CSV
+// --csv: the real event in `run`, with the run's engine options in `options`; then, in the same
+// run, the candidates of a generated event of the same size as a baseline.
+bool LoadCsv(const parley::tools::Args& args, int slots, BenchOptions* options, BenchRun* run,
+             parley::tools::JsonLine* json) {
+  parley::tools::RealEventOptions real;
+  real.csv_path = args.String("csv", "");
+  real.known_pairs_path = args.String("known-pairs", "");
+  real.slots = slots;
+  absl::StatusOr<parley::tools::RealEvent> loaded = parley::tools::LoadRealEvent(real);
+  if (!loaded.ok()) {
+    std::cerr << "parley-bench: " << loaded.status() << "\n";
+    return false;
+  }
+  parley::matching::RunOptions run_options;
+  run_options.seed = options->synth.seed;
+  run_options.k = options->candidates.k;
+  if (options->candidates.threads > 0) run_options.threads = options->candidates.threads;
+  options->candidates = parley::matching::RunCandidateOptions(run_options);
+  options->schedule = parley::matching::RunScheduleOptions(run_options);
+  run->input = std::move(loaded->event.input);
+  run->schedule_input = std::move(loaded->event.schedule_input);
+  run->known_pairs = std::move(loaded->known_pairs);
+  json->Int("attendees", static_cast<int64_t>(run->input.profiles.size()));
+  json->Int("rows", loaded->rows);
+  json->Int("rejected_rows", loaded->rejected_rows);
+  if (!loaded->first_rejection.empty()) json->String("first_rejection", loaded->first_rejection);
+  json->Int("known_pairs_read", loaded->known_pairs_read);
+  json->Int("known_pairs", static_cast<int64_t>(run->known_pairs.size()));
+  json->Double("import_seconds", loaded->import_seconds);
+  return true;
+}
+#endif
+
+// Candidates of a generated event of the same size and shape options, timed like the real
+// event's, for a same-run ratio.
+bool GeneratedBaseline(const BenchOptions& options, size_t attendees, double candidate_seconds,
+                       parley::tools::JsonLine* json) {
+  BenchOptions generated = options;
+  generated.synth.attendees = static_cast<int>(attendees);
+  generated.synth.shape = parley::synth::SynthShape::kReal;
+  BenchRun run;
+  run.input = parley::synth::GenerateEvent(generated.synth).ToMatchInput();
+  parley::tools::JsonLine ignored;
+  double seconds = 0;
+  const double cpu = CpuSeconds();
+  if (!RunCandidates(generated, &run, &ignored, &seconds)) return false;
+  json->Double("generated_candidate_seconds", seconds);
+  json->Double("generated_candidate_cpu_seconds", CpuSeconds() - cpu);
+  json->Double("candidate_seconds_over_generated", candidate_seconds / seconds);
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -341,9 +449,11 @@ int main(int argc, char** argv) {
   std::string error;
   int64_t attendees = 0, slots = 0, seed = 0, k = 0, threads = 0;
   BenchOptions options;
-  if (!args.Parse(argc, argv, {"json", "baselines", "no-bound"},
+  if (!args.Parse(argc, argv,
+                  {"json", "baselines", "no-bound", "no-generated-baseline", "no-diversify"},
                   {"attendees", "slots", "seed", "recall-sample", "updates", "k", "threads",
-                   "postings-budget", "rarity-exponent", "repairs", "dump-event"},
+                   "postings-budget", "rarity-exponent", "repairs", "dump-event", "csv",
+                   "known-pairs", "shape"},
                   &error) ||
       !args.Int64("repairs", 0, &options.repairs, &error) ||
       !args.Int64("attendees", 10000, &attendees, &error) ||
@@ -352,7 +462,8 @@ int main(int argc, char** argv) {
       !args.Int64("updates", 0, &options.updates, &error) || !args.Int64("k", 24, &k, &error) ||
       !args.Int64("threads", 0, &threads, &error)) {
     std::cerr << "parley-bench: " << error
-              << "\nusage: parley-bench --attendees N [--slots R] [--seed S] --json "
+              << "\nusage: parley-bench (--attendees N [--shape default|real] | --csv FILE "
+                 "[--known-pairs FILE.tsv]) [--slots R] [--seed S] --json "
                  "[--recall-sample M] [--updates U] [--repairs K] [--baselines] [--no-bound] "
                  "[--k K] [--threads T] [--dump-event PATH]\n";
     return 2;
@@ -361,14 +472,23 @@ int main(int argc, char** argv) {
     std::cerr << "parley-bench: --attendees 0..2^29, --slots 1..64, --k 1..1000\n";
     return 2;
   }
+  const std::string shape = args.String("shape", "default");
+  if (shape != "default" && shape != "real") {
+    std::cerr << "parley-bench: --shape default or real\n";
+    return 2;
+  }
   options.baselines = args.Has("baselines");
   options.bound = !args.Has("no-bound");
   options.dump_event = args.String("dump-event", "");
   options.synth.attendees = static_cast<int>(attendees);
   options.synth.slots = static_cast<int>(slots);
   options.synth.seed = static_cast<uint64_t>(seed);
+  options.synth.shape =
+      shape == "real" ? parley::synth::SynthShape::kReal : parley::synth::SynthShape::kDefault;
   options.candidates.k = static_cast<int>(k);
   options.candidates.threads = static_cast<int>(threads);
+  options.candidates.diversify = !args.Has("no-diversify");
+  options.schedule.seed = options.synth.seed;
   parley::match::ScoringOptions& scoring = options.scoring;
   if (!absl::SimpleAtod(
           args.String("postings-budget", absl::StrCat(scoring.max_postings_per_attendee)),
@@ -381,14 +501,32 @@ int main(int argc, char** argv) {
 
   parley::tools::JsonLine json;
   BenchRun run;
-  run.event = parley::synth::GenerateEvent(options.synth);
-  json.Int("attendees", attendees);
+  const bool csv = args.Has("csv");
+  if (csv) {
+#ifdef PARLEY_BENCH_CSV
+    if (!LoadCsv(args, static_cast<int>(slots), &options, &run, &json)) return 1;
+    options.candidates.diversify = !args.Has("no-diversify");
+#else
+    std::cerr << "parley-bench: --csv needs the full build (this one is PARLEY_MATCH_ONLY)\n";
+    return 2;
+#endif
+  } else {
+    const parley::synth::SynthEvent event = parley::synth::GenerateEvent(options.synth);
+    run.input = event.ToMatchInput();
+    run.schedule_input = ScheduleInputOf(event, options.synth.slots);
+    json.Int("attendees", attendees);
+    json.String("shape", shape);
+  }
   json.Int("slots", slots);
   json.Int("seed", seed);
   double candidate_seconds = 0;
   if (!RunCandidates(options, &run, &json, &candidate_seconds)) return 1;
+  if (csv && !args.Has("no-generated-baseline") &&
+      !GeneratedBaseline(options, run.input.profiles.size(), candidate_seconds, &json)) {
+    return 1;
+  }
   MeasureRecall(options, run, &json);
-  if (!RunSchedule(options, run, candidate_seconds, &json)) return 1;
+  if (!RunSchedule(options, &run, candidate_seconds, &json)) return 1;
   MeasureUpdates(options, &run, &json);
   json.Int("peak_rss_bytes", PeakRssBytes());
   std::cout << json.ToString() << std::endl;

@@ -225,6 +225,61 @@ void AddTrades(Role role, Profile* p, Rng* rng) {
 
 std::string JoinList(const std::vector<std::string>& items) { return absl::StrJoin(items, ";"); }
 
+// A spelling variant of `tag` as people write it: singular/plural, hyphen for space.
+std::string Variant(const std::string& tag) {
+  if (tag.find(' ') != std::string::npos) return absl::StrReplaceAll(tag, {{" ", "-"}});
+  if (tag.size() > 3 && tag.back() == 's') return tag.substr(0, tag.size() - 1);
+  return tag + "s";
+}
+
+// The real shape's changes to attendee i's fresh profile (see SynthShape::kReal).
+void RealShape(size_t i, std::vector<SynthAttendee>* attendees, const Zipf& tags, Rng* rng) {
+  SynthAttendee& a = (*attendees)[i];
+  Profile& p = a.profile;
+  if (rng->Chance(0.16)) p.organisation.clear();
+  const double u = rng->Uniform();
+  if (u < 1.0 / 6) {
+    p.interests.clear();  // role's generic trades only
+    for (std::vector<std::string>* list : {&p.offers, &p.seeks}) {
+      list->erase(std::remove_if(list->begin(), list->end(),
+                                 [](const std::string& t) { return t.find(' ') != t.npos; }),
+                  list->end());
+    }
+  } else if (u < 2.0 / 6) {
+    p.interests.clear();  // nothing at all
+    p.offers.clear();
+    p.seeks.clear();
+    a.role.clear();
+  } else if (u < 2.0 / 6 + 0.15 && i > 0) {
+    const Profile& twin =
+        (*attendees)[static_cast<size_t>(rng->Range(0, static_cast<int>(i) - 1))].profile;
+    p.interests = twin.interests;
+    p.offers = twin.offers;
+    p.seeks = twin.seeks;
+  } else if (u < 2.0 / 6 + 0.155) {
+    for (int extra = rng->Range(30, 60); extra > 0; --extra) {
+      std::string tag = TagName(tags.Draw(rng));
+      const bool seen = std::any_of(p.interests.begin(), p.interests.end(),
+                                    [&tag](const Interest& x) { return x.tag == tag; });
+      if (!seen) p.interests.push_back({std::move(tag), rng->Range(1, 2)});
+    }
+  }
+  for (Interest& t : p.interests) {
+    const double v = rng->Uniform();
+    if (v < 0.10) {
+      t.tag = Variant(t.tag);
+    } else if (v < 0.12) {
+      t.tag += ": methods";
+    }
+  }
+  std::sort(p.interests.begin(), p.interests.end(),
+            [](const Interest& x, const Interest& y) { return x.tag < y.tag; });
+  p.interests.erase(
+      std::unique(p.interests.begin(), p.interests.end(),
+                  [](const Interest& x, const Interest& y) { return x.tag == y.tag; }),
+      p.interests.end());
+}
+
 }  // namespace
 
 std::string CsvField(const std::string& field) {
@@ -314,6 +369,7 @@ SynthEvent GenerateEvent(const SynthOptions& options) {
       const Index other = static_cast<Index>(rng.Range(0, static_cast<int>(n) - 1));
       if (other != i) p.avoid.push_back(other);
     }
+    if (options.shape == SynthShape::kReal) RealShape(i, &event.attendees, tags, &rng);
 
     const std::string domain =
         p.organisation.empty()

@@ -16,6 +16,18 @@
 //    avoid lists.
 // Deterministic: the same options give byte-identical output on every platform (it draws only
 // from std::mt19937_64 and does its own integer/real conversions).
+//
+// SynthShape::kReal adds what real registration exports have and the default shape lacks (see
+// ../shared/data/README.md), so that engine tests catch their failures without the real file:
+//  - a third list no interest at all: half of those keep only their role's generic offers and
+//    seeks (no topic), the other half list nothing (no role, offers or seeks);
+//  - identical profiles: 15% copy the interests, offers and seeks of an earlier attendee;
+//  - hubs: 0.5% list 30-60 interests;
+//  - 16% without an organisation;
+//  - near-duplicate tags: 10% of interests are written as a variant of the same tag ("graphs"
+//    and "graph", "open source" and "open-source");
+//  - colons inside tags: 2% of interests end in ": methods" ("databases: methods").
+// The default shape is unchanged (same bytes as before the option existed).
 
 #include <cstdint>
 #include <ostream>
@@ -27,8 +39,12 @@
 
 namespace parley::synth {
 
+enum class SynthShape { kDefault, kReal };
+
 struct SynthOptions {
   int attendees = 1000;
+  // Default: kDefault.
+  SynthShape shape = SynthShape::kDefault;
   // Slots of the event, named s1 .. sN. 1 .. 64. Default: 6.
   int slots = 6;
   uint64_t seed = 1;

@@ -6,6 +6,13 @@
 //   parley-schedule-bench --event /tmp/event.bin   (replays parley-bench --dump-event)
 //   parley-schedule-bench --event /tmp/event.bin --bmatching_only   (the slot-free b-matching
 //       of bmatching.h alone: its weight, the auction's value, pairs taken as bid / rounded)
+//   parley-schedule-bench --csv FILE [--known_pairs FILE.tsv]   (a real event: loaded as an
+//       import and a run load it, candidates built with the run's options, then scheduled with
+//       them; tools/match/real_event.h. Full build only.)
+//
+// Besides the schedule's figures: zero_meeting_attendees, zero_meeting_with_feasible_partner,
+// feasible_capacity, budget_filled_fraction, known_pairs_proposed (tools/match/fairness.h) and,
+// for --csv, candidate_seconds and candidate_thin_searches.
 
 #include <sys/resource.h>
 #include <time.h>
@@ -13,8 +20,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -25,8 +34,16 @@
 #include "services/match/bmatching.h"
 #include "services/match/bound.h"
 #include "services/match/repair.h"
+#include "services/match/room.h"
 #include "services/match/schedule.h"
+#include "tools/match/fairness.h"
+#include "tools/match/json_line.h"
 #include "tools/match/schedule_testgraph.h"
+#ifdef PARLEY_BENCH_CSV
+#include "services/match/candidates.h"
+#include "services/runs/run.h"
+#include "tools/match/real_event.h"
+#endif
 
 ABSL_FLAG(uint32_t, attendees, 20000, "attendees in the generated event");
 ABSL_FLAG(int, slots, 6, "slots");
@@ -49,6 +66,10 @@ ABSL_FLAG(bool, bmatching_only, false,
 ABSL_FLAG(std::string, event, "",
           "schedule this event (parley-bench --dump-event) instead of a generated one");
 ABSL_FLAG(bool, json, true, "print JSON (the only format)");
+ABSL_FLAG(std::string, csv, "",
+          "schedule this attendee CSV, loaded and matched as a run does (full build only)");
+ABSL_FLAG(std::string, known_pairs, "",
+          "with --csv: TSV of external id pairs who must never be proposed");
 
 namespace {
 
@@ -108,7 +129,43 @@ int main(int argc, char** argv) {
   gen.tables = absl::GetFlag(FLAGS_tables);
   Clock::time_point start = Clock::now();
   parley::match::TestEvent event;
-  if (absl::GetFlag(FLAGS_event).empty()) {
+  // For the fairness figures: the scoring problem (exact diagnosis of attendees without an edge)
+  // and the known pairs; a generated graph has neither.
+  std::optional<parley::match::MatchProblem> problem;
+#ifdef PARLEY_BENCH_CSV
+  // --csv: scheduled as a run schedules, with room searches beyond the lists (room.h).
+  std::optional<parley::match::CandidateIndex> index;
+#endif
+  std::vector<std::pair<parley::match::Index, parley::match::Index>> known_pairs;
+  parley::tools::JsonLine csv_json;
+  if (!absl::GetFlag(FLAGS_csv).empty()) {
+#ifdef PARLEY_BENCH_CSV
+    parley::tools::RealEventOptions real;
+    real.csv_path = absl::GetFlag(FLAGS_csv);
+    real.known_pairs_path = absl::GetFlag(FLAGS_known_pairs);
+    real.slots = gen.slots;
+    absl::StatusOr<parley::tools::RealEvent> loaded = parley::tools::LoadRealEvent(real);
+    if (!loaded.ok()) Fail(loaded.status());
+    parley::matching::RunOptions run_options;
+    run_options.seed = gen.seed;
+    auto created = parley::match::MatchProblem::Create(loaded->event.input);
+    if (!created.ok()) Fail(created.status());
+    const Clock::time_point candidates_start = Clock::now();
+    index.emplace(parley::match::CandidateIndex::Build(
+        *std::move(created), parley::matching::RunCandidateOptions(run_options)));
+    event.graph = index->Graph();
+    csv_json.Int("rejected_rows", loaded->rejected_rows);
+    csv_json.Int("known_pairs", static_cast<int64_t>(loaded->known_pairs.size()));
+    csv_json.Double("candidate_seconds", Seconds(candidates_start));
+    csv_json.Int("candidate_thin_searches",
+                 static_cast<int64_t>(index->build_stats().thin_searches));
+    event.input = std::move(loaded->event.schedule_input);
+    known_pairs = std::move(loaded->known_pairs);
+    problem.emplace(index->problem());
+#else
+    Fail(absl::InvalidArgumentError("--csv needs the full build (this one is PARLEY_MATCH_ONLY)"));
+#endif
+  } else if (absl::GetFlag(FLAGS_event).empty()) {
     event = parley::match::MakeTestEvent(gen);
   } else if (!parley::match::LoadTestEvent(absl::GetFlag(FLAGS_event), &event)) {
     Fail(absl::InvalidArgumentError("--event: cannot read " + absl::GetFlag(FLAGS_event)));
@@ -168,15 +225,30 @@ int main(int argc, char** argv) {
   const double load_before = LoadAverage();
   start = Clock::now();
   double cpu = ThreadCpuSeconds();
-  absl::StatusOr<Schedule> schedule =
-      parley::match::BuildSchedule(event.graph, event.input, options);
+  absl::StatusOr<Schedule> schedule;
+  parley::match::CandidateGraph room_graph;  // --csv: the graph with room edges
+  parley::match::RoomStats room;
+#ifdef PARLEY_BENCH_CSV
+  if (index.has_value()) {
+    room_graph = event.graph;  // the bound thread reads event.graph meanwhile
+    schedule = parley::match::ScheduleWithRoom(*index, &room_graph, event.input, options,
+                                               /*max_rounds=*/2, &room);
+  }
+#endif
+  if (!schedule.ok() && room_graph.num_nodes() == 0) {
+    schedule = parley::match::BuildSchedule(event.graph, event.input, options);
+  }
   const double schedule_seconds = Seconds(start);
   const double schedule_cpu_seconds = ThreadCpuSeconds() - cpu;
   if (!schedule.ok()) Fail(schedule.status());
+  if (bound_thread.joinable()) bound_thread.join();
+  if (room.edges_added > 0) {
+    event.graph = std::move(room_graph);
+    if (absl::GetFlag(FLAGS_bound))
+      bound = parley::match::ComputeUpperBound(event.graph, event.input);
+  }
   absl::Status valid = parley::match::CheckSchedule(event.graph, event.input, schedule->meetings);
   if (!valid.ok()) Fail(valid);
-
-  if (bound_thread.joinable()) bound_thread.join();
   if (!bound.ok()) Fail(bound.status());
   parley::match::SetUpperBound(*bound, &schedule->report);
   const parley::match::QualityReport& r = schedule->report;
@@ -235,6 +307,30 @@ int main(int argc, char** argv) {
         engine_seconds, engine_cpu, g, e, exact_seconds / engine_seconds, exact_cpu / engine_cpu);
   }
 
+  std::string fairness_json;
+  {
+    parley::tools::FairnessFigures f;
+    if (problem.has_value()) {
+      f = parley::tools::MeasureFairness(*problem, event.graph, event.input, schedule->meetings,
+                                         known_pairs);
+    } else {
+      // A generated graph has no profiles: "feasible" is "has an edge".
+      parley::match::MatchProblem empty;
+      f = parley::tools::MeasureFairness(empty, event.graph, event.input, schedule->meetings,
+                                         known_pairs);
+    }
+    parley::tools::JsonLine j;
+    j.Int("zero_meeting_attendees", f.zero_meeting_attendees);
+    j.Int("zero_meeting_with_feasible_partner", f.zero_meeting_with_feasible_partner);
+    j.Int("feasible_capacity", f.feasible_capacity);
+    j.Double("budget_filled_fraction", f.budget_filled_fraction);
+    j.Int("known_pairs_proposed", f.known_pairs_proposed);
+    j.Int("room_edges_added", room.edges_added);
+    std::string body = j.ToString();
+    absl::StrAppend(&fairness_json, ",", body.substr(1, body.size() - 2));
+    body = csv_json.ToString();
+    if (body.size() > 2) absl::StrAppend(&fairness_json, ",", body.substr(1, body.size() - 2));
+  }
   std::string histogram;
   for (size_t k = 0; k < r.meetings_per_attendee.size(); ++k) {
     absl::StrAppend(&histogram, k == 0 ? "" : ",", r.meetings_per_attendee[k]);
@@ -246,7 +342,7 @@ int main(int argc, char** argv) {
       "\"quality\":%.5f,\"meetings\":%lld,\"attendees_without_meeting_but_feasible\":%lld,"
       "\"meetings_unplaced\":%lld,\"fairness_cost\":%lld,\"gini\":%.4f,"
       "\"zero_opted_out\":%lld,\"zero_no_availability\":%lld,\"zero_no_feasible_partner\":%lld,"
-      "\"meetings_per_attendee\":[%s],\"peak_rss_mib\":%.1f%s%s}\n",
+      "\"meetings_per_attendee\":[%s],\"peak_rss_mib\":%.1f%s%s%s}\n",
       event.graph.num_nodes(), event.input.num_slots, static_cast<unsigned long long>(gen.seed),
       event.graph.num_edges(), gen_seconds, schedule_seconds, schedule_cpu_seconds, load_before,
       bound_seconds, static_cast<long long>(r.weight), static_cast<long long>(r.bound), r.quality,
@@ -254,6 +350,6 @@ int main(int argc, char** argv) {
       static_cast<long long>(r.meetings_unplaced), static_cast<long long>(r.fairness_cost), r.gini,
       static_cast<long long>(r.zero_opted_out), static_cast<long long>(r.zero_no_availability),
       static_cast<long long>(r.zero_no_feasible_partner), histogram.c_str(), PeakRssMiB(),
-      repairs_json.c_str(), baselines_json.c_str());
+      repairs_json.c_str(), baselines_json.c_str(), fairness_json.c_str());
   return 0;
 }
