@@ -188,6 +188,10 @@ std::string DescribeReason(const v1::Reason& reason) {
       return absl::StrCat("through ", reason.introducer_name(), ", whom you rated highly");
     case v1::Reason::MUTUAL_WISH:
       return "you both asked to meet each other";
+    case v1::Reason::OPEN_PAIRING:
+      return "an open pairing: neither of you listed interests";
+    case v1::Reason::ADD_INTERESTS:
+      return "add a few interests to your profile for better matches";
     default:
       return reason.tag().empty() ? std::string("(a reason this client does not know)")
                                   : reason.tag();

@@ -26,6 +26,10 @@ function describeReason(reason, partner = 'they') {
       return `through ${reason.introducer_name}, whom you rated highly`;
     case 'MUTUAL_WISH':
       return 'you both asked to meet each other';
+    case 'OPEN_PAIRING':
+      return 'an open pairing: neither of you listed interests';
+    case 'ADD_INTERESTS':
+      return 'add a few interests to your profile for better matches';
     default:
       return reason.tag || '(a reason this client does not know)';
   }
