@@ -7,7 +7,7 @@
 // ones outside the graph as candidate edges (those with room, budget left and a free slot in
 // common, first; then full ones, for the fairness pass to trade) and schedules again, so that
 // "fairness first" holds for everyone with a feasible partner in the event, not only for those
-// with one in their lists. Live repairs do the same for one attendee (services/matching/live.h).
+// with one in their lists. Live repairs do the same for one attendee (services/live/live_repair.h).
 //
 // Thread-safety: pure functions of their arguments.
 

@@ -51,7 +51,7 @@ struct ServerOptions {
   absl::Duration erasure_delay = absl::Seconds(10);
   // The operator token file; created (mode 0600) with a new token if missing. Required.
   std::string admin_token_file;
-  // The key of the person_ref hashes (services/person_key.h); created (mode 0600) if missing.
+  // The key of the person_ref hashes (services/auth/person_key.h); created (mode 0600) if missing.
   // Keep it with the store's backups: without it, re-imported person_refs no longer match the
   // remembered ones. Empty: "person.key" beside admin_token_file.
   std::string person_key_file;
