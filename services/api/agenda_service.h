@@ -23,8 +23,8 @@ namespace parley::services {
 // The serialized answers of GetMyAgenda and ListMySuggestions, per attendee. An entry remembers
 // the storage::StoreVersions clock from before its reads and the records it was built from: the
 // event, the attendee (profile, budget, meetings) and each partner shown (public profile). Every
-// write that could change the view bumps one of them (VersionedStore), so a stale entry is never
-// served: it is rebuilt by the next call.
+// write that could change the view bumps one of them (StoreVersions hears every commit of the
+// store), so a stale entry is never served: it is rebuilt by the next call.
 // Memory: the values total at most kMaxBytes (plus ~150 bytes per entry); a Put that would
 // exceed it empties the cache first. The views of one attendee are a few KB (a profile per
 // partner), so the bound holds both views of every attendee of a large event.
@@ -84,7 +84,7 @@ using AgendaServiceBase = v1::AgendaService::WithRawCallbackMethod_ListMySuggest
 // confirmed meeting in the slot. Repairs after a decline, cancellation or expiry run on
 // LiveAgendas' repair thread.
 // My agenda and my suggestions are cached (AgendaViewCache) when `versions` is given: it must be
-// the storage::StoreVersions of the VersionedStore that `store` is.
+// a storage::StoreVersions registered as a commit listener of `store`.
 // Thread-safe. `store`, `auth`, `live` and `versions` are not owned and must outlive the server
 // this service is registered with.
 class AgendaService final : public AgendaServiceBase {
