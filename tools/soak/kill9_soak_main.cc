@@ -112,6 +112,8 @@ int Main() {
     // Written by the importer only; read after it is joined.
     std::map<std::string, uint64_t> round_acked;
     std::set<std::string> round_removed;
+    // A removal cut by the kill may or may not have committed: either outcome is correct.
+    std::string round_removal_in_doubt;
     int64_t round_calls = 0, round_cut = 0;
     std::vector<std::pair<std::string, uint64_t>> removable(acked.begin(), acked.end());
     std::thread importer([&] {
@@ -125,6 +127,7 @@ int Main() {
           if (organiser->RemoveAttendee(request).ok()) {
             round_removed.insert(external_id);
           } else {
+            round_removal_in_doubt = external_id;
             ++round_cut;
             return;
           }
@@ -178,11 +181,20 @@ int Main() {
       std::fprintf(stderr, "round %d: list: %s\n", round, stored.status().ToString().c_str());
       return 1;
     }
-    for (const auto& [external_id, id] : acked) {
-      if (stored->count(external_id) == 0) {
-        ++lost;
-        std::fprintf(stderr, "round %d: acknowledged %s lost\n", round, external_id.c_str());
+    if (!round_removal_in_doubt.empty() && stored->count(round_removal_in_doubt) == 0) {
+      // The cut removal committed before the kill: now it must hold like an acknowledged one.
+      acked.erase(round_removal_in_doubt);
+      removed.insert(round_removal_in_doubt);
+    }
+    for (auto it = acked.begin(); it != acked.end();) {
+      if (stored->count(it->first) != 0) {
+        ++it;
+        continue;
       }
+      // Reported once: the row is forgotten, so later rounds report only new losses.
+      ++lost;
+      std::fprintf(stderr, "round %d: acknowledged %s lost\n", round, it->first.c_str());
+      it = acked.erase(it);
     }
     for (const std::string& external_id : removed) {
       if (stored->count(external_id) != 0) {
@@ -190,6 +202,7 @@ int Main() {
         std::fprintf(stderr, "round %d: removed %s is back\n", round, external_id.c_str());
       }
     }
+    for (const auto& [external_id, id] : *stored) removed.erase(external_id);  // reported once
     // Rows stored by calls that were cut off count as acknowledged from now on.
     for (const auto& [external_id, id] : *stored) acked[external_id] = id;
     if ((round + 1) % 10 == 0) {
