@@ -189,6 +189,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> guards;
   guards.push_back(std::make_unique<RequestGuardFactory>(server->auth_.get()));
   builder.experimental().SetInterceptorCreators(std::move(guards));
+  // Server reflection is the one synchronous service: each of its open streams holds a thread.
+  // The quota bounds them (beyond: RESOURCE_EXHAUSTED); callback services do not use it.
+  grpc::ResourceQuota sync_threads("parleyd-sync");
+  sync_threads.SetMaxThreads(kMaxSyncThreads);
+  builder.SetResourceQuota(sync_threads);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(server->admin_.get());

@@ -88,6 +88,10 @@ struct ServerOptions {
   std::function<void(uint64_t event_id, uint64_t run_id)> after_bound;
 };
 
+// Threads of gRPC's synchronous server, which only server reflection uses (one per open
+// reflection stream): reflection streams beyond about this many are RESOURCE_EXHAUSTED.
+inline constexpr int kMaxSyncThreads = 64;
+
 // parleyd without main(): the store, the services, health and reflection, one gRPC server.
 // Thread-safe. Shutdown() (or the destructor) stops it.
 class Server {
