@@ -101,6 +101,7 @@ int Main() {
   std::map<std::string, uint64_t> acked;  // external_id -> attendee id
   std::set<std::string> removed;          // acknowledged removals
   int64_t lost = 0, resurrected = 0, calls = 0, cut = 0;
+  int64_t cut_removals = 0, cut_removals_committed = 0;
   int round = 0;
   for (; round < absl::GetFlag(FLAGS_rounds) && absl::Now() < end; ++round) {
     const int kill_ms =
@@ -181,8 +182,10 @@ int Main() {
       std::fprintf(stderr, "round %d: list: %s\n", round, stored.status().ToString().c_str());
       return 1;
     }
+    if (!round_removal_in_doubt.empty()) ++cut_removals;
     if (!round_removal_in_doubt.empty() && stored->count(round_removal_in_doubt) == 0) {
       // The cut removal committed before the kill: now it must hold like an acknowledged one.
+      ++cut_removals_committed;
       acked.erase(round_removal_in_doubt);
       removed.insert(round_removal_in_doubt);
     }
@@ -214,9 +217,11 @@ int Main() {
   }
   std::printf(
       "%d kill -9 rounds: %zu acknowledged rows, %zu acknowledged removals, %lld import calls "
-      "(%lld cut by the kill): %lld lost, %lld removed rows back\n",
+      "(%lld cut by the kill, %lld of them removals, %lld of those committed): %lld lost, %lld "
+      "removed rows back\n",
       round, acked.size(), removed.size(), static_cast<long long>(calls),
-      static_cast<long long>(cut), static_cast<long long>(lost),
+      static_cast<long long>(cut), static_cast<long long>(cut_removals),
+      static_cast<long long>(cut_removals_committed), static_cast<long long>(lost),
       static_cast<long long>(resurrected));
   (*server)->Terminate().IgnoreError();
   return lost == 0 && resurrected == 0 ? 0 : 1;
