@@ -291,5 +291,46 @@ TEST_F(StreamLimitsFaultTest, AHugeFieldMaskPathIsNotEchoedIntoTheStatus) {
   EXPECT_THAT(s.error_message(), HasSubstr("(100000 bytes)"));
 }
 
+// Reflection is the one synchronous service (its streams hold a thread each, bounded by the
+// server's thread quota): it still answers.
+TEST_F(StreamLimitsFaultTest, ServerReflectionStillListsTheServices) {
+  grpc::GenericStub generic(NewConnection());
+  grpc::CompletionQueue cq;
+  auto context = Ctx("");
+  auto call = generic.PrepareCall(
+      context.get(), "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  void* tag = nullptr;
+  bool ok = false;
+  auto next = [&](intptr_t expected) {
+    return cq.Next(&tag, &ok) && ok && reinterpret_cast<intptr_t>(tag) == expected;
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(next(1));
+  // ServerReflectionRequest{list_services: "*"}: field 7, length-delimited.
+  grpc::Slice slice(std::string("\x3a\x01*", 3));
+  grpc::ByteBuffer request(&slice, 1);
+  call->Write(request, reinterpret_cast<void*>(2));
+  ASSERT_TRUE(next(2));
+  grpc::ByteBuffer response;
+  call->Read(&response, reinterpret_cast<void*>(3));
+  ASSERT_TRUE(next(3));
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& s : slices)
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_THAT(bytes, HasSubstr("parley.v1.AgendaService"));
+  EXPECT_THAT(bytes, HasSubstr("grpc.health.v1.Health"));
+  call->WritesDone(reinterpret_cast<void*>(4));
+  ASSERT_TRUE(next(4));
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  ASSERT_TRUE(next(5));
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
 }  // namespace
 }  // namespace parley
