@@ -171,11 +171,19 @@ std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
   return server_->InProcessChannel(args);
 }
 
+void Server::Drain() {
+  if (drained_) return;
+  drained_ = true;
+  if (server_ != nullptr) server_->GetHealthCheckService()->SetServingStatus(false);
+  // Before the grace period starts: a run of a large event would otherwise outlast it.
+  if (matching_ != nullptr) matching_->CancelRuns();
+}
+
 void Server::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
+  Drain();
   if (server_ != nullptr) {
-    server_->GetHealthCheckService()->SetServingStatus(false);
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
   }
