@@ -9,7 +9,8 @@
 # the grace given, and the latest run's phase and error as the restarted store shows them.
 #
 #   tools/loadgen/shutdown_bench.sh [BUILD_DIR]
-#   env: ATTENDEES (60000), GRACE (10), PHASE (scheduling), PARLEYD (BUILD_DIR's parleyd)
+#   env: ATTENDEES (60000), GRACE (10), PHASE (scheduling), PARLEYD (BUILD_DIR's parleyd),
+#        KEEP_LOG (a path: parleyd's log is copied there at the end)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build="${1:-build}"
@@ -23,8 +24,14 @@ work="$(mktemp -d /tmp/parley-shutdown.XXXXXX)"
 server=""
 runner=""
 cleanup() {
+  if [ -n "$server" ] && ! kill -0 "$server" 2>/dev/null; then
+    set +e
+    wait "$server"
+    echo "parleyd ended by itself with status $?" >&2
+  fi
   if [ -n "$runner" ]; then kill "$runner" 2>/dev/null || true; fi
   if [ -n "$server" ]; then kill -KILL "$server" 2>/dev/null || true; fi
+  if [ -n "${KEEP_LOG:-}" ]; then cp "$work/parleyd.log" "$KEEP_LOG" || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -86,8 +93,9 @@ server=""
 wait "$runner" 2>/dev/null || true
 runner=""
 
-# What the store says about the interrupted run after a restart.
+# What the store says about the interrupted run after a restart (on a new port).
 start_server
+org=(--server "$target" --token "$organiser")
 latest="$("$cli" "${org[@]}" --timeout 300 --json report --event "$event" --page-size 1 |
   python3 -c 'import json,sys; r=json.load(sys.stdin).get("run",{}); print(json.dumps({"phase": r.get("phase"), "error": r.get("error","")}))' ||
   echo '{}')"
