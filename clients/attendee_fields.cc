@@ -66,7 +66,8 @@ const std::vector<std::string>& AttendeeTextFields() {
   static const auto* fields = new std::vector<std::string>{
       "external_id",  "display_name", "email",  "phone", "organisation",        "role",
       "bio",          "interests",    "offers", "seeks", "languages",           "budget",
-      "availability", "person_ref",   "wants",  "avoid", "avoid_organisations", "prefers_quiet"};
+      "availability", "person_ref",   "wants",  "avoid", "avoid_organisations", "prefers_quiet",
+      "share_email",  "share_phone"};
   return *fields;
 }
 
@@ -84,17 +85,17 @@ absl::Status SetAttendeeField(absl::string_view field, absl::string_view text,
     if (budget->has_value()) attendee->set_budget(**budget);
     return absl::OkStatus();
   }
-  if (field == "prefers_quiet") {
-    absl::StatusOr<bool> quiet = ParseBool(text);
-    if (!quiet.ok()) return quiet.status();
-    attendee->set_prefers_quiet(*quiet);
-    return absl::OkStatus();
-  }
   const std::vector<std::string>& known = AttendeeTextFields();
   const google::protobuf::FieldDescriptor* descriptor =
       std::find(known.begin(), known.end(), field) == known.end()
           ? nullptr
           : v1::Attendee::descriptor()->FindFieldByName(std::string(field));
+  if (descriptor != nullptr && descriptor->type() == google::protobuf::FieldDescriptor::TYPE_BOOL) {
+    absl::StatusOr<bool> value = ParseBool(text);
+    if (!value.ok()) return value.status();
+    attendee->GetReflection()->SetBool(attendee, descriptor, *value);
+    return absl::OkStatus();
+  }
   if (descriptor == nullptr ||
       descriptor->type() != google::protobuf::FieldDescriptor::TYPE_STRING) {
     return absl::InvalidArgumentError(

@@ -36,14 +36,15 @@ absl::StatusOr<bool> ParseBool(absl::string_view text);
 
 // The Attendee fields that have a text form, by their .proto names: external_id, display_name,
 // email, phone, organisation, role, bio, interests, offers, seeks, languages, budget,
-// availability, person_ref, wants, avoid, avoid_organisations, prefers_quiet.
+// availability, person_ref, wants, avoid, avoid_organisations, prefers_quiet, share_email,
+// share_phone.
 const std::vector<std::string>& AttendeeTextFields();
 
 // Sets the field named `field` (one of AttendeeTextFields()) of `attendee` from its text form,
 // the same for a cell of the import file and a command-line value: strings verbatim; lists
 // ParseList'ed and appended; interests as ParseInterests; budget as ParseBudget (empty leaves it
-// unset); prefers_quiet as ParseBool. INVALID_ARGUMENT for a bad value (the message does not
-// name the field) or a field without a text form.
+// unset); the booleans (prefers_quiet, share_email, share_phone) as ParseBool. INVALID_ARGUMENT for
+// a bad value (the message does not name the field) or a field without a text form.
 absl::Status SetAttendeeField(absl::string_view field, absl::string_view text,
                               v1::Attendee* attendee);
 

@@ -160,6 +160,9 @@ void PrintAttendee(std::ostream& out, const v1::Attendee& attendee) {
   line("avoid", FormatList(attendee.avoid()));
   line("avoid_organisations", FormatList(attendee.avoid_organisations()));
   line("prefers_quiet", YesNo(attendee.prefers_quiet()));
+  // The attendee's consent: what partners of confirmed meetings see.
+  line("share_email", YesNo(attendee.share_email()));
+  line("share_phone", YesNo(attendee.share_phone()));
   line("updated", FormatTimestamp(attendee.update_time(), "UTC") + " UTC");
 }
 
@@ -250,6 +253,11 @@ void PrintProposal(std::ostream& out, const v1::Proposal& proposal, const std::s
   if (!about.empty()) out << " (" << absl::StrJoin(about, ", ") << ")";
   out << "\n";
   if (!partner.bio().empty()) out << "           \"" << partner.bio() << "\"\n";
+  // Only on meetings both confirmed, and only what the partner chose to share.
+  std::vector<std::string> contact;
+  if (!proposal.partner_email().empty()) contact.push_back(proposal.partner_email());
+  if (!proposal.partner_phone().empty()) contact.push_back(proposal.partner_phone());
+  if (!contact.empty()) out << "  contact: " << absl::StrJoin(contact, ", ") << "\n";
   if (!proposal.reasons().empty()) {
     out << "  why:\n";
     // Shared interests (rarest first) read better as one line.

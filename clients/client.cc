@@ -400,6 +400,10 @@ absl::StatusOr<v1::MyProfile> Client::UpdateMyProfile(
   return Unary(attendee_.get(), &v1::AttendeeService::Stub::UpdateMyProfile, request);
 }
 
+absl::StatusOr<v1::MyData> Client::ExportMyData(const v1::ExportMyDataRequest& request) const {
+  return Unary(attendee_.get(), &v1::AttendeeService::Stub::ExportMyData, request);
+}
+
 absl::StatusOr<v1::MatchingRun> Client::StartMatchingRun(const v1::StartMatchingRunRequest& request,
                                                          const RunProgressCallback& on_progress,
                                                          absl::Duration deadline) const {

@@ -179,6 +179,7 @@ class Client {
   // AttendeeService: needs an attendee token; acts on the token's attendee.
   absl::StatusOr<v1::MyProfile> GetMyProfile(const v1::GetMyProfileRequest& request) const;
   absl::StatusOr<v1::MyProfile> UpdateMyProfile(const v1::UpdateMyProfileRequest& request) const;
+  absl::StatusOr<v1::MyData> ExportMyData(const v1::ExportMyDataRequest& request) const;
 
   // MatchingService: needs an organiser token; acts on events of the token's community.
   //

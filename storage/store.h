@@ -186,7 +186,9 @@ class Store {
   // the event has its external_id, it is created (new id, create_time, update_time); if one has
   // and every field but id, event_id, create_time and update_time is equal, nothing is written
   // (kUnchanged); otherwise it is replaced, keeping id and create_time (kUpdated). A later row
-  // with the same external_id as an earlier row of the same batch sees the earlier one.
+  // with the same external_id as an earlier row of the same batch sees the earlier one. The
+  // contact-sharing consent (share_email, share_phone) is the attendee's alone: an update keeps
+  // the stored values and a new attendee starts without, whatever the row says.
   // The event must exist (NOT_FOUND); every row needs a non-empty external_id (INVALID_ARGUMENT
   // "row N: ..."). Results are in row order. On error nothing is written.
   absl::StatusOr<std::vector<UpsertResult>> UpsertAttendees(uint64_t event_id,

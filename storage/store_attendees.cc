@@ -128,6 +128,8 @@ absl::StatusOr<std::vector<UpsertResult>> Store::UpsertAttendeesInPlace(
   struct Slot {
     uint64_t id = 0;
     int64_t create_time = 0;
+    bool share_email = false;  // the attendee's consent, which rows never change
+    bool share_phone = false;
     std::string comparable;  // the record without id, event_id and times, when needed
   };
   std::vector<Slot> slots(index_keys.size());
@@ -163,6 +165,8 @@ absl::StatusOr<std::vector<UpsertResult>> Store::UpsertAttendeesInPlace(
     s = Parse(ToView(values[r]), what, &existing);
     if (!s.ok()) return s;
     slot.create_time = existing.create_time();
+    slot.share_email = existing.share_email();
+    slot.share_phone = existing.share_phone();
     existing.clear_id();
     existing.clear_event_id();
     existing.clear_create_time();
@@ -181,6 +185,8 @@ absl::StatusOr<std::vector<UpsertResult>> Store::UpsertAttendeesInPlace(
     row.clear_event_id();
     row.clear_create_time();
     row.clear_update_time();
+    row.set_share_email(slot.share_email);
+    row.set_share_phone(slot.share_phone);
     UpsertOutcome outcome = UpsertOutcome::kCreated;
     if (slot.id != 0) {
       std::string comparable = Serialize(row);

@@ -17,7 +17,11 @@ const std::vector<AttendeeFlag>& SelfAttendeeFlags() {
       {{"avoid", "LIST", "external ids of people not to meet"}, "avoid"},
       {{"avoid-organisations", "LIST", "organisations not to meet"}, "avoid_organisations"},
       {{"bio", "TEXT", "short bio"}, "bio"},
-      {{"prefers-quiet", "BOOL", "prefer quiet locations"}, "prefers_quiet"}};
+      {{"prefers-quiet", "BOOL", "prefer quiet locations"}, "prefers_quiet"},
+      {{"share-email", "BOOL", "show my email to partners of meetings we both confirmed"},
+       "share_email"},
+      {{"share-phone", "BOOL", "show my phone to partners of meetings we both confirmed"},
+       "share_phone"}};
   return *flags;
 }
 

@@ -5,7 +5,9 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/api/grpc_status.h"
+#include "services/domain/my_data.h"
 #include "services/domain/validation.h"
 
 namespace parley::services {
@@ -15,21 +17,16 @@ std::string AttendeeMethod(absl::string_view name) {
   return absl::StrCat("/", v1::AttendeeService::service_full_name(), "/", name);
 }
 
-// Names, contact details, ids and person_ref belong to the organiser's registration records.
+// Names, contact details, ids and person_ref belong to the organiser's registration records;
+// whether a confirmed partner may see the contact details is the attendee's consent alone.
 // Wishes (wants) change only through RelationshipService, which names people by attendee id and
 // only people the attendee was shown: external ids here would be a lookup of other attendees.
 const absl::flat_hash_set<std::string>& SelfUpdatableFields() {
   static const auto* const fields = new absl::flat_hash_set<std::string>{
-      "interests",    "offers", "seeks", "languages",           "budget",
-      "availability", "avoid",  "bio",   "avoid_organisations", "prefers_quiet"};
+      "interests",    "offers",     "seeks", "languages",           "budget",
+      "availability", "avoid",      "bio",   "avoid_organisations", "prefers_quiet",
+      "share_email",  "share_phone"};
   return *fields;
-}
-
-// My profile as I may see it: without `wants`, whose entries are other attendees' external ids
-// (the organiser's registration ids, often e-mail addresses).
-v1::Attendee AsSeenByMe(v1::Attendee me) {
-  me.clear_wants();
-  return me;
 }
 
 }  // namespace
@@ -44,7 +41,7 @@ grpc::ServerUnaryReactor* AttendeeService::GetMyProfile(grpc::CallbackServerCont
     if (!event.ok()) return event.status();
     absl::StatusOr<v1::Attendee> me = store_->GetAttendee(who->event_id, who->attendee_id);
     if (!me.ok()) return me.status();
-    *response->mutable_attendee() = AsSeenByMe(*std::move(me));
+    *response->mutable_attendee() = OwnProfile(*std::move(me));
     *response->mutable_event() = *std::move(event);
     return absl::OkStatus();
   });
@@ -68,8 +65,24 @@ grpc::ServerUnaryReactor* AttendeeService::UpdateMyProfile(
                                SelfUpdatableFields(), me);
         });
     if (!updated.ok()) return updated.status();
-    *response->mutable_attendee() = AsSeenByMe(std::move(updated->record));
+    *response->mutable_attendee() = OwnProfile(std::move(updated->record));
     *response->mutable_event() = *std::move(event);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AttendeeService::ExportMyData(grpc::CallbackServerContext* context,
+                                                        const v1::ExportMyDataRequest*,
+                                                        v1::MyData* response) {
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<Principal> who = auth_->Authorize(*context, AttendeeMethod("ExportMyData"));
+    if (!who.ok()) return who.status();
+    absl::StatusOr<v1::Event> event = store_->GetEvent(who->event_id);
+    if (!event.ok()) return event.status();
+    absl::StatusOr<v1::MyData> data =
+        MyDataOf(*store_, *event, who->attendee_id, absl::ToUnixSeconds(absl::Now()));
+    if (!data.ok()) return data.status();
+    *response = *std::move(data);
     return absl::OkStatus();
   });
 }

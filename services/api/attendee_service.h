@@ -20,6 +20,11 @@ class AttendeeService final : public v1::AttendeeService::CallbackService {
   grpc::ServerUnaryReactor* UpdateMyProfile(grpc::CallbackServerContext* context,
                                             const v1::UpdateMyProfileRequest* request,
                                             v1::MyProfile* response) override;
+  // A few index reads and scans of the event's introductions and known pairs: short enough to
+  // run inline.
+  grpc::ServerUnaryReactor* ExportMyData(grpc::CallbackServerContext* context,
+                                         const v1::ExportMyDataRequest* request,
+                                         v1::MyData* response) override;
 
  private:
   storage::Store* store_;

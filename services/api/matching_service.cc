@@ -202,6 +202,9 @@ v1::AttendeeDiagnostic Diagnose(const matching::EngineEvent* e, const match::Mat
 }  // namespace
 
 struct MatchingService::Bounds {
+  // Raised by CancelRuns(): stops the runs and the bound not yet started. Here rather than in the
+  // service because the bound thread may outlive the service.
+  match::CancelFlag cancel{false};
   absl::Mutex mu;
   storage::Store* store ABSL_GUARDED_BY(mu);  // null once the service is gone
   bool thread_running ABSL_GUARDED_BY(mu) = false;
@@ -227,18 +230,28 @@ MatchingService::MatchingService(storage::Store* store, const Authenticator* aut
       auth_(auth),
       workers_(workers),
       live_(live),
+      bounds_(std::make_shared<Bounds>()),
       options_([&] {
         options.run = WithDeferral(std::move(options.run), [this](matching::DeferredBound job) {
           DeferBound(std::move(job));
         });
+        options.run.cancel = &bounds_->cancel;
+        options.run.cancel_reason = "the server is shutting down";
         return std::move(options);
       }()),
-      runs_(std::make_unique<WorkerPool>(std::max(1, options_.run_threads))),
-      bounds_(std::make_shared<Bounds>()) {
+      runs_(std::make_unique<WorkerPool>(std::max(1, options_.run_threads))) {
   absl::MutexLock lock(&bounds_->mu);
   bounds_->store = store_;
   bounds_->before = options_.before_bound;
   bounds_->after = options_.after_bound;
+}
+
+void MatchingService::CancelRuns() {
+  {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+  }
+  bounds_->cancel.store(true);
 }
 
 MatchingService::~MatchingService() {
@@ -280,7 +293,10 @@ void MatchingService::ComputeBounds(std::shared_ptr<Bounds> bounds) {
       bounds->pending.erase(bounds->pending.begin());
     }
     if (bounds->before) bounds->before(job.event_id, job.run_id);
-    const absl::StatusOr<int64_t> bound = match::ComputeUpperBound(job.graph, job.input);
+    match::BoundOptions bound_options;
+    bound_options.cancel = &bounds->cancel;
+    const absl::StatusOr<int64_t> bound =
+        match::ComputeUpperBound(job.graph, job.input, bound_options);
     absl::MutexLock lock(&bounds->mu);
     if (bounds->store == nullptr) {
       bounds->thread_running = false;
@@ -341,6 +357,10 @@ grpc::ServerWriteReactor<v1::MatchingRun>* MatchingService::StartMatchingRun(
   const uint64_t event_id = event->id();
   {
     absl::MutexLock lock(&mu_);
+    if (cancelled_) {
+      return Refuse<v1::MatchingRun>(
+          absl::UnavailableError("the server is shutting down: start the run after it restarts"));
+    }
     if (!running_.insert(event_id).second) {
       return Refuse<v1::MatchingRun>(absl::FailedPreconditionError(absl::StrCat(
           "a matching run of event ", event_id, " is in progress: follow it with GetMatchingRun")));
@@ -377,8 +397,9 @@ grpc::ServerWriteReactor<v1::MatchingRun>* MatchingService::StartMatchingRun(
     if (live_ != nullptr) live_->RunFinished(event_id);
     writer->Close(recorded ? grpc::Status::OK : ToGrpcStatus(run.status()));
     writer->Unref();
-    // The first repair after the run should not pay for candidate generation.
-    if (live_ != nullptr && run.ok()) live_->Warm(event_id);
+    // The first repair after the run should not pay for candidate generation (nor shutdown wait
+    // for it).
+    if (live_ != nullptr && run.ok() && !match::Cancelled(&bounds_->cancel)) live_->Warm(event_id);
   });
   return writer;
 }

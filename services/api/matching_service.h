@@ -40,7 +40,8 @@ struct MatchingServiceOptions {
 // says BOUND_PENDING until then. That thread is detached: the destructor does not wait for a
 // bound (minutes at 150,000 attendees), it only makes sure nothing is written after it returns.
 // Thread-safe. `store`, `auth`, `workers` and `live` are not owned and must outlive this
-// service; the destructor waits for the runs in progress.
+// service; the destructor waits for the runs in progress (call CancelRuns() first to make that
+// quick).
 class MatchingService final : public v1::MatchingService::CallbackService {
  public:
   MatchingService(storage::Store* store, const Authenticator* auth, WorkerPool* workers,
@@ -51,6 +52,13 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   // by a restart", and a bound left BOUND_PENDING as BOUND_FAILED. Call before serving. Returns
   // how many runs it marked FAILED.
   static absl::StatusOr<int> RecoverInterruptedRuns(storage::Store* store, int64_t now);
+
+  // For shutdown: the runs in progress and queued stop at the engine's next check (within a
+  // fraction of a second at any size) and are recorded FAILED, "the server is shutting down:
+  // cancelled during <phase>; the previous schedule is unchanged", their streams ending OK with
+  // that record; a deferred bound not yet started is dropped. Later StartMatchingRun calls get
+  // UNAVAILABLE. Idempotent; thread-safe.
+  void CancelRuns();
 
   grpc::ServerWriteReactor<v1::MatchingRun>* StartMatchingRun(
       grpc::CallbackServerContext* context, const v1::StartMatchingRunRequest* request) override;
@@ -80,15 +88,17 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   const Authenticator* const auth_;
   WorkerPool* const workers_;
   LiveAgendas* const live_;
-  const MatchingServiceOptions options_;
-  absl::Mutex mu_;
-  absl::flat_hash_set<uint64_t> running_ ABSL_GUARDED_BY(mu_);  // events with a run
-  std::unique_ptr<WorkerPool> runs_;
   struct Bounds;
   static void ComputeBounds(std::shared_ptr<Bounds> bounds);
   void DeferBound(matching::DeferredBound job);
-  // Shared with the bound thread, which may outlive this service.
+  // Shared with the bound thread, which may outlive this service. Before options_, whose runs
+  // poll its cancel flag.
   std::shared_ptr<Bounds> bounds_;
+  const MatchingServiceOptions options_;
+  absl::Mutex mu_;
+  absl::flat_hash_set<uint64_t> running_ ABSL_GUARDED_BY(mu_);  // events with a run
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::unique_ptr<WorkerPool> runs_;
 };
 
 }  // namespace parley::services

@@ -378,6 +378,8 @@ const absl::flat_hash_set<std::string>& AttendeeUpdatableFields() {
     for (const char* output_only : {"id", "event_id", "create_time", "update_time"}) {
       set->erase(output_only);
     }
+    // Contact sharing is the attendee's own consent (attendee.proto).
+    for (const char* attendees_own : {"share_email", "share_phone"}) set->erase(attendees_own);
     return set;
   }();
   return *fields;

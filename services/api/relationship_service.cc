@@ -19,6 +19,7 @@
 #include "services/domain/constraints.h"
 #include "services/domain/meetings.h"
 #include "services/domain/policy.h"
+#include "services/domain/relationship_views.h"
 #include "services/domain/relationships.h"
 #include "services/domain/validation.h"
 #include "services/match/tags.h"
@@ -281,20 +282,10 @@ grpc::ServerUnaryReactor* RelationshipService::ListMyFeedback(
   return FinishWith(context, [&]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "ListMyFeedback");
     if (!caller.ok()) return caller.status();
-    absl::StatusOr<std::vector<v1::StoredFeedback>> given =
-        store_->ListFeedbackBy(caller->event.id(), caller->me.id());
+    absl::StatusOr<std::vector<v1::Feedback>> given =
+        FeedbackGivenBy(*store_, caller->event.id(), caller->me.id());
     if (!given.ok()) return given.status();
-    for (const v1::StoredFeedback& f : *given) {
-      v1::Feedback* out = response->add_feedback();
-      out->set_meeting_id(f.meeting_id());
-      out->set_outcome(f.outcome());
-      out->set_rating(f.rating());
-      out->set_follow_up(f.follow_up());
-      out->set_update_time(f.update_time());
-      if (f.partner() == 0) continue;  // erased
-      absl::StatusOr<v1::Attendee> partner = store_->GetAttendee(caller->event.id(), f.partner());
-      if (partner.ok()) *out->mutable_partner() = PublicProfileOf(*partner);
-    }
+    for (v1::Feedback& f : *given) *response->add_feedback() = std::move(f);
     return absl::OkStatus();
   });
 }
@@ -303,42 +294,7 @@ grpc::ServerUnaryReactor* RelationshipService::ListMyFeedback(
 
 absl::StatusOr<v1::Introduction> RelationshipService::ViewOf(
     const Caller& caller, const v1::StoredIntroduction& intro) const {
-  const uint64_t me = caller.me.id();
-  const uint64_t event_id = caller.event.id();
-  const bool both =
-      intro.answer_a() == v1::Meeting::ACCEPTED && intro.answer_b() == v1::Meeting::ACCEPTED;
-  v1::Introduction view;
-  view.set_id(intro.id());
-  view.set_note(intro.note());
-  view.set_create_time(intro.create_time());
-  auto profile = [&](uint64_t id, v1::PublicProfile* out) -> absl::Status {
-    absl::StatusOr<v1::Attendee> a = store_->GetAttendee(event_id, id);
-    if (!a.ok()) return a.status();
-    *out = PublicProfileOf(*a);
-    return absl::OkStatus();
-  };
-  absl::Status s;
-  if (intro.introducer() == me) {
-    view.set_made_by_me(true);
-    view.set_status(both ? v1::Introduction::ACCEPTED : v1::Introduction::PENDING);
-    s = profile(intro.attendee_a(), view.mutable_person());
-    if (s.ok()) s = profile(intro.attendee_b(), view.mutable_other_person());
-  } else {
-    const bool is_a = intro.attendee_a() == me;
-    const v1::Meeting::Answer mine = is_a ? intro.answer_a() : intro.answer_b();
-    view.set_my_answer(mine == v1::Meeting::ACCEPTED ? v1::Introduction::ACCEPTED_ANSWER
-                       : mine == v1::Meeting::DECLINED_ANSWER
-                           ? v1::Introduction::DECLINED_ANSWER
-                           : v1::Introduction::ANSWER_UNSPECIFIED);
-    view.set_status(mine == v1::Meeting::DECLINED_ANSWER ? v1::Introduction::DECLINED_BY_ME
-                    : both                               ? v1::Introduction::ACCEPTED
-                                                         : v1::Introduction::PENDING);
-    view.set_meeting_id(intro.meeting_id());
-    s = profile(is_a ? intro.attendee_b() : intro.attendee_a(), view.mutable_person());
-    if (s.ok()) s = profile(intro.introducer(), view.mutable_introducer());
-  }
-  if (!s.ok()) return s;
-  return view;
+  return IntroductionSeenBy(*store_, caller.event.id(), caller.me.id(), intro);
 }
 
 grpc::ServerUnaryReactor* RelationshipService::Introduce(grpc::CallbackServerContext* context,
@@ -459,22 +415,10 @@ grpc::ServerUnaryReactor* RelationshipService::ListMyIntroductions(
   return FinishWith(context, [&]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "ListMyIntroductions");
     if (!caller.ok()) return caller.status();
-    const uint64_t me = caller->me.id();
-    std::vector<v1::StoredIntroduction> mine;
-    absl::Status s =
-        store_->ScanIntroductions(caller->event.id(), [&](const v1::StoredIntroduction& i) {
-          if (i.kind() == v1::StoredIntroduction::INTRODUCTION &&
-              (i.introducer() == me || i.attendee_a() == me || i.attendee_b() == me)) {
-            mine.push_back(i);
-          }
-          return true;
-        });
-    if (!s.ok()) return s;
-    for (auto it = mine.rbegin(); it != mine.rend(); ++it) {
-      absl::StatusOr<v1::Introduction> view = ViewOf(*caller, *it);
-      if (!view.ok()) return view.status();
-      *response->add_introductions() = *std::move(view);
-    }
+    absl::StatusOr<std::vector<v1::Introduction>> mine =
+        IntroductionsOf(*store_, caller->event.id(), caller->me.id());
+    if (!mine.ok()) return mine.status();
+    for (v1::Introduction& i : *mine) *response->add_introductions() = std::move(i);
     return absl::OkStatus();
   });
 }
@@ -731,30 +675,10 @@ grpc::ServerUnaryReactor* RelationshipService::ListIntroductionRequests(
   return FinishWith(context, [&]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "ListIntroductionRequests");
     if (!caller.ok()) return caller.status();
-    const uint64_t me = caller->me.id();
-    std::vector<v1::StoredIntroduction> mine;
-    absl::Status s =
-        store_->ScanIntroductions(caller->event.id(), [&](const v1::StoredIntroduction& i) {
-          if (i.kind() == v1::StoredIntroduction::REQUEST &&
-              (i.attendee_a() == me || i.introducer() == me)) {
-            mine.push_back(i);
-          }
-          return true;
-        });
-    if (!s.ok()) return s;
-    for (auto it = mine.rbegin(); it != mine.rend(); ++it) {
-      const bool sent = it->attendee_a() == me;
-      absl::StatusOr<v1::Attendee> person =
-          store_->GetAttendee(caller->event.id(), sent ? it->introducer() : it->attendee_a());
-      if (!person.ok()) return person.status();
-      v1::IntroductionRequest* out = response->add_requests();
-      out->set_id(it->id());
-      out->set_sent_by_me(sent);
-      *out->mutable_person() = PublicProfileOf(*person);
-      out->set_note(it->note());
-      out->set_answered(it->answered());
-      out->set_create_time(it->create_time());
-    }
+    absl::StatusOr<std::vector<v1::IntroductionRequest>> mine =
+        IntroductionRequestsOf(*store_, caller->event.id(), caller->me.id());
+    if (!mine.ok()) return mine.status();
+    for (v1::IntroductionRequest& r : *mine) *response->add_requests() = std::move(r);
     return absl::OkStatus();
   });
 }
@@ -971,15 +895,12 @@ absl::StatusOr<bool> RelationshipService::ShownToMe(const Caller& caller,
 
 absl::Status RelationshipService::Wishes(const Caller& caller,
                                          v1::ListMyWishesResponse* response) const {
+  // Read again: the caller's record may be older than a wish just added or removed.
   absl::StatusOr<v1::Attendee> me = store_->GetAttendee(caller.event.id(), caller.me.id());
   if (!me.ok()) return me.status();
-  for (const std::string& external_id : me->wants()) {
-    absl::StatusOr<v1::Attendee> other =
-        store_->GetAttendeeByExternalId(caller.event.id(), external_id);
-    if (absl::IsNotFound(other.status())) continue;  // not (or no longer) in the event
-    if (!other.ok()) return other.status();
-    *response->add_wishes()->mutable_person() = PublicProfileOf(*other);
-  }
+  absl::StatusOr<std::vector<v1::Wish>> wishes = WishesOf(*store_, *me);
+  if (!wishes.ok()) return wishes.status();
+  for (v1::Wish& w : *wishes) *response->add_wishes() = std::move(w);
   return absl::OkStatus();
 }
 

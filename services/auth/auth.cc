@@ -48,7 +48,7 @@ absl::flat_hash_map<std::string, uint32_t> BuildPolicy() {
         "IssueAttendeeTokens", "ImportKnownPairs", "RemoveKnownPairs"}) {
     policy[Method(organizer, m)] = kOrganizerRole;
   }
-  for (absl::string_view m : {"GetMyProfile", "UpdateMyProfile"}) {
+  for (absl::string_view m : {"GetMyProfile", "UpdateMyProfile", "ExportMyData"}) {
     policy[Method(attendee, m)] = kAttendeeRole;
   }
   for (absl::string_view m :

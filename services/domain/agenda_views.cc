@@ -110,6 +110,12 @@ v1::Proposal ProposalFor(const v1::Event& event, const v1::Meeting& m, uint64_t 
   *p.mutable_reasons() = is_a ? m.reasons_for_a() : m.reasons_for_b();
   p.set_conversation_starter(is_a ? m.starter_for_a() : m.starter_for_b());
   if (m.state() == v1::Meeting::PROPOSED) p.set_expire_time(m.expire_time());
+  // Contact sharing (PRODUCT.md "Security and privacy"): only once both confirmed, and only what
+  // the partner consented to.
+  if (p.status() == v1::Proposal::CONFIRMED) {
+    if (partner.share_email()) p.set_partner_email(partner.email());
+    if (partner.share_phone()) p.set_partner_phone(partner.phone());
+  }
   return p;
 }
 

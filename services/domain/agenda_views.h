@@ -2,8 +2,9 @@
 #define PARLEY_SERVICES_AGENDA_VIEWS_H_
 
 // Meetings as one attendee may see them, shared by the attendee's and the organiser's calls:
-// the partner only as a PublicProfile (never email or phone), reasons and starter from the
-// viewer's side, and statuses that never say the other side declined.
+// the partner only as a PublicProfile, reasons and starter from the viewer's side, and statuses
+// that never say the other side declined. The partner's email and phone only on a meeting both
+// confirmed, and only those the partner agreed to share (Attendee.share_email, share_phone).
 
 #include <cstdint>
 #include <vector>

@@ -60,7 +60,7 @@ class Auction {
   // Bidders with free hands bid until none can gain. It ends: every bid raises a price (by at
   // least eps, or to the bidder's weight when that is less: then to a weight above the price), and
   // no price exceeds the heaviest weight. Returns the number of bids.
-  int64_t Run(Weight eps) {
+  int64_t Run(Weight eps, const CancelFlag* cancel) {
     std::vector<uint8_t> queued(n_, 0);
     std::deque<Index> queue;
     for (Index u = 0; u < n_; ++u) {
@@ -71,7 +71,8 @@ class Auction {
     }
     int64_t bids = 0;
     Index losers[256];
-    while (!queue.empty()) {
+    CancelPoll cancelled(cancel);
+    while (!queue.empty() && !cancelled.Poll()) {
       const Index u = queue.front();
       queue.pop_front();
       queued[u] = 0;
@@ -329,7 +330,7 @@ std::vector<WeightedEdge> MaxWeightBMatching(
   stats->epsilon = options.epsilon > 0 ? options.epsilon
                                        : static_cast<Weight>(std::clamp<double>(
                                              scaled, 1.0, std::numeric_limits<Weight>::max() / 4));
-  stats->bids = auction.Run(stats->epsilon);
+  stats->bids = auction.Run(stats->epsilon, options.cancel);
   std::vector<WeightedEdge> chosen;
   std::vector<WeightedEdge> one_sided;
   auction.Collect(&chosen, &one_sided, &stats->double_cover);

@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "services/match/cancel.h"
 #include "services/match/graph.h"
 
 namespace parley::match {
@@ -42,6 +43,9 @@ struct BMatchingOptions {
   // at 150,000): the auction's double-cover value within 0.2% of the LP bound, the rounded pairs
   // 0.995-0.996 of it; 0.05 gives ~+0.07% for ~+20% time, 0.12 ~-0.1% for ~-15%.
   double epsilon_ratio = 0.08;
+  // Polled between bids (cancel.h); once raised the auction stops and the pairs returned are a
+  // valid but poor b-matching, for the caller to discard. Not owned. Default: none.
+  const CancelFlag* cancel = nullptr;
 };
 
 struct BMatchingStats {

@@ -32,6 +32,7 @@ absl::StatusOr<int64_t> ComputeUpperBound(const CandidateGraph& graph, const Sch
                                           const BoundOptions& options) {
   absl::Status valid = ValidateScheduleInput(graph, input);
   if (!valid.ok()) return valid;
+  if (Cancelled(options.cancel)) return CancelledStatus("the upper bound");
   const Index n = graph.num_nodes();
   const SlotMask all = input.num_slots >= 64 ? ~SlotMask{0} : (SlotMask{1} << input.num_slots) - 1;
   std::vector<int32_t> cap(n);
@@ -109,6 +110,7 @@ absl::StatusOr<int64_t> ComputeUpperBound(const CandidateGraph& graph, const Sch
   NodeMap supply(g, 0);
   supply[source] = total;
   supply[sink] = -total;
+  if (Cancelled(options.cancel)) return CancelledStatus("the upper bound");
   absl::StatusOr<int64_t> flow_cost =
       options.algorithm == BoundOptions::Algorithm::kNetworkSimplex
           ? Solve<lemon::NetworkSimplex<Digraph, int64_t, int64_t>>(g, capacity, cost, supply)

@@ -99,6 +99,7 @@ CandidateIndex CandidateIndex::Build(MatchProblem problem, const CandidateOption
   std::vector<Scratch> scratches(static_cast<size_t>(threads));
   std::vector<uint8_t> thin(n, 0);  // one byte per attendee: threads write distinct ones
   ParallelFor(n, threads, [&](int thread, size_t a) {
+    if (Cancelled(options.cancel)) return;  // the caller discards the index
     Scratch& scratch = scratches[static_cast<size_t>(thread)];
     index.Search(static_cast<Index>(a), &scratch);
     index.StoreList(static_cast<Index>(a), scratch.heap);
@@ -763,7 +764,7 @@ CandidateGraph CandidateIndex::Graph(CandidateStats* stats) const {
   // time, so that attendees with the same profile do not all take the same partners.
   const size_t batch = 64 * static_cast<size_t>(threads);
   CandidateStats room_stats;
-  for (size_t first = 0; first < crowded.size(); first += batch) {
+  for (size_t first = 0; first < crowded.size() && !Cancelled(options_.cancel); first += batch) {
     const size_t count = std::min(batch, crowded.size() - first);
     found.assign(count, {});
     ParallelFor(count, threads, [&](int thread, size_t i) {

@@ -47,6 +47,7 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
+#include "services/match/cancel.h"
 #include "services/match/graph.h"
 #include "services/match/profile.h"
 #include "services/match/scoring.h"
@@ -65,6 +66,10 @@ struct CandidateOptions {
   // attendees (see Graph()). false: the plain union of the top-K lists (for measuring what
   // fairness costs in weight). Default: true.
   bool diversify = true;
+  // Polled between searches (cancel.h). Once raised, Build() and Graph() return early with an
+  // incomplete result (lists, graph rows missing) that the caller must discard. Not owned; must
+  // outlive the index's Build() and Graph() calls. Default: none.
+  const CancelFlag* cancel = nullptr;
 };
 
 // Work done by Build(), machine-independent: what the speed knobs trade against recall.

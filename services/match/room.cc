@@ -37,6 +37,8 @@ absl::StatusOr<Schedule> ScheduleWithRoom(const CandidateIndex& index, Candidate
     };
     std::vector<WeightedEdge> added;
     for (Index x = 0; x < n; ++x) {
+      // Each search scores the whole event: poll before every one.
+      if (Cancelled(options.cancel)) return CancelledStatus("scheduling (searching beyond lists)");
       if (count[x] > 0 || free_of(x) == 0 || x >= problem.num_attendees()) continue;
       if (stats != nullptr) ++stats->reached;
       // Partners with room in a common free slot first; then, when the event has none for x,

@@ -29,8 +29,9 @@ struct RoomStats {
 // BuildSchedule(*graph, input, options); then, while some attendee with budget and a slot has
 // no meeting and an exact search finds feasible partners outside the graph for them (at most
 // `max_rounds` times, default 2): adds up to 8 per attendee to *graph and schedules again.
-// The returned schedule is built on the final *graph. Errors as BuildSchedule; the index must be
-// the one *graph came from (same attendees as input).
+// The returned schedule is built on the final *graph. Errors as BuildSchedule (CANCELLED once
+// options.cancel is raised, also between and within the searches); the index must be the one
+// *graph came from (same attendees as input).
 absl::StatusOr<Schedule> ScheduleWithRoom(const CandidateIndex& index, CandidateGraph* graph,
                                           const ScheduleInput& input,
                                           const ScheduleOptions& options, int max_rounds = 2,

@@ -78,6 +78,7 @@ bool StartFromBMatching(const ScheduleOptions& options, internal::ScheduleEngine
   BMatchingOptions bm;
   bm.epsilon = options.bmatching_epsilon;
   bm.epsilon_ratio = options.bmatching_epsilon_ratio;
+  bm.cancel = options.cancel;
   const std::vector<WeightedEdge> pairs = MaxWeightBMatching(
       *engine->graph(), capacity, availability, bm, nullptr, &engine->heaviest_first());
   if (!input.locations.empty()) {
@@ -103,6 +104,7 @@ absl::StatusOr<Schedule> BuildSchedule(const CandidateGraph& graph, const Schedu
       static_cast<int64_t>(std::max(options.max_moves_per_attendee, 1)) * graph.num_nodes() + 16;
   engine.SetChainDepth(options.chain_depth, options.full_chain_depth);
   engine.SetRefillScanLimit(options.refill_scan_limit);
+  engine.SetCancel(options.cancel);
   if (options.bmatching_start && StartFromBMatching(options, &engine)) {
     engine.SetChainDepth(options.bmatching_chain_depth, options.full_chain_depth);
   } else {
@@ -118,6 +120,8 @@ absl::StatusOr<Schedule> BuildSchedule(const CandidateGraph& graph, const Schedu
     engine.Fairness(max_moves);
     fairness_cost = std::max<int64_t>(0, before - engine.weight());
   }
+  // Each phase stops early once cancelled; what it left is valid but unfinished.
+  if (Cancelled(options.cancel)) return CancelledStatus("scheduling");
   Schedule schedule = Finish(engine, graph, input);
   schedule.report.fairness_cost = fairness_cost;
   return schedule;

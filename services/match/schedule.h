@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "services/match/cancel.h"
 #include "services/match/graph.h"
 #include "services/match/quality.h"
 
@@ -86,6 +87,9 @@ struct ScheduleOptions {
   // BMatchingOptions::epsilon and epsilon_ratio of that auction.
   int32_t bmatching_epsilon = 0;
   double bmatching_epsilon_ratio = 0.08;
+  // Polled by every phase (cancel.h): once raised, BuildSchedule() stops within a few thousand
+  // steps and returns CANCELLED. Not owned; must outlive the call. Default: none.
+  const CancelFlag* cancel = nullptr;
 };
 
 struct Meeting {
@@ -115,7 +119,7 @@ absl::Status ValidateScheduleInput(const CandidateGraph& graph, const ScheduleIn
 // relocation of a meeting to another common free slot, Kempe flips, refill of evicted partners)
 // from the attendees with budget left, then a fairness pass. Meetings are placed as they are
 // chosen, so every returned meeting is placed (report.meetings_unplaced == 0). INVALID_ARGUMENT on
-// bad input.
+// bad input; CANCELLED once options.cancel is raised.
 absl::StatusOr<Schedule> BuildSchedule(const CandidateGraph& graph, const ScheduleInput& input,
                                        const ScheduleOptions& options);
 

@@ -363,7 +363,9 @@ bool ScheduleEngine::PlaceWithFlip(const WeightedEdge& e) {
 int64_t ScheduleEngine::Place(const std::vector<WeightedEdge>& pairs) {
   int64_t placed = 0;
   std::vector<const WeightedEdge*> left;
+  CancelPoll cancel(cancel_);
   for (const WeightedEdge& e : pairs) {
+    if (cancel.Poll()) return placed;
     if (!CanMeet(e.a, e.b)) continue;
     if (PlaceInFreeSlot(e)) {
       ++placed;
@@ -377,6 +379,7 @@ int64_t ScheduleEngine::Place(const std::vector<WeightedEdge>& pairs) {
     before = placed;
     std::vector<const WeightedEdge*> again;
     for (const WeightedEdge* e : left) {
+      if (cancel.Poll()) return placed;
       if (!CanMeet(e->a, e->b)) continue;
       if (PlaceWithFlip(*e)) {
         ++placed;
@@ -439,7 +442,7 @@ void ScheduleEngine::Greedy() {
     for (const Candidate& e : edges) dealt[next[e.key >> shift]++] = e;
   }
   edges.clear();
-  for (size_t b = start.size() - 1; b-- > 0;) {
+  for (size_t b = start.size() - 1; b-- > 0 && !Cancelled(cancel_);) {
     edges.clear();
     for (size_t i = start[b]; i < start[b + 1]; ++i) {
       const Candidate& e = dealt[i];
@@ -895,7 +898,8 @@ void ScheduleEngine::LocalSearch(bool everyone, int64_t max_moves) {
   }
   int64_t moves = 0;
   Index u;
-  while (moves < max_moves && PopQueue(&u)) {
+  CancelPoll cancel(cancel_);
+  while (moves < max_moves && !cancel.Poll() && PopQueue(&u)) {
     // Improving alternating paths start at attendees with budget left; from a full attendee
     // only single moves (with up to two evictions) are tried.
     const int depth =
@@ -991,7 +995,8 @@ int64_t ScheduleEngine::Fairness(int64_t max_moves) {
   const bool saved = protect_;
   protect_ = true;
   const int64_t kAnyCost = std::numeric_limits<int64_t>::min() / 4;
-  for (Index u = 0; u < num_nodes(); ++u) {
+  CancelPoll cancel(cancel_);
+  for (Index u = 0; u < num_nodes() && !cancel.Poll(); ++u) {
     if (node_[u].degree > 0 || !Active(u)) continue;
     if (!Improve(u, kAnyCost, 0)) ForceCover(u);
   }

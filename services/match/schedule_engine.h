@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "services/match/cancel.h"
 #include "services/match/graph.h"
 #include "services/match/schedule.h"
 
@@ -59,6 +60,9 @@ class ScheduleEngine {
   void EnqueueWithBudgetLeft();
   // When set, no move leaves an attendee who has meetings with none.
   void SetProtectCovered(bool protect) { protect_ = protect; }
+  // Polled by Greedy, Place, LocalSearch and Fairness (cancel.h): once raised they stop early,
+  // leaving a valid but unfinished schedule. Not owned. Default: none.
+  void SetCancel(const CancelFlag* cancel) { cancel_ = cancel; }
 
   // Heaviest-first greedy into the first common free slot. The whole start of BuildSchedule and
   // all of GreedySchedule.
@@ -232,6 +236,7 @@ class ScheduleEngine {
   SlotMask open_;
   bool protect_ = false;
   bool kempe_ = false;
+  const CancelFlag* cancel_ = nullptr;
 
   std::vector<int32_t> budget_;
   static constexpr Weight kCannotAccept = std::numeric_limits<Weight>::max() / 4;

@@ -84,7 +84,9 @@ class Runner {
       Enter(v1::MatchingRun::LOADING);
     }
     run_.set_phase(v1::MatchingRun::FAILED);
-    run_.set_error(std::string(s.message()));
+    run_.set_error(absl::IsCancelled(s) ? absl::StrCat(options_.cancel_reason, ": ", s.message(),
+                                                       "; the previous schedule is unchanged")
+                                        : std::string(s.message()));
     run_.set_end_time(EndTime());
     // The failure itself is what the caller needs; a failed record write adds nothing to it.
     store_->PutRun(run_).IgnoreError();
@@ -111,7 +113,15 @@ class Runner {
     Report();
   }
 
+  // CANCELLED when options_.cancel is raised: checked between phases (the engine polls it
+  // within them).
+  absl::Status CheckCancelled(absl::string_view phase) const {
+    return match::Cancelled(options_.cancel) ? match::CancelledStatus(phase) : absl::OkStatus();
+  }
+
   absl::Status Attempt() {
+    absl::Status s = CheckCancelled("loading");
+    if (!s.ok()) return s;
     absl::StatusOr<EngineEvent> loaded = LoadEngineEvent(*store_, event_id_);
     if (!loaded.ok()) return loaded.status();
     const EngineEvent& e = *loaded;
@@ -123,7 +133,12 @@ class Runner {
     if (!problem.ok()) return problem.status();
     const match::CandidateIndex index =
         match::CandidateIndex::Build(*std::move(problem), RunCandidateOptions(options_));
+    // A cancelled Build() or Graph() is incomplete: nothing below may use it.
+    s = CheckCancelled("candidate generation");
+    if (!s.ok()) return s;
     match::CandidateGraph graph = index.Graph();
+    s = CheckCancelled("candidate generation");
+    if (!s.ok()) return s;
     run_.set_candidate_edges(graph.num_edges());
     Enter(v1::MatchingRun::SCHEDULING);
 
@@ -135,7 +150,10 @@ class Runner {
     const bool bound = options_.compute_bound.value_or(small);
     const bool defer = !options_.compute_bound.has_value() && !small && options_.defer_bound;
     if (bound) {
-      absl::StatusOr<int64_t> upper = match::ComputeUpperBound(graph, e.schedule_input);
+      match::BoundOptions bound_options;
+      bound_options.cancel = options_.cancel;
+      absl::StatusOr<int64_t> upper =
+          match::ComputeUpperBound(graph, e.schedule_input, bound_options);
       if (!upper.ok()) return upper.status();
       match::SetUpperBound(*upper, &schedule->report);
     }
@@ -157,6 +175,9 @@ class Runner {
     Enter(v1::MatchingRun::WRITING);
 
     std::vector<v1::Meeting> meetings = ToMeetings(e, index.problem(), schedule->meetings);
+    // The last point to stop: from here the schedule is written in one atomic batch.
+    s = CheckCancelled("writing");
+    if (!s.ok()) return s;
     run_.set_phase(v1::MatchingRun::DONE);
     run_.set_end_time(EndTime());
     absl::StatusOr<std::vector<v1::Meeting>> stored =
@@ -179,7 +200,9 @@ class Runner {
     const int64_t now = Now();
     std::vector<v1::Meeting> out;
     out.reserve(planned.size());
+    match::CancelPoll cancel(options_.cancel);
     for (const match::Meeting& m : planned) {
+      if (cancel.Poll()) break;  // the caller checks the flag before writing
       out.push_back(ToStoredMeeting(e, problem, m, now, run_.id()));
     }
     return out;
@@ -199,12 +222,14 @@ match::CandidateOptions RunCandidateOptions(const RunOptions& options) {
   match::CandidateOptions candidates;
   candidates.k = options.k;
   candidates.threads = options.threads;
+  candidates.cancel = options.cancel;
   return candidates;
 }
 
 match::ScheduleOptions RunScheduleOptions(const RunOptions& options) {
   match::ScheduleOptions schedule;
   schedule.seed = options.seed;
+  schedule.cancel = options.cancel;
   return schedule;
 }
 

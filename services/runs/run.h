@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "parley/v1/matching.pb.h"
+#include "services/match/cancel.h"
 #include "services/match/candidates.h"
 #include "services/match/graph.h"
 #include "services/match/schedule.h"
@@ -49,6 +51,15 @@ struct RunOptions {
   // Clock of create_time, expire_time and the run's times, in seconds since the Unix epoch.
   // 0 = the real clock. Default: 0.
   int64_t now_unix_seconds = 0;
+  // Raised (from any thread) to stop the run: the engine polls it in its loops (match/cancel.h)
+  // and the run checks it between phases, so that it stops within a fraction of a second at any
+  // size. A stopped run writes nothing but its record: FAILED, with the error
+  // "<cancel_reason>: cancelled during <phase>; the previous schedule is unchanged". Once the
+  // schedule is being written (Store::ReplaceSchedule, one atomic batch) the run completes.
+  // Not owned; must outlive the call. Default: none.
+  const match::CancelFlag* cancel = nullptr;
+  // Why `cancel` is raised, for the run record. Default: "cancelled".
+  std::string cancel_reason = "cancelled";
 };
 
 // The engine options a run uses, so that tools (parley-bench --csv) build candidates and schedules
@@ -87,8 +98,9 @@ absl::Status RecordBound(storage::Store* store, uint64_t event_id, uint64_t run_
 //
 // Errors: NOT_FOUND if the event does not exist; FAILED_PRECONDITION (no run record written) if
 // it has no slots or no locations (the message says which); ABORTED if meetings kept settling
-// for max_attempts attempts; store errors as the store returns them. After the run record was
-// created, a failure is also recorded in it (phase FAILED, error).
+// for max_attempts attempts; CANCELLED once options.cancel is raised (the stored schedule is
+// untouched); store errors as the store returns them. After the run record was created, a failure
+// is also recorded in it (phase FAILED, error).
 absl::StatusOr<v1::MatchingRun> RunMatching(
     storage::Store* store, uint64_t event_id, const RunOptions& options,
     const std::function<void(const v1::MatchingRun&)>& progress);

@@ -15,6 +15,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "services/server/server.h"
 
@@ -66,6 +67,10 @@ ABSL_FLAG(int, bound_inline_max_attendees, 20000,
           "Events up to this many attendees get the quality's upper bound within the matching "
           "run; larger ones from a background thread after it (minutes at 150,000).");
 ABSL_FLAG(int, grace_seconds, 10, "On SIGTERM/SIGINT, how long in-flight calls may take.");
+ABSL_FLAG(double, drain_seconds, 1,
+          "On SIGTERM/SIGINT, how long the server goes on serving with health NOT_SERVING (so that "
+          "health checks and load balancers see it leave) before it refuses new calls; part of "
+          "--grace_seconds. Matching runs stop at once.");
 ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written here once serving (for --listen with port 0).");
 
@@ -162,7 +167,12 @@ int main(int argc, char** argv) {
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   LOG(INFO) << "signal " << signal_number << ": shutting down";
-  (*server)->Shutdown(absl::Seconds(absl::GetFlag(FLAGS_grace_seconds)));
+  const absl::Duration grace = absl::Seconds(std::max(0, absl::GetFlag(FLAGS_grace_seconds)));
+  const absl::Duration drain =
+      std::min(grace, absl::Seconds(std::max(0.0, absl::GetFlag(FLAGS_drain_seconds))));
+  (*server)->Drain();
+  absl::SleepFor(drain);
+  (*server)->Shutdown(grace - drain);
   server->reset();
   LOG(INFO) << "store closed; bye";
   return 0;

@@ -222,24 +222,45 @@ std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
   return server_->InProcessChannel(args);
 }
 
+void Server::Drain() {
+  if (drained_) return;
+  drained_ = true;
+  // Ours (health_service.h), not gRPC's default: checks see NOT_SERVING during the drain.
+  if (health_ != nullptr) health_->SetServing(false);
+  // Before the grace period starts: a run of a large event would otherwise outlast it.
+  if (matching_ != nullptr) matching_->CancelRuns();
+}
+
 void Server::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
+  Drain();
+  // Each step's duration is logged: where a slow shutdown spends its time.
+  absl::Time step = absl::Now();
+  auto logged = [&step](absl::string_view what) {
+    const absl::Time now = absl::Now();
+    LOG(INFO) << "shutdown: " << what << " in " << (now - step);
+    step = now;
+  };
   if (server_ != nullptr) {
-    health_->SetServing(false);
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
+    logged("calls finished");
   }
   // Runs, repairs, imports and exports still queued finish (and commit) before the store
   // closes; runs first, as they queue repairs.
   matching_.reset();
+  logged("runs stopped");
   if (store_ != nullptr && streams_ != nullptr) store_->RemoveCommitListener(streams_.get());
   if (store_ != nullptr && live_ != nullptr) store_->RemoveCommitListener(live_.get());
   live_.reset();
+  logged("repairs finished");
   workers_.reset();
+  logged("imports and exports finished");
   if (store_ != nullptr) {
     absl::Status closed = store_->Close();
     if (!closed.ok()) LOG(ERROR) << "closing the store: " << closed;
+    logged("store closed");
   }
 }
 

@@ -116,8 +116,15 @@ class Server {
   // Stream caps and revocation (tests wait for its checks).
   StreamLimiter* streams() { return streams_.get(); }
 
-  // Health goes NOT_SERVING, new calls are refused, in-flight calls get `grace` to finish
-  // (then they are cancelled), the store is closed. Idempotent.
+  // The first step of shutting down: health answers NOT_SERVING (to Check and Watch) while every
+  // call is still served, so that health checks and load balancers see the server leave before
+  // it refuses connections; matching runs in progress and queued stop within a fraction of a
+  // second, recorded FAILED with their previous schedule intact (MatchingService::CancelRuns),
+  // and new runs get UNAVAILABLE. parleyd drains for --drain_seconds, then calls Shutdown().
+  // Idempotent.
+  void Drain();
+  // Drain() if not done yet; then new calls are refused, in-flight calls get `grace` to finish
+  // (then they are cancelled), queued work finishes and the store is closed. Idempotent.
   void Shutdown(absl::Duration grace);
 
  private:
@@ -144,6 +151,7 @@ class Server {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool created_admin_token_ = false;
+  bool drained_ = false;
   bool shut_down_ = false;
 };
 

@@ -109,6 +109,7 @@ TEST_F(CliTest, HelpListsEveryCommand) {
                               "cancel MEETING_ID",
                               "  me ",
                               "me update",
+                              "me export",
                               "health",
                               "PARLEY_SERVER",
                               "PARLEY_TOKEN",

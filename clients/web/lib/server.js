@@ -73,6 +73,8 @@ const PROFILE_FIELDS = [
   'avoid_organisations',
   'prefers_quiet',
   'bio',
+  'share_email',
+  'share_phone',
 ];
 const EVENT_FIELDS = ['name', 'time_zone', 'slots', 'locations', 'policy'];
 // How long one agenda stream lasts before the app reconnects (keeps dead streams bounded).

@@ -183,10 +183,22 @@ function card(item) {
       item.virtual_link && [' · ', h('a', { href: item.virtual_link, rel: 'noopener' }, 'join online')]),
     item.reasons.length > 0 && [h('p', {}, h('strong', {}, 'Why: ')), h('ul', { class: 'reasons' }, item.reasons.map((r) => h('li', {}, r.text)))],
     item.conversation_starter && h('blockquote', {}, item.conversation_starter),
+    contact(item, partner),
     h('p', {}, h('span', { class: `state state-${item.status}` }, item.status_text)),
     buttons.length > 0 && h('div', { class: 'actions' }, buttons),
     out,
   );
+}
+
+// The partner's e-mail and phone: the server sends them only for a meeting both confirmed, and
+// only what the partner chose to share.
+function contact(item, partner) {
+  const links = [];
+  if (item.partner_email) links.push(h('a', { href: `mailto:${item.partner_email}` }, item.partner_email));
+  if (item.partner_phone) links.push(h('a', { href: `tel:${item.partner_phone.replace(/[^0-9+]/g, '')}` }, item.partner_phone));
+  if (links.length === 0) return null;
+  return h('p', { class: 'contact' }, h('strong', {}, `Reach ${partner.display_name}: `),
+    links.flatMap((link, i) => (i === 0 ? [link] : [' · ', link])));
 }
 
 async function respond(item, accept) {
@@ -218,6 +230,13 @@ function profile() {
     h('fieldset', {}, h('legend', {}, 'When I am available'),
       h('div', { class: 'inline' }, slots.map((s) => h('label', {}, h('input', { type: 'checkbox', name: 'slot', value: s.id, checked: available.has(s.id) }), ` ${s.name || s.id} (${span(s.start_time, s.end_time, zone())})`)))),
     h('div', { class: 'inline' }, h('label', {}, h('input', { type: 'checkbox', id: 'quiet', name: 'quiet', checked: Boolean(a.prefers_quiet) }), ' I prefer quiet places')),
+    h('fieldset', {}, h('legend', {}, 'Contact details for confirmed meetings'),
+      h('p', { class: 'hint' }, 'Someone sees these only once you have both accepted a meeting with each other.'),
+      h('div', { class: 'inline' },
+        h('label', {}, h('input', { type: 'checkbox', id: 'share-email', name: 'share_email', checked: Boolean(a.share_email) }),
+          ` Show my e-mail${a.email ? ` (${a.email})` : ''}`),
+        h('label', {}, h('input', { type: 'checkbox', id: 'share-phone', name: 'share_phone', checked: Boolean(a.share_phone) }),
+          ` Show my phone${a.phone ? ` (${a.phone})` : ''}`))),
     h('div', { class: 'actions' }, save),
     out,
   );
@@ -231,8 +250,10 @@ function profile() {
       languages: splitList(form.languages.value),
       availability: checked.length === slots.length ? [] : checked,
       prefers_quiet: form.quiet.checked,
+      share_email: form.share_email.checked,
+      share_phone: form.share_phone.checked,
     };
-    const fields = ['bio', 'interests', 'offers', 'seeks', 'languages', 'availability', 'prefers_quiet'];
+    const fields = ['bio', 'interests', 'offers', 'seeks', 'languages', 'availability', 'prefers_quiet', 'share_email', 'share_phone'];
     if (form.budget.value !== '') {
       attendee.budget = Number(form.budget.value);
       fields.push('budget');
@@ -240,7 +261,7 @@ function profile() {
     me = await api.patch('/api/me', { attendee, fields });
     replace(out, h('span', { class: 'ok' }, 'Saved. Your suggestions follow within a second.'));
   }));
-  showView('Your profile', h('p', {}, 'Your e-mail and phone are never shown to other attendees.'), form);
+  showView('Your profile', h('p', {}, 'Your e-mail and phone are shown to nobody but the organiser, unless you choose below to show them to the people you have a confirmed meeting with.'), form);
 }
 
 // --- People: who else, wishes, introductions.

@@ -1,12 +1,13 @@
 'use strict';
 // The attendee's app in headless Chromium against a real parleyd and web server: two attendees
 // open their magic links in separate browser contexts, see a suggestion with its reasons, accept
-// it, and both see it CONFIRMED without reloading (WatchMyAgenda -> Server-Sent Events). Every
-// attendee page passes axe-core without a serious or critical violation.
+// it, and both see it CONFIRMED without reloading (WatchMyAgenda -> Server-Sent Events), with the
+// contact details only the side that chose to share them shows. Every attendee page passes
+// axe-core without a serious or critical violation.
 
 const assert = require('node:assert/strict');
 const { before, after, test } = require('node:test');
-const { describeReason, parseAttendeeCsv } = require('parley-client');
+const { describeReason, fieldMask, parseAttendeeCsv } = require('parley-client');
 const fs = require('node:fs');
 const harness = require('./harness');
 
@@ -89,6 +90,13 @@ test('attendees accept a suggestion and both see it confirmed live', async () =>
   await harness.axeCheck(pageA, 'attendee meetings');
   await harness.screenshot(pageA, 'attendee-meetings');
 
+  // A lets confirmed partners see the e-mail; B shares nothing.
+  const shared = await asA.attendee.updateMyProfile({
+    attendee: { share_email: true },
+    update_mask: fieldMask('share_email'),
+  });
+  const emailA = shared.attendee.email;
+  assert.ok(emailA, 'the example attendee has no e-mail');
   await pageA.click(`#accept-${id}`);
   await pageA.waitForSelector(`${card}[data-status="AWAITING_THEM"]`);
 
@@ -102,6 +110,13 @@ test('attendees accept a suggestion and both see it confirmed live', async () =>
   await pageA.waitForSelector(`#confirmed-list ${card}[data-status="CONFIRMED"]`);
   assert.match(await harness.textOf(pageA, `${card} .state`), /confirmed/);
   assert.equal(await pageA.evaluate(() => performance.getEntriesByType('navigation').length), 1);
+  // B sees A's e-mail as a link; A sees nothing of B's.
+  assert.match(await harness.textOf(pageB, `${card} .contact`), new RegExp(`Reach .*: ${emailA.replace('.', '\\.')}$`));
+  assert.equal(await pageB.$eval(`${card} .contact a`, (a) => a.getAttribute('href')), `mailto:${emailA}`);
+  assert.equal(await pageA.$(`${card} .contact`), null);
+  assert.doesNotMatch(await harness.textOf(pageA, card), /@/);
+  await harness.axeCheck(pageB, 'attendee confirmed with contact');
+  await harness.screenshot(pageB, 'attendee-confirmed-contact');
   await harness.screenshot(pageA, 'attendee-confirmed');
   assert.deepEqual([...pageA.errors, ...pageB.errors], []);
 });
@@ -120,9 +135,15 @@ test('attendee profile, people, feedback and calendar pages work and pass axe', 
   await page.$eval('#interests', (input) => {
     input.value = 'bicycles:3; tea';
   });
+  // A shared the e-mail in the first test; now the phone too, and the e-mail no longer.
+  assert.equal(await page.$eval('#share-email', (box) => box.checked), true);
+  await page.click('#share-email');
+  await page.click('#share-phone');
   await page.click('#profile-form button[type=submit]');
   await page.waitForFunction(() => /Saved/.test(document.getElementById('profile-result').textContent));
   const profile = await stack.organizer.withToken(tokenA).attendee.getMyProfile({});
+  assert.equal(profile.attendee.share_email, false);
+  assert.equal(profile.attendee.share_phone, true);
   assert.equal(profile.attendee.budget, 2);
   assert.deepEqual(
     profile.attendee.interests.map((i) => [i.tag, i.weight]),

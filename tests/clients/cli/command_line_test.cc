@@ -124,7 +124,7 @@ TEST_F(CommandLineTest, EveryCommandInTheUsageHasItsOwnHelp) {
     EXPECT_THAT(out(), StartsWith("usage: parley " + absl::StrJoin(words, " "))) << line;
     EXPECT_THAT(out(), Not(HasSubstr("commands:"))) << line;
   }
-  EXPECT_EQ(commands, 46);  // with admin backup and known-pairs import
+  EXPECT_EQ(commands, 47);  // with admin backup, known-pairs import and me export
 }
 
 }  // namespace

@@ -97,6 +97,110 @@ TEST_F(AgendaServiceTest, AMeetingIsConfirmedOnlyWhenBothAccept) {
   EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+// Contact sharing: what a partner sees of my email and phone is my choice alone, and only once
+// we both confirmed. Here A allows both and B allows nothing: B sees A's, A sees nothing of B's.
+TEST_F(AgendaServiceTest, AConfirmedPartnerSeesOnlyTheContactDetailsTheOtherSideShares) {
+  SetUpEvent(4, 2, 1);
+  Run();
+  const v1::Meeting m = Meetings()[0];
+  const uint64_t a = m.attendee_a(), b = m.attendee_b();
+  auto share = [&](uint64_t who, bool email, bool phone) {
+    v1::UpdateMyProfileRequest request;
+    request.mutable_attendee()->set_share_email(email);
+    request.mutable_attendee()->set_share_phone(phone);
+    request.mutable_update_mask()->add_paths("share_email");
+    request.mutable_update_mask()->add_paths("share_phone");
+    v1::MyProfile profile;
+    grpc::Status s = attendee_->UpdateMyProfile(Ctx(TokenOf(who)).get(), request, &profile);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(profile.attendee().share_email(), email);
+    EXPECT_EQ(profile.attendee().share_phone(), phone);
+  };
+  auto item = [&](uint64_t who) {
+    const v1::Agenda agenda = AgendaOf(who);
+    for (const v1::Proposal& p : agenda.items()) {
+      if (p.meeting_id() == m.id()) return p;
+    }
+    ADD_FAILURE() << "meeting " << m.id() << " not on the agenda of " << who;
+    return v1::Proposal();
+  };
+  auto reveals = [&](const v1::Proposal& p, uint64_t whose) {
+    const std::string bytes = p.SerializeAsString();
+    return bytes.find(people_[whose].email()) != std::string::npos ||
+           bytes.find(people_[whose].phone()) != std::string::npos;
+  };
+  // Consent is off by default.
+  v1::MyProfile profile;
+  ASSERT_TRUE(attendee_->GetMyProfile(Ctx(TokenOf(a)).get(), {}, &profile).ok());
+  EXPECT_FALSE(profile.attendee().share_email());
+  EXPECT_FALSE(profile.attendee().share_phone());
+
+  share(a, true, true);
+  // Proposed, then accepted by one side only: nothing is shared yet.
+  EXPECT_FALSE(reveals(item(b), a));
+  v1::Proposal view;
+  ASSERT_TRUE(Respond(a, m.id(), true, &view).ok());
+  EXPECT_FALSE(reveals(view, b));
+  EXPECT_FALSE(reveals(item(b), a));
+  ASSERT_TRUE(Respond(b, m.id(), true, &view).ok());
+  ASSERT_EQ(view.status(), v1::Proposal::CONFIRMED);
+  // B allowed nothing: A sees neither, B sees both of A's, in the answer and on the agenda.
+  EXPECT_EQ(view.partner_email(), people_[a].email());
+  EXPECT_EQ(view.partner_phone(), people_[a].phone());
+  const v1::Proposal seen_by_b = item(b);
+  EXPECT_EQ(seen_by_b.partner_email(), people_[a].email());
+  EXPECT_EQ(seen_by_b.partner_phone(), people_[a].phone());
+  const v1::Proposal seen_by_a = item(a);
+  EXPECT_EQ(seen_by_a.status(), v1::Proposal::CONFIRMED);
+  EXPECT_EQ(seen_by_a.partner_email(), "");
+  EXPECT_EQ(seen_by_a.partner_phone(), "");
+  EXPECT_FALSE(reveals(seen_by_a, b));
+  // Nobody else's agenda shows either.
+  for (uint64_t other : ids_) {
+    if (other == a || other == b) continue;
+    const std::string bytes = AgendaOf(other).SerializeAsString();
+    EXPECT_EQ(bytes.find(people_[a].email()), std::string::npos);
+    EXPECT_EQ(bytes.find(people_[a].phone()), std::string::npos);
+  }
+
+  // Each side changes only what the other sees of them, at once: B shares the email only; A
+  // takes the phone back.
+  share(b, true, false);
+  share(a, true, false);
+  EXPECT_EQ(item(a).partner_email(), people_[b].email());
+  EXPECT_EQ(item(a).partner_phone(), "");
+  EXPECT_EQ(item(b).partner_email(), people_[a].email());
+  EXPECT_EQ(item(b).partner_phone(), "");
+
+  // The organiser can neither give nor take consent; a re-import keeps it.
+  v1::UpdateAttendeeRequest update;
+  update.mutable_attendee()->set_event_id(event_.id());
+  update.mutable_attendee()->set_id(b);
+  update.mutable_attendee()->set_share_email(false);
+  update.mutable_update_mask()->add_paths("share_email");
+  v1::Attendee updated;
+  grpc::Status refused = organizer_->UpdateAttendee(Ctx(token_).get(), update, &updated);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), HasSubstr("share_email"));
+  v1::Attendee row = people_[b];
+  row.set_role("Grandmaster");
+  row.set_share_email(false);  // both ignored: not the organiser's to set
+  row.set_share_phone(true);
+  v1::ImportAttendeesResponse imported;
+  ASSERT_TRUE(Import(token_, event_.id(), {row}, &imported).ok());
+  ASSERT_EQ(imported.results(0).attendee_id(), b);
+  server_->live()->WaitIdle();
+  EXPECT_EQ(item(a).partner_email(), people_[b].email());
+  EXPECT_EQ(item(a).partner_phone(), "");
+
+  // A cancelled meeting shares nothing any more.
+  v1::CancelMeetingRequest cancel;
+  cancel.set_meeting_id(m.id());
+  ASSERT_TRUE(agenda_->CancelMeeting(Ctx(TokenOf(a)).get(), cancel, &view).ok());
+  EXPECT_EQ(view.status(), v1::Proposal::CANCELLED);
+  EXPECT_FALSE(reveals(view, b));
+}
+
 TEST_F(AgendaServiceTest, ADeclineIsPrivateAndThePairIsNeverProposedAgain) {
   SetUpEvent(4, 2, 1);
   Run();

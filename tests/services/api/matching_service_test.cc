@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/services/matching_test_util.h"
 
 namespace parley {
@@ -93,6 +94,60 @@ TEST_F(MatchingServiceTest, RunStreamsEveryPhaseAndStoresProposals) {
   ASSERT_TRUE(matching_->GetMatchingRun(Ctx(token_).get(), get, &latest).ok());
   EXPECT_EQ(latest.id(), last.id());
   EXPECT_EQ(latest.phase(), v1::MatchingRun::DONE);
+}
+
+// Shutting down (Server::Drain, parleyd's first step on SIGTERM): health answers NOT_SERVING
+// while calls are still served, a run in progress stops and is recorded FAILED with the previous
+// schedule untouched, and new runs are refused.
+TEST_F(MatchingServiceTest, DrainingStopsTheRunKeepsTheScheduleAndHealthSaysNotServing) {
+  adjust_options_ = [this](services::ServerOptions* options) {
+    options->before_run = [this](uint64_t) {
+      if (holds_.fetch_add(1) != 1) return;  // the second run waits
+      started_.Notify();
+      release_.WaitForNotification();
+    };
+  };
+  Restart();
+  SetUpEvent(12, 3, 2);
+  Run();
+  const std::vector<v1::Meeting> before = Meetings();
+  ASSERT_FALSE(before.empty());
+  auto health = [this] {
+    auto stub = grpc::health::v1::Health::NewStub(channel_);
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status s = stub->Check(Ctx("").get(), {}, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return response.status();
+  };
+  v1::StartMatchingRunRequest request;
+  request.set_event_id(event_.id());
+  request.set_seed(5);
+  auto context = Ctx(token_);
+  auto reader = matching_->StartMatchingRun(context.get(), request);
+  ASSERT_TRUE(started_.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_EQ(health(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  server_->Drain();
+  EXPECT_EQ(health(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  release_.Notify();
+  v1::MatchingRun progress, last;
+  while (reader->Read(&progress)) last = progress;
+  grpc::Status finished = reader->Finish();
+  ASSERT_TRUE(finished.ok()) << finished.error_message();
+  EXPECT_EQ(last.phase(), v1::MatchingRun::FAILED);
+  EXPECT_EQ(last.error(),
+            "the server is shutting down: cancelled during loading; the previous schedule is "
+            "unchanged");
+  EXPECT_EQ(LatestRun().phase(), v1::MatchingRun::FAILED);  // still serving
+  const std::vector<v1::Meeting> after = Meetings();
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ(after[i].SerializeAsString(), before[i].SerializeAsString());
+  }
+  v1::MatchingRun refused;
+  grpc::Status again = RunMatching(token_, event_.id(), &refused);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(again.error_message(), HasSubstr("shutting down"));
 }
 
 TEST_F(MatchingServiceTest, OtherCommunitiesEventsAreNotFoundAndAttendeesAreRefused) {

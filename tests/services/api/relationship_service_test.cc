@@ -1,7 +1,8 @@
 // Relationships over a real server: feedback and its privacy, person_ref as a keyed hash, memory
 // across a community's events (freeze and follow-ups), warm introductions (private declines,
 // live proposals), requests for introductions, "who else should I meet?", wishes, analytics and
-// erasure.
+// erasure; and the attendee's export of all of it (AttendeeService.ExportMyData), which is built
+// from these records.
 #include <dirent.h>
 
 #include <algorithm>
@@ -12,6 +13,8 @@
 #include <tuple>
 #include <vector>
 
+#include "google/protobuf/util/json_util.h"
+#include "parley/v1/attendee_service.grpc.pb.h"
 #include "parley/v1/relationship_service.grpc.pb.h"
 #include "services/domain/policy.h"
 #include "tests/services/service_fixture.h"
@@ -842,6 +845,133 @@ TEST_F(IntroductionTest, AnalyticsAggregateWithoutNamingAnybody) {
                                    return true;
                                  })
                   .ok());
+}
+
+// --- The attendee's export ------------------------------------------------------------------
+
+class ExportTest : public RelationshipServiceTest {
+ protected:
+  absl::StatusOr<v1::MyData> Export(const std::string& token) {
+    v1::MyData data;
+    grpc::Status s = attendee_->ExportMyData(Ctx(token).get(), {}, &data);
+    if (!s.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+    }
+    return data;
+  }
+  void Share(const std::string& who, bool email, bool phone) {
+    v1::UpdateMyProfileRequest request;
+    request.mutable_attendee()->set_share_email(email);
+    request.mutable_attendee()->set_share_phone(phone);
+    request.mutable_update_mask()->add_paths("share_email");
+    request.mutable_update_mask()->add_paths("share_phone");
+    v1::MyProfile profile;
+    grpc::Status s = attendee_->UpdateMyProfile(Ctx(tokens_[who]).get(), request, &profile);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+};
+
+TEST_F(ExportTest, HoldsEverythingAboutMeAndNothingOthersSaidAboutMe) {
+  const uint64_t event =
+      Event("Ride",
+            {Profile("1", {"bicycles"}, "ref-1"), Profile("2", {"bicycles"}, "ref-2"),
+             Profile("3", {"books"}), Profile("4", {"books"})},
+            /*allow_any_introductions=*/true);
+  ASSERT_TRUE(server_->store()->AddKnownPairs(event, {{ids_["1"], ids_["4"]}}).ok());
+  Run(event);
+  const uint64_t meeting = Confirm("1", "2");
+  ASSERT_NE(meeting, 0u);
+  Share("2", /*email=*/true, /*phone=*/false);
+  AfterTheEvent();
+  ASSERT_TRUE(Feedback("1", meeting, v1::Feedback::HAPPENED, 5, true).ok());
+  // What 2 thinks of 1 is 2's: it is in no export of 1's.
+  ASSERT_TRUE(Feedback("2", meeting, v1::Feedback::HAPPENED, 2, false).ok());
+  v1::Introduction introduction;
+  ASSERT_TRUE(Introduce("1", "2", "3", &introduction).ok());
+  v1::AskForIntroductionsRequest ask;
+  ask.set_attendee_id(ids_["2"]);
+  ask.set_note("people who fix wheels");
+  v1::IntroductionRequest asked;
+  ASSERT_TRUE(relationships_->AskForIntroductions(Ctx(tokens_["1"]).get(), ask, &asked).ok());
+  v1::WishRequest wish;
+  wish.set_attendee_id(ids_["3"]);  // shown to 1 by the introduction 1 made
+  v1::ListMyWishesResponse wishes;
+  ASSERT_TRUE(relationships_->AddWish(Ctx(tokens_["1"]).get(), wish, &wishes).ok());
+
+  absl::StatusOr<v1::MyData> mine = Export(tokens_["1"]);
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  EXPECT_GT(mine->export_time(), 0);
+  EXPECT_EQ(mine->profile().id(), ids_["1"]);
+  EXPECT_EQ(mine->profile().email(), "1@example.org");
+  EXPECT_EQ(mine->profile().phone(), "+41 79 000 00 1");
+  EXPECT_TRUE(mine->profile().wants().empty());  // shown as people, in `wishes`
+  EXPECT_EQ(mine->event().id(), event);
+  ASSERT_EQ(mine->meetings_size(), 1);
+  const v1::MyMeeting& m = mine->meetings(0);
+  EXPECT_EQ(m.proposal().meeting_id(), meeting);
+  EXPECT_EQ(m.proposal().status(), v1::Proposal::CONFIRMED);
+  EXPECT_EQ(m.my_answer(), v1::Meeting::ACCEPTED);
+  EXPECT_GT(m.create_time(), 0);
+  EXPECT_EQ(m.proposal().partner().attendee_id(), ids_["2"]);
+  EXPECT_EQ(m.proposal().partner_email(), "2@example.org");  // 2 shares it
+  EXPECT_EQ(m.proposal().partner_phone(), "");               // but not the phone
+  ASSERT_EQ(mine->feedback_size(), 1);
+  EXPECT_EQ(mine->feedback(0).meeting_id(), meeting);
+  EXPECT_EQ(mine->feedback(0).rating(), 5u);
+  ASSERT_EQ(mine->introductions_size(), 1);
+  EXPECT_TRUE(mine->introductions(0).made_by_me());
+  EXPECT_EQ(mine->introductions(0).other_person().attendee_id(), ids_["3"]);
+  ASSERT_EQ(mine->introduction_requests_size(), 1);
+  EXPECT_TRUE(mine->introduction_requests(0).sent_by_me());
+  ASSERT_EQ(mine->wishes_size(), 1);
+  EXPECT_EQ(mine->wishes(0).person().attendee_id(), ids_["3"]);
+  ASSERT_EQ(mine->memory_size(), 1);
+  EXPECT_EQ(mine->memory(0).meeting_id(), meeting);
+  EXPECT_EQ(mine->memory(0).event_name(), "Ride");
+  EXPECT_EQ(mine->memory(0).partner_name(), "Name 2");
+  EXPECT_EQ(mine->memory(0).rating(), 5u);
+  EXPECT_TRUE(mine->memory(0).follow_up());
+  ASSERT_FALSE(mine->tokens().empty());
+  for (const v1::TokenInfo& t : mine->tokens()) EXPECT_EQ(t.attendee_id(), ids_["1"]);
+  EXPECT_EQ(mine->known_pairs(), 1u);
+
+  // Nothing of anybody else beyond what my calls show: not 2's phone, not 3's or 4's contact
+  // details, no rating but mine, no score.
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(*mine, &json, options).ok());
+  for (const std::string& other : {"2", "3", "4"}) {
+    EXPECT_THAT(json, Not(HasSubstr("+41 79 000 00 " + other)));
+    if (other != "2") EXPECT_THAT(json, Not(HasSubstr(other + "@example.org")));
+  }
+  EXPECT_THAT(json, Not(HasSubstr("\"rating\":2")));
+  EXPECT_THAT(json, Not(HasSubstr("partner_rating")));
+  EXPECT_THAT(json, Not(HasSubstr("score")));
+
+  // 2's export: 2's own feedback, and not 1's contact details (1 shares nothing).
+  absl::StatusOr<v1::MyData> theirs = Export(tokens_["2"]);
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  ASSERT_EQ(theirs->feedback_size(), 1);
+  EXPECT_EQ(theirs->feedback(0).rating(), 2u);
+  ASSERT_EQ(theirs->meetings_size(), 1);
+  EXPECT_EQ(theirs->meetings(0).proposal().partner_email(), "");
+  EXPECT_THAT(theirs->SerializeAsString(), Not(HasSubstr("1@example.org")));
+  EXPECT_EQ(theirs->known_pairs(), 0u);
+  ASSERT_EQ(theirs->memory_size(), 1);
+  EXPECT_EQ(theirs->memory(0).rating(), 2u);
+}
+
+TEST_F(ExportTest, OnlyTheAttendeeThemselvesMayExport) {
+  Event("Ride", {Profile("1", {"bicycles"}), Profile("2", {"bicycles"})});
+  EXPECT_EQ(Export(organizer_token_).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Export("").status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(Export("prl_not-a-token").status().code(), absl::StatusCode::kUnauthenticated);
+  absl::StatusOr<v1::MyData> mine = Export(tokens_["1"]);
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  EXPECT_EQ(mine->profile().id(), ids_["1"]);
+  EXPECT_TRUE(mine->meetings().empty());  // before any run
 }
 
 }  // namespace

@@ -438,6 +438,70 @@ TEST_F(MatchingRunTest, RunFailsAfterTooManyInterruptionsAndRecordsIt) {
   EXPECT_EQ(Meetings(event_id).size(), meetings.size());
 }
 
+// A run cancelled in each phase (the flag raised when the run enters it, as a shutdown would)
+// stops there: it returns CANCELLED, its record says FAILED and why, and the schedule of the
+// previous run is exactly as it was.
+TEST_F(MatchingRunTest, ACancelledRunIsRecordedFailedAndLeavesThePreviousScheduleIntact) {
+  const uint64_t event_id = NewEvent();
+  ASSERT_TRUE(Run(event_id).ok());
+  const std::vector<v1::Meeting> before = Meetings(event_id);
+  ASSERT_FALSE(before.empty());
+  const std::vector<std::pair<v1::MatchingRun::Phase, std::string>> cases = {
+      {v1::MatchingRun::CANDIDATES, "cancelled during candidate generation"},
+      {v1::MatchingRun::SCHEDULING, "cancelled during scheduling"},
+      {v1::MatchingRun::WRITING, "cancelled during writing"},
+  };
+  for (const auto& [phase, expected] : cases) {
+    SCOPED_TRACE(v1::MatchingRun::Phase_Name(phase));
+    match::CancelFlag cancel{false};
+    RunOptions options = Options();
+    options.seed = 11;  // another schedule than the stored one, were it written
+    options.cancel = &cancel;
+    options.cancel_reason = "the server is shutting down";
+    std::vector<v1::MatchingRun::Phase> phases;
+    absl::StatusOr<v1::MatchingRun> run =
+        RunMatching(store_.get(), event_id, options, [&](const v1::MatchingRun& progress) {
+          phases.push_back(progress.phase());
+          if (progress.phase() == phase) cancel.store(true);
+        });
+    EXPECT_TRUE(absl::IsCancelled(run.status())) << run.status();
+    EXPECT_THAT(run.status().message(), HasSubstr(expected));
+    ASSERT_FALSE(phases.empty());
+    EXPECT_EQ(phases.back(), v1::MatchingRun::FAILED);
+    absl::StatusOr<v1::MatchingRun> latest = store_->LatestRun(event_id);
+    ASSERT_TRUE(latest.ok()) << latest.status();
+    EXPECT_EQ(latest->phase(), v1::MatchingRun::FAILED);
+    EXPECT_EQ(latest->error(), absl::StrCat("the server is shutting down: ", expected,
+                                            "; the previous schedule is unchanged"));
+    const std::vector<v1::Meeting> after = Meetings(event_id);
+    ASSERT_EQ(after.size(), before.size());
+    for (size_t i = 0; i < before.size(); ++i) {
+      EXPECT_EQ(after[i].SerializeAsString(), before[i].SerializeAsString())
+          << "meeting " << before[i].id();
+    }
+  }
+}
+
+// A flag that is never raised changes nothing: the same schedule as without one.
+TEST_F(MatchingRunTest, AnUnraisedCancelFlagGivesTheSameSchedule) {
+  const uint64_t event_id = NewEvent();
+  auto plan = [&]() {
+    std::vector<std::tuple<uint64_t, uint64_t, std::string, std::string, uint32_t>> out;
+    for (const v1::Meeting& m : Meetings(event_id)) {
+      out.emplace_back(m.attendee_a(), m.attendee_b(), m.slot_id(), m.location_id(), m.table());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  ASSERT_TRUE(Run(event_id).ok());
+  const auto without = plan();
+  match::CancelFlag cancel{false};
+  RunOptions options = Options();
+  options.cancel = &cancel;
+  ASSERT_TRUE(RunMatching(store_.get(), event_id, options, nullptr).ok());
+  EXPECT_EQ(plan(), without);
+}
+
 TEST_F(MatchingRunTest, AutoConfirmWritesConfirmedMeetingsThatNeverExpire) {
   const uint64_t event_id = NewEvent();
   ASSERT_TRUE(store_
