@@ -53,7 +53,7 @@ grpc::ServerUnaryReactor* AttendeeService::GetMyProfile(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* AttendeeService::UpdateMyProfile(
     grpc::CallbackServerContext* context, const v1::UpdateMyProfileRequest* request,
     v1::MyProfile* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Principal> who = auth_->Authorize(*context, AttendeeMethod("UpdateMyProfile"));
     if (!who.ok()) return who.status();
     absl::StatusOr<v1::Event> event = store_->GetEvent(who->event_id);
