@@ -21,11 +21,14 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 //     who-else. The pool's queue is unbounded: each call is small, and attendees' writes are
 //     never refused for load.
 //   - FinishOn(expensive, ...): whole-event work of organisers (quality report pages,
-//     analytics, meeting listings, exports; runs have their own pool). Bounded threads and
+//     analytics, exports; runs have their own pool). Bounded threads and
 //     queue, so a flood of them is refused with RESOURCE_EXHAUSTED and cannot take the CPU that
 //     serves attendees.
 // A handler that authorises on gRPC's thread before FinishOn makes sure unauthenticated calls
 // never take a place in a bounded queue.
+// Known exception: ListMeetings still runs inline (a page, but a filtered page may scan the
+// whole event); moving it to a pool is left until the crowd e2e test waits for repairs by
+// something firmer than three equal snapshots.
 
 // Runs `body`, which fills the response and returns its status, then finishes the RPC, so a
 // handler cannot forget Finish(). For short work only (point reads): the body runs on gRPC's

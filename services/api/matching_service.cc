@@ -463,10 +463,10 @@ grpc::ServerUnaryReactor* MatchingService::GetQualityReport(
 grpc::ServerUnaryReactor* MatchingService::ListMeetings(grpc::CallbackServerContext* context,
                                                         const v1::ListMeetingsRequest* request,
                                                         v1::ListMeetingsResponse* response) {
-  absl::StatusOr<v1::Event> event = Event(*context, "ListMeetings", request->event_id());
-  if (!event.ok()) return FinishNow(context, event.status());
-  // A filtered page may scan every meeting of the event.
-  return FinishOn(expensive_, context, [this, request, response, event]() -> absl::Status {
+  // Still on gRPC's thread (see grpc_status.h): a page, but a filtered one may scan the event.
+  return FinishWith(context, [&]() -> absl::Status {
+    absl::StatusOr<v1::Event> event = Event(*context, "ListMeetings", request->event_id());
+    if (!event.ok()) return event.status();
     absl::StatusOr<int> size = PageSize(request->page_size());
     if (!size.ok()) return size.status();
     absl::StatusOr<uint64_t> after = DecodeIdPageToken(request->page_token());

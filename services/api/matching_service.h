@@ -44,7 +44,7 @@ class RunObserver {
 
 // The organiser's matching calls (see matching_service.proto). Every call resolves the
 // community from the token; events of other communities are NOT_FOUND. Runs execute on this
-// service's run threads; quality reports, meeting listings and exports on `expensive` (bounded:
+// service's run threads; quality reports and exports on `expensive` (bounded:
 // RESOURCE_EXHAUSTED when its queue is full), publishing on `workers`: never on gRPC's threads.
 // A run goes on (and is recorded) when its client goes away. One run per event at a time; after
 // a run, the attendees' views are built (`views`, may be null) so that no read pays for a cold

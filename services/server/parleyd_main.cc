@@ -57,8 +57,8 @@ ABSL_FLAG(int, worker_threads, 2,
           "Threads for writes and other blocking work of every caller (gRPC's own threads only "
           "parse, authorise and answer point reads).");
 ABSL_FLAG(int, expensive_threads, 1,
-          "Threads of the organisers' expensive calls (quality reports, analytics, meeting "
-          "listings, exports), apart from those that serve attendees.");
+          "Threads of the organisers' expensive calls (quality reports, analytics, exports), "
+          "apart from those that serve attendees.");
 ABSL_FLAG(int, expensive_queue, 8,
           "Expensive calls that may wait for one of those threads; beyond it they get "
           "RESOURCE_EXHAUSTED.");

@@ -62,8 +62,8 @@ struct ServerOptions {
   // who-else); gRPC's threads only parse, authorise, enqueue and answer point reads.
   // Default: 2.
   int worker_threads = 2;
-  // Threads and queue of the organisers' expensive calls (quality reports, analytics, meeting
-  // listings, exports), kept apart so that a flood of them cannot take the CPU that serves
+  // Threads and queue of the organisers' expensive calls (quality reports, analytics,
+  // exports), kept apart so that a flood of them cannot take the CPU that serves
   // attendees. Beyond `expensive_queue` waiting calls: RESOURCE_EXHAUSTED. Defaults: 1 thread
   // (half of a 2-core machine at most) and 8 waiting calls.
   int expensive_threads = 1;
