@@ -97,7 +97,7 @@ absl::StatusOr<std::pair<std::string, v1::TokenInfo>> IssueToken(storage::Store*
 grpc::ServerUnaryReactor* AdminService::CreateCommunity(grpc::CallbackServerContext* context,
                                                         const v1::CreateCommunityRequest* request,
                                                         v1::Community* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Principal> who = auth_->Authorize(*context, AdminMethod("CreateCommunity"));
     if (!who.ok()) return who.status();
     v1::Community community;
@@ -134,7 +134,7 @@ grpc::ServerUnaryReactor* AdminService::ListCommunities(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* AdminService::IssueOrganizerToken(
     grpc::CallbackServerContext* context, const v1::IssueOrganizerTokenRequest* request,
     v1::IssuedToken* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Principal> who = auth_->Authorize(*context, AdminMethod("IssueOrganizerToken"));
     if (!who.ok()) return who.status();
     if (request->community_id() == 0) {
@@ -181,7 +181,7 @@ grpc::ServerUnaryReactor* AdminService::ListOrganizerTokens(
 grpc::ServerUnaryReactor* AdminService::RevokeToken(grpc::CallbackServerContext* context,
                                                     const v1::RevokeTokenRequest* request,
                                                     v1::TokenInfo* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Principal> who = auth_->Authorize(*context, AdminMethod("RevokeToken"));
     if (!who.ok()) return who.status();
     if (request->token_id().empty()) return absl::InvalidArgumentError("token_id: required");

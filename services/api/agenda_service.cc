@@ -250,7 +250,7 @@ grpc::ServerUnaryReactor* AgendaService::ListMySuggestions(grpc::CallbackServerC
 grpc::ServerUnaryReactor* AgendaService::RespondToProposal(
     grpc::CallbackServerContext* context, const v1::RespondToProposalRequest* request,
     v1::Proposal* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "RespondToProposal");
     if (!caller.ok()) return caller.status();
     const uint64_t me = caller->who.attendee_id;
@@ -382,7 +382,7 @@ grpc::ServerUnaryReactor* AgendaService::RequestMoreSuggestions(
 grpc::ServerUnaryReactor* AgendaService::CancelMeeting(grpc::CallbackServerContext* context,
                                                        const v1::CancelMeetingRequest* request,
                                                        v1::Proposal* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "CancelMeeting");
     if (!caller.ok()) return caller.status();
     const uint64_t me = caller->who.attendee_id;
@@ -426,7 +426,7 @@ absl::StatusOr<std::vector<v1::TokenInfo>> AgendaService::MyFeeds(const Caller& 
 grpc::ServerUnaryReactor* AgendaService::CreateCalendarFeed(
     grpc::CallbackServerContext* context, const v1::CreateCalendarFeedRequest* request,
     v1::IssuedCalendarFeed* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "CreateCalendarFeed");
     if (!caller.ok()) return caller.status();
     absl::MutexLock lock(&feeds_mu_);
@@ -470,7 +470,7 @@ grpc::ServerUnaryReactor* AgendaService::ListCalendarFeeds(
 grpc::ServerUnaryReactor* AgendaService::RevokeCalendarFeed(
     grpc::CallbackServerContext* context, const v1::RevokeCalendarFeedRequest* request,
     v1::TokenInfo* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "RevokeCalendarFeed");
     if (!caller.ok()) return caller.status();
     if (request->token_id().empty()) return absl::InvalidArgumentError("token_id: required");

@@ -85,13 +85,15 @@ using AgendaServiceBase = v1::AgendaService::WithRawCallbackMethod_ListMySuggest
 // LiveAgendas' repair thread.
 // My agenda and my suggestions are cached (AgendaViewCache) when `versions` is given: it must be
 // a storage::StoreVersions registered as a commit listener of `store`.
-// Thread-safe. `store`, `auth`, `live` and `versions` are not owned and must outlive the server
-// this service is registered with.
+// Reads of my agenda, suggestions and calendar answer on gRPC's thread (cached views, point
+// reads); answers, cancellations and feed changes (fsync'd writes) run on `workers`.
+// Thread-safe. `store`, `auth`, `workers`, `live` and `versions` are not owned and must outlive
+// the server this service is registered with.
 class AgendaService final : public AgendaServiceBase {
  public:
-  AgendaService(storage::Store* store, const Authenticator* auth, LiveAgendas* live,
-                const storage::StoreVersions* versions = nullptr)
-      : store_(store), auth_(auth), live_(live), views_(versions) {}
+  AgendaService(storage::Store* store, const Authenticator* auth, WorkerPool* workers,
+                LiveAgendas* live, const storage::StoreVersions* versions = nullptr)
+      : store_(store), auth_(auth), workers_(workers), live_(live), views_(versions) {}
 
   // Requests and responses are a ListMySuggestionsRequest and a ListMySuggestionsResponse.
   grpc::ServerUnaryReactor* ListMySuggestions(grpc::CallbackServerContext* context,
@@ -162,6 +164,7 @@ class AgendaService final : public AgendaServiceBase {
 
   storage::Store* const store_;
   const Authenticator* const auth_;
+  WorkerPool* const workers_;
   LiveAgendas* const live_;
   AgendaViewCache views_;
 };

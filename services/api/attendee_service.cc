@@ -50,7 +50,7 @@ grpc::ServerUnaryReactor* AttendeeService::GetMyProfile(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* AttendeeService::UpdateMyProfile(
     grpc::CallbackServerContext* context, const v1::UpdateMyProfileRequest* request,
     v1::MyProfile* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Principal> who = auth_->Authorize(*context, AttendeeMethod("UpdateMyProfile"));
     if (!who.ok()) return who.status();
     absl::StatusOr<v1::Event> event = store_->GetEvent(who->event_id);
@@ -74,7 +74,8 @@ grpc::ServerUnaryReactor* AttendeeService::UpdateMyProfile(
 grpc::ServerUnaryReactor* AttendeeService::ExportMyData(grpc::CallbackServerContext* context,
                                                         const v1::ExportMyDataRequest*,
                                                         v1::MyData* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  // Scans the attendee's meetings, relationships and the event's known pairs: a worker's job.
+  return FinishOn(workers_, context, [this, context, response]() -> absl::Status {
     absl::StatusOr<Principal> who = auth_->Authorize(*context, AttendeeMethod("ExportMyData"));
     if (!who.ok()) return who.status();
     absl::StatusOr<v1::Event> event = store_->GetEvent(who->event_id);

@@ -3,16 +3,18 @@
 
 #include "parley/v1/attendee_service.grpc.pb.h"
 #include "services/auth/auth.h"
+#include "services/live/worker_pool.h"
 #include "storage/store.h"
 
 namespace parley::services {
 
 // The attendee's calls (see attendee_service.proto). The attendee is the token's; no request
-// field can name another. Thread-safe. `store` and `auth` are not owned and must outlive the
-// server this service is registered with.
+// field can name another. Profile updates (fsync'd) run on `workers`. Thread-safe. `store`,
+// `auth` and `workers` are not owned and must outlive the server this service is registered with.
 class AttendeeService final : public v1::AttendeeService::CallbackService {
  public:
-  AttendeeService(storage::Store* store, const Authenticator* auth) : store_(store), auth_(auth) {}
+  AttendeeService(storage::Store* store, const Authenticator* auth, WorkerPool* workers)
+      : store_(store), auth_(auth), workers_(workers) {}
 
   grpc::ServerUnaryReactor* GetMyProfile(grpc::CallbackServerContext* context,
                                          const v1::GetMyProfileRequest* request,
@@ -29,6 +31,7 @@ class AttendeeService final : public v1::AttendeeService::CallbackService {
  private:
   storage::Store* store_;
   const Authenticator* auth_;
+  WorkerPool* workers_;
 };
 
 }  // namespace parley::services

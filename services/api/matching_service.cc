@@ -210,7 +210,7 @@ struct MatchingService::Bounds {
   bool thread_running ABSL_GUARDED_BY(mu) = false;
   // By event: a newer run's bound replaces an older one's still waiting.
   std::map<uint64_t, matching::DeferredBound> pending ABSL_GUARDED_BY(mu);
-  std::function<void(uint64_t, uint64_t)> before, after;
+  std::shared_ptr<RunObserver> observer;  // set before the thread starts; never null
 };
 
 namespace {
@@ -224,12 +224,15 @@ matching::RunOptions WithDeferral(matching::RunOptions run,
 }  // namespace
 
 MatchingService::MatchingService(storage::Store* store, const Authenticator* auth,
-                                 WorkerPool* workers, LiveAgendas* live,
-                                 MatchingServiceOptions options)
+                                 WorkerPool* workers, WorkerPool* expensive, LiveAgendas* live,
+                                 AgendaService* views, MatchingServiceOptions options,
+                                 std::shared_ptr<RunObserver> observer)
     : store_(store),
       auth_(auth),
       workers_(workers),
+      expensive_(expensive),
       live_(live),
+      views_(views),
       bounds_(std::make_shared<Bounds>()),
       options_([&] {
         options.run = WithDeferral(std::move(options.run), [this](matching::DeferredBound job) {
@@ -239,11 +242,12 @@ MatchingService::MatchingService(storage::Store* store, const Authenticator* aut
         options.run.cancel_reason = "the server is shutting down";
         return std::move(options);
       }()),
-      runs_(std::make_unique<WorkerPool>(std::max(1, options_.run_threads))) {
+      observer_(observer != nullptr ? std::move(observer) : std::make_shared<RunObserver>()),
+      runs_(std::make_unique<WorkerPool>(std::max(1, options_.run_threads), options_.run_queue,
+                                         "parley-run")) {
   absl::MutexLock lock(&bounds_->mu);
   bounds_->store = store_;
-  bounds_->before = options_.before_bound;
-  bounds_->after = options_.after_bound;
+  bounds_->observer = observer_;
 }
 
 void MatchingService::CancelRuns() {
@@ -292,7 +296,7 @@ void MatchingService::ComputeBounds(std::shared_ptr<Bounds> bounds) {
       job = std::move(bounds->pending.begin()->second);
       bounds->pending.erase(bounds->pending.begin());
     }
-    if (bounds->before) bounds->before(job.event_id, job.run_id);
+    bounds->observer->BeforeBound(job.event_id, job.run_id);
     match::BoundOptions bound_options;
     bound_options.cancel = &bounds->cancel;
     const absl::StatusOr<int64_t> bound =
@@ -307,7 +311,7 @@ void MatchingService::ComputeBounds(std::shared_ptr<Bounds> bounds) {
       LOG(WARNING) << "event " << job.event_id << " run " << job.run_id
                    << ": could not record the upper bound: " << s;
     }
-    if (bounds->after) bounds->after(job.event_id, job.run_id);
+    bounds->observer->AfterBound(job.event_id, job.run_id);
   }
 }
 
@@ -382,8 +386,8 @@ grpc::ServerWriteReactor<v1::MatchingRun>* MatchingService::StartMatchingRun(
   if (run_options.now_unix_seconds == 0 && live_ != nullptr) {
     run_options.now_unix_seconds = live_->Now();
   }
-  runs_->Submit([this, writer, event_id, run_options] {
-    if (options_.before_run) options_.before_run(event_id);
+  absl::Status queued = runs_->TrySubmit([this, writer, event_id, run_options] {
+    observer_->BeforeRun(event_id);
     bool recorded = false;  // a run record exists: its last message says how the run ended
     absl::StatusOr<v1::MatchingRun> run = matching::RunMatching(
         store_, event_id, run_options, [writer, &recorded](const v1::MatchingRun& progress) {
@@ -397,10 +401,23 @@ grpc::ServerWriteReactor<v1::MatchingRun>* MatchingService::StartMatchingRun(
     if (live_ != nullptr) live_->RunFinished(event_id);
     writer->Close(recorded ? grpc::Status::OK : ToGrpcStatus(run.status()));
     writer->Unref();
-    // The first repair after the run should not pay for candidate generation (nor shutdown wait
-    // for it).
-    if (live_ != nullptr && run.ok() && !match::Cancelled(&bounds_->cancel)) live_->Warm(event_id);
+    // The first repair and the first reads after the run should not pay for candidate
+    // generation or cold views (nor shutdown wait for them).
+    const bool warm = run.ok() && !match::Cancelled(&bounds_->cancel);
+    if (live_ != nullptr && warm) live_->Warm(event_id);
+    if (views_ != nullptr && warm) {
+      absl::Status warmed = views_->WarmViews(event_id);
+      if (!warmed.ok()) LOG(WARNING) << "views of event " << event_id << ": " << warmed;
+    }
   });
+  if (!queued.ok()) {
+    {
+      absl::MutexLock lock(&mu_);
+      running_.erase(event_id);
+    }
+    writer->Close(ToGrpcStatus(queued));
+    writer->Unref();
+  }
   return writer;
 }
 
@@ -422,9 +439,10 @@ grpc::ServerUnaryReactor* MatchingService::GetMatchingRun(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* MatchingService::GetQualityReport(
     grpc::CallbackServerContext* context, const v1::GetQualityReportRequest* request,
     v1::GetQualityReportResponse* response) {
-  return FinishWith(context, [&]() -> absl::Status {
-    absl::StatusOr<v1::Event> event = Event(*context, "GetQualityReport", request->event_id());
-    if (!event.ok()) return event.status();
+  absl::StatusOr<v1::Event> event = Event(*context, "GetQualityReport", request->event_id());
+  if (!event.ok()) return FinishNow(context, event.status());
+  // Scans every meeting and attendee of the event, and may load the engine's input.
+  return FinishOn(expensive_, context, [this, request, response, event]() -> absl::Status {
     absl::StatusOr<int> size = PageSize(request->page_size());
     if (!size.ok()) return size.status();
     absl::StatusOr<uint64_t> after = DecodeIdPageToken(request->page_token());
@@ -477,6 +495,7 @@ grpc::ServerUnaryReactor* MatchingService::GetQualityReport(
 grpc::ServerUnaryReactor* MatchingService::ListMeetings(grpc::CallbackServerContext* context,
                                                         const v1::ListMeetingsRequest* request,
                                                         v1::ListMeetingsResponse* response) {
+  // Still on gRPC's thread (see grpc_status.h): a page, but a filtered one may scan the event.
   return FinishWith(context, [&]() -> absl::Status {
     absl::StatusOr<v1::Event> event = Event(*context, "ListMeetings", request->event_id());
     if (!event.ok()) return event.status();
@@ -531,7 +550,7 @@ grpc::ServerUnaryReactor* MatchingService::ListMeetings(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* MatchingService::PublishSchedule(
     grpc::CallbackServerContext* context, const v1::PublishScheduleRequest* request,
     v1::Event* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<v1::Event> event = Event(*context, "PublishSchedule", request->event_id());
     if (!event.ok()) return event.status();
     absl::StatusOr<v1::MatchingRun> run = store_->LatestRun(event->id());
@@ -572,7 +591,7 @@ grpc::ServerWriteReactor<v1::CsvChunk>* MatchingService::ExportMeetings(
     return writer;
   }
   writer->Ref();  // the exporter's
-  workers_->Submit([this, writer, event = *std::move(event)] {
+  absl::Status queued = expensive_->TrySubmit([this, writer, event = *std::move(event)] {
     auto export_all = [&]() -> absl::Status {
       struct Who {
         std::string external_id;
@@ -623,6 +642,10 @@ grpc::ServerWriteReactor<v1::CsvChunk>* MatchingService::ExportMeetings(
     writer->Close(ToGrpcStatus(export_all()));
     writer->Unref();
   });
+  if (!queued.ok()) {
+    writer->Close(ToGrpcStatus(queued));
+    writer->Unref();
+  }
   return writer;
 }
 

@@ -395,7 +395,7 @@ absl::StatusOr<v1::Event> OrganizerService::AuthorizedEvent(
 grpc::ServerUnaryReactor* OrganizerService::CreateEvent(grpc::CallbackServerContext* context,
                                                         const v1::CreateEventRequest* request,
                                                         v1::Event* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Principal> who = auth_->Authorize(*context, OrganizerMethod("CreateEvent"));
     if (!who.ok()) return who.status();
     v1::Event event = request->event();
@@ -447,7 +447,7 @@ grpc::ServerUnaryReactor* OrganizerService::ListEvents(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* OrganizerService::UpdateEvent(grpc::CallbackServerContext* context,
                                                         const v1::UpdateEventRequest* request,
                                                         v1::Event* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<v1::Event> current =
         AuthorizedEvent(*context, OrganizerMethod("UpdateEvent"), request->event().id());
     if (!current.ok()) return current.status();
@@ -497,7 +497,7 @@ grpc::ServerUnaryReactor* OrganizerService::UpdateEvent(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* OrganizerService::SetEventStatus(grpc::CallbackServerContext* context,
                                                            const v1::SetEventStatusRequest* request,
                                                            v1::Event* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<v1::Event> current =
         AuthorizedEvent(*context, OrganizerMethod("SetEventStatus"), request->event_id());
     if (!current.ok()) return current.status();
@@ -541,7 +541,7 @@ grpc::ServerReadReactor<v1::ImportKnownPairsRequest>* OrganizerService::ImportKn
 grpc::ServerUnaryReactor* OrganizerService::RemoveKnownPairs(
     grpc::CallbackServerContext* context, const v1::RemoveKnownPairsRequest* request,
     v1::RemoveKnownPairsResponse* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<v1::Event> event =
         AuthorizedEvent(*context, OrganizerMethod("RemoveKnownPairs"), request->event_id());
     if (!event.ok()) return event.status();
@@ -593,7 +593,7 @@ grpc::ServerUnaryReactor* OrganizerService::ListAttendees(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* OrganizerService::UpdateAttendee(grpc::CallbackServerContext* context,
                                                            const v1::UpdateAttendeeRequest* request,
                                                            v1::Attendee* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     const v1::Attendee& patch = request->attendee();
     absl::StatusOr<v1::Event> event =
         AuthorizedEvent(*context, OrganizerMethod("UpdateAttendee"), patch.event_id());
@@ -623,7 +623,7 @@ grpc::ServerUnaryReactor* OrganizerService::UpdateAttendee(grpc::CallbackServerC
 grpc::ServerUnaryReactor* OrganizerService::RemoveAttendee(grpc::CallbackServerContext* context,
                                                            const v1::RemoveAttendeeRequest* request,
                                                            v1::RemoveAttendeeResponse* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<v1::Event> event =
         AuthorizedEvent(*context, OrganizerMethod("RemoveAttendee"), request->event_id());
     if (!event.ok()) return event.status();
@@ -639,7 +639,7 @@ grpc::ServerUnaryReactor* OrganizerService::RemoveAttendee(grpc::CallbackServerC
 grpc::ServerUnaryReactor* OrganizerService::IssueAttendeeTokens(
     grpc::CallbackServerContext* context, const v1::IssueAttendeeTokensRequest* request,
     v1::IssueAttendeeTokensResponse* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<v1::Event> event =
         AuthorizedEvent(*context, OrganizerMethod("IssueAttendeeTokens"), request->event_id());
     if (!event.ok()) return event.status();
@@ -696,7 +696,7 @@ grpc::ServerUnaryReactor* OrganizerService::IssueAttendeeTokens(
 grpc::ServerUnaryReactor* OrganizerService::IssueAttendeeToken(
     grpc::CallbackServerContext* context, const v1::IssueAttendeeTokenRequest* request,
     v1::IssuedAttendeeToken* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<v1::Event> event =
         AuthorizedEvent(*context, OrganizerMethod("IssueAttendeeToken"), request->event_id());
     if (!event.ok()) return event.status();

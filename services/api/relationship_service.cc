@@ -202,7 +202,7 @@ absl::StatusOr<bool> RelationshipService::HaveMet(const Caller& caller,
 grpc::ServerUnaryReactor* RelationshipService::RecordFeedback(
     grpc::CallbackServerContext* context, const v1::RecordFeedbackRequest* request,
     v1::Feedback* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "RecordFeedback");
     if (!caller.ok()) return caller.status();
     if (request->meeting_id() == 0) return absl::InvalidArgumentError("meeting_id: required");
@@ -300,7 +300,7 @@ absl::StatusOr<v1::Introduction> RelationshipService::ViewOf(
 grpc::ServerUnaryReactor* RelationshipService::Introduce(grpc::CallbackServerContext* context,
                                                          const v1::IntroduceRequest* request,
                                                          v1::Introduction* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "Introduce");
     if (!caller.ok()) return caller.status();
     absl::Status s = domain::RequireNotClosed(caller->event);
@@ -412,7 +412,7 @@ grpc::ServerUnaryReactor* RelationshipService::Introduce(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* RelationshipService::ListMyIntroductions(
     grpc::CallbackServerContext* context, const v1::ListMyIntroductionsRequest* /*request*/,
     v1::ListMyIntroductionsResponse* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, response]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "ListMyIntroductions");
     if (!caller.ok()) return caller.status();
     absl::StatusOr<std::vector<v1::Introduction>> mine =
@@ -426,7 +426,7 @@ grpc::ServerUnaryReactor* RelationshipService::ListMyIntroductions(
 grpc::ServerUnaryReactor* RelationshipService::RespondToIntroduction(
     grpc::CallbackServerContext* context, const v1::RespondToIntroductionRequest* request,
     v1::Introduction* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "RespondToIntroduction");
     if (!caller.ok()) return caller.status();
     absl::Status s = domain::RequireNotClosed(caller->event);
@@ -607,7 +607,7 @@ absl::Status RelationshipService::ProposeIntroduced(const Caller& caller,
 grpc::ServerUnaryReactor* RelationshipService::AskForIntroductions(
     grpc::CallbackServerContext* context, const v1::AskForIntroductionsRequest* request,
     v1::IntroductionRequest* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "AskForIntroductions");
     if (!caller.ok()) return caller.status();
     absl::Status s = domain::RequireNotClosed(caller->event);
@@ -672,7 +672,7 @@ grpc::ServerUnaryReactor* RelationshipService::AskForIntroductions(
 grpc::ServerUnaryReactor* RelationshipService::ListIntroductionRequests(
     grpc::CallbackServerContext* context, const v1::ListIntroductionRequestsRequest* /*request*/,
     v1::ListIntroductionRequestsResponse* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, response]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "ListIntroductionRequests");
     if (!caller.ok()) return caller.status();
     absl::StatusOr<std::vector<v1::IntroductionRequest>> mine =
@@ -847,7 +847,7 @@ absl::Status RelationshipService::SuggestOthers(const Caller& caller, uint32_t m
 grpc::ServerUnaryReactor* RelationshipService::WhoElseShouldIMeet(
     grpc::CallbackServerContext* context, const v1::WhoElseShouldIMeetRequest* request,
     v1::WhoElseShouldIMeetResponse* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "WhoElseShouldIMeet");
     if (!caller.ok()) return caller.status();
     const uint32_t max_results =
@@ -919,7 +919,7 @@ static void PruneWishes(const storage::Store& store, uint64_t event_id, v1::Atte
 grpc::ServerUnaryReactor* RelationshipService::AddWish(grpc::CallbackServerContext* context,
                                                        const v1::WishRequest* request,
                                                        v1::ListMyWishesResponse* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "AddWish");
     if (!caller.ok()) return caller.status();
     absl::Status s = domain::RequireNotClosed(caller->event);
@@ -957,7 +957,7 @@ grpc::ServerUnaryReactor* RelationshipService::AddWish(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* RelationshipService::RemoveWish(grpc::CallbackServerContext* context,
                                                           const v1::WishRequest* request,
                                                           v1::ListMyWishesResponse* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  return FinishOn(workers_, context, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<Caller> caller = Authorize(*context, "RemoveWish");
     if (!caller.ok()) return caller.status();
     absl::Status s = domain::RequireNotClosed(caller->event);
@@ -995,20 +995,21 @@ grpc::ServerUnaryReactor* RelationshipService::ListMyWishes(
 grpc::ServerUnaryReactor* RelationshipService::GetAnalytics(grpc::CallbackServerContext* context,
                                                             const v1::GetAnalyticsRequest* request,
                                                             v1::GetAnalyticsResponse* response) {
-  return FinishWith(context, [&]() -> absl::Status {
+  // Authorised on gRPC's thread, so that calls without a valid token never take a place in the
+  // bounded queue; the whole-community scan runs on the expensive pool.
+  absl::StatusOr<Principal> who = auth_->Authorize(*context, Method("GetAnalytics"));
+  if (!who.ok()) return FinishNow(context, who.status());
+  return FinishOn(expensive_, context, [this, request, response, who = *who]() -> absl::Status {
     std::vector<v1::Event> events;
     if (request->event_id() != 0) {
-      absl::StatusOr<v1::Event> event =
-          AuthorizedEvent(*auth_, *store_, *context, Method("GetAnalytics"), request->event_id());
+      absl::StatusOr<v1::Event> event = OwnedEvent(*store_, who, request->event_id());
       if (!event.ok()) return event.status();
       events.push_back(*std::move(event));
     } else {
-      absl::StatusOr<Principal> who = auth_->Authorize(*context, Method("GetAnalytics"));
-      if (!who.ok()) return who.status();
       uint64_t after = 0;
       for (;;) {
         absl::StatusOr<std::vector<v1::Event>> page =
-            store_->ListEvents(who->community_id, after, 100);
+            store_->ListEvents(who.community_id, after, 100);
         if (!page.ok()) return page.status();
         if (page->empty()) break;
         after = page->back().id();

@@ -9,6 +9,7 @@
 #include "parley/v1/relationship_service.grpc.pb.h"
 #include "services/auth/auth.h"
 #include "services/live/live_agendas.h"
+#include "services/live/worker_pool.h"
 #include "storage/store.h"
 
 namespace parley::services {
@@ -21,11 +22,15 @@ namespace parley::services {
 // MutateIntroduction, MutateAttendee), so concurrent answers cannot be lost. When an
 // introduction is accepted by both during a live event, its proposal is stored with
 // Store::InsertMeetings (which refuses a double booking) and watchers are told through `live`.
-// Thread-safe. `store`, `auth` and `live` are not owned and must outlive the server.
+// Writes, introductions and who-else run on `workers`, the organiser's analytics on `expensive`
+// (bounded: RESOURCE_EXHAUSTED when its queue is full); gRPC's threads answer only point reads.
+// Thread-safe. `store`, `auth`, `workers`, `expensive` and `live` are not owned and must outlive
+// the server.
 class RelationshipService final : public v1::RelationshipService::CallbackService {
  public:
-  RelationshipService(storage::Store* store, const Authenticator* auth, LiveAgendas* live)
-      : store_(store), auth_(auth), live_(live) {}
+  RelationshipService(storage::Store* store, const Authenticator* auth, WorkerPool* workers,
+                      WorkerPool* expensive, LiveAgendas* live)
+      : store_(store), auth_(auth), workers_(workers), expensive_(expensive), live_(live) {}
 
   grpc::ServerUnaryReactor* RecordFeedback(grpc::CallbackServerContext* context,
                                            const v1::RecordFeedbackRequest* request,
@@ -90,6 +95,8 @@ class RelationshipService final : public v1::RelationshipService::CallbackServic
 
   storage::Store* const store_;
   const Authenticator* const auth_;
+  WorkerPool* const workers_;
+  WorkerPool* const expensive_;
   LiveAgendas* const live_;
   // Serialises the check-then-create steps of introductions and requests (no duplicate from a
   // double click) and the placement of introduced proposals (no two on one free table).

@@ -15,11 +15,11 @@
 namespace parley::services {
 namespace {
 
-matching::LiveOptions RepairOptions(const LiveAgendasOptions& options) {
+matching::LiveOptions RepairOptions(const LiveAgendasOptions& options, const domain::Clock* clock) {
   matching::LiveOptions out;
   out.k = options.candidate_k;
   out.seed = options.seed;
-  out.now = options.clock;
+  out.clock = clock;
   return out;
 }
 
@@ -36,11 +36,14 @@ std::vector<uint64_t> AttendeesOf(const std::vector<v1::Meeting>& meetings) {
 
 }  // namespace
 
-LiveAgendas::LiveAgendas(storage::Store* store, LiveAgendasOptions options)
+LiveAgendas::LiveAgendas(storage::Store* store, LiveAgendasOptions options,
+                         const domain::Clock* clock)
     : store_(store),
       options_(std::move(options)),
-      repair_(store, RepairOptions(options_)),
-      repairs_(std::make_unique<WorkerPool>(1)) {
+      repair_(store, RepairOptions(options_, clock)),
+      clock_(clock),
+      repairs_(std::make_unique<WorkerPool>(1, WorkerPool::kUnbounded, "parley-repair")),
+      notify_(std::make_unique<WorkerPool>(1, WorkerPool::kUnbounded, "parley-notify")) {
   if (options_.sweep_interval > absl::ZeroDuration()) {
     sweeper_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "parley-expiry");
@@ -55,22 +58,27 @@ LiveAgendas::~LiveAgendas() {
     stopping_ = true;
   }
   if (sweeper_.joinable()) sweeper_.join();
-  repairs_.reset();  // runs what is queued
+  repairs_.reset();  // runs what is queued (which may queue notifications)
+  notify_.reset();
 }
 
-int64_t LiveAgendas::Now() const {
-  return options_.clock ? options_.clock() : absl::ToUnixSeconds(absl::Now());
-}
+int64_t LiveAgendas::Now() const { return clock_->NowUnixSeconds(); }
 
-void LiveAgendas::Submit(std::function<void()> task) {
+void LiveAgendas::Submit(WorkerPool* pool, std::function<void()> task) {
   {
     absl::MutexLock lock(&mu_);
     ++pending_;
   }
-  repairs_->Submit([this, task = std::move(task)] {
+  pool->Submit([this, task = std::move(task)] {
     task();
     absl::MutexLock lock(&mu_);
     --pending_;
+  });
+}
+
+void LiveAgendas::Notify(uint64_t event_id, std::vector<uint64_t> attendee_ids) {
+  Submit(notify_.get(), [this, event_id, attendee_ids = std::move(attendee_ids)] {
+    notifier_.Notify(event_id, attendee_ids);
   });
 }
 
@@ -81,12 +89,12 @@ void LiveAgendas::WaitIdle() {
 }
 
 void LiveAgendas::MeetingChanged(const v1::Meeting& meeting) {
-  notifier_.Notify(meeting.event_id(), {meeting.attendee_a(), meeting.attendee_b()});
+  Notify(meeting.event_id(), {meeting.attendee_a(), meeting.attendee_b()});
 }
 
 void LiveAgendas::MeetingClosed(const v1::Meeting& meeting) {
   MeetingChanged(meeting);
-  Submit([this, meeting] {
+  Submit(repairs_.get(), [this, meeting] {
     absl::StatusOr<std::vector<v1::Meeting>> added = repair_.PairClosed(meeting);
     if (!added.ok()) {
       // No run yet, or one in progress (it plans around the change): nothing to repair.
@@ -101,7 +109,7 @@ void LiveAgendas::MeetingClosed(const v1::Meeting& meeting) {
       absl::MutexLock lock(&mu_);
       next_expiry_.erase(meeting.event_id());
     }
-    notifier_.Notify(meeting.event_id(), AttendeesOf(*added));
+    Notify(meeting.event_id(), AttendeesOf(*added));
   });
 }
 
@@ -111,7 +119,8 @@ void LiveAgendas::RunFinished(uint64_t event_id) {
     absl::MutexLock lock(&mu_);
     next_expiry_.erase(event_id);
   }
-  notifier_.NotifyEvent(event_id);
+  // Every watcher of the event reloads: on the notify thread, not the run's.
+  Submit(notify_.get(), [this, event_id] { notifier_.NotifyEvent(event_id); });
 }
 
 void LiveAgendas::Warm(uint64_t event_id) {
@@ -119,7 +128,6 @@ void LiveAgendas::Warm(uint64_t event_id) {
   if (!warmed.ok() && !absl::IsFailedPrecondition(warmed) && !absl::IsUnavailable(warmed)) {
     LOG(WARNING) << "live state of event " << event_id << ": " << warmed;
   }
-  if (view_warmer_) view_warmer_(event_id);
 }
 
 void LiveAgendas::OnCommit(const storage::ChangeSet& changes) {
@@ -146,7 +154,7 @@ void LiveAgendas::ProfilesChanged(uint64_t event_id, std::vector<uint64_t> atten
     pending.insert(pending.end(), attendee_ids.begin(), attendee_ids.end());
     if (queued) return;
   }
-  Submit([this, event_id] {
+  Submit(repairs_.get(), [this, event_id] {
     std::vector<uint64_t> ids;
     {
       absl::MutexLock lock(&mu_);
@@ -176,13 +184,13 @@ void LiveAgendas::ProfilesChanged(uint64_t event_id, std::vector<uint64_t> atten
       absl::MutexLock lock(&mu_);
       next_expiry_.erase(event_id);
     }
-    notifier_.Notify(event_id, AttendeesOf(changed));
+    Notify(event_id, AttendeesOf(changed));
   });
 }
 
 void LiveAgendas::RequestMore(uint64_t event_id, uint64_t attendee_id, uint32_t count,
                               std::function<void(absl::StatusOr<std::vector<v1::Meeting>>)> done) {
-  Submit([this, event_id, attendee_id, count, done = std::move(done)] {
+  Submit(repairs_.get(), [this, event_id, attendee_id, count, done = std::move(done)] {
     absl::StatusOr<std::vector<v1::Meeting>> added =
         repair_.RequestMore(event_id, attendee_id, count);
     if (added.ok() && !added->empty()) {
@@ -190,7 +198,7 @@ void LiveAgendas::RequestMore(uint64_t event_id, uint64_t attendee_id, uint32_t 
         absl::MutexLock lock(&mu_);
         next_expiry_.erase(event_id);
       }
-      notifier_.Notify(event_id, AttendeesOf(*added));
+      Notify(event_id, AttendeesOf(*added));
     }
     done(std::move(added));
   });

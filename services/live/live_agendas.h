@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "parley/v1/matching.pb.h"
+#include "services/domain/clock.h"
 #include "services/live/agenda_notifier.h"
 #include "services/live/live_repair.h"
 #include "services/live/worker_pool.h"
@@ -21,8 +22,6 @@
 namespace parley::services {
 
 struct LiveAgendasOptions {
-  // Seconds since the Unix epoch. Empty: the real clock. Tests inject a fixed one.
-  std::function<int64_t()> clock;
   // How often the background sweeper expires unanswered proposals. Zero or less: no sweeper
   // thread (tests call SweepExpired). Default: 30 s.
   absl::Duration sweep_interval = absl::Seconds(30);
@@ -31,14 +30,17 @@ struct LiveAgendasOptions {
   uint64_t seed = 1;
 };
 
-// What happens after a meeting changes: watchers are told (AgendaNotifier), pairs that will
-// never meet are repaired (matching::LiveRepair) on one repair thread so that gRPC's threads
-// never wait for the engine, and unanswered proposals expire (a sweeper thread).
-// Thread-safe. `store` is not owned and must outlive this object; the destructor stops the
-// sweeper and runs the repairs already queued.
+// What happens after a meeting changes: watchers are told (AgendaNotifier) on one notify
+// thread, pairs that will never meet are repaired (matching::LiveRepair) on one repair thread,
+// so that neither gRPC's threads nor the writer wait for the fan-out or the engine, and
+// unanswered proposals expire (a sweeper thread). `clock` is the time of expiry and of the
+// proposals repairs make.
+// Thread-safe. `store` and `clock` are not owned and must outlive this object; the destructor
+// stops the sweeper and runs the notifications and repairs already queued.
 class LiveAgendas final : public storage::CommitListener {
  public:
-  LiveAgendas(storage::Store* store, LiveAgendasOptions options);
+  LiveAgendas(storage::Store* store, LiveAgendasOptions options,
+              const domain::Clock* clock = domain::Clock::Real());
   ~LiveAgendas();
   LiveAgendas(const LiveAgendas&) = delete;
   LiveAgendas& operator=(const LiveAgendas&) = delete;
@@ -47,7 +49,7 @@ class LiveAgendas final : public storage::CommitListener {
   int64_t Now() const;
 
   // `meeting` (as stored) changed but its pair may still meet: both attendees' watchers are
-  // told.
+  // told, on the notify thread (each watcher reloads its agenda there).
   void MeetingChanged(const v1::Meeting& meeting);
   // `meeting` (as stored: DECLINED, CANCELLED or EXPIRED) will never take place: both watchers
   // are told, then a repair proposes replacements and their attendees' watchers are told.
@@ -55,13 +57,8 @@ class LiveAgendas final : public storage::CommitListener {
   // A run replaced the event's proposals: the live state is dropped, every watcher told.
   void RunFinished(uint64_t event_id);
   // Builds the event's live state on the calling thread (a run's worker, after RunFinished), so
-  // that the first repair does not wait for candidate generation on the repair thread; then
-  // calls the view warmer (SetViewWarmer), so that the first reads find their views built.
+  // that the first repair does not wait for candidate generation on the repair thread.
   void Warm(uint64_t event_id);
-  // Called by Warm with the event's id. Set once, before the server serves.
-  void SetViewWarmer(std::function<void(uint64_t event_id)> warmer) {
-    view_warmer_ = std::move(warmer);
-  }
   // The records of `attendee_ids` changed (profile edits, imports, removals): on the repair
   // thread, meetings the new records rule out are cancelled and the attendees concerned get
   // replacements (matching::LiveRepair::ProfilesChanged); everyone whose agenda changed is told.
@@ -81,11 +78,15 @@ class LiveAgendas final : public storage::CommitListener {
   // Expires one meeting if it is PROPOSED and its expiry has passed at `now`; true if it did.
   absl::StatusOr<bool> ExpireMeeting(uint64_t event_id, uint64_t meeting_id, int64_t now);
 
-  // Waits until every repair queued so far has run and its watchers were told (tests).
+  // Waits until every notification and repair queued so far has run and its watchers were
+  // told (tests).
   void WaitIdle();
 
  private:
-  void Submit(std::function<void()> task);
+  // Runs `task` on `pool` (repairs_ or notify_), counted for WaitIdle.
+  void Submit(WorkerPool* pool, std::function<void()> task);
+  // Tells the watchers of `attendee_ids` on the notify thread.
+  void Notify(uint64_t event_id, std::vector<uint64_t> attendee_ids);
   void SweepLoop();
 
   storage::Store* const store_;
@@ -102,8 +103,9 @@ class LiveAgendas final : public storage::CommitListener {
   // Profile changes waiting for the repair thread, per event.
   absl::flat_hash_map<uint64_t, std::vector<uint64_t>> changed_profiles_ ABSL_GUARDED_BY(mu_);
 
-  std::function<void(uint64_t)> view_warmer_;
+  const domain::Clock* const clock_;
   std::unique_ptr<WorkerPool> repairs_;  // one thread: repairs run in order
+  std::unique_ptr<WorkerPool> notify_;   // one thread: watchers are told in order
   std::thread sweeper_;
 };
 

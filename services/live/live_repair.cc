@@ -89,9 +89,7 @@ LiveRepair::LiveRepair(storage::Store* store, LiveOptions options)
 
 LiveRepair::~LiveRepair() = default;
 
-int64_t LiveRepair::Now() const {
-  return options_.now ? options_.now() : absl::ToUnixSeconds(absl::Now());
-}
+int64_t LiveRepair::Now() const { return options_.clock->NowUnixSeconds(); }
 
 std::shared_ptr<LiveRepair::EventState> LiveRepair::StateOf(uint64_t event_id) {
   absl::MutexLock lock(&mu_);

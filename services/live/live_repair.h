@@ -32,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "parley/v1/matching.pb.h"
+#include "services/domain/clock.h"
 #include "services/match/graph.h"
 #include "services/match/schedule.h"
 #include "services/runs/engine_event.h"
@@ -46,9 +47,9 @@ struct LiveOptions {
   int threads = 1;
   // Seed of the engine's repair. Default: 1.
   uint64_t seed = 1;
-  // Clock for create_time and expire_time of replacements, in seconds since the Unix epoch.
-  // Empty: the real clock.
-  std::function<int64_t()> now;
+  // Clock for create_time and expire_time of replacements. Not owned; must outlive the
+  // LiveRepair. Default: the real clock.
+  const domain::Clock* clock = domain::Clock::Real();
 };
 
 class LiveRepair {

@@ -66,6 +66,18 @@ ABSL_FLAG(std::string, log_level, "info", "info, warning or error.");
 ABSL_FLAG(int, bound_inline_max_attendees, 20000,
           "Events up to this many attendees get the quality's upper bound within the matching "
           "run; larger ones from a background thread after it (minutes at 150,000).");
+ABSL_FLAG(int, worker_threads, 2,
+          "Threads for writes and other blocking work of every caller (gRPC's own threads only "
+          "parse, authorise and answer point reads).");
+ABSL_FLAG(int, expensive_threads, 1,
+          "Threads of the organisers' expensive calls (quality reports, analytics, exports), "
+          "apart from those that serve attendees.");
+ABSL_FLAG(int, expensive_queue, 8,
+          "Expensive calls that may wait for one of those threads; beyond it they get "
+          "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, run_queue, 8,
+          "Matching runs (of other events) that may wait for the run thread; beyond it "
+          "StartMatchingRun gets RESOURCE_EXHAUSTED.");
 ABSL_FLAG(int, grace_seconds, 10, "On SIGTERM/SIGINT, how long in-flight calls may take.");
 ABSL_FLAG(double, drain_seconds, 1,
           "On SIGTERM/SIGINT, how long the server goes on serving with health NOT_SERVING (so that "
@@ -137,6 +149,10 @@ int main(int argc, char** argv) {
       static_cast<uint64_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_min_free_disk_mb))) << 20;
   options.erasure_delay = absl::Seconds(absl::GetFlag(FLAGS_erasure_delay_seconds));
   options.bound_inline_max_attendees = absl::GetFlag(FLAGS_bound_inline_max_attendees);
+  options.worker_threads = std::max(1, absl::GetFlag(FLAGS_worker_threads));
+  options.expensive_threads = std::max(1, absl::GetFlag(FLAGS_expensive_threads));
+  options.expensive_queue = static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_expensive_queue)));
+  options.run_queue = static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_run_queue)));
 
   auto server = parley::services::Server::Start(options);
   if (!server.ok()) {

@@ -5,6 +5,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -71,7 +72,8 @@ bool IsLoopbackAddress(absl::string_view address) {
   return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
 }
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
+                                                      ServerSeams seams) {
   if (options.data_dir.empty()) return absl::InvalidArgumentError("data_dir: required");
   if (options.admin_token_file.empty()) {
     return absl::InvalidArgumentError("admin_token_file: required");
@@ -89,6 +91,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   }
 
   std::unique_ptr<Server> server(new Server());
+  server->clock_ = seams.clock != nullptr ? std::move(seams.clock)
+                                          : std::shared_ptr<const domain::Clock>(
+                                                std::shared_ptr<void>(), domain::Clock::Real());
   storage::StoreOptions store_options;
   store_options.path = options.data_dir;
   store_options.sync_writes = options.sync_writes;
@@ -126,15 +131,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (!person_key.ok()) return person_key.status();
   server->person_key_ = std::make_unique<PersonKey>(*std::move(person_key));
   server->workers_ = std::make_unique<WorkerPool>(options.worker_threads);
+  server->expensive_ = std::make_unique<WorkerPool>(std::max(1, options.expensive_threads),
+                                                    options.expensive_queue, "parley-expensive");
   server->admin_ = std::make_unique<AdminService>(server->store_.get(), server->auth_.get(),
                                                   server->workers_.get(), person_key_file);
   server->organizer_ = std::make_unique<OrganizerService>(
       server->store_.get(), server->auth_.get(), server->workers_.get(), server->person_key_.get());
-  server->attendee_ = std::make_unique<AttendeeService>(server->store_.get(), server->auth_.get());
+  server->attendee_ = std::make_unique<AttendeeService>(server->store_.get(), server->auth_.get(),
+                                                        server->workers_.get());
   LiveAgendasOptions live_options;
-  live_options.clock = options.clock;
   live_options.sweep_interval = options.expiry_sweep_interval;
-  server->live_ = std::make_unique<LiveAgendas>(server->store_.get(), std::move(live_options));
+  server->live_ = std::make_unique<LiveAgendas>(server->store_.get(), std::move(live_options),
+                                                server->clock_.get());
   // Profile edits, imports and removals repair the schedule (cancel what they rule out, refill).
   server->store_->AddCommitListener(server->live_.get());
   absl::StatusOr<int> interrupted =
@@ -147,24 +155,21 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   } else if (*interrupted > 0) {
     LOG(WARNING) << *interrupted << " matching runs were interrupted";
   }
+  server->agenda_ = std::make_unique<AgendaService>(server->store_.get(), server->auth_.get(),
+                                                    server->workers_.get(), server->live_.get(),
+                                                    server->versions_.get());
   MatchingServiceOptions matching_options;
   matching_options.run_threads = options.run_threads;
+  matching_options.run_queue = options.run_queue;
   matching_options.run.threads = options.run_candidate_threads;
   matching_options.run.bound_max_attendees = options.bound_inline_max_attendees;
-  matching_options.before_run = options.before_run;
-  matching_options.before_bound = options.before_bound;
-  matching_options.after_bound = options.after_bound;
-  server->matching_ = std::make_unique<MatchingService>(server->store_.get(), server->auth_.get(),
-                                                        server->workers_.get(), server->live_.get(),
-                                                        std::move(matching_options));
-  server->agenda_ = std::make_unique<AgendaService>(server->store_.get(), server->auth_.get(),
-                                                    server->live_.get(), server->versions_.get());
-  server->live_->SetViewWarmer([agenda = server->agenda_.get()](uint64_t event_id) {
-    absl::Status warmed = agenda->WarmViews(event_id);
-    if (!warmed.ok()) LOG(WARNING) << "views of event " << event_id << ": " << warmed;
-  });
+  server->matching_ = std::make_unique<MatchingService>(
+      server->store_.get(), server->auth_.get(), server->workers_.get(), server->expensive_.get(),
+      server->live_.get(), server->agenda_.get(), std::move(matching_options),
+      std::move(seams.run_observer));
   server->relationships_ = std::make_unique<RelationshipService>(
-      server->store_.get(), server->auth_.get(), server->live_.get());
+      server->store_.get(), server->auth_.get(), server->workers_.get(), server->expensive_.get(),
+      server->live_.get());
 
   server->health_ = std::make_unique<HealthService>(server->auth_.get());
   // Ours instead (health_service.h): its Watch streams count under the stream caps.
@@ -255,8 +260,10 @@ void Server::Shutdown(absl::Duration grace) {
   if (store_ != nullptr && live_ != nullptr) store_->RemoveCommitListener(live_.get());
   live_.reset();
   logged("repairs finished");
+  expensive_.reset();
+  logged("reports and analytics finished");
   workers_.reset();
-  logged("imports and exports finished");
+  logged("writes, imports and exports finished");
   if (store_ != nullptr) {
     absl::Status closed = store_->Close();
     if (!closed.ok()) LOG(ERROR) << "closing the store: " << closed;

@@ -3,7 +3,6 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <functional>
 #include <memory>
 #include <string>
 
@@ -20,6 +19,7 @@
 #include "services/auth/person_key.h"
 #include "services/auth/rate_limiter.h"
 #include "services/auth/stream_limiter.h"
+#include "services/domain/clock.h"
 #include "services/live/live_agendas.h"
 #include "services/live/worker_pool.h"
 #include "storage/store.h"
@@ -67,10 +67,20 @@ struct ServerOptions {
   // Caps on open streams (WatchMyAgenda, health Watch, matching-run progress, exports) per
   // token, per connection and in total; see StreamLimitOptions for the defaults.
   StreamLimitOptions stream_limits;
-  // Threads for blocking work (imports, exports). Default: 2.
+  // Threads for blocking work of every caller (fsync'd writes, imports, introductions,
+  // who-else); gRPC's threads only parse, authorise, enqueue and answer point reads.
+  // Default: 2.
   int worker_threads = 2;
-  // Threads that execute matching runs; runs of different events beyond this queue. Default: 1.
+  // Threads and queue of the organisers' expensive calls (quality reports, analytics,
+  // exports), kept apart so that a flood of them cannot take the CPU that serves
+  // attendees. Beyond `expensive_queue` waiting calls: RESOURCE_EXHAUSTED. Defaults: 1 thread
+  // (half of a 2-core machine at most) and 8 waiting calls.
+  int expensive_threads = 1;
+  size_t expensive_queue = 8;
+  // Threads that execute matching runs; runs of different events beyond this queue, at most
+  // `run_queue` of them (then RESOURCE_EXHAUSTED). Defaults: 1 and 8.
   int run_threads = 1;
+  size_t run_queue = 8;
   // Threads of candidate generation within one run. Default: 2.
   int run_candidate_threads = 2;
   // Events up to this many attendees get their quality's upper bound within the run (~3 s at
@@ -80,12 +90,15 @@ struct ServerOptions {
   // How often unanswered proposals are expired; zero or less: never by itself (tests call
   // LiveAgendas::SweepExpired). Default: 30 s.
   absl::Duration expiry_sweep_interval = absl::Seconds(30);
-  // Seconds since the Unix epoch, for proposal expiry and run times. Empty: the real clock.
-  std::function<int64_t()> clock;
-  // For tests: see MatchingServiceOptions::before_run, before_bound and after_bound.
-  std::function<void(uint64_t event_id)> before_run;
-  std::function<void(uint64_t event_id, uint64_t run_id)> before_bound;
-  std::function<void(uint64_t event_id, uint64_t run_id)> after_bound;
+};
+
+// What Start builds the server's objects with besides its options: the collaborators tests
+// replace. parleyd passes none (the real clock, no observer).
+struct ServerSeams {
+  // The time of proposal expiry, feedback and run records. Null: domain::Clock::Real().
+  std::shared_ptr<const domain::Clock> clock;
+  // Told where runs and deferred bounds start and end (see RunObserver). Null: none.
+  std::shared_ptr<RunObserver> run_observer;
 };
 
 // Threads of gRPC's synchronous server, which only server reflection uses (one per open
@@ -100,7 +113,8 @@ class Server {
   // INVALID_ARGUMENT for bad options (plaintext on a non-loopback address without `insecure`,
   // only one of the TLS files); FAILED_PRECONDITION if the store cannot be opened or the token
   // file is unsafe; UNAVAILABLE if the address cannot be bound.
-  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options);
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
+                                                       ServerSeams seams = {});
   ~Server();
 
   // The bound port (0 without a listen address).
@@ -113,6 +127,8 @@ class Server {
   // Notifications, live repair and expiry (tests call SweepExpired and WaitIdle).
   LiveAgendas* live() { return live_.get(); }
   AgendaService* agenda() { return agenda_.get(); }
+  // The pool of organisers' expensive calls (tests saturate it).
+  WorkerPool* expensive() { return expensive_.get(); }
   // Stream caps and revocation (tests wait for its checks).
   StreamLimiter* streams() { return streams_.get(); }
 
@@ -130,6 +146,7 @@ class Server {
  private:
   Server() = default;
 
+  std::shared_ptr<const domain::Clock> clock_;
   // Declared before store_ so that it outlives it: it listens to store_'s commits.
   std::unique_ptr<storage::StoreVersions> versions_;
   std::unique_ptr<storage::Store> store_;
@@ -139,6 +156,7 @@ class Server {
   std::unique_ptr<StreamLimiter> streams_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<WorkerPool> expensive_;
   std::unique_ptr<PersonKey> person_key_;
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<OrganizerService> organizer_;

@@ -23,6 +23,7 @@
 #include "parley/v1/matching_service.grpc.pb.h"
 #include "parley/v1/organizer_service.grpc.pb.h"
 #include "services/server/server.h"
+#include "tests/testing/manual_clock.h"
 #include "tests/testing/temp_dir.h"
 
 namespace parley::testutil {
@@ -39,12 +40,11 @@ class ServiceTest : public ::testing::Test {
     options.admin_token_file = dir_.Sub("admin.token");
     // No background expiry: tests call SweepExpired. now_ (0: the real clock) drives expiry.
     options.expiry_sweep_interval = absl::ZeroDuration();
-    options.clock = [this] {
-      const int64_t now = now_.load();
-      return now != 0 ? now : absl::ToUnixSeconds(absl::Now());
-    };
     if (adjust_options_) adjust_options_(&options);
-    auto server = services::Server::Start(options);
+    services::ServerSeams seams;
+    seams.clock = std::make_shared<ManualClock>(&now_);
+    seams.run_observer = run_observer_;
+    auto server = services::Server::Start(options, std::move(seams));
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     std::ifstream in(options.admin_token_file);
@@ -192,9 +192,11 @@ class ServiceTest : public ::testing::Test {
   }
 
   // Members are destroyed bottom-up: stubs, channel, server, dir.
-  // Set before StartServer: the clock tests control, and a hook to change server options.
+  // Set before StartServer: the time the server sees (0: the real clock), a hook to change
+  // server options, and what is told of runs and bounds (null: nothing).
   std::atomic<int64_t> now_{0};
   std::function<void(services::ServerOptions*)> adjust_options_;
+  std::shared_ptr<services::RunObserver> run_observer_;
   ScopedTempDir dir_;
   std::unique_ptr<services::Server> server_;
   std::string admin_token_;

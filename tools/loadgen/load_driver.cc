@@ -12,6 +12,7 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "parley/v1/agenda_service.grpc.pb.h"
+#include "parley/v1/matching_service.grpc.pb.h"
 
 namespace parley::loadgen {
 namespace {
@@ -41,8 +42,15 @@ class Caller {
         next_token_(first_token) {}
 
   void Start() {
-    grpc::Slice empty;  // a valid zero-length message (a default ByteBuffer is none at all)
-    request_bytes_ = grpc::ByteBuffer(&empty, 1);
+    if (shared_->options.rpc == Rpc::kReport) {
+      v1::GetQualityReportRequest report;
+      report.set_event_id(shared_->options.event_id);
+      grpc::Slice bytes(report.SerializeAsString());
+      request_bytes_ = grpc::ByteBuffer(&bytes, 1);
+    } else {
+      grpc::Slice empty;  // a valid zero-length message (a default ByteBuffer is none at all)
+      request_bytes_ = grpc::ByteBuffer(&empty, 1);
+    }
     Issue();
   }
 
@@ -69,8 +77,8 @@ class Caller {
     }
     started_ = now;
     auto done = [this](grpc::Status status) { Done(status); };
-    if (!shared_->options.parse) {
-      // Every request here is an empty message: zero bytes.
+    if (!shared_->options.parse || shared_->options.rpc == Rpc::kReport) {
+      // Every request but report's is an empty message: zero bytes.
       response_bytes_.Clear();
       generic_->UnaryCall(context_.get(), MethodOf(shared_->options.rpc), grpc::StubOptions(),
                           &request_bytes_, &response_bytes_, done);
@@ -87,6 +95,8 @@ class Caller {
         agenda_->async()->ListMySuggestions(context_.get(), &suggestions_request_,
                                             &suggestions_response_, done);
         break;
+      case Rpc::kReport:
+        break;  // always generic, above
     }
   }
 
@@ -96,11 +106,15 @@ class Caller {
         new std::string(absl::StrCat("/", v1::AgendaService::service_full_name(), "/GetMyAgenda"));
     static const std::string* const suggestions = new std::string(
         absl::StrCat("/", v1::AgendaService::service_full_name(), "/ListMySuggestions"));
+    static const std::string* const report = new std::string(
+        absl::StrCat("/", v1::MatchingService::service_full_name(), "/GetQualityReport"));
     switch (rpc) {
       case Rpc::kHealth:
         return *health;
       case Rpc::kAgenda:
         return *agenda;
+      case Rpc::kReport:
+        return *report;
       case Rpc::kSuggestions:
         break;
     }
@@ -108,13 +122,16 @@ class Caller {
   }
 
   size_t ResponseSize() const {
-    if (!shared_->options.parse) return response_bytes_.Length();
+    if (!shared_->options.parse || shared_->options.rpc == Rpc::kReport) {
+      return response_bytes_.Length();
+    }
     switch (shared_->options.rpc) {
       case Rpc::kHealth:
         return health_response_.ByteSizeLong();
       case Rpc::kAgenda:
         return agenda_response_.ByteSizeLong();
       case Rpc::kSuggestions:
+      case Rpc::kReport:
         break;
     }
     return suggestions_response_.ByteSizeLong();
@@ -164,8 +181,9 @@ absl::StatusOr<Rpc> ParseRpc(const std::string& name) {
   if (name == "health") return Rpc::kHealth;
   if (name == "agenda") return Rpc::kAgenda;
   if (name == "suggestions") return Rpc::kSuggestions;
+  if (name == "report") return Rpc::kReport;
   return absl::InvalidArgumentError(
-      absl::StrCat("--rpc: \"", name, "\": expected agenda, suggestions or health"));
+      absl::StrCat("--rpc: \"", name, "\": expected agenda, suggestions, report or health"));
 }
 
 const char* RpcName(Rpc rpc) {
@@ -176,6 +194,8 @@ const char* RpcName(Rpc rpc) {
       return "agenda";
     case Rpc::kSuggestions:
       return "suggestions";
+    case Rpc::kReport:
+      return "report";
   }
   return "?";
 }

@@ -15,9 +15,11 @@
 
 namespace parley::loadgen {
 
-enum class Rpc { kHealth, kAgenda, kSuggestions };
+// kReport is an organiser's GetQualityReport of LoadOptions::event_id (the first page): the
+// expensive call whose flood attendees must not feel.
+enum class Rpc { kHealth, kAgenda, kSuggestions, kReport };
 
-// "health", "agenda", "suggestions"; INVALID_ARGUMENT otherwise.
+// "health", "agenda", "suggestions", "report"; INVALID_ARGUMENT otherwise.
 absl::StatusOr<Rpc> ParseRpc(const std::string& name);
 const char* RpcName(Rpc rpc);
 
@@ -30,8 +32,11 @@ struct LoadOptions {
   absl::Duration duration = absl::Seconds(10);
   // Deadline of each call. Default: 5 s.
   absl::Duration call_deadline = absl::Seconds(5);
-  // Attendee tokens, used round-robin across all calls (not needed for health).
+  // Attendee tokens (an organiser's for report), used round-robin across all calls (not
+  // needed for health).
   std::vector<std::string> tokens;
+  // The event of report.
+  uint64_t event_id = 0;
   // Parse each response into its message (generated stubs). When false, every RPC alike is
   // called through the generic stub and its response is taken as bytes: the client then spends
   // the same per call whatever the response's schema, so that on a machine the client shares

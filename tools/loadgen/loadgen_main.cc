@@ -7,6 +7,9 @@
 //       prints {"rpc","seconds","concurrency","requests","qps","p50_us","p99_us","errors"}.
 //   --rpc health,agenda,suggestions [--rounds R] measures each in turn (R times, interleaved)
 //       in one process against one server, one line each, then a line with the QPS ratios.
+//   --flood-reports N --organizer-token-file F --event-id E: during each measurement, N more
+//       callers call GetQualityReport of event E with the organiser's token (written by --setup
+//       with --organizer-token-file); one more line per measurement reports the flood.
 //
 // Only loopback targets are accepted: this is a benchmark, not a load test of other machines.
 
@@ -18,6 +21,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -55,6 +59,11 @@ ABSL_FLAG(int, setup, 0, "Create an event with this many attendees and write the
 ABSL_FLAG(std::string, admin_token_file, "", "--setup: the operator token file.");
 ABSL_FLAG(uint64_t, seed, 1, "--setup: generator seed.");
 ABSL_FLAG(int, slots, 6, "--setup: slots of the event.");
+ABSL_FLAG(std::string, organizer_token_file, "",
+          "--setup writes the organiser's token here; --flood-reports reads it.");
+ABSL_FLAG(int, flood_reports, 0,
+          "Callers flooding GetQualityReport (organiser token) during each measurement.");
+ABSL_FLAG(uint64_t, event_id, 0, "--flood-reports: the event of the reports.");
 
 namespace {
 
@@ -112,6 +121,13 @@ int Setup(int attendees) {
   const parley::v1::IssuedToken organiser =
       OrDie(admin->IssueOrganizerToken(organiser_request), "issue organiser token");
   auto org = Connect(organiser.token(), absl::Minutes(15));
+  if (!absl::GetFlag(FLAGS_organizer_token_file).empty()) {
+    std::ofstream out(absl::GetFlag(FLAGS_organizer_token_file), std::ios::trunc);
+    out << organiser.token() << "\n";
+    out.close();
+    if (!out) Die("cannot write --organizer-token-file");
+    chmod(absl::GetFlag(FLAGS_organizer_token_file).c_str(), 0600);
+  }
 
   const int slots = absl::GetFlag(FLAGS_slots);
   parley::v1::CreateEventRequest event_request;
@@ -262,14 +278,56 @@ int main(int argc, char** argv) {
                                                  grpc::InsecureChannelCredentials(), channel_args));
   }
 
+  // The flood runs on its own connection, over each measurement's warm-up and window.
+  const int flood = absl::GetFlag(FLAGS_flood_reports);
+  parley::loadgen::LoadOptions flood_options;
+  std::vector<std::shared_ptr<grpc::Channel>> flood_channels;
+  if (flood > 0) {
+    if (absl::GetFlag(FLAGS_organizer_token_file).empty() || absl::GetFlag(FLAGS_event_id) == 0) {
+      Die("--flood-reports needs --organizer-token-file and --event-id");
+    }
+    flood_options.rpc = parley::loadgen::Rpc::kReport;
+    flood_options.concurrency = flood;
+    flood_options.event_id = absl::GetFlag(FLAGS_event_id);
+    flood_options.tokens = {ReadTrimmed(absl::GetFlag(FLAGS_organizer_token_file))};
+    flood_options.warmup = absl::ZeroDuration();
+    flood_options.duration = options.warmup + options.duration;
+    flood_options.call_deadline = absl::Seconds(60);
+    grpc::ChannelArguments channel_args;
+    channel_args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    channel_args.SetInt("parley.loadgen.flood", 1);
+    flood_channels.push_back(grpc::CreateCustomChannel(
+        absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(), channel_args));
+  }
+
   std::map<parley::loadgen::Rpc, std::pair<uint64_t, double>> totals;  // requests, seconds
   const bool json = absl::GetFlag(FLAGS_json);
   const int rounds = rpcs.size() > 1 ? std::max(1, absl::GetFlag(FLAGS_rounds)) : 1;
   for (int round = 0; round < rounds; ++round) {
     for (parley::loadgen::Rpc rpc : rpcs) {
       options.rpc = rpc;
+      absl::StatusOr<parley::loadgen::LoadResult> flood_result;
+      std::thread flooding;
+      if (flood > 0) {
+        flooding = std::thread(
+            [&] { flood_result = parley::loadgen::RunLoad(flood_channels, flood_options); });
+      }
       const parley::loadgen::LoadResult result =
           OrDie(parley::loadgen::RunLoad(channels, options), "load");
+      if (flooding.joinable()) {
+        flooding.join();
+        const parley::loadgen::LoadResult flooded = OrDie(flood_result, "flood");
+        std::cout << (json ? parley::loadgen::ResultJson(flooded)
+                           : absl::StrFormat("flood: %d reports = %.1f/s, p50 %d us, %d errors "
+                                             "(first: %s)",
+                                             flooded.requests, flooded.qps, flooded.p50_us,
+                                             flooded.errors, flooded.first_error))
+                  << std::endl;
+        if (json && flooded.errors != 0) {
+          std::cerr << "parley-loadgen: flood: " << flooded.errors
+                    << " errors, first: " << flooded.first_error << "\n";
+        }
+      }
       if (json) {
         std::cout << parley::loadgen::ResultJson(result) << std::endl;
       } else {

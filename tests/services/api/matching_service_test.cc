@@ -14,8 +14,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Hooks on the background bound thread, which may outlive a test: everything it touches is
-// shared. The destructor lets a held bound go, whatever the test did.
+// Holds the background bound thread, which may outlive a test: everything it touches is
+// shared (the server shares the observer with that thread). The destructor lets a held bound
+// go, whatever the test did.
 struct BoundHooks {
   std::shared_ptr<absl::Notification> held = std::make_shared<absl::Notification>();
   std::shared_ptr<absl::Notification> release = std::make_shared<absl::Notification>();
@@ -23,16 +24,41 @@ struct BoundHooks {
   ~BoundHooks() {
     if (!release->HasBeenNotified()) release->Notify();
   }
-  void Install(services::ServerOptions* options) const {
-    options->bound_inline_max_attendees = 5;  // the events below are "large"
-    options->before_bound = [held = held, release = release](uint64_t, uint64_t) {
-      if (!held->HasBeenNotified()) held->Notify();
-      release->WaitForNotification();
-    };
-    options->after_bound = [recorded = recorded](uint64_t, uint64_t) {
-      if (!recorded->HasBeenNotified()) recorded->Notify();
-    };
+
+  class Observer final : public services::RunObserver {
+   public:
+    explicit Observer(const BoundHooks& hooks)
+        : held_(hooks.held), release_(hooks.release), recorded_(hooks.recorded) {}
+    void BeforeBound(uint64_t, uint64_t) override {
+      if (!held_->HasBeenNotified()) held_->Notify();
+      release_->WaitForNotification();
+    }
+    void AfterBound(uint64_t, uint64_t) override {
+      if (!recorded_->HasBeenNotified()) recorded_->Notify();
+    }
+
+   private:
+    const std::shared_ptr<absl::Notification> held_, release_, recorded_;
+  };
+};
+
+// Holds the `which`-th run (0: the first) on the run thread: `started` is notified when it is
+// held, and it goes on once `release` is notified.
+class HoldRunObserver final : public services::RunObserver {
+ public:
+  HoldRunObserver(absl::Notification* started, absl::Notification* release, int which = 0)
+      : started_(started), release_(release), which_(which) {}
+  void BeforeRun(uint64_t) override {
+    if (holds_.fetch_add(1) != which_) return;
+    started_->Notify();
+    release_->WaitForNotification();
   }
+
+ private:
+  absl::Notification* const started_;
+  absl::Notification* const release_;
+  const int which_;
+  std::atomic<int> holds_{0};
 };
 
 class MatchingServiceTest : public testutil::MatchingServiceTest {
@@ -40,13 +66,7 @@ class MatchingServiceTest : public testutil::MatchingServiceTest {
   // Restarts the server so that its first run waits on the run thread: started_ is notified
   // when it is held, and it goes on once release_ is notified.
   void HoldFirstRun() {
-    adjust_options_ = [this](services::ServerOptions* options) {
-      options->before_run = [this](uint64_t) {
-        if (holds_.fetch_add(1) > 0) return;
-        started_.Notify();
-        release_.WaitForNotification();
-      };
-    };
+    run_observer_ = std::make_shared<HoldRunObserver>(&started_, &release_);
     Restart();
   }
 
@@ -62,7 +82,10 @@ class MatchingServiceTest : public testutil::MatchingServiceTest {
   // A run of a "large" event (see BoundHooks) whose bound the bound thread has taken up and
   // holds.
   v1::MatchingRun RunWithHeldBound(const BoundHooks& hooks) {
-    adjust_options_ = [&hooks](services::ServerOptions* options) { hooks.Install(options); };
+    adjust_options_ = [](services::ServerOptions* options) {
+      options->bound_inline_max_attendees = 5;  // the events below are "large"
+    };
+    run_observer_ = std::make_shared<BoundHooks::Observer>(hooks);
     Restart();
     SetUpEvent(10, 3, 2);
     const v1::MatchingRun done = Run();
@@ -70,7 +93,6 @@ class MatchingServiceTest : public testutil::MatchingServiceTest {
     return done;
   }
 
-  std::atomic<int> holds_{0};
   absl::Notification started_, release_;
 };
 
@@ -100,13 +122,8 @@ TEST_F(MatchingServiceTest, RunStreamsEveryPhaseAndStoresProposals) {
 // while calls are still served, a run in progress stops and is recorded FAILED with the previous
 // schedule untouched, and new runs are refused.
 TEST_F(MatchingServiceTest, DrainingStopsTheRunKeepsTheScheduleAndHealthSaysNotServing) {
-  adjust_options_ = [this](services::ServerOptions* options) {
-    options->before_run = [this](uint64_t) {
-      if (holds_.fetch_add(1) != 1) return;  // the second run waits
-      started_.Notify();
-      release_.WaitForNotification();
-    };
-  };
+  // The second run (the first makes the schedule that must survive) is held.
+  run_observer_ = std::make_shared<HoldRunObserver>(&started_, &release_, 1);
   Restart();
   SetUpEvent(12, 3, 2);
   Run();
@@ -434,6 +451,7 @@ TEST_F(MatchingServiceTest, LargeEventsGetTheirBoundAfterTheRun) {
                        static_cast<double>(certified.report().upper_bound()));
   // The same bound as within the run: the default limit certifies this event inline.
   adjust_options_ = nullptr;
+  run_observer_ = nullptr;
   Restart();
   const v1::MatchingRun inline_run = Run();
   EXPECT_EQ(inline_run.report().bound_status(), v1::QualityReport::BOUND_COMPUTED);

@@ -1,5 +1,6 @@
 // "Ask for more" on a crowded profile: everyone whose lists point at the same full attendee
 // still gets a new suggestion when somebody outside their lists has room (issue 12).
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 #include "services/live/live_repair.h"
 #include "services/runs/run.h"
 #include "storage/store.h"
+#include "tests/testing/manual_clock.h"
 #include "tests/testing/temp_dir.h"
 
 namespace parley::matching {
@@ -113,7 +115,9 @@ TEST_F(LiveMoreTest, MoreFindsPartnersWithRoomBeyondTheLists) {
   ASSERT_TRUE(RunMatching(store_.get(), event_id_, run_options, nullptr).ok());
   LiveOptions live_options;
   live_options.k = 1;
-  live_options.now = [] { return kNow; };
+  const std::atomic<int64_t> now{kNow};
+  const testutil::ManualClock clock(&now);
+  live_options.clock = &clock;
   LiveRepair live(store_.get(), live_options);
 
   std::vector<v1::Attendee> crowd;
