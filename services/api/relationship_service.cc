@@ -633,7 +633,7 @@ absl::Status RelationshipService::ProposeIntroduced(const Caller& caller,
     meeting.set_create_time(now);
     meeting.set_update_time(now);
     absl::StatusOr<std::vector<v1::Meeting>> inserted =
-        store_->InsertMeetings(event_id, run->id(), {meeting});
+        store_->InsertMeetings(event_id, run->id(), {meeting}, domain::OccupyingState);
     if (absl::IsAborted(inserted.status()) && attempt == 0) continue;  // raced: plan again
     if (!inserted.ok()) return inserted.status();
     if (inserted->empty()) return absl::OkStatus();

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "services/domain/constraints.h"
+#include "services/domain/meetings.h"
 #include "services/domain/policy.h"
 #include "services/match/candidates.h"
 #include "services/match/repair.h"
@@ -371,8 +372,8 @@ absl::StatusOr<std::vector<v1::Meeting>> LiveRepair::Repair(
     }
     absl::StatusOr<std::vector<v1::Meeting>> planned = plan(state.get());
     if (!planned.ok() || planned->empty()) return planned;
-    absl::StatusOr<std::vector<v1::Meeting>> stored =
-        store_->InsertMeetings(event_id, state->base_run_id, *std::move(planned));
+    absl::StatusOr<std::vector<v1::Meeting>> stored = store_->InsertMeetings(
+        event_id, state->base_run_id, *std::move(planned), domain::OccupyingState);
     if (stored.ok()) return stored;
     // The engine already holds the plan the store refused: start from the store again.
     state->built = false;
