@@ -240,7 +240,7 @@ absl::Status MakeLive(const match::ScheduleInput& input, std::vector<match::Meet
 void LiveInput(EngineEvent* e, match::ScheduleInput* input, std::vector<match::Meeting>* out) {
   *input = e->schedule_input;
   for (match::Location& location : input->locations) location.tables_per_slot.clear();
-  for (std::vector<uint32_t>& taken : e->taken_tables) taken.clear();  // stored table = t + 1
+  e->seating.Clear();  // every meeting is in the engine: stored table = t + 1
   const size_t n = e->attendees.size();
   std::vector<int32_t> kept_count(n, 0), count(n, 0);
   std::vector<SlotMask> used(n, 0);
