@@ -17,6 +17,7 @@
 #include "services/domain/agenda_views.h"
 #include "services/domain/meetings.h"
 #include "services/domain/policy.h"
+#include "services/domain/validation.h"
 #include "services/runs/engine_event.h"
 
 namespace parley::services {
@@ -336,6 +337,10 @@ grpc::ServerWriteReactor<v1::Agenda>* AgendaService::WatchMyAgenda(
   }
   auto* watch =
       new AgendaWatch(store_, live_->notifier(), caller->event.id(), caller->who.attendee_id);
+  if (absl::Status slot = watch->HoldSlot(*auth_, *context, caller->who); !slot.ok()) {
+    watch->Close(ToGrpcStatus(slot));  // never subscribed: Done's Unsubscribe is a no-op
+    return watch;
+  }
   watch->Start();
   return watch;
 }
@@ -429,9 +434,10 @@ grpc::ServerUnaryReactor* AgendaService::CreateCalendarFeed(
     if (!feeds.ok()) return feeds.status();
     const auto live = std::count_if(feeds->begin(), feeds->end(),
                                     [](const v1::TokenInfo& t) { return t.revoke_time() == 0; });
-    if (live >= kMaxCalendarFeeds) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "already ", live, " calendar feeds (at most ", kMaxCalendarFeeds, "): revoke one first"));
+    if (static_cast<size_t>(live) >= domain::kMaxCalendarFeeds) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("already ", live, " calendar feeds (at most ", domain::kMaxCalendarFeeds,
+                       "): revoke one first"));
     }
     v1::TokenInfo info;
     info.set_role(v1::TokenInfo::CALENDAR_FEED);
@@ -469,8 +475,8 @@ grpc::ServerUnaryReactor* AgendaService::RevokeCalendarFeed(
     if (!caller.ok()) return caller.status();
     if (request->token_id().empty()) return absl::InvalidArgumentError("token_id: required");
     // Anybody else's token, of any role, is as unknown as one that does not exist.
-    const absl::Status not_mine =
-        absl::NotFoundError(absl::StrCat("calendar feed ", request->token_id(), " not found"));
+    const absl::Status not_mine = absl::NotFoundError(
+        absl::StrCat("calendar feed ", Quoted(request->token_id()), " not found"));
     absl::StatusOr<v1::TokenInfo> token = store_->GetTokenInfo(request->token_id());
     if (absl::IsNotFound(token.status())) return not_mine;
     if (!token.ok()) return token.status();

@@ -115,8 +115,7 @@ class AgendaService final : public AgendaServiceBase {
   grpc::ServerUnaryReactor* GetMyCalendar(grpc::CallbackServerContext* context,
                                           const v1::GetMyCalendarRequest* request,
                                           v1::Calendar* response) override;
-  // Calendar feed tokens: at most kMaxCalendarFeeds not revoked per attendee.
-  static constexpr int kMaxCalendarFeeds = 20;
+  // Calendar feed tokens: at most domain::kMaxCalendarFeeds not revoked per attendee.
   grpc::ServerUnaryReactor* CreateCalendarFeed(grpc::CallbackServerContext* context,
                                                const v1::CreateCalendarFeedRequest* request,
                                                v1::IssuedCalendarFeed* response) override;

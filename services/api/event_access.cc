@@ -16,9 +16,11 @@ absl::StatusOr<v1::Event> OwnedEvent(const storage::Store& store, const Principa
 
 absl::StatusOr<v1::Event> AuthorizedEvent(const Authenticator& auth, const storage::Store& store,
                                           const grpc::ServerContextBase& context,
-                                          absl::string_view method, uint64_t event_id) {
+                                          absl::string_view method, uint64_t event_id,
+                                          Principal* caller) {
   absl::StatusOr<Principal> who = auth.Authorize(context, method);
   if (!who.ok()) return who.status();
+  if (caller != nullptr) *caller = *who;
   return OwnedEvent(store, *who, event_id);
 }
 

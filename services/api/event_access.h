@@ -20,9 +20,11 @@ absl::StatusOr<v1::Event> OwnedEvent(const storage::Store& store, const Principa
                                      uint64_t event_id);
 
 // Checks the method's policy for the caller, then that the event is theirs (OwnedEvent).
+// With `caller`, the principal is stored there (streams need it for their slot).
 absl::StatusOr<v1::Event> AuthorizedEvent(const Authenticator& auth, const storage::Store& store,
                                           const grpc::ServerContextBase& context,
-                                          absl::string_view method, uint64_t event_id);
+                                          absl::string_view method, uint64_t event_id,
+                                          Principal* caller = nullptr);
 
 }  // namespace parley::services
 

@@ -9,7 +9,11 @@
 
 namespace parley::services {
 
-// The one seam from abseil to gRPC statuses: same code, same message.
+// A status message travels in a header; clients refuse large ones (8-16 KB).
+inline constexpr size_t kMaxStatusMessageBytes = 2048;
+
+// The one seam from abseil to gRPC statuses: same code, same message, cut at
+// kMaxStatusMessageBytes.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // Runs `body`, which fills the response and returns its status, then finishes the RPC, so a

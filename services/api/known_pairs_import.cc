@@ -11,6 +11,7 @@
 #include "services/api/event_access.h"
 #include "services/api/grpc_status.h"
 #include "services/domain/policy.h"
+#include "services/domain/validation.h"
 
 namespace parley::services {
 namespace {
@@ -52,13 +53,13 @@ absl::StatusOr<storage::AttendeePair> ResolvePair(IdResolver* ids, const v1::Kno
     if (!id.ok()) return id.status();
     if (*id == 0) {
       return absl::NotFoundError(
-          absl::StrCat(field[i], ": no attendee \"", *external[i], "\" in event ", event_id));
+          absl::StrCat(field[i], ": no attendee ", Quoted(*external[i]), " in event ", event_id));
     }
     resolved[i] = *id;
   }
   if (resolved[0] == resolved[1]) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("external_id_b: the same attendee as external_id_a (\"", *external[0], "\")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "external_id_b: the same attendee as external_id_a (", Quoted(*external[0]), ")"));
   }
   return storage::AttendeePair{resolved[0], resolved[1]};
 }

@@ -327,7 +327,9 @@ absl::StatusOr<v1::Event> MatchingService::Event(const grpc::CallbackServerConte
 
 grpc::ServerWriteReactor<v1::MatchingRun>* MatchingService::StartMatchingRun(
     grpc::CallbackServerContext* context, const v1::StartMatchingRunRequest* request) {
-  absl::StatusOr<v1::Event> event = Event(*context, "StartMatchingRun", request->event_id());
+  Principal who;
+  absl::StatusOr<v1::Event> event = AuthorizedEvent(
+      *auth_, *store_, *context, Method("StartMatchingRun"), request->event_id(), &who);
   if (!event.ok()) return Refuse<v1::MatchingRun>(event.status());
   if (event->status() != v1::OPEN && event->status() != v1::SCHEDULED) {
     return Refuse<v1::MatchingRun>(absl::FailedPreconditionError(
@@ -345,6 +347,15 @@ grpc::ServerWriteReactor<v1::MatchingRun>* MatchingService::StartMatchingRun(
     }
   }
   auto* writer = new RunWriter();
+  // The run goes on without its stream: only the progress messages need a place.
+  if (absl::Status slot = writer->HoldSlot(*auth_, *context, who); !slot.ok()) {
+    {
+      absl::MutexLock lock(&mu_);
+      running_.erase(event_id);
+    }
+    writer->Close(ToGrpcStatus(slot));
+    return writer;
+  }
   writer->Ref();  // the run's
   matching::RunOptions run_options = options_.run;
   run_options.seed = request->seed() == 0 ? 1 : request->seed();
@@ -530,9 +541,15 @@ grpc::ServerUnaryReactor* MatchingService::PublishSchedule(
 
 grpc::ServerWriteReactor<v1::CsvChunk>* MatchingService::ExportMeetings(
     grpc::CallbackServerContext* context, const v1::ExportMeetingsRequest* request) {
-  absl::StatusOr<v1::Event> event = Event(*context, "ExportMeetings", request->event_id());
+  Principal who;
+  absl::StatusOr<v1::Event> event = AuthorizedEvent(
+      *auth_, *store_, *context, Method("ExportMeetings"), request->event_id(), &who);
   if (!event.ok()) return Refuse<v1::CsvChunk>(event.status());
   auto* writer = new CsvWriter();
+  if (absl::Status slot = writer->HoldSlot(*auth_, *context, who); !slot.ok()) {
+    writer->Close(ToGrpcStatus(slot));
+    return writer;
+  }
   writer->Ref();  // the exporter's
   workers_->Submit([this, writer, event = *std::move(event)] {
     auto export_all = [&]() -> absl::Status {

@@ -5,10 +5,15 @@
 
 #include <atomic>
 #include <deque>
+#include <memory>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "services/api/grpc_status.h"
+#include "services/auth/auth.h"
+#include "services/auth/stream_limiter.h"
 
 namespace parley::services {
 
@@ -63,6 +68,32 @@ class QueuedWriter : public grpc::ServerWriteReactor<T> {
     Run(action);
   }
 
+  // Finishes with `status` at once, dropping what is queued (the caller lost the right to it).
+  void Abort(grpc::Status status) {
+    Action action;
+    {
+      absl::MutexLock lock(&mu_);
+      if (closing_ || finished_) return;
+      queue_.clear();
+      closing_ = true;
+      status_ = std::move(status);
+      action = NextLocked();
+    }
+    Run(action);
+  }
+
+  // Takes a place under the server's stream caps for this stream, held until the stream is
+  // done; the stream is aborted (Abort) when the token of `who` is revoked or deleted.
+  // RESOURCE_EXHAUSTED beyond a cap: the caller Closes the stream with it.
+  absl::Status HoldSlot(const Authenticator& auth, const grpc::ServerContextBase& context,
+                        const Principal& who) {
+    absl::StatusOr<std::unique_ptr<StreamLimiter::Slot>> slot = auth.OpenStream(
+        context, who, [this](const absl::Status& status) { Abort(ToGrpcStatus(status)); });
+    if (!slot.ok()) return slot.status();
+    slot_ = *std::move(slot);
+    return absl::OkStatus();
+  }
+
   // Waits until fewer than `max_queued` messages wait or the stream is over; false if over.
   // For producers that may block (worker threads), to bound memory.
   bool WaitForRoom(size_t max_queued) {
@@ -96,6 +127,7 @@ class QueuedWriter : public grpc::ServerWriteReactor<T> {
   }
 
   void OnDone() override {
+    slot_.reset();  // waits for an Abort in progress; none comes after
     Done();
     Unref();
   }
@@ -136,6 +168,7 @@ class QueuedWriter : public grpc::ServerWriteReactor<T> {
 
   const bool coalesce_;
   std::atomic<int> refs_{1};
+  std::unique_ptr<StreamLimiter::Slot> slot_;
   absl::Mutex mu_;
   std::deque<T> queue_ ABSL_GUARDED_BY(mu_);
   T current_;

@@ -377,13 +377,15 @@ grpc::ServerUnaryReactor* RelationshipService::Introduce(grpc::CallbackServerCon
     const v1::Attendee& a = x_first ? *x : *y;
     const v1::Attendee& b = x_first ? *y : *x;
     absl::MutexLock lock(&introductions_mu_);
-    // The same introducer twice for one pair; and the request answered, if any.
+    // The same introducer twice for one pair; the request answered, if any; and how many
+    // introductions I made (capped: domain::kMaxIntroductionsMade).
     bool duplicate = false;
+    size_t made = 0;
     std::optional<v1::StoredIntroduction> answered;
     s = store_->ScanIntroductions(event_id, [&](const v1::StoredIntroduction& i) {
-      if (i.kind() == v1::StoredIntroduction::INTRODUCTION && i.introducer() == me &&
-          i.attendee_a() == a.id() && i.attendee_b() == b.id()) {
-        duplicate = true;
+      if (i.kind() == v1::StoredIntroduction::INTRODUCTION && i.introducer() == me) {
+        ++made;
+        if (i.attendee_a() == a.id() && i.attendee_b() == b.id()) duplicate = true;
       }
       if (i.id() == request->request_id()) answered = i;
       return true;
@@ -392,6 +394,11 @@ grpc::ServerUnaryReactor* RelationshipService::Introduce(grpc::CallbackServerCon
     if (duplicate) {
       return absl::AlreadyExistsError(
           absl::StrCat("you already introduced attendees ", a.id(), " and ", b.id()));
+    }
+    if (made >= domain::kMaxIntroductionsMade) {
+      return absl::ResourceExhaustedError(absl::StrCat("you already made ", made,
+                                                       " introductions in this event (at most ",
+                                                       domain::kMaxIntroductionsMade, ")"));
     }
     if (request->request_id() != 0) {
       if (!answered.has_value() || answered->kind() != v1::StoredIntroduction::REQUEST ||
@@ -557,15 +564,25 @@ grpc::ServerUnaryReactor* RelationshipService::AskForIntroductions(
     if (!*met) return not_met;
     absl::MutexLock lock(&introductions_mu_);
     bool open = false;
+    size_t open_requests = 0;  // mine, unanswered (capped: domain::kMaxOpenIntroductionRequests)
     s = store_->ScanIntroductions(event_id, [&](const v1::StoredIntroduction& i) {
-      open = i.kind() == v1::StoredIntroduction::REQUEST && i.attendee_a() == me &&
-             i.introducer() == target->id() && i.answered() == 0;
+      if (i.kind() != v1::StoredIntroduction::REQUEST || i.attendee_a() != me ||
+          i.answered() != 0) {
+        return true;
+      }
+      ++open_requests;
+      open = i.introducer() == target->id();
       return !open;
     });
     if (!s.ok()) return s;
     if (open) {
       return absl::AlreadyExistsError(
           absl::StrCat("you already asked attendee ", target->id(), " for introductions"));
+    }
+    if (open_requests >= domain::kMaxOpenIntroductionRequests) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "you already have ", open_requests, " unanswered requests for introductions (at most ",
+          domain::kMaxOpenIntroductionRequests, "); wait for an answer"));
     }
     v1::StoredIntroduction ask;
     ask.set_event_id(event_id);

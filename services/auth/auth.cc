@@ -115,12 +115,28 @@ std::string TokenIdFor(absl::string_view secret_sha256) {
   return absl::StrCat("tk_", absl::BytesToHexString(secret_sha256.substr(0, 8)));
 }
 
+std::string PeerAddress(absl::string_view peer) {
+  if (!absl::StartsWith(peer, "ipv4:") && !absl::StartsWith(peer, "ipv6:")) {
+    return std::string(peer);
+  }
+  const size_t colon = peer.rfind(':');
+  // "ipv6:[::1]:4000": the port follows the closing bracket.
+  if (colon == absl::string_view::npos || colon < 5 ||
+      (absl::StartsWith(peer, "ipv6:[") && peer[colon - 1] != ']')) {
+    return std::string(peer);
+  }
+  return std::string(peer.substr(0, colon));
+}
+
 Authenticator::Authenticator(const storage::Store* store, std::string operator_token_sha256,
-                             const storage::StoreVersions* versions, RateLimiter* limiter)
+                             const storage::StoreVersions* versions, RateLimiter* limiter,
+                             RateLimiter* unauthenticated_limiter, StreamLimiter* streams)
     : store_(store),
       operator_token_sha256_(std::move(operator_token_sha256)),
       versions_(versions),
-      limiter_(limiter) {}
+      limiter_(limiter),
+      unauthenticated_limiter_(unauthenticated_limiter),
+      streams_(streams) {}
 
 absl::StatusOr<Principal> Authenticator::Authenticate(
     const grpc::ServerContextBase& context) const {
@@ -128,6 +144,11 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
     return absl::UnauthenticatedError("missing `authorization: Bearer <token>` metadata");
+  }
+  // Which of two tokens would be "the" caller depends on proxies' header order: refuse both.
+  if (metadata.count("authorization") > 1) {
+    return absl::UnauthenticatedError(
+        "more than one `authorization` metadata entry: send exactly one `Bearer <token>`");
   }
   absl::string_view value(it->second.data(), it->second.size());
   if (!absl::StartsWith(value, kBearer)) {
@@ -184,13 +205,19 @@ absl::StatusOr<Principal> Authenticator::Authorize(const grpc::ServerContextBase
     return absl::PermissionDeniedError(absl::StrCat("no access policy for ", method));
   }
   if (it->second & kPublic) return Principal{};
-  absl::StatusOr<Principal> principal = Authenticate(context);
-  if (!principal.ok()) return principal.status();
-  if ((MaskOf(principal->role) & it->second) == 0) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "a token of role ", v1::TokenInfo::Role_Name(principal->role), " may not call ", method));
-  }
   absl::Duration retry_after;
+  absl::StatusOr<Principal> principal = Authenticate(context);
+  if (absl::IsUnauthenticated(principal.status()) && unauthenticated_limiter_ != nullptr) {
+    // Failed authentications cost a hash and a lookup each and carry no token to charge: the
+    // client's address pays (not the connection: a flood can open many).
+    const std::string address = PeerAddress(context.peer());
+    if (!unauthenticated_limiter_->Admit(address, &retry_after)) {
+      return unauthenticated_limiter_->Exhausted(
+          absl::StrCat("client ", address, ": calls without a valid token"), retry_after);
+    }
+  }
+  if (!principal.ok()) return principal.status();
+  // Charged before the role check: calls the policy refuses cost the server as much.
   const bool by_operator = principal->token_id.empty();
   if (limiter_ != nullptr &&
       !limiter_->Admit(by_operator ? absl::string_view("operator") : principal->token_id,
@@ -199,7 +226,17 @@ absl::StatusOr<Principal> Authenticator::Authorize(const grpc::ServerContextBase
                                            : absl::StrCat("token ", principal->token_id),
                                retry_after);
   }
+  if ((MaskOf(principal->role) & it->second) == 0) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "a token of role ", v1::TokenInfo::Role_Name(principal->role), " may not call ", method));
+  }
   return principal;
+}
+
+absl::StatusOr<std::unique_ptr<StreamLimiter::Slot>> Authenticator::OpenStream(
+    const grpc::ServerContextBase& context, const Principal& who, StreamLimiter::EndFn end) const {
+  if (streams_ == nullptr) return std::unique_ptr<StreamLimiter::Slot>();
+  return streams_->Open(who, context.peer(), std::move(end));
 }
 
 absl::StatusOr<std::string> LoadOrCreateSecretFile(const std::string& path, absl::string_view what,

@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "parley/v1/community.pb.h"
 #include "services/auth/rate_limiter.h"
+#include "services/auth/stream_limiter.h"
 #include "storage/store.h"
 #include "storage/store_versions.h"
 
@@ -69,15 +70,27 @@ class Authenticator {
   // `operator_token_sha256`: TokenHash of the operator token (from --admin_token_file).
   // `versions`: null for no token cache.
   // `limiter`: per-token rate limits (null: none); not owned.
+  // `unauthenticated_limiter`: calls that fail authentication (no, malformed, unknown or
+  // revoked token), counted per client address (PeerAddress); null: none; not owned.
+  // `streams`: stream caps and the end of a revoked token's streams (null: none); not owned.
   Authenticator(const storage::Store* store, std::string operator_token_sha256,
-                const storage::StoreVersions* versions = nullptr, RateLimiter* limiter = nullptr);
+                const storage::StoreVersions* versions = nullptr, RateLimiter* limiter = nullptr,
+                RateLimiter* unauthenticated_limiter = nullptr, StreamLimiter* streams = nullptr);
 
   // Resolves the caller of `method` (a full method name) and checks the policy table.
-  // UNAUTHENTICATED: no `authorization: Bearer <token>` metadata, or an unknown or revoked
-  // token. PERMISSION_DENIED: the token's role may not call this method, or the method has no
-  // policy entry.
+  // UNAUTHENTICATED: no `authorization: Bearer <token>` metadata, more than one, or an unknown
+  // or revoked token. PERMISSION_DENIED: the token's role may not call this method, or the
+  // method has no policy entry. RESOURCE_EXHAUSTED: the token's rate limit (charged before the
+  // role check, so refused calls count too), or, for a call that fails authentication, the
+  // client address's limit of such calls.
   absl::StatusOr<Principal> Authorize(const grpc::ServerContextBase& context,
                                       absl::string_view method) const;
+
+  // A place for a stream of `who` under the stream caps (see StreamLimiter::Open): null
+  // without caps. `end` finishes the stream when `who`'s token is revoked or deleted.
+  // RESOURCE_EXHAUSTED beyond a cap; UNAUTHENTICATED if the token was revoked meanwhile.
+  absl::StatusOr<std::unique_ptr<StreamLimiter::Slot>> OpenStream(
+      const grpc::ServerContextBase& context, const Principal& who, StreamLimiter::EndFn end) const;
 
  private:
   absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase& context) const;
@@ -91,9 +104,16 @@ class Authenticator {
   std::string operator_token_sha256_;
   const storage::StoreVersions* const versions_;
   RateLimiter* const limiter_;
+  RateLimiter* const unauthenticated_limiter_;
+  StreamLimiter* const streams_;
   mutable absl::Mutex cache_mu_;
   mutable absl::flat_hash_map<std::string, CachedToken> cache_ ABSL_GUARDED_BY(cache_mu_);
 };
+
+// The client's address without its port, for limits per client rather than per connection:
+// "ipv4:10.0.0.7:53122" -> "ipv4:10.0.0.7", "ipv6:[::1]:4000" -> "ipv6:[::1]"; anything else
+// (unix sockets, in-process channels) as it is.
+std::string PeerAddress(absl::string_view peer);
 
 // Reads the operator token from `path`, creating the file (mode 0600, with a new secret) if it
 // does not exist. Sets *created when it made the file. Returns the secret.

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/domain/validation.h"
 
 namespace parley::services {
 
@@ -22,14 +23,14 @@ absl::Status ApplyFieldMask(const google::protobuf::Message& source,
     const google::protobuf::FieldDescriptor* field = descriptor->FindFieldByName(path);
     if (field == nullptr) {
       return absl::InvalidArgumentError(
-          absl::StrCat("update_mask: \"", path, "\" is not a field of ", descriptor->name()));
+          absl::StrCat("update_mask: ", Quoted(path), " is not a field of ", descriptor->name()));
     }
     if (!allowed.contains(path)) {
       std::vector<std::string> sorted(allowed.begin(), allowed.end());
       std::sort(sorted.begin(), sorted.end());
       return absl::InvalidArgumentError(
-          absl::StrCat("update_mask: \"", path,
-                       "\" cannot be changed here; allowed: ", absl::StrJoin(sorted, ", ")));
+          absl::StrCat("update_mask: ", Quoted(path),
+                       " cannot be changed here; allowed: ", absl::StrJoin(sorted, ", ")));
     }
     // A field swapped twice would be swapped back.
     if (std::find(fields.begin(), fields.end(), field) == fields.end()) fields.push_back(field);

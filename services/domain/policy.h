@@ -5,6 +5,7 @@
 // accessors that apply them to events stored without them (older records). This is the only
 // place the defaults are written down. No gRPC, no store: pure functions, thread-safe.
 
+#include <cstddef>
 #include <cstdint>
 
 #include "absl/status/status.h"
@@ -19,6 +20,22 @@ inline constexpr uint32_t kDefaultMaxMeetings = 6;
 inline constexpr uint32_t kDefaultMeetings = 3;
 inline constexpr uint32_t kDefaultRematchFreezeDays = 365;
 inline constexpr uint32_t kDefaultProposalExpiryMinutes = 1440;
+
+// Caps on the records one attendee can create (PRODUCT.md "Limits"): without them one token,
+// inside its rate limit, stores thousands (10,339 introductions in a minute with
+// allow_any_introductions), and every scan of the event's relationships slows for everyone.
+// Beyond a cap the call is RESOURCE_EXHAUSTED naming it. Feedback is one record per meeting
+// (bounded by kMaxMeetings), memory entries are derived from feedback, and profile lists are
+// capped by validation (kMaxListEntries).
+//
+// A wish is a strong signal (it raises the pair weight), so an attendee has only a few.
+inline constexpr size_t kMaxWishes = 10;
+// Introductions one attendee has made in one event (accepted, pending or declined).
+inline constexpr size_t kMaxIntroductionsMade = 100;
+// Unanswered requests for introductions one attendee has open in one event.
+inline constexpr size_t kMaxOpenIntroductionRequests = 20;
+// Calendar feed tokens an attendee holds, not revoked.
+inline constexpr size_t kMaxCalendarFeeds = 20;
 
 // The budget of an attendee who chose none: the policy's default_meetings, else
 // min(kDefaultMeetings, max_meetings).

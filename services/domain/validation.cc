@@ -3,6 +3,7 @@
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
+#include <unicode/utf8.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -53,6 +54,81 @@ bool HasControl(absl::string_view text, bool multiline) {
   return false;
 }
 
+// Characters that change how text around them is shown while showing nothing themselves:
+// bidirectional embeddings, overrides, isolates and marks (an RTL override makes "gpj.exe"
+// read "exe.jpg"), zero-width spaces and joiners, and the fillers that make a name look blank.
+bool IsInvisibleFormat(UChar32 cp) {
+  switch (cp) {
+    case 0x00AD:  // soft hyphen
+    case 0x034F:  // combining grapheme joiner
+    case 0x061C:  // Arabic letter mark
+    case 0x115F:  // Hangul choseong filler
+    case 0x1160:  // Hangul jungseong filler
+    case 0x180E:  // Mongolian vowel separator
+    case 0x200B:  // zero width space
+    case 0x200E:  // left-to-right mark
+    case 0x200F:  // right-to-left mark
+    case 0x3164:  // Hangul filler
+    case 0xFEFF:  // zero width no-break space (BOM)
+    case 0xFFA0:  // halfwidth Hangul filler
+      return true;
+    default:
+      return (cp >= 0x202A && cp <= 0x202E) ||  // embeddings and overrides
+             (cp >= 0x2060 && cp <= 0x2064) ||  // word joiner, invisible operators
+             (cp >= 0x2066 && cp <= 0x2069);    // isolates
+  }
+}
+
+// Zero-width (non-)joiners shape the letters on both sides (Persian, Indic scripts, emoji
+// sequences) and are kept there; anywhere else (an edge, beside a space or another
+// invisible character) they only hide something.
+bool IsJoiner(UChar32 cp) { return cp == 0x200C || cp == 0x200D; }
+
+// Removes what IsInvisibleFormat names, and joiners that join nothing, from valid UTF-8. The
+// one place this rule lives: CheckTextField (every name and free text) and tag normalisation
+// call it.
+void StripInvisible(std::string* text) {
+  const auto* s = reinterpret_cast<const uint8_t*>(text->data());
+  const int32_t n = static_cast<int32_t>(text->size());
+  int32_t i = 0;
+  while (i < n && s[i] < 0x80) ++i;
+  if (i == n) return;  // ASCII: nothing to strip
+  // Most non-ASCII text has none of them either: look before copying.
+  bool any = false;
+  for (int32_t j = i; j < n && !any;) {
+    UChar32 cp;
+    U8_NEXT(s, j, n, cp);
+    any = IsInvisibleFormat(cp) || IsJoiner(cp);
+  }
+  if (!any) return;
+  std::string out(text->data(), i);
+  UChar32 previous = i > 0 ? s[i - 1] : -1;  // last character kept
+  while (i < n) {
+    const int32_t start = i;
+    UChar32 cp;
+    U8_NEXT(s, i, n, cp);
+    if (cp < 0) {  // invalid UTF-8: callers check first; keep the bytes as they are
+      out.append(text->data() + start, i - start);
+      continue;
+    }
+    if (IsInvisibleFormat(cp)) continue;
+    if (IsJoiner(cp)) {
+      UChar32 next = -1;
+      if (i < n) {
+        int32_t j = i;
+        U8_NEXT(s, j, n, next);
+      }
+      const auto joinable = [](UChar32 c) {
+        return c >= 0 && !u_isUWhiteSpace(c) && !IsInvisibleFormat(c) && !IsJoiner(c);
+      };
+      if (!joinable(previous) || !joinable(next)) continue;
+    }
+    out.append(text->data() + start, i - start);
+    previous = cp;
+  }
+  *text = std::move(out);
+}
+
 // Ids of slots and locations: short, stable, safe in CSV files and URLs.
 absl::Status NormalizeShortId(absl::string_view field, std::string* id) {
   std::string lowered = absl::AsciiStrToLower(absl::StripAsciiWhitespace(*id));
@@ -60,7 +136,7 @@ absl::Status NormalizeShortId(absl::string_view field, std::string* id) {
   if (lowered.size() > 32) return Invalid(field, "longer than 32 bytes");
   for (char c : lowered) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
-      return Invalid(field, absl::StrCat("\"", lowered, "\" may contain only a-z, 0-9, _ and -"));
+      return Invalid(field, absl::StrCat(Quoted(lowered), " may contain only a-z, 0-9, _ and -"));
     }
   }
   *id = std::move(lowered);
@@ -143,6 +219,23 @@ absl::Status NormalizeIdList(absl::string_view list, absl::string_view self,
 
 }  // namespace
 
+std::string Quoted(absl::string_view input) {
+  size_t keep = input.size();
+  if (keep > kMaxEchoBytes) {
+    keep = kMaxEchoBytes;
+    // Back up to the start of a character.
+    while (keep > 0 && (static_cast<unsigned char>(input[keep]) & 0xC0) == 0x80) --keep;
+  }
+  std::string out = "\"";
+  for (char c : input.substr(0, keep)) {
+    const auto u = static_cast<unsigned char>(c);
+    out.push_back(u < 0x20 || u == 0x7f ? '?' : c);
+  }
+  out.push_back('"');
+  if (keep < input.size()) absl::StrAppend(&out, "... (", input.size(), " bytes)");
+  return out;
+}
+
 bool IsValidUtf8(absl::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
@@ -221,9 +314,11 @@ absl::StatusOr<std::string> NormalizeTagField(absl::string_view tag, const Field
     return *std::move(ascii);
   }
   if (!IsValidUtf8(tag)) return Invalid(field, "not valid UTF-8");
+  std::string visible(tag);
+  StripInvisible(&visible);
   // Case folding can produce denormalised sequences, so fold first and compose after.
-  icu::UnicodeString folded =
-      icu::UnicodeString::fromUTF8(icu::StringPiece(tag.data(), static_cast<int32_t>(tag.size())));
+  icu::UnicodeString folded = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(visible.data(), static_cast<int32_t>(visible.size())));
   folded.foldCase();
   UErrorCode error = U_ZERO_ERROR;
   const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(error);
@@ -255,6 +350,7 @@ absl::StatusOr<std::string> NormalizeTagField(absl::string_view tag, const Field
 absl::Status CheckTextField(const Field& field, std::string* value, size_t max_bytes, bool required,
                             bool multiline) {
   if (!IsValidUtf8(*value)) return Invalid(field, "not valid UTF-8");
+  StripInvisible(value);
   absl::string_view stripped = absl::StripAsciiWhitespace(*value);
   if (stripped.size() != value->size()) *value = std::string(stripped);
   if (required && value->empty()) return Invalid(field, "required");
@@ -282,7 +378,7 @@ absl::Status NormalizeEvent(v1::Event* event) {
   for (char c : *tz) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '/' && c != '+' &&
         c != '-') {
-      return Invalid("time_zone", absl::StrCat("\"", *tz, "\" is not an IANA time zone name"));
+      return Invalid("time_zone", absl::StrCat(Quoted(*tz), " is not an IANA time zone name"));
     }
   }
   if (static_cast<size_t>(event->slots_size()) > kMaxSlots) {
@@ -296,7 +392,7 @@ absl::Status NormalizeEvent(v1::Event* event) {
     if (!s.ok()) return s;
     if (!slot_ids.insert(slot->id()).second) {
       return Invalid(absl::StrCat(field, ".id"),
-                     absl::StrCat("duplicate slot id \"", slot->id(), "\""));
+                     absl::StrCat("duplicate slot id ", Quoted(slot->id())));
     }
     s = CheckText(absl::StrCat(field, ".name"), slot->mutable_name(), kMaxNameBytes, false);
     if (!s.ok()) return s;
@@ -316,7 +412,7 @@ absl::Status NormalizeEvent(v1::Event* event) {
     if (!s.ok()) return s;
     if (!location_ids.insert(location->id()).second) {
       return Invalid(absl::StrCat(field, ".id"),
-                     absl::StrCat("duplicate location id \"", location->id(), "\""));
+                     absl::StrCat("duplicate location id ", Quoted(location->id())));
     }
     s = CheckText(absl::StrCat(field, ".name"), location->mutable_name(), kMaxNameBytes, false);
     if (!s.ok()) return s;
@@ -362,7 +458,7 @@ absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* a) {
   s = CheckText("email", a->mutable_email(), kMaxEmailBytes, false);
   if (!s.ok()) return s;
   if (!a->email().empty() && a->email().find('@') == std::string::npos) {
-    return Invalid("email", absl::StrCat("\"", a->email(), "\" is not an email address"));
+    return Invalid("email", absl::StrCat(Quoted(a->email()), " is not an email address"));
   }
   s = CheckText("phone", a->mutable_phone(), kMaxPhoneBytes, false);
   if (!s.ok()) return s;
@@ -428,7 +524,7 @@ absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* a) {
     if (std::none_of(event.slots().begin(), event.slots().end(),
                      [&](const v1::Slot& slot) { return slot.id() == *id; })) {
       return Invalid(Field("availability", i),
-                     absl::StrCat("no slot \"", *id, "\" in event ", event.id()));
+                     absl::StrCat("no slot ", Quoted(*id), " in event ", event.id()));
     }
     if (ContainsInFirst(*availability, kept, *id)) continue;
     if (kept != i) availability->SwapElements(kept, i);

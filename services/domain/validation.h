@@ -21,10 +21,8 @@
 namespace parley::services {
 
 inline constexpr size_t kMaxListEntries = 50;  // per tag or id list of a profile
-// A wish is a strong signal (it raises the pair weight), so an attendee has only a few.
-inline constexpr size_t kMaxWishes = 10;
-inline constexpr size_t kMaxTagBytes = 64;    // after normalisation
-inline constexpr size_t kMaxNameBytes = 200;  // names, labels, organisation, role
+inline constexpr size_t kMaxTagBytes = 64;     // after normalisation
+inline constexpr size_t kMaxNameBytes = 200;   // names, labels, organisation, role
 inline constexpr size_t kMaxBioBytes = 1000;
 inline constexpr size_t kMaxExternalIdBytes = 128;
 inline constexpr size_t kMaxEmailBytes = 254;
@@ -39,6 +37,14 @@ using domain::kDefaultProposalExpiryMinutes;
 using domain::kDefaultRematchFreezeDays;
 using domain::kMaxMeetings;
 using domain::kMaxSlots;
+using domain::kMaxWishes;
+
+// Input quoted for an error message, never longer than kMaxEchoBytes of it: cut at a character
+// boundary with "..." and the input's size appended, control characters shown as '?'. Every
+// message that repeats what a client sent goes through it: a status travels in a header, and
+// clients refuse headers beyond 8-16 KB (a 100 KB field-mask path made the status unreadable).
+inline constexpr size_t kMaxEchoBytes = 64;
+std::string Quoted(absl::string_view input);
 
 // Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
 bool IsValidUtf8(absl::string_view text);

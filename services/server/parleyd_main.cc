@@ -32,6 +32,18 @@ ABSL_FLAG(double, token_rate_limit, 1000,
           "Calls per second one token may make, sustained; 0 = no limit. Beyond it: "
           "RESOURCE_EXHAUSTED with the time to retry.");
 ABSL_FLAG(double, token_burst, 2000, "Calls one token may make at once after being idle.");
+ABSL_FLAG(double, unauthenticated_rate_limit, 20,
+          "Calls per second one client address may make that fail authentication (no, unknown "
+          "or revoked token), sustained; 0 = no limit. Beyond it: RESOURCE_EXHAUSTED.");
+ABSL_FLAG(double, unauthenticated_burst, 100,
+          "Failed-authentication calls one client address may make at once.");
+ABSL_FLAG(int, max_streams_per_token, 16,
+          "Open streams (WatchMyAgenda, matching-run progress, exports) one token may hold; "
+          "0 = no cap. Beyond it: RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, max_streams_per_connection, 1000,
+          "Open streams (the above and health Watch) one client connection may hold; 0 = no cap.");
+ABSL_FLAG(int, max_streams, 20000,
+          "Open streams the server holds in total (~25 KB each); 0 = no cap.");
 ABSL_FLAG(std::string, tls_cert_file, "",
           "PEM certificate chain; enables TLS with --tls_key_file.");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key.");
@@ -81,6 +93,7 @@ int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   FLAGS_minloglevel = LogLevel(absl::GetFlag(FLAGS_log_level));
   google::InitGoogleLogging(argv[0]);
+  parley::services::RouteProtobufLogs();
   // Debian's abseil is built with its debug-mode lock-order graph on: every absl::Mutex
   // acquisition, gRPC's own included, updates a global graph (~5% of the server's CPU on the read
   // path). The tests keep it on (they run without this line) to catch lock-order cycles.
@@ -104,6 +117,11 @@ int main(int argc, char** argv) {
   options.person_key_file = absl::GetFlag(FLAGS_person_key_file);
   options.rate_limit.per_second = absl::GetFlag(FLAGS_token_rate_limit);
   options.rate_limit.burst = absl::GetFlag(FLAGS_token_burst);
+  options.unauthenticated_rate_limit.per_second = absl::GetFlag(FLAGS_unauthenticated_rate_limit);
+  options.unauthenticated_rate_limit.burst = absl::GetFlag(FLAGS_unauthenticated_burst);
+  options.stream_limits.per_token = absl::GetFlag(FLAGS_max_streams_per_token);
+  options.stream_limits.per_connection = absl::GetFlag(FLAGS_max_streams_per_connection);
+  options.stream_limits.total = absl::GetFlag(FLAGS_max_streams);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   options.insecure = absl::GetFlag(FLAGS_insecure);

@@ -1,14 +1,19 @@
 #include "services/server/server.h"
 
 #include <glog/logging.h>
+#include <google/protobuf/stubs/logging.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "services/api/request_guard.h"
 
 namespace parley::services {
 namespace {
@@ -21,7 +26,37 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view 
   return contents.str();
 }
 
+// protobuf's own log lines (one per unparseable string field a client sends) go to our log,
+// at most one a minute with the count of the others.
+void ProtobufLog(google::protobuf::LogLevel level, const char* filename, int line,
+                 const std::string& message) {
+  static absl::Mutex mu(absl::kConstInit);
+  static absl::Time last_logged = absl::InfinitePast();
+  static int64_t suppressed = 0;
+  if (level >= google::protobuf::LOGLEVEL_FATAL) {
+    LOG(ERROR) << "libprotobuf " << filename << ":" << line << ": " << message;
+    return;  // protobuf aborts after the handler returns
+  }
+  int64_t dropped;
+  {
+    absl::MutexLock lock(&mu);
+    const absl::Time now = absl::Now();
+    if (now - last_logged < absl::Minutes(1)) {
+      ++suppressed;
+      return;
+    }
+    last_logged = now;
+    dropped = suppressed;
+    suppressed = 0;
+  }
+  LOG(WARNING) << "libprotobuf " << filename << ":" << line << ": " << message
+               << (dropped > 0 ? absl::StrCat(" (and ", dropped, " similar in the last minute)")
+                               : "");
+}
+
 }  // namespace
+
+void RouteProtobufLogs() { google::protobuf::SetLogHandler(&ProtobufLog); }
 
 bool IsLoopbackAddress(absl::string_view address) {
   if (absl::StartsWith(address, "unix:")) return true;
@@ -71,8 +106,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
       LoadOrCreateOperatorToken(options.admin_token_file, &server->created_admin_token_);
   if (!admin_token.ok()) return admin_token.status();
   server->limiter_ = std::make_unique<RateLimiter>(options.rate_limit);
-  server->auth_ = std::make_unique<Authenticator>(server->store_.get(), TokenHash(*admin_token),
-                                                  server->versions_.get(), server->limiter_.get());
+  server->unauthenticated_limiter_ =
+      std::make_unique<RateLimiter>(options.unauthenticated_rate_limit);
+  server->streams_ = std::make_unique<StreamLimiter>(server->store_.get(), options.stream_limits);
+  server->store_->AddCommitListener(server->streams_.get());
+  server->auth_ = std::make_unique<Authenticator>(
+      server->store_.get(), TokenHash(*admin_token), server->versions_.get(),
+      server->limiter_.get(), server->unauthenticated_limiter_.get(), server->streams_.get());
   std::string person_key_file = options.person_key_file;
   if (person_key_file.empty()) {
     const size_t slash = options.admin_token_file.rfind('/');
@@ -126,7 +166,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->relationships_ = std::make_unique<RelationshipService>(
       server->store_.get(), server->auth_.get(), server->live_.get());
 
-  grpc::EnableDefaultHealthCheckService(true);
+  server->health_ = std::make_unique<HealthService>(server->auth_.get());
+  // Ours instead (health_service.h): its Watch streams count under the stream caps.
+  grpc::EnableDefaultHealthCheckService(false);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   if (!options.listen_address.empty()) {
@@ -144,6 +186,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     }
     builder.AddListeningPort(options.listen_address, credentials, &server->port_);
   }
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> guards;
+  guards.push_back(std::make_unique<RequestGuardFactory>(server->auth_.get()));
+  builder.experimental().SetInterceptorCreators(std::move(guards));
+  // Server reflection is the one synchronous service: each of its open streams holds a thread.
+  // The quota bounds them (beyond: RESOURCE_EXHAUSTED); callback services do not use it.
+  grpc::ResourceQuota sync_threads("parleyd-sync");
+  sync_threads.SetMaxThreads(kMaxSyncThreads);
+  builder.SetResourceQuota(sync_threads);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(server->admin_.get());
@@ -152,13 +202,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.RegisterService(server->matching_.get());
   builder.RegisterService(server->agenda_.get());
   builder.RegisterService(server->relationships_.get());
+  builder.RegisterService(server->health_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || (!options.listen_address.empty() && server->port_ == 0)) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen_address,
                      " (address in use, or not an address of this machine?)"));
   }
-  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  server->health_->SetServing(true);
   return server;
 }
 
@@ -175,13 +226,14 @@ void Server::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
   if (server_ != nullptr) {
-    server_->GetHealthCheckService()->SetServingStatus(false);
+    health_->SetServing(false);
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
   }
   // Runs, repairs, imports and exports still queued finish (and commit) before the store
   // closes; runs first, as they queue repairs.
   matching_.reset();
+  if (store_ != nullptr && streams_ != nullptr) store_->RemoveCommitListener(streams_.get());
   if (store_ != nullptr && live_ != nullptr) store_->RemoveCommitListener(live_.get());
   live_.reset();
   workers_.reset();

@@ -12,12 +12,14 @@
 #include "services/api/admin_service.h"
 #include "services/api/agenda_service.h"
 #include "services/api/attendee_service.h"
+#include "services/api/health_service.h"
 #include "services/api/matching_service.h"
 #include "services/api/organizer_service.h"
 #include "services/api/relationship_service.h"
 #include "services/auth/auth.h"
 #include "services/auth/person_key.h"
 #include "services/auth/rate_limiter.h"
+#include "services/auth/stream_limiter.h"
 #include "services/live/live_agendas.h"
 #include "services/live/worker_pool.h"
 #include "storage/store.h"
@@ -58,6 +60,13 @@ struct ServerOptions {
   // Per-token rate limit (see RateLimitOptions; per_second <= 0: none). Default: 1000 calls
   // per second per token, bursts of 2000.
   RateLimitOptions rate_limit;
+  // Calls that fail authentication (no, malformed, unknown or revoked token), per client
+  // address. Default: 20 per second, bursts of 100 (a client with a wrong token learns it
+  // long before; a flood of garbage tokens gets RESOURCE_EXHAUSTED).
+  RateLimitOptions unauthenticated_rate_limit = {20, 100, {}};
+  // Caps on open streams (WatchMyAgenda, health Watch, matching-run progress, exports) per
+  // token, per connection and in total; see StreamLimitOptions for the defaults.
+  StreamLimitOptions stream_limits;
   // Threads for blocking work (imports, exports). Default: 2.
   int worker_threads = 2;
   // Threads that execute matching runs; runs of different events beyond this queue. Default: 1.
@@ -78,6 +87,10 @@ struct ServerOptions {
   std::function<void(uint64_t event_id, uint64_t run_id)> before_bound;
   std::function<void(uint64_t event_id, uint64_t run_id)> after_bound;
 };
+
+// Threads of gRPC's synchronous server, which only server reflection uses (one per open
+// reflection stream): reflection streams beyond about this many are RESOURCE_EXHAUSTED.
+inline constexpr int kMaxSyncThreads = 64;
 
 // parleyd without main(): the store, the services, health and reflection, one gRPC server.
 // Thread-safe. Shutdown() (or the destructor) stops it.
@@ -100,6 +113,8 @@ class Server {
   // Notifications, live repair and expiry (tests call SweepExpired and WaitIdle).
   LiveAgendas* live() { return live_.get(); }
   AgendaService* agenda() { return agenda_.get(); }
+  // Stream caps and revocation (tests wait for its checks).
+  StreamLimiter* streams() { return streams_.get(); }
 
   // Health goes NOT_SERVING, new calls are refused, in-flight calls get `grace` to finish
   // (then they are cancelled), the store is closed. Idempotent.
@@ -112,6 +127,9 @@ class Server {
   std::unique_ptr<storage::StoreVersions> versions_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<RateLimiter> unauthenticated_limiter_;
+  // A commit listener of store_ (ends revoked tokens' streams); removed in Shutdown.
+  std::unique_ptr<StreamLimiter> streams_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<PersonKey> person_key_;
@@ -122,11 +140,16 @@ class Server {
   std::unique_ptr<MatchingService> matching_;
   std::unique_ptr<AgendaService> agenda_;
   std::unique_ptr<RelationshipService> relationships_;
+  std::unique_ptr<HealthService> health_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool created_admin_token_ = false;
   bool shut_down_ = false;
 };
+
+// Sends protobuf's log lines (a failed parse of a client's string field logs one each) to
+// glog, at most one a minute with a count of the rest. Process-wide; call once from main().
+void RouteProtobufLogs();
 
 // True for addresses only this machine can reach: 127.0.0.0/8, ::1, localhost, unix sockets.
 bool IsLoopbackAddress(absl::string_view address);

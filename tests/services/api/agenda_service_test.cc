@@ -262,7 +262,7 @@ TEST_F(AgendaServiceTest, CalendarFeedsAreLimitedAreNoInvitationAndGoWithTheAtte
   issue.set_attendee_id(me);
   v1::IssuedAttendeeToken invitation;
   ASSERT_TRUE(organizer_->IssueAttendeeToken(Ctx(token_).get(), issue, &invitation).ok());
-  std::vector<v1::IssuedCalendarFeed> feeds(services::AgendaService::kMaxCalendarFeeds);
+  std::vector<v1::IssuedCalendarFeed> feeds(domain::kMaxCalendarFeeds);
   for (v1::IssuedCalendarFeed& feed : feeds) {
     ASSERT_TRUE(agenda_->CreateCalendarFeed(Ctx(invitation.token()).get(), {}, &feed).ok());
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "parley/v1/relationship_service.grpc.pb.h"
+#include "services/domain/policy.h"
 #include "tests/services/service_fixture.h"
 
 namespace parley {
@@ -741,6 +742,43 @@ TEST_F(RelationshipServiceTest, WishesAreCappedLimitedToPeopleShownAndNeverRevea
   Run(event);
   EXPECT_THAT(reasons_with("p0", "p1"), ::testing::Contains(v1::Reason::MUTUAL_WISH));
   EXPECT_THAT(reasons_with("p1", "p0"), ::testing::Contains(v1::Reason::MUTUAL_WISH));
+}
+
+// One attendee, inside their rate limit, could store introductions without end (10,339 in a
+// minute with allow_any_introductions): the rulebook caps them per attendee and event.
+TEST_F(RelationshipServiceTest, IntroductionsOneAttendeeMakesAreCapped) {
+  std::vector<v1::Attendee> people = {Profile("me", {"bikes"})};
+  for (int i = 0; i < 16; ++i) people.push_back(Profile(absl::StrCat("p", i), {"bikes"}));
+  const uint64_t event = Event("Crowd", people, /*allow_any_introductions=*/true);
+  ASSERT_NE(event, 0u);
+  size_t made = 0;
+  grpc::Status refused;
+  for (int x = 0; x < 16 && refused.ok(); ++x) {
+    for (int y = x + 1; y < 16 && refused.ok(); ++y) {
+      v1::IntroduceRequest request;
+      request.set_attendee_a(ids_[absl::StrCat("p", x)]);
+      request.set_attendee_b(ids_[absl::StrCat("p", y)]);
+      request.set_note("you both ride");
+      v1::Introduction out;
+      grpc::Status s = relationships_->Introduce(Ctx(tokens_["me"]).get(), request, &out);
+      if (s.ok()) {
+        ++made;
+      } else {
+        refused = s;
+      }
+    }
+  }
+  EXPECT_EQ(made, domain::kMaxIntroductionsMade);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(),
+              HasSubstr(absl::StrCat("at most ", domain::kMaxIntroductionsMade)));
+  // Somebody else still may.
+  v1::IntroduceRequest request;
+  request.set_attendee_a(ids_["p0"]);
+  request.set_attendee_b(ids_["p1"]);
+  request.set_note("you both ride");
+  v1::Introduction out;
+  EXPECT_TRUE(relationships_->Introduce(Ctx(tokens_["p15"]).get(), request, &out).ok());
 }
 
 TEST_F(IntroductionTest, AnalyticsAggregateWithoutNamingAnybody) {

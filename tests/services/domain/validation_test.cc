@@ -263,5 +263,82 @@ TEST(IsValidUtf8Test, AgreesWithIcuAtEveryOffset) {
   EXPECT_LT(valid, 4500);
 }
 
+// Names and free text cannot reorder or hide what others read: bidirectional controls and
+// zero-width characters go at validation; joiners stay where they join letters or emoji.
+TEST(CheckTextTest, StripsBidiOverridesAndZeroWidthCharacters) {
+  std::string name = "\u202Eevil\u202C Bob\u200B";  // RLO "evil" PDF, Bob, zero-width space
+  ASSERT_TRUE(CheckText("display_name", &name, kMaxNameBytes, true).ok());
+  EXPECT_EQ(name, "evil Bob");
+  std::string isolates = "\u2066Ana\u2069\u200F \uFEFFLi\u2060";
+  ASSERT_TRUE(CheckText("display_name", &isolates, kMaxNameBytes, true).ok());
+  EXPECT_EQ(isolates, "Ana Li");
+  // Persian "mi-khaham" needs its ZWNJ; a family emoji needs its ZWJs.
+  std::string persian = "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645";
+  const std::string persian_before = persian;
+  ASSERT_TRUE(CheckText("bio", &persian, kMaxBioBytes, false).ok());
+  EXPECT_EQ(persian, persian_before);
+  std::string family = "\U0001F468\u200D\U0001F469\u200D\U0001F467";
+  const std::string family_before = family;
+  ASSERT_TRUE(CheckText("bio", &family, kMaxBioBytes, false).ok());
+  EXPECT_EQ(family, family_before);
+  // A joiner that joins nothing: at an edge or beside a space.
+  std::string edges = "\u200DJo \u200CKim\u200D";
+  ASSERT_TRUE(CheckText("display_name", &edges, kMaxNameBytes, true).ok());
+  EXPECT_EQ(edges, "Jo Kim");
+}
+
+TEST(CheckTextTest, ANameOfOnlyInvisibleCharactersIsEmpty) {
+  std::string blank = "\u200B\u3164\u202E\u200D";
+  const absl::Status s = CheckText("display_name", &blank, kMaxNameBytes, true);
+  EXPECT_TRUE(absl::IsInvalidArgument(s));
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("display_name: required"));
+}
+
+TEST(NormalizeTagTest, StripsInvisibleCharactersToo) {
+  EXPECT_EQ(*NormalizeTag("Ru\u200Bst", "t"), "rust");
+  EXPECT_EQ(*NormalizeTag("\u202ECaf\u00E9", "t"), "caf\u00E9");
+}
+
+TEST(NormalizeAttendeeTest, StripsInvisibleCharactersFromEveryTextField) {
+  v1::Event event;
+  ASSERT_TRUE(NormalizeEvent((event.set_name("E"), &event)).ok());
+  v1::Attendee a;
+  a.set_external_id("x");
+  a.set_display_name("\u202EAdmin");
+  a.set_organisation("\u200BAcme");
+  a.set_bio("hi\u2067 there");
+  ASSERT_TRUE(NormalizeAttendee(event, &a).ok());
+  EXPECT_EQ(a.display_name(), "Admin");
+  EXPECT_EQ(a.organisation(), "Acme");
+  EXPECT_EQ(a.bio(), "hi there");
+}
+
+TEST(QuotedTest, EchoesShortInputWholeAndLongInputCut) {
+  EXPECT_EQ(Quoted("abc"), "\"abc\"");
+  EXPECT_EQ(Quoted("a\nb"), "\"a?b\"");
+  const std::string big(100000, 'p');
+  const std::string quoted = Quoted(big);
+  EXPECT_LE(quoted.size(), kMaxEchoBytes + 32);
+  EXPECT_THAT(quoted, ::testing::HasSubstr("(100000 bytes)"));
+  // Never cut inside a character: 40 two-byte characters.
+  std::string accents;
+  for (int i = 0; i < 40; ++i) accents += "\u00E9";
+  const std::string cut = Quoted(accents);
+  EXPECT_TRUE(IsValidUtf8(cut)) << cut;
+}
+
+TEST(QuotedTest, ALongFieldMaskPathIsNotEchoedWhole) {
+  v1::Attendee patch;
+  google::protobuf::FieldMask mask;
+  mask.add_paths(std::string(100000, 'x'));
+  v1::Event event;
+  ASSERT_TRUE(NormalizeEvent((event.set_name("E"), &event)).ok());
+  v1::Attendee target;
+  const absl::Status s = PatchAttendee(event, patch, mask, {"bio"}, &target);
+  EXPECT_TRUE(absl::IsInvalidArgument(s));
+  EXPECT_LT(s.message().size(), 300u) << s.message().substr(0, 300);
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("update_mask"));
+}
+
 }  // namespace
 }  // namespace parley::services
