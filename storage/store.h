@@ -289,12 +289,15 @@ class Store {
   // naming an attendee that no longer exists are dropped.
   // ABORTED, and nothing written, if the plan is stale: the event's latest run is not
   // `base_run_id` or is not finished (DONE or FAILED: a run is replacing the proposals), or an
-  // attendee of a new meeting already has a PROPOSED, CONFIRMED, HELD or NO_SHOW meeting in its
-  // slot, or its pair already has a meeting in any state (also among the new meetings).
+  // attendee of a new meeting already has a meeting in its slot whose state `occupies` (the
+  // rulebook's domain::OccupyingState: the store checks under its write lock what the layer
+  // that owns the rule decides), or its pair already has a meeting in any state (also among the
+  // new meetings).
   // Returns the stored meetings in order. NOT_FOUND if the event does not exist;
   // INVALID_ARGUMENT if a meeting lacks 0 < attendee_a < attendee_b.
-  absl::StatusOr<std::vector<v1::Meeting>> InsertMeetings(uint64_t event_id, uint64_t base_run_id,
-                                                          std::vector<v1::Meeting> new_meetings);
+  absl::StatusOr<std::vector<v1::Meeting>> InsertMeetings(
+      uint64_t event_id, uint64_t base_run_id, std::vector<v1::Meeting> new_meetings,
+      const std::function<bool(v1::Meeting::State)>& occupies);
 
   // --- Matching runs ---------------------------------------------------------------------
   // run.event_id must name an existing event (NOT_FOUND otherwise). Assigns id, and start_time

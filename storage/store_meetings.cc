@@ -181,7 +181,8 @@ absl::StatusOr<std::vector<v1::Meeting>> Store::ReplaceSchedule(
 }
 
 absl::StatusOr<std::vector<v1::Meeting>> Store::InsertMeetings(
-    uint64_t event_id, uint64_t base_run_id, std::vector<v1::Meeting> new_meetings) {
+    uint64_t event_id, uint64_t base_run_id, std::vector<v1::Meeting> new_meetings,
+    const std::function<bool(v1::Meeting::State)>& occupies) {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   for (size_t i = 0; i < new_meetings.size(); ++i) {
     absl::Status s = CheckMeetingAttendees(new_meetings[i], absl::StrCat("new_meetings[", i, "]"));
@@ -210,10 +211,6 @@ absl::StatusOr<std::vector<v1::Meeting>> Store::InsertMeetings(
   absl::flat_hash_map<uint64_t, std::vector<v1::Meeting>> existing;
   absl::flat_hash_set<std::pair<uint64_t, std::string>> busy;  // attendee, slot
   absl::flat_hash_set<std::pair<uint64_t, uint64_t>> pairs;
-  auto occupies = [](v1::Meeting::State state) {
-    return state == v1::Meeting::PROPOSED || state == v1::Meeting::CONFIRMED ||
-           state == v1::Meeting::HELD || state == v1::Meeting::NO_SHOW;
-  };
   for (const v1::Meeting& m : new_meetings) {
     for (uint64_t attendee : {m.attendee_a(), m.attendee_b()}) {
       if (existing.contains(attendee)) continue;

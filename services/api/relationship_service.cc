@@ -1,7 +1,6 @@
 #include "services/api/relationship_service.h"
 
 #include <algorithm>
-#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -24,6 +23,7 @@
 #include "services/domain/validation.h"
 #include "services/match/tags.h"
 #include "services/runs/engine_event.h"
+#include "services/runs/introduced.h"
 
 namespace parley::services {
 namespace {
@@ -54,11 +54,6 @@ absl::StatusOr<v1::Attendee> AttendeeOfEvent(const storage::Store& store, uint64
         absl::StrCat(field, ": attendee ", attendee_id, " is not in your event"));
   }
   return a;
-}
-
-bool Available(const v1::Attendee& a, absl::string_view slot_id) {
-  return a.availability().empty() || std::find(a.availability().begin(), a.availability().end(),
-                                               slot_id) != a.availability().end();
 }
 
 bool Contains(const google::protobuf::RepeatedPtrField<std::string>& list,
@@ -473,135 +468,16 @@ grpc::ServerUnaryReactor* RelationshipService::RespondToIntroduction(
 
 absl::Status RelationshipService::ProposeIntroduced(const Caller& caller,
                                                     v1::StoredIntroduction* intro) {
-  const v1::Event& event = caller.event;
-  const uint64_t event_id = event.id();
-  if (event.status() != v1::OPEN && event.status() != v1::SCHEDULED) return absl::OkStatus();
   absl::MutexLock lock(&introductions_mu_);
-  for (int attempt = 0;; ++attempt) {
-    absl::StatusOr<v1::MatchingRun> run = store_->LatestRun(event_id);
-    if (absl::IsNotFound(run.status())) return absl::OkStatus();  // no schedule yet
-    if (!run.ok()) return run.status();
-    if (run->phase() != v1::MatchingRun::DONE) return absl::OkStatus();  // a run will plan it
-    absl::StatusOr<v1::Attendee> a = store_->GetAttendee(event_id, intro->attendee_a());
-    if (!a.ok()) return a.status();
-    absl::StatusOr<v1::Attendee> b = store_->GetAttendee(event_id, intro->attendee_b());
-    if (!b.ok()) return b.status();
-    // Hard rules still hold for an introduced pair (an avoid list has already declined the
-    // introduction privately; the others wait for nothing: the pair is never proposed).
-    absl::StatusOr<domain::PairBlock> block = domain::BlockedStoredPair(*store_, event, *a, *b);
-    if (!block.ok()) return block.status();
-    if (*block != domain::PairBlock::kNone) return absl::OkStatus();
-    absl::StatusOr<v1::Attendee> by = store_->GetAttendee(event_id, intro->introducer());
-    const std::string introducer = by.ok() ? by->display_name() : "";
-    // Slots taken by each, and tables taken per slot and location.
-    absl::flat_hash_set<std::string> busy;
-    std::map<std::pair<std::string, std::string>, absl::flat_hash_set<uint32_t>> tables;
-    bool pair_has_meeting = false;
-    uint32_t meetings_a = 0, meetings_b = 0;
-    absl::Status s = store_->ScanMeetings(event_id, [&](const v1::Meeting& m) {
-      if (!domain::OccupyingState(m.state())) {
-        if (m.attendee_a() == a->id() && m.attendee_b() == b->id()) pair_has_meeting = true;
-        return true;
-      }
-      if (m.attendee_a() == a->id() && m.attendee_b() == b->id()) pair_has_meeting = true;
-      for (uint64_t x : {m.attendee_a(), m.attendee_b()}) {
-        if (x == a->id() || x == b->id()) busy.insert(m.slot_id());
-        if (x == a->id()) ++meetings_a;
-        if (x == b->id()) ++meetings_b;
-      }
-      tables[{m.slot_id(), m.location_id()}].insert(m.table());
-      return true;
-    });
-    if (!s.ok()) return s;
-    if (pair_has_meeting) return absl::OkStatus();
-    // Nobody is flooded: the introduction waits for the next run if either has no budget left.
-    const uint32_t default_budget = domain::DefaultBudget(event.policy());
-    if (meetings_a >= (a->has_budget() ? a->budget() : default_budget) ||
-        meetings_b >= (b->has_budget() ? b->budget() : default_budget)) {
-      return absl::OkStatus();
-    }
-    const int64_t now = live_->Now();
-    std::vector<const v1::Slot*> slots;
-    for (const v1::Slot& slot : event.slots()) {
-      if (slot.start_time() > now && !busy.contains(slot.id()) && Available(*a, slot.id()) &&
-          Available(*b, slot.id())) {
-        slots.push_back(&slot);
-      }
-    }
-    std::stable_sort(slots.begin(), slots.end(), [](const v1::Slot* x, const v1::Slot* y) {
-      return x->start_time() < y->start_time();
-    });
-    const bool quiet_first = a->prefers_quiet() || b->prefers_quiet();
-    std::vector<const v1::Location*> locations;
-    for (const v1::Location& l : event.locations()) locations.push_back(&l);
-    std::stable_sort(locations.begin(), locations.end(),
-                     [&](const v1::Location* x, const v1::Location* y) {
-                       return quiet_first && x->quiet() && !y->quiet();
-                     });
-    v1::Meeting meeting;
-    for (const v1::Slot* slot : slots) {
-      for (const v1::Location* location : locations) {
-        const auto& taken = tables[{slot->id(), location->id()}];
-        // The highest free table: live repair fills tables from the lowest, and may plan once
-        // more from a state that does not yet hold this proposal (it is told just after).
-        for (uint32_t t = location->tables(); t >= 1; --t) {
-          if (taken.contains(t)) continue;
-          meeting.set_slot_id(slot->id());
-          meeting.set_location_id(location->id());
-          meeting.set_table(t);
-          break;
-        }
-        if (meeting.table() != 0) break;
-      }
-      if (meeting.table() != 0) {
-        const uint32_t expiry = domain::ProposalExpiryMinutes(event.policy());
-        if (event.policy().auto_confirm()) {
-          meeting.set_state(v1::Meeting::CONFIRMED);
-          meeting.set_answer_a(v1::Meeting::ACCEPTED);
-          meeting.set_answer_b(v1::Meeting::ACCEPTED);
-        } else {
-          meeting.set_state(v1::Meeting::PROPOSED);
-          if (expiry > 0) {
-            meeting.set_expire_time(std::min(now + int64_t{expiry} * 60, slot->start_time()));
-          }
-        }
-        break;
-      }
-    }
-    if (meeting.table() == 0) return absl::OkStatus();  // no common free slot left
-    meeting.set_event_id(event_id);
-    meeting.set_attendee_a(a->id());
-    meeting.set_attendee_b(b->id());
-    for (auto* reasons : {meeting.mutable_reasons_for_a(), meeting.mutable_reasons_for_b()}) {
-      v1::Reason* r = reasons->Add();
-      r->set_kind(v1::Reason::INTRODUCED);
-      r->set_introducer_name(introducer);
-    }
-    const std::string starter = absl::StrCat(introducer.empty() ? "Someone" : introducer,
-                                             " introduced you: ", intro->note());
-    meeting.set_starter_for_a(starter);
-    meeting.set_starter_for_b(starter);
-    meeting.set_create_time(now);
-    meeting.set_update_time(now);
-    absl::StatusOr<std::vector<v1::Meeting>> inserted =
-        store_->InsertMeetings(event_id, run->id(), {meeting});
-    if (absl::IsAborted(inserted.status()) && attempt == 0) continue;  // raced: plan again
-    if (!inserted.ok()) return inserted.status();
-    if (inserted->empty()) return absl::OkStatus();
-    const v1::Meeting& stored = inserted->front();
-    absl::StatusOr<storage::Mutated<v1::StoredIntroduction>> marked =
-        store_->MutateIntroduction(event_id, intro->id(), [&](v1::StoredIntroduction* i) {
-          i->set_meeting_id(stored.id());
-          return absl::OkStatus();
-        });
-    if (!marked.ok()) return marked.status();
-    *intro = std::move(marked->record);
-    live_->MeetingChanged(stored);
-    // The live repair state learns of the new meeting (its slot, table and budget) before it
-    // plans again: it rebases both attendees from the store on its thread.
-    live_->ProfilesChanged(event_id, {stored.attendee_a(), stored.attendee_b()});
-    return absl::OkStatus();
-  }
+  absl::StatusOr<std::optional<v1::Meeting>> stored =
+      matching::ProposeIntroduced(store_, caller.event, intro, live_->Now());
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return absl::OkStatus();
+  live_->MeetingChanged(**stored);
+  // The live repair state learns of the new meeting (its slot, table and budget) before it
+  // plans again: it rebases both attendees from the store on its thread.
+  live_->ProfilesChanged(caller.event.id(), {(*stored)->attendee_a(), (*stored)->attendee_b()});
+  return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* RelationshipService::AskForIntroductions(

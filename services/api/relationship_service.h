@@ -83,7 +83,8 @@ class RelationshipService final : public v1::RelationshipService::CallbackServic
   absl::StatusOr<bool> HaveMet(const Caller& caller, const v1::Attendee& other) const;
   absl::StatusOr<v1::Introduction> ViewOf(const Caller& caller,
                                           const v1::StoredIntroduction& intro) const;
-  // Once both accepted during a live event: a proposal in the next slot both have free.
+  // Once both accepted during a live event: a proposal in the next seat both have free
+  // (matching::ProposeIntroduced, runs/introduced.h); then watchers and live repair are told.
   absl::Status ProposeIntroduced(const Caller& caller, v1::StoredIntroduction* intro);
   absl::Status Wishes(const Caller& caller, v1::ListMyWishesResponse* response) const;
   // "Who else should I meet?" for the caller: at most max_results people.

@@ -4,7 +4,8 @@
 // Meeting states and what each means for the rest of the product, written once: which meetings
 // hold their attendees' time, which a new run keeps, which an attendee sees, which count as
 // "we met". Everything that asks one of these questions (runs, live repair, agendas,
-// introductions, who-else, the store's table occupancy) asks it here. Pure functions,
+// introductions, who-else, and the store's double-booking check, which its callers hand
+// OccupyingState because storage sits below this layer) asks it here. Pure functions,
 // thread-safe.
 
 #include <string>

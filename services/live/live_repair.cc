@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "services/domain/constraints.h"
+#include "services/domain/meetings.h"
 #include "services/domain/policy.h"
 #include "services/match/candidates.h"
 #include "services/match/repair.h"
@@ -237,7 +238,7 @@ absl::Status MakeLive(const match::ScheduleInput& input, std::vector<match::Meet
 void LiveInput(EngineEvent* e, match::ScheduleInput* input, std::vector<match::Meeting>* out) {
   *input = e->schedule_input;
   for (match::Location& location : input->locations) location.tables_per_slot.clear();
-  for (std::vector<uint32_t>& taken : e->taken_tables) taken.clear();  // stored table = t + 1
+  e->seating.Clear();  // every meeting is in the engine: stored table = t + 1
   const size_t n = e->attendees.size();
   std::vector<int32_t> kept_count(n, 0), count(n, 0);
   std::vector<SlotMask> used(n, 0);
@@ -369,8 +370,8 @@ absl::StatusOr<std::vector<v1::Meeting>> LiveRepair::Repair(
     }
     absl::StatusOr<std::vector<v1::Meeting>> planned = plan(state.get());
     if (!planned.ok() || planned->empty()) return planned;
-    absl::StatusOr<std::vector<v1::Meeting>> stored =
-        store_->InsertMeetings(event_id, state->base_run_id, *std::move(planned));
+    absl::StatusOr<std::vector<v1::Meeting>> stored = store_->InsertMeetings(
+        event_id, state->base_run_id, *std::move(planned), domain::OccupyingState);
     if (stored.ok()) return stored;
     // The engine already holds the plan the store refused: start from the store again.
     state->built = false;

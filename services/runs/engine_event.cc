@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "services/domain/constraints.h"
+#include "services/domain/proposals.h"
 #include "services/match/explain.h"
 
 namespace parley::matching {
@@ -19,15 +20,10 @@ using domain::CheckEventReady;
 using domain::DefaultBudget;
 using domain::KeptState;
 using domain::OrganisationKey;
-using domain::ProposalExpiryMinutes;
 using domain::RematchFreezeDays;
 
 using match::Index;
 using match::SlotMask;
-
-SlotMask AllSlots(int num_slots) {
-  return num_slots >= match::kMaxSlots ? ~SlotMask{0} : (SlotMask{1} << num_slots) - 1;
-}
 
 // The engine's reasons from one side, as the API shows them to that side.
 void AddEngineReasons(const match::PairExplanation& explanation, const EngineEvent& e,
@@ -131,26 +127,6 @@ match::PairExplanation ExplainFor(const match::MatchProblem& problem, Index a, I
 }
 
 }  // namespace
-
-uint32_t EngineEvent::StoredTable(int slot, int location, int t) const {
-  const std::vector<uint32_t>& taken =
-      taken_tables[static_cast<size_t>(slot) * event.locations_size() + location];
-  uint32_t table = 0;
-  for (int free = -1; free < t;) {
-    ++table;
-    if (!std::binary_search(taken.begin(), taken.end(), table)) ++free;
-  }
-  return table;
-}
-
-int EngineEvent::EngineTable(int slot, int location, uint32_t table) const {
-  if (table == 0 || table > event.locations(location).tables()) return -1;
-  const std::vector<uint32_t>& taken =
-      taken_tables[static_cast<size_t>(slot) * event.locations_size() + location];
-  if (std::binary_search(taken.begin(), taken.end(), table)) return -1;
-  const auto below = std::lower_bound(taken.begin(), taken.end(), table) - taken.begin();
-  return static_cast<int>(table - 1 - below);
-}
 
 bool Met(const v1::MemoryRecord& record) {
   const bool held = record.outcome() == v1::Feedback::HAPPENED ||
@@ -271,14 +247,9 @@ absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_
     p.languages.assign(a.languages().begin(), a.languages().end());
     p.organisation = OrganisationKey(a.organisation());
     p.budget = static_cast<int32_t>(a.has_budget() ? a.budget() : default_budget);
-    if (a.availability().empty()) {
-      p.availability = AllSlots(num_slots);
-    } else {
-      p.availability = 0;
-      for (const std::string& slot : a.availability()) {
-        auto it = e.slot_index.find(slot);
-        if (it != e.slot_index.end()) p.availability |= SlotMask{1} << it->second;
-      }
+    p.availability = 0;
+    for (int slot = 0; slot < num_slots; ++slot) {
+      if (domain::AvailableIn(a, ev.slots(slot).id())) p.availability |= SlotMask{1} << slot;
     }
     for (const std::string& want : a.wants()) {
       auto it = by_external_id.find(want);
@@ -303,7 +274,7 @@ absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_
   }
 
   // Settled meetings: their pairs are never proposed again; kept ones hold budget, slot, table.
-  e.taken_tables.resize(static_cast<size_t>(num_slots) * num_locations);
+  e.seating = domain::Seating(ev);
   for (const v1::Meeting& m : settled) {
     e.settled_ids.push_back(m.id());
     auto a = e.index_of.find(m.attendee_a());
@@ -319,11 +290,7 @@ absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_
       p.budget = std::max(0, p.budget - 1);
       if (slot != e.slot_index.end()) p.availability &= ~(SlotMask{1} << slot->second);
     }
-    auto location = e.location_index.find(m.location_id());
-    if (slot != e.slot_index.end() && location != e.location_index.end() && m.table() > 0) {
-      e.taken_tables[static_cast<size_t>(slot->second) * num_locations + location->second]
-          .push_back(m.table());
-    }
+    e.seating.Hold(m);
   }
 
   // Known pairs: they already know each other, so they are never proposed (and live repair,
@@ -369,11 +336,7 @@ absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_
     location.tables = static_cast<int32_t>(ev.locations(l).tables());
     location.quiet = ev.locations(l).quiet();
     for (int s = 0; s < num_slots; ++s) {
-      std::vector<uint32_t>& taken = e.taken_tables[static_cast<size_t>(s) * num_locations + l];
-      std::sort(taken.begin(), taken.end());
-      taken.erase(std::unique(taken.begin(), taken.end()), taken.end());
-      const auto in_range = std::count_if(
-          taken.begin(), taken.end(), [&](uint32_t t) { return t <= ev.locations(l).tables(); });
+      const int32_t in_range = e.seating.HeldCount(s, l);
       if (in_range == 0) continue;
       if (location.tables_per_slot.empty())
         location.tables_per_slot.assign(num_slots, location.tables);
@@ -386,36 +349,16 @@ absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_
 
 v1::Meeting ToStoredMeeting(const EngineEvent& e, const match::MatchProblem& problem,
                             const match::Meeting& planned, int64_t now, uint64_t run_id) {
-  const v1::EventPolicy& policy = e.event.policy();
-  const uint32_t expiry_minutes = ProposalExpiryMinutes(policy);
   // Indices follow ascending ids, so a < b holds for the stored ids too.
   const Index a = std::min(planned.a, planned.b);
   const Index b = std::max(planned.a, planned.b);
-  v1::Meeting meeting;
-  meeting.set_event_id(e.event.id());
-  meeting.set_attendee_a(e.attendees[a].id());
-  meeting.set_attendee_b(e.attendees[b].id());
-  meeting.set_slot_id(e.event.slots(planned.slot).id());
+  v1::Meeting meeting = domain::NewProposal(e.event, e.event.slots(planned.slot),
+                                            e.attendees[a].id(), e.attendees[b].id(), now);
   if (planned.location >= 0) {
     meeting.set_location_id(e.event.locations(planned.location).id());
-    meeting.set_table(e.StoredTable(planned.slot, planned.location, planned.table));
+    meeting.set_table(e.seating.NthFreeTable(planned.slot, planned.location, planned.table));
   }
   meeting.set_score(planned.weight);
-  if (policy.auto_confirm()) {
-    meeting.set_state(v1::Meeting::CONFIRMED);
-    meeting.set_answer_a(v1::Meeting::ACCEPTED);
-    meeting.set_answer_b(v1::Meeting::ACCEPTED);
-  } else {
-    meeting.set_state(v1::Meeting::PROPOSED);
-    if (expiry_minutes > 0) {
-      // An answer after the meeting has started is no use to anyone: the proposal lapses at
-      // the start of its slot at the latest.
-      const int64_t slot_start = e.event.slots(planned.slot).start_time();
-      int64_t expire = now + int64_t{expiry_minutes} * 60;
-      if (slot_start > now) expire = std::min(expire, slot_start);
-      meeting.set_expire_time(expire);
-    }
-  }
   const match::PairExplanation for_a = ExplainFor(problem, a, b);
   const match::PairExplanation for_b = ExplainFor(problem, b, a);
   AddReasons(for_a, e, problem, meeting.mutable_reasons_for_a());
@@ -423,8 +366,6 @@ v1::Meeting ToStoredMeeting(const EngineEvent& e, const match::MatchProblem& pro
   meeting.set_starter_for_a(Starter(for_a, problem, e.attendees[b].display_name()));
   meeting.set_starter_for_b(Starter(for_b, problem, e.attendees[a].display_name()));
   meeting.set_run_id(run_id);
-  meeting.set_create_time(now);
-  meeting.set_update_time(now);
   return meeting;
 }
 

@@ -18,6 +18,7 @@
 #include "parley/v1/matching.pb.h"
 #include "services/domain/meetings.h"
 #include "services/domain/policy.h"
+#include "services/domain/seating.h"
 #include "services/match/graph.h"
 #include "services/match/schedule.h"
 #include "services/match/scoring.h"
@@ -42,15 +43,9 @@ struct EngineEvent {
   // Pairs (engine indices, a < b) proposed as follow-ups of an earlier event: its name. They
   // are in input.introductions without an introducer.
   absl::flat_hash_map<std::pair<match::Index, match::Index>, std::string> follow_up_from;
-  // Tables (1-based) taken by kept meetings, per slot * locations + location; sorted.
-  std::vector<std::vector<uint32_t>> taken_tables;
-
-  // Table number (1-based) of the engine's t-th table (0-based) at a location in a slot: the
-  // t-th table not taken by a kept meeting.
-  uint32_t StoredTable(int slot, int location, int t) const;
-  // The inverse: the engine's table index of a stored table, -1 if a kept meeting holds it or it
-  // is out of range.
-  int EngineTable(int slot, int location, uint32_t table) const;
+  // Tables held by kept meetings (a run plans around them): the engine's t-th table at a
+  // location in a slot is seating.NthFreeTable(slot, location, t).
+  domain::Seating seating;
 };
 
 // Whether a remembered meeting took place: yes when either side says it happened, no when a
@@ -67,9 +62,10 @@ bool Met(const v1::MemoryRecord& record);
 absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_t event_id,
                                             int64_t now = 0);
 
-// A new stored meeting for the engine's `planned` meeting: PROPOSED (expiring per the policy) or,
-// with auto_confirm, CONFIRMED; reasons and starters from each side, never revealing a one-sided
-// wish to its target. `problem` must be the one built from e.input.
+// A new stored meeting for the engine's `planned` meeting: domain::NewProposal (PROPOSED expiring
+// per the policy, or with auto_confirm CONFIRMED) at the engine's seat; reasons and starters from
+// each side, never revealing a one-sided wish to its target. `problem` must be the one built from
+// e.input.
 v1::Meeting ToStoredMeeting(const EngineEvent& e, const match::MatchProblem& problem,
                             const match::Meeting& planned, int64_t now, uint64_t run_id);
 

@@ -2,6 +2,7 @@
 // durability, and databases created before these column families existed.
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -378,13 +379,24 @@ class InsertMeetingsTest : public MeetingStoreTest {
     EXPECT_TRUE(stored.ok()) << stored.status();
     return run.id();
   }
+
+  // Which states hold a slot is the rulebook's (domain::OccupyingState), which storage may not
+  // include: the store checks whatever rule its caller hands it. These tests hand it one of
+  // their own: every state but DECLINED.
+  static bool TestRuleOccupies(v1::Meeting::State state) { return state != v1::Meeting::DECLINED; }
+
+  absl::StatusOr<std::vector<v1::Meeting>> Insert(
+      uint64_t run, std::vector<v1::Meeting> meetings,
+      const std::function<bool(v1::Meeting::State)>& occupies = TestRuleOccupies) {
+    return store_->InsertMeetings(event_, run, std::move(meetings), occupies);
+  }
 };
 
 TEST_F(InsertMeetingsTest, StoresReplacementsInOneBatchWithFreshIdsAndIndexes) {
   const uint64_t run = DoneRun({Proposal(ids_[0], ids_[1], "s1")});
   SetState(All()[0].id(), v1::Meeting::DECLINED);
-  absl::StatusOr<std::vector<v1::Meeting>> stored = store_->InsertMeetings(
-      event_, run, {Proposal(ids_[0], ids_[2], "s1"), Proposal(ids_[1], ids_[3], "s1")});
+  absl::StatusOr<std::vector<v1::Meeting>> stored =
+      Insert(run, {Proposal(ids_[0], ids_[2], "s1"), Proposal(ids_[1], ids_[3], "s1")});
   ASSERT_TRUE(stored.ok()) << stored.status();
   ASSERT_EQ(stored->size(), 2u);
   EXPECT_GT((*stored)[0].id(), All()[0].id());
@@ -394,8 +406,7 @@ TEST_F(InsertMeetingsTest, StoresReplacementsInOneBatchWithFreshIdsAndIndexes) {
   Reopen();
   EXPECT_EQ(All().size(), 3u);
   // Ids keep growing after a reopen.
-  absl::StatusOr<std::vector<v1::Meeting>> more =
-      store_->InsertMeetings(event_, run, {Proposal(ids_[2], ids_[3], "s2")});
+  absl::StatusOr<std::vector<v1::Meeting>> more = Insert(run, {Proposal(ids_[2], ids_[3], "s2")});
   ASSERT_TRUE(more.ok()) << more.status();
   EXPECT_GT((*more)[0].id(), (*stored)[1].id());
 }
@@ -404,10 +415,10 @@ TEST_F(InsertMeetingsTest, AbortsWhenAnotherRunReplannedOrIsInProgress) {
   const uint64_t first = DoneRun({Proposal(ids_[0], ids_[1], "s1")});
   v1::MatchingRun running = NewRun();  // created, not finished: a run is in progress
   absl::StatusOr<std::vector<v1::Meeting>> stale =
-      store_->InsertMeetings(event_, first, {Proposal(ids_[2], ids_[3], "s1")});
+      Insert(first, {Proposal(ids_[2], ids_[3], "s1")});
   EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
   absl::StatusOr<std::vector<v1::Meeting>> during =
-      store_->InsertMeetings(event_, running.id(), {Proposal(ids_[2], ids_[3], "s1")});
+      Insert(running.id(), {Proposal(ids_[2], ids_[3], "s1")});
   EXPECT_EQ(during.status().code(), absl::StatusCode::kAborted);
   EXPECT_EQ(All().size(), 1u);
 }
@@ -415,34 +426,42 @@ TEST_F(InsertMeetingsTest, AbortsWhenAnotherRunReplannedOrIsInProgress) {
 TEST_F(InsertMeetingsTest, AbortsOnADoubleBookingOrARepeatedPair) {
   const uint64_t run = DoneRun({Proposal(ids_[0], ids_[1], "s1")});
   // ids_[1] is busy in s1.
-  EXPECT_EQ(store_->InsertMeetings(event_, run, {Proposal(ids_[1], ids_[2], "s1")}).status().code(),
+  EXPECT_EQ(Insert(run, {Proposal(ids_[1], ids_[2], "s1")}).status().code(),
             absl::StatusCode::kAborted);
   // The pair already has a meeting (in any state).
   SetState(All()[0].id(), v1::Meeting::DECLINED);
-  EXPECT_EQ(store_->InsertMeetings(event_, run, {Proposal(ids_[0], ids_[1], "s2")}).status().code(),
+  EXPECT_EQ(Insert(run, {Proposal(ids_[0], ids_[1], "s2")}).status().code(),
             absl::StatusCode::kAborted);
   // Conflicts among the new meetings themselves.
-  EXPECT_EQ(
-      store_
-          ->InsertMeetings(event_, run,
-                           {Proposal(ids_[2], ids_[3], "s2"), Proposal(ids_[0], ids_[3], "s2")})
-          .status()
-          .code(),
-      absl::StatusCode::kAborted);
+  EXPECT_EQ(Insert(run, {Proposal(ids_[2], ids_[3], "s2"), Proposal(ids_[0], ids_[3], "s2")})
+                .status()
+                .code(),
+            absl::StatusCode::kAborted);
   EXPECT_EQ(All().size(), 1u);
   // A declined meeting no longer holds its slot.
-  EXPECT_TRUE(store_->InsertMeetings(event_, run, {Proposal(ids_[1], ids_[2], "s1")}).ok());
+  EXPECT_TRUE(Insert(run, {Proposal(ids_[1], ids_[2], "s1")}).ok());
+}
+
+TEST_F(InsertMeetingsTest, ADoubleBookingIsWhatTheCallersRuleSaysOccupiesASlot) {
+  const uint64_t run = DoneRun({Proposal(ids_[0], ids_[1], "s1")});
+  auto only_confirmed = [](v1::Meeting::State s) { return s == v1::Meeting::CONFIRMED; };
+  // ids_[1]'s PROPOSED meeting in s1 does not hold the slot under this rule...
+  EXPECT_TRUE(Insert(run, {Proposal(ids_[1], ids_[2], "s1")}, only_confirmed).ok());
+  // ...and a CONFIRMED one does.
+  SetState(All()[0].id(), v1::Meeting::CONFIRMED);
+  EXPECT_EQ(Insert(run, {Proposal(ids_[0], ids_[3], "s1")}, only_confirmed).status().code(),
+            absl::StatusCode::kAborted);
 }
 
 TEST_F(InsertMeetingsTest, DropsMeetingsOfErasedAttendees) {
   const uint64_t run = DoneRun({});
   ASSERT_TRUE(store_->RemoveAttendee(event_, ids_[3]).ok());
-  absl::StatusOr<std::vector<v1::Meeting>> stored = store_->InsertMeetings(
-      event_, run, {Proposal(ids_[0], ids_[1], "s1"), Proposal(ids_[2], ids_[3], "s1")});
+  absl::StatusOr<std::vector<v1::Meeting>> stored =
+      Insert(run, {Proposal(ids_[0], ids_[1], "s1"), Proposal(ids_[2], ids_[3], "s1")});
   ASSERT_TRUE(stored.ok()) << stored.status();
   ASSERT_EQ(stored->size(), 1u);
   EXPECT_EQ((*stored)[0].attendee_b(), ids_[1]);
-  EXPECT_EQ(store_->InsertMeetings(event_, 0, {}).status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(Insert(0, {}).status().code(), absl::StatusCode::kAborted);
 }
 
 }  // namespace
