@@ -167,6 +167,12 @@ bool RunCandidates(const BenchOptions& options, BenchRun* run, parley::tools::Js
   json->Double("search_seconds", search_seconds);
   json->Double("graph_seconds", graph_seconds);
   json->Int("candidate_k", run->index->options().k);
+  // "No star": the most lists anyone is on (their graph degree).
+  uint64_t max_degree = 0;
+  for (Index a = 0; a < run->graph.num_nodes(); ++a) {
+    max_degree = std::max(max_degree, run->graph.degree(a));
+  }
+  json->Int("max_graph_degree", static_cast<int64_t>(max_degree));
   const parley::match::CandidateStats& stats = run->index->build_stats();
   json->Int("postings_visited", static_cast<int64_t>(stats.postings_visited));
   json->Int("partners_touched", static_cast<int64_t>(stats.partners_touched));
