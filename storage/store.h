@@ -387,7 +387,7 @@ class Store {
   // The known_pairs column family's handles (store_known_pairs.h).
   known_pairs::Families KnownPairFamilies() const;
   // Stages a known-pair edit under the write lock and commits it (nothing when it stages
-  // nothing). Defined in store.cc, its only user.
+  // nothing). Defined in store_known_pairs.cc, its only user.
   template <typename Outcome, typename StageFn>
   absl::StatusOr<std::vector<Outcome>> EditKnownPairs(uint64_t event_id,
                                                       absl::Span<const AttendeePair> pairs,

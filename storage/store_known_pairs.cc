@@ -172,3 +172,55 @@ absl::Status Scan(const Families& f, uint64_t event_id,
 }
 
 }  // namespace parley::storage::known_pairs
+
+// The Store's known-pair methods (store.h): the write lock, the batch and the commit around the
+// per-pair code above.
+namespace parley::storage {
+
+known_pairs::Families Store::KnownPairFamilies() const {
+  return {db_, cf(Cf::kKnownPairs), cf(Cf::kAttendees)};
+}
+
+template <typename Outcome, typename StageFn>
+absl::StatusOr<std::vector<Outcome>> Store::EditKnownPairs(uint64_t event_id,
+                                                           absl::Span<const AttendeePair> pairs,
+                                                           StageFn stage, absl::string_view verb) {
+  if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  absl::MutexLock write_lock(&write_mu_);
+  Batch batch(handles_);
+  absl::StatusOr<std::vector<Outcome>> out =
+      stage(KnownPairFamilies(), event_id, pairs, batch.batch());
+  if (!out.ok()) return out.status();
+  if (batch.batch()->Count() == 0) return out;
+  absl::Status s =
+      Commit(&batch, absl::StrCat(verb, " ", pairs.size(), " known pairs of event ", event_id));
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<std::vector<KnownPairOutcome>> Store::AddKnownPairs(
+    uint64_t event_id, absl::Span<const AttendeePair> pairs) {
+  return EditKnownPairs<KnownPairOutcome>(event_id, pairs, known_pairs::StageAdd, "add");
+}
+
+absl::StatusOr<std::vector<bool>> Store::RemoveKnownPairs(uint64_t event_id,
+                                                          absl::Span<const AttendeePair> pairs) {
+  return EditKnownPairs<bool>(event_id, pairs, known_pairs::StageRemove, "remove");
+}
+
+absl::StatusOr<bool> Store::IsKnownPair(uint64_t event_id, uint64_t a, uint64_t b) const {
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  return known_pairs::Contains(KnownPairFamilies(), event_id, a, b);
+}
+
+absl::Status Store::ScanKnownPairs(uint64_t event_id,
+                                   const std::function<bool(uint64_t, uint64_t)>& visit) const {
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  return known_pairs::Scan(KnownPairFamilies(), event_id, visit);
+}
+
+}  // namespace parley::storage
