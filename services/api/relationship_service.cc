@@ -710,7 +710,8 @@ absl::Status RelationshipService::SuggestOthers(const Caller& caller, uint32_t m
       }
     }
     for (const std::string& seek : me.seeks()) {
-      if (Contains(other.offers(), seek)) {
+      if (std::any_of(other.offers().begin(), other.offers().end(),
+                      [&](const std::string& offer) { return services::SameTag(offer, seek); })) {
         v1::Reason* reason = out->add_reasons();
         reason->set_kind(v1::Reason::THEY_OFFER_WHAT_YOU_SEEK);
         reason->set_tag(seek);

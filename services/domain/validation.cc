@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/domain/field_mask.h"
 
@@ -151,42 +152,56 @@ bool ContainsInFirst(const google::protobuf::RepeatedPtrField<std::string>& list
   return std::find(list.begin(), list.begin() + n, value) != list.begin() + n;
 }
 
-// True if NormalizeTag would return `tag` as it is and accept it: printable ASCII without
-// upper case, single spaces between words only, not empty. Most tags of an import already are,
-// and need neither a copy nor ICU.
-bool IsNormalAsciiTag(absl::string_view tag) {
+// True if NormalizeTag (SpellTag when `keep_case`) would return `tag` as it is and accept it:
+// printable ASCII (without upper case unless `keep_case`), single spaces between words only, not
+// empty. Most tags of an import already are, and need neither a copy nor ICU.
+bool IsNormalAsciiTag(absl::string_view tag, bool keep_case) {
   char previous = ' ';  // so that a leading space is not normal
   for (char c : tag) {
     const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f || (c >= 'A' && c <= 'Z')) return false;
+    if (u < 0x20 || u >= 0x7f || (!keep_case && c >= 'A' && c <= 'Z')) return false;
     if (c == ' ' && previous == ' ') return false;
     previous = c;
   }
   return previous != ' ' && tag.size() <= kMaxTagBytes;
 }
 
-absl::StatusOr<std::string> NormalizeTagField(absl::string_view tag, const Field& field);
+absl::StatusOr<std::string> NormalizeTagField(absl::string_view tag, const Field& field,
+                                              bool keep_case = false);
 
-// NormalizeTag, in place.
-absl::Status NormalizeTagInPlace(std::string* tag, const Field& field) {
-  if (IsNormalAsciiTag(*tag)) return absl::OkStatus();
-  absl::StatusOr<std::string> normal = NormalizeTagField(*tag, field);
+// NormalizeTag (SpellTag when `keep_case`), in place.
+absl::Status NormalizeTagInPlace(std::string* tag, const Field& field, bool keep_case) {
+  if (IsNormalAsciiTag(*tag, keep_case)) return absl::OkStatus();
+  absl::StatusOr<std::string> normal = NormalizeTagField(*tag, field, keep_case);
   if (!normal.ok()) return normal.status();
   *tag = *std::move(normal);
   return absl::OkStatus();
 }
 
-// Normalises every tag of `tags` in place and drops repeats, keeping first positions.
+// Whether the first `n` tags of `list` hold one that is the same tag as `tag` (SameTag).
+bool ContainsTagInFirst(const google::protobuf::RepeatedPtrField<std::string>& list, int n,
+                        absl::string_view tag) {
+  return std::find_if(list.begin(), list.begin() + n, [tag](const std::string& seen) {
+           return SameTag(seen, tag);
+         }) != list.begin() + n;
+}
+
+// Normalises every tag of `tags` in place (keeping the spelling when `keep_case`) and drops
+// repeats of the same tag, keeping first positions.
 absl::Status NormalizeTagList(absl::string_view list,
-                              google::protobuf::RepeatedPtrField<std::string>* tags) {
+                              google::protobuf::RepeatedPtrField<std::string>* tags,
+                              bool keep_case) {
   if (static_cast<size_t>(tags->size()) > kMaxListEntries) {
     return Invalid(list, absl::StrCat("more than ", kMaxListEntries, " entries"));
   }
   int kept = 0;
   for (int i = 0; i < tags->size(); ++i) {
-    absl::Status s = NormalizeTagInPlace(tags->Mutable(i), Field(list, i));
+    absl::Status s = NormalizeTagInPlace(tags->Mutable(i), Field(list, i), keep_case);
     if (!s.ok()) return s;
-    if (ContainsInFirst(*tags, kept, tags->Get(i))) continue;
+    if (keep_case ? ContainsTagInFirst(*tags, kept, tags->Get(i))
+                  : ContainsInFirst(*tags, kept, tags->Get(i))) {
+      continue;
+    }
     if (kept != i) tags->SwapElements(kept, i);
     ++kept;
   }
@@ -281,7 +296,7 @@ bool IsValidUtf8(absl::string_view text) {
 }
 
 // For ASCII, NFC is the identity and case folding is tolower, so most tags need no ICU.
-std::optional<std::string> NormalizeAsciiTag(absl::string_view tag) {
+std::optional<std::string> NormalizeAsciiTag(absl::string_view tag, bool keep_case) {
   std::string out;
   out.reserve(tag.size());
   bool pending_space = false;
@@ -293,7 +308,7 @@ std::optional<std::string> NormalizeAsciiTag(absl::string_view tag) {
     }
     if (pending_space) out.push_back(' ');
     pending_space = false;
-    out.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
+    out.push_back(keep_case ? c : absl::ascii_tolower(static_cast<unsigned char>(c)));
   }
   return out;
 }
@@ -302,11 +317,27 @@ absl::StatusOr<std::string> NormalizeTag(absl::string_view tag, absl::string_vie
   return NormalizeTagField(tag, Field(field));
 }
 
+absl::StatusOr<std::string> SpellTag(absl::string_view tag, absl::string_view field) {
+  return NormalizeTagField(tag, Field(field), /*keep_case=*/true);
+}
+
+bool SameTag(absl::string_view a, absl::string_view b) {
+  const auto ascii = [](absl::string_view t) {
+    return std::all_of(t.begin(), t.end(),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  };
+  // Spellings have their whitespace normalised already; for ASCII, folding is tolower.
+  if (ascii(a) && ascii(b)) return absl::EqualsIgnoreCase(a, b);
+  absl::StatusOr<std::string> x = NormalizeTag(a, ""), y = NormalizeTag(b, "");
+  return x.ok() && y.ok() && *x == *y;
+}
+
 namespace {
 
-absl::StatusOr<std::string> NormalizeTagField(absl::string_view tag, const Field& field) {
+absl::StatusOr<std::string> NormalizeTagField(absl::string_view tag, const Field& field,
+                                              bool keep_case) {
   if (HasControl(tag, /*multiline=*/true)) return Invalid(field, "contains control characters");
-  if (std::optional<std::string> ascii = NormalizeAsciiTag(tag)) {
+  if (std::optional<std::string> ascii = NormalizeAsciiTag(tag, keep_case)) {
     if (ascii->empty()) return Invalid(field, "empty tag");
     if (ascii->size() > kMaxTagBytes) {
       return Invalid(field, absl::StrCat("tag longer than ", kMaxTagBytes, " bytes"));
@@ -319,7 +350,7 @@ absl::StatusOr<std::string> NormalizeTagField(absl::string_view tag, const Field
   // Case folding can produce denormalised sequences, so fold first and compose after.
   icu::UnicodeString folded = icu::UnicodeString::fromUTF8(
       icu::StringPiece(visible.data(), static_cast<int32_t>(visible.size())));
-  folded.foldCase();
+  if (!keep_case) folded.foldCase();
   UErrorCode error = U_ZERO_ERROR;
   const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(error);
   if (U_FAILURE(error)) return absl::InternalError("ICU NFC normaliser unavailable");
@@ -480,15 +511,16 @@ absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* a) {
   int kept = 0;
   for (int i = 0; i < interests->size(); ++i) {
     v1::Interest* in = interests->Mutable(i);
-    s = NormalizeTagInPlace(in->mutable_tag(), Field("interests", i));
+    s = NormalizeTagInPlace(in->mutable_tag(), Field("interests", i), /*keep_case=*/true);
     if (!s.ok()) return s;
     const uint32_t weight = in->weight() == 0 ? 1 : in->weight();
     if (weight > 3) {
       return Invalid(absl::StrCat(Indexed("interests", i), ".weight"),
                      absl::StrCat("must be 1..3, got ", weight));
     }
-    auto same = std::find_if(interests->begin(), interests->begin() + kept,
-                             [&](const v1::Interest& seen) { return seen.tag() == in->tag(); });
+    auto same =
+        std::find_if(interests->begin(), interests->begin() + kept,
+                     [&](const v1::Interest& seen) { return SameTag(seen.tag(), in->tag()); });
     if (same == interests->begin() + kept) {
       in->set_weight(weight);
       if (kept != i) interests->SwapElements(kept, i);
@@ -499,11 +531,11 @@ absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* a) {
   }
   Truncate(interests, kept);
 
-  s = NormalizeTagList("offers", a->mutable_offers());
+  s = NormalizeTagList("offers", a->mutable_offers(), /*keep_case=*/true);
   if (!s.ok()) return s;
-  s = NormalizeTagList("seeks", a->mutable_seeks());
+  s = NormalizeTagList("seeks", a->mutable_seeks(), /*keep_case=*/true);
   if (!s.ok()) return s;
-  s = NormalizeTagList("languages", a->mutable_languages());
+  s = NormalizeTagList("languages", a->mutable_languages(), /*keep_case=*/false);
   if (!s.ok()) return s;
 
   if (a->has_budget() && a->budget() > event.policy().max_meetings()) {

@@ -54,6 +54,15 @@ bool IsValidUtf8(absl::string_view text);
 // than kMaxTagBytes bytes. `field` prefixes the message.
 absl::StatusOr<std::string> NormalizeTag(absl::string_view tag, absl::string_view field);
 
+// A tag as its holder wrote it, which is what is stored and shown (issue 12: "VLA" stays
+// "VLA"): NormalizeTag without the case folding (NFC, trimmed, inner whitespace collapsed).
+// Same errors as NormalizeTag. Tags are compared on the normal form: SameTag.
+absl::StatusOr<std::string> SpellTag(absl::string_view tag, absl::string_view field);
+
+// Whether two spellings (SpellTag's output, e.g. stored tags) are the same tag: their normal
+// forms (NormalizeTag) are equal. ASCII needs no ICU.
+bool SameTag(absl::string_view a, absl::string_view b);
+
 // Checks one text field: valid UTF-8, at most max_bytes, no control characters (newlines and
 // tabs allowed only when multiline), non-empty when required. Trims surrounding whitespace.
 absl::Status CheckText(absl::string_view field, std::string* value, size_t max_bytes, bool required,
@@ -63,10 +72,11 @@ absl::Status CheckText(absl::string_view field, std::string* value, size_t max_b
 // slot and location ids. Output-only fields are not touched.
 absl::Status NormalizeEvent(v1::Event* event);
 
-// Validates and normalises an attendee profile against its event: tags normalised and
-// de-duplicated (an interest listed twice keeps its highest weight), slot ids must exist,
-// budget within the policy, no list longer than kMaxListEntries (wants: kMaxWishes), wants/avoid
-// may not name the attendee's own external_id. Output-only fields are not touched.
+// Validates and normalises an attendee profile against its event: interests, offers and seeks
+// kept in their holder's spelling (SpellTag) and de-duplicated on the normal form (an interest
+// listed twice keeps its first spelling and its highest weight), languages normalised, slot ids
+// must exist, budget within the policy, no list longer than kMaxListEntries (wants: kMaxWishes),
+// wants/avoid may not name the attendee's own external_id. Output-only fields are not touched.
 absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* attendee);
 
 // Replaces the `allowed` fields named in `mask` with those of `patch` (see ApplyFieldMask), then

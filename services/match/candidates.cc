@@ -697,9 +697,10 @@ CandidateGraph CandidateIndex::Graph(CandidateStats* stats) const {
     capacity[a] = p.budget > 0 ? std::min(p.budget, __builtin_popcountll(p.availability)) : 0;
   }
 
-  // 1. Diversification: each list keeps its best k / 2, then only partners that fewer than
-  // k + 4 * capacity lists chose already (a partner on many lists counts less for the next one:
-  // here, not at all). Only TopK() is read, which updates keep equal to a rebuild.
+  // 1. Diversification: each list keeps its best k / 2 partners that fewer than
+  // 4 * (k + 4 * capacity) lists chose already, then only partners that fewer than
+  // k + 4 * capacity lists chose (a partner on many lists counts less for the next one: here,
+  // not at all). Only TopK() is read, which updates keep equal to a rebuild.
   std::vector<uint32_t> picked(n, 0);
   std::vector<uint64_t> pick_offsets(static_cast<size_t>(n) + 1, 0);
   for (Index a = 0; a < n; ++a) pick_offsets[a + 1] = pick_offsets[a] + TopK(a).size();
@@ -712,10 +713,18 @@ CandidateGraph CandidateIndex::Graph(CandidateStats* stats) const {
     for (const Candidate& c : TopK(a)) {
       const Index b = c.partner;
       const uint32_t crowd = static_cast<uint32_t>(k_) + 4 * static_cast<uint32_t>(capacity[b]);
-      if (options_.diversify && kept >= floor && picked[b] >= crowd) continue;
+      // The best k / 2 are kept unless b is already on four times as many lists: a profile
+      // that shares something with everyone (dozens of interests) would otherwise be among the
+      // best of a large part of the event and become a star.
+      if (options_.diversify && picked[b] >= (kept < floor ? 4 * crowd : crowd)) continue;
       picks[at++] = c;
       ++picked[b];
       ++kept;
+    }
+    // Never an empty row for a non-empty list: its best partner stays, crowded or not.
+    if (kept == 0 && !TopK(a).empty()) {
+      picks[at++] = TopK(a)[0];
+      ++picked[TopK(a)[0].partner];
     }
     pick_ends[a] = at;
   }

@@ -126,10 +126,12 @@ class CandidateIndex {
   // The candidate graph the scheduler works on, symmetrised ({a, b} in both rows), built from
   // the top-K lists only (so updates keep it equal to a rebuild's):
   //  1. diversification: in a fixed pseudo-random order of attendees, each list keeps its best
-  //     k / 2 partners, then only partners that fewer than k + 4 * capacity(b) lists chose
-  //     already (capacity = min(budget, available slots)): a partner already on many lists
-  //     counts less for the next one, so a thousand identical profiles do not all point at the
-  //     same few;
+  //     k / 2 partners among those that fewer than 4 * (k + 4 * capacity(b)) lists chose
+  //     already, then only partners that fewer than k + 4 * capacity(b) lists chose
+  //     (capacity = min(budget, available slots)), and its best partner when it would keep none:
+  //     a partner already on many lists counts less for the next one, so a thousand identical
+  //     profiles do not all point at the same few, and nobody (not even a profile that shares
+  //     something with everyone) is on more than about 4 * (k + 4 * capacity) + k lists;
   //  2. room: an attendee whose partners are all crowded (expected meetings, the sum over its
   //     partners b of capacity(b) / degree(b), below half its own capacity) is searched again
   //     beyond its list, among the attendees that still have room (degree below 2k), in

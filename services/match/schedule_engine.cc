@@ -539,6 +539,18 @@ bool ScheduleEngine::MakeRoom(Index u, int s, bool kempe, int* lightest_state, S
   return true;
 }
 
+Index ScheduleEngine::Evicted(Index u, int s, const Side& side) const {
+  switch (side.room) {
+    case Room::kEvict:
+      return slot_[At(u, s)].partner;
+    case Room::kDropLightest:
+    case Room::kDropKempe:
+      return slot_[At(u, side.slot)].partner;
+    default:
+      return kNobody;
+  }
+}
+
 int64_t ScheduleEngine::Reach(Index u, int s, const Side& side) const {
   const int t = side.room == Room::kEvict                                           ? s
                 : side.room == Room::kDropLightest || side.room == Room::kDropKempe ? side.slot
@@ -643,6 +655,12 @@ int ScheduleEngine::BestMoves(Index u, int64_t min_gain, bool optimistic, int k,
       // searches): for weight, v's would walk paths for every neighbour and slot, and u's are
       // the ones that free u for a better partner.
       if (!MakeRoom(v, s, kempe_ && protect_, &state, &lightest, &sv)) continue;
+      // Each side keeps someone covered on its own; both dropping the same partner, whose two
+      // meetings they are, would not.
+      if (protect_) {
+        const Index pu = Evicted(u, s, su);
+        if (pu != kNobody && pu == Evicted(v, s, sv) && node_[pu].degree <= 2) continue;
+      }
       const int64_t gain = static_cast<int64_t>(w) - su.cost - sv.cost;
       const int64_t upper = optimistic ? gain + (reach_u[s] + su.cost) + Reach(v, s, sv) : gain;
       if (upper < min_gain || (have && upper <= mv.key)) continue;
@@ -991,6 +1009,122 @@ bool ScheduleEngine::ForceCover(Index u) {
   return covered;
 }
 
+bool ScheduleEngine::CoverByPath(Index root) {
+  if (path_seen_.size() < node_.size()) {
+    path_seen_.resize(node_.size(), 0);
+    path_pivot_.resize(node_.size(), 0);
+  }
+  if (++path_search_ == 0) {
+    std::fill(path_seen_.begin(), path_seen_.end(), 0);
+    std::fill(path_pivot_.begin(), path_pivot_.end(), 0);
+    path_search_ = 1;
+  }
+  FlushChanged();
+  path_steps_.clear();
+  path_steps_.push_back({root, -1, kNobody, -1, 0});
+  path_seen_[root] = path_search_;
+
+  // Commits the path that ends at step `last`, where x meets v in `slot` after v drops its
+  // meeting in `drop` (-1: v has room). Drops first, then the new meetings, each into the slot
+  // the drop freed when both are available in it (no table needed), else any common free slot.
+  // False, with the state unchanged, when a meeting no longer fits.
+  auto commit = [&](size_t last, Index v, int drop, Weight w) -> bool {
+    recording_ = true;
+    undo_.clear();
+    // An attendee may play two parts on one path (make room at one step, need a meeting at
+    // another): each drop checks that the meeting is still there.
+    auto drop_meeting = [&](Index a, int slot, Index partner) {
+      if (slot_[At(a, slot)].partner != partner) return false;
+      Remove(a, slot);
+      return true;
+    };
+    bool ok = drop < 0 || drop_meeting(v, drop, slot_[At(v, drop)].partner);
+    for (int32_t j = static_cast<int32_t>(last); ok && path_steps_[j].parent >= 0;
+         j = path_steps_[j].parent) {
+      ok = drop_meeting(path_steps_[j].via, path_steps_[j].slot, path_steps_[j].x);
+    }
+    auto meet = [&](Index a, Index b, int preferred, Weight weight) {
+      if (preferred >= 0 && TryAdd(a, b, preferred, weight)) return true;
+      SlotMask common = node_[a].avail & node_[b].avail & ~node_[a].busy & ~node_[b].busy & open_;
+      for (; common != 0; common &= common - 1) {
+        if (TryAdd(a, b, LowestSlot(common), weight)) return true;
+      }
+      return false;
+    };
+    ok = ok && meet(path_steps_[last].x, v, drop, w);
+    for (int32_t j = static_cast<int32_t>(last); ok && path_steps_[j].parent >= 0;
+         j = path_steps_[j].parent) {
+      const PathStep& step = path_steps_[j];
+      ok = meet(path_steps_[step.parent].x, step.via, step.slot, step.weight);
+    }
+    // Everyone the path touched ends with a meeting (the root gains one, the others keep one).
+    for (size_t c = 0; ok && c < undo_.size(); ++c) {
+      ok = node_[undo_[c].u].degree > 0 && node_[undo_[c].v].degree > 0;
+    }
+    if (ok) {
+      for (const Change& c : undo_) {
+        Enqueue(c.u);
+        Enqueue(c.v);
+      }
+    } else {
+      Undo(0);
+      ForgetTrial();
+    }
+    trial_refills_.clear();
+    undo_.clear();
+    recording_ = false;
+    return ok;
+  };
+
+  for (size_t i = 0; i < path_steps_.size(); ++i) {
+    const Index x = path_steps_[i].x;
+    const Index dropped_by = path_steps_[i].via;
+    // x has no meeting, or only the one with dropped_by, which the path removes.
+    const SlotMask x_free = node_[x].avail & open_;
+    bool covered = false;
+    ForEachNeighborHeaviestFirst(x, [&](Index v, Weight w) {
+      if (v == dropped_by || v == root || path_pivot_[v] == path_search_ || !Active(v) ||
+          IsBanned(x, v)) {
+        return true;
+      }
+      const SlotMask common = x_free & node_[v].avail;
+      if (common == 0) return true;
+      path_pivot_[v] = path_search_;
+      if (node_[v].degree < Capacity(v)) {
+        for (SlotMask free = common & ~node_[v].busy; free != 0; free &= free - 1) {
+          if (!SlotHasTable(LowestSlot(free))) continue;
+          covered = commit(i, v, -1, w);
+          return !covered;
+        }
+      }
+      // v drops a meeting to make room: the lightest whose partner keeps another ends the path;
+      // a partner for whom it was the only one needs a meeting next.
+      int end_slot = -1;
+      SlotMask busy = node_[v].busy & open_;
+      for (; busy != 0; busy &= busy - 1) {
+        const int t = LowestSlot(busy);
+        const Index z = slot_[At(v, t)].partner;
+        // The new meeting goes into t, or a common slot v is free in.
+        bool fits = (common >> t & 1) != 0;
+        for (SlotMask free = common & ~node_[v].busy; !fits && free != 0; free &= free - 1) {
+          fits = SlotHasTable(LowestSlot(free));
+        }
+        if (!fits || path_seen_[z] == path_search_) continue;
+        if (node_[z].degree >= 2) {
+          if (end_slot < 0 || slot_[At(v, t)].weight < slot_[At(v, end_slot)].weight) end_slot = t;
+        } else if (path_steps_.size() < kMaxPathSearch) {
+          path_seen_[z] = path_search_;
+          path_steps_.push_back({z, static_cast<int32_t>(i), v, t, w});
+        }
+      }
+      if (end_slot >= 0) covered = commit(i, v, end_slot, w);
+      return !covered;
+    });
+    if (covered) return true;
+  }
+  return false;
+}
+
 int64_t ScheduleEngine::Fairness(int64_t max_moves) {
   const bool saved = protect_;
   protect_ = true;
@@ -998,9 +1132,16 @@ int64_t ScheduleEngine::Fairness(int64_t max_moves) {
   CancelPoll cancel(cancel_);
   for (Index u = 0; u < num_nodes() && !cancel.Poll(); ++u) {
     if (node_[u].degree > 0 || !Active(u)) continue;
-    if (!Improve(u, kAnyCost, 0)) ForceCover(u);
+    if (!Improve(u, kAnyCost, 0) && !ForceCover(u)) CoverByPath(u);
   }
   LocalSearch(false, max_moves);
+  // The local search keeps everyone covered move by move; a chain of moves may still uncover
+  // someone on the way. Once more for them.
+  bool again = false;
+  for (Index u = 0; u < num_nodes(); ++u) {
+    if (node_[u].degree == 0 && Active(u)) again = CoverByPath(u) || again;
+  }
+  if (again) LocalSearch(false, max_moves);
   int64_t left_out = 0;
   for (Index u = 0; u < num_nodes(); ++u) {
     if (node_[u].degree > 0 || !Active(u)) continue;

@@ -70,9 +70,13 @@ class ScheduleEngine {
   // Local search from a queue of attendees (all of them when `everyone`), until no attendee has
   // an improving move or the move budget runs out.
   void LocalSearch(bool everyone, int64_t max_moves);
-  // Gives a meeting to every attendee with a feasible partner who has none, at the least weight
-  // cost, without leaving anyone else with none; then local search again. Returns the number of
-  // attendees still left out.
+  // Gives a meeting to every attendee with a feasible partner who has none, without leaving
+  // anyone else with none: a cheap single move or two-step path first (least weight cost), else
+  // the shortest augmenting path of any length (CoverByPath); then local search again, which
+  // keeps everyone covered. Those still without a meeting are attendees no schedule on the graph
+  // can cover together with everyone covered (their partners' budgets are taken by people with no
+  // other partner), up to paths that need a slot swap or exceed kMaxPathSearch. Returns the
+  // number without a meeting who have an active neighbour with a common open slot.
   int64_t Fairness(int64_t max_moves);
 
   // Loads chosen pairs (best heaviest first) as meetings: each into the first slot both are free
@@ -190,6 +194,8 @@ class ScheduleEngine {
   // (*lightest_state: -1 unknown, 0 none, 1 set).
   bool MakeRoom(Index u, int s, bool kempe, int* lightest_state, Side* lightest, Side* side) const;
   bool Lightest(Index u, Side* side) const;
+  // The partner a side takes a meeting from (kNobody: none).
+  Index Evicted(Index u, int s, const Side& side) const;
   // Best spare edge of the partner a side evicts (what they could win back in a chain).
   int64_t Reach(Index u, int s, const Side& side) const;
   void UpdateCapacity(Index u);
@@ -221,6 +227,27 @@ class ScheduleEngine {
   // Gives uncovered u a meeting by taking the only meeting of someone who can then get another
   // (a two-step augmenting path). Requires protect_; true when u is covered.
   bool ForceCover(Index u);
+  // Gives uncovered u a meeting along an augmenting path of any length (breadth first, at most
+  // kMaxPathSearch attendees looked at): u meets v0, who drops a meeting with z0 to make room;
+  // z0, whose only meeting that was, meets v1, who drops one with z1; ... until a partner has room
+  // or drops a meeting with someone who keeps another. Everyone who had a meeting keeps one.
+  // Requires protect_; true when u is covered (the change is committed and its attendees queued).
+  bool CoverByPath(Index u);
+  static constexpr size_t kMaxPathSearch = 4096;
+  struct PathStep {
+    Index x;         // needs a meeting
+    int32_t parent;  // step that made x need one (-1: the root)
+    Index via;       // the parent's partner, who drops its meeting with x ...
+    int slot;        // ... in this slot
+    Weight weight;   // of the parent's new meeting with `via`
+  };
+  std::vector<PathStep> path_steps_;
+  // Per attendee: the search that last queued them as needing a meeting, and as a partner who
+  // makes room. Separate, so that someone met as the one who loses a meeting on one branch may
+  // still make room on another.
+  std::vector<uint32_t> path_seen_;
+  std::vector<uint32_t> path_pivot_;
+  uint32_t path_search_ = 0;
   void Add(Index u, Index v, int s, Weight w);
   void Remove(Index u, int s);
   void BuildSeats();

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "services/domain/constraints.h"
 #include "services/domain/proposals.h"
+#include "services/domain/validation.h"
 #include "services/match/explain.h"
 
 namespace parley::matching {
@@ -24,6 +25,19 @@ using domain::RematchFreezeDays;
 
 using match::Index;
 using match::SlotMask;
+
+// The engine compares tags on an ASCII key (match/tags.h) and shows the spelling most holders
+// used. Stored tags keep their holder's spelling (services::SpellTag), so an ASCII spelling
+// ("VLA") goes in as written; one whose case the engine's key would not fold (non-ASCII upper
+// case) goes in its normal form, so that it still compares equal to its other spellings.
+std::string EngineTag(const std::string& spelling) {
+  const bool ascii = std::all_of(spelling.begin(), spelling.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) return spelling;
+  absl::StatusOr<std::string> normal = services::NormalizeTag(spelling, "tag");
+  if (!normal.ok() || absl::AsciiStrToLower(spelling) == *normal) return spelling;
+  return *std::move(normal);
+}
 
 // The engine's reasons from one side, as the API shows them to that side.
 void AddEngineReasons(const match::PairExplanation& explanation, const EngineEvent& e,
@@ -239,11 +253,11 @@ absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_
     const v1::Attendee& a = e.attendees[i];
     match::Profile& p = input.profiles[i];
     for (const v1::Interest& interest : a.interests()) {
-      p.interests.push_back(
-          {interest.tag(), static_cast<int>(std::clamp<uint32_t>(interest.weight(), 1, 3))});
+      p.interests.push_back({EngineTag(interest.tag()),
+                             static_cast<int>(std::clamp<uint32_t>(interest.weight(), 1, 3))});
     }
-    p.offers.assign(a.offers().begin(), a.offers().end());
-    p.seeks.assign(a.seeks().begin(), a.seeks().end());
+    for (const std::string& tag : a.offers()) p.offers.push_back(EngineTag(tag));
+    for (const std::string& tag : a.seeks()) p.seeks.push_back(EngineTag(tag));
     p.languages.assign(a.languages().begin(), a.languages().end());
     p.organisation = OrganisationKey(a.organisation());
     p.budget = static_cast<int32_t>(a.has_budget() ? a.budget() : default_budget);

@@ -98,6 +98,53 @@ TEST(ScheduleTest, FairnessGivesUpWeightToCoverEveryone) {
   EXPECT_EQ(fair->report.fairness_cost, 39);
 }
 
+TEST(ScheduleTest, FairnessFollowsAugmentingPathsOfAnyLength) {
+  // r's only partner v1 meets z1 (heavy), z1's only other partner v2 meets z2, ... z4's other
+  // partner y has room. Everyone is covered only if each v_i drops z_i for the one before: a
+  // path of four moves, beyond a single move or a two-step one.
+  constexpr int kLength = 4;
+  const Index r = 0, y = 2 * kLength + 1, w = 2 * kLength + 2;
+  auto v = [](int i) { return static_cast<Index>(2 * i - 1); };
+  auto z = [](int i) { return static_cast<Index>(2 * i); };
+  std::vector<WeightedEdge> edges = {{r, v(1), 10}, {z(kLength), y, 10}, {y, w, 1000}};
+  for (int i = 1; i <= kLength; ++i) {
+    edges.push_back({v(i), z(i), 1000});
+    if (i < kLength) edges.push_back({z(i), v(i + 1), 10});
+  }
+  ScheduleInput input;
+  input.num_slots = 3;
+  input.attendees.assign(w + 1, AttendeeSlots{1, 0b111, false});
+  input.attendees[y].budget = 2;
+  const CandidateGraph graph = BuildCandidateGraph(w + 1, edges);
+  auto schedule = BuildSchedule(graph, input, {});
+  ASSERT_TRUE(schedule.ok()) << schedule.status();
+  EXPECT_TRUE(CheckSchedule(graph, input, schedule->meetings).ok());
+  std::vector<int> count(w + 1, 0);
+  for (const Meeting& m : schedule->meetings) ++count[m.a], ++count[m.b];
+  for (Index a = 0; a <= w; ++a) EXPECT_GT(count[a], 0) << "attendee " << a;
+  EXPECT_EQ(schedule->report.zero_left_out, 0);
+  EXPECT_EQ(schedule->report.weight, 10 * (kLength + 1) + 1000);
+}
+
+TEST(ScheduleTest, LocalSearchNeverTakesBothMeetingsOfOneAttendee) {
+  // x (budget 2) meets a and b (budget 1 each); a-b alone weighs one more than both, but taking
+  // it would leave x with nothing.
+  enum : Index { kX, kA, kB };
+  ScheduleInput input;
+  input.num_slots = 2;
+  input.attendees = {{2, 0b11, false}, {1, 0b11, false}, {1, 0b11, false}};
+  const CandidateGraph graph = BuildCandidateGraph(3, {{kA, kB, 101}, {kX, kA, 50}, {kX, kB, 50}});
+  auto schedule = BuildSchedule(graph, input, {});
+  ASSERT_TRUE(schedule.ok());
+  EXPECT_EQ(schedule->report.zero_left_out, 0);
+  EXPECT_EQ(schedule->report.weight, 100);
+  ScheduleOptions unfair;
+  unfair.fairness_first = false;
+  auto heavy = BuildSchedule(graph, input, unfair);
+  ASSERT_TRUE(heavy.ok());
+  EXPECT_EQ(heavy->report.weight, 101);
+}
+
 TEST(ScheduleTest, KempeFlipFreesASlotWithoutDroppingAMeeting) {
   // Greedy seats y-z (100) in slot 0 and z-q (90) in slot 1; x can only meet y, only in slot 0.
   // Swapping the slots of y-z and z-q frees slot 0 at y, so all three meetings fit.

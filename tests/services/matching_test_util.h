@@ -3,6 +3,7 @@
 
 // Small matchable events for the matching and agenda service tests.
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -45,6 +46,7 @@ class MatchingServiceTest : public ServiceTest {
     for (int i = 0; i < n; ++i) {
       rows.push_back(Player(i, budget));
       rows.back().mutable_display_name()->append(name_padding_);
+      if (edit_row_) edit_row_(i, &rows.back());
     }
     v1::ImportAttendeesResponse imported;
     ASSERT_TRUE(Import(token_, event_.id(), rows, &imported).ok());
@@ -105,6 +107,8 @@ class MatchingServiceTest : public ServiceTest {
   }
 
   std::string name_padding_;  // appended to every player's name by SetUpEvent
+  // When set, SetUpEvent passes each row (its index and the player) through it before import.
+  std::function<void(int, v1::Attendee*)> edit_row_;
   uint64_t community_ = 0;
   std::string token_;
   v1::Event event_;

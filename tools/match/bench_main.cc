@@ -41,8 +41,9 @@
 //   (replay with parley-schedule-bench --event PATH);
 //   with --baselines (N <= 20,000): baselines {greedy, exact_per_slot}, each with weight,
 //   quality and seconds, plus exact_per_slot_over_engine_seconds.
-// Fairness (tools/match/fairness.h): zero_meeting_attendees, zero_meeting_with_feasible_partner
-// (the bar: 0), feasible_capacity, budget_filled_fraction, known_pairs_proposed, and
+// Fairness (tools/match/fairness.h): zero_meeting_attendees, zero_meeting_with_feasible_partner,
+// zero_meeting_unavoidable, max_covered, left_out (the bar: 0), feasible_capacity,
+// budget_filled_fraction, known_pairs_proposed, and
 // candidate_thin_searches (= thin_searches).
 //   with --updates U: update_p50_us, update_p99_us, update_max_us (wall clock) and
 //   update_cpu_p50_us, update_cpu_p99_us (thread CPU time: immune to preemption on a busy
@@ -166,6 +167,12 @@ bool RunCandidates(const BenchOptions& options, BenchRun* run, parley::tools::Js
   json->Double("search_seconds", search_seconds);
   json->Double("graph_seconds", graph_seconds);
   json->Int("candidate_k", run->index->options().k);
+  // "No star": the most lists anyone is on (their graph degree).
+  uint64_t max_degree = 0;
+  for (Index a = 0; a < run->graph.num_nodes(); ++a) {
+    max_degree = std::max(max_degree, run->graph.degree(a));
+  }
+  json->Int("max_graph_degree", static_cast<int64_t>(max_degree));
   const parley::match::CandidateStats& stats = run->index->build_stats();
   json->Int("postings_visited", static_cast<int64_t>(stats.postings_visited));
   json->Int("partners_touched", static_cast<int64_t>(stats.partners_touched));
@@ -305,6 +312,9 @@ bool RunSchedule(const BenchOptions& options, BenchRun* mutable_run, double cand
       run.index->problem(), run.graph, input, schedule->meetings, run.known_pairs);
   json->Int("zero_meeting_attendees", fair.zero_meeting_attendees);
   json->Int("zero_meeting_with_feasible_partner", fair.zero_meeting_with_feasible_partner);
+  json->Int("zero_meeting_unavoidable", fair.zero_meeting_unavoidable);
+  json->Int("max_covered", fair.max_covered);
+  json->Int("left_out", fair.left_out);
   json->Int("feasible_capacity", fair.feasible_capacity);
   json->Double("budget_filled_fraction", fair.budget_filled_fraction);
   json->Int("known_pairs_proposed", fair.known_pairs_proposed);

@@ -21,6 +21,21 @@ struct FairnessFigures {
   // graph, or else an exact O(N) diagnosis finds a pair with gains both ways that no hard
   // constraint rules out): the "left out". The bar is 0.
   int64_t zero_meeting_with_feasible_partner = 0;
+  // What any schedule on this candidate graph could do at most, so that "left out" means
+  // someone the schedule could have covered, not someone whose only partners' budgets are needed
+  // by people with no other partner (four attendees whose one feasible partner has a budget of 1
+  // cannot all meet). `max_covered`: the most attendees with at least one meeting over all
+  // b-matchings of the graph (budgets min(budget, available slots), pairs with a common slot;
+  // slots otherwise ignored, so an upper bound), computed exactly with LEMON's maximum-weight
+  // matching on a gadget graph, only when zero_meeting_with_feasible_partner > 0 (else -1).
+  int64_t max_covered = -1;
+  // Attendees without a meeting whom no schedule on the graph could cover besides everyone it
+  // covers: (attendees with a feasible edge) - max_covered.
+  int64_t zero_meeting_unavoidable = 0;
+  // The bar (0): zero_meeting_with_feasible_partner - zero_meeting_unavoidable, i.e. max_covered
+  // minus the attendees the schedule covers, plus those whose feasible partners are all outside
+  // the graph.
+  int64_t left_out = 0;
   // Sum over attendees with a feasible partner of min(budget, available slots): what the
   // feasible graph allows at most (an upper bound: partners' budgets may bind first).
   int64_t feasible_capacity = 0;

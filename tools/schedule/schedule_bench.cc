@@ -11,8 +11,9 @@
 //       them; tools/match/real_event.h. Full build only.)
 //
 // Besides the schedule's figures: zero_meeting_attendees, zero_meeting_with_feasible_partner,
-// feasible_capacity, budget_filled_fraction, known_pairs_proposed (tools/match/fairness.h) and,
-// for --csv, candidate_seconds and candidate_thin_searches.
+// zero_meeting_unavoidable, max_covered, left_out (the bar: 0), feasible_capacity,
+// budget_filled_fraction, known_pairs_proposed (tools/match/fairness.h) and, for --csv,
+// candidate_seconds and candidate_thin_searches.
 
 #include <sys/resource.h>
 #include <time.h>
@@ -322,6 +323,9 @@ int main(int argc, char** argv) {
     parley::tools::JsonLine j;
     j.Int("zero_meeting_attendees", f.zero_meeting_attendees);
     j.Int("zero_meeting_with_feasible_partner", f.zero_meeting_with_feasible_partner);
+    j.Int("zero_meeting_unavoidable", f.zero_meeting_unavoidable);
+    j.Int("max_covered", f.max_covered);
+    j.Int("left_out", f.left_out);
     j.Int("feasible_capacity", f.feasible_capacity);
     j.Double("budget_filled_fraction", f.budget_filled_fraction);
     j.Int("known_pairs_proposed", f.known_pairs_proposed);

@@ -1,10 +1,12 @@
 // The attendee's side over a real server: suggestions and privacy, double opt-in, private
 // declines, cancellations, live repair, agenda watches, expiry, requests for more, calendars.
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "tests/services/matching_test_util.h"
 
 namespace parley {
@@ -35,6 +37,39 @@ class AgendaServiceTest : public testutil::MatchingServiceTest {
     return 0;
   }
 };
+
+TEST_F(AgendaServiceTest, ReasonsShowTheSpellingMostHoldersUsed) {
+  // Of eight chess players, four write "VLA", one "vla", one "Vla" (issue 12: tags were shown
+  // lower-cased as stored); no offers or seeks, so shared interests are the reasons. One tag for
+  // matching, shown as most of its holders wrote it; each profile keeps its owner's spelling.
+  const std::vector<std::string> kSpelling = {"VLA", "vla", "VLA", "Vla", "VLA", "VLA"};
+  edit_row_ = [&](int i, v1::Attendee* a) {
+    a->clear_offers();
+    a->clear_seeks();
+    if (i < static_cast<int>(kSpelling.size())) a->mutable_interests(1)->set_tag(kSpelling[i]);
+  };
+  SetUpEvent(8, 3, 2);
+  Run();
+  int shown = 0;
+  for (uint64_t me : ids_) {
+    for (const v1::Proposal& p : Suggestions(me)) {
+      SCOPED_TRACE(p.ShortDebugString());
+      for (const v1::Reason& r : p.reasons()) {
+        if (absl::AsciiStrToLower(r.tag()) != "vla") continue;
+        EXPECT_EQ(r.tag(), "VLA");
+        ++shown;
+      }
+      EXPECT_THAT(p.conversation_starter(), Not(HasSubstr("vla")));
+      EXPECT_THAT(p.conversation_starter(), Not(HasSubstr("Vla")));
+      const size_t partner =
+          std::find(ids_.begin(), ids_.end(), p.partner().attendee_id()) - ids_.begin();
+      if (partner < kSpelling.size()) {
+        EXPECT_THAT(p.partner().interests(), ::testing::Contains(kSpelling[partner]));
+      }
+    }
+  }
+  EXPECT_GT(shown, 0);
+}
 
 TEST_F(AgendaServiceTest, SuggestionsShowThePartnersPublicProfileAndMySideOnly) {
   SetUpEvent(6, 3, 2);

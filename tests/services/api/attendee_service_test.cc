@@ -49,8 +49,9 @@ TEST_F(AttendeeServiceTest, UpdatesAllowedFieldsAndNormalisesTags) {
   }
   v1::MyProfile me;
   ASSERT_TRUE(attendee_->UpdateMyProfile(Ctx(ada_token_).get(), request, &me).ok());
-  EXPECT_EQ(me.attendee().interests(0).tag(), "caf\xC3\xA9 culture");
-  EXPECT_EQ(me.attendee().seeks(0), "rust");
+  // NFC and single spaces; the case stays as written (compared folded).
+  EXPECT_EQ(me.attendee().interests(0).tag(), "Caf\xC3\xA9 Culture");
+  EXPECT_EQ(me.attendee().seeks(0), "RUST");
   EXPECT_EQ(me.attendee().budget(), 1u);
   EXPECT_EQ(me.attendee().email(), "ada@example.org");
   v1::MyProfile again;

@@ -172,10 +172,10 @@ TEST_F(OrganizerServiceTest, ImportNormalisesAndIsIdempotent) {
   get.set_attendee_id(first.results(0).attendee_id());
   v1::Attendee stored;
   ASSERT_TRUE(organizer_->GetAttendee(Ctx(token_).get(), get, &stored).ok());
-  EXPECT_EQ(stored.interests(0).tag(), "books");
+  EXPECT_EQ(stored.interests(0).tag(), "Books");  // trimmed; spelled as written
   EXPECT_EQ(stored.interests(0).weight(), 3u);
   EXPECT_EQ(stored.interests(1).weight(), 1u);
-  EXPECT_EQ(stored.offers(0), "rust mentoring");
+  EXPECT_EQ(stored.offers(0), "Rust Mentoring");
   EXPECT_EQ(stored.availability(0), "s1");
 
   rows[3].set_bio("changed");

@@ -68,7 +68,7 @@ TEST(IsValidUtf8Test, AcceptsValidAndRejectsMalformed) {
   EXPECT_FALSE(IsValidUtf8("\xC3"));              // truncated
 }
 
-TEST(NormalizeAttendeeTest, MergesDuplicateInterestsKeepingTheStrongestWeight) {
+TEST(NormalizeAttendeeTest, MergesDuplicateInterestsKeepingTheFirstSpellingAndStrongestWeight) {
   v1::Event event;
   ASSERT_TRUE([&] {
     event.set_name("e");
@@ -88,21 +88,39 @@ TEST(NormalizeAttendeeTest, MergesDuplicateInterestsKeepingTheStrongestWeight) {
   a.add_offers("rust");
   ASSERT_TRUE(NormalizeAttendee(event, &a).ok());
   ASSERT_EQ(a.interests_size(), 2);
-  EXPECT_EQ(a.interests(0).tag(), "books");
+  // Stored as the holder wrote it (issue 12: reasons show "VLA", not "vla"), compared folded.
+  EXPECT_EQ(a.interests(0).tag(), "Books");
   EXPECT_EQ(a.interests(0).weight(), 3u);
-  EXPECT_EQ(a.offers_size(), 1);
+  ASSERT_EQ(a.offers_size(), 1);
+  EXPECT_EQ(a.offers(0), "Rust");
+}
+
+TEST(NormalizeTagTest, SpellingKeepsTheCaseAndSameTagComparesFolded) {
+  EXPECT_EQ(*SpellTag("  VLA \t models ", "t"), "VLA models");
+  EXPECT_EQ(*SpellTag("Cafe\xCC\x81 AI", "t"), "Caf\xC3\xA9 AI");  // NFC, case kept
+  EXPECT_THAT(SpellTag("", "interests[2]").status().message(), ::testing::HasSubstr("empty"));
+  EXPECT_TRUE(SameTag("VLA", "vla"));
+  EXPECT_TRUE(SameTag("OOD Detection", "ood detection"));
+  EXPECT_TRUE(SameTag("\xC3\x84rzte", "\xC3\xA4rzte"));  // Ä / ä
+  EXPECT_FALSE(SameTag("VLA", "VLAs"));
 }
 
 // The lists of a profile, normalised as PRODUCT.md says, written the plain way: each entry on
 // its own (NormalizeTag, trimming, lower-casing slot ids), repeats dropped at their first
 // position. NormalizeAttendee works in place and must agree with it on results and errors.
+// Offers and seeks keep the first spelling of each tag (SpellTag), repeats compared on the
+// normal form (NormalizeTag).
 absl::StatusOr<std::vector<std::string>> ReferenceTags(absl::string_view list,
                                                        const std::vector<std::string>& tags) {
-  std::vector<std::string> out;
+  std::vector<std::string> out, normal;
   for (size_t i = 0; i < tags.size(); ++i) {
-    absl::StatusOr<std::string> tag = NormalizeTag(tags[i], absl::StrCat(list, "[", i, "]"));
+    absl::StatusOr<std::string> tag = SpellTag(tags[i], absl::StrCat(list, "[", i, "]"));
     if (!tag.ok()) return tag.status();
-    if (std::find(out.begin(), out.end(), *tag) == out.end()) out.push_back(*tag);
+    absl::StatusOr<std::string> key = NormalizeTag(*tag, "");
+    if (!key.ok()) return key.status();
+    if (std::find(normal.begin(), normal.end(), *key) != normal.end()) continue;
+    out.push_back(*tag);
+    normal.push_back(*key);
   }
   return out;
 }
@@ -112,14 +130,15 @@ absl::StatusOr<std::vector<std::pair<std::string, uint32_t>>> ReferenceInterests
   std::vector<std::pair<std::string, uint32_t>> out;
   for (size_t i = 0; i < interests.size(); ++i) {
     const std::string field = absl::StrCat("interests[", i, "]");
-    absl::StatusOr<std::string> tag = NormalizeTag(interests[i].first, field);
+    absl::StatusOr<std::string> tag = SpellTag(interests[i].first, field);
     if (!tag.ok()) return tag.status();
     const uint32_t weight = interests[i].second == 0 ? 1 : interests[i].second;
     if (weight > 3) {
       return absl::InvalidArgumentError(absl::StrCat(field, ".weight: must be 1..3, got ", weight));
     }
-    auto same =
-        std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first == *tag; });
+    auto same = std::find_if(out.begin(), out.end(), [&](const auto& e) {
+      return *NormalizeTag(e.first, "") == *NormalizeTag(*tag, "");
+    });
     if (same == out.end()) {
       out.emplace_back(*tag, weight);
     } else {
