@@ -105,7 +105,8 @@ TEST(FormatTest, InterestsAndListsReadBack) {
 TEST(SetAttendeeFieldTest, EveryTextFieldReadsItsForm) {
   v1::Attendee attendee;
   for (const std::string& field : AttendeeTextFields()) {
-    const char* text = field == "budget" ? "2" : field == "prefers_quiet" ? "yes" : "a;b:2";
+    const bool yes_no = field == "prefers_quiet" || field == "share_email" || field == "share_phone";
+    const char* text = field == "budget" ? "2" : yes_no ? "yes" : "a;b:2";
     EXPECT_TRUE(SetAttendeeField(field, text, &attendee).ok()) << field;
   }
   EXPECT_EQ(attendee.display_name(), "a;b:2");  // strings verbatim
@@ -117,6 +118,8 @@ TEST(SetAttendeeFieldTest, EveryTextFieldReadsItsForm) {
   EXPECT_EQ(attendee.interests(1).weight(), 2u);
   EXPECT_EQ(attendee.budget(), 2u);
   EXPECT_TRUE(attendee.prefers_quiet());
+  EXPECT_TRUE(attendee.share_email());
+  EXPECT_TRUE(attendee.share_phone());
 }
 
 TEST(SetAttendeeFieldTest, EmptyBudgetStaysUnsetAndBadValuesAreErrors) {
