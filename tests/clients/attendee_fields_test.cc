@@ -105,7 +105,8 @@ TEST(FormatTest, InterestsAndListsReadBack) {
 TEST(SetAttendeeFieldTest, EveryTextFieldReadsItsForm) {
   v1::Attendee attendee;
   for (const std::string& field : AttendeeTextFields()) {
-    const bool yes_no = field == "prefers_quiet" || field == "share_email" || field == "share_phone";
+    const bool yes_no =
+        field == "prefers_quiet" || field == "share_email" || field == "share_phone";
     const char* text = field == "budget" ? "2" : yes_no ? "yes" : "a;b:2";
     EXPECT_TRUE(SetAttendeeField(field, text, &attendee).ok()) << field;
   }

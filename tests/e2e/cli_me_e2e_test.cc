@@ -50,15 +50,14 @@ class CliMeE2eTest : public CliServerTest {
           << "bob,Bob,bob@example.org,+49 170 222,chess,1\n"
           << "cem,Cem,cem@example.org,+49 170 333,knitting,1\n";
     }
-    const CommandResult imported = Cli(organiser, {"attendees", "import", "--event", event_id,
-                                                   csv, "--rejects", dir_.Sub("rejects.csv")});
+    const CommandResult imported = Cli(organiser, {"attendees", "import", "--event", event_id, csv,
+                                                   "--rejects", dir_.Sub("rejects.csv")});
     ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
     v1::ListAttendeesResponse attendees;
     CliJson(organiser, {"attendees", "list", "--event", event_id, "--all"}, &attendees);
     for (const v1::Attendee& a : attendees.attendees()) {
       v1::IssuedAttendeeToken token;
-      CliJson(organiser, {"attendees", "token", absl::StrCat(a.id()), "--event", event_id},
-              &token);
+      CliJson(organiser, {"attendees", "token", absl::StrCat(a.id()), "--event", event_id}, &token);
       tokens_[a.external_id()] = token.token();
     }
     ASSERT_EQ(Cli(organiser, {"run", "--event", event_id}).exit_code, 0);
