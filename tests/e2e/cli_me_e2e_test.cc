@@ -28,39 +28,15 @@ class CliMeE2eTest : public CliServerTest {
  protected:
   // Ann and Bob (both into chess, one meeting each) with a confirmed meeting; Cem elsewhere.
   void SetUpConfirmedPair() {
-    v1::Community community;
-    CliJson(server_->admin_token(), {"admin", "communities", "create", "Chess Club"}, &community);
-    v1::IssuedToken issued;
-    CliJson(server_->admin_token(),
-            {"admin", "tokens", "issue", "--community", absl::StrCat(community.id())}, &issued);
-    const std::string organiser = issued.token();
-    v1::Event event;
-    CliJson(organiser,
-            {"events", "create", "--name", "Chess Night", "--slot-count", "2", "--start",
-             "2030-03-01T18:00", "--slot-minutes", "30", "--locations", "hall:10"},
-            &event);
+    SetUpOpenEvent("Chess Club",
+                   {"--name", "Chess Night", "--slot-count", "2", "--start", "2030-03-01T18:00",
+                    "--slot-minutes", "30", "--locations", "hall:10"},
+                   "external_id,name,email,phone,interests,budget\n"
+                   "ann,Ann,ann@example.org,+49 170 111,chess,1\n"
+                   "bob,Bob,bob@example.org,+49 170 222,chess,1\n"
+                   "cem,Cem,cem@example.org,+49 170 333,knitting,1\n");
     ASSERT_FALSE(HasFailure());
-    const std::string event_id = absl::StrCat(event.id());
-    ASSERT_EQ(Cli(organiser, {"events", "status", event_id, "open"}).exit_code, 0);
-    const std::string csv = dir_.Sub("people.csv");
-    {
-      std::ofstream out(csv);
-      out << "external_id,name,email,phone,interests,budget\n"
-          << "ann,Ann,ann@example.org,+49 170 111,chess,1\n"
-          << "bob,Bob,bob@example.org,+49 170 222,chess,1\n"
-          << "cem,Cem,cem@example.org,+49 170 333,knitting,1\n";
-    }
-    const CommandResult imported = Cli(organiser, {"attendees", "import", "--event", event_id, csv,
-                                                   "--rejects", dir_.Sub("rejects.csv")});
-    ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
-    v1::ListAttendeesResponse attendees;
-    CliJson(organiser, {"attendees", "list", "--event", event_id, "--all"}, &attendees);
-    for (const v1::Attendee& a : attendees.attendees()) {
-      v1::IssuedAttendeeToken token;
-      CliJson(organiser, {"attendees", "token", absl::StrCat(a.id()), "--event", event_id}, &token);
-      tokens_[a.external_id()] = token.token();
-    }
-    ASSERT_EQ(Cli(organiser, {"run", "--event", event_id}).exit_code, 0);
+    ASSERT_EQ(Cli(organiser_, {"run", "--event", event_id_}).exit_code, 0);
     v1::ListMySuggestionsResponse suggestions;
     CliJson(tokens_["ann"], {"suggestions"}, &suggestions);
     ASSERT_EQ(suggestions.proposals_size(), 1);
@@ -68,7 +44,6 @@ class CliMeE2eTest : public CliServerTest {
     ASSERT_EQ(Cli(tokens_["ann"], {"respond", meeting_, "accept"}).exit_code, 0);
   }
 
-  std::map<std::string, std::string> tokens_;
   std::string meeting_;
 };
 

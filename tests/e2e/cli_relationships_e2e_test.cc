@@ -23,7 +23,7 @@ using ::testing::Not;
 class CliRelationshipsE2eTest : public CliServerTest {
  protected:
   std::string Token(const std::string& who) { return tokens_.at(who); }
-  uint64_t Id(const std::string& who) { return ids_.at(who); }
+  uint64_t Id(const std::string& who) { return attendees_.at(who).id(); }
 
   // Accepts, as both, the open proposal between x and y; returns its meeting id.
   uint64_t ConfirmPair(const std::string& x, const std::string& y) {
@@ -39,49 +39,25 @@ class CliRelationshipsE2eTest : public CliServerTest {
     ADD_FAILURE() << "no proposal between " << x << " and " << y;
     return 0;
   }
-
-  std::map<std::string, uint64_t> ids_;
-  std::map<std::string, std::string> tokens_;
 };
 
 TEST_F(CliRelationshipsE2eTest, FeedbackIntroductionsWhoElseWishesAndAnalyticsSurviveRestart) {
-  v1::Community community;
-  CliJson(server_->admin_token(), {"admin", "communities", "create", "Cycling Club"}, &community);
-  v1::IssuedToken issued;
-  CliJson(server_->admin_token(),
-          {"admin", "tokens", "issue", "--community", absl::StrCat(community.id())}, &issued);
-  const std::string organiser = issued.token();
   // Slots in the past: the meetings are over, so feedback is open.
-  v1::Event event;
-  CliJson(organiser,
-          {"events", "create", "--name", "Spring Ride", "--slot-count", "4", "--start",
-           "2025-03-01T10:00", "--slot-minutes", "30", "--locations", "hall:20"},
-          &event);
+  SetUpOpenEvent("Cycling Club",
+                 {"--name", "Spring Ride", "--slot-count", "4", "--start", "2025-03-01T10:00",
+                  "--slot-minutes", "30", "--locations", "hall:20"},
+                 "external_id,name,email,interests,person_ref\n"
+                 "ann,Ann,ann@example.org,bicycles;books,ref-ann\n"
+                 "bob,Bob,bob@example.org,bicycles,ref-bob\n"
+                 "cem,Cem,cem@example.org,books,ref-cem\n"
+                 "dia,Dia,dia@example.org,chess,ref-dia\n");
   ASSERT_FALSE(HasFailure());
-  const std::string event_id = absl::StrCat(event.id());
-  ASSERT_EQ(Cli(organiser, {"events", "status", event_id, "open"}).exit_code, 0);
-  const std::string csv = dir_.Sub("people.csv");
-  {
-    std::ofstream out(csv);
-    out << "external_id,name,email,interests,person_ref\n"
-        << "ann,Ann,ann@example.org,bicycles;books,ref-ann\n"
-        << "bob,Bob,bob@example.org,bicycles,ref-bob\n"
-        << "cem,Cem,cem@example.org,books,ref-cem\n"
-        << "dia,Dia,dia@example.org,chess,ref-dia\n";
-  }
-  const CommandResult imported = Cli(organiser, {"attendees", "import", "--event", event_id, csv,
-                                                 "--rejects", dir_.Sub("rejects.csv")});
-  ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
-  v1::ListAttendeesResponse attendees;
-  CliJson(organiser, {"attendees", "list", "--event", event_id, "--all"}, &attendees);
-  ASSERT_EQ(attendees.attendees_size(), 4);
-  for (const v1::Attendee& a : attendees.attendees()) {
+  ASSERT_EQ(attendees_.size(), 4u);
+  for (const auto& [external_id, a] : attendees_) {
     EXPECT_THAT(a.person_ref(), Not(HasSubstr("ref-")));  // only the keyed hash comes back
-    ids_[a.external_id()] = a.id();
-    v1::IssuedAttendeeToken token;
-    CliJson(organiser, {"attendees", "token", absl::StrCat(a.id()), "--event", event_id}, &token);
-    tokens_[a.external_id()] = token.token();
   }
+  const std::string& organiser = organiser_;
+  const std::string& event_id = event_id_;
   ASSERT_EQ(Cli(organiser, {"run", "--event", event_id}).exit_code, 0);
   const uint64_t ann_bob = ConfirmPair("ann", "bob");
   const uint64_t ann_cem = ConfirmPair("ann", "cem");
