@@ -18,30 +18,34 @@ struct Arc {
 
 // The auction on the bipartite double cover. Bidder u has cap[u] hands; object v has cap[v]
 // copies, each with the price its holder bid. A bidder holds at most one copy of each object.
-// Arrays touched per bid are compact (32-bit prices, copy offsets and holders), since at 150,000
-// attendees most looks at a neighbour miss the cache.
+// At 150,000 attendees most looks at another attendee miss the cache, so what one look needs is
+// together: an attendee's arc range, hand and copy base, capacity and hands in use are one
+// 16-byte record (four per cache line); prices are a compact array of their own, read for every
+// arc scanned.
 class Auction {
  public:
   Auction(const CandidateGraph& graph, const std::vector<int32_t>& capacity,
           const std::vector<SlotMask>& availability,
           const std::vector<std::pair<Index, Weight>>* heaviest_first)
       : n_(graph.num_nodes()) {
-    cap_.resize(n_);
-    base_.resize(static_cast<size_t>(n_) + 1, 0);
+    node_.resize(static_cast<size_t>(n_) + 1);
+    uint32_t hands = 0;
     for (Index u = 0; u < n_; ++u) {
-      cap_[u] = static_cast<uint8_t>(std::clamp<int32_t>(capacity[u], 0, 255));
-      base_[u + 1] = base_[u] + cap_[u];
+      node_[u].cap = static_cast<uint8_t>(std::clamp<int32_t>(capacity[u], 0, 255));
+      node_[u].hands = hands;
+      hands += node_[u].cap;
     }
+    node_[n_].hands = hands;
     // Feasible arcs only, each list heaviest first (ties by index).
-    offset_.resize(static_cast<size_t>(n_) + 1, 0);
     arcs_.reserve(graph.neighbors.size());
     for (Index u = 0; u < n_; ++u) {
       const size_t begin = arcs_.size();
-      if (cap_[u] > 0) {
+      node_[u].arcs = begin;
+      if (node_[u].cap > 0) {
         for (uint64_t i = graph.begin(u); i < graph.end(u); ++i) {
           const Index v = heaviest_first ? (*heaviest_first)[i].first : graph.neighbors[i];
           const Weight w = heaviest_first ? (*heaviest_first)[i].second : graph.weights[i];
-          if (cap_[v] == 0 || (availability[u] & availability[v]) == 0) continue;
+          if (node_[v].cap == 0 || (availability[u] & availability[v]) == 0) continue;
           arcs_.push_back({v, w});
         }
       }
@@ -49,12 +53,11 @@ class Auction {
         std::sort(arcs_.begin() + static_cast<int64_t>(begin), arcs_.end(),
                   [](const Arc& x, const Arc& y) { return x.w != y.w ? x.w > y.w : x.v < y.v; });
       }
-      offset_[u + 1] = arcs_.size();
     }
+    node_[n_].arcs = arcs_.size();
     price_.assign(n_, 0);
-    copy_.assign(base_[n_], Copy{kNone, 0});
-    held_.assign(base_[n_], kNone);
-    held_count_.assign(n_, 0);
+    copy_.assign(hands, Copy{kNone, 0});
+    held_.assign(hands, kNone);
   }
 
   // Bidders with free hands bid until none can gain. It ends: every bid raises a price (by at
@@ -64,7 +67,7 @@ class Auction {
     std::vector<uint8_t> queued(n_, 0);
     std::deque<Index> queue;
     for (Index u = 0; u < n_; ++u) {
-      if (cap_[u] > 0 && offset_[u] < offset_[u + 1]) {
+      if (node_[u].cap > 0 && node_[u].arcs < node_[u + 1].arcs) {
         queue.push_back(u);
         queued[u] = 1;
       }
@@ -76,7 +79,9 @@ class Auction {
       const Index u = queue.front();
       queue.pop_front();
       queued[u] = 0;
-      if (!queue.empty()) __builtin_prefetch(&arcs_[offset_[queue.front()]]);
+      // Two bidders ahead: the record; one ahead: its first arcs (its record is there by now).
+      if (queue.size() > 1) __builtin_prefetch(&node_[queue[1]]);
+      if (!queue.empty()) __builtin_prefetch(&arcs_[node_[queue.front()].arcs]);
       int lost = 0;
       bids += Bid(u, eps, losers, &lost);
       for (int i = 0; i < lost; ++i) {
@@ -93,7 +98,7 @@ class Auction {
                int64_t* value) const {
     *value = 0;
     for (Index u = 0; u < n_; ++u) {
-      for (uint32_t i = base_[u]; i < base_[u] + held_count_[u]; ++i) {
+      for (uint32_t i = node_[u].hands; i < node_[u].hands + node_[u].held; ++i) {
         const Index v = held_[i];
         const Weight w = WeightOf(u, v);
         *value += w;
@@ -106,7 +111,7 @@ class Auction {
     }
   }
 
-  int cap(Index u) const { return cap_[u]; }
+  int cap(Index u) const { return node_[u].cap; }
   double mean_weight() const {
     double sum = 0;
     for (const Arc& a : arcs_) sum += a.w;
@@ -114,13 +119,19 @@ class Auction {
   }
 
  private:
+  struct Node {
+    uint64_t arcs = 0;   // first arc; u's arcs are arcs_[arcs .. node_[u + 1].arcs)
+    uint32_t hands = 0;  // first hand in held_ and first copy in copy_ (cap of each)
+    uint8_t cap = 0;
+    uint8_t held = 0;  // hands in use: held_[hands .. hands + held)
+  };
   struct Copy {
     Index holder;
     Weight price;
   };
 
   Weight WeightOf(Index u, Index v) const {
-    for (size_t i = offset_[u]; i < offset_[u + 1]; ++i) {
+    for (uint64_t i = node_[u].arcs; i < node_[u + 1].arcs; ++i) {
       if (arcs_[i].v == v) return arcs_[i].w;
     }
     assert(false);
@@ -128,18 +139,20 @@ class Auction {
   }
 
   bool Holds(Index u, Index v) const {
-    for (uint32_t i = base_[u]; i < base_[u] + held_count_[u]; ++i) {
+    const Node& node = node_[u];
+    for (uint32_t i = node.hands; i < node.hands + node.held; ++i) {
       if (held_[i] == v) return true;
     }
     return false;
   }
 
   void Unhold(Index u, Index v) {
-    const uint32_t b = base_[u];
-    for (uint32_t i = b; i < b + held_count_[u]; ++i) {
+    Node& node = node_[u];
+    const uint32_t b = node.hands;
+    for (uint32_t i = b; i < b + node.held; ++i) {
       if (held_[i] == v) {
-        held_[i] = held_[b + held_count_[u] - 1];
-        --held_count_[u];
+        held_[i] = held_[b + node.held - 1];
+        --node.held;
         return;
       }
     }
@@ -151,7 +164,7 @@ class Auction {
   // object's price to w - t + eps, but never above w. The bidders who lose a copy go to
   // losers[0 .. *lost). Returns the number of bids.
   int Bid(Index u, Weight eps, Index* losers, int* lost) {
-    const int k = cap_[u] - held_count_[u];
+    const int k = node_[u].cap - node_[u].held;
     if (k <= 0) return 0;
     struct Top {
       Weight value;
@@ -160,8 +173,8 @@ class Auction {
     };
     Top top[256 + 1];
     for (int i = 0; i <= k; ++i) top[i] = {0, kNone, 0};
-    const size_t end = offset_[u + 1];
-    for (size_t i = offset_[u]; i < end; ++i) {
+    const uint64_t end = node_[u + 1].arcs;
+    for (uint64_t i = node_[u].arcs; i < end; ++i) {
       const Arc& a = arcs_[i];
       if (a.w <= top[k].value) break;  // later arcs are no heavier: their value is lower still
       if (i + 4 < end) __builtin_prefetch(&price_[arcs_[i + 4].v]);
@@ -173,10 +186,13 @@ class Auction {
         --j;
       }
       top[j] = {value, a.v, a.w};
+      __builtin_prefetch(&node_[a.v]);  // Take() reads it if the bid stands
     }
     const int64_t threshold = top[k].value;
     int bids = 0;
-    for (int i = 0; i < k && top[i].v != kNone; ++i) __builtin_prefetch(&copy_[base_[top[i].v]]);
+    for (int i = 0; i < k && top[i].v != kNone; ++i) {
+      __builtin_prefetch(&copy_[node_[top[i].v].hands]);
+    }
     for (; bids < k && top[bids].v != kNone; ++bids) {
       // Never above the weight: a holder's value stays >= 0 (no worse than staying unmatched).
       // Still above the price, since the value exceeds the threshold.
@@ -190,7 +206,7 @@ class Auction {
 
   // u takes v's cheapest copy at `bid`; returns its previous holder (or kNone).
   Index Take(Index u, Index v, Weight bid) {
-    const uint32_t begin = base_[v], end = base_[v + 1];
+    const uint32_t begin = node_[v].hands, end = begin + node_[v].cap;
     uint32_t j = begin;
     while (copy_[j].price != price_[v]) ++j;  // the cheapest copy (the first of equals)
     assert(bid > copy_[j].price);
@@ -200,19 +216,16 @@ class Auction {
     Weight p = bid;
     for (uint32_t c = begin; c < end; ++c) p = std::min(p, copy_[c].price);
     price_[v] = p;
-    held_[base_[u] + held_count_[u]++] = v;
+    held_[node_[u].hands + node_[u].held++] = v;
     return loser;
   }
 
   Index n_;
-  std::vector<uint8_t> cap_;
-  std::vector<uint32_t> base_;  // hands of bidder u and copies of object u: base_[u] ..
-  std::vector<size_t> offset_;
+  std::vector<Node> node_;  // n_ + 1: the last closes the arc ranges
   std::vector<Arc> arcs_;
   std::vector<Weight> price_;  // object v: its cheapest copy's price
   std::vector<Copy> copy_;
   std::vector<Index> held_;  // bidder u's objects
-  std::vector<uint8_t> held_count_;
 };
 
 bool HeaviestFirst(const WeightedEdge& x, const WeightedEdge& y) {
