@@ -675,6 +675,61 @@ CandidateGraph RowsToGraph(Index n, const std::vector<uint64_t>& offsets_in,
   return graph;
 }
 
+// `graph` plus the picks (owner, candidate), none of which is an edge of `graph` already; a pair
+// picked from both sides is added once. Each row is merged with its few new partners (both
+// cores) instead of rebuilding the graph from all its edges.
+CandidateGraph WithExtraEdges(const CandidateGraph& graph,
+                              const std::vector<std::pair<Index, Candidate>>& picks, int threads) {
+  const Index n = graph.num_nodes();
+  std::vector<uint64_t> at(static_cast<size_t>(n) + 1, 0);
+  for (const auto& [a, c] : picks) {
+    ++at[a + 1];
+    ++at[c.partner + 1];
+  }
+  for (Index a = 0; a < n; ++a) at[a + 1] += at[a];
+  std::vector<Candidate> added(at[n]);
+  {
+    std::vector<uint64_t> fill(at.begin(), at.end() - 1);
+    for (const auto& [a, c] : picks) {
+      added[fill[a]++] = c;
+      added[fill[c.partner]++] = Candidate{c.weight, a};
+    }
+  }
+  std::vector<uint64_t> added_count(n, 0);
+  ParallelFor(n, threads, [&](int, size_t a) {
+    auto begin = added.begin() + static_cast<ptrdiff_t>(at[a]);
+    auto end = added.begin() + static_cast<ptrdiff_t>(at[a + 1]);
+    std::sort(begin, end,
+              [](const Candidate& x, const Candidate& y) { return x.partner < y.partner; });
+    end = std::unique(
+        begin, end, [](const Candidate& x, const Candidate& y) { return x.partner == y.partner; });
+    added_count[a] = static_cast<uint64_t>(end - begin);
+  });
+  CandidateGraph out;
+  out.offsets.assign(static_cast<size_t>(n) + 1, 0);
+  for (Index a = 0; a < n; ++a) {
+    out.offsets[a + 1] = out.offsets[a] + graph.degree(a) + added_count[a];
+  }
+  out.neighbors.resize(out.offsets[n]);
+  out.weights.resize(out.offsets[n]);
+  ParallelFor(n, threads, [&](int, size_t a) {
+    uint64_t i = graph.begin(static_cast<Index>(a));
+    const uint64_t i_end = graph.end(static_cast<Index>(a));
+    uint64_t j = at[a];
+    const uint64_t j_end = at[a] + added_count[a];
+    for (uint64_t o = out.offsets[a]; o < out.offsets[a + 1]; ++o) {
+      if (j == j_end || (i < i_end && graph.neighbors[i] < added[j].partner)) {
+        out.neighbors[o] = graph.neighbors[i];
+        out.weights[o] = graph.weights[i++];
+      } else {
+        out.neighbors[o] = added[j].partner;
+        out.weights[o] = added[j++].weight;
+      }
+    }
+  });
+  return out;
+}
+
 // Attendees in a fixed pseudo-random order, so that no index range always chooses first.
 std::vector<Index> ShuffledOrder(Index n, Index salt) {
   std::vector<std::pair<uint32_t, Index>> keyed(n);
@@ -818,33 +873,14 @@ CandidateGraph CandidateIndex::Graph(CandidateStats* stats) const {
     stats->thin_searches += room_stats.thin_searches;
   }
   if (extra.empty()) return graph;
-  // Merge: the graph's rows as picks of their owners plus the extra picks of crowded attendees.
-  std::vector<uint64_t> offsets(static_cast<size_t>(n) + 1, 0);
-  std::vector<size_t> crowded_at(n, SIZE_MAX);
-  for (size_t i = 0; i < crowded.size() && i + 1 < extra_offsets.size(); ++i) {
-    crowded_at[crowded[i]] = i;
-  }
-  for (Index a = 0; a < n; ++a) {
-    uint64_t own = graph.degree(a);
-    if (crowded_at[a] != SIZE_MAX) {
-      own += extra_offsets[crowded_at[a] + 1] - extra_offsets[crowded_at[a]];
-    }
-    offsets[a + 1] = offsets[a] + own;
-  }
-  std::vector<Candidate> all(offsets[n]);
-  for (Index a = 0; a < n; ++a) {
-    uint64_t at = offsets[a];
-    for (uint64_t i = graph.begin(a); i < graph.end(a); ++i) {
-      all[at++] = Candidate{graph.weights[i], graph.neighbors[i]};
-    }
-    if (crowded_at[a] != SIZE_MAX) {
-      for (uint64_t i = extra_offsets[crowded_at[a]]; i < extra_offsets[crowded_at[a] + 1]; ++i) {
-        all[at++] = extra[i];
-      }
+  std::vector<std::pair<Index, Candidate>> owned;  // (owner, pick)
+  owned.reserve(extra.size());
+  for (size_t i = 0; i + 1 < extra_offsets.size(); ++i) {
+    for (uint64_t j = extra_offsets[i]; j < extra_offsets[i + 1]; ++j) {
+      owned.push_back({crowded[i], extra[j]});
     }
   }
-  graph = CandidateGraph();
-  return RowsToGraph(n, offsets, all, threads);
+  return WithExtraEdges(graph, owned, threads);
 }
 
 std::vector<Candidate> CandidateIndex::ExhaustiveTopK(Index a) const {
