@@ -59,7 +59,7 @@ void HeapOffer(Index owner, std::vector<Candidate>* heap, size_t k, Candidate c)
 // Touch() prefetches the accumulator of the posting this far ahead: the accumulators (8 bytes
 // per attendee, 1.2 MB at 150,000) do not fit in a core's L2 (512 KB on the project machine),
 // and almost every posting reaches a partner not touched yet.
-constexpr size_t kTouchAhead = 16;
+constexpr size_t kTouchAhead = 32;
 
 // Open attendees an open attendee's search reaches on the ring, per kept list entry.
 constexpr size_t kRingPerEntry = 8;
@@ -382,7 +382,7 @@ void CandidateIndex::Search(Index a, Scratch* scratch) const {
   // heap. Exact: a partner is skipped only when its bound proves it cannot enter.
   std::vector<Bounded>& bounded = scratch->bounded;
   bounded.clear();
-  constexpr size_t kAhead = 8;  // summaries and search profiles are random reads: prefetch
+  constexpr size_t kAhead = 16;  // summaries and search profiles are random reads: prefetch
   const uint8_t* allowed = scratch->allowed;
   auto offer_bound = [&](Index b) {
     if (allowed != nullptr && allowed[b] == 0) return;
