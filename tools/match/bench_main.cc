@@ -22,7 +22,8 @@
 // Fields (engine I): attendees, candidate_edges, candidate_seconds (profiles -> candidate
 // graph, wall clock), candidate_cpu_seconds (CPU time of all threads in that phase: on a busy
 // machine, cpu / threads estimates the wall time of an idle one), its parts problem_seconds /
-// search_seconds / graph_seconds, the work counters postings_visited / partners_touched /
+// search_seconds / graph_seconds and their CPU times problem_cpu_seconds / search_cpu_seconds /
+// graph_cpu_seconds, the work counters postings_visited / partners_touched /
 // exact_evaluations, thin_searches (attendees no partner reachable through postings can meet,
 // searched over everyone;
 // see candidates.h) (machine-independent),
@@ -41,6 +42,9 @@
 //   (replay with parley-schedule-bench --event PATH);
 //   with --baselines (N <= 20,000): baselines {greedy, exact_per_slot}, each with weight,
 //   quality and seconds, plus exact_per_slot_over_engine_seconds.
+// room_searches / room_edges (Graph()'s searches beyond the lists) and their work
+// room_postings_visited / room_partners_touched / room_exact_evaluations (not in the counters
+// above, which are Build()'s).
 // Fairness (tools/match/fairness.h): zero_meeting_attendees, zero_meeting_with_feasible_partner,
 // zero_meeting_unavoidable, max_covered, left_out (the bar: 0), feasible_capacity,
 // budget_filled_fraction, known_pairs_proposed, and
