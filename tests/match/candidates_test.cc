@@ -92,39 +92,9 @@ TEST(CandidatesTest, ListsAreSortedAndCarryExactWeights) {
   EXPECT_GT(total, 3000u * 20);
 }
 
-TEST(CandidatesTest, GraphIsSymmetricSortedAndWithoutSelfLoops) {
-  const CandidateIndex index = BuildIndex(Synthetic(2000, 3));
-  const CandidateGraph g = index.Graph();
-  ASSERT_EQ(g.num_nodes(), 2000u);
-  ASSERT_EQ(g.offsets.back(), g.neighbors.size());
-  for (Index a = 0; a < g.num_nodes(); ++a) {
-    for (uint64_t e = g.begin(a); e < g.end(a); ++e) {
-      const Index b = g.neighbors[e];
-      ASSERT_NE(a, b);
-      if (e > g.begin(a)) {
-        ASSERT_LT(g.neighbors[e - 1], b);
-      }
-      auto first = g.neighbors.begin() + static_cast<ptrdiff_t>(g.begin(b));
-      auto last = g.neighbors.begin() + static_cast<ptrdiff_t>(g.end(b));
-      auto it = std::lower_bound(first, last, a);
-      ASSERT_TRUE(it != last && *it == a);
-      ASSERT_EQ(g.weights[static_cast<size_t>(it - g.neighbors.begin())], g.weights[e]);
-    }
-  }
-}
-
-// Graph()'s room searches add edges beyond the lists; they are merged into both rows of each
-// pair. The merged graph keeps the CSR invariants and every edge carries the pair's exact weight.
-TEST(CandidatesTest, GraphWithRoomEdgesIsSymmetricSortedAndExact) {
-  synth::SynthOptions options;
-  options.attendees = 4000;
-  options.seed = 5;
-  options.shape = synth::SynthShape::kReal;
-  const CandidateIndex index = BuildIndex(synth::GenerateEvent(options).ToMatchInput());
-  CandidateStats stats;
-  const CandidateGraph g = index.Graph(&stats);
-  ASSERT_GT(stats.room_edges, 0u) << "the event must exercise the room searches";
-  ASSERT_EQ(g.num_nodes(), 4000u);
+// The CSR invariants of graph.h: rows sorted without duplicates or self loops, every edge in
+// both rows with one weight, and (given the problem) that weight is the pair's exact weight.
+void ExpectValidGraph(const CandidateGraph& g, const MatchProblem& problem) {
   ASSERT_EQ(g.offsets.back(), g.neighbors.size());
   ASSERT_EQ(g.weights.size(), g.neighbors.size());
   for (Index a = 0; a < g.num_nodes(); ++a) {
@@ -139,9 +109,31 @@ TEST(CandidatesTest, GraphWithRoomEdgesIsSymmetricSortedAndExact) {
       auto it = std::lower_bound(first, last, a);
       ASSERT_TRUE(it != last && *it == a) << a << "-" << b << " in one row only";
       ASSERT_EQ(g.weights[static_cast<size_t>(it - g.neighbors.begin())], g.weights[e]);
-      ASSERT_EQ(g.weights[e], index.problem().Score(a, b).weight) << a << "-" << b;
+      ASSERT_EQ(g.weights[e], problem.Score(a, b).weight) << a << "-" << b;
     }
   }
+}
+
+TEST(CandidatesTest, GraphIsSymmetricSortedAndWithoutSelfLoops) {
+  const CandidateIndex index = BuildIndex(Synthetic(2000, 3));
+  const CandidateGraph g = index.Graph();
+  ASSERT_EQ(g.num_nodes(), 2000u);
+  ExpectValidGraph(g, index.problem());
+}
+
+// Graph()'s room searches add edges beyond the lists; they are merged into both rows of each
+// pair, and the merged graph keeps the invariants.
+TEST(CandidatesTest, GraphWithRoomEdgesIsSymmetricSortedAndExact) {
+  synth::SynthOptions options;
+  options.attendees = 4000;
+  options.seed = 5;
+  options.shape = synth::SynthShape::kReal;
+  const CandidateIndex index = BuildIndex(synth::GenerateEvent(options).ToMatchInput());
+  CandidateStats stats;
+  const CandidateGraph g = index.Graph(&stats);
+  ASSERT_GT(stats.room_edges, 0u) << "the event must exercise the room searches";
+  ASSERT_EQ(g.num_nodes(), 4000u);
+  ExpectValidGraph(g, index.problem());
 }
 
 TEST(CandidatesTest, ConstraintsAreNeverViolated) {
