@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "services/api/admin_service.h"
+#include "services/api/csv_import.h"
 #include "services/api/event_access.h"
 #include "services/api/grpc_status.h"
 #include "services/api/known_pairs_import.h"
@@ -552,6 +553,11 @@ grpc::ServerUnaryReactor* OrganizerService::RemoveKnownPairs(
 grpc::ServerReadReactor<v1::ImportAttendeesRequest>* OrganizerService::ImportAttendees(
     grpc::CallbackServerContext* context, v1::ImportAttendeesResponse* response) {
   return new ImportReactor(context, store_, auth_, workers_, person_key_, response);
+}
+
+grpc::ServerReadReactor<v1::ImportAttendeesCsvRequest>* OrganizerService::ImportAttendeesCsv(
+    grpc::CallbackServerContext* context, v1::ImportAttendeesCsvResponse* response) {
+  return NewCsvImport(context, store_, auth_, workers_, person_key_, response);
 }
 
 grpc::ServerUnaryReactor* OrganizerService::GetAttendee(grpc::CallbackServerContext* context,
