@@ -197,25 +197,7 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
       first = end;
     } while (first < accepted.size());
 
-    for (v1::ImportRowResult& result : results) {
-      switch (result.outcome()) {
-        case v1::ImportRowResult::CREATED:
-          response_->set_created(response_->created() + 1);
-          break;
-        case v1::ImportRowResult::UPDATED:
-          response_->set_updated(response_->updated() + 1);
-          break;
-        case v1::ImportRowResult::UNCHANGED:
-          response_->set_unchanged(response_->unchanged() + 1);
-          break;
-        case v1::ImportRowResult::REJECTED:
-          response_->set_rejected(response_->rejected() + 1);
-          break;
-        default:
-          break;
-      }
-      *response_->add_results() = std::move(result);
-    }
+    for (v1::ImportRowResult& result : results) AddImportResult(std::move(result), response_);
     for (storage::RemovedAttendee& r : removed) {
       v1::RemovedAttendee* out = response_->add_removed();
       out->set_attendee_id(r.attendee_id);

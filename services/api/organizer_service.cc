@@ -322,23 +322,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendeesRe
             break;
         }
       }
-      for (v1::ImportRowResult& result : m.results) {
-        switch (result.outcome()) {
-          case v1::ImportRowResult::CREATED:
-            response_->set_created(response_->created() + 1);
-            break;
-          case v1::ImportRowResult::UPDATED:
-            response_->set_updated(response_->updated() + 1);
-            break;
-          case v1::ImportRowResult::UNCHANGED:
-            response_->set_unchanged(response_->unchanged() + 1);
-            break;
-          default:
-            response_->set_rejected(response_->rejected() + 1);
-            break;
-        }
-        *response_->add_results() = std::move(result);
-      }
+      for (v1::ImportRowResult& result : m.results) AddImportResult(std::move(result), response_);
     }
     return rows.empty() ? absl::OkStatus() : stored.status();
   }
