@@ -205,8 +205,13 @@ void MergeImportResults(const AttendeeCsv& csv, v1::ImportAttendeesResponse* res
 }
 
 std::string FormatRejectsCsv(const v1::ImportAttendeesResponse& response) {
+  return FormatRejectsCsv(response.results());
+}
+
+std::string FormatRejectsCsv(
+    const google::protobuf::RepeatedPtrField<v1::ImportRowResult>& results) {
   std::string text;
-  for (const v1::ImportRowResult& result : response.results()) {
+  for (const v1::ImportRowResult& result : results) {
     if (result.outcome() != v1::ImportRowResult::REJECTED) continue;
     if (text.empty()) text = FormatCsvRecord({"row", "external_id", "error"});
     text +=

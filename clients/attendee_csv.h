@@ -66,6 +66,9 @@ void MergeImportResults(const AttendeeCsv& csv, v1::ImportAttendeesResponse* res
 // The rejects file for `response`: the header row,external_id,error, then one record per
 // rejected row. "" if no row was rejected.
 std::string FormatRejectsCsv(const v1::ImportAttendeesResponse& response);
+// The same for the results of an ImportAttendeesCsv upload.
+std::string FormatRejectsCsv(
+    const google::protobuf::RepeatedPtrField<v1::ImportRowResult>& results);
 
 }  // namespace parley::client
 

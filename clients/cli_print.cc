@@ -396,21 +396,32 @@ void PrintMatchingRun(std::ostream& out, const v1::MatchingRun& run) {
       << "\n";
   if (!run.has_report()) return;
   const v1::QualityReport& report = run.report();
-  switch (report.bound_status()) {
-    case v1::QualityReport::BOUND_PENDING:
-      out << "  quality pending (the upper bound is being computed in the background; ask "
-             "again in a few minutes), weight "
-          << report.weight();
-      break;
-    case v1::QualityReport::BOUND_FAILED:
-      out << "  quality not certified (" << report.bound_error() << "), weight " << report.weight();
-      break;
-    default:
-      out << "  quality " << absl::StrFormat("%.4f", report.quality()) << " (weight "
-          << report.weight() << " of upper bound " << report.upper_bound() << ")";
+  if (report.meetings() == 0 && run.phase() == v1::MatchingRun::DONE) {
+    // A quality of 1.0 "of 0" reads as success: say why nothing could be scheduled instead.
+    out << "  no meetings: "
+        << (report.no_meetings_reason().empty()
+                ? "no feasible pair (see why attendees got nothing below: slots, languages, "
+                  "avoid lists or the policy)"
+                : report.no_meetings_reason())
+        << "\n";
+  } else {
+    switch (report.bound_status()) {
+      case v1::QualityReport::BOUND_PENDING:
+        out << "  quality pending (the upper bound is being computed in the background; ask "
+               "again in a few minutes), weight "
+            << report.weight();
+        break;
+      case v1::QualityReport::BOUND_FAILED:
+        out << "  quality not certified (" << report.bound_error() << "), weight "
+            << report.weight();
+        break;
+      default:
+        out << "  quality " << absl::StrFormat("%.4f", report.quality()) << " (weight "
+            << report.weight() << " of upper bound " << report.upper_bound() << ")";
+    }
+    out << ", " << report.meetings() << " meetings, gini " << absl::StrFormat("%.3f", report.gini())
+        << "\n";
   }
-  out << ", " << report.meetings() << " meetings, gini " << absl::StrFormat("%.3f", report.gini())
-      << "\n";
   if (!report.meetings_per_attendee().empty()) {
     out << "  meetings per attendee:";
     for (int k = 0; k < report.meetings_per_attendee_size(); ++k) {

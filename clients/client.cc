@@ -343,6 +343,31 @@ absl::StatusOr<v1::ImportAttendeesResponse> Client::StreamImport(
   return response;
 }
 
+absl::StatusOr<v1::ImportAttendeesCsvResponse> Client::ImportAttendeesCsv(
+    uint64_t event_id, absl::string_view data, const v1::CsvImportOptions& options,
+    absl::Duration deadline) const {
+  constexpr size_t kChunkBytes = size_t{1} << 20;  // the server's limit per message
+  grpc::ClientContext context;
+  PrepareContext(&context, deadline);
+  v1::ImportAttendeesCsvResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::ImportAttendeesCsvRequest>> writer =
+      organizer_->ImportAttendeesCsv(&context, &response);
+  v1::ImportAttendeesCsvRequest request;
+  request.set_event_id(event_id);
+  *request.mutable_options() = options;
+  size_t pos = 0;
+  do {
+    request.set_data(std::string(data.substr(pos, kChunkBytes)));
+    pos += kChunkBytes;
+    if (!writer->Write(request)) break;  // the server ended the call; Finish() says why
+    request.Clear();
+  } while (pos < data.size());
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
 absl::StatusOr<v1::ImportKnownPairsResponse> Client::ImportKnownPairs(
     uint64_t event_id, const KnownPairSource& source, absl::Duration deadline) const {
   constexpr size_t kRowsPerMessage = 5000;  // the server's limit

@@ -162,6 +162,12 @@ class Client {
       uint64_t event_id, const ImportRowSource& source,
       const ImportOptions& options = ImportOptions()) const;
 
+  // Uploads a registration export to OrganizerService.ImportAttendeesCsv in 1 MiB chunks; the
+  // server reads and maps it (`options`: mapping, separators, strict, cancelled values,
+  // dry_run, sync). The client never parses the file.
+  absl::StatusOr<v1::ImportAttendeesCsvResponse> ImportAttendeesCsv(
+      uint64_t event_id, absl::string_view data, const v1::CsvImportOptions& options,
+      absl::Duration deadline) const;
   // Streams pairs to OrganizerService.ImportKnownPairs, 5000 rows per message (the server's
   // limit), and returns the server's per-row results. Row-level problems (unknown external_id)
   // are results (REJECTED); an error status means the stream failed (no such event, CLOSED

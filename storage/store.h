@@ -88,6 +88,34 @@ struct UpsertResult {
   uint64_t attendee_id;
 };
 
+// How ImportAttendees treats the rows and the attendees not in them.
+struct ImportAttendeesOptions {
+  // Computes every outcome (and the removals) without writing anything. Created rows get the
+  // ids they would have had. Default: false.
+  bool dry_run = false;
+  // The attendees with these external_ids are removed (erasure, as RemoveAttendee) in the same
+  // batch; ids that name no attendee, or that one of the rows upserts, are skipped.
+  std::vector<std::string> remove_external_ids;
+  // Also removes every attendee of the event whose external_id is neither upserted by a row
+  // nor in keep_external_ids (a sync with the organiser's full list). Default: false.
+  bool remove_absent = false;
+  absl::flat_hash_set<std::string> keep_external_ids;
+};
+
+// An attendee that ImportAttendees removed (or, with dry_run, would remove).
+struct RemovedAttendee {
+  uint64_t attendee_id = 0;
+  std::string external_id;
+  std::string display_name;
+  // By remove_absent rather than by remove_external_ids.
+  bool absent = false;
+};
+
+struct ImportAttendeesResult {
+  std::vector<UpsertResult> upserts;     // one per row, in row order
+  std::vector<RemovedAttendee> removed;  // by attendee id
+};
+
 // Two attendees of one event (attendee ids; either order).
 using AttendeePair = std::pair<uint64_t, uint64_t>;
 
@@ -202,6 +230,12 @@ class Store {
   // into: no copy). The store may change them: their values afterwards are unspecified.
   absl::StatusOr<std::vector<UpsertResult>> UpsertAttendeesInPlace(
       uint64_t event_id, absl::Span<v1::Attendee* const> rows);
+  // UpsertAttendeesInPlace and removals in ONE WriteBatch (one fsync): an import that also
+  // drops cancelled registrations and, with remove_absent, everyone not in the organiser's
+  // list, all-or-nothing across kill -9. With dry_run, the same answer and nothing written.
+  absl::StatusOr<ImportAttendeesResult> ImportAttendees(uint64_t event_id,
+                                                        absl::Span<v1::Attendee* const> rows,
+                                                        const ImportAttendeesOptions& options);
   // Read-modify-write under the write lock, as MutateEvent. If mutate changes external_id, the
   // index follows, or ALREADY_EXISTS if another attendee has it.
   absl::StatusOr<Mutated<v1::Attendee>> MutateAttendee(
@@ -416,8 +450,17 @@ class Store {
   // aggregates but names nobody; introductions and requests they are part of go; the memory of
   // their meetings in this event goes from both sides.
   // `meetings`: theirs, being deleted in the same batch.
+  // `erased_together`: every attendee erased in the same batch (this one included), whose own
+  // erasure rewrites the feedback they gave.
   absl::Status EraseRelationships(const v1::Attendee& attendee,
-                                  const std::vector<v1::Meeting>& meetings, Batch* batch) const;
+                                  const std::vector<v1::Meeting>& meetings,
+                                  const absl::flat_hash_set<uint64_t>& erased_together,
+                                  Batch* batch) const;
+  // Stages the erasure of `attendee` (stored, of its event) into `batch`: RemoveAttendee's
+  // deletes. `erased_together` as for EraseRelationships. Call with write_mu_ held.
+  absl::Status StageRemoveAttendee(const v1::Attendee& attendee,
+                                   const absl::flat_hash_set<uint64_t>& erased_together,
+                                   Batch* batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[static_cast<size_t>(c)]; }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "storage/erasure.h"
 #include "storage/key_codec.h"
@@ -74,6 +75,15 @@ absl::Status Store::ScanAttendees(uint64_t event_id,
 
 absl::StatusOr<std::vector<UpsertResult>> Store::UpsertAttendeesInPlace(
     uint64_t event_id, absl::Span<v1::Attendee* const> rows) {
+  absl::StatusOr<ImportAttendeesResult> imported =
+      ImportAttendees(event_id, rows, ImportAttendeesOptions());
+  if (!imported.ok()) return imported.status();
+  return std::move(imported->upserts);
+}
+
+absl::StatusOr<ImportAttendeesResult> Store::ImportAttendees(
+    uint64_t event_id, absl::Span<v1::Attendee* const> rows,
+    const ImportAttendeesOptions& options) {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   const size_t n = rows.size();
   // Rows sharing an external_id share one slot; slot_of[i] is row i's.
@@ -115,14 +125,17 @@ absl::StatusOr<std::vector<UpsertResult>> Store::UpsertAttendeesInPlace(
     rows_in_slot = std::move(sorted_counts);
     for (size_t& slot : slot_of) slot = rank[slot];
   }
-  std::vector<UpsertResult> results(n);
+  ImportAttendeesResult out;
+  std::vector<UpsertResult>& results = out.upserts;
+  results.resize(n);
+  const bool removes = options.remove_absent || !options.remove_external_ids.empty();
 
   InUse use(this);
   if (!use.ok()) return ClosedError();
   absl::MutexLock write_lock(&write_mu_);
   absl::Status event_exists = CheckEventExists(event_id);
   if (!event_exists.ok()) return event_exists;
-  if (n == 0) return results;
+  if (n == 0 && !removes) return out;
 
   // Which external_ids exist already, then their records (for create_time and the comparison).
   struct Slot {
@@ -217,11 +230,60 @@ absl::StatusOr<std::vector<UpsertResult>> Store::UpsertAttendeesInPlace(
     batch.Put(Cf::kAttendeesByExternalId, index_keys[k], EncodeU64(slots[k].id));
   }
   if (last_id != last_attendee_id_) batch.Put(Cf::kMeta, kMetaLastAttendeeId, EncodeU64(last_id));
-  if (batch.batch()->Count() == 0) return results;
-  s = Commit(&batch, absl::StrCat(n, " attendee rows of event ", event_id));
+
+  if (removes) {
+    // Who goes: named ones and, for a sync, everyone the rows and the keep list leave out.
+    absl::flat_hash_map<uint64_t, bool> to_remove;  // id -> absent
+    for (const std::string& external_id : options.remove_external_ids) {
+      if (slot_by_external_id.contains(external_id)) continue;
+      absl::StatusOr<uint64_t> id = ReadExternalId(event_id, external_id);
+      if (!id.ok()) return id.status();
+      if (*id != 0) to_remove.emplace(*id, false);
+    }
+    if (options.remove_absent) {
+      const std::string prefix = EncodeU64(event_id);
+      PrefixScan scan(db_, cf(Cf::kAttendeesByExternalId), rocksdb::ReadOptions(), prefix, prefix);
+      for (; scan.Valid(); scan.Next()) {
+        const absl::string_view external_id = scan.key().substr(prefix.size());
+        if (slot_by_external_id.contains(external_id) ||
+            options.keep_external_ids.contains(external_id)) {
+          continue;
+        }
+        uint64_t id = 0;
+        if (!DecodeU64(scan.value(), &id) || id == 0) {
+          return absl::DataLossError(
+              absl::StrCat("external_id index of event ", event_id, ": malformed attendee id"));
+        }
+        to_remove.emplace(id, true);
+      }
+      s = FromRocksDb(scan.status(), absl::StrCat("scan external ids of event ", event_id));
+      if (!s.ok()) return s;
+    }
+    absl::flat_hash_set<uint64_t> erased_together;
+    for (const auto& [id, absent] : to_remove) erased_together.insert(id);
+    std::vector<uint64_t> ids(erased_together.begin(), erased_together.end());
+    std::sort(ids.begin(), ids.end());
+    for (uint64_t id : ids) {
+      absl::StatusOr<v1::Attendee> attendee = ReadRecord<v1::Attendee>(
+          rocksdb::ReadOptions(), Cf::kAttendees, AttendeeKey(event_id, id),
+          absl::StrCat("attendee ", id, " of event ", event_id));
+      if (!attendee.ok()) return attendee.status();
+      s = StageRemoveAttendee(*attendee, erased_together, &batch);
+      if (!s.ok()) return s;
+      RemovedAttendee& removed = out.removed.emplace_back();
+      removed.attendee_id = id;
+      removed.external_id = attendee->external_id();
+      removed.display_name = attendee->display_name();
+      removed.absent = to_remove[id];
+    }
+  }
+  if (options.dry_run || batch.batch()->Count() == 0) return out;
+  s = Commit(&batch, absl::StrCat(n, " attendee rows and ", out.removed.size(),
+                                  " removals of event ", event_id));
   if (!s.ok()) return s;
   last_attendee_id_ = last_id;
-  return results;
+  if (!out.removed.empty()) erasure_->Add(*batch.batch(), db_->GetLatestSequenceNumber());
+  return out;
 }
 
 absl::StatusOr<Mutated<v1::Attendee>> Store::MutateAttendee(
@@ -285,7 +347,23 @@ absl::StatusOr<bool> Store::RemoveAttendee(uint64_t event_id, uint64_t attendee_
   if (!attendee.ok()) return attendee.status();
 
   Batch batch(handles_);
-  batch.Delete(Cf::kAttendees, key);
+  absl::Status s = StageRemoveAttendee(*attendee, {attendee_id}, &batch);
+  if (!s.ok()) return s;
+  s = Commit(&batch, absl::StrCat("remove ", what));
+  if (!s.ok()) return s;
+  erasure_->Add(*batch.batch(), db_->GetLatestSequenceNumber());
+  return true;
+}
+
+absl::Status Store::StageRemoveAttendee(const v1::Attendee& attendee_record,
+                                        const absl::flat_hash_set<uint64_t>& erased_together,
+                                        Batch* batch_ptr) {
+  const uint64_t event_id = attendee_record.event_id();
+  const uint64_t attendee_id = attendee_record.id();
+  const v1::Attendee* attendee = &attendee_record;
+  Batch& batch = *batch_ptr;
+  const std::string what = absl::StrCat("attendee ", attendee_id, " of event ", event_id);
+  batch.Delete(Cf::kAttendees, AttendeeKey(event_id, attendee_id));
   if (!attendee->external_id().empty()) {
     absl::StatusOr<uint64_t> holder = ReadExternalId(event_id, attendee->external_id());
     if (!holder.ok()) return holder.status();
@@ -339,14 +417,11 @@ absl::StatusOr<bool> Store::RemoveAttendee(uint64_t event_id, uint64_t attendee_
   }
   s = FromRocksDb(meetings.status(), absl::StrCat("scan meetings of ", what));
   if (!s.ok()) return s;
-  s = EraseRelationships(*attendee, erased_meetings, &batch);
+  s = EraseRelationships(*attendee, erased_meetings, erased_together, &batch);
   if (!s.ok()) return s;
   s = known_pairs::StageEraseAttendee(KnownPairFamilies(), event_id, attendee_id, batch.batch());
   if (!s.ok()) return s;
-  s = Commit(&batch, absl::StrCat("remove ", what));
-  if (!s.ok()) return s;
-  erasure_->Add(*batch.batch(), db_->GetLatestSequenceNumber());
-  return true;
+  return absl::OkStatus();
 }
 
 }  // namespace parley::storage

@@ -197,6 +197,7 @@ absl::StatusOr<Mutated<v1::StoredIntroduction>> Store::MutateIntroduction(
 
 absl::Status Store::EraseRelationships(const v1::Attendee& attendee,
                                        const std::vector<v1::Meeting>& meetings,
+                                       const absl::flat_hash_set<uint64_t>& erased_together,
                                        Batch* batch) const {
   const uint64_t event_id = attendee.event_id();
   const uint64_t id = attendee.id();
@@ -220,6 +221,9 @@ absl::Status Store::EraseRelationships(const v1::Attendee& attendee,
   // Feedback about them, on their meetings (point reads): their id goes.
   for (const v1::Meeting& m : meetings) {
     const uint64_t partner = m.attendee_a() == id ? m.attendee_b() : m.attendee_a();
+    // Erased in this batch too: their erasure moves that record (a Put here would bring back
+    // the key it deletes).
+    if (erased_together.contains(partner)) continue;
     const std::string about_key = FeedbackKey(event_id, partner, m.id());
     absl::StatusOr<v1::StoredFeedback> about = ReadRecord<v1::StoredFeedback>(
         rocksdb::ReadOptions(), Cf::kFeedback, about_key, "feedback");

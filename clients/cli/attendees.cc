@@ -12,6 +12,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "clients/attendee_csv.h"
 #include "clients/cli/attendee_flags.h"
@@ -34,51 +36,134 @@ bool GetAttendeeIds(Context& ctx, Request* request, int* code) {
   return true;
 }
 
+// "field=Column" (the first '=' splits) into `map`; false if there is no '='.
+bool AddPair(absl::string_view text, google::protobuf::Map<std::string, std::string>* map) {
+  const size_t eq = text.find('=');
+  if (eq == absl::string_view::npos || eq == 0) return false;
+  (*map)[std::string(absl::StripAsciiWhitespace(text.substr(0, eq)))] =
+      std::string(text.substr(eq + 1));
+  return true;
+}
+
+// The import's options from --map, --mapping-file, --separator, --cancelled, --strict,
+// --dry-run and --sync. A mapping file holds one `field=Column` per line, or
+// `separator field=X`, `cancelled VALUE`, `strict`; '#' starts a comment line.
+absl::StatusOr<v1::CsvImportOptions> ImportOptionsFromFlags(Context& ctx) {
+  v1::CsvImportOptions options;
+  auto bad = [](absl::string_view flag, absl::string_view value) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": expected FIELD=VALUE, got \"", value, "\""));
+  };
+  if (ctx.Has("mapping-file")) {
+    const std::string path = ctx.Get("mapping-file");
+    absl::StatusOr<std::string> text = ReadFileToString(path);
+    if (!text.ok()) return text.status();
+    int line_number = 0;
+    for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+      ++line_number;
+      line = absl::StripAsciiWhitespace(line);
+      if (line.empty() || line[0] == '#') continue;
+      const std::string where = absl::StrCat(path, ":", line_number);
+      if (line == "strict") {
+        options.set_strict(true);
+      } else if (absl::ConsumePrefix(&line, "separator ")) {
+        if (!AddPair(line, options.mutable_separators())) return bad(where, line);
+      } else if (absl::ConsumePrefix(&line, "cancelled ")) {
+        options.add_cancelled_values(std::string(absl::StripAsciiWhitespace(line)));
+      } else if (!AddPair(line, options.mutable_mapping())) {
+        return bad(where, line);
+      }
+    }
+  }
+  auto values = [&](const std::string& flag) {
+    auto it = ctx.repeated.find(flag);
+    return it == ctx.repeated.end() ? std::vector<std::string>() : it->second;
+  };
+  for (const std::string& m : values("map")) {
+    if (!AddPair(m, options.mutable_mapping())) return bad("--map", m);
+  }
+  for (const std::string& m : values("separator")) {
+    if (!AddPair(m, options.mutable_separators())) return bad("--separator", m);
+  }
+  for (const std::string& v : values("cancelled")) options.add_cancelled_values(v);
+  if (ctx.Has("strict")) options.set_strict(true);
+  options.set_dry_run(ctx.Has("dry-run"));
+  options.set_sync(ctx.Has("sync"));
+  return options;
+}
+
+void PrintImportSummary(Context& ctx, const std::string& path, uint64_t event_id,
+                        const v1::ImportAttendeesCsvResponse& response,
+                        const std::vector<const v1::ImportRowResult*>& rejected) {
+  const v1::CsvImportSummary& summary = response.summary();
+  ctx.out << path << " -> event " << event_id
+          << (response.dry_run() ? " (dry run: nothing stored)" : "") << ": " << summary.rows()
+          << " rows, " << response.created() << " created, " << response.updated() << " updated, "
+          << response.unchanged() << " unchanged, " << response.rejected() << " rejected, "
+          << response.cancelled() << " cancelled\n";
+  for (const std::string& column : summary.columns()) ctx.out << "  reads " << column << "\n";
+  if (!response.removed().empty()) {
+    ctx.out << (response.dry_run() ? "would remove " : "removed ") << response.removed_size()
+            << " attendee" << (response.removed_size() == 1 ? "" : "s") << ":\n";
+    constexpr int kShownRemoved = 10;
+    for (int i = 0; i < response.removed_size() && i < kShownRemoved; ++i) {
+      const v1::RemovedAttendee& r = response.removed(i);
+      ctx.out << "  " << r.external_id() << " (" << r.display_name() << "): " << r.reason() << "\n";
+    }
+    if (response.removed_size() > kShownRemoved) {
+      ctx.out << "  ... and " << response.removed_size() - kShownRemoved << " more\n";
+    }
+  }
+  if (!summary.top_tags().empty()) {
+    std::vector<std::string> tags;
+    for (const v1::TagCount& t : summary.top_tags()) {
+      tags.push_back(absl::StrCat(t.tag(), " (", t.rows(), ")"));
+    }
+    ctx.out << "most common interests: " << absl::StrJoin(tags, ", ") << "\n";
+  }
+  for (const std::string& warning : summary.warnings()) ctx.out << "warning: " << warning << "\n";
+  constexpr size_t kShown = 10;
+  for (size_t i = 0; i < rejected.size() && i < kShown; ++i) {
+    ctx.out << "  " << rejected[i]->error() << "\n";
+  }
+  if (rejected.size() > kShown) ctx.out << "  ... and " << rejected.size() - kShown << " more\n";
+}
+
 int AttendeesImport(Context& ctx) {
   int code = 0;
   uint64_t event_id = 0;
   if (!GetEventFlag(ctx, &event_id, &code)) return code;
-  ImportOptions options;
-  if (ctx.Has("batch")) {
-    absl::StatusOr<uint32_t> batch = ParseCount("--batch", ctx.Get("batch"), 1000);
-    if (!batch.ok() || *batch == 0) return UsageError(ctx, "--batch: expected 1 to 1000");
-    options.batch_size = *batch;
-  }
+  absl::StatusOr<v1::CsvImportOptions> options = ImportOptionsFromFlags(ctx);
+  if (!options.ok()) return LocalError(ctx, options.status());
   const std::string& path = ctx.operands[0];
   const std::string rejects_path = ctx.Get("rejects", DefaultRejectsPath(path));
   absl::StatusOr<std::string> data = ReadFileToString(path);
   if (!data.ok()) return Fail(ctx, data.status());
-  absl::StatusOr<AttendeeCsv> csv = ParseAttendeeCsv(*data);
-  if (!csv.ok()) {
-    return Fail(
-        ctx, absl::Status(csv.status().code(), absl::StrCat(path, ": ", csv.status().message())));
-  }
   const Client* client = Connect(ctx, &code);
   if (client == nullptr) return code;
   // A large file takes longer than one call: unless --timeout says otherwise, allow 10 minutes.
-  options.deadline = ctx.Has("timeout") ? client->options().deadline : absl::Minutes(10);
-
-  const size_t rows = csv->rows.size() + csv->rejected.size();
-  v1::ImportAttendeesResponse response;
-  if (!csv->rows.empty()) {
-    absl::StatusOr<v1::ImportAttendeesResponse> imported =
-        client->ImportAttendees(event_id, std::move(csv->rows), options);  // not needed after
-    if (!imported.ok()) {
-      Fail(ctx, imported.status());
+  const absl::Duration deadline =
+      ctx.Has("timeout") ? client->options().deadline : absl::Minutes(10);
+  // The server reads the file (services/domain/import_csv.h): the CLI only uploads it.
+  absl::StatusOr<v1::ImportAttendeesCsvResponse> imported =
+      client->ImportAttendeesCsv(event_id, *data, *options, deadline);
+  if (!imported.ok()) {
+    Fail(ctx, absl::Status(imported.status().code(),
+                           absl::StrCat(path, ": ", imported.status().message())));
+    if (!absl::IsInvalidArgument(imported.status()) && !options->dry_run()) {
       ctx.err << "parley: the import did not finish; rows sent before the failure may be "
                  "stored. Importing the file again is safe.\n";
-      return kExitFailure;
     }
-    response = *std::move(imported);
+    return kExitFailure;
   }
-  MergeImportResults(*csv, &response);
+  const v1::ImportAttendeesCsvResponse& response = *imported;
   std::vector<const v1::ImportRowResult*> rejected;
   for (const v1::ImportRowResult& result : response.results()) {
     if (result.outcome() == v1::ImportRowResult::REJECTED) rejected.push_back(&result);
   }
   if (!rejected.empty()) {
     std::ofstream file(rejects_path, std::ios::binary | std::ios::trunc);
-    file << FormatRejectsCsv(response);
+    file << FormatRejectsCsv(response.results());
     file.close();
     if (!file) {
       return Fail(ctx, absl::PermissionDeniedError(absl::StrCat("cannot write ", rejects_path)));
@@ -87,14 +172,7 @@ int AttendeesImport(Context& ctx) {
   if (ctx.json) {
     PrintJson(ctx.out, response);
   } else {
-    ctx.out << path << " -> event " << event_id << ": " << rows << " rows, " << response.created()
-            << " created, " << response.updated() << " updated, " << response.unchanged()
-            << " unchanged, " << response.rejected() << " rejected\n";
-    constexpr size_t kShown = 10;
-    for (size_t i = 0; i < rejected.size() && i < kShown; ++i) {
-      ctx.out << "  " << rejected[i]->error() << "\n";
-    }
-    if (rejected.size() > kShown) ctx.out << "  ... and " << rejected.size() - kShown << " more\n";
+    PrintImportSummary(ctx, path, event_id, response, rejected);
     if (!rejected.empty()) ctx.out << "rejected rows written to " << rejects_path << "\n";
   }
   return rejected.empty() ? kExitOk : kExitRejected;
@@ -244,16 +322,22 @@ int AttendeesTokens(Context& ctx) {
 }  // namespace
 
 void AddAttendeeCommands(CommandTree& tree) {
-  tree.Add({"attendees", "import"}, "Imports attendees from a CSV file.",
-           "Needs an organiser token. Upserts by external_id: importing a file again changes "
-           "nothing.\n"
-           "Header columns, any order, case-insensitive: external_id and name (required), email,\n"
-           "phone, organisation, role, bio, interests, offers, seeks, languages, budget, "
-           "availability,\n"
-           "person_ref, wants, avoid, avoid_organisations, prefers_quiet. Lists are "
-           "';'-separated;\n"
-           "an interest may carry a weight as tag:2 (1-3); availability lists slot ids (empty = "
-           "all).\n"
+  tree.Add({"attendees", "import"}, "Imports attendees from a registration export (CSV).",
+           "Needs an organiser token. Uploads FILE; the server reads it. Upserts by external_id:\n"
+           "importing a file again changes nothing. Exports of Eventbrite, Tito, Google Forms\n"
+           "and spreadsheets are understood by their headers (Email/E-mail, Company/\n"
+           "Organisation, Job Title, First Name + Last Name, Attendee #, Attendee Status, ...);\n"
+           "the old columns (external_id, name, email, interests, budget, ...) too.\n"
+           "--map FIELD=COLUMN (repeatable) maps a column; join columns with '+'\n"
+           "(--map 'name=First Name+Last Name'). Fields: external_id, name, email, phone,\n"
+           "organisation, role, bio, interests, offers, seeks, languages, budget, availability,\n"
+           "person_ref, wants, avoid, avoid_organisations, prefers_quiet, wants_meetings\n"
+           "(yes/no; no = budget 0), status. Unknown columns are ignored with a warning\n"
+           "(--strict refuses them). Lists are ';'-separated unless --separator 'FIELD=,' (or\n"
+           "'|'); a list column with commas and no semicolons is read as ','-separated.\n"
+           "A status of Not Attending, Cancelled or Refunded (or --cancelled VALUE, repeatable)\n"
+           "removes the attendee. --dry-run stores nothing and says what would happen; --sync\n"
+           "also removes the event's attendees absent from FILE, in the same durable step.\n"
            "Rejected rows go to --rejects (default FILE.rejects.csv; columns "
            "row,external_id,error).\n"
            "Exit 0 if every row was accepted, 2 if some were rejected, 1 on failure. The "
@@ -263,7 +347,14 @@ void AddAttendeeCommands(CommandTree& tree) {
       .Operands({"FILE.csv"})
       .Required(kEventFlag)
       .Flag({"rejects", "FILE", "where rejected rows go (default: FILE.rejects.csv)"})
-      .Flag({"batch", "N", "rows per stream message, 1-1000 (default 1000)"});
+      .Flag({"map", "FIELD=COLUMN", "read FIELD from COLUMN (or COL1+COL2); repeatable"})
+      .Flag({"mapping-file", "FILE",
+             "lines FIELD=COLUMN, 'separator FIELD=X', 'cancelled VALUE', 'strict'"})
+      .Flag({"separator", "FIELD=X", "list separator of FIELD: ';', ',' or '|'; repeatable"})
+      .Flag({"cancelled", "VALUE", "a status value that means cancelled; repeatable"})
+      .Flag({"strict", "", "refuse columns that map to no field"})
+      .Flag({"dry-run", "", "store nothing; print what the import would do"})
+      .Flag({"sync", "", "also remove attendees absent from FILE (one durable step)"});
   tree.Add({"attendees", "get"}, "Shows an attendee.", "Needs an organiser token.", AttendeesGet)
       .Operands({"ATTENDEE_ID"})
       .Required(kEventFlag);

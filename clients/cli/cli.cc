@@ -134,6 +134,11 @@ std::string CollectFlags(CLI::App& root, CLI::App* node, const std::string& path
       if (app != node && app != &root) {
         return absl::StrCat("unknown flag --", name, " for \"", path, "\"");
       }
+      if (cli::RepeatableFlags().count(name) > 0) {
+        ctx->repeated[name] = option->results();
+        ctx->flags[name] = option->results().back();
+        continue;
+      }
       if (option->results().size() > 1) return absl::StrCat("--", name, " given twice");
       const std::string& value = option->results().back();
       // A boolean flag set false (--all=false) is as if not given.

@@ -12,6 +12,11 @@
 
 namespace parley::client::cli {
 
+const std::set<std::string>& RepeatableFlags() {
+  static const auto* const names = new std::set<std::string>{"map", "separator", "cancelled"};
+  return *names;
+}
+
 std::string Context::Get(const std::string& flag, const std::string& fallback) const {
   auto it = flags.find(flag);
   return it == flags.end() ? fallback : it->second;

@@ -36,6 +36,9 @@ struct Context {
   // value of each (a flag given twice is refused before a command runs); "true" for a boolean
   // flag given bare.
   std::map<std::string, std::string> flags;
+  // Every value of the flags that may be repeated (RepeatableFlags(): --map, --separator,
+  // --cancelled), in order.
+  std::map<std::string, std::vector<std::string>> repeated;
   // The positional arguments after the command's name, as many as it declares.
   std::vector<std::string> operands;
   EnvLookup env;
@@ -50,6 +53,9 @@ struct Context {
   // The flag's value, or `fallback` if it was not given.
   std::string Get(const std::string& flag, const std::string& fallback = "") const;
 };
+
+// The flags that may be given several times.
+const std::set<std::string>& RepeatableFlags();
 
 // "parley: <message>", a blank line and the command's help on stderr; returns kExitUsage.
 int UsageError(Context& ctx, absl::string_view message);

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "services/api/admin_service.h"
+#include "services/api/csv_import.h"
 #include "services/api/event_access.h"
 #include "services/api/grpc_status.h"
 #include "services/api/known_pairs_import.h"
@@ -321,23 +322,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendeesRe
             break;
         }
       }
-      for (v1::ImportRowResult& result : m.results) {
-        switch (result.outcome()) {
-          case v1::ImportRowResult::CREATED:
-            response_->set_created(response_->created() + 1);
-            break;
-          case v1::ImportRowResult::UPDATED:
-            response_->set_updated(response_->updated() + 1);
-            break;
-          case v1::ImportRowResult::UNCHANGED:
-            response_->set_unchanged(response_->unchanged() + 1);
-            break;
-          default:
-            response_->set_rejected(response_->rejected() + 1);
-            break;
-        }
-        *response_->add_results() = std::move(result);
-      }
+      for (v1::ImportRowResult& result : m.results) AddImportResult(std::move(result), response_);
     }
     return rows.empty() ? absl::OkStatus() : stored.status();
   }
@@ -552,6 +537,11 @@ grpc::ServerUnaryReactor* OrganizerService::RemoveKnownPairs(
 grpc::ServerReadReactor<v1::ImportAttendeesRequest>* OrganizerService::ImportAttendees(
     grpc::CallbackServerContext* context, v1::ImportAttendeesResponse* response) {
   return new ImportReactor(context, store_, auth_, workers_, person_key_, response);
+}
+
+grpc::ServerReadReactor<v1::ImportAttendeesCsvRequest>* OrganizerService::ImportAttendeesCsv(
+    grpc::CallbackServerContext* context, v1::ImportAttendeesCsvResponse* response) {
+  return NewCsvImport(context, store_, auth_, workers_, person_key_, response);
 }
 
 grpc::ServerUnaryReactor* OrganizerService::GetAttendee(grpc::CallbackServerContext* context,

@@ -38,6 +38,9 @@ class OrganizerService final : public v1::OrganizerService::CallbackService {
                                            v1::Event* response) override;
   grpc::ServerReadReactor<v1::ImportAttendeesRequest>* ImportAttendees(
       grpc::CallbackServerContext* context, v1::ImportAttendeesResponse* response) override;
+  // csv_import.h.
+  grpc::ServerReadReactor<v1::ImportAttendeesCsvRequest>* ImportAttendeesCsv(
+      grpc::CallbackServerContext* context, v1::ImportAttendeesCsvResponse* response) override;
   grpc::ServerUnaryReactor* GetAttendee(grpc::CallbackServerContext* context,
                                         const v1::GetAttendeeRequest* request,
                                         v1::Attendee* response) override;

@@ -45,7 +45,7 @@ absl::flat_hash_map<std::string, uint32_t> BuildPolicy() {
   for (absl::string_view m :
        {"CreateEvent", "GetEvent", "ListEvents", "UpdateEvent", "SetEventStatus", "ImportAttendees",
         "GetAttendee", "ListAttendees", "UpdateAttendee", "RemoveAttendee", "IssueAttendeeToken",
-        "IssueAttendeeTokens", "ImportKnownPairs", "RemoveKnownPairs"}) {
+        "IssueAttendeeTokens", "ImportKnownPairs", "RemoveKnownPairs", "ImportAttendeesCsv"}) {
     policy[Method(organizer, m)] = kOrganizerRole;
   }
   for (absl::string_view m : {"GetMyProfile", "UpdateMyProfile", "ExportMyData"}) {

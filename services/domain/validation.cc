@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/domain/field_mask.h"
+#include "services/domain/languages.h"
 
 namespace parley::services {
 namespace {
@@ -535,6 +536,11 @@ absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* a) {
   if (!s.ok()) return s;
   s = NormalizeTagList("seeks", a->mutable_seeks(), /*keep_case=*/true);
   if (!s.ok()) return s;
+  // "English", "eng" and "en" are one language (a hard constraint of matching): ISO 639-1
+  // where ICU knows the language, else the text as written (normalised like a tag).
+  for (std::string& language : *a->mutable_languages()) {
+    if (std::optional<std::string> code = domain::LanguageCode(language)) language = *code;
+  }
   s = NormalizeTagList("languages", a->mutable_languages(), /*keep_case=*/false);
   if (!s.ok()) return s;
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "services/domain/empty_run.h"
 #include "services/domain/policy.h"
 #include "services/match/bound.h"
 #include "services/match/candidates.h"
@@ -172,6 +173,9 @@ class Runner {
                                                                 " attendees"));
     }
     run_.set_meetings_proposed(static_cast<uint32_t>(schedule->meetings.size()));
+    if (schedule->meetings.empty() && e.kept == 0) {
+      run_.mutable_report()->set_no_meetings_reason(domain::WhyNoMeetings(e.attendees));
+    }
     Enter(v1::MatchingRun::WRITING);
 
     std::vector<v1::Meeting> meetings = ToMeetings(e, index.problem(), schedule->meetings);

@@ -203,6 +203,33 @@ class Client {
     return this.organizer.importAttendees(batches(), { timeoutMs });
   }
 
+  // Uploads a registration export (a Buffer or string, as read from disk: BOM, CRLF and all) to
+  // OrganizerService.ImportAttendeesCsv in 1 MiB chunks and returns the response. The server reads
+  // the file (clients/CLI.md, "The attendee CSV"). options: mapping {field: column, 'name':
+  // 'First Name+Last Name'}, separators {field: ';' | ',' | '|'}, strict, cancelledValues,
+  // dryRun (store nothing), sync (also remove attendees absent from the file, in the same
+  // durable step), timeoutMs. Bad rows are results (REJECTED, naming row, line and column); a
+  // header that cannot be mapped rejects with INVALID_ARGUMENT and nothing is stored.
+  importAttendeesCsv(eventId, data, options = {}) {
+    const bytes = Buffer.isBuffer(data) ? data : Buffer.from(String(data), 'utf8');
+    const csvOptions = {
+      mapping: options.mapping || {},
+      separators: options.separators || {},
+      strict: Boolean(options.strict),
+      cancelled_values: options.cancelledValues || [],
+      dry_run: Boolean(options.dryRun),
+      sync: Boolean(options.sync),
+    };
+    const chunk = 1 << 20; // the server's limit per message
+    function* messages() {
+      yield { event_id: eventId, options: csvOptions, data: bytes.subarray(0, chunk) };
+      for (let start = chunk; start < bytes.length; start += chunk) {
+        yield { data: bytes.subarray(start, start + chunk) };
+      }
+    }
+    return this.organizer.importAttendeesCsv(messages(), { timeoutMs: options.timeoutMs });
+  }
+
   // Runs MatchingService.StartMatchingRun; onProgress gets every message; resolves to the last
   // one (phase DONE or FAILED: a FAILED run is a result, see .error). timeoutMs bounds the run.
   async runMatching(eventId, seed = 0, { onProgress, timeoutMs } = {}) {

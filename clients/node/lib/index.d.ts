@@ -115,6 +115,20 @@ export class Client {
     rows: Iterable<ImportRow> | AsyncIterable<ImportRow>,
     options?: { batchSize?: number; timeoutMs?: number },
   ): Promise<Message>;
+  /** Uploads a registration export to ImportAttendeesCsv; the server reads it. */
+  importAttendeesCsv(
+    eventId: number | string,
+    data: Buffer | string,
+    options?: {
+      mapping?: Record<string, string>;
+      separators?: Record<string, string>;
+      strict?: boolean;
+      cancelledValues?: string[];
+      dryRun?: boolean;
+      sync?: boolean;
+      timeoutMs?: number;
+    },
+  ): Promise<Message>;
   /** Runs StartMatchingRun; resolves to the last message (phase 'DONE' or 'FAILED'). */
   runMatching(
     eventId: number | string,

@@ -124,6 +124,34 @@ test('import reports each row and is idempotent', async () => {
   assert.match(rejected.results[0].error, /availability/);
 });
 
+test('importAttendeesCsv uploads a real-shaped export; the server reads it', async () => {
+  const event = await ctx.organizer.organizer.createEvent({ event: smallEvent() });
+  const csv =
+    '\ufeffAttendee #,First Name,Last Name,E-mail,Company,Topics,Attendee Status\r\n' +
+    '7,Ada,Lovelace,ada@example.org,Engines,"rust, bicycles 🚲",Attending\r\n' +
+    '8,Alan,Turing,alan@example.org,Bletchley,crypto,Refunded\r\n';
+  const dry = await ctx.organizer.importAttendeesCsv(event.id, csv, { dryRun: true });
+  assert.equal(dry.dry_run, true);
+  assert.deepEqual([dry.created, dry.cancelled], [1, 1]);
+  assert.ok(dry.summary.columns.includes('display_name <- First Name + Last Name'));
+  const done = await ctx.organizer.importAttendeesCsv(event.id, Buffer.from(csv, 'utf8'));
+  assert.equal(done.created, 1);
+  assert.equal(done.results[0].line, 2);
+  const { attendees } = await ctx.organizer.organizer.listAttendees({ event_id: event.id });
+  assert.deepEqual(
+    attendees.map((a) => a.display_name),
+    ['Ada Lovelace'],
+  );
+  assert.deepEqual(
+    attendees[0].interests.map((i) => i.tag),
+    ['rust', 'bicycles 🚲'],
+  );
+  await rejectsWith(
+    ctx.organizer.importAttendeesCsv(event.id, 'Foo,Bar\n1,2\n'),
+    'INVALID_ARGUMENT',
+  );
+});
+
 test('a matching run streams every phase; a watch sees my answer', async () => {
   const event = await ctx.organizer.organizer.createEvent({ event: smallEvent() });
   const imported = await ctx.organizer.importAttendees(

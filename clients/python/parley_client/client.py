@@ -267,6 +267,42 @@ class Client:
 
         return self.organizer.import_attendees(batches(), timeout=timeout)
 
+    def import_attendees_csv(
+        self,
+        event_id: int,
+        data: bytes,
+        *,
+        mapping: Optional[Dict[str, str]] = None,
+        separators: Optional[Dict[str, str]] = None,
+        strict: bool = False,
+        cancelled_values: Optional[List[str]] = None,
+        dry_run: bool = False,
+        sync: bool = False,
+        timeout: Optional[float] = None,
+    ) -> Any:
+        """Uploads a registration export to OrganizerService.ImportAttendeesCsv; returns the
+        response. The server reads the file (clients/CLI.md, "The attendee CSV"): pass the
+        file's bytes as they are (BOM, CRLF and all). mapping: field -> column ("First
+        Name+Last Name" joins two); separators: list field -> ";", "," or "|"; dry_run stores
+        nothing; sync also removes attendees absent from the file, in the same durable step.
+        Bad rows are results (REJECTED, naming row, line and column); a header that cannot be
+        mapped is a ParleyError (INVALID_ARGUMENT) and nothing is stored.
+        """
+        request_class = message_class("parley.v1.ImportAttendeesCsvRequest")
+        options = message_class("parley.v1.CsvImportOptions")(
+            mapping=mapping or {}, separators=separators or {}, strict=strict,
+            cancelled_values=cancelled_values or [], dry_run=dry_run, sync=sync)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        chunk = 1 << 20  # the server's limit per message
+
+        def messages() -> Iterator[Any]:
+            yield request_class(event_id=event_id, options=options, data=data[:chunk])
+            for start in range(chunk, len(data), chunk):
+                yield request_class(data=data[start:start + chunk])
+
+        return self.organizer.import_attendees_csv(messages(), timeout=timeout)
+
     def run_matching(
         self,
         event_id: int,

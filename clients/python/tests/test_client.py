@@ -99,6 +99,28 @@ class ClientTest(harness.ServerTestCase):
         self.assertEqual(rejected.rejected, 1)
         self.assertIn("availability", rejected.results[0].error)
 
+    def test_import_attendees_csv_uploads_a_real_export(self):
+        event = self.organizer.organizer.create_event(event=small_event())
+        export = ("\ufeffAttendee #,First Name,Last Name,E-mail,Company,Topics,Attendee Status\r\n"
+                  "7,Ada,Lovelace,ada@example.org,Engines,\"rust, bicycles 🚲\",Attending\r\n"
+                  "8,Alan,Turing,alan@example.org,Bletchley,crypto,Refunded\r\n")
+        dry = self.organizer.import_attendees_csv(event.id, export, dry_run=True)
+        self.assertTrue(dry.dry_run)
+        self.assertEqual((dry.created, dry.cancelled), (1, 1))
+        self.assertIn("display_name <- First Name + Last Name", dry.summary.columns)
+        self.assertEqual(len(self.organizer.organizer.list_attendees(event_id=event.id).attendees),
+                         0)
+        done = self.organizer.import_attendees_csv(event.id, export.encode("utf-8"))
+        self.assertEqual(done.created, 1)
+        self.assertEqual(done.results[0].line, 2)
+        stored = self.organizer.organizer.list_attendees(event_id=event.id).attendees
+        self.assertEqual([a.display_name for a in stored], ["Ada Lovelace"])
+        self.assertEqual([i.tag for i in stored[0].interests], ["rust", "bicycles 🚲"])
+        with self.assertRaises(ParleyError) as caught:
+            self.organizer.import_attendees_csv(event.id, "Foo,Bar\n1,2\n")
+        self.assertEqual(caught.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("no column for external_id", str(caught.exception))
+
     def test_matching_run_streams_every_phase_then_watch_sees_answers(self):
         event = self.organizer.organizer.create_event(event=small_event())
         imported = self.organizer.import_attendees(

@@ -78,7 +78,8 @@ class MatchingRunTest : public ::testing::Test {
 
   // An event with kSlots slots, a big hall and a small quiet library, and kAttendees generated
   // attendees (some prefer quiet, some avoid an organisation written in another case).
-  uint64_t NewEvent(bool with_slots = true, bool with_locations = true) {
+  // `people`: generated attendees to import (kAttendees by default).
+  uint64_t NewEvent(bool with_slots = true, bool with_locations = true, int people = kAttendees) {
     v1::Event event;
     event.set_community_id(community_id_);
     event.set_name("Conf");
@@ -109,8 +110,9 @@ class MatchingRunTest : public ::testing::Test {
     EXPECT_TRUE(created.ok()) << created.status();
     if (!created.ok()) return 0;
 
+    if (people == 0) return created->id();
     synth::SynthOptions synth_options;
-    synth_options.attendees = kAttendees;
+    synth_options.attendees = people;
     synth_options.slots = kSlots;
     synth_options.seed = 7;
     const synth::SynthEvent generated = synth::GenerateEvent(synth_options);
@@ -571,6 +573,25 @@ TEST_F(MatchingRunTest, EventWithoutSlotsOrLocationsIsAFailedPrecondition) {
   EXPECT_TRUE(Meetings(no_locations).empty());
 
   EXPECT_TRUE(absl::IsNotFound(Run(no_locations + 100).status()));
+}
+
+TEST_F(MatchingRunTest, ARunWithNoMeetingsSaysWhyForTheWholeEvent) {
+  const uint64_t event_id = NewEvent(/*with_slots=*/true, /*with_locations=*/true, /*people=*/0);
+  // An import with the wrong separator: every comma list became one tag.
+  std::vector<v1::Attendee> rows;
+  for (const char* tags : {"rust, embedded, bicycles", "cobol, compilers", "novels, poetry"}) {
+    v1::Attendee& a = rows.emplace_back();
+    a.set_external_id(absl::StrCat("p", rows.size()));
+    a.set_display_name(a.external_id());
+    a.add_interests()->set_tag(tags);
+  }
+  ASSERT_TRUE(store_->UpsertAttendees(event_id, rows).ok());
+  absl::StatusOr<v1::MatchingRun> run = Run(event_id);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->report().meetings(), 0u);
+  EXPECT_THAT(run->report().no_meetings_reason(),
+              HasSubstr("no two attendees share an interest, offer or seek; 3 of 3 have one "
+                        "interest containing commas"));
 }
 
 }  // namespace

@@ -1,0 +1,300 @@
+// The attendee CSV of registration exports (services/domain/import_csv.h), on files shaped like
+// real Eventbrite, Tito and Google Forms exports, and on bad input of every kind.
+#include "services/domain/import_csv.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/domain/csv_reader.h"
+#include "services/domain/languages.h"
+
+namespace parley::domain {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+v1::CsvImportOptions Options(std::vector<std::pair<std::string, std::string>> mapping = {}) {
+  v1::CsvImportOptions options;
+  for (auto& [field, column] : mapping) (*options.mutable_mapping())[field] = column;
+  return options;
+}
+
+CsvImport ReadOk(const std::string& data, const v1::CsvImportOptions& options = Options()) {
+  absl::StatusOr<CsvImport> csv = ReadAttendeeCsv(data, options);
+  EXPECT_TRUE(csv.ok()) << csv.status();
+  if (!csv.ok()) return CsvImport();
+  return *std::move(csv);
+}
+
+std::vector<std::string> Tags(const v1::Attendee& a) {
+  std::vector<std::string> tags;
+  for (const v1::Interest& i : a.interests()) tags.push_back(i.tag());
+  return tags;
+}
+
+TEST(CsvReaderTest, ReadsBomCrlfQuotedNewlinesDoubledQuotesAndEmoji) {
+  const std::string data =
+      "\xEF\xBB\xBF"
+      "a,b,c\r\n"
+      "\"multi\r\nline\",\"say \"\"hi\"\"\",🚲 bikes\r\n"
+      "x,,\"5\"\" screen\"\r\n";
+  CsvReader reader(data);
+  CsvRecord r;
+  ASSERT_TRUE(reader.Next(&r));
+  EXPECT_THAT(r.fields, ElementsAre("a", "b", "c"));
+  EXPECT_EQ(r.line, 1u);
+  ASSERT_TRUE(reader.Next(&r));
+  EXPECT_THAT(r.fields, ElementsAre("multi\r\nline", "say \"hi\"", "🚲 bikes"));
+  EXPECT_EQ(r.line, 2u);
+  ASSERT_TRUE(reader.Next(&r));
+  EXPECT_THAT(r.fields, ElementsAre("x", "", "5\" screen"));
+  EXPECT_EQ(r.line, 4u);  // the quoted field took two lines
+  EXPECT_FALSE(reader.Next(&r));
+}
+
+TEST(CsvReaderTest, MalformedRecordIsReportedAndTheNextOneReadNormally) {
+  CsvReader reader("a,\"b\"x,c\nd,e\n\"never closed\n");
+  CsvRecord r;
+  ASSERT_TRUE(reader.Next(&r));
+  EXPECT_THAT(r.error, HasSubstr("text after the closing quote of field 2"));
+  EXPECT_EQ(r.error_field, 1u);
+  ASSERT_TRUE(reader.Next(&r));
+  EXPECT_TRUE(r.error.empty());
+  EXPECT_THAT(r.fields, ElementsAre("d", "e"));
+  ASSERT_TRUE(reader.Next(&r));
+  EXPECT_THAT(r.error, HasSubstr("opened on line 3 is never closed"));
+}
+
+// An Eventbrite attendee report: BOM, CRLF, Order # shared by a group order, Attendee # per
+// person, first and last name, Attendee Status, Yes/No, comma lists, a quoted multi-line bio,
+// emoji.
+constexpr char kEventbrite[] =
+    "\xEF\xBB\xBF"
+    "Order #,Order Date,Attendee #,First Name,Last Name,Email,Company,Job Title,Ticket Type,"
+    "Attendee Status,What would you love to talk about?,Wants 1:1 meetings?,Languages,Bio\r\n"
+    "1001,2026-11-01,5001,Ada,Lovelace,ada@example.org,Analytical Engines,Engineer,General,"
+    "Attending,\"rust, embedded systems, bicycles 🚲\",Yes,\"English, Deutsch\","
+    "\"Likes engines.\r\nAnd poetry.\"\r\n"
+    "1002,2026-11-02,5002,Grace,Hopper,grace@example.org,Navy,Admiral,General,Attending,"
+    "\"compilers, cobol\",No,en,\r\n"
+    "1002,2026-11-02,5003,Alan,Turing,ALAN@example.org,Bletchley,Mathematician,General,"
+    "Not Attending,\"crypto\",Yes,eng,\r\n"
+    "\r\n"
+    "1003,2026-11-03,5004,Émile,Zola,grace@example.org,Press,Writer,VIP,Attending,"
+    "\"novels, rust\",maybe,français,\r\n";
+
+TEST(ReadAttendeeCsvTest, EventbriteExportWithExplicitMapping) {
+  CsvImport csv = ReadOk(kEventbrite, Options({{"interests", "What would you love to talk about?"},
+                                               {"external_id", "Attendee #"}}));
+  ASSERT_EQ(csv.rows.size(), 4u);
+  const CsvImportRow& ada = csv.rows[0];
+  EXPECT_TRUE(ada.error.empty()) << ada.error;
+  EXPECT_EQ(ada.row_number, 1u);
+  EXPECT_EQ(ada.line, 2u);
+  EXPECT_EQ(ada.attendee.external_id(), "5001");
+  EXPECT_EQ(ada.attendee.display_name(), "Ada Lovelace");
+  EXPECT_EQ(ada.attendee.organisation(), "Analytical Engines");
+  EXPECT_EQ(ada.attendee.role(), "Engineer");
+  EXPECT_THAT(Tags(ada.attendee), ElementsAre("rust", "embedded systems", "bicycles 🚲"));
+  EXPECT_THAT(ada.attendee.languages(), ElementsAre("English", "Deutsch"));
+  EXPECT_EQ(ada.attendee.bio(), "Likes engines.\r\nAnd poetry.");
+  EXPECT_FALSE(ada.attendee.has_budget());
+
+  const CsvImportRow& grace = csv.rows[1];
+  EXPECT_EQ(grace.line, 4u);  // after Ada's two-line bio
+  ASSERT_TRUE(grace.attendee.has_budget());
+  EXPECT_EQ(grace.attendee.budget(), 0u) << "wants 1:1 meetings: No opts out";
+
+  EXPECT_TRUE(csv.rows[2].cancelled);
+  EXPECT_EQ(csv.rows[2].status, "Not Attending");
+  EXPECT_EQ(csv.rows[2].attendee.external_id(), "5003");
+
+  const CsvImportRow& emile = csv.rows[3];
+  EXPECT_EQ(emile.row_number, 4u) << "the blank line is not a row";
+  EXPECT_EQ(emile.line, 7u);
+  EXPECT_EQ(emile.error,
+            "row 4 (line 7), column 12 \"Wants 1:1 meetings?\": wants_meetings: \"maybe\" is not "
+            "yes or no (yes/no, true/false, 1/0)");
+
+  EXPECT_THAT(csv.summary.columns(),
+              testing::Contains("interests <- What would you love to talk about? (separated by "
+                                "',')"));
+  EXPECT_THAT(csv.summary.columns(), testing::Contains("display_name <- First Name + Last Name"));
+  EXPECT_THAT(csv.summary.ignored_columns(), ElementsAre("Order #", "Order Date", "Ticket Type"));
+  EXPECT_THAT(csv.summary.warnings(),
+              testing::Contains(HasSubstr("ignored 3 columns that map to no field")));
+  EXPECT_THAT(csv.summary.warnings(),
+              testing::Contains(HasSubstr("interests: read as comma-separated")));
+  EXPECT_EQ(csv.summary.rows(), 4u);
+}
+
+TEST(ReadAttendeeCsvTest, GroupOrderSharingAnOrderNumberIsAClearDuplicateError) {
+  CsvImport csv = ReadOk(kEventbrite, Options({{"external_id", "Order #"},
+                                               {"interests", "What would you love to talk about?"},
+                                               {"status", "Ticket Type"}}));
+  // Ticket Type as status: nobody is cancelled, so Grace and Alan share order 1002.
+  ASSERT_EQ(csv.rows.size(), 4u);
+  EXPECT_TRUE(csv.rows[1].error.empty());
+  EXPECT_EQ(csv.rows[2].error,
+            "row 3 (line 5), column 1 \"Order #\": external_id \"1002\" is also on row 2 (line 4); "
+            "one id per person: a group order? map a per-attendee column to external_id");
+  EXPECT_THAT(csv.summary.duplicate_external_ids(), ElementsAre("1002"));
+}
+
+TEST(ReadAttendeeCsvTest, StrictRefusesUnknownColumns) {
+  v1::CsvImportOptions options = Options({{"external_id", "Attendee #"}});
+  options.set_strict(true);
+  absl::StatusOr<CsvImport> csv = ReadAttendeeCsv(kEventbrite, options);
+  ASSERT_EQ(csv.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(csv.status().message(), HasSubstr("header (line 1): 4 columns map to no field"));
+  EXPECT_THAT(csv.status().message(), HasSubstr("\"Order #\""));
+}
+
+// Tito: Ticket Reference, Ticket Full Name, Ticket Email, Ticket Company Name; '|' lists given.
+TEST(ReadAttendeeCsvTest, TitoExportByAliasesWithAPipeSeparator) {
+  v1::CsvImportOptions options = Options({{"interests", "Topics"}});
+  (*options.mutable_separators())["interests"] = "|";
+  CsvImport csv = ReadOk(
+      "Ticket Reference,Ticket Full Name,Ticket Email,Ticket Company Name,Topics,Ticket Status\n"
+      "ABCD-1,Lin Chen,lin@example.org,Acme,graph theory|rust:2,complete\n"
+      "ABCD-2,Sam Roe,sam@example.org,Acme,,Cancelled\n",
+      options);
+  ASSERT_EQ(csv.rows.size(), 2u);
+  EXPECT_EQ(csv.rows[0].attendee.external_id(), "ABCD-1");
+  EXPECT_EQ(csv.rows[0].attendee.display_name(), "Lin Chen");
+  EXPECT_EQ(csv.rows[0].attendee.email(), "lin@example.org");
+  EXPECT_EQ(csv.rows[0].attendee.organisation(), "Acme");
+  EXPECT_THAT(Tags(csv.rows[0].attendee), ElementsAre("graph theory", "rust"));
+  EXPECT_EQ(csv.rows[0].attendee.interests(1).weight(), 2u);
+  EXPECT_TRUE(csv.rows[1].cancelled);
+  EXPECT_THAT(csv.summary.ignored_columns(), IsEmpty());
+}
+
+// Google Forms: Timestamp, Email Address, no id column at all.
+TEST(ReadAttendeeCsvTest, GoogleFormWithoutAnIdUsesTheEmailAndSaysSo) {
+  CsvImport csv = ReadOk(
+      "Timestamp,Email Address,Your name,Organization,Interests,Do you prefer quiet places?\n"
+      "2026/11/01 10:00:00,Kim@Example.org,Kim Park,Uni,\"ml; ethics\",TRUE\n");
+  ASSERT_EQ(csv.rows.size(), 1u);
+  EXPECT_EQ(csv.rows[0].attendee.external_id(), "kim@example.org");
+  EXPECT_EQ(csv.rows[0].attendee.email(), "Kim@Example.org");
+  EXPECT_EQ(csv.rows[0].attendee.organisation(), "Uni");
+  EXPECT_THAT(Tags(csv.rows[0].attendee), ElementsAre("ml", "ethics"));
+  EXPECT_THAT(csv.summary.warnings(),
+              testing::Contains(HasSubstr("no external_id column: attendees are identified by "
+                                          "their email")));
+  EXPECT_THAT(csv.summary.ignored_columns(),
+              ElementsAre("Timestamp", "Do you prefer quiet places?"));
+}
+
+TEST(ReadAttendeeCsvTest, TheCanonicalFormatStillImports) {
+  CsvImport csv = ReadOk(
+      "external_id,name,interests,budget,prefers_quiet,availability\n"
+      "a1,Ada,books:3; bikes,2,yes,s1;s2\n");
+  ASSERT_EQ(csv.rows.size(), 1u);
+  EXPECT_TRUE(csv.rows[0].error.empty()) << csv.rows[0].error;
+  EXPECT_EQ(csv.rows[0].attendee.budget(), 2u);
+  EXPECT_TRUE(csv.rows[0].attendee.prefers_quiet());
+  EXPECT_THAT(csv.rows[0].attendee.availability(), ElementsAre("s1", "s2"));
+  EXPECT_THAT(csv.summary.warnings(), IsEmpty());
+}
+
+TEST(ReadAttendeeCsvTest, BadRowsNameRowLineAndColumnAndNeverStopTheOthers) {
+  CsvImport csv = ReadOk(
+      "external_id,name,budget,interests\n"
+      "a1,Ada,lots,x\n"
+      ",Nobody,1,x\n"
+      "a3,Bad \"quote\"x,1,x\n"
+      "a4,\"Oops\"x,1,x\n"
+      "a5,Extra,1,x,surprise\n"
+      "a6,Weights,1,:2\n"
+      "a7,Fine,1,x\n"
+      "a8,\"Never closed,1,x\n");
+  ASSERT_EQ(csv.rows.size(), 8u);
+  EXPECT_EQ(csv.rows[0].error,
+            "row 1 (line 2), column 3 \"budget\": budget: \"lots\" is not a number of meetings "
+            "(0 or more)");
+  EXPECT_EQ(csv.rows[1].error, "row 2 (line 3), column 1 \"external_id\": external_id: empty");
+  EXPECT_TRUE(csv.rows[2].error.empty()) << "a quote inside an unquoted field is data";
+  EXPECT_EQ(csv.rows[3].error,
+            "row 4 (line 5), column 2 \"name\": text after the closing quote of field 2");
+  EXPECT_THAT(csv.rows[4].error, HasSubstr("row 5 (line 6), column 5: the row has 5 fields but "
+                                           "the header only 4"));
+  EXPECT_EQ(csv.rows[5].error,
+            "row 6 (line 7), column 4 \"interests\": interests: empty tag in \":2\"");
+  EXPECT_TRUE(csv.rows[6].error.empty());
+  EXPECT_THAT(csv.rows[7].error, HasSubstr("row 8 (line 9), column 2 \"name\": quoted field 2 "
+                                           "opened on line 9 is never closed"));
+}
+
+TEST(ReadAttendeeCsvTest, HeaderProblemsFailTheFileWithOneReadableLine) {
+  EXPECT_EQ(ReadAttendeeCsv("", Options()).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ReadAttendeeCsv("\r\n\r\n", Options()).status().message(), HasSubstr("empty"));
+  absl::StatusOr<CsvImport> none = ReadAttendeeCsv("Foo,Bar\n1,2\n", Options());
+  EXPECT_THAT(none.status().message(),
+              HasSubstr("header (line 1): no column for external_id (map a per-person id"));
+  EXPECT_THAT(none.status().message(), HasSubstr("no column for name"));
+  absl::StatusOr<CsvImport> missing =
+      ReadAttendeeCsv("id,First\n1,2\n", Options({{"name", "First+Last"}}));
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("mapping: name=\"First+Last\": no column \"Last\" in the header"));
+  EXPECT_THAT(ReadAttendeeCsv("id,name\n", Options({{"colour", "id"}})).status().message(),
+              HasSubstr("mapping: unknown field \"colour\""));
+  v1::CsvImportOptions bad_separator;
+  (*bad_separator.mutable_separators())["interests"] = "/";
+  EXPECT_THAT(ReadAttendeeCsv("id,name\n", bad_separator).status().message(),
+              HasSubstr("one of \";\", \",\" and \"|\""));
+  (*bad_separator.mutable_separators())["interests"] = ",";
+  (*bad_separator.mutable_separators())["name"] = ",";
+  EXPECT_THAT(ReadAttendeeCsv("id,name\n", bad_separator).status().message(),
+              HasSubstr("\"name\" is not a list field"));
+}
+
+TEST(ReadAttendeeCsvTest, ConfiguredCancelledValues) {
+  v1::CsvImportOptions options;
+  options.add_cancelled_values(" Void ");
+  CsvImport csv = ReadOk("id,name,status\n1,A,void\n2,B,Refunded\n", options);
+  EXPECT_TRUE(csv.rows[0].cancelled);
+  EXPECT_FALSE(csv.rows[1].cancelled) << "the defaults are replaced";
+}
+
+TEST(SummarizeAcceptedTest, DuplicateEmailsTopTagsAndWrongSeparatorWarnings) {
+  std::vector<v1::Attendee> attendees(3);
+  for (v1::Attendee& a : attendees) a.add_interests()->set_tag("rust, embedded, bicycles");
+  attendees[0].set_email("Same@Example.org");
+  attendees[1].set_email("same@example.org");
+  v1::Attendee bare;
+  std::vector<const v1::Attendee*> accepted = {&attendees[0], &attendees[1], &attendees[2], &bare};
+  v1::CsvImportSummary summary;
+  SummarizeAccepted(accepted, &summary);
+  EXPECT_THAT(summary.duplicate_emails(), ElementsAre("same@example.org"));
+  ASSERT_EQ(summary.top_tags_size(), 1);
+  EXPECT_EQ(summary.top_tags(0).rows(), 3u);
+  EXPECT_EQ(summary.rows_without_interests(), 1u);
+  EXPECT_THAT(summary.warnings(),
+              testing::Contains("every row has exactly one interest containing commas: wrong "
+                                "separator? (set the interests separator to ',')"));
+  EXPECT_THAT(summary.warnings(),
+              testing::Contains("1 row has no interests: they will get weaker matches"));
+  EXPECT_THAT(summary.warnings(), testing::Contains(HasSubstr("1 email is on more than one row")));
+}
+
+TEST(LanguageCodeTest, NamesAndCodesBecomeIso6391) {
+  EXPECT_EQ(LanguageCode("English"), "en");
+  EXPECT_EQ(LanguageCode(" en "), "en");
+  EXPECT_EQ(LanguageCode("eng"), "en");
+  EXPECT_EQ(LanguageCode("EN-gb"), "en");
+  EXPECT_EQ(LanguageCode("Deutsch"), "de");
+  EXPECT_EQ(LanguageCode("german"), "de");
+  EXPECT_EQ(LanguageCode("FRANÇAIS"), "fr");
+  EXPECT_EQ(LanguageCode("日本語"), "ja");
+  EXPECT_EQ(LanguageCode("Klingon"), std::nullopt);
+  EXPECT_EQ(LanguageCode(""), std::nullopt);
+}
+
+}  // namespace
+}  // namespace parley::domain
