@@ -6,10 +6,12 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "services/domain/ics.h"
 #include "services/domain/meetings.h"
 #include "services/domain/policy.h"
+#include "services/domain/seating.h"
 
 namespace parley::services {
 namespace {
@@ -185,6 +187,48 @@ absl::StatusOr<v1::Calendar> CalendarOf(const storage::Store& store, const v1::E
   calendar.set_ics(ics::RenderCalendar("PUBLISH", all));
   if (!cancelled.empty()) calendar.set_cancellations(ics::RenderCalendar("CANCEL", cancelled));
   return calendar;
+}
+
+void ExplainNothingNew(const v1::Event& event, const v1::Attendee& me,
+                       const std::vector<v1::Meeting>& my_meetings, int64_t now,
+                       v1::ListMySuggestionsResponse* out) {
+  using Response = v1::ListMySuggestionsResponse;
+  const uint32_t budget = domain::BudgetOf(event.policy(), me);
+  if (budget == 0) {
+    out->set_nothing_new(Response::OPTED_OUT);
+    out->set_nothing_new_message(
+        "your meeting budget is 0 (opted out): raise it with `parley me update --budget N`");
+    return;
+  }
+  absl::flat_hash_set<std::string> busy;
+  uint32_t have = 0;
+  for (const v1::Meeting& m : my_meetings) {
+    if (!domain::OccupyingState(m.state())) continue;
+    ++have;
+    busy.insert(m.slot_id());
+  }
+  if (have >= budget) {
+    out->set_nothing_new(Response::BUDGET_FULL);
+    out->set_nothing_new_message(absl::StrCat("your ", have, " meeting", have == 1 ? "" : "s",
+                                              " and proposals fill your budget of ", budget));
+    return;
+  }
+  bool free_slot = false;
+  for (const v1::Slot& slot : event.slots()) {
+    free_slot = free_slot || (slot.end_time() > now && !busy.contains(slot.id()) &&
+                              domain::AvailableIn(me, slot.id()));
+  }
+  if (!free_slot) {
+    out->set_nothing_new(Response::NO_FREE_SLOT);
+    out->set_nothing_new_message(
+        "every slot you are available in is taken by one of your meetings or has ended");
+    return;
+  }
+  out->set_nothing_new(Response::NOBODY_FEASIBLE);
+  out->set_nothing_new_message(
+      "nobody who is free when you are and has room left can be proposed to you now (they are "
+      "booked, already proposed or declined, or ruled out by avoid lists, organisation or "
+      "language); ask again later");
 }
 
 }  // namespace parley::services

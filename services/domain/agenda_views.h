@@ -43,6 +43,15 @@ absl::StatusOr<std::vector<v1::Proposal>> MyProposals(const storage::Store& stor
 absl::StatusOr<v1::Agenda> MyAgenda(const storage::Store& store, const v1::Event& event,
                                     uint64_t me, std::vector<uint64_t>* partners = nullptr);
 
+// Why a request for more proposals (RequestMoreSuggestions) added none, read off the
+// attendee's record and their meetings at `now` (seconds since the Unix epoch): OPTED_OUT,
+// BUDGET_FULL (occupying meetings >= budget), NO_FREE_SLOT (each slot of their availability is
+// taken by an occupying meeting or has ended), else NOBODY_FEASIBLE. Sets both nothing_new
+// fields of `out`.
+void ExplainNothingNew(const v1::Event& event, const v1::Attendee& me,
+                       const std::vector<v1::Meeting>& my_meetings, int64_t now,
+                       v1::ListMySuggestionsResponse* out);
+
 // The attendee's calendar: confirmed meetings (and cancelled ones with STATUS:CANCELLED) in
 // `ics`; the cancelled ones again in `cancellations` under METHOD:CANCEL.
 absl::StatusOr<v1::Calendar> CalendarOf(const storage::Store& store, const v1::Event& event,
