@@ -7,6 +7,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/domain/ics.h"
 #include "services/domain/meetings.h"
@@ -91,8 +93,39 @@ v1::Proposal::Status StatusFor(const v1::Meeting& m, uint64_t me) {
   }
 }
 
+namespace {
+
+bool SameTag(absl::string_view x, absl::string_view y) { return absl::EqualsIgnoreCase(x, y); }
+
+bool Lists(const google::protobuf::RepeatedPtrField<std::string>& tags, absl::string_view tag) {
+  return std::any_of(tags.begin(), tags.end(),
+                     [&](const std::string& t) { return SameTag(t, tag); });
+}
+
+bool HasInterest(const v1::Attendee& a, absl::string_view tag) {
+  return std::any_of(a.interests().begin(), a.interests().end(),
+                     [&](const v1::Interest& i) { return SameTag(i.tag(), tag); });
+}
+
+}  // namespace
+
+bool ReasonHolds(const v1::Reason& r, const v1::Attendee& you, const v1::Attendee& they) {
+  switch (r.kind()) {
+    case v1::Reason::SHARED_INTEREST:
+      return HasInterest(you, r.tag()) && HasInterest(they, r.tag());
+    case v1::Reason::THEY_OFFER_WHAT_YOU_SEEK:
+      return Lists(you.seeks(), r.tag()) && Lists(they.offers(), r.tag());
+    case v1::Reason::YOU_OFFER_WHAT_THEY_SEEK:
+      return Lists(you.offers(), r.tag()) && Lists(they.seeks(), r.tag());
+    case v1::Reason::BRIDGES_CIRCLES:
+      return HasInterest(they, r.tag()) && HasInterest(you, r.other_tag());
+    default:
+      return true;
+  }
+}
+
 v1::Proposal ProposalFor(const v1::Event& event, const v1::Meeting& m, uint64_t me,
-                         const v1::Attendee& partner) {
+                         const v1::Attendee& partner, const v1::Attendee* self) {
   const bool is_a = m.attendee_a() == me;
   v1::Proposal p;
   p.set_meeting_id(m.id());
@@ -111,6 +144,26 @@ v1::Proposal ProposalFor(const v1::Event& event, const v1::Meeting& m, uint64_t 
   p.set_table(m.table());
   *p.mutable_reasons() = is_a ? m.reasons_for_a() : m.reasons_for_b();
   p.set_conversation_starter(is_a ? m.starter_for_a() : m.starter_for_b());
+  if (self != nullptr) {
+    bool names_dropped = false;
+    auto* reasons = p.mutable_reasons();
+    for (int i = reasons->size() - 1; i >= 0; --i) {
+      const v1::Reason& r = reasons->Get(i);
+      if (ReasonHolds(r, *self, partner)) continue;
+      for (const std::string& tag : {r.tag(), r.other_tag()}) {
+        names_dropped =
+            names_dropped ||
+            (!tag.empty() && absl::StrContains(absl::AsciiStrToLower(p.conversation_starter()),
+                                               absl::AsciiStrToLower(tag)));
+      }
+      reasons->DeleteSubrange(i, 1);
+    }
+    if (names_dropped) {
+      p.set_conversation_starter(
+          absl::StrCat("Ask ", partner.display_name().empty() ? "them" : partner.display_name(),
+                       " what they are working on."));
+    }
+  }
   if (m.state() == v1::Meeting::PROPOSED) p.set_expire_time(m.expire_time());
   // Contact sharing (PRODUCT.md "Security and privacy"): only once both confirmed, and only what
   // the partner consented to.
@@ -127,9 +180,14 @@ absl::StatusOr<std::vector<v1::Proposal>> MyProposals(const storage::Store& stor
                                                       std::vector<uint64_t>* partners) {
   absl::StatusOr<std::vector<Mine>> mine = MyMeetings(store, event, me, keep, partners);
   if (!mine.ok()) return mine.status();
+  // My record as it is now: reasons a profile edit made untrue are not shown.
+  absl::StatusOr<v1::Attendee> self = store.GetAttendee(event.id(), me);
+  if (!self.ok() && !absl::IsNotFound(self.status())) return self.status();
   std::vector<v1::Proposal> out;
   out.reserve(mine->size());
-  for (const Mine& x : *mine) out.push_back(ProposalFor(event, x.meeting, me, x.partner));
+  for (const Mine& x : *mine) {
+    out.push_back(ProposalFor(event, x.meeting, me, x.partner, self.ok() ? &*self : nullptr));
+  }
   return out;
 }
 
