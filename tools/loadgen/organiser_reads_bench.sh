@@ -63,7 +63,7 @@ head -3 "$work/out.txt" >&2
 # Attendees accept their first suggestion: commits that touch meetings.
 head -n "$writes" "$work/tokens.txt" | while read -r token; do
   id=$("$build/clients/parley" --server "$target" --token "$token" --json suggestions |
-    awk -F'"' '/"meeting_id"/ {print $4; exit}')
+    awk -F'"' '/"meeting_id"/ && !id {id = $4} END {print id}') || true
   [ -n "$id" ] && "$build/clients/parley" --server "$target" --token "$token" respond "$id" accept \
     >/dev/null || true
 done
