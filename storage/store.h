@@ -299,23 +299,30 @@ class Store {
 
   // Replaces the event's proposals with a new plan, in ONE batch, so that a crash at any point
   // leaves either the old schedule or the new one:
-  //  - deletes every meeting of the event in state PROPOSED, with its index entries;
-  //  - keeps every other state (CONFIRMED, DECLINED: the memory that a pair declined, EXPIRED,
+  //  - keeps every meeting in `planned_around` (ids of the meetings the plan was computed from,
+  //    in any order: the non-PROPOSED ones and the proposals the plan keeps) and every other
+  //    state than PROPOSED (CONFIRMED, DECLINED: the memory that a pair declined, EXPIRED,
   //    CANCELLED, HELD, NO_SHOW);
-  //  - writes `new_meetings` with fresh ids, event_id, and create_time/update_time (now, when 0),
-  //    each indexed under both attendees. A meeting naming an attendee that no longer exists (it
-  //    was erased while the plan was computed) is dropped;
+  //  - deletes every other PROPOSED meeting, with its index entries;
+  //  - writes `new_meetings` with event_id and create_time/update_time (now, when 0), each
+  //    indexed under both attendees. A new meeting whose id names a deleted proposal of the same
+  //    pair takes its place under that id (ids attendees wrote down stay valid); every other one
+  //    gets a fresh id. A meeting naming an attendee that no longer exists (it was erased while
+  //    the plan was computed) is dropped;
   //  - writes `run` (its id must come from CreateRun).
-  // `planned_around` lists the ids of the event's non-PROPOSED meetings the plan was computed
-  // from (in any order). ABORTED, and nothing written, if the event now holds a non-PROPOSED
-  // meeting not in it (somebody accepted, declined or confirmed while the plan was computed, so
-  // the plan may double-book): recompute and retry.
+  // ABORTED, and nothing written, if the event now holds a non-PROPOSED meeting not in
+  // `planned_around`, or a PROPOSED one outside it for which `kept` (may be empty: none) says
+  // the plan should have kept it (the rulebook's domain::AcceptedProposal: somebody accepted,
+  // declined or confirmed while the plan was computed, so the plan may double-book or drop an
+  // acceptance) unless it is in `withdrawn` (the plan saw it and rules it out): recompute.
   // Returns the stored new meetings in order. NOT_FOUND if the event does not exist;
   // INVALID_ARGUMENT if run.id is 0 or unknown, run.event_id differs, or a meeting lacks
   // 0 < attendee_a < attendee_b.
   absl::StatusOr<std::vector<v1::Meeting>> ReplaceSchedule(
       uint64_t event_id, const v1::MatchingRun& run, std::vector<v1::Meeting> new_meetings,
-      const std::vector<uint64_t>& planned_around);
+      const std::vector<uint64_t>& planned_around,
+      const std::function<bool(const v1::Meeting&)>& kept = nullptr,
+      const std::vector<uint64_t>& withdrawn = {});
 
   // Adds live replacement proposals (computed by incremental repair from the schedule of run
   // `base_run_id`; 0 = the event never had a run) in ONE batch: each gets a fresh id, event_id,

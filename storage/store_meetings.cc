@@ -112,7 +112,8 @@ absl::StatusOr<Mutated<v1::Meeting>> Store::MutateMeeting(
 
 absl::StatusOr<std::vector<v1::Meeting>> Store::ReplaceSchedule(
     uint64_t event_id, const v1::MatchingRun& run, std::vector<v1::Meeting> new_meetings,
-    const std::vector<uint64_t>& planned_around) {
+    const std::vector<uint64_t>& planned_around,
+    const std::function<bool(const v1::Meeting&)>& kept, const std::vector<uint64_t>& withdrawn) {
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   if (run.id() == 0) return absl::InvalidArgumentError("run.id must not be 0");
   if (run.event_id() != event_id) {
@@ -124,6 +125,7 @@ absl::StatusOr<std::vector<v1::Meeting>> Store::ReplaceSchedule(
     if (!s.ok()) return s;
   }
   const absl::flat_hash_set<uint64_t> planned(planned_around.begin(), planned_around.end());
+  const absl::flat_hash_set<uint64_t> ruled_out(withdrawn.begin(), withdrawn.end());
   InUse use(this);
   if (!use.ok()) return ClosedError();
   absl::MutexLock write_lock(&write_mu_);
@@ -138,17 +140,25 @@ absl::StatusOr<std::vector<v1::Meeting>> Store::ReplaceSchedule(
   const std::string prefix = EncodeU64(event_id);
   PrefixScan scan(db_, cf(Cf::kMeetings), rocksdb::ReadOptions(), prefix, prefix);
   v1::Meeting old;
+  // Deleted proposals by id, with their pair: a new meeting of the same pair may keep the id.
+  absl::flat_hash_map<uint64_t, AttendeePair> replaced;
   for (; scan.Valid(); scan.Next()) {
     old.Clear();
     absl::Status s = Parse(scan.value(), absl::StrCat("meeting record of event ", event_id), &old);
     if (!s.ok()) return s;
-    if (old.state() == v1::Meeting::PROPOSED) {
-      DeleteMeeting(old, &batch);
-    } else if (!planned.contains(old.id())) {
+    if (planned.contains(old.id())) continue;
+    if (old.state() != v1::Meeting::PROPOSED) {
       return absl::AbortedError(absl::StrCat("meeting ", old.id(), " of event ", event_id,
                                              " became ", v1::Meeting::State_Name(old.state()),
                                              " while the schedule was computed; recompute it"));
     }
+    if (kept && kept(old) && !ruled_out.contains(old.id())) {
+      return absl::AbortedError(absl::StrCat("meeting ", old.id(), " of event ", event_id,
+                                             " was accepted while the schedule was computed; "
+                                             "recompute it"));
+    }
+    DeleteMeeting(old, &batch);
+    replaced.emplace(old.id(), AttendeePair(old.attendee_a(), old.attendee_b()));
   }
   absl::Status s = FromRocksDb(scan.status(), absl::StrCat("scan meetings of event ", event_id));
   if (!s.ok()) return s;
@@ -165,7 +175,13 @@ absl::StatusOr<std::vector<v1::Meeting>> Store::ReplaceSchedule(
     if (!present->contains(meeting.attendee_a()) || !present->contains(meeting.attendee_b())) {
       continue;
     }
-    meeting.set_id(++last_id);
+    auto same = replaced.find(meeting.id());
+    if (same != replaced.end() &&
+        same->second == AttendeePair(meeting.attendee_a(), meeting.attendee_b())) {
+      replaced.erase(same);  // one new meeting per old id
+    } else {
+      meeting.set_id(++last_id);
+    }
     meeting.set_event_id(event_id);
     if (meeting.create_time() == 0) meeting.set_create_time(now);
     if (meeting.update_time() == 0) meeting.set_update_time(now);

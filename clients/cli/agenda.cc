@@ -150,7 +150,11 @@ int More(Context& ctx) {
   return Output(ctx, client->RequestMoreSuggestions(request),
                 [&](const v1::ListMySuggestionsResponse& response) {
                   ctx.out << response.proposals_size() << " new suggestion"
-                          << (response.proposals_size() == 1 ? "" : "s") << "\n";
+                          << (response.proposals_size() == 1 ? "" : "s");
+                  if (!response.nothing_new_message().empty()) {
+                    ctx.out << ": " << response.nothing_new_message();
+                  }
+                  ctx.out << "\n";
                   if (!response.proposals().empty()) {
                     ctx.out << "\n";
                     PrintProposals(ctx, *client, response.proposals(), "");

@@ -1,6 +1,8 @@
 #include "clients/cli/context.h"
 
+#include <cassert>
 #include <fstream>
+#include <sstream>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/ascii.h"
@@ -133,6 +135,60 @@ void PrintMoreHint(Context& ctx, const std::string& next_page_token) {
   if (!next_page_token.empty()) {
     ctx.out << "more: --page-token " << next_page_token << " (or --all)\n";
   }
+}
+
+void JsonPagesWriter::Page(google::protobuf::Message* page) {
+  const google::protobuf::Reflection* reflection = page->GetReflection();
+  if (rest_ == nullptr) {
+    const google::protobuf::Descriptor* descriptor = page->GetDescriptor();
+    for (int i = 0; i < descriptor->field_count() && items_ == nullptr; ++i) {
+      const google::protobuf::FieldDescriptor* field = descriptor->field(i);
+      if (field->is_repeated() && !field->is_map() &&
+          field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+        items_ = field;
+      }
+    }
+    assert(items_ != nullptr);  // every List response has its items
+    rest_.reset(page->New());
+    out_ << "{\n  \"" << items_->name() << "\": [";
+  }
+  const int n = reflection->FieldSize(*page, items_);
+  for (int i = 0; i < n; ++i) {
+    out_ << (any_item_ ? ",\n" : "\n");
+    std::ostringstream item;
+    PrintJsonLine(item, reflection->GetRepeatedMessage(*page, items_, i));
+    out_ << "    " << absl::StripTrailingAsciiWhitespace(item.str());
+    any_item_ = true;
+  }
+  reflection->ClearField(page, items_);
+  rest_->MergeFrom(*page);
+}
+
+void JsonPagesWriter::Finish() {
+  if (rest_ == nullptr) return;
+  out_ << (any_item_ ? "\n  ]" : "]");
+  const google::protobuf::FieldDescriptor* token =
+      rest_->GetDescriptor()->FindFieldByName("next_page_token");
+  if (token != nullptr) rest_->GetReflection()->ClearField(rest_.get(), token);
+  std::ostringstream printed;
+  PrintJson(printed, *rest_);
+  // The other fields, without the (empty) items the printer lists too.
+  std::string inner(absl::StripSuffix(absl::StripAsciiWhitespace(printed.str()), "}"));
+  inner = std::string(absl::StripPrefix(inner, "{"));
+  const std::string empty_items = absl::StrCat("\"", items_->name(), "\": []");
+  const size_t at = inner.find(empty_items);
+  if (at != std::string::npos) {
+    size_t from = at, to = at + empty_items.size();
+    if (to < inner.size() && inner[to] == ',') {
+      ++to;
+    } else if (size_t comma = inner.rfind(',', at); comma != std::string::npos) {
+      from = comma;
+    }
+    inner.erase(from, to - from);
+  }
+  inner = std::string(absl::StripAsciiWhitespace(inner));
+  if (!inner.empty()) out_ << ",\n  " << inner;
+  out_ << "\n}\n";
 }
 
 int WriteOut(Context& ctx, const std::string& text) {

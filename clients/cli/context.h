@@ -16,6 +16,8 @@
 #include "clients/cli.h"
 #include "clients/cli_print.h"
 #include "clients/client.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 
 namespace CLI {
 class App;
@@ -115,8 +117,27 @@ absl::StatusOr<Response> FetchPages(Context& ctx, Request request, Call call) {
 // Prints a hint for the next page if there is one.
 void PrintMoreHint(Context& ctx, const std::string& next_page_token);
 
-// Runs a List command: paging flags, one page or all of them, then `print_items` and a hint
-// for the next page.
+// --json --all of a List command, written page by page so that memory holds one page (and the
+// merged maps, such as ListMeetingsResponse.external_ids, which grow with the people named, not
+// with the items): the same single JSON object FetchPages' merged response prints, with the
+// items (the response's repeated message field) streamed and the other fields at the end.
+class JsonPagesWriter {
+ public:
+  explicit JsonPagesWriter(std::ostream& out) : out_(out) {}
+  // Writes the page's items and keeps its other fields. The page's items are cleared.
+  void Page(google::protobuf::Message* page);
+  // Ends the object; call once after the last page (no next_page_token is printed).
+  void Finish();
+
+ private:
+  std::ostream& out_;
+  std::unique_ptr<google::protobuf::Message> rest_;
+  const google::protobuf::FieldDescriptor* items_ = nullptr;
+  bool any_item_ = false;
+};
+
+// Runs a List command: paging flags, one page or, with --all, every page printed as it arrives
+// (constant memory, see JsonPagesWriter), then `print_items` and a hint for the next page.
 template <typename Request, typename Response, typename PrintItems>
 int RunList(Context& ctx, Request request,
             absl::StatusOr<Response> (Client::*call)(const Request&) const,
@@ -125,12 +146,29 @@ int RunList(Context& ctx, Request request,
   if (!ReadPaging(ctx, &request, &code)) return code;
   const Client* client = Connect(ctx, &code);
   if (client == nullptr) return code;
-  absl::StatusOr<Response> result = FetchPages<Request, Response>(
-      ctx, request, [&](const Request& page) { return (client->*call)(page); });
-  return Output(ctx, result, [&](const Response& response) {
-    print_items(response);
-    PrintMoreHint(ctx, response.next_page_token());
-  });
+  if (!ctx.Has("all")) {
+    return Output(ctx, (client->*call)(request), [&](const Response& response) {
+      print_items(response);
+      PrintMoreHint(ctx, response.next_page_token());
+    });
+  }
+  JsonPagesWriter json(ctx.out);
+  std::set<std::string> seen;  // a server that repeats a token must not loop us forever
+  for (;;) {
+    absl::StatusOr<Response> page = (client->*call)(request);
+    if (!page.ok()) return Fail(ctx, page.status());
+    const std::string next = page->next_page_token();
+    if (ctx.json) {
+      json.Page(&*page);
+    } else {
+      print_items(*page);
+    }
+    ctx.out << std::flush;
+    if (next.empty() || !seen.insert(next).second) break;
+    request.set_page_token(next);
+  }
+  if (ctx.json) json.Finish();
+  return kExitOk;
 }
 
 // Writes `text` to --out, or to standard output without it.

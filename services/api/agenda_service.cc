@@ -374,9 +374,23 @@ grpc::ServerUnaryReactor* AgendaService::RequestMoreSuggestions(
                          }
                          *response->add_proposals() = ProposalFor(caller.event, m, me, *partner);
                        }
+                       if (status.ok() && added->empty())
+                         status = ExplainNothingNew(caller, response);
                        reactor->Finish(ToGrpcStatus(status));
                      });
   return reactor;
+}
+
+absl::Status AgendaService::ExplainNothingNew(const Caller& caller,
+                                              v1::ListMySuggestionsResponse* response) const {
+  // Read after the repair, so that the reason matches the state it found nothing in.
+  absl::StatusOr<v1::Attendee> me = store_->GetAttendee(caller.event.id(), caller.who.attendee_id);
+  if (!me.ok()) return me.status();
+  absl::StatusOr<std::vector<v1::Meeting>> mine =
+      store_->ListMeetingsOfAttendee(caller.event.id(), caller.who.attendee_id);
+  if (!mine.ok()) return mine.status();
+  services::ExplainNothingNew(caller.event, *me, *mine, live_->Now(), response);
+  return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* AgendaService::CancelMeeting(grpc::CallbackServerContext* context,

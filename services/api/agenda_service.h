@@ -148,6 +148,10 @@ class AgendaService final : public AgendaServiceBase {
   absl::Mutex feeds_mu_;
   absl::StatusOr<Caller> Authorize(const grpc::CallbackServerContext& context,
                                    absl::string_view method) const;
+  // Fills the nothing_new fields of RequestMoreSuggestions' empty answer (domain rule:
+  // services::ExplainNothingNew). Store errors as returned.
+  absl::Status ExplainNothingNew(const Caller& caller,
+                                 v1::ListMySuggestionsResponse* response) const;
   // Read-modify-write of my meeting; NOT_FOUND if it is not mine. Returns it as I see it;
   // `*was_changed` says whether anything was written.
   absl::StatusOr<v1::Proposal> Change(const Caller& caller, uint64_t meeting_id,

@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "services/api/event_access.h"
 #include "services/api/grpc_status.h"
@@ -77,128 +78,6 @@ QueuedWriter<T>* Refuse(const absl::Status& status) {
   return writer;
 }
 
-// The stored schedule as the "why nothing?" diagnosis needs it: meetings per attendee and
-// meetings per slot (PROPOSED and kept ones: what holds time and tables).
-struct Occupancy {
-  absl::flat_hash_map<uint64_t, uint32_t> meetings;  // by attendee id
-  absl::flat_hash_map<std::string, uint32_t> slot_meetings;
-};
-
-// Why an attendee with feasible partners got nothing, named from what the schedule shows: tables
-// full in every slot a partner with room shared with them, or every feasible partner's budget
-// already taken, or neither (the run did not get to them).
-std::string LeftOutHint(const matching::EngineEvent& e, const match::MatchProblem& problem,
-                        match::Index x, int64_t feasible, const Occupancy& occupancy) {
-  uint32_t tables = 0;
-  for (const v1::Location& l : e.event.locations()) tables += l.tables();
-  match::SlotMask full_slots = 0;
-  for (const auto& [slot, index] : e.slot_index) {
-    auto it = occupancy.slot_meetings.find(slot);
-    if (it != occupancy.slot_meetings.end() && it->second >= tables) {
-      full_slots |= match::SlotMask{1} << index;
-    }
-  }
-  int64_t with_room = 0, blocked_by_tables = 0;
-  const match::SlotMask mine = problem.profile(x).availability;
-  for (match::Index b = 0; b < problem.num_attendees(); ++b) {
-    if (b == x) continue;
-    const match::PairScore score = problem.Score(x, b);
-    if (!score.feasible || score.weight <= 0) continue;
-    auto it = occupancy.meetings.find(e.attendees[b].id());
-    const uint32_t has = it == occupancy.meetings.end() ? 0 : it->second;
-    if (has >= domain::BudgetOf(e.event.policy(), e.attendees[b])) continue;
-    ++with_room;
-    const match::SlotMask common = mine & problem.profile(b).availability;
-    if ((common & ~full_slots) == 0) ++blocked_by_tables;
-  }
-  if (with_room > 0 && blocked_by_tables == with_room) {
-    return absl::StrCat(feasible, " feasible partners; the ", with_room,
-                        " with budget left share only slots whose tables are all taken: add "
-                        "tables or slots");
-  }
-  if (with_room == 0) {
-    return absl::StrCat(feasible,
-                        " feasible partners, all fully booked by pairs that match better: let "
-                        "them request more suggestions (searched beyond their lists), or raise "
-                        "meeting budgets");
-  }
-  return absl::StrCat(feasible, " feasible partners, ", with_room,
-                      " of them with budget left and a free table: let them request more "
-                      "suggestions, or run matching again");
-}
-
-// The cause and hint from the engine input, before the note about interests.
-v1::AttendeeDiagnostic DiagnoseCause(const matching::EngineEvent* e,
-                                     const match::MatchProblem* problem, const v1::Attendee& a,
-                                     const Occupancy& occupancy) {
-  v1::AttendeeDiagnostic d;
-  d.set_attendee_id(a.id());
-  d.set_external_id(a.external_id());
-  d.set_display_name(a.display_name());
-  if (a.has_budget() && a.budget() == 0) {
-    d.set_cause(v1::AttendeeDiagnostic::OPTED_OUT);
-    d.set_hint("their budget is 0: they opted out of matching");
-    return d;
-  }
-  if (e == nullptr || problem == nullptr || !e->index_of.contains(a.id())) {
-    d.set_cause(v1::AttendeeDiagnostic::LEFT_OUT);
-    d.set_hint("joined after the latest run: run matching again");
-    return d;
-  }
-  const match::CandidateDiagnosis c = match::DiagnoseCandidates(*problem, e->index_of.at(a.id()));
-  const int slots = e->event.slots_size();
-  if (c.no_availability) {
-    d.set_cause(v1::AttendeeDiagnostic::NO_AVAILABILITY);
-    d.set_hint(absl::StrCat("available in none of the event's ", slots,
-                            " slots: ask them to add slots to their availability"));
-    return d;
-  }
-  if (c.opted_out) {
-    d.set_cause(v1::AttendeeDiagnostic::OPTED_OUT);
-    d.set_hint("no budget left: they opted out or their meetings are all confirmed");
-    return d;
-  }
-  if (c.in_common == 0) {
-    d.set_cause(v1::AttendeeDiagnostic::NO_FEASIBLE_PARTNER);
-    d.set_hint(
-        "nobody shares an interest, offer or seek with them: ask them to add interests, "
-        "offers or seeks");
-    return d;
-  }
-  if (c.feasible == 0) {
-    d.set_cause(v1::AttendeeDiagnostic::NO_FEASIBLE_PARTNER);
-    const std::vector<std::pair<int64_t, std::string>> causes = {
-        {c.no_common_slot, "share no free slot with them: ask them to add slots"},
-        {c.same_organisation,
-         "are in their organisation: relax avoid_same_organisation or invite others"},
-        {c.no_common_language, "share no language with them: ask them to add languages"},
-        {c.avoided_or_excluded, "are avoided, declined or met before: review avoid lists"},
-        {c.partner_opted_out, "have no budget left: raise budgets or default_meetings"},
-    };
-    const auto worst =
-        std::max_element(causes.begin(), causes.end(),
-                         [](const auto& x, const auto& y) { return x.first < y.first; });
-    d.set_hint(absl::StrCat(worst->first, " of the ", c.in_common,
-                            " attendees with something in common ", worst->second));
-    return d;
-  }
-  d.set_cause(v1::AttendeeDiagnostic::LEFT_OUT);
-  d.set_hint(LeftOutHint(*e, *problem, e->index_of.at(a.id()), c.feasible, occupancy));
-  return d;
-}
-
-// What the organiser can do about an attendee without any meeting.
-v1::AttendeeDiagnostic Diagnose(const matching::EngineEvent* e, const match::MatchProblem* problem,
-                                const v1::Attendee& a, const Occupancy& occupancy) {
-  v1::AttendeeDiagnostic d = DiagnoseCause(e, problem, a, occupancy);
-  if (a.interests().empty() && d.cause() != v1::AttendeeDiagnostic::OPTED_OUT) {
-    // Thin profiles meet only through offers, seeks and open pairings.
-    d.set_hint(
-        absl::StrCat(d.hint(), "; they list no interests: adding some gives them better matches"));
-  }
-  return d;
-}
-
 }  // namespace
 
 struct MatchingService::Bounds {
@@ -225,7 +104,8 @@ matching::RunOptions WithDeferral(matching::RunOptions run,
 
 MatchingService::MatchingService(storage::Store* store, const Authenticator* auth,
                                  WorkerPool* workers, WorkerPool* expensive, LiveAgendas* live,
-                                 AgendaService* views, MatchingServiceOptions options,
+                                 AgendaService* views, matching::OrganiserReads* reads,
+                                 MatchingServiceOptions options,
                                  std::shared_ptr<RunObserver> observer)
     : store_(store),
       auth_(auth),
@@ -233,6 +113,7 @@ MatchingService::MatchingService(storage::Store* store, const Authenticator* aut
       expensive_(expensive),
       live_(live),
       views_(views),
+      reads_(reads),
       bounds_(std::make_shared<Bounds>()),
       options_([&] {
         options.run = WithDeferral(std::move(options.run), [this](matching::DeferredBound job) {
@@ -358,6 +239,15 @@ grpc::ServerWriteReactor<v1::MatchingRun>* MatchingService::StartMatchingRun(
   }
   absl::Status ready = domain::CheckEventReady(*event);
   if (!ready.ok()) return Refuse<v1::MatchingRun>(ready);
+  matching::RunOptions run_options = options_.run;
+  run_options.seed = request->seed() == 0 ? 1 : request->seed();
+  if (run_options.now_unix_seconds == 0 && live_ != nullptr) {
+    run_options.now_unix_seconds = live_->Now();
+  }
+  ready = domain::CheckSlotsAhead(*event, run_options.now_unix_seconds != 0
+                                              ? run_options.now_unix_seconds
+                                              : absl::ToUnixSeconds(absl::Now()));
+  if (!ready.ok()) return Refuse<v1::MatchingRun>(ready);
   const uint64_t event_id = event->id();
   {
     absl::MutexLock lock(&mu_);
@@ -381,11 +271,6 @@ grpc::ServerWriteReactor<v1::MatchingRun>* MatchingService::StartMatchingRun(
     return writer;
   }
   writer->Ref();  // the run's
-  matching::RunOptions run_options = options_.run;
-  run_options.seed = request->seed() == 0 ? 1 : request->seed();
-  if (run_options.now_unix_seconds == 0 && live_ != nullptr) {
-    run_options.now_unix_seconds = live_->Now();
-  }
   absl::Status queued = runs_->TrySubmit([this, writer, event_id, run_options] {
     observer_->BeforeRun(event_id);
     bool recorded = false;  // a run record exists: its last message says how the run ended
@@ -408,6 +293,10 @@ grpc::ServerWriteReactor<v1::MatchingRun>* MatchingService::StartMatchingRun(
     if (views_ != nullptr && warm) {
       absl::Status warmed = views_->WarmViews(event_id);
       if (!warmed.ok()) LOG(WARNING) << "views of event " << event_id << ": " << warmed;
+    }
+    if (reads_ != nullptr && warm) {
+      absl::Status warmed = reads_->Warm(event_id);
+      if (!warmed.ok()) LOG(WARNING) << "organiser reads of event " << event_id << ": " << warmed;
     }
   });
   if (!queued.ok()) {
@@ -441,7 +330,8 @@ grpc::ServerUnaryReactor* MatchingService::GetQualityReport(
     v1::GetQualityReportResponse* response) {
   absl::StatusOr<v1::Event> event = Event(*context, "GetQualityReport", request->event_id());
   if (!event.ok()) return FinishNow(context, event.status());
-  // Scans every meeting and attendee of the event, and may load the engine's input.
+  // From maintained state (runs/organiser_reads.h); the first read after a run that Warm did not
+  // reach yet, or a page of new diagnoses, may take seconds.
   return FinishOn(expensive_, context, [this, request, response, event]() -> absl::Status {
     absl::StatusOr<int> size = PageSize(request->page_size());
     if (!size.ok()) return size.status();
@@ -451,43 +341,18 @@ grpc::ServerUnaryReactor* MatchingService::GetQualityReport(
     if (!run.ok()) return run.status();
     *response->mutable_run() = *std::move(run);
 
-    Occupancy occupancy;
-    absl::Status s = store_->ScanMeetings(event->id(), [&](const v1::Meeting& m) {
-      if (domain::OccupyingState(m.state())) {
-        ++occupancy.meetings[m.attendee_a()];
-        ++occupancy.meetings[m.attendee_b()];
-        ++occupancy.slot_meetings[m.slot_id()];
-      }
-      return true;
-    });
-    if (!s.ok()) return s;
-    std::vector<v1::Attendee> page;
-    s = store_->ScanAttendees(event->id(), [&](const v1::Attendee& a) {
-      if (a.id() > *after && !occupancy.meetings.contains(a.id())) page.push_back(a);
-      return static_cast<int>(page.size()) <= *size;
-    });
-    if (!s.ok()) return s;
-    const bool more = static_cast<int>(page.size()) > *size;
-    if (more) page.resize(*size);
-    std::optional<matching::EngineEvent> engine;
-    std::optional<match::MatchProblem> problem;
-    if (!page.empty()) {
-      absl::StatusOr<matching::EngineEvent> loaded =
-          matching::LoadEngineEvent(*store_, event->id());
-      if (loaded.ok()) {
-        absl::StatusOr<match::MatchProblem> created = match::MatchProblem::Create(loaded->input);
-        if (!created.ok()) return created.status();
-        engine = *std::move(loaded);
-        problem = *std::move(created);
-      } else if (!absl::IsFailedPrecondition(loaded.status())) {
-        return loaded.status();
-      }
+    absl::StatusOr<matching::WithoutMeetingPage> page =
+        reads_->WithoutMeeting(event->id(), *after, *size);
+    if (!page.ok()) return page.status();
+    response->set_total_without_meeting(page->total);
+    for (v1::AttendeeDiagnostic& d : page->diagnoses) {
+      *response->add_without_meeting() = std::move(d);
     }
-    for (const v1::Attendee& a : page) {
-      *response->add_without_meeting() =
-          Diagnose(engine ? &*engine : nullptr, problem ? &*problem : nullptr, a, occupancy);
+    if (page->more && !response->without_meeting().empty()) {
+      response->set_next_page_token(EncodePageToken(absl::StrCat(
+          response->without_meeting(response->without_meeting_size() - 1).attendee_id())));
     }
-    if (more) response->set_next_page_token(EncodePageToken(absl::StrCat(page.back().id())));
+
     return absl::OkStatus();
   });
 }

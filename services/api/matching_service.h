@@ -13,6 +13,7 @@
 #include "services/auth/auth.h"
 #include "services/live/live_agendas.h"
 #include "services/live/worker_pool.h"
+#include "services/runs/organiser_reads.h"
 #include "services/runs/run.h"
 #include "storage/store.h"
 
@@ -58,9 +59,12 @@ class RunObserver {
 // first to make that quick). `observer` is shared with the bound thread (null: none).
 class MatchingService final : public v1::MatchingService::CallbackService {
  public:
+  // `reads` (not owned; must outlive the service, and hear the store's commits) answers the
+  // quality report's "why nothing?" and is warmed after each run.
   MatchingService(storage::Store* store, const Authenticator* auth, WorkerPool* workers,
                   WorkerPool* expensive, LiveAgendas* live, AgendaService* views,
-                  MatchingServiceOptions options, std::shared_ptr<RunObserver> observer = nullptr);
+                  matching::OrganiserReads* reads, MatchingServiceOptions options,
+                  std::shared_ptr<RunObserver> observer = nullptr);
   ~MatchingService() override;
 
   // Records every run left in a non-final phase (by a crash or restart) as FAILED, "interrupted
@@ -105,6 +109,7 @@ class MatchingService final : public v1::MatchingService::CallbackService {
   WorkerPool* const expensive_;
   LiveAgendas* const live_;
   AgendaService* const views_;
+  matching::OrganiserReads* const reads_;
   struct Bounds;
   static void ComputeBounds(std::shared_ptr<Bounds> bounds);
   void DeferBound(matching::DeferredBound job);

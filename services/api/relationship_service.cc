@@ -77,41 +77,27 @@ void FinishRates(v1::Analytics* a) {
   a->set_mean_rating(count == 0 ? 0.0 : static_cast<double>(sum) / count);
 }
 
-absl::StatusOr<v1::Analytics> AnalyticsOf(const storage::Store& store, const v1::Event& event) {
+// Meeting counts from the maintained index (runs/organiser_reads.h: no scan of the meetings);
+// feedback and introductions, one record per answer given, are scanned.
+absl::StatusOr<v1::Analytics> AnalyticsOf(const storage::Store& store,
+                                          matching::OrganiserReads* reads, const v1::Event& event) {
   v1::Analytics a;
   a.set_event_id(event.id());
   a.set_event_name(event.name());
   for (int i = 0; i < 5; ++i) a.add_rating_counts(0);
-  absl::Status s = store.ScanMeetings(event.id(), [&](const v1::Meeting& m) {
-    a.set_proposals(a.proposals() + 1);
-    switch (m.state()) {
-      case v1::Meeting::HELD:
-        a.set_held(a.held() + 1);
-        a.set_confirmed(a.confirmed() + 1);
-        break;
-      case v1::Meeting::NO_SHOW:
-        a.set_no_show(a.no_show() + 1);
-        a.set_confirmed(a.confirmed() + 1);
-        break;
-      case v1::Meeting::CONFIRMED:
-        a.set_confirmed(a.confirmed() + 1);
-        break;
-      case v1::Meeting::DECLINED:
-        a.set_declined(a.declined() + 1);
-        break;
-      case v1::Meeting::EXPIRED:
-        a.set_expired(a.expired() + 1);
-        break;
-      case v1::Meeting::CANCELLED:
-        a.set_cancelled(a.cancelled() + 1);
-        break;
-      default:
-        break;
-    }
-    return true;
-  });
-  if (!s.ok()) return s;
-  s = store.ScanFeedback(event.id(), [&](const v1::StoredFeedback& f) {
+  absl::StatusOr<matching::MeetingStateCounts> counts = reads->CountMeetings(event.id());
+  if (!counts.ok()) return counts.status();
+  auto count = [&](v1::Meeting::State state) { return (*counts)[static_cast<size_t>(state)]; };
+  uint32_t proposals = 0;
+  for (uint32_t c : *counts) proposals += c;
+  a.set_proposals(proposals);
+  a.set_held(count(v1::Meeting::HELD));
+  a.set_no_show(count(v1::Meeting::NO_SHOW));
+  a.set_confirmed(count(v1::Meeting::CONFIRMED) + a.held() + a.no_show());
+  a.set_declined(count(v1::Meeting::DECLINED));
+  a.set_expired(count(v1::Meeting::EXPIRED));
+  a.set_cancelled(count(v1::Meeting::CANCELLED));
+  absl::Status s = store.ScanFeedback(event.id(), [&](const v1::StoredFeedback& f) {
     a.set_feedback(a.feedback() + 1);
     if (f.rating() >= 1 && f.rating() <= 5) {
       a.set_rating_counts(f.rating() - 1, a.rating_counts(f.rating() - 1) + 1);
@@ -896,7 +882,7 @@ grpc::ServerUnaryReactor* RelationshipService::GetAnalytics(grpc::CallbackServer
     v1::Analytics* total = response->mutable_total();
     for (int i = 0; i < 5; ++i) total->add_rating_counts(0);
     for (const v1::Event& event : events) {
-      absl::StatusOr<v1::Analytics> a = AnalyticsOf(*store_, event);
+      absl::StatusOr<v1::Analytics> a = AnalyticsOf(*store_, reads_, event);
       if (!a.ok()) return a.status();
       AddTo(*a, total);
       *response->add_events() = *std::move(a);

@@ -10,6 +10,7 @@
 #include "services/auth/auth.h"
 #include "services/live/live_agendas.h"
 #include "services/live/worker_pool.h"
+#include "services/runs/organiser_reads.h"
 #include "storage/store.h"
 
 namespace parley::services {
@@ -28,9 +29,15 @@ namespace parley::services {
 // the server.
 class RelationshipService final : public v1::RelationshipService::CallbackService {
  public:
+  // `reads` (not owned; must outlive the service) gives analytics its meeting counts.
   RelationshipService(storage::Store* store, const Authenticator* auth, WorkerPool* workers,
-                      WorkerPool* expensive, LiveAgendas* live)
-      : store_(store), auth_(auth), workers_(workers), expensive_(expensive), live_(live) {}
+                      WorkerPool* expensive, LiveAgendas* live, matching::OrganiserReads* reads)
+      : store_(store),
+        auth_(auth),
+        workers_(workers),
+        expensive_(expensive),
+        live_(live),
+        reads_(reads) {}
 
   grpc::ServerUnaryReactor* RecordFeedback(grpc::CallbackServerContext* context,
                                            const v1::RecordFeedbackRequest* request,
@@ -99,6 +106,7 @@ class RelationshipService final : public v1::RelationshipService::CallbackServic
   WorkerPool* const workers_;
   WorkerPool* const expensive_;
   LiveAgendas* const live_;
+  matching::OrganiserReads* const reads_;
   // Serialises the check-then-create steps of introductions and requests (no duplicate from a
   // double click) and the placement of introduced proposals (no two on one free table).
   absl::Mutex introductions_mu_;

@@ -6,10 +6,14 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/domain/ics.h"
 #include "services/domain/meetings.h"
 #include "services/domain/policy.h"
+#include "services/domain/seating.h"
 
 namespace parley::services {
 namespace {
@@ -89,8 +93,39 @@ v1::Proposal::Status StatusFor(const v1::Meeting& m, uint64_t me) {
   }
 }
 
+namespace {
+
+bool SameTag(absl::string_view x, absl::string_view y) { return absl::EqualsIgnoreCase(x, y); }
+
+bool Lists(const google::protobuf::RepeatedPtrField<std::string>& tags, absl::string_view tag) {
+  return std::any_of(tags.begin(), tags.end(),
+                     [&](const std::string& t) { return SameTag(t, tag); });
+}
+
+bool HasInterest(const v1::Attendee& a, absl::string_view tag) {
+  return std::any_of(a.interests().begin(), a.interests().end(),
+                     [&](const v1::Interest& i) { return SameTag(i.tag(), tag); });
+}
+
+}  // namespace
+
+bool ReasonHolds(const v1::Reason& r, const v1::Attendee& you, const v1::Attendee& they) {
+  switch (r.kind()) {
+    case v1::Reason::SHARED_INTEREST:
+      return HasInterest(you, r.tag()) && HasInterest(they, r.tag());
+    case v1::Reason::THEY_OFFER_WHAT_YOU_SEEK:
+      return Lists(you.seeks(), r.tag()) && Lists(they.offers(), r.tag());
+    case v1::Reason::YOU_OFFER_WHAT_THEY_SEEK:
+      return Lists(you.offers(), r.tag()) && Lists(they.seeks(), r.tag());
+    case v1::Reason::BRIDGES_CIRCLES:
+      return HasInterest(they, r.tag()) && HasInterest(you, r.other_tag());
+    default:
+      return true;
+  }
+}
+
 v1::Proposal ProposalFor(const v1::Event& event, const v1::Meeting& m, uint64_t me,
-                         const v1::Attendee& partner) {
+                         const v1::Attendee& partner, const v1::Attendee* self) {
   const bool is_a = m.attendee_a() == me;
   v1::Proposal p;
   p.set_meeting_id(m.id());
@@ -109,6 +144,26 @@ v1::Proposal ProposalFor(const v1::Event& event, const v1::Meeting& m, uint64_t 
   p.set_table(m.table());
   *p.mutable_reasons() = is_a ? m.reasons_for_a() : m.reasons_for_b();
   p.set_conversation_starter(is_a ? m.starter_for_a() : m.starter_for_b());
+  if (self != nullptr) {
+    bool names_dropped = false;
+    auto* reasons = p.mutable_reasons();
+    for (int i = reasons->size() - 1; i >= 0; --i) {
+      const v1::Reason& r = reasons->Get(i);
+      if (ReasonHolds(r, *self, partner)) continue;
+      for (const std::string& tag : {r.tag(), r.other_tag()}) {
+        names_dropped =
+            names_dropped ||
+            (!tag.empty() && absl::StrContains(absl::AsciiStrToLower(p.conversation_starter()),
+                                               absl::AsciiStrToLower(tag)));
+      }
+      reasons->DeleteSubrange(i, 1);
+    }
+    if (names_dropped) {
+      p.set_conversation_starter(
+          absl::StrCat("Ask ", partner.display_name().empty() ? "them" : partner.display_name(),
+                       " what they are working on."));
+    }
+  }
   if (m.state() == v1::Meeting::PROPOSED) p.set_expire_time(m.expire_time());
   // Contact sharing (PRODUCT.md "Security and privacy"): only once both confirmed, and only what
   // the partner consented to.
@@ -125,9 +180,14 @@ absl::StatusOr<std::vector<v1::Proposal>> MyProposals(const storage::Store& stor
                                                       std::vector<uint64_t>* partners) {
   absl::StatusOr<std::vector<Mine>> mine = MyMeetings(store, event, me, keep, partners);
   if (!mine.ok()) return mine.status();
+  // My record as it is now: reasons a profile edit made untrue are not shown.
+  absl::StatusOr<v1::Attendee> self = store.GetAttendee(event.id(), me);
+  if (!self.ok() && !absl::IsNotFound(self.status())) return self.status();
   std::vector<v1::Proposal> out;
   out.reserve(mine->size());
-  for (const Mine& x : *mine) out.push_back(ProposalFor(event, x.meeting, me, x.partner));
+  for (const Mine& x : *mine) {
+    out.push_back(ProposalFor(event, x.meeting, me, x.partner, self.ok() ? &*self : nullptr));
+  }
   return out;
 }
 
@@ -185,6 +245,48 @@ absl::StatusOr<v1::Calendar> CalendarOf(const storage::Store& store, const v1::E
   calendar.set_ics(ics::RenderCalendar("PUBLISH", all));
   if (!cancelled.empty()) calendar.set_cancellations(ics::RenderCalendar("CANCEL", cancelled));
   return calendar;
+}
+
+void ExplainNothingNew(const v1::Event& event, const v1::Attendee& me,
+                       const std::vector<v1::Meeting>& my_meetings, int64_t now,
+                       v1::ListMySuggestionsResponse* out) {
+  using Response = v1::ListMySuggestionsResponse;
+  const uint32_t budget = domain::BudgetOf(event.policy(), me);
+  if (budget == 0) {
+    out->set_nothing_new(Response::OPTED_OUT);
+    out->set_nothing_new_message(
+        "your meeting budget is 0 (opted out): raise it with `parley me update --budget N`");
+    return;
+  }
+  absl::flat_hash_set<std::string> busy;
+  uint32_t have = 0;
+  for (const v1::Meeting& m : my_meetings) {
+    if (!domain::OccupyingState(m.state())) continue;
+    ++have;
+    busy.insert(m.slot_id());
+  }
+  if (have >= budget) {
+    out->set_nothing_new(Response::BUDGET_FULL);
+    out->set_nothing_new_message(absl::StrCat("your ", have, " meeting", have == 1 ? "" : "s",
+                                              " and proposals fill your budget of ", budget));
+    return;
+  }
+  bool free_slot = false;
+  for (const v1::Slot& slot : event.slots()) {
+    free_slot = free_slot || (slot.end_time() > now && !busy.contains(slot.id()) &&
+                              domain::AvailableIn(me, slot.id()));
+  }
+  if (!free_slot) {
+    out->set_nothing_new(Response::NO_FREE_SLOT);
+    out->set_nothing_new_message(
+        "every slot you are available in is taken by one of your meetings or has ended");
+    return;
+  }
+  out->set_nothing_new(Response::NOBODY_FEASIBLE);
+  out->set_nothing_new_message(
+      "nobody who is free when you are and has room left can be proposed to you now (they are "
+      "booked, already proposed or declined, or ruled out by avoid lists, organisation or "
+      "language); ask again later");
 }
 
 }  // namespace parley::services

@@ -26,9 +26,18 @@ v1::PublicProfile PublicProfileOf(const v1::Attendee& attendee);
 // NO_SHOW, CANCELLED.
 v1::Proposal::Status StatusFor(const v1::Meeting& meeting, uint64_t me);
 
-// `me` must be one of the meeting's attendees and `partner` the other.
+// `me` must be one of the meeting's attendees and `partner` the other. With `self` (my record
+// as it is now), the reasons are the stored ones that still hold for both records as they are
+// now (ReasonHolds: a profile edit may have removed an interest a reason names), and a starter
+// that names a dropped tag gives way to a neutral one.
 v1::Proposal ProposalFor(const v1::Event& event, const v1::Meeting& meeting, uint64_t me,
-                         const v1::Attendee& partner);
+                         const v1::Attendee& partner, const v1::Attendee* self = nullptr);
+
+// Whether a stored reason shown to `you` about `they` is still true of their records: shared
+// interests both still list, offers and seeks still on each side, a bridge whose tags both
+// still list. The other kinds (wishes, introductions, organisations, follow-ups, open
+// pairings) are kept. Tags compare ASCII case-insensitively, as the engine compares them.
+bool ReasonHolds(const v1::Reason& reason, const v1::Attendee& you, const v1::Attendee& they);
 
 // My meetings as proposals, in slot order (then id): those whose state passes `keep`. Meetings
 // whose partner was erased are left out. If `partners` is not null, the ids of the partners of
@@ -42,6 +51,15 @@ absl::StatusOr<std::vector<v1::Proposal>> MyProposals(const storage::Store& stor
 // Confirmed meetings and open proposals, with the counts. `partners` as for MyProposals.
 absl::StatusOr<v1::Agenda> MyAgenda(const storage::Store& store, const v1::Event& event,
                                     uint64_t me, std::vector<uint64_t>* partners = nullptr);
+
+// Why a request for more proposals (RequestMoreSuggestions) added none, read off the
+// attendee's record and their meetings at `now` (seconds since the Unix epoch): OPTED_OUT,
+// BUDGET_FULL (occupying meetings >= budget), NO_FREE_SLOT (each slot of their availability is
+// taken by an occupying meeting or has ended), else NOBODY_FEASIBLE. Sets both nothing_new
+// fields of `out`.
+void ExplainNothingNew(const v1::Event& event, const v1::Attendee& me,
+                       const std::vector<v1::Meeting>& my_meetings, int64_t now,
+                       v1::ListMySuggestionsResponse* out);
 
 // The attendee's calendar: confirmed meetings (and cancelled ones with STATUS:CANCELLED) in
 // `ics`; the cancelled ones again in `cancellations` under METHOD:CANCEL.

@@ -7,6 +7,11 @@ bool KeptState(v1::Meeting::State state) {
          state == v1::Meeting::NO_SHOW;
 }
 
+bool AcceptedProposal(const v1::Meeting& meeting) {
+  return meeting.state() == v1::Meeting::PROPOSED && (meeting.answer_a() == v1::Meeting::ACCEPTED ||
+                                                      meeting.answer_b() == v1::Meeting::ACCEPTED);
+}
+
 bool OccupyingState(v1::Meeting::State state) {
   return state == v1::Meeting::PROPOSED || KeptState(state);
 }

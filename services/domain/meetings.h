@@ -18,6 +18,10 @@ namespace parley::domain {
 
 // Settled meetings that a new matching run keeps and plans around: CONFIRMED, HELD, NO_SHOW.
 bool KeptState(v1::Meeting::State state);
+// A proposal that one side already accepted (still PROPOSED, waiting for the other): a new run
+// keeps it as it keeps the kept states, unless the attendees' records now rule it out
+// (runs/engine_event.h), because the attendee who accepted may already have planned around it.
+bool AcceptedProposal(const v1::Meeting& meeting);
 // Meetings that hold their attendees' time and their table: PROPOSED and the kept states.
 bool OccupyingState(v1::Meeting::State state);
 // Meetings an attendee sees among their proposals and agenda: the occupying ones.

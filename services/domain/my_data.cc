@@ -11,6 +11,7 @@ namespace parley::services {
 
 v1::Attendee OwnProfile(v1::Attendee me) {
   me.clear_wants();
+  me.clear_person_ref();
   return me;
 }
 

@@ -18,6 +18,8 @@ namespace parley::services {
 // My profile as I may see it (GetMyProfile, UpdateMyProfile, the export): without `wants`,
 // whose entries are other attendees' external ids (the organiser's registration ids, often
 // e-mail addresses); my wishes are shown as people instead (relationship_views.h WishesOf).
+// Without person_ref either: an organiser-only field (the keyed hash that links my records
+// across the community's events; shown only through OrganizerService).
 v1::Attendee OwnProfile(v1::Attendee me);
 
 // The export of attendee `me` of `event`, made at `now` (seconds since the Unix epoch).

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "parley/v1/attendee.pb.h"
 
 namespace parley::domain {
@@ -44,6 +45,22 @@ absl::Status CheckEventReady(const v1::Event& event) {
         "event ", event.id(), " has ", event.slots_size(), " slots; at most ", kMaxSlots));
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckSlotsAhead(const v1::Event& event, int64_t now) {
+  std::vector<std::string> ended;
+  for (const v1::Slot& slot : event.slots()) {
+    if (slot.end_time() > now) return absl::OkStatus();
+    ended.push_back(
+        absl::StrCat(slot.id(), " (ended ",
+                     absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::FromUnixSeconds(slot.end_time()),
+                                      absl::UTCTimeZone()),
+                     ")"));
+  }
+  if (ended.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("event ", event.id(), ": every slot has ended: ", absl::StrJoin(ended, ", "),
+                   "; add slots in the future before matching"));
 }
 
 absl::Status RequireNotClosed(const v1::Event& event) {

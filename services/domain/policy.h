@@ -50,6 +50,11 @@ uint32_t RematchFreezeDays(const v1::EventPolicy& policy);
 // FAILED_PRECONDITION (naming what is missing) unless the event has slots and locations and at
 // most kMaxSlots slots.
 absl::Status CheckEventReady(const v1::Event& event);
+// FAILED_PRECONDITION naming every slot (with its end, UTC) when all the event's slots have
+// ended at `now` (seconds since the Unix epoch): a run would only plan meetings in the past.
+// OK when any slot ends after `now` (a run plans into those) or the event has no slots
+// (CheckEventReady says so).
+absl::Status CheckSlotsAhead(const v1::Event& event, int64_t now);
 
 // FAILED_PRECONDITION for a CLOSED event.
 absl::Status RequireNotClosed(const v1::Event& event);

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -218,10 +219,12 @@ absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_
     return true;
   });
   if (!s.ok()) return s;
-  std::vector<v1::Meeting> settled;
+  std::vector<v1::Meeting> settled, accepted;
   s = store.ScanMeetings(event_id, [&](const v1::Meeting& m) {
     if (m.state() != v1::Meeting::PROPOSED) {
       settled.push_back(m);
+    } else if (domain::AcceptedProposal(m)) {
+      accepted.push_back(m);
     } else {
       e.proposed.push_back(m);
     }
@@ -289,35 +292,68 @@ absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_
 
   // Settled meetings: their pairs are never proposed again; kept ones hold budget, slot, table.
   e.seating = domain::Seating(ev);
+  auto keep = [&](const v1::Meeting& m, Index a, Index b) {
+    ++e.kept;
+    e.kept_meetings.push_back(m);
+    auto slot = e.slot_index.find(m.slot_id());
+    for (Index x : {a, b}) {
+      match::Profile& p = input.profiles[x];
+      p.budget = std::max(0, p.budget - 1);
+      if (slot != e.slot_index.end()) p.availability &= ~(SlotMask{1} << slot->second);
+    }
+    e.seating.Hold(m);
+  };
   for (const v1::Meeting& m : settled) {
     e.settled_ids.push_back(m.id());
     auto a = e.index_of.find(m.attendee_a());
     auto b = e.index_of.find(m.attendee_b());
     if (a == e.index_of.end() || b == e.index_of.end()) continue;
     input.excluded_pairs.emplace_back(a->second, b->second);
-    if (!KeptState(m.state())) continue;
-    ++e.kept;
-    e.kept_meetings.push_back(m);
-    auto slot = e.slot_index.find(m.slot_id());
-    for (Index x : {a->second, b->second}) {
-      match::Profile& p = input.profiles[x];
-      p.budget = std::max(0, p.budget - 1);
-      if (slot != e.slot_index.end()) p.availability &= ~(SlotMask{1} << slot->second);
-    }
-    e.seating.Hold(m);
+    if (KeptState(m.state())) keep(m, a->second, b->second);
   }
 
   // Known pairs: they already know each other, so they are never proposed (and live repair,
   // which loads the event the same way, never brings them back).
+  absl::flat_hash_set<std::pair<Index, Index>> known;
   s = store.ScanKnownPairs(event_id, [&](uint64_t x, uint64_t y) {
     auto a = e.index_of.find(x);
     auto b = e.index_of.find(y);
     if (a != e.index_of.end() && b != e.index_of.end()) {
       input.excluded_pairs.emplace_back(a->second, b->second);
+      known.emplace(std::minmax(a->second, b->second));
     }
     return true;
   });
   if (!s.ok()) return s;
+
+  // Proposals one side accepted are kept like confirmed meetings while the records still allow
+  // them: both present, available and with budget left in that slot (after the kept meetings),
+  // and no hard constraint between them. The others are withdrawn with the plain proposals.
+  for (const v1::Meeting& m : accepted) {
+    auto a = e.index_of.find(m.attendee_a());
+    auto b = e.index_of.find(m.attendee_b());
+    auto slot = e.slot_index.find(m.slot_id());
+    bool feasible = a != e.index_of.end() && b != e.index_of.end() && slot != e.slot_index.end();
+    if (feasible) {
+      const SlotMask bit = SlotMask{1} << slot->second;
+      for (Index x : {a->second, b->second}) {
+        const match::Profile& p = input.profiles[x];
+        feasible = feasible && p.budget > 0 && (p.availability & bit) != 0;
+      }
+      feasible =
+          feasible && domain::BlockedPair(ev, e.attendees[a->second], e.attendees[b->second],
+                                          known.contains(std::minmax(a->second, b->second))) ==
+                          domain::PairBlock::kNone;
+    }
+    if (!feasible) {
+      e.withdrawn_ids.push_back(m.id());
+      e.proposed.push_back(m);
+      continue;
+    }
+    e.settled_ids.push_back(m.id());
+    input.excluded_pairs.emplace_back(a->second, b->second);
+    keep(m, a->second, b->second);
+  }
 
   // Introductions both sides accepted.
   s = store.ScanIntroductions(event_id, [&](const v1::StoredIntroduction& intro) {

@@ -32,9 +32,15 @@ struct EngineEvent {
   absl::flat_hash_map<uint64_t, match::Index> index_of;  // attendee id -> index
   absl::flat_hash_map<std::string, int> slot_index;      // slot id -> slot
   absl::flat_hash_map<std::string, int> location_index;  // location id -> location
-  std::vector<uint64_t> settled_ids;                     // the non-PROPOSED meetings planned around
-  std::vector<v1::Meeting> proposed;                     // the PROPOSED meetings, by id
-  std::vector<v1::Meeting> kept_meetings;                // CONFIRMED, HELD, NO_SHOW, by id
+  // The meetings planned around: every non-PROPOSED one and the accepted proposals kept.
+  std::vector<uint64_t> settled_ids;
+  // Accepted proposals (domain::AcceptedProposal) the records now rule out: replaced like the
+  // plain proposals.
+  std::vector<uint64_t> withdrawn_ids;
+  // The PROPOSED meetings the plan replaces: nobody accepted them, then the withdrawn ones.
+  std::vector<v1::Meeting> proposed;
+  // CONFIRMED, HELD, NO_SHOW, by id, then the accepted proposals kept, by id.
+  std::vector<v1::Meeting> kept_meetings;
   uint32_t kept = 0;
   // Profiles with kept meetings taken out of budgets and availability; every settled pair
   // excluded.

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "services/domain/empty_run.h"
+#include "services/domain/meetings.h"
 #include "services/domain/policy.h"
 #include "services/match/bound.h"
 #include "services/match/candidates.h"
@@ -68,6 +69,8 @@ class Runner {
     absl::StatusOr<v1::Event> event = store_->GetEvent(event_id_);
     if (!event.ok()) return event.status();
     absl::Status s = domain::CheckEventReady(*event);
+    if (!s.ok()) return s;
+    s = domain::CheckSlotsAhead(*event, Now());
     if (!s.ok()) return s;
     v1::MatchingRun run;
     run.set_event_id(event_id_);
@@ -185,7 +188,8 @@ class Runner {
     run_.set_phase(v1::MatchingRun::DONE);
     run_.set_end_time(EndTime());
     absl::StatusOr<std::vector<v1::Meeting>> stored =
-        store_->ReplaceSchedule(event_id_, run_, std::move(meetings), e.settled_ids);
+        store_->ReplaceSchedule(event_id_, run_, std::move(meetings), e.settled_ids,
+                                domain::AcceptedProposal, e.withdrawn_ids);
     if (!stored.ok()) return stored.status();
     if (stored->size() != run_.meetings_proposed()) {
       // Attendees erased meanwhile lost their meetings; the record says what was written.
@@ -202,12 +206,33 @@ class Runner {
   std::vector<v1::Meeting> ToMeetings(const EngineEvent& e, const match::MatchProblem& problem,
                                       const std::vector<match::Meeting>& planned) const {
     const int64_t now = Now();
+    // A pair planned again keeps its proposal's id (Store::ReplaceSchedule), so that the ids
+    // attendees wrote down stay valid; moved to another seat, it counts as a change (ICS).
+    absl::flat_hash_map<std::pair<uint64_t, uint64_t>, const v1::Meeting*> before;
+    for (const v1::Meeting& m : e.proposed)
+      before.emplace(std::make_pair(m.attendee_a(), m.attendee_b()), &m);
     std::vector<v1::Meeting> out;
     out.reserve(planned.size());
     match::CancelPoll cancel(options_.cancel);
     for (const match::Meeting& m : planned) {
       if (cancel.Poll()) break;  // the caller checks the flag before writing
-      out.push_back(ToStoredMeeting(e, problem, m, now, run_.id()));
+      v1::Meeting meeting = ToStoredMeeting(e, problem, m, now, run_.id());
+      auto old = before.find(std::make_pair(meeting.attendee_a(), meeting.attendee_b()));
+      if (old != before.end()) {
+        const v1::Meeting& was = *old->second;
+        meeting.set_id(was.id());
+        meeting.set_create_time(was.create_time());
+        const bool same_seat = was.slot_id() == meeting.slot_id() &&
+                               was.location_id() == meeting.location_id() &&
+                               was.table() == meeting.table();
+        if (same_seat) {
+          meeting.set_expire_time(was.expire_time());
+          meeting.set_sequence(was.sequence());
+        } else {
+          meeting.set_sequence(was.sequence() + 1);
+        }
+      }
+      out.push_back(std::move(meeting));
     }
     return out;
   }

@@ -75,10 +75,14 @@ absl::Status RecordBound(storage::Store* store, uint64_t event_id, uint64_t run_
 
 // Runs matching for `event_id` and returns the finished run record (phase DONE).
 //
-// What it plans around: meetings in state CONFIRMED, HELD or NO_SHOW are kept; they use their
+// What it plans around: meetings in state CONFIRMED, HELD or NO_SHOW are kept, and so are
+// proposals one side accepted (domain::AcceptedProposal) while both attendees' records still
+// allow them (present, available in the slot, budget left, no hard constraint); they use their
 // attendees' budget, slot and table. No pair with a stored meeting in any state but PROPOSED
-// (confirmed, declined, cancelled, expired, held, no-show) is proposed again. Every PROPOSED
-// meeting is replaced by the new plan. New meetings are PROPOSED with both answers unset and
+// (confirmed, declined, cancelled, expired, held, no-show) is proposed again. Every other
+// PROPOSED meeting is replaced by the new plan; a pair planned again keeps its meeting id (and
+// its create_time; its expire_time and ICS sequence too when the seat is unchanged, else the
+// sequence is bumped). New meetings are PROPOSED with both answers unset and
 // expire after the policy's proposal_expiry_minutes (0: never); with policy.auto_confirm they are
 // CONFIRMED with both answers ACCEPTED and never expire. Reasons and starters are written from
 // each side and never reveal a wish to its target (a one-sided "asked to meet you" is dropped).
@@ -97,7 +101,8 @@ absl::Status RecordBound(storage::Store* store, uint64_t event_id, uint64_t run_
 // enforces one run per event). Deterministic for the same store content and options.
 //
 // Errors: NOT_FOUND if the event does not exist; FAILED_PRECONDITION (no run record written) if
-// it has no slots or no locations (the message says which); ABORTED if meetings kept settling
+// it has no slots or no locations (the message says which) or every slot has ended at the run's
+// clock (domain::CheckSlotsAhead: the message names them); ABORTED if meetings kept settling
 // for max_attempts attempts; CANCELLED once options.cancel is raised (the stored schedule is
 // untouched); store errors as the store returns them. After the run record was created, a failure
 // is also recorded in it (phase FAILED, error).

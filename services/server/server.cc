@@ -163,13 +163,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   matching_options.run_queue = options.run_queue;
   matching_options.run.threads = options.run_candidate_threads;
   matching_options.run.bound_max_attendees = options.bound_inline_max_attendees;
+  // The organiser's report and analytics read aggregates that follow every commit.
+  server->reads_ = std::make_unique<matching::OrganiserReads>(server->store_.get());
+  server->store_->AddCommitListener(server->reads_.get());
   server->matching_ = std::make_unique<MatchingService>(
       server->store_.get(), server->auth_.get(), server->workers_.get(), server->expensive_.get(),
-      server->live_.get(), server->agenda_.get(), std::move(matching_options),
+      server->live_.get(), server->agenda_.get(), server->reads_.get(), std::move(matching_options),
       std::move(seams.run_observer));
   server->relationships_ = std::make_unique<RelationshipService>(
       server->store_.get(), server->auth_.get(), server->workers_.get(), server->expensive_.get(),
-      server->live_.get());
+      server->live_.get(), server->reads_.get());
 
   server->health_ = std::make_unique<HealthService>(server->auth_.get());
   // Ours instead (health_service.h): its Watch streams count under the stream caps.
@@ -262,6 +265,7 @@ void Server::Shutdown(absl::Duration grace) {
   logged("repairs finished");
   expensive_.reset();
   logged("reports and analytics finished");
+  if (store_ != nullptr && reads_ != nullptr) store_->RemoveCommitListener(reads_.get());
   workers_.reset();
   logged("writes, imports and exports finished");
   if (store_ != nullptr) {

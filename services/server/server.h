@@ -162,6 +162,7 @@ class Server {
   std::unique_ptr<OrganizerService> organizer_;
   std::unique_ptr<AttendeeService> attendee_;
   std::unique_ptr<LiveAgendas> live_;
+  std::unique_ptr<matching::OrganiserReads> reads_;
   std::unique_ptr<MatchingService> matching_;
   std::unique_ptr<AgendaService> agenda_;
   std::unique_ptr<RelationshipService> relationships_;

@@ -68,7 +68,7 @@ TEST_F(CliImportE2eTest, ImportsThousandAttendeesIdempotentlyRejectsBadRowsAndSu
   v1::Event event;
   CliJson(organiser,
           {"events", "create", "--name", "E2E Night", "--slot-count", "6", "--start",
-           "2026-12-01T10:00", "--slot-minutes", "30", "--locations", "hall:20"},
+           "2030-12-01T10:00", "--slot-minutes", "30", "--locations", "hall:20"},
           &event);
   ASSERT_NE(event.id(), 0u);
   ASSERT_EQ(event.slots_size(), 6);
@@ -244,7 +244,7 @@ TEST_F(CliImportE2eTest, KnownPairsImportFromATsvFile) {
   v1::Event event;
   CliJson(organiser,
           {"events", "create", "--name", "Workshop", "--slot-count", "2", "--start",
-           "2026-12-01T10:00", "--slot-minutes", "30", "--locations", "hall:20"},
+           "2030-12-01T10:00", "--slot-minutes", "30", "--locations", "hall:20"},
           &event);
   const std::string event_id = absl::StrCat(event.id());
   const std::string people = dir_.Sub("people.csv");

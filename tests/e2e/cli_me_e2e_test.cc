@@ -15,6 +15,7 @@
 #include "parley/v1/admin_service.pb.h"
 #include "parley/v1/agenda_service.pb.h"
 #include "parley/v1/attendee_service.pb.h"
+#include "parley/v1/matching_service.pb.h"
 #include "parley/v1/organizer_service.pb.h"
 #include "tests/e2e/cli_fixture.h"
 
@@ -118,6 +119,74 @@ TEST_F(CliMeE2eTest, ExportWritesEverythingAboutMeAsJsonIntoAPrivateFile) {
   EXPECT_TRUE(theirs.profile().share_email());
   EXPECT_THAT(bobs.out, Not(HasSubstr("ann@example.org")));
   EXPECT_THAT(bobs.out, Not(HasSubstr("+49 170 111")));
+}
+
+// `parley more` never answers a bare "0 new suggestions": it says why nothing new came.
+TEST_F(CliMeE2eTest, MoreSaysWhyNothingNewCame) {
+  SetUpConfirmedPair();
+  ASSERT_FALSE(HasFailure());
+  const CommandResult full = Cli(tokens_["ann"], {"more"});
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  EXPECT_THAT(full.out,
+              HasSubstr("0 new suggestions: your 1 meeting and proposals fill your budget of 1"));
+  v1::ListMySuggestionsResponse json;
+  CliJson(tokens_["ann"], {"more"}, &json);
+  EXPECT_EQ(json.nothing_new(), v1::ListMySuggestionsResponse::BUDGET_FULL);
+  // Cem has room, but Ann and Bob are full.
+  const CommandResult nobody = Cli(tokens_["cem"], {"more"});
+  ASSERT_EQ(nobody.exit_code, 0) << nobody.err;
+  EXPECT_THAT(nobody.out, HasSubstr("0 new suggestions: nobody who is free when you are"));
+  ASSERT_EQ(Cli(tokens_["cem"], {"me", "update", "--budget", "0"}).exit_code, 0);
+  EXPECT_THAT(Cli(tokens_["cem"], {"more"}).out, HasSubstr("opted out"));
+}
+
+// person_ref is the organiser's: `parley me` (and its JSON) shows no trace of it.
+TEST_F(CliMeE2eTest, MeDoesNotShowThePersonRef) {
+  SetUpOpenEvent("Chess Club",
+                 {"--name", "Chess Night", "--slot-count", "2", "--start", "2030-03-01T18:00",
+                  "--slot-minutes", "30", "--locations", "hall:10"},
+                 "external_id,name,email,interests,person_ref\n"
+                 "ann,Ann,ann@example.org,chess,ref-ann\n"
+                 "bob,Bob,bob@example.org,chess,ref-bob\n");
+  ASSERT_FALSE(HasFailure());
+  ASSERT_THAT(attendees_["ann"].person_ref(), HasSubstr("pk1:"));  // the organiser sees it
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"me"}, std::vector<std::string>{"--json", "me"}}) {
+    const CommandResult me = Cli(tokens_["ann"], args);
+    ASSERT_EQ(me.exit_code, 0) << me.err;
+    EXPECT_THAT(me.out, HasSubstr("Ann"));
+    EXPECT_THAT(me.out, Not(HasSubstr("pk1:")));
+    EXPECT_THAT(me.out, Not(HasSubstr(attendees_["ann"].person_ref())));
+  }
+}
+
+// --all prints each page as it arrives (constant memory), as one JSON document with --json.
+TEST_F(CliMeE2eTest, ListAllStreamsEveryPage) {
+  SetUpConfirmedPair();
+  ASSERT_FALSE(HasFailure());
+  v1::ListAttendeesResponse attendees;
+  CliJson(organiser_, {"attendees", "list", "--event", event_id_, "--all", "--page-size", "1"},
+          &attendees);
+  ASSERT_EQ(attendees.attendees_size(), 3);
+  EXPECT_EQ(attendees.attendees(0).external_id(), "ann");
+  EXPECT_EQ(attendees.attendees(2).external_id(), "cem");
+  EXPECT_EQ(attendees.next_page_token(), "");
+  const CommandResult human =
+      Cli(organiser_, {"attendees", "list", "--event", event_id_, "--all", "--page-size", "1"});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  for (const char* name : {"ann", "bob", "cem"}) EXPECT_THAT(human.out, HasSubstr(name));
+  EXPECT_THAT(human.out, Not(HasSubstr("more: --page-token")));
+
+  v1::ListMeetingsResponse meetings;
+  CliJson(organiser_, {"meetings", "list", "--event", event_id_, "--all", "--page-size", "1"},
+          &meetings);
+  ASSERT_GE(meetings.meetings_size(), 1);
+  EXPECT_EQ(meetings.external_ids().at(meetings.meetings(0).attendee_a()), "ann");
+  // An empty list is still one document.
+  v1::ListMeetingsResponse none;
+  CliJson(organiser_, {"meetings", "list", "--event", event_id_, "--all", "--state", "held"},
+          &none);
+  EXPECT_EQ(none.meetings_size(), 0);
 }
 
 }  // namespace

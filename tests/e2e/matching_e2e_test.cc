@@ -144,7 +144,7 @@ TEST_F(MatchingE2eTest, CrowdAcceptsAndDeclinesConcurrentlyInvariantsHoldAndRest
   v1::Event event;
   CliJson(organiser,
           {"events", "create", "--name", "Matching Night", "--slot-count", "6", "--start",
-           "2026-12-01T10:00", "--slot-minutes", "30", "--locations",
+           "2030-12-01T10:00", "--slot-minutes", "30", "--locations",
            "hall:400,library:150:quiet,garden:150", "--proposal-expiry-minutes", "0",
            "--auto-confirm", "false"},
           &event);

@@ -71,6 +71,41 @@ TEST_F(AgendaServiceTest, ReasonsShowTheSpellingMostHoldersUsed) {
   EXPECT_GT(shown, 0);
 }
 
+// A suggestion never names an interest, offer or seek I just removed from my profile: its
+// reasons are the ones still true of both records, and its starter names none of the others.
+TEST_F(AgendaServiceTest, ReasonsFollowAProfileEdit) {
+  SetUpEvent(6, 3, 1);
+  Run();
+  const uint64_t me = ids_[0];
+  std::vector<v1::Proposal> before = Suggestions(me);
+  ASSERT_EQ(before.size(), 1u);
+  std::set<std::string> removed;  // tags my edit makes untrue
+  for (const v1::Reason& r : before[0].reasons()) {
+    if (r.kind() == v1::Reason::SHARED_INTEREST ||
+        r.kind() == v1::Reason::THEY_OFFER_WHAT_YOU_SEEK ||
+        r.kind() == v1::Reason::YOU_OFFER_WHAT_THEY_SEEK) {
+      removed.insert(r.tag());
+    }
+  }
+  ASSERT_FALSE(removed.empty()) << before[0].ShortDebugString();
+  v1::UpdateMyProfileRequest request;
+  v1::Interest* interest = request.mutable_attendee()->add_interests();
+  interest->set_tag("knitting");
+  interest->set_weight(2);
+  for (const char* path : {"interests", "offers", "seeks"}) {
+    request.mutable_update_mask()->add_paths(path);  // offers and seeks: none left
+  }
+  v1::MyProfile profile;
+  ASSERT_TRUE(attendee_->UpdateMyProfile(Ctx(TokenOf(me)).get(), request, &profile).ok());
+  for (const v1::Proposal& p : Suggestions(me)) {
+    SCOPED_TRACE(p.ShortDebugString());
+    for (const v1::Reason& r : p.reasons()) EXPECT_EQ(removed.count(r.tag()), 0u);
+    for (const std::string& tag : removed) {
+      EXPECT_THAT(p.conversation_starter(), Not(HasSubstr(tag)));
+    }
+  }
+}
+
 TEST_F(AgendaServiceTest, SuggestionsShowThePartnersPublicProfileAndMySideOnly) {
   SetUpEvent(6, 3, 2);
   Run();

@@ -6,6 +6,7 @@ namespace parley {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class AttendeeServiceTest : public testutil::ServiceTest {
  protected:
@@ -82,6 +83,32 @@ TEST_F(AttendeeServiceTest, WantsAreNeitherSetNorShownHere) {
   ASSERT_TRUE(attendee_->UpdateMyProfile(Ctx(ada_token_).get(), request, &me).ok());
   EXPECT_EQ(me.attendee().wants_size(), 0);
   EXPECT_EQ(server_->store()->GetAttendee(event_.id(), ada_id_)->wants(0), "bob");  // kept
+}
+
+// person_ref links one human's records across the community's events: the organiser's field.
+// The attendee reads their profile (and export) without it, the organiser still sees it.
+TEST_F(AttendeeServiceTest, PersonRefIsShownOnlyToTheOrganiser) {
+  ASSERT_TRUE(server_->store()
+                  ->MutateAttendee(event_.id(), ada_id_,
+                                   [](v1::Attendee* a) {
+                                     a->set_person_ref("pk1:0123456789abcdef0123456789abcdef");
+                                     return absl::OkStatus();
+                                   })
+                  .ok());
+  v1::MyProfile me;
+  ASSERT_TRUE(attendee_->GetMyProfile(Ctx(ada_token_).get(), {}, &me).ok());
+  EXPECT_EQ(me.attendee().person_ref(), "");
+  v1::UpdateMyProfileRequest request;
+  request.mutable_attendee()->set_bio("hello");
+  request.mutable_update_mask()->add_paths("bio");
+  ASSERT_TRUE(attendee_->UpdateMyProfile(Ctx(ada_token_).get(), request, &me).ok());
+  EXPECT_EQ(me.attendee().person_ref(), "");
+  v1::MyData data;
+  ASSERT_TRUE(attendee_->ExportMyData(Ctx(ada_token_).get(), {}, &data).ok());
+  EXPECT_THAT(data.SerializeAsString(), Not(HasSubstr("pk1:")));
+  // Kept in the store, where the organiser reads it.
+  EXPECT_EQ(server_->store()->GetAttendee(event_.id(), ada_id_)->person_ref(),
+            "pk1:0123456789abcdef0123456789abcdef");
 }
 
 TEST_F(AttendeeServiceTest, OrganiserOwnedFieldsAreRefused) {

@@ -194,6 +194,16 @@ class MatchingRunTest : public ::testing::Test {
                     .ok());
   }
 
+  void Accept(uint64_t event_id, uint64_t meeting_id) {
+    ASSERT_TRUE(store_
+                    ->MutateMeeting(event_id, meeting_id,
+                                    [&](v1::Meeting* m) {
+                                      m->set_answer_a(v1::Meeting::ACCEPTED);
+                                      return absl::OkStatus();
+                                    })
+                    .ok());
+  }
+
   // Every rule a run promises, over all stored meetings of the event.
   void CheckInvariants(uint64_t event_id) {
     absl::StatusOr<v1::Event> event = store_->GetEvent(event_id);
@@ -415,6 +425,143 @@ TEST_F(MatchingRunTest, AConfirmationDuringTheRunMakesItStartOverAroundIt) {
   ASSERT_TRUE(kept.ok()) << kept.status();
   EXPECT_EQ(kept->state(), v1::Meeting::CONFIRMED);
   CheckInvariants(event_id);
+}
+
+// A proposal one side accepted is a commitment of theirs: a re-run keeps it where it is (unless
+// the records now rule it out), and a pair the re-run plans again keeps its meeting id.
+TEST_F(MatchingRunTest, RerunKeepsAcceptedProposalsAndTheIdsOfPairsThatStay) {
+  const uint64_t event_id = NewEvent();
+  ASSERT_TRUE(Run(event_id).ok());
+  const std::vector<v1::Meeting> first = Meetings(event_id);
+  ASSERT_GT(first.size(), 40u);
+  std::map<uint64_t, v1::Meeting> accepted;
+  for (size_t i = 0; i < 10; ++i) {
+    Accept(event_id, first[i].id());
+    accepted[first[i].id()] = first[i];
+  }
+  // The last one becomes infeasible: its first attendee is no longer available in its slot.
+  const v1::Meeting ruled_out = first[10];
+  Accept(event_id, ruled_out.id());
+  ASSERT_TRUE(store_
+                  ->MutateAttendee(event_id, ruled_out.attendee_a(),
+                                   [&](v1::Attendee* a) {
+                                     a->clear_availability();
+                                     for (int s = 1; s <= kSlots; ++s) {
+                                       const std::string slot = absl::StrCat("s", s);
+                                       if (slot != ruled_out.slot_id()) a->add_availability(slot);
+                                     }
+                                     return absl::OkStatus();
+                                   })
+                  .ok());
+  std::map<std::pair<uint64_t, uint64_t>, uint64_t> first_ids;
+  for (const v1::Meeting& m : first) first_ids[{m.attendee_a(), m.attendee_b()}] = m.id();
+
+  absl::StatusOr<v1::MatchingRun> rerun = Run(event_id);
+  ASSERT_TRUE(rerun.ok()) << rerun.status();
+  EXPECT_EQ(rerun->meetings_kept(), 10u);
+  size_t kept = 0, same_pair = 0;
+  for (const v1::Meeting& m : Meetings(event_id)) {
+    SCOPED_TRACE(absl::StrCat("meeting ", m.id()));
+    auto was = first_ids.find({m.attendee_a(), m.attendee_b()});
+    if (was != first_ids.end()) {
+      EXPECT_EQ(m.id(), was->second) << "a pair that stays keeps its id";
+      ++same_pair;
+    }
+    if (accepted.count(m.id())) {
+      const v1::Meeting& before = accepted[m.id()];
+      EXPECT_EQ(m.state(), v1::Meeting::PROPOSED);
+      EXPECT_EQ(m.answer_a(), v1::Meeting::ACCEPTED);
+      EXPECT_EQ(m.slot_id(), before.slot_id());
+      EXPECT_EQ(m.table(), before.table());
+      EXPECT_EQ(m.run_id(), before.run_id());
+      ++kept;
+    }
+    if (m.id() == ruled_out.id()) {
+      EXPECT_NE(m.slot_id(), ruled_out.slot_id()) << "kept in a slot its attendee left";
+      EXPECT_EQ(m.answer_a(), v1::Meeting::ANSWER_UNSPECIFIED);
+    }
+  }
+  EXPECT_EQ(kept, 10u);
+  // The same seed plans most pairs again.
+  EXPECT_GT(same_pair, first.size() / 2);
+  CheckInvariants(event_id);
+}
+
+// prefers_quiet is honoured whenever a quiet table is free: no quiet-preferring pair sits in the
+// hall of a slot whose library has a table left, in a first run and in a re-run around kept
+// meetings.
+TEST_F(MatchingRunTest, QuietPreferringPairsGetTheQuietTablesFirst) {
+  const uint64_t event_id = NewEvent();
+  auto check = [&] {
+    std::map<uint64_t, bool> quiet;
+    ASSERT_TRUE(store_
+                    ->ScanAttendees(event_id,
+                                    [&](const v1::Attendee& a) {
+                                      quiet[a.id()] = a.prefers_quiet();
+                                      return true;
+                                    })
+                    .ok());
+    std::map<std::string, int> library_used;
+    std::vector<v1::Meeting> in_hall;
+    int quiet_pairs = 0;
+    for (const v1::Meeting& m : Meetings(event_id)) {
+      if (!Occupies(m.state())) continue;
+      const bool wants_quiet = quiet[m.attendee_a()] || quiet[m.attendee_b()];
+      quiet_pairs += wants_quiet ? 1 : 0;
+      if (m.location_id() == "library") ++library_used[m.slot_id()];
+      if (wants_quiet && m.location_id() == "hall") in_hall.push_back(m);
+    }
+    EXPECT_GT(quiet_pairs, 0);
+    for (const v1::Meeting& m : in_hall) {
+      EXPECT_EQ(library_used[m.slot_id()], 4)
+          << "meeting " << m.id() << " in the hall while the library has a free table";
+    }
+  };
+  ASSERT_TRUE(Run(event_id).ok());
+  check();
+  const std::vector<v1::Meeting> first = Meetings(event_id);
+  for (size_t i = 0; i < first.size(); i += 3) {
+    SetState(event_id, first[i].id(), v1::Meeting::CONFIRMED);
+  }
+  ASSERT_TRUE(Run(event_id).ok());
+  check();
+}
+
+// An acceptance that arrives while a run computes is not lost: the write is refused (ABORTED) and
+// the run starts over around it.
+TEST_F(MatchingRunTest, AnAcceptanceDuringTheRunMakesItStartOverAroundIt) {
+  const uint64_t event_id = NewEvent();
+  ASSERT_TRUE(Run(event_id).ok());
+  const v1::Meeting accepted = Meetings(event_id).front();
+  int phases = 0;
+  absl::StatusOr<v1::MatchingRun> run =
+      RunMatching(store_.get(), event_id, Options(), [&](const v1::MatchingRun&) {
+        if (++phases == 3) Accept(event_id, accepted.id());
+      });
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(phases, 9);  // four phases, then all four again, then DONE
+  EXPECT_EQ(run->meetings_kept(), 1u);
+  absl::StatusOr<v1::Meeting> kept = store_->GetMeeting(event_id, accepted.id());
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_EQ(kept->answer_a(), v1::Meeting::ACCEPTED);
+  EXPECT_EQ(kept->slot_id(), accepted.slot_id());
+  CheckInvariants(event_id);
+}
+
+TEST_F(MatchingRunTest, ARunWhoseSlotsHaveAllEndedIsAFailedPreconditionNamingThem) {
+  const uint64_t event_id = NewEvent();
+  RunOptions options = Options();
+  options.now_unix_seconds = kNow + kSlots * 3600 + 1800;  // the last slot's end
+  absl::StatusOr<v1::MatchingRun> run = RunMatching(store_.get(), event_id, options, nullptr);
+  EXPECT_TRUE(absl::IsFailedPrecondition(run.status())) << run.status();
+  for (int s = 1; s <= kSlots; ++s) {
+    EXPECT_THAT(run.status().message(), HasSubstr(absl::StrCat("s", s, " (ended ")));
+  }
+  EXPECT_TRUE(absl::IsNotFound(store_->LatestRun(event_id).status()));  // no run recorded
+  EXPECT_TRUE(Meetings(event_id).empty());
+  // One slot still ahead is enough to plan.
+  options.now_unix_seconds -= 1;
+  EXPECT_TRUE(RunMatching(store_.get(), event_id, options, nullptr).ok());
 }
 
 TEST_F(MatchingRunTest, RunFailsAfterTooManyInterruptionsAndRecordsIt) {
