@@ -22,6 +22,7 @@
 // of that event, which takes what candidate generation takes). `store` is not owned and must
 // outlive this object.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -104,14 +105,29 @@ class LiveRepair {
   // Drops the event's state (after a run replaced its proposals).
   void Invalidate(uint64_t event_id);
 
+  // How many times a state was built from the store (a whole-event load and candidate
+  // generation), over all events: changes applied in place do not count. For tests and logs.
+  uint64_t builds() const { return builds_.load(std::memory_order_relaxed); }
+
  private:
   struct EventState;
   std::shared_ptr<EventState> StateOf(uint64_t event_id);
   absl::Status Build(uint64_t event_id, EventState* state);
   // Makes the live schedule from the stored meetings of `loaded` over state->index.
   absl::Status Adopt(EventState* state, EngineEvent loaded);
-  // Updates a built state after profile changes; falls back to Build.
-  absl::Status Rebase(uint64_t event_id, EventState* state, const std::vector<uint64_t>& changed);
+  // Applies changed records to a built state in place: each attendee's profile goes through
+  // CandidateIndex::UpsertProfile, the pairs the store just cancelled (`lost`: attendee ->
+  // partners) and known pairs are excluded, and the engine updates the attendee
+  // (LiveSchedule::UpdateAttendee) and refills those concerned. Returns the meetings to store.
+  // FAILED_PRECONDITION when the state cannot follow (another run, attendees came or went):
+  // build it again.
+  absl::StatusOr<std::vector<match::Meeting>> Update(
+      uint64_t event_id, EventState* state, const std::vector<uint64_t>& attendee_ids,
+      const absl::flat_hash_map<uint64_t, std::vector<uint64_t>>& lost);
+  // Refills the changed attendees and the partners of `cancelled` in a state just built.
+  absl::StatusOr<std::vector<match::Meeting>> RefillBuilt(
+      EventState* state, const std::vector<uint64_t>& attendee_ids,
+      const std::vector<v1::Meeting>& cancelled);
   absl::StatusOr<std::vector<v1::Meeting>> CancelRuledOut(uint64_t event_id, uint64_t attendee_id);
   // Refills `attendees` beyond their candidate lists (see the file comment); appends what was
   // added. False when the engine removed a meeting the store still holds (rebuild next time).
@@ -127,6 +143,7 @@ class LiveRepair {
 
   storage::Store* const store_;
   const LiveOptions options_;
+  std::atomic<uint64_t> builds_{0};
   absl::Mutex mu_;
   absl::flat_hash_map<uint64_t, std::shared_ptr<EventState>> events_ ABSL_GUARDED_BY(mu_);
 };
