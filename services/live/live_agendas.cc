@@ -72,8 +72,15 @@ void LiveAgendas::Submit(WorkerPool* pool, std::function<void()> task) {
     absl::MutexLock lock(&mu_);
     ++pending_;
   }
-  pool->Submit([this, task = std::move(task)] {
+  const absl::Time queued = absl::Now();
+  pool->Submit([this, pool, queued, task = std::move(task)] {
+    const absl::Time start = absl::Now();
     task();
+    // A change reaches watchers late when a task waited or took long: say which.
+    if (absl::Now() - queued > absl::Milliseconds(100)) {
+      LOG(INFO) << (pool == notify_.get() ? "notification" : "repair") << " waited "
+                << start - queued << " and ran " << absl::Now() - start;
+    }
     absl::MutexLock lock(&mu_);
     --pending_;
   });
