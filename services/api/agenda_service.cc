@@ -68,7 +68,10 @@ class AgendaWatch final : public QueuedWriter<v1::Agenda>, public AgendaNotifier
       return;
     }
     std::string bytes = agenda->SerializeAsString();
-    if (bytes == last_) return;  // nothing this attendee can see changed
+    // Nothing this attendee can see changed. The first agenda is always sent, even when it
+    // serialises to nothing (no meetings, budget 0).
+    if (sent_ && bytes == last_) return;
+    sent_ = true;
     last_ = std::move(bytes);
     Push(*std::move(agenda));
   }
@@ -85,6 +88,7 @@ class AgendaWatch final : public QueuedWriter<v1::Agenda>, public AgendaNotifier
   const uint64_t me_;
   absl::Mutex load_mu_;
   std::string last_ ABSL_GUARDED_BY(load_mu_);
+  bool sent_ ABSL_GUARDED_BY(load_mu_) = false;
 };
 
 }  // namespace

@@ -27,11 +27,13 @@ namespace parley::services {
 // store), so a stale entry is never served: it is rebuilt by the next call.
 // Memory: the values total at most kMaxBytes (plus ~150 bytes per entry); a Put that would
 // exceed it empties the cache first. The views of one attendee are a few KB (a profile per
-// partner), so the bound holds both views of every attendee of a large event.
+// partner): both views of every attendee of a 150,000-attendee event take ~510 MB (1.7 KB
+// each), which the bound must hold, or the cache empties itself over and over and most reads
+// build their view again.
 // Thread-safe. Without `versions` nothing is cached.
 class AgendaViewCache {
  public:
-  static constexpr size_t kMaxBytes = 256u << 20;
+  static constexpr size_t kMaxBytes = 1024u << 20;
   enum class Kind { kAgenda, kSuggestions };
 
   explicit AgendaViewCache(const storage::StoreVersions* versions) : versions_(versions) {}
@@ -132,7 +134,7 @@ class AgendaService final : public AgendaServiceBase {
   // cached (after a run, so that no read pays for a cold view), unless the event has more than
   // kWarmMaxAttendees attendees. Blocks for what building them takes (~0.1 ms per view); call it
   // off gRPC's threads. No-op without a cache.
-  static constexpr size_t kWarmMaxAttendees = 50000;
+  static constexpr size_t kWarmMaxAttendees = 150000;
   absl::Status WarmViews(uint64_t event_id);
   // Views cached (tests).
   size_t cached_views() const { return views_.size(); }

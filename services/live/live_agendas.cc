@@ -44,6 +44,9 @@ LiveAgendas::LiveAgendas(storage::Store* store, LiveAgendasOptions options,
       clock_(clock),
       repairs_(std::make_unique<WorkerPool>(1, WorkerPool::kUnbounded, "parley-repair")),
       notify_(std::make_unique<WorkerPool>(1, WorkerPool::kUnbounded, "parley-notify")) {
+  // Events that already have a schedule (a restart) get their live state now, on the repair
+  // thread, so that the first decline does not wait for candidate generation.
+  Submit(repairs_.get(), [this] { WarmScheduled(); });
   if (options_.sweep_interval > absl::ZeroDuration()) {
     sweeper_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "parley-expiry");
@@ -69,8 +72,15 @@ void LiveAgendas::Submit(WorkerPool* pool, std::function<void()> task) {
     absl::MutexLock lock(&mu_);
     ++pending_;
   }
-  pool->Submit([this, task = std::move(task)] {
+  const absl::Time queued = absl::Now();
+  pool->Submit([this, pool, queued, task = std::move(task)] {
+    const absl::Time start = absl::Now();
     task();
+    // A change reaches watchers late when a task waited or took long: say which.
+    if (absl::Now() - queued > absl::Milliseconds(100)) {
+      LOG(INFO) << (pool == notify_.get() ? "notification" : "repair") << " waited "
+                << start - queued << " and ran " << absl::Now() - start;
+    }
     absl::MutexLock lock(&mu_);
     --pending_;
   });
@@ -95,7 +105,12 @@ void LiveAgendas::MeetingChanged(const v1::Meeting& meeting) {
 void LiveAgendas::MeetingClosed(const v1::Meeting& meeting) {
   MeetingChanged(meeting);
   Submit(repairs_.get(), [this, meeting] {
+    const absl::Time start = absl::Now();
     absl::StatusOr<std::vector<v1::Meeting>> added = repair_.PairClosed(meeting);
+    if (absl::Now() - start > absl::Milliseconds(20)) {
+      LOG(INFO) << "repair after meeting " << meeting.id() << " of event " << meeting.event_id()
+                << " took " << absl::Now() - start;
+    }
     if (!added.ok()) {
       // No run yet, or one in progress (it plans around the change): nothing to repair.
       if (!absl::IsFailedPrecondition(added.status()) && !absl::IsUnavailable(added.status())) {
@@ -128,6 +143,19 @@ void LiveAgendas::Warm(uint64_t event_id) {
   if (!warmed.ok() && !absl::IsFailedPrecondition(warmed) && !absl::IsUnavailable(warmed)) {
     LOG(WARNING) << "live state of event " << event_id << ": " << warmed;
   }
+}
+
+void LiveAgendas::WarmScheduled() {
+  absl::Status s = domain::ForEachEvent(*store_, [&](const v1::Event& event) -> absl::Status {
+    if (event.status() != v1::OPEN && event.status() != v1::SCHEDULED) return absl::OkStatus();
+    absl::StatusOr<v1::MatchingRun> latest = store_->LatestRun(event.id());
+    if (!latest.ok() || latest->phase() != v1::MatchingRun::DONE) return absl::OkStatus();
+    const absl::Time start = absl::Now();
+    Warm(event.id());
+    LOG(INFO) << "live state of event " << event.id() << " built in " << absl::Now() - start;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) LOG(WARNING) << "live states at start: " << s;
 }
 
 void LiveAgendas::OnCommit(const storage::ChangeSet& changes) {

@@ -46,6 +46,8 @@ class LiveAgendas final : public storage::CommitListener {
   LiveAgendas& operator=(const LiveAgendas&) = delete;
 
   AgendaNotifier* notifier() { return &notifier_; }
+  // Live states built from the store so far (matching::LiveRepair::builds()).
+  uint64_t live_state_builds() const { return repair_.builds(); }
   int64_t Now() const;
 
   // `meeting` (as stored) changed but its pair may still meet: both attendees' watchers are
@@ -88,6 +90,8 @@ class LiveAgendas final : public storage::CommitListener {
   // Tells the watchers of `attendee_ids` on the notify thread.
   void Notify(uint64_t event_id, std::vector<uint64_t> attendee_ids);
   void SweepLoop();
+  // Builds the live state of every OPEN or SCHEDULED event whose latest run is done.
+  void WarmScheduled();
 
   storage::Store* const store_;
   const LiveAgendasOptions options_;

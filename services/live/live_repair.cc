@@ -30,8 +30,14 @@ struct LiveRepair::EventState {
   // The event as loaded when the live schedule was last made from the store.
   EngineEvent e ABSL_GUARDED_BY(mu);
   std::unique_ptr<match::CandidateIndex> index ABSL_GUARDED_BY(mu);
-  // Edges found outside the candidate lists (ReachOut), kept when the schedule is made again.
+  // Edges found outside the candidate lists (ReachOut), kept when the schedule is made again,
+  // and their pairs.
   std::vector<match::WeightedEdge> found ABSL_GUARDED_BY(mu);
+  absl::flat_hash_set<uint64_t> found_pairs ABSL_GUARDED_BY(mu);
+  // Whom wants and avoid lists name (EngineProfile); rebuilt when an external id or an
+  // organisation changed.
+  AttendeeDirectory directory ABSL_GUARDED_BY(mu);
+  bool directory_stale ABSL_GUARDED_BY(mu) = true;
   // Pairs closed since the index was built: the engine bans them; the index still lists them,
   // so graphs made again leave them out.
   absl::flat_hash_set<uint64_t> closed ABSL_GUARDED_BY(mu);
@@ -40,12 +46,24 @@ struct LiveRepair::EventState {
   // Per attendee, in the live schedule: slots with a meeting, and meetings.
   std::vector<SlotMask> busy ABSL_GUARDED_BY(mu);
   std::vector<int32_t> count ABSL_GUARDED_BY(mu);
+  // Attendees who may have room (budget and a free slot): everyone who has is listed, some
+  // listed may be full by now (ReachOut drops them as it meets them). Lets a refill beyond the
+  // lists look at the few with room instead of everyone.
+  std::vector<Index> roomy ABSL_GUARDED_BY(mu);
+  std::vector<uint8_t> in_roomy ABSL_GUARDED_BY(mu);
+  // Attendees whose profile avoids someone (few): whom a profile change must check for x.
+  absl::flat_hash_set<Index> avoiders ABSL_GUARDED_BY(mu);
 };
 
 namespace {
 
 // Attendees a refill may reach beyond the candidate lists, per attendee refilled.
 constexpr size_t kReachOut = 8;
+// Attendees with room whom a refill scores exactly, at most, per attendee refilled: beyond the
+// candidate lists the best of a few thousand people with room is nearly as good as the best of
+// everyone, and scoring 150,000 would take a decline's whole latency budget. The scan starts at
+// a different place each time, so repeated refills look at different people.
+constexpr size_t kMaxScored = 4096;
 
 uint64_t PairKey(Index a, Index b) { return uint64_t{std::min(a, b)} << 32 | std::max(a, b); }
 
@@ -76,6 +94,41 @@ void Note(const match::RepairResult& result, std::vector<SlotMask>* busy,
       (*busy)[x] |= SlotMask{1} << m.slot;
       ++(*count)[x];
     }
+  }
+}
+
+// y's free slots if y has budget left, else none.
+template <typename State>
+SlotMask FreeOf(const State& state, Index y) {
+  const match::AttendeeSlots& slots = state.live->Input().attendees[y];
+  if (state.count[y] >= Capacity(slots)) return 0;
+  return slots.availability & ~state.busy[y];
+}
+
+template <typename State>
+void MayHaveRoom(State* state, Index y) {
+  if (y >= state->in_roomy.size()) state->in_roomy.resize(static_cast<size_t>(y) + 1, 0);
+  if (state->in_roomy[y]) return;
+  state->in_roomy[y] = 1;
+  state->roomy.push_back(y);
+}
+
+// Everyone who lost a meeting in `result` may have room now.
+template <typename State>
+void NoteRoom(State* state, const match::RepairResult& result) {
+  for (const match::Meeting& m : result.removed) {
+    MayHaveRoom(state, m.a);
+    MayHaveRoom(state, m.b);
+  }
+}
+
+template <typename State>
+void ListRoomy(State* state) {
+  const Index n = static_cast<Index>(state->count.size());
+  state->roomy.clear();
+  state->in_roomy.assign(n, 0);
+  for (Index y = 0; y < n; ++y) {
+    if (FreeOf(*state, y) != 0) MayHaveRoom(state, y);
   }
 }
 
@@ -287,6 +340,7 @@ void LiveInput(EngineEvent* e, match::ScheduleInput* input, std::vector<match::M
 absl::Status LiveRepair::Build(uint64_t event_id, EventState* state) {
   state->mu.AssertHeld();
   state->built = false;
+  builds_.fetch_add(1, std::memory_order_relaxed);
   absl::StatusOr<uint64_t> run_id = FinishedRun(*store_, event_id);
   if (!run_id.ok()) return run_id.status();
   absl::StatusOr<EngineEvent> loaded = LoadEngineEvent(*store_, event_id);
@@ -299,6 +353,8 @@ absl::Status LiveRepair::Build(uint64_t event_id, EventState* state) {
   state->index = std::make_unique<match::CandidateIndex>(
       match::CandidateIndex::Build(*std::move(problem), candidate_options));
   state->found.clear();
+  state->found_pairs.clear();
+  state->directory_stale = true;
   state->closed.clear();
   state->base_run_id = *run_id;
   return Adopt(state, *std::move(loaded));
@@ -313,49 +369,14 @@ absl::Status LiveRepair::Adopt(EventState* state, EngineEvent loaded) {
       MakeLive(input, std::move(meetings), options_.seed, *state->index, state->closed,
                &state->found, &state->graph, &state->live, &state->busy, &state->count);
   if (!made.ok()) return made;
+  ListRoomy(state);
+  state->avoiders.clear();
+  for (Index y = 0; y < loaded.input.profiles.size(); ++y) {
+    if (!loaded.input.profiles[y].avoid.empty()) state->avoiders.insert(y);
+  }
   state->e = std::move(loaded);
   state->built = true;
   return absl::OkStatus();
-}
-
-absl::Status LiveRepair::Rebase(uint64_t event_id, EventState* state,
-                                const std::vector<uint64_t>& changed) {
-  state->mu.AssertHeld();
-  absl::StatusOr<uint64_t> run_id = FinishedRun(*store_, event_id);
-  if (!run_id.ok() || *run_id != state->base_run_id) return Build(event_id, state);
-  absl::StatusOr<EngineEvent> loaded = LoadEngineEvent(*store_, event_id);
-  if (!loaded.ok()) return loaded.status();
-  bool same = loaded->attendees.size() == state->e.attendees.size();
-  for (size_t i = 0; same && i < loaded->attendees.size(); ++i) {
-    same = loaded->attendees[i].id() == state->e.attendees[i].id();
-  }
-  if (!same) return Build(event_id, state);  // indexes moved: attendees came or went
-  state->built = false;
-  // The engine checks avoid lists either way, so x's own list gets everyone who avoids x (an
-  // organisation x now belongs to, say): the problem then excludes the pair from both sides.
-  absl::flat_hash_set<Index> targets;
-  for (uint64_t id : changed) {
-    auto it = loaded->index_of.find(id);
-    if (it != loaded->index_of.end()) targets.insert(it->second);
-  }
-  std::vector<std::vector<Index>> avoided_by(loaded->attendees.size());
-  for (Index y = 0; y < loaded->attendees.size(); ++y) {
-    for (Index x : loaded->input.profiles[y].avoid) {
-      if (targets.contains(x)) avoided_by[x].push_back(y);
-    }
-  }
-  for (Index x : targets) {
-    match::Profile profile = loaded->input.profiles[x];
-    profile.avoid.insert(profile.avoid.end(), avoided_by[x].begin(), avoided_by[x].end());
-    std::sort(profile.avoid.begin(), profile.avoid.end());
-    profile.avoid.erase(std::unique(profile.avoid.begin(), profile.avoid.end()),
-                        profile.avoid.end());
-    absl::Status s = state->index->UpsertProfile(x, profile);
-    if (!s.ok()) return s;
-  }
-  // Settled pairs are closed for good, including the ones just cancelled.
-  for (const auto& [a, b] : loaded->input.excluded_pairs) state->closed.insert(PairKey(a, b));
-  return Adopt(state, *std::move(loaded));
 }
 
 absl::StatusOr<std::vector<v1::Meeting>> LiveRepair::Repair(
@@ -417,23 +438,30 @@ absl::StatusOr<bool> LiveRepair::ReachOut(EventState* state, const std::vector<I
                                           std::vector<match::Meeting>* added, uint32_t count) {
   state->mu.AssertHeld();
   const match::MatchProblem& problem = state->index->problem();
-  const std::vector<match::AttendeeSlots>& slots = state->live->Input().attendees;
-  const Index n = static_cast<Index>(slots.size());
-  auto free_of = [&](Index y) -> SlotMask {
-    if (state->count[y] >= Capacity(slots[y])) return 0;
-    return slots[y].availability & ~state->busy[y];
-  };
   std::vector<Index> reaching;
-  size_t before = state->found.size();
+  std::vector<match::WeightedEdge> fresh;
+  std::vector<uint8_t> full(state->roomy.size(), 0);  // listed, but without room now
   for (Index x : attendees) {
-    const SlotMask free_x = free_of(x);
+    const SlotMask free_x = FreeOf(*state, x);
     if (free_x == 0) continue;
     std::vector<match::Candidate> best;  // lightest first, at most kReachOut
-    for (Index y = 0; y < n; ++y) {
-      if (y == x || (free_x & free_of(y)) == 0 || EdgeWeight(*state->graph, x, y) != 0 ||
-          state->closed.contains(PairKey(x, y))) {
+    const size_t m = state->roomy.size();
+    if (m == 0) break;
+    const size_t start = static_cast<size_t>((uint64_t{x} * 0x9e3779b97f4a7c15ULL +
+                                              state->found.size() * 0xbf58476d1ce4e5b9ULL) >>
+                                             33) %
+                         m;
+    size_t scored = 0;
+    for (size_t k = 0; k < m && scored < kMaxScored; ++k) {
+      const size_t i = start + k < m ? start + k : start + k - m;
+      const Index y = state->roomy[i];
+      const SlotMask free_y = FreeOf(*state, y);
+      if (free_y == 0) full[i] = 1;
+      if (y == x || (free_x & free_y) == 0 || EdgeWeight(*state->graph, x, y) != 0 ||
+          state->found_pairs.contains(PairKey(x, y)) || state->closed.contains(PairKey(x, y))) {
         continue;  // no common free slot, or an edge the engine has tried already
       }
+      ++scored;
       const match::PairScore score = problem.Score(x, y);
       if (!score.feasible || score.weight <= 0) continue;
       const match::Candidate c{score.weight, y};
@@ -446,17 +474,30 @@ absl::StatusOr<bool> LiveRepair::ReachOut(EventState* state, const std::vector<I
                   c);
     }
     if (best.empty()) continue;
-    for (const match::Candidate& c : best) state->found.push_back({x, c.partner, c.weight});
+    for (const match::Candidate& c : best) {
+      if (!state->found_pairs.insert(PairKey(x, c.partner)).second) continue;
+      fresh.push_back({x, c.partner, c.weight});
+    }
     reaching.push_back(x);
   }
-  if (reaching.empty()) return true;
-  absl::Status made = MakeLive(state->live->Input(), state->live->Meetings(), options_.seed,
-                               *state->index, state->closed, &state->found, &state->graph,
-                               &state->live, &state->busy, &state->count);
-  if (!made.ok()) {
-    state->found.resize(before);
-    return made;
+  // Those met without room leave the list (they come back when they lose a meeting).
+  size_t kept = 0;
+  for (size_t i = 0; i < state->roomy.size(); ++i) {
+    if (i < full.size() && full[i]) {
+      state->in_roomy[state->roomy[i]] = 0;
+    } else {
+      state->roomy[kept++] = state->roomy[i];
+    }
   }
+  state->roomy.resize(kept);
+  if (reaching.empty()) return true;
+  // The engine takes the new edges as they are: no graph or schedule is made again.
+  absl::Status added_edges = state->live->AddEdges(fresh);
+  if (!added_edges.ok()) {
+    for (const match::WeightedEdge& e : fresh) state->found_pairs.erase(PairKey(e.a, e.b));
+    return added_edges;
+  }
+  state->found.insert(state->found.end(), fresh.begin(), fresh.end());
   bool clean = true;
   for (Index x : reaching) {
     absl::StatusOr<bool> filled =
@@ -479,7 +520,11 @@ absl::StatusOr<std::vector<v1::Meeting>> LiveRepair::PairClosed(const v1::Meetin
         }
         absl::StatusOr<match::RepairResult> result = state->live->Decline(a->second, b->second);
         if (!result.ok()) return result.status();
+        NoteRoom(state, *result);
         state->closed.insert(PairKey(a->second, b->second));
+        // The lists drop the pair too, so that profile updates and rebuilt graphs leave it out.
+        absl::Status excluded = state->index->ExcludePair(a->second, b->second);
+        if (!excluded.ok()) return excluded;
         Note(*result, &state->busy, &state->count);
         for (const match::Meeting& removed : result->removed) {
           if (std::minmax(removed.a, removed.b) != std::minmax(a->second, b->second)) {
@@ -614,61 +659,209 @@ absl::StatusOr<LiveRepair::ProfileRepair> LiveRepair::ProfilesChanged(
   absl::StatusOr<v1::MatchingRun> latest = store_->LatestRun(event_id);
   if (absl::IsNotFound(latest.status())) return out;
   if (!latest.ok()) return latest.status();
-  // Who to refill: the changed attendees and everyone who met them in the live schedule (a
-  // removed attendee's meetings are gone from the store already).
-  absl::flat_hash_set<uint64_t> refill(attendee_ids.begin(), attendee_ids.end());
   std::shared_ptr<EventState> state = StateOf(event_id);
-  {
-    absl::MutexLock lock(&state->mu);
-    if (state->built) {
-      absl::flat_hash_set<Index> changed;
-      for (uint64_t id : attendee_ids) {
-        auto it = state->e.index_of.find(id);
-        if (it != state->e.index_of.end()) changed.insert(it->second);
-      }
-      for (const match::Meeting& m : state->live->Meetings()) {
-        if (changed.contains(m.a)) refill.insert(state->e.attendees[m.b].id());
-        if (changed.contains(m.b)) refill.insert(state->e.attendees[m.a].id());
-      }
-    }
-    for (uint64_t id : attendee_ids) {
-      absl::StatusOr<std::vector<v1::Meeting>> cancelled = CancelRuledOut(event_id, id);
-      if (!cancelled.ok()) return cancelled.status();
-      for (v1::Meeting& m : *cancelled) out.cancelled.push_back(std::move(m));
-    }
-    if (state->built) {
-      absl::Status s = Rebase(event_id, state.get(), attendee_ids);
-      if (!s.ok() && !absl::IsFailedPrecondition(s) && !absl::IsUnavailable(s)) return s;
+  absl::MutexLock lock(&state->mu);
+  // The store first: what the new records rule out is cancelled whatever the live state.
+  absl::flat_hash_map<uint64_t, std::vector<uint64_t>> lost;  // changed attendee -> partners
+  for (uint64_t id : attendee_ids) {
+    absl::StatusOr<std::vector<v1::Meeting>> cancelled = CancelRuledOut(event_id, id);
+    if (!cancelled.ok()) return cancelled.status();
+    for (v1::Meeting& m : *cancelled) {
+      lost[id].push_back(m.attendee_a() == id ? m.attendee_b() : m.attendee_a());
+      out.cancelled.push_back(std::move(m));
     }
   }
-  absl::StatusOr<std::vector<v1::Meeting>> added =
-      Repair(event_id, [&](EventState* state) -> absl::StatusOr<std::vector<v1::Meeting>> {
-        state->mu.AssertHeld();
-        std::vector<match::Meeting> planned;
-        std::vector<Index> queued;
-        bool clean = true;
-        std::vector<uint64_t> ids(refill.begin(), refill.end());
-        std::sort(ids.begin(), ids.end());  // deterministic order
-        for (uint64_t id : ids) {
-          auto it = state->e.index_of.find(id);
-          if (it == state->e.index_of.end()) continue;
-          absl::StatusOr<bool> filled = FillFree(state->live.get(), it->second, 0, state->busy,
-                                                 &state->busy, &state->count, &planned);
-          if (!filled.ok()) return filled.status();
-          clean = clean && *filled;
-          queued.push_back(it->second);
-        }
-        absl::StatusOr<bool> reached = ReachOut(state, queued, &planned);
-        if (!reached.ok()) return reached.status();
-        if (!clean || !*reached) state->built = false;
-        return ToStored(*state, planned);
-      });
-  if (added.ok()) {
-    out.added = *std::move(added);
-  } else if (!absl::IsFailedPrecondition(added.status()) && !absl::IsUnavailable(added.status())) {
-    return added.status();
+  absl::StatusOr<std::vector<match::Meeting>> planned =
+      state->built ? Update(event_id, state.get(), attendee_ids, lost)
+                   : absl::StatusOr<std::vector<match::Meeting>>(
+                         absl::FailedPreconditionError("no live state"));
+  if (!planned.ok() && !absl::IsFailedPrecondition(planned.status())) {
+    return planned.status();
   }
+  if (!planned.ok()) {
+    // No state, another run, or attendees came or went: build the state from the store (which
+    // holds the new records) and refill those concerned in it.
+    absl::Status built = Build(event_id, state.get());
+    if (absl::IsFailedPrecondition(built) || absl::IsUnavailable(built)) return out;
+    if (!built.ok()) return built;
+    planned = RefillBuilt(state.get(), attendee_ids, out.cancelled);
+    if (!planned.ok()) return planned.status();
+  }
+  if (planned->empty()) return out;
+  absl::StatusOr<std::vector<v1::Meeting>> stored = store_->InsertMeetings(
+      event_id, state->base_run_id, ToStored(*state, *planned), domain::OccupyingState);
+  if (!stored.ok()) {
+    // The engine holds a plan the store refused: start from the store next time.
+    state->built = false;
+    if (absl::IsAborted(stored.status())) return out;
+    return stored.status();
+  }
+  out.added = *std::move(stored);
   return out;
+}
+
+absl::StatusOr<std::vector<match::Meeting>> LiveRepair::RefillBuilt(
+    EventState* state, const std::vector<uint64_t>& attendee_ids,
+    const std::vector<v1::Meeting>& cancelled) {
+  state->mu.AssertHeld();
+  absl::flat_hash_set<uint64_t> refill(attendee_ids.begin(), attendee_ids.end());
+  for (const v1::Meeting& m : cancelled) {
+    refill.insert(m.attendee_a());
+    refill.insert(m.attendee_b());
+  }
+  std::vector<uint64_t> ids(refill.begin(), refill.end());
+  std::sort(ids.begin(), ids.end());  // deterministic order
+  std::vector<match::Meeting> planned;
+  std::vector<Index> queued;
+  bool clean = true;
+  for (uint64_t id : ids) {
+    auto it = state->e.index_of.find(id);
+    if (it == state->e.index_of.end()) continue;
+    absl::StatusOr<bool> filled = FillFree(state->live.get(), it->second, 0, state->busy,
+                                           &state->busy, &state->count, &planned);
+    if (!filled.ok()) return filled.status();
+    clean = clean && *filled;
+    queued.push_back(it->second);
+  }
+  absl::StatusOr<bool> reached = ReachOut(state, queued, &planned);
+  if (!reached.ok()) return reached.status();
+  if (!clean || !*reached) state->built = false;
+  return planned;
+}
+
+absl::StatusOr<std::vector<match::Meeting>> LiveRepair::Update(
+    uint64_t event_id, EventState* state, const std::vector<uint64_t>& attendee_ids,
+    const absl::flat_hash_map<uint64_t, std::vector<uint64_t>>& lost) {
+  state->mu.AssertHeld();
+  absl::StatusOr<uint64_t> run_id = FinishedRun(*store_, event_id);
+  if (absl::IsUnavailable(run_id.status())) return run_id.status();
+  if (!run_id.ok() || *run_id != state->base_run_id) {
+    return absl::FailedPreconditionError("another run since the state was built");
+  }
+  EngineEvent& e = state->e;
+  // The new records; an attendee the state does not know (or no longer stored) means the
+  // indexes moved: the caller builds the state again.
+  std::vector<std::pair<Index, v1::Attendee>> records;
+  for (uint64_t id : attendee_ids) {
+    auto it = e.index_of.find(id);
+    absl::StatusOr<v1::Attendee> record = store_->GetAttendee(event_id, id);
+    if (it == e.index_of.end() || absl::IsNotFound(record.status())) {
+      return absl::FailedPreconditionError("attendees came or went");
+    }
+    if (!record.ok()) return record.status();
+    const v1::Attendee& before = e.attendees[it->second];
+    if (before.external_id() != record->external_id() ||
+        before.organisation() != record->organisation()) {
+      state->directory_stale = true;
+    }
+    records.emplace_back(it->second, *std::move(record));
+  }
+  for (auto& [x, record] : records) e.attendees[x] = std::move(record);
+  if (state->directory_stale) {
+    state->directory = MakeDirectory(e.attendees);
+    state->directory_stale = false;
+  }
+  // Pairs now known to each other (a known-pairs import names the attendees concerned).
+  absl::flat_hash_set<Index> targets;
+  for (const auto& [x, record] : records) targets.insert(x);
+  std::vector<std::vector<Index>> known(records.size());
+  absl::flat_hash_map<Index, size_t> slot_of;
+  for (size_t i = 0; i < records.size(); ++i) slot_of[records[i].first] = i;
+  absl::Status scanned = store_->ScanKnownPairs(event_id, [&](uint64_t a, uint64_t b) {
+    auto ia = e.index_of.find(a);
+    auto ib = e.index_of.find(b);
+    if (ia == e.index_of.end() || ib == e.index_of.end()) return true;
+    if (auto it = slot_of.find(ia->second); it != slot_of.end()) {
+      known[it->second].push_back(ib->second);
+    }
+    if (auto it = slot_of.find(ib->second); it != slot_of.end()) {
+      known[it->second].push_back(ia->second);
+    }
+    return true;
+  });
+  if (!scanned.ok()) return scanned;
+  // The engine checks avoid lists either way, so x's own list gets everyone who avoids x (an
+  // organisation x now belongs to, say): the problem then excludes the pair from both sides.
+  std::vector<std::vector<Index>> avoided_by(records.size());
+  for (Index y : state->avoiders) {
+    for (Index x : e.input.profiles[y].avoid) {
+      if (auto it = slot_of.find(x); it != slot_of.end() && !targets.contains(y)) {
+        avoided_by[it->second].push_back(y);
+      }
+    }
+  }
+  std::vector<match::Meeting> planned;
+  std::vector<Index> queued;
+  bool clean = true;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const Index x = records[i].first;
+    const v1::Attendee& record = e.attendees[x];
+    match::Profile profile = EngineProfile(e.event, record, x, state->directory);
+    e.input.profiles[x] = profile;
+    if (profile.avoid.empty()) {
+      state->avoiders.erase(x);
+    } else {
+      state->avoiders.insert(x);
+    }
+    profile.avoid.insert(profile.avoid.end(), avoided_by[i].begin(), avoided_by[i].end());
+    std::sort(profile.avoid.begin(), profile.avoid.end());
+    profile.avoid.erase(std::unique(profile.avoid.begin(), profile.avoid.end()),
+                        profile.avoid.end());
+    absl::Status s = state->index->UpsertProfile(x, profile);
+    if (!s.ok()) return s;
+    // Pairs that never meet again: the meetings the store just cancelled, and known pairs.
+    std::vector<Index> closed = known[i];
+    if (auto it = lost.find(record.id()); it != lost.end()) {
+      for (uint64_t partner : it->second) {
+        auto p = e.index_of.find(partner);
+        if (p != e.index_of.end()) closed.push_back(p->second);
+      }
+    }
+    std::sort(closed.begin(), closed.end());
+    closed.erase(std::unique(closed.begin(), closed.end()), closed.end());
+    for (Index y : closed) {
+      if (y == x) continue;
+      state->closed.insert(PairKey(x, y));
+      s = state->index->ExcludePair(x, y);
+      if (!s.ok()) return s;
+    }
+    // x's new list joins the graph; pairs it dropped stay as edges, which the engine only uses
+    // when they are still feasible (the cancelled ones are banned).
+    std::vector<match::WeightedEdge> edges;
+    for (const match::Candidate& c : state->index->TopK(x)) {
+      if (c.weight >= 1) edges.push_back({x, c.partner, c.weight});
+    }
+    match::AttendeeSlots slots;
+    slots.budget = profile.budget;
+    slots.availability = profile.availability;
+    slots.prefers_quiet = record.prefers_quiet();
+    absl::StatusOr<match::RepairResult> result =
+        state->live->UpdateAttendee(x, slots, closed, edges);
+    if (!result.ok()) return result.status();
+    Note(*result, &state->busy, &state->count);
+    NoteRoom(state, *result);
+    MayHaveRoom(state, x);  // a bigger budget or new slots
+    for (const match::Meeting& m : result->removed) {
+      // Every meeting the engine removed must be one the store cancelled: a closed pair, or one
+      // in a slot x left (CancelRuledOut cancels those too).
+      const Index partner = m.a == x ? m.b : m.a;
+      const bool closed_pair = std::binary_search(closed.begin(), closed.end(), partner);
+      const bool lost_slot = (m.a == x || m.b == x) && (slots.availability >> m.slot & 1) == 0;
+      if (!closed_pair && !lost_slot) clean = false;
+    }
+    planned.insert(planned.end(), result->added.begin(), result->added.end());
+    queued.insert(queued.end(), result->queued.begin(), result->queued.end());
+  }
+  std::sort(queued.begin(), queued.end());
+  queued.erase(std::unique(queued.begin(), queued.end()), queued.end());
+  if (!queued.empty()) {
+    absl::StatusOr<bool> reached = ReachOut(state, queued, &planned);
+    if (!reached.ok()) return reached.status();
+    clean = clean && *reached;
+  }
+  // The next change rebuilds from the store.
+  if (!clean) state->built = false;
+  return planned;
 }
 
 }  // namespace parley::matching

@@ -7,21 +7,30 @@
 // in one batch (Store::InsertMeetings). Every other meeting stays as it is. Knows nothing of gRPC.
 //
 // Per event, a LiveSchedule is built from the store (attendees, the candidate graph built exactly
-// as a run builds it, every PROPOSED, CONFIRMED, HELD and NO_SHOW meeting), right after a run
-// (Warm) or lazily by the first repair, and then updated in place. A new run makes it stale:
-// Invalidate() drops it, and Store::InsertMeetings refuses (ABORTED) a plan made from an older
-// run, after which the state is rebuilt once.
+// as a run builds it, every PROPOSED, CONFIRMED, HELD and NO_SHOW meeting) once: right after a
+// run or at server start (Warm), or lazily by the first repair. From then on every change is
+// applied to it in place, with no whole-event load and no candidate generation (builds() counts
+// the builds): a closed pair is banned in the engine and excluded from the candidate index
+// (CandidateIndex::ExcludePair) and both sides are refilled; a changed record goes through
+// CandidateIndex::UpsertProfile and LiveSchedule::UpdateAttendee (its new list joins the graph,
+// cancelled pairs are banned, its slots and budget change) and those concerned are refilled. It is
+// built again only when that cannot follow: a new run (Invalidate(); Store::InsertMeetings also
+// refuses, ABORTED, a plan made from an older run), attendees added or removed (an import's batch
+// is one build), or the engine and the store disagreeing.
 //
 // Beyond the candidate lists: the lists hold each attendee's top K partners, most of whom are
 // full once a run has planned. When a repair leaves an attendee with budget and a free slot, the
-// attendees who also have room in a common free slot are scored exactly (MatchProblem::Score)
-// and the best feasible ones become edges of the live graph, so a replacement is found whenever
-// a feasible partner is free, not only when one is in the lists.
+// attendees who also have room in a common free slot (kept in a list, so a repair does not look
+// at everyone) are scored exactly (MatchProblem::Score), at most 4,096 of them from a different
+// start each time, and the best feasible ones become edges of the live graph
+// (LiveSchedule::AddEdges), so a replacement is found when a feasible partner is free, not only
+// when one is in the lists.
 //
 // Thread-safety: thread-safe; calls for one event are serialised (a repair may wait for a build
 // of that event, which takes what candidate generation takes). `store` is not owned and must
 // outlive this object.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -90,10 +99,10 @@ class LiveRepair {
   //  - when more PROPOSED and CONFIRMED meetings remain than the budget, PROPOSED ones, lowest
   //    score first, until the budget is met or none is left (CONFIRMED meetings are commitments
   //    both made and stay).
-  // Then updates the candidate lists of the changed attendees (CandidateIndex::UpsertProfile;
-  // a full build when attendees were added or removed) and refills the changed attendees and
-  // every partner who lost a meeting. Cancellations are stored even when the event has no run
-  // to repair (FAILED_PRECONDITION, UNAVAILABLE are then not errors: nothing is added).
+  // Then updates the live state in place (see the file comment; a build when attendees were
+  // added or removed) and refills the changed attendees and every partner who lost a meeting.
+  // Cancellations are stored even when the event has no run to repair (FAILED_PRECONDITION,
+  // UNAVAILABLE are then not errors: nothing is added).
   absl::StatusOr<ProfileRepair> ProfilesChanged(uint64_t event_id,
                                                 const std::vector<uint64_t>& attendee_ids);
 
@@ -104,14 +113,29 @@ class LiveRepair {
   // Drops the event's state (after a run replaced its proposals).
   void Invalidate(uint64_t event_id);
 
+  // How many times a state was built from the store (a whole-event load and candidate
+  // generation), over all events: changes applied in place do not count. For tests and logs.
+  uint64_t builds() const { return builds_.load(std::memory_order_relaxed); }
+
  private:
   struct EventState;
   std::shared_ptr<EventState> StateOf(uint64_t event_id);
   absl::Status Build(uint64_t event_id, EventState* state);
   // Makes the live schedule from the stored meetings of `loaded` over state->index.
   absl::Status Adopt(EventState* state, EngineEvent loaded);
-  // Updates a built state after profile changes; falls back to Build.
-  absl::Status Rebase(uint64_t event_id, EventState* state, const std::vector<uint64_t>& changed);
+  // Applies changed records to a built state in place: each attendee's profile goes through
+  // CandidateIndex::UpsertProfile, the pairs the store just cancelled (`lost`: attendee ->
+  // partners) and known pairs are excluded, and the engine updates the attendee
+  // (LiveSchedule::UpdateAttendee) and refills those concerned. Returns the meetings to store.
+  // FAILED_PRECONDITION when the state cannot follow (another run, attendees came or went):
+  // build it again.
+  absl::StatusOr<std::vector<match::Meeting>> Update(
+      uint64_t event_id, EventState* state, const std::vector<uint64_t>& attendee_ids,
+      const absl::flat_hash_map<uint64_t, std::vector<uint64_t>>& lost);
+  // Refills the changed attendees and the partners of `cancelled` in a state just built.
+  absl::StatusOr<std::vector<match::Meeting>> RefillBuilt(
+      EventState* state, const std::vector<uint64_t>& attendee_ids,
+      const std::vector<v1::Meeting>& cancelled);
   absl::StatusOr<std::vector<v1::Meeting>> CancelRuledOut(uint64_t event_id, uint64_t attendee_id);
   // Refills `attendees` beyond their candidate lists (see the file comment); appends what was
   // added. False when the engine removed a meeting the store still holds (rebuild next time).
@@ -127,6 +151,7 @@ class LiveRepair {
 
   storage::Store* const store_;
   const LiveOptions options_;
+  std::atomic<uint64_t> builds_{0};
   absl::Mutex mu_;
   absl::flat_hash_map<uint64_t, std::shared_ptr<EventState>> events_ ABSL_GUARDED_BY(mu_);
 };

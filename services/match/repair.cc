@@ -133,6 +133,56 @@ absl::StatusOr<RepairResult> LiveSchedule::AddAttendee(
   return Collect({u});
 }
 
+absl::Status LiveSchedule::CheckEdges(const std::vector<WeightedEdge>& edges) const {
+  for (const WeightedEdge& e : edges) {
+    absl::Status s = CheckIndex(e.a, "edge");
+    if (s.ok()) s = CheckIndex(e.b, "edge");
+    if (!s.ok()) return s;
+    if (e.weight < 1) return absl::InvalidArgumentError("edge: weight < 1");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LiveSchedule::AddEdges(const std::vector<WeightedEdge>& edges) {
+  absl::Status s = CheckEdges(edges);
+  if (!s.ok()) return s;
+  for (const WeightedEdge& e : edges) engine_->AddEdge(e.a, e.b, e.weight);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RepairResult> LiveSchedule::UpdateAttendee(Index a, const AttendeeSlots& slots,
+                                                          const std::vector<Index>& closed,
+                                                          const std::vector<WeightedEdge>& edges) {
+  absl::Status s = CheckIndex(a, "update");
+  for (size_t i = 0; s.ok() && i < closed.size(); ++i) s = CheckIndex(closed[i], "update");
+  if (s.ok()) s = CheckEdges(edges);
+  if (!s.ok()) return s;
+  if (slots.budget < 0) return absl::InvalidArgumentError("update: negative budget");
+  const int num_slots = engine_->num_slots();
+  const SlotMask all = num_slots >= 64 ? ~SlotMask{0} : (SlotMask{1} << num_slots) - 1;
+  const SlotMask open = engine_->open_slots();
+  const SlotMask availability =
+      ((slots.availability & open) | (engine_->Availability(a) & ~open)) & all;
+  engine_->SetLogging(true);
+  std::vector<Index> touched;
+  for (Index b : closed) {
+    if (b == a) continue;
+    engine_->BanPair(a, b);
+    if (engine_->CancelPair(a, b)) touched.push_back(b);
+  }
+  for (Index b : engine_->CancelSlots(a, engine_->Availability(a) & ~availability)) {
+    touched.push_back(b);
+  }
+  engine_->SetAvailability(a, availability);
+  engine_->SetBudget(a, std::max<int32_t>(slots.budget, engine_->MeetingsOf(a)));
+  engine_->SetPrefersQuiet(a, slots.prefers_quiet);
+  for (const WeightedEdge& e : edges) engine_->AddEdge(e.a, e.b, e.weight);
+  for (Index p : touched) engine_->Refill(p);
+  engine_->Refill(a);
+  touched.push_back(a);
+  return Collect(std::move(touched));
+}
+
 RepairResult LiveSchedule::RunBackgroundPass() {
   engine_->SetLogging(true);
   engine_->LocalSearch(/*everyone=*/false, 64 * static_cast<int64_t>(engine_->num_nodes()) + 16);

@@ -73,6 +73,18 @@ class LiveSchedule {
   absl::StatusOr<RepairResult> AddAttendee(const AttendeeSlots& attendee,
                                            const std::vector<std::pair<Index, Weight>>& edges,
                                            Index* index);
+  // Candidate edges found after the schedule was made (say, beyond the candidate lists): each
+  // {a, b} joins the graph both ways; a pair already added keeps the heavier weight. Nobody is
+  // refilled. INVALID_ARGUMENT on bad indexes or a weight below 1 (nothing is added then).
+  absl::Status AddEdges(const std::vector<WeightedEdge>& edges);
+  // a's record changed: a's pairs with `closed` never meet again (banned; their meetings in open
+  // slots removed), `slots` becomes a's budget, availability and seating preference (meetings in
+  // lost slots removed; a budget below the meetings a keeps stays at those meetings), `edges`
+  // join the graph (as AddEdges), then everyone who lost a meeting and a are refilled.
+  // INVALID_ARGUMENT on bad indexes or edges.
+  absl::StatusOr<RepairResult> UpdateAttendee(Index a, const AttendeeSlots& slots,
+                                              const std::vector<Index>& closed,
+                                              const std::vector<WeightedEdge>& edges);
   // Full local search from the queue (fairness kept: nobody with meetings is left with none).
   RepairResult RunBackgroundPass();
 
@@ -87,6 +99,7 @@ class LiveSchedule {
   explicit LiveSchedule(std::unique_ptr<internal::ScheduleEngine> engine);
   RepairResult Collect(std::vector<Index> touched);
   absl::Status CheckIndex(Index a, const char* what) const;
+  absl::Status CheckEdges(const std::vector<WeightedEdge>& edges) const;
 
   std::unique_ptr<internal::ScheduleEngine> engine_;
 };

@@ -1333,6 +1333,26 @@ Index ScheduleEngine::AddAttendee(const AttendeeSlots& attendee,
   return u;
 }
 
+void ScheduleEngine::AddEdge(Index u, Index v, Weight w) {
+  if (u == v || w < 1) return;
+  if (extra_.size() < budget_.size()) extra_.resize(budget_.size());
+  for (Index x : {u, v}) {
+    const Index y = x == u ? v : u;
+    std::vector<std::pair<Index, Weight>>& list = extra_[x];
+    auto it = std::find_if(list.begin(), list.end(),
+                           [y](const std::pair<Index, Weight>& e) { return e.first == y; });
+    if (it != list.end()) {
+      if (it->second >= w) continue;
+      list.erase(it);
+    }
+    list.insert(
+        std::upper_bound(list.begin(), list.end(), std::pair<Index, Weight>{y, w}, HeavierFirst),
+        {y, w});
+    NoteEdge(x, y, w);
+    node_[x].refill.arg = kStale;  // y is a new spare partner of x
+  }
+}
+
 int ScheduleEngine::Refill(Index u) {
   int added = 0;
   while (Active(u) && node_[u].degree < Capacity(u)) {

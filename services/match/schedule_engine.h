@@ -111,6 +111,16 @@ class ScheduleEngine {
     UpdateCapacity(u);
   }
   SlotMask Availability(Index u) const { return node_[u].avail; }
+  void SetBudget(Index u, int32_t budget) {
+    budget_[u] = std::min<int32_t>(std::max<int32_t>(budget, 0), 255);
+    input_.attendees[u].budget = budget_[u];
+    NoteChanged(u, u);
+    UpdateCapacity(u);
+  }
+  void SetPrefersQuiet(Index u, bool quiet) { input_.attendees[u].prefers_quiet = quiet; }
+  // Adds edge {u, v} (both directions) to the live graph; when the pair is already among the
+  // live additions it keeps the heavier weight.
+  void AddEdge(Index u, Index v, Weight w);
   Index AddAttendee(const AttendeeSlots& attendee,
                     const std::vector<std::pair<Index, Weight>>& edges);
   // Fills u's free open slots with the best partners that are free in the same slot and have

@@ -205,6 +205,56 @@ absl::Status AddMemory(const storage::Store& store, int64_t now, EngineEvent* e)
 
 }  // namespace
 
+AttendeeDirectory MakeDirectory(const std::vector<v1::Attendee>& attendees) {
+  AttendeeDirectory d;
+  for (Index i = 0; i < attendees.size(); ++i) {
+    const v1::Attendee& a = attendees[i];
+    d.by_external_id.emplace(a.external_id(), i);
+    const std::string org = OrganisationKey(a.organisation());
+    if (!org.empty()) d.by_organisation[org].push_back(i);
+  }
+  return d;
+}
+
+match::Profile EngineProfile(const v1::Event& ev, const v1::Attendee& a, Index i,
+                             const AttendeeDirectory& directory) {
+  match::Profile p;
+  for (const v1::Interest& interest : a.interests()) {
+    p.interests.push_back({EngineTag(interest.tag()),
+                           static_cast<int>(std::clamp<uint32_t>(interest.weight(), 1, 3))});
+  }
+  for (const std::string& tag : a.offers()) p.offers.push_back(EngineTag(tag));
+  for (const std::string& tag : a.seeks()) p.seeks.push_back(EngineTag(tag));
+  p.languages.assign(a.languages().begin(), a.languages().end());
+  p.organisation = OrganisationKey(a.organisation());
+  p.budget = static_cast<int32_t>(a.has_budget() ? a.budget() : DefaultBudget(ev.policy()));
+  p.availability = 0;
+  for (int slot = 0; slot < ev.slots_size(); ++slot) {
+    if (domain::AvailableIn(a, ev.slots(slot).id())) p.availability |= SlotMask{1} << slot;
+  }
+  for (const std::string& want : a.wants()) {
+    auto it = directory.by_external_id.find(want);
+    if (it != directory.by_external_id.end() && it->second != i) p.wants.push_back(it->second);
+  }
+  for (const std::string& avoid : a.avoid()) {
+    auto it = directory.by_external_id.find(avoid);
+    if (it != directory.by_external_id.end() && it->second != i) p.avoid.push_back(it->second);
+  }
+  // The engine checks avoid lists in both directions, so listing them on one side suffices.
+  for (const std::string& org : a.avoid_organisations()) {
+    auto it = directory.by_organisation.find(OrganisationKey(org));
+    if (it == directory.by_organisation.end()) continue;
+    for (Index j : it->second) {
+      if (j != i) p.avoid.push_back(j);
+    }
+  }
+  for (std::vector<Index>* list : {&p.wants, &p.avoid}) {
+    std::sort(list->begin(), list->end());
+    list->erase(std::unique(list->begin(), list->end()), list->end());
+  }
+  return p;
+}
+
 absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_t event_id,
                                             int64_t now) {
   if (now == 0) now = absl::ToUnixSeconds(absl::Now());
@@ -238,56 +288,14 @@ absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_
   for (int i = 0; i < num_slots; ++i) e.slot_index.emplace(ev.slots(i).id(), i);
   for (int i = 0; i < num_locations; ++i) e.location_index.emplace(ev.locations(i).id(), i);
   const size_t n = e.attendees.size();
-  absl::flat_hash_map<std::string, Index> by_external_id;
-  absl::flat_hash_map<std::string, std::vector<Index>> by_organisation;
-  for (Index i = 0; i < n; ++i) {
-    const v1::Attendee& a = e.attendees[i];
-    e.index_of.emplace(a.id(), i);
-    by_external_id.emplace(a.external_id(), i);
-    const std::string org = OrganisationKey(a.organisation());
-    if (!org.empty()) by_organisation[org].push_back(i);
-  }
+  for (Index i = 0; i < n; ++i) e.index_of.emplace(e.attendees[i].id(), i);
+  const AttendeeDirectory directory = MakeDirectory(e.attendees);
 
   match::MatchInput& input = e.input;
   input.policy.avoid_same_organisation = ev.policy().avoid_same_organisation();
   input.profiles.resize(n);
-  const uint32_t default_budget = DefaultBudget(ev.policy());
   for (Index i = 0; i < n; ++i) {
-    const v1::Attendee& a = e.attendees[i];
-    match::Profile& p = input.profiles[i];
-    for (const v1::Interest& interest : a.interests()) {
-      p.interests.push_back({EngineTag(interest.tag()),
-                             static_cast<int>(std::clamp<uint32_t>(interest.weight(), 1, 3))});
-    }
-    for (const std::string& tag : a.offers()) p.offers.push_back(EngineTag(tag));
-    for (const std::string& tag : a.seeks()) p.seeks.push_back(EngineTag(tag));
-    p.languages.assign(a.languages().begin(), a.languages().end());
-    p.organisation = OrganisationKey(a.organisation());
-    p.budget = static_cast<int32_t>(a.has_budget() ? a.budget() : default_budget);
-    p.availability = 0;
-    for (int slot = 0; slot < num_slots; ++slot) {
-      if (domain::AvailableIn(a, ev.slots(slot).id())) p.availability |= SlotMask{1} << slot;
-    }
-    for (const std::string& want : a.wants()) {
-      auto it = by_external_id.find(want);
-      if (it != by_external_id.end() && it->second != i) p.wants.push_back(it->second);
-    }
-    for (const std::string& avoid : a.avoid()) {
-      auto it = by_external_id.find(avoid);
-      if (it != by_external_id.end() && it->second != i) p.avoid.push_back(it->second);
-    }
-    // The engine checks avoid lists in both directions, so listing them on one side suffices.
-    for (const std::string& org : a.avoid_organisations()) {
-      auto it = by_organisation.find(OrganisationKey(org));
-      if (it == by_organisation.end()) continue;
-      for (Index j : it->second) {
-        if (j != i) p.avoid.push_back(j);
-      }
-    }
-    for (std::vector<Index>* list : {&p.wants, &p.avoid}) {
-      std::sort(list->begin(), list->end());
-      list->erase(std::unique(list->begin(), list->end()), list->end());
-    }
+    input.profiles[i] = EngineProfile(ev, e.attendees[i], i, directory);
   }
 
   // Settled meetings: their pairs are never proposed again; kept ones hold budget, slot, table.

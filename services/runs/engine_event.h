@@ -54,6 +54,21 @@ struct EngineEvent {
   domain::Seating seating;
 };
 
+// Whom an attendee's wants and avoid lists can name: external id -> engine index, organisation
+// (OrganisationKey) -> engine indexes, ascending.
+struct AttendeeDirectory {
+  absl::flat_hash_map<std::string, match::Index> by_external_id;
+  absl::flat_hash_map<std::string, std::vector<match::Index>> by_organisation;
+};
+AttendeeDirectory MakeDirectory(const std::vector<v1::Attendee>& attendees);
+
+// Attendee `a` (engine index `i`) as the engine sees it: tags, languages, organisation, budget
+// (the policy's default when unset), availability, wants and avoid (avoided organisations
+// expanded to their members) by index, before kept meetings are taken out of budget and
+// availability (LoadEngineEvent does that).
+match::Profile EngineProfile(const v1::Event& event, const v1::Attendee& a, match::Index i,
+                             const AttendeeDirectory& directory);
+
 // Whether a remembered meeting took place: yes when either side says it happened, no when a
 // side reported a no-show (and nobody that it happened), yes without feedback (it was
 // confirmed).

@@ -5,9 +5,15 @@
 # per attendee), then measures health, agenda and suggestions in turn, ROUNDS times, and prints
 # one JSON line per measurement and a summary line with the ratios.
 #
+# With SCENARIO=live it runs the live event instead (parley-loadgen --scenario live): WATCHERS
+# attendees watch their agendas while health, agenda and suggestions are read for a third of
+# LIVE_SECONDS each and CHANGES_PER_SECOND accepts, declines and profile edits are made; then prints
+# parleyd's peak RSS (VmHWM, setup included) and the CPU seconds it used during the scenario.
+#
 #   tools/loadgen/bench.sh [BUILD_DIR]
 #   env: ATTENDEES (20000), SECONDS_PER_RPC (10), CONCURRENCY (32), CHANNELS (2), ROUNDS (2),
 #        PARSE (false: responses taken as bytes for every RPC alike; true: parsed into messages)
+#   SCENARIO=live: WATCHERS (20000), LIVE_SECONDS (30), CHANGES_PER_SECOND (20)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build="${1:-build}"
@@ -43,11 +49,21 @@ echo "parleyd on $target, store $work/data" >&2
 # The server may still be working after the run (building its live state and the attendees'
 # views): measure once it has been idle for a second, so that no measurement pays for that.
 cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
-for _ in $(seq 1 120); do
+for _ in $(seq 1 600); do
   before="$(cpu)"; sleep 1; after="$(cpu)"
   [ $((after - before)) -le 5 ] && break  # <= 50 ms of CPU in that second (100 ticks/s)
 done
 echo "load before measuring: $(uptime)" >&2
+if [ "${SCENARIO:-}" = "live" ]; then
+  cpu_before="$(cpu)"
+  "$build/tools/parley-loadgen" --target "$target" --scenario live --tokens-file "$work/tokens.txt" \
+    --watchers "${WATCHERS:-20000}" --seconds "${LIVE_SECONDS:-30}" \
+    --changes-per-second "${CHANGES_PER_SECOND:-20}" --concurrency "$concurrency" \
+    --channels "$channels" --json
+  echo "{\"parleyd_peak_rss_kb\":$(awk '/VmHWM/ {print $2}' "/proc/$server/status"),\"parleyd_cpu_seconds\":$(awk -v a="$cpu_before" -v b="$(cpu)" 'BEGIN {printf "%.1f", (b - a) / 100}')}"
+  echo "load: $(uptime)" >&2
+  exit 0
+fi
 "$build/tools/parley-loadgen" --target "$target" --rpc health,agenda,suggestions \
   --rounds "$rounds" --seconds "$seconds" --concurrency "$concurrency" --channels "$channels" \
   --parse="$parse" --tokens-file "$work/tokens.txt" --json

@@ -7,6 +7,10 @@
 //       prints {"rpc","seconds","concurrency","requests","qps","p50_us","p99_us","errors"}.
 //   --rpc health,agenda,suggestions [--rounds R] measures each in turn (R times, interleaved)
 //       in one process against one server, one line each, then a line with the QPS ratios.
+//   --scenario live --watchers W --seconds S --tokens-file F --json: the live event
+//       (live_scenario.h): W attendees watch their agendas while others read and some accept,
+//       decline and edit profiles; prints each read RPC, each change kind's "committed -> shown on
+//       the stream" percentiles, and errors.
 //   --flood-reports N --organizer-token-file F --event-id E: during each measurement, N more
 //       callers call GetQualityReport of event E with the organiser's token (written by --setup
 //       with --organizer-token-file); one more line per measurement reports the flood.
@@ -38,6 +42,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
+#include "tools/loadgen/live_scenario.h"
 #include "tools/loadgen/load_driver.h"
 #include "tools/match/synth.h"
 
@@ -64,6 +69,18 @@ ABSL_FLAG(std::string, organizer_token_file, "",
 ABSL_FLAG(int, flood_reports, 0,
           "Callers flooding GetQualityReport (organiser token) during each measurement.");
 ABSL_FLAG(uint64_t, event_id, 0, "--flood-reports: the event of the reports.");
+ABSL_FLAG(std::string, scenario, "",
+          "live: watchers, readers and changes at once (see live_scenario.h); --seconds is the "
+          "whole measured time.");
+ABSL_FLAG(int, watchers, 1000, "--scenario live: WatchMyAgenda streams, one token each.");
+ABSL_FLAG(int, streams_per_channel, 900, "--scenario live: watch streams per connection.");
+ABSL_FLAG(double, changes_per_second, 20,
+          "--scenario live: accepts, declines and profile edits per second, all together.");
+ABSL_FLAG(double, decline_share, 0.4, "--scenario live: share of the changes that decline.");
+ABSL_FLAG(double, edit_share, 0.3, "--scenario live: share of the changes that edit profiles.");
+ABSL_FLAG(int, actors, 8, "--scenario live: threads making changes.");
+ABSL_FLAG(double, change_timeout_seconds, 5,
+          "--scenario live: a change not shown on its stream by then counts as a timeout.");
 
 namespace {
 
@@ -266,6 +283,30 @@ int main(int argc, char** argv) {
       line = absl::StripAsciiWhitespace(line);
       if (!line.empty()) options.tokens.emplace_back(line);
     }
+  }
+
+  if (absl::GetFlag(FLAGS_scenario) == "live") {
+    parley::loadgen::LiveOptions live;
+    live.tokens = options.tokens;
+    live.watchers = absl::GetFlag(FLAGS_watchers);
+    live.streams_per_channel = absl::GetFlag(FLAGS_streams_per_channel);
+    live.duration = options.duration;
+    live.changes_per_second = absl::GetFlag(FLAGS_changes_per_second);
+    live.decline_share = absl::GetFlag(FLAGS_decline_share);
+    live.edit_share = absl::GetFlag(FLAGS_edit_share);
+    live.actors = absl::GetFlag(FLAGS_actors);
+    live.read_concurrency = options.concurrency;
+    live.read_channels = absl::GetFlag(FLAGS_channels);
+    live.change_timeout = absl::Seconds(absl::GetFlag(FLAGS_change_timeout_seconds));
+    live.seed = absl::GetFlag(FLAGS_seed);
+    for (const std::string& line :
+         OrDie(parley::loadgen::RunLiveScenario(absl::GetFlag(FLAGS_target), live), "live")) {
+      std::cout << line << std::endl;
+    }
+    return 0;
+  }
+  if (!absl::GetFlag(FLAGS_scenario).empty()) {
+    Die(absl::StrCat("--scenario ", absl::GetFlag(FLAGS_scenario), ": expected live"));
   }
 
   std::vector<std::shared_ptr<grpc::Channel>> channels;

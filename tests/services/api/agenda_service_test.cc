@@ -587,5 +587,24 @@ TEST_F(AgendaServiceTest, WatchersSeeRunsAndTheirPartnersAnswersOnlyWhenVisible)
   EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::CANCELLED);
 }
 
+// An agenda with nothing in it serialises to no bytes at all; the watcher still gets it first,
+// so a client never waits for a stream that has started.
+TEST_F(AgendaServiceTest, AWatcherWhoOptedOutStillGetsTheFirstAgenda) {
+  SetUpEvent(4, 2, 1);
+  const uint64_t me = ids_[0];
+  v1::UpdateMyProfileRequest update;
+  update.mutable_attendee()->set_budget(0);
+  update.mutable_update_mask()->add_paths("budget");
+  v1::MyProfile profile;
+  ASSERT_TRUE(attendee_->UpdateMyProfile(Ctx(TokenOf(me)).get(), update, &profile).ok());
+  auto context = Ctx(TokenOf(me));
+  auto watch = agenda_->WatchMyAgenda(context.get(), {});
+  v1::Agenda seen;
+  ASSERT_TRUE(watch->Read(&seen));
+  EXPECT_EQ(seen.ByteSizeLong(), 0u);
+  context->TryCancel();
+  EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
 }  // namespace
 }  // namespace parley

@@ -285,6 +285,73 @@ TEST_F(LiveProfileTest, AnEditThatRulesNothingOutLeavesEveryMeetingAsItWas) {
   }
 }
 
+// The live state built after the run follows edits, declines and asks for more in place: no
+// whole-event load, no candidate generation, however many changes.
+TEST_F(LiveProfileTest, ChangesAreAppliedToTheWarmStateWithoutBuildingItAgain) {
+  SetUpEvent(12, 4, 2);
+  Run();
+  const uint64_t x = Busiest();
+  std::vector<v1::Meeting> before = ActiveOf(x);
+  ASSERT_EQ(before.size(), 2u);
+
+  // A slot leaves: its meeting is cancelled.
+  v1::Attendee patch;
+  for (const v1::Slot& slot : event_.slots()) {
+    if (slot.id() != before[0].slot_id()) patch.add_availability(slot.id());
+  }
+  patch.add_interests()->set_tag("go");
+  patch.mutable_interests(0)->set_weight(3);
+  patch.add_interests()->set_tag("chess");
+  UpdateMine(x, patch, {"availability", "interests"});
+  // Built once, after the run (on the run's thread, which may still be at it when Run()
+  // returns; this repair then waits for it) or by this repair: never again from here on.
+  const uint64_t builds = server_->live()->live_state_builds();
+  EXPECT_EQ(builds, 1u);
+  for (const v1::Meeting& m : Meetings()) {
+    if (m.id() == before[0].id()) EXPECT_EQ(m.state(), v1::Meeting::CANCELLED);
+  }
+  for (const v1::Meeting& m : ActiveOf(x)) EXPECT_NE(m.slot_id(), before[0].slot_id());
+
+  // Every slot back and a bigger budget: refilled where someone has room, never with the
+  // cancelled partner, never twice in a slot.
+  v1::Attendee more;
+  for (const v1::Slot& slot : event_.slots()) more.add_availability(slot.id());
+  more.set_budget(4);
+  UpdateMine(x, more, {"availability", "budget"});
+  const std::vector<v1::Meeting> after = ActiveOf(x);
+  ASSERT_FALSE(after.empty());
+  EXPECT_LE(after.size(), 4u);
+  const uint64_t cancelled_partner =
+      before[0].attendee_a() == x ? before[0].attendee_b() : before[0].attendee_a();
+  std::set<std::string> slots;
+  for (const v1::Meeting& m : after) {
+    EXPECT_NE(std::minmax(m.attendee_a(), m.attendee_b()), std::minmax(x, cancelled_partner));
+    EXPECT_TRUE(slots.insert(m.slot_id()).second) << "two meetings in " << m.slot_id();
+  }
+
+  // A decline is repaired in place too.
+  const v1::Meeting& declined = after.back();
+  ASSERT_TRUE(Respond(x, declined.id(), false).ok());
+  server_->live()->WaitIdle();
+  EXPECT_EQ(server_->live()->live_state_builds(), builds);
+}
+
+// After a restart the live state of a scheduled event is built at start, before any change
+// asks for it, and a decline then repairs in place.
+TEST_F(LiveProfileTest, ARestartedServerBuildsTheLiveStateOfScheduledEventsAtStart) {
+  SetUpEvent(8, 3, 2);
+  Run();
+  Restart();
+  server_->live()->WaitIdle();
+  EXPECT_EQ(server_->live()->live_state_builds(), 1u);
+  const uint64_t x = Busiest();
+  const std::vector<v1::Meeting> mine = ActiveOf(x);
+  ASSERT_FALSE(mine.empty());
+  ASSERT_TRUE(Respond(x, mine[0].id(), false).ok());
+  server_->live()->WaitIdle();
+  EXPECT_EQ(server_->live()->live_state_builds(), 1u);
+}
+
 TEST_F(LiveProfileTest, ProfileChangesBeforeAnyRunChangeNothing) {
   SetUpEvent(4, 2, 1);
   v1::Attendee patch;
