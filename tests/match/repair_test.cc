@@ -247,7 +247,9 @@ TEST_P(RepairTest, UpdatedAttendeeIsRefilledFromNewEdgesAndClosedPairsNeverMeetA
   // Nobody else moved.
   const std::set<Key> after = Keys(live_->Meetings());
   for (const Key& k : before) {
-    if (!Involves(k, {a, partner, b})) EXPECT_EQ(after.count(k), 1u);
+    if (!Involves(k, {a, partner, b})) {
+      EXPECT_EQ(after.count(k), 1u);
+    }
   }
   // The closed pair stays closed when both are refilled again.
   ASSERT_TRUE(

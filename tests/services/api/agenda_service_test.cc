@@ -282,7 +282,8 @@ TEST_F(AgendaServiceTest, ADeclineIsPrivateAndThePairIsNeverProposedAgain) {
   // The other side sees the proposal gone, and if it tries to answer, WITHDRAWN: never
   // "declined".
   for (const v1::Proposal& p : Suggestions(m.attendee_b())) EXPECT_NE(p.meeting_id(), m.id());
-  for (const v1::Proposal& p : AgendaOf(m.attendee_b()).items()) {
+  const v1::Agenda agenda_b = AgendaOf(m.attendee_b());
+  for (const v1::Proposal& p : agenda_b.items()) {
     EXPECT_NE(p.meeting_id(), m.id());
   }
   grpc::Status late = Respond(m.attendee_b(), m.id(), true);

@@ -897,6 +897,9 @@ TEST_F(ExportTest, HoldsEverythingAboutMeAndNothingOthersSaidAboutMe) {
   wish.set_attendee_id(ids_["3"]);  // shown to 1 by the introduction 1 made
   v1::ListMyWishesResponse wishes;
   ASSERT_TRUE(relationships_->AddWish(Ctx(tokens_["1"]).get(), wish, &wishes).ok());
+  // The wish is a profile change: the live repair proposes 1 and 3 in a free slot. Exported once
+  // it has.
+  server_->live()->WaitIdle();
 
   absl::StatusOr<v1::MyData> mine = Export(tokens_["1"]);
   ASSERT_TRUE(mine.ok()) << mine.status();
@@ -906,8 +909,13 @@ TEST_F(ExportTest, HoldsEverythingAboutMeAndNothingOthersSaidAboutMe) {
   EXPECT_EQ(mine->profile().phone(), "+41 79 000 00 1");
   EXPECT_TRUE(mine->profile().wants().empty());  // shown as people, in `wishes`
   EXPECT_EQ(mine->event().id(), event);
-  ASSERT_EQ(mine->meetings_size(), 1);
-  const v1::MyMeeting& m = mine->meetings(0);
+  ASSERT_EQ(mine->meetings_size(), 2);
+  const bool confirmed_first = mine->meetings(0).proposal().meeting_id() == meeting;
+  const v1::MyMeeting& m = mine->meetings(confirmed_first ? 0 : 1);
+  const v1::MyMeeting& wished = mine->meetings(confirmed_first ? 1 : 0);
+  EXPECT_EQ(wished.proposal().partner().attendee_id(), ids_["3"]);
+  EXPECT_EQ(wished.proposal().status(), v1::Proposal::AWAITING_ME);
+  EXPECT_EQ(wished.proposal().partner_email(), "");  // 3 shares nothing
   EXPECT_EQ(m.proposal().meeting_id(), meeting);
   EXPECT_EQ(m.proposal().status(), v1::Proposal::CONFIRMED);
   EXPECT_EQ(m.my_answer(), v1::Meeting::ACCEPTED);

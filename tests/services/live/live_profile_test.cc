@@ -167,7 +167,9 @@ TEST_F(LiveProfileTest, RemovedSlotCancelsItsConfirmedMeetingAndKeepsTheOthers) 
   for (const v1::Meeting& m : after) EXPECT_NE(m.slot_id(), dropped) << m.ShortDebugString();
   bool kept = false;
   for (const v1::Meeting& m : Meetings()) {
-    if (m.id() == before[0].id()) EXPECT_EQ(m.state(), v1::Meeting::CANCELLED);
+    if (m.id() == before[0].id()) {
+      EXPECT_EQ(m.state(), v1::Meeting::CANCELLED);
+    }
     if (m.id() == before[1].id()) {
       kept = true;
       EXPECT_EQ(m.SerializeAsString(), before[1].SerializeAsString()) << "moved or changed";
@@ -237,7 +239,9 @@ TEST_F(LiveProfileTest, OrganiserAddsAnAvoidEntryThePairIsCancelledAndNeverPropo
   server_->live()->WaitIdle();
 
   for (const v1::Meeting& m : Meetings()) {
-    if (m.id() == before[0].id()) EXPECT_EQ(m.state(), v1::Meeting::CANCELLED);
+    if (m.id() == before[0].id()) {
+      EXPECT_EQ(m.state(), v1::Meeting::CANCELLED);
+    }
   }
   // Asking for more never brings the avoided partner back.
   v1::ListMySuggestionsResponse added;
@@ -267,7 +271,9 @@ TEST_F(LiveProfileTest, ReimportWithLessAvailabilityCancelsMeetingsInTheLostSlot
   server_->live()->WaitIdle();
   for (const v1::Meeting& m : ActiveOf(x)) EXPECT_NE(m.slot_id(), lost) << m.ShortDebugString();
   for (const v1::Meeting& m : Meetings()) {
-    if (m.id() == before[0].id()) EXPECT_EQ(m.state(), v1::Meeting::CANCELLED);
+    if (m.id() == before[0].id()) {
+      EXPECT_EQ(m.state(), v1::Meeting::CANCELLED);
+    }
   }
 }
 
@@ -308,7 +314,9 @@ TEST_F(LiveProfileTest, ChangesAreAppliedToTheWarmStateWithoutBuildingItAgain) {
   const uint64_t builds = server_->live()->live_state_builds();
   EXPECT_EQ(builds, 1u);
   for (const v1::Meeting& m : Meetings()) {
-    if (m.id() == before[0].id()) EXPECT_EQ(m.state(), v1::Meeting::CANCELLED);
+    if (m.id() == before[0].id()) {
+      EXPECT_EQ(m.state(), v1::Meeting::CANCELLED);
+    }
   }
   for (const v1::Meeting& m : ActiveOf(x)) EXPECT_NE(m.slot_id(), before[0].slot_id());
 
