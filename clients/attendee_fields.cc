@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "services/domain/interest_text.h"
 
 namespace parley::client {
 
@@ -23,19 +24,7 @@ std::vector<std::string> ParseList(absl::string_view text) {
 absl::StatusOr<std::vector<v1::Interest>> ParseInterests(absl::string_view text) {
   std::vector<v1::Interest> interests;
   for (const std::string& item : ParseList(text)) {
-    // Only a trailing ":1", ":2" or ":3" is a weight: real keywords hold colons ("n:m
-    // sparsity", "in-context learning: large language model"), and a file with them must import.
-    absl::string_view tag = item;
-    uint32_t weight = 0;
-    const size_t colon = item.rfind(':');
-    if (colon != std::string::npos) {
-      const absl::string_view after =
-          absl::StripAsciiWhitespace(absl::string_view(item).substr(colon + 1));
-      if (after.size() == 1 && after[0] >= '1' && after[0] <= '3') {
-        weight = static_cast<uint32_t>(after[0] - '0');
-        tag = absl::StripAsciiWhitespace(absl::string_view(item).substr(0, colon));
-      }
-    }
+    const auto [tag, weight] = domain::SplitInterestWeight(item);
     if (tag.empty()) return absl::InvalidArgumentError(absl::StrCat("empty tag in \"", item, "\""));
     v1::Interest interest;
     interest.set_tag(std::string(tag));

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "services/domain/csv_reader.h"
+#include "services/domain/interest_text.h"
 #include "services/domain/languages.h"
 #include "services/domain/validation.h"
 
@@ -174,19 +175,9 @@ void SplitList(absl::string_view cell, char separator, Add add) {
   }
 }
 
-// `item` as an interest: only a trailing ":1", ":2" or ":3" (spaces allowed around it) is a
-// weight, since real keywords hold colons ("n:m sparsity"). "" on success, else the problem.
+// `item` as an interest (interest_text.h). "" on success, else the problem.
 std::string AddInterest(absl::string_view item, v1::Attendee* attendee) {
-  absl::string_view tag = item;
-  uint32_t weight = 0;
-  const size_t colon = item.rfind(':');
-  if (colon != absl::string_view::npos) {
-    const absl::string_view after = absl::StripAsciiWhitespace(item.substr(colon + 1));
-    if (after.size() == 1 && after[0] >= '1' && after[0] <= '3') {
-      weight = static_cast<uint32_t>(after[0] - '0');
-      tag = absl::StripAsciiWhitespace(item.substr(0, colon));
-    }
-  }
+  const auto [tag, weight] = SplitInterestWeight(item);
   if (tag.empty()) return absl::StrCat("empty tag in ", Quoted(item));
   v1::Interest* interest = attendee->add_interests();
   interest->set_tag(std::string(tag));
@@ -368,12 +359,14 @@ absl::Status MapColumns(const v1::CsvImportOptions& options, Plan* plan, CsvImpo
   }
   if (!ignored.empty()) {
     if (options.strict()) {
-      return HeaderError(*plan, absl::StrCat(ignored.size(), " columns map to no field (strict): ",
-                                             ListSome(ignored), "; map them or leave out strict"));
+      return HeaderError(
+          *plan, absl::StrCat(ignored.size(), ignored.size() == 1 ? " column maps" : " columns map",
+                              " to no field (strict): ", ListSome(ignored),
+                              "; map them or leave out strict"));
     }
     out->summary.add_warnings(absl::StrCat("ignored ", ignored.size(), " column",
-                                           ignored.size() == 1 ? "" : "s",
-                                           " that map to no field: ", ListSome(ignored)));
+                                           ignored.size() == 1 ? " that maps" : "s that map",
+                                           " to no field: ", ListSome(ignored)));
   }
 
   // Separators given for list fields.
