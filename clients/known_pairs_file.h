@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "clients/attendee_csv.h"
+#include "clients/import_results.h"
 #include "parley/v1/organizer_service.pb.h"
 
 // A file of pairs of attendees who already know each other (co-authors, colleagues), for

@@ -1,5 +1,5 @@
 // parley attendees: import a CSV file, show, list, change and remove attendees, issue their
-// tokens (organiser token). Reading the CSV is the client library's (attendee_csv.h).
+// tokens (organiser token). The server reads the CSV (ImportAttendeesCsv); this only uploads it.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -15,12 +15,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "clients/attendee_csv.h"
 #include "clients/cli/attendee_flags.h"
 #include "clients/cli/commands.h"
 #include "clients/cli/context.h"
 #include "clients/cli/values.h"
 #include "clients/csv.h"
+#include "clients/import_results.h"
 
 namespace parley::client::cli {
 namespace {

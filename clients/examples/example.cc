@@ -26,7 +26,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "clients/attendee_csv.h"
 #include "clients/client.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "parleyd address.");
@@ -117,12 +116,7 @@ int RunOrganizer(const Client& client) {
   }
 
   const std::string csv_path = absl::GetFlag(FLAGS_csv);
-  const parley::client::AttendeeCsv parsed = OrExit(
-      parley::client::ParseAttendeeCsv(OrExit(parley::client::ReadFileToString(csv_path), "read")),
-      csv_path);
-  for (const parley::client::RejectedRow& rejected : parsed.rejected) {
-    std::cout << "  " << rejected.error << "\n";
-  }
+  const std::string csv = OrExit(parley::client::ReadFileToString(csv_path), "read");
 
   v1::Event event;
   if (absl::GetFlag(FLAGS_event) != 0) {
@@ -137,11 +131,16 @@ int RunOrganizer(const Client& client) {
               << event.slots_size() << " slots\n";
   }
 
-  const v1::ImportAttendeesResponse imported =
-      OrExit(client.ImportAttendees(event.id(), parsed.rows), "import");
+  // The server reads the file (its header aliases, separators and checks); the client uploads it.
+  const v1::ImportAttendeesCsvResponse imported =
+      OrExit(client.ImportAttendeesCsv(event.id(), csv, v1::CsvImportOptions(), absl::Minutes(10)),
+             "import");
   std::cout << csv_path << " -> event " << event.id() << ": " << imported.created() << " created, "
             << imported.updated() << " updated, " << imported.unchanged() << " unchanged, "
-            << imported.rejected() + parsed.rejected.size() << " rejected\n";
+            << imported.rejected() << " rejected\n";
+  for (const std::string& warning : imported.summary().warnings()) {
+    std::cout << "  warning: " << warning << "\n";
+  }
   for (const v1::ImportRowResult& result : imported.results()) {
     if (result.outcome() == v1::ImportRowResult::REJECTED)
       std::cout << "  " << result.error() << "\n";

@@ -13,7 +13,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "clients/attendee_csv.h"
 #include "clients/csv.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -21,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "parley/v1/admin_service.pb.h"
 #include "parley/v1/organizer_service.pb.h"
+#include "services/domain/import_csv.h"
 #include "tests/e2e/cli_fixture.h"
 #include "tests/e2e/process.h"
 #include "tests/testing/temp_dir.h"
@@ -89,13 +89,15 @@ TEST_F(CliImportE2eTest, ImportsThousandAttendeesIdempotentlyRejectsBadRowsAndSu
     ASSERT_TRUE(gen.ok()) << gen.status();
     ASSERT_EQ(gen->exit_code, 0) << gen->err;
   }
-  absl::StatusOr<client::AttendeeCsv> csv = client::ParseAttendeeCsv(ReadWholeFile(csv_path));
+  // What the file says, read by the server's own reader.
+  absl::StatusOr<domain::CsvImport> csv =
+      domain::ReadAttendeeCsv(ReadWholeFile(csv_path), v1::CsvImportOptions());
   ASSERT_TRUE(csv.ok()) << csv.status();
   ASSERT_EQ(csv->rows.size(), static_cast<size_t>(kAttendees));
-  ASSERT_TRUE(csv->rejected.empty());
   std::map<std::string, std::string> expected_names;  // external_id -> display_name
-  for (const v1::ImportRow& row : csv->rows) {
-    expected_names[row.attendee().external_id()] = row.attendee().display_name();
+  for (const domain::CsvImportRow& row : csv->rows) {
+    ASSERT_EQ(row.error, "");
+    expected_names[row.attendee.external_id()] = row.attendee.display_name();
   }
   ASSERT_EQ(expected_names.size(), static_cast<size_t>(kAttendees)) << "duplicate external_id";
 

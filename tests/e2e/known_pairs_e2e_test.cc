@@ -10,11 +10,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "clients/attendee_csv.h"
 #include "clients/client.h"
 #include "clients/known_pairs_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/domain/import_csv.h"
 #include "tests/e2e/process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -85,18 +85,25 @@ TEST(KnownPairsE2eTest, NoCoauthorsAreProposedOnTheRealDevelopmentEvent) {
 
   absl::StatusOr<std::string> csv = client::ReadFileToString(people_path);
   ASSERT_TRUE(csv.ok()) << csv.status();
-  absl::StatusOr<client::AttendeeCsv> parsed = client::ParseAttendeeCsv(*csv);
-  ASSERT_TRUE(parsed.ok()) << parsed.status();
-  // Every row reads: keywords with colons are tags, not bad weights.
-  EXPECT_TRUE(parsed->rejected.empty()) << parsed->rejected[0].error;
-  // The file also lists up to 50 co-authors per person as avoid lists, which alone keep most
+  // Read by the server's own reader, so that the avoid lists can be dropped before the rows are
+  // streamed: the file lists up to 50 co-authors per person as avoid lists, which alone keep most
   // co-authors apart; without them the known pairs are the only thing that does, so a path that
   // ignored them would propose thousands of co-author pairs (they share keywords).
-  for (v1::ImportRow& row : parsed->rows) row.mutable_attendee()->clear_avoid();
+  absl::StatusOr<domain::CsvImport> parsed = domain::ReadAttendeeCsv(*csv, v1::CsvImportOptions());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  std::vector<v1::ImportRow> attendee_rows;
+  for (domain::CsvImportRow& row : parsed->rows) {
+    // Every row reads: keywords with colons are tags, not bad weights.
+    EXPECT_EQ(row.error, "");
+    v1::ImportRow& imported = attendee_rows.emplace_back();
+    imported.set_row_number(row.row_number);
+    row.attendee.clear_avoid();
+    *imported.mutable_attendee() = std::move(row.attendee);
+  }
   client::ImportOptions import_options;
   import_options.deadline = absl::Seconds(600);
   absl::StatusOr<v1::ImportAttendeesResponse> imported =
-      organizer->ImportAttendees(event->id(), std::move(parsed->rows), import_options);
+      organizer->ImportAttendees(event->id(), std::move(attendee_rows), import_options);
   ASSERT_TRUE(imported.ok()) << imported.status();
   // The file's own defects (a control character in a name, organisations over 200 bytes) may
   // be rejected; a keyword never is.

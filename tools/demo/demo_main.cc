@@ -15,7 +15,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "clients/attendee_csv.h"
 #include "clients/client.h"
 #include "tools/match/synth.h"
 
@@ -112,14 +111,15 @@ int main(int argc, char** argv) {
   std::ostringstream csv;
   parley::synth::WriteCsv(parley::synth::GenerateEvent(synth), csv);
   std::ofstream(absl::GetFlag(FLAGS_csv_out)) << csv.str();
-  parley::client::AttendeeCsv parsed =
-      OrDie(parley::client::ParseAttendeeCsv(csv.str()), "parse generated CSV");
-  parley::v1::ImportAttendeesResponse imported =
-      OrDie(org->ImportAttendees(event.id(), parsed.rows), "import attendees");
-  if (imported.rejected() != 0 || !parsed.rejected.empty()) {
-    std::cerr << "parley-demo: the generator produced rows the server rejected, e.g. "
-              << (parsed.rejected.empty() ? imported.results(0).error() : parsed.rejected[0].error)
-              << "\n";
+  parley::v1::ImportAttendeesCsvResponse imported = OrDie(
+      org->ImportAttendeesCsv(event.id(), csv.str(), {}, absl::Minutes(10)), "import attendees");
+  if (imported.rejected() != 0) {
+    for (const parley::v1::ImportRowResult& result : imported.results()) {
+      if (result.outcome() != parley::v1::ImportRowResult::REJECTED) continue;
+      std::cerr << "parley-demo: the generator produced rows the server rejected, e.g. "
+                << result.error() << "\n";
+      break;
+    }
     return 1;
   }
 

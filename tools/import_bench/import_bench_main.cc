@@ -26,8 +26,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
-#include "clients/attendee_csv.h"
 #include "clients/client.h"
+#include "services/domain/import_csv.h"
 #include "services/server/server.h"
 #include "tools/match/synth.h"
 
@@ -221,10 +221,21 @@ int main(int argc, char** argv) {
   synth.seed = absl::GetFlag(FLAGS_seed);
   std::ostringstream csv;
   parley::synth::WriteCsv(parley::synth::GenerateEvent(synth), csv);
-  parley::client::AttendeeCsv parsed = OrDie(parley::client::ParseAttendeeCsv(csv.str()), "csv");
+  // The row stream sends what the server's reader makes of the file (one reader: import_csv.h).
+  parley::domain::CsvImport read = OrDie(parley::domain::ReadAttendeeCsv(csv.str(), {}), "csv");
+  std::vector<parley::v1::ImportRow> rows;
+  for (parley::domain::CsvImportRow& row : read.rows) {
+    if (!row.error.empty()) {
+      std::cerr << "parley-import-bench: the generator wrote a bad row: " << row.error << "\n";
+      return 1;
+    }
+    parley::v1::ImportRow& imported = rows.emplace_back();
+    imported.set_row_number(row.row_number);
+    *imported.mutable_attendee() = std::move(row.attendee);
+  }
   std::vector<std::string> values, external_ids;
-  values.reserve(parsed.rows.size());
-  for (const parley::v1::ImportRow& row : parsed.rows) {
+  values.reserve(rows.size());
+  for (const parley::v1::ImportRow& row : rows) {
     values.push_back(row.attendee().SerializeAsString());
     external_ids.push_back(row.attendee().external_id());
   }
@@ -243,8 +254,7 @@ int main(int argc, char** argv) {
       raw_cpu.push_back(raw.cpu_us_per_row);
     }
     if (side != "raw") {
-      const Rate grpc =
-          GrpcRun(parsed.rows, absl::GetFlag(FLAGS_csv) ? csv.str() : std::string(), batch);
+      const Rate grpc = GrpcRun(rows, absl::GetFlag(FLAGS_csv) ? csv.str() : std::string(), batch);
       grpc_rates.push_back(grpc.rows_per_second);
       grpc_cpu.push_back(grpc.cpu_us_per_row);
     }
@@ -254,7 +264,7 @@ int main(int argc, char** argv) {
   std::string out = absl::StrFormat(
       "{\"path\":\"%s\",\"rows\":%d,\"batch\":%d,\"repeats\":%d,"
       "\"record_bytes_per_row\":%.0f",
-      absl::GetFlag(FLAGS_csv) ? "csv" : "rows", static_cast<int>(parsed.rows.size()), batch,
+      absl::GetFlag(FLAGS_csv) ? "csv" : "rows", static_cast<int>(rows.size()), batch,
       absl::GetFlag(FLAGS_repeats),
       static_cast<double>(value_bytes) / std::max<size_t>(1, values.size()));
   if (!grpc_rates.empty()) {

@@ -37,7 +37,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "clients/attendee_csv.h"
 #include "clients/client.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -174,12 +173,14 @@ int Setup(int attendees) {
   synth.seed = absl::GetFlag(FLAGS_seed);
   std::ostringstream csv;
   parley::synth::WriteCsv(parley::synth::GenerateEvent(synth), csv);
-  const parley::client::AttendeeCsv parsed =
-      OrDie(parley::client::ParseAttendeeCsv(csv.str()), "parse generated CSV");
-  const parley::v1::ImportAttendeesResponse imported =
-      OrDie(org->ImportAttendees(created.id(), parsed.rows), "import");
-  if (imported.rejected() != 0 || !parsed.rejected.empty()) {
-    Die(absl::StrCat("the server rejected ", imported.rejected(), " generated rows"));
+  // Uploaded as an organiser's export is (the server reads it): the product path.
+  const parley::v1::ImportAttendeesCsvResponse imported =
+      OrDie(org->ImportAttendeesCsv(created.id(), csv.str(), {}, absl::Minutes(30)), "import");
+  for (const parley::v1::ImportRowResult& result : imported.results()) {
+    if (result.outcome() == parley::v1::ImportRowResult::REJECTED) {
+      Die(absl::StrCat("the server rejected ", imported.rejected(), " generated rows, e.g. ",
+                       result.error()));
+    }
   }
   std::cerr << "setup: event " << created.id() << ", " << imported.created() << " attendees in "
             << absl::FormatDuration(absl::Now() - start) << "\n";

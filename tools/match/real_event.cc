@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "clients/attendee_csv.h"
+#include "services/domain/import_csv.h"
 #include "services/domain/validation.h"
 #include "storage/store.h"
 
@@ -84,12 +84,15 @@ absl::StatusOr<RealEvent> LoadRealEvent(const RealEventOptions& options) {
   RealEvent out;
   absl::StatusOr<std::string> data = ReadFile(options.csv_path);
   if (!data.ok()) return data.status();
-  absl::StatusOr<client::AttendeeCsv> csv = client::ParseAttendeeCsv(*data);
+  absl::StatusOr<domain::CsvImport> csv = domain::ReadAttendeeCsv(*data, v1::CsvImportOptions());
   if (!csv.ok()) return csv.status();
   data->clear();
-  out.rows = static_cast<int64_t>(csv->rows.size() + csv->rejected.size());
-  out.rejected_rows = static_cast<int64_t>(csv->rejected.size());
-  if (!csv->rejected.empty()) out.first_rejection = csv->rejected.front().error;
+  out.rows = static_cast<int64_t>(csv->rows.size());
+  for (const domain::CsvImportRow& row : csv->rows) {
+    if (row.error.empty()) continue;
+    ++out.rejected_rows;
+    if (out.first_rejection.empty()) out.first_rejection = row.error;
+  }
 
   v1::Event event = MakeEvent(options, csv->rows.size());
   absl::Status s = services::NormalizeEvent(&event);
@@ -118,12 +121,14 @@ absl::StatusOr<RealEvent> LoadRealEvent(const RealEventOptions& options) {
     batch.clear();
     return stored.status();
   };
-  for (v1::ImportRow& row : csv->rows) {
-    v1::Attendee* attendee = row.mutable_attendee();
+  for (domain::CsvImportRow& row : csv->rows) {
+    // Rejected by the reader (counted above), or a cancelled registration: not in the event.
+    if (!row.error.empty() || row.cancelled) continue;
+    v1::Attendee* attendee = &row.attendee;
     absl::Status valid = services::NormalizeAttendee(*stored_event, attendee);
     if (!valid.ok()) {
       if (out.first_rejection.empty()) {
-        out.first_rejection = absl::StrCat("row ", row.row_number(), ": ", valid.message());
+        out.first_rejection = csv->DescribeError(row, valid.message());
       }
       ++out.rejected_rows;
       continue;

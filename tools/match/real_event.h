@@ -1,10 +1,11 @@
 #ifndef PARLEY_TOOLS_MATCH_REAL_EVENT_H_
 #define PARLEY_TOOLS_MATCH_REAL_EVENT_H_
 
-// A real event for the benchmarks: an organiser's attendee CSV (clients/attendee_csv.h) loaded
-// the way the server imports and matches it, so that a benchmark measures what a run does.
+// A real event for the benchmarks: an organiser's attendee CSV (services/domain/import_csv.h)
+// loaded the way the server imports and matches it, so that a benchmark measures what a run does.
 //
-//   1. the file is parsed by the import's CSV reader (ParseAttendeeCsv);
+//   1. the file is read by the import's CSV reader (domain::ReadAttendeeCsv, default options);
+//      cancelled registrations are left out;
 //   2. the event (slots s1..sN, enough tables that they never bind, the given policy) and every
 //      row are validated and normalised by services/domain/validation.h (NormalizeEvent,
 //      NormalizeAttendee), as OrganizerService.ImportAttendees does; rejected rows are counted;

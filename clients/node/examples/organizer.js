@@ -5,12 +5,15 @@
 //   PARLEY_TOKEN=<organiser token> node organizer.js --csv ../../examples/data/attendees.csv
 //
 // Without --event it creates a DRAFT event with three 30-minute slots and two locations. The CSV
-// is imported (upsert by external_id: running it twice changes nothing), the event is opened, a
+// file is uploaded as it is and parleyd reads it (ImportAttendeesCsv: upsert by external_id, so
+// running it twice changes nothing); the counts are printed, then each rejected row with its row
+// and file line, and the server's warnings. With --dry-run it stops there and no row is stored
+// (the event is still created when --event is not given). Otherwise the event is opened, a
 // matching run is started and its progress printed phase by phase, then the quality report and
 // who got no meeting, and why. The last line is "event <id>", for scripts.
 
+const fs = require('node:fs');
 const { parseArgs } = require('node:util');
-const { readAttendeeCsv } = require('..');
 const { CONNECTION_OPTIONS, connect, run } = require('./common');
 
 function exampleEvent(name) {
@@ -62,6 +65,21 @@ function printReport({ run, without_meeting: withoutMeeting }) {
   }
 }
 
+function printImport(what, imported) {
+  const removed = imported.removed.length ? `, ${imported.removed.length} removed` : '';
+  console.log(
+    `${what}${imported.dry_run ? ' (dry run, nothing stored)' : ''}: ` +
+      `${imported.created} created, ${imported.updated} updated, ` +
+      `${imported.unchanged} unchanged, ${imported.rejected} rejected${removed}`,
+  );
+  for (const result of imported.results) {
+    // The server's error names the row, its line in the file and the column.
+    if (result.outcome === 'REJECTED') console.log(`  ${result.error}`);
+  }
+  for (const r of imported.removed) console.log(`  removed ${r.external_id}: ${r.reason}`);
+  for (const warning of imported.summary.warnings) console.log(`  warning: ${warning}`);
+}
+
 async function main(argv) {
   const { values: args } = parseArgs({
     args: argv,
@@ -71,12 +89,12 @@ async function main(argv) {
       event: { type: 'string', default: '' },
       name: { type: 'string', default: 'Parley example meetup' },
       seed: { type: 'string', default: '1' },
+      'dry-run': { type: 'boolean', default: false },
     },
   });
   if (!args.csv) throw new Error('--csv FILE is required');
 
-  const parsed = readAttendeeCsv(args.csv);
-  for (const rejected of parsed.rejected) console.log(`  ${rejected.error}`);
+  const data = fs.readFileSync(args.csv);
   const client = connect(args, 'organiser');
   try {
     let event;
@@ -87,14 +105,12 @@ async function main(argv) {
       console.log(`created event ${event.id} (${event.name}) with ${event.slots.length} slots`);
     }
 
-    const imported = await client.importAttendees(event.id, parsed.rows);
-    console.log(
-      `${args.csv} -> event ${event.id}: ${imported.created} created, ` +
-        `${imported.updated} updated, ${imported.unchanged} unchanged, ` +
-        `${imported.rejected + parsed.rejected.length} rejected`,
-    );
-    for (const result of imported.results) {
-      if (result.outcome === 'REJECTED') console.log(`  ${result.error}`);
+    const dryRun = args['dry-run'];
+    const imported = await client.importAttendeesCsv(event.id, data, { dryRun });
+    printImport(`${args.csv} -> event ${event.id}`, imported);
+    if (dryRun) {
+      console.log(`event ${event.id}`);
+      return 0;
     }
 
     if (event.status === 'DRAFT') {

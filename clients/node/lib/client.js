@@ -21,6 +21,12 @@ const DEFAULT_TARGET = '127.0.0.1:50051';
 const DEFAULT_PROTO_DIR = path.resolve(__dirname, '..', '..', '..', 'proto');
 // The largest number of rows the server takes in one ImportAttendees message.
 const MAX_IMPORT_BATCH = 1000;
+// The largest file ImportAttendeesCsv takes (services/domain/import_csv.h kMaxCsvImportBytes).
+// parleyd enforces it (RESOURCE_EXHAUSTED); this copy only sizes buffers in front of it, such as
+// the web server's body limit.
+const MAX_CSV_IMPORT_BYTES = 256 << 20;
+// The largest chunk of the file in one ImportAttendeesCsv message.
+const CSV_IMPORT_CHUNK_BYTES = 1 << 20;
 
 const LOADER_OPTIONS = {
   keepCase: true,
@@ -220,7 +226,7 @@ class Client {
       dry_run: Boolean(options.dryRun),
       sync: Boolean(options.sync),
     };
-    const chunk = 1 << 20; // the server's limit per message
+    const chunk = CSV_IMPORT_CHUNK_BYTES;
     function* messages() {
       yield { event_id: eventId, options: csvOptions, data: bytes.subarray(0, chunk) };
       for (let start = chunk; start < bytes.length; start += chunk) {
@@ -368,6 +374,7 @@ module.exports = {
   DEFAULT_TARGET,
   DEFAULT_PROTO_DIR,
   MAX_IMPORT_BATCH,
+  MAX_CSV_IMPORT_BYTES,
   fieldMask,
   loadProtos,
   status: grpc.status,

@@ -70,19 +70,6 @@ export interface ImportRow {
   attendee: Message;
 }
 
-export interface RejectedRow {
-  row_number: number;
-  line: number;
-  external_id: string;
-  /** 'row 3 (line 4): budget: "lots" is not a non-negative integer' */
-  error: string;
-}
-
-export interface AttendeeCsv {
-  rows: ImportRow[];
-  rejected: RejectedRow[];
-}
-
 export class Client {
   constructor(options?: ClientOptions);
   readonly target: string;
@@ -115,7 +102,8 @@ export class Client {
     rows: Iterable<ImportRow> | AsyncIterable<ImportRow>,
     options?: { batchSize?: number; timeoutMs?: number },
   ): Promise<Message>;
-  /** Uploads a registration export to ImportAttendeesCsv; the server reads it. */
+  /** Uploads a registration export to ImportAttendeesCsv; the server reads it and answers a
+   *  result per row (REJECTED rows name their row, line and column), the counts and a summary. */
   importAttendeesCsv(
     eventId: number | string,
     data: Buffer | string,
@@ -149,13 +137,12 @@ export class Client {
 export const DEFAULT_TARGET: string;
 export const DEFAULT_PROTO_DIR: string;
 export const MAX_IMPORT_BATCH: number;
-export const CSV_COLUMNS: string[];
+/** The largest file ImportAttendeesCsv takes (parleyd refuses more: RESOURCE_EXHAUSTED). */
+export const MAX_CSV_IMPORT_BYTES: number;
 /** gRPC status codes by name and number: status.NOT_FOUND === 5, status[5] === 'NOT_FOUND'. */
 export const status: { [name: string]: any };
 export function fieldMask(...paths: string[]): { paths: string[] };
 export function loadProtos(protoDir?: string): Message;
-export function parseAttendeeCsv(text: string): AttendeeCsv;
-export function readAttendeeCsv(path: string): AttendeeCsv;
 /** A Reason as the attendee reads it ("you both list bicycles"); `partner` names the other side. */
 export function describeReason(reason: Message, partner?: string): string;
 /** A Proposal.Status name as the attendee reads it ("waiting for your answer"). */

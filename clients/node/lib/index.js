@@ -3,14 +3,10 @@
 // clients/API.md.
 
 const client = require('./client');
-const attendeeCsv = require('./attendee_csv');
 const reasons = require('./reasons');
 
 module.exports = {
   ...client,
-  parseAttendeeCsv: attendeeCsv.parseAttendeeCsv,
-  readAttendeeCsv: attendeeCsv.readAttendeeCsv,
-  CSV_COLUMNS: attendeeCsv.COLUMNS,
   describeReason: reasons.describeReason,
   describeProposalStatus: reasons.describeProposalStatus,
 };

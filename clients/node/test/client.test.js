@@ -1,13 +1,12 @@
 'use strict';
-// Client against a real parleyd: auth, errors, deadlines, paging, field masks, streams; and the
-// attendee CSV reader.
+// Client against a real parleyd: auth, errors, deadlines, paging, field masks, streams, and
+// uploading attendee CSV files (parleyd reads them; this client has no CSV reader).
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const path = require('node:path');
 const { before, after, test } = require('node:test');
 const harness = require('./harness');
-const { Client, ParleyError, fieldMask, parseAttendeeCsv, readAttendeeCsv, status } = require('..');
+const { Client, ParleyError, fieldMask, status } = require('..');
 
 let ctx;
 before(async () => {
@@ -26,6 +25,18 @@ function smallEvent(name = 'Client test') {
     ],
     locations: [{ id: 'hall', tables: 10 }],
   };
+}
+
+// ImportAttendees takes structured rows, not a file: n people who all like tea.
+function people(n) {
+  return [...Array(n).keys()].map((i) => ({
+    row_number: i + 1,
+    attendee: {
+      external_id: `p${i + 1}`,
+      display_name: `Person ${i + 1}`,
+      interests: [{ tag: 'tea' }, { tag: i % 2 ? 'cake' : 'scones' }],
+    },
+  }));
 }
 
 async function rejectsWith(promise, code) {
@@ -106,8 +117,7 @@ test('pages yields every item across pages', async () => {
 
 test('import reports each row and is idempotent', async () => {
   const event = await ctx.organizer.organizer.createEvent({ event: smallEvent() });
-  const { rows } = readAttendeeCsv(harness.EXAMPLE_CSV);
-  assert.equal(rows.length, 16);
+  const rows = people(16);
   const first = await ctx.organizer.importAttendees(event.id, rows, { batchSize: 5 });
   assert.deepEqual([first.created, first.rejected], [16, 0]);
   assert.deepEqual(
@@ -118,7 +128,8 @@ test('import reports each row and is idempotent', async () => {
   assert.equal(again.unchanged, 16);
   // A stream-level error is a status.
   await rejectsWith(ctx.organizer.importAttendees(987654, rows.slice(0, 1)), 'NOT_FOUND');
-  const bad = parseAttendeeCsv('external_id,name,availability\nx1,Xena,nowhere\n').rows;
+  const bad = [{ row_number: 1, attendee: { external_id: 'x1', display_name: 'Xena',
+    availability: ['nowhere'] } }];
   const rejected = await ctx.organizer.importAttendees(event.id, bad);
   assert.equal(rejected.rejected, 1);
   assert.match(rejected.results[0].error, /availability/);
@@ -152,12 +163,87 @@ test('importAttendeesCsv uploads a real-shaped export; the server reads it', asy
   );
 });
 
+test('importAttendeesCsv: bad rows come back with their row and line; the others are stored',
+  async () => {
+    const event = await ctx.organizer.organizer.createEvent({ event: smallEvent() });
+    // A quoted bio spans two lines and a blank line is skipped, so rows and lines differ.
+    const csv =
+      'external_id,name,bio,budget,availability\n' +
+      'a1,Ann,"two\nlines",1,s1\n' +
+      'a2,Bob,,lots,\n' +
+      '\n' +
+      'a3,Cy,,,nowhere\n' +
+      'a4,Dee,,2,s2\n';
+    const response = await ctx.organizer.importAttendeesCsv(event.id, csv);
+    assert.deepEqual(
+      [response.created, response.rejected, response.summary.rows],
+      [2, 2, 4],
+    );
+    assert.deepEqual(
+      response.results.map((r) => [r.row_number, r.line, r.external_id, r.outcome]),
+      [
+        [1, 2, 'a1', 'CREATED'],
+        [2, 4, 'a2', 'REJECTED'],
+        [3, 6, 'a3', 'REJECTED'],
+        [4, 7, 'a4', 'CREATED'],
+      ],
+    );
+    // The reader's error (budget) and the validator's (an unknown slot) both name row and line.
+    assert.match(response.results[1].error, /^row 2 \(line 4\).*budget.*lots/);
+    assert.match(response.results[2].error, /^row 3 \(line 6\).*availability.*nowhere/);
+    const { attendees } = await ctx.organizer.organizer.listAttendees({ event_id: event.id });
+    assert.deepEqual(
+      attendees.map((a) => a.external_id),
+      ['a1', 'a4'],
+    );
+    assert.equal(attendees[0].bio, 'two\nlines');
+  },
+);
+
+test('importAttendeesCsv: a dry run stores and removes nothing, and says what would happen',
+  async () => {
+    const event = await ctx.organizer.organizer.createEvent({ event: smallEvent() });
+    const both = 'external_id,name,interests\nb1,Ann,tea\nb2,Bob,tea;cake\n';
+    const dry = await ctx.organizer.importAttendeesCsv(event.id, both, { dryRun: true });
+    assert.equal(dry.dry_run, true);
+    assert.deepEqual([dry.created, dry.rejected], [2, 0]);
+    const listed = async () =>
+      (await ctx.organizer.organizer.listAttendees({ event_id: event.id })).attendees.map(
+        (a) => a.external_id,
+      );
+    assert.deepEqual(await listed(), []);
+
+    const done = await ctx.organizer.importAttendeesCsv(event.id, both);
+    assert.deepEqual([done.dry_run, done.created], [false, 2]);
+    // With sync, b2 (absent from the file) would be removed; the dry run only says so.
+    const only = 'external_id,name,interests\nb1,Ann,tea\n';
+    const wouldSync = await ctx.organizer.importAttendeesCsv(event.id, only, {
+      dryRun: true,
+      sync: true,
+    });
+    assert.equal(wouldSync.unchanged, 1);
+    assert.deepEqual(
+      wouldSync.removed.map((r) => r.external_id),
+      ['b2'],
+    );
+    assert.match(wouldSync.removed[0].reason, /absent/);
+    assert.deepEqual(await listed(), ['b1', 'b2']);
+    const synced = await ctx.organizer.importAttendeesCsv(event.id, only, { sync: true });
+    assert.deepEqual(
+      synced.removed.map((r) => r.external_id),
+      ['b2'],
+    );
+    assert.deepEqual(await listed(), ['b1']);
+  },
+);
+
 test('a matching run streams every phase; a watch sees my answer', async () => {
   const event = await ctx.organizer.organizer.createEvent({ event: smallEvent() });
-  const imported = await ctx.organizer.importAttendees(
+  const imported = await ctx.organizer.importAttendeesCsv(
     event.id,
-    readAttendeeCsv(harness.EXAMPLE_CSV).rows,
+    fs.readFileSync(harness.EXAMPLE_CSV),
   );
+  assert.equal(imported.created, 16);
   await ctx.organizer.organizer.setEventStatus({ event_id: event.id, status: 'OPEN' });
   const phases = [];
   const run = await ctx.organizer.runMatching(event.id, 5, {
@@ -201,8 +287,7 @@ test('a matching run streams every phase; a watch sees my answer', async () => {
 
 test('a stream deadline ends a watch with DEADLINE_EXCEEDED', async () => {
   const event = await ctx.organizer.organizer.createEvent({ event: smallEvent() });
-  const rows = readAttendeeCsv(harness.EXAMPLE_CSV).rows.slice(0, 2);
-  const imported = await ctx.organizer.importAttendees(event.id, rows);
+  const imported = await ctx.organizer.importAttendees(event.id, people(2));
   const { token } = await ctx.organizer.organizer.issueAttendeeToken({
     event_id: event.id,
     attendee_id: imported.results[0].attendee_id,
@@ -217,59 +302,6 @@ test('a stream deadline ends a watch with DEADLINE_EXCEEDED', async () => {
       while (!(await updates.next()).done);
     })(),
     'DEADLINE_EXCEEDED',
-  );
-});
-
-test('the CSV reader reads interests like the other clients', () => {
-  // tests/clients/data/interest_weights.tsv is shared with the C++ and Python tests.
-  const file = path.join(__dirname, '..', '..', '..', 'tests', 'clients', 'data',
-    'interest_weights.tsv');
-  let count = 0;
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const cols = line.split('\t');
-    count += 1;
-    const parsed = parseAttendeeCsv(`external_id,name,interests\nx,X,"${cols[0]}"\n`);
-    if (cols[1].startsWith('!')) {
-      assert.equal(parsed.rejected.length, 1, line);
-      assert.ok(parsed.rejected[0].error.includes(cols[1].slice(1)), line);
-      continue;
-    }
-    assert.equal(parsed.rows.length, 1, line);
-    const got = parsed.rows[0].attendee.interests.map((i) => [i.tag, String(i.weight || 0)]);
-    assert.deepEqual(got, [[cols[1], cols[2]]], line);
-  }
-  assert.ok(count >= 10);
-});
-
-test('the CSV reader maps rows, lists and weights, and rejects bad rows', () => {
-  const text =
-    '\ufeffExternal_ID, name ,interests,budget,prefers_quiet\r\n' +
-    'r1,"Lovelace, Ada","books:3; bikes",2,yes\r\n' +
-    'r2,Bob,x; :2,,\r\n\r\n' +
-    'r3,Cy,,lots,maybe\r\n' +
-    'r4,Dee\r\n';
-  const parsed = parseAttendeeCsv(text);
-  assert.equal(parsed.rows.length, 1);
-  const ada = parsed.rows[0].attendee;
-  assert.equal(ada.display_name, 'Lovelace, Ada');
-  assert.deepEqual(ada.interests, [{ tag: 'books', weight: 3 }, { tag: 'bikes' }]);
-  assert.equal(ada.budget, 2);
-  assert.equal(ada.prefers_quiet, true);
-  assert.deepEqual(
-    parsed.rejected.map((r) => [r.row_number, r.line, r.external_id]),
-    [
-      [2, 3, 'r2'],
-      [3, 5, 'r3'],
-      [4, 6, 'r4'],
-    ],
-  );
-  assert.match(parsed.rejected[0].error, /empty tag in ":2"/);
-  assert.match(parsed.rejected[1].error, /budget.*prefers_quiet/);
-  assert.match(parsed.rejected[2].error, /expected 5 fields/);
-  assert.throws(
-    () => parseAttendeeCsv('external_id,nmae,name,name\n'),
-    /unknown columns: "nmae" \(column 2\); repeated columns: "name"/,
   );
 });
 

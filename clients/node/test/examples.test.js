@@ -2,6 +2,9 @@
 // The organiser and attendee example scripts, run end to end against a real parleyd.
 
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { before, after, test } = require('node:test');
 const harness = require('./harness');
 
@@ -73,6 +76,37 @@ test('organiser example imports, runs matching and prints the report', async () 
   assert.equal(again.code, 0, harness.describe(again));
   assert.match(again.stdout, /0 created, 0 updated, 16 unchanged, 0 rejected/);
 });
+
+test('organiser example --dry-run prints rejected rows with their lines and stores nothing',
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'organizer-example-'));
+    try {
+      const csv = path.join(dir, 'people.csv');
+      fs.writeFileSync(
+        csv,
+        'external_id,name,budget,Shoe size\nd1,Ann,1,42\n\nd2,Bob,lots,43\n',
+      );
+      const result = await harness.runExample(ctx.server, 'organizer.js', ctx.organizerToken, [
+        '--csv',
+        csv,
+        '--dry-run',
+      ]);
+      assert.equal(result.code, 0, harness.describe(result));
+      const eventId = /^event (\d+)$/m.exec(result.stdout)[1];
+      assert.match(
+        result.stdout,
+        /\(dry run, nothing stored\): 1 created, 0 updated, 0 unchanged, 1 rejected\n/,
+      );
+      assert.match(result.stdout, /^ {2}row 2 \(line 4\).*budget.*lots/m);
+      assert.match(result.stdout, /^ {2}warning: .*Shoe size/m);
+      assert.doesNotMatch(result.stdout, /^run /m);
+      const { attendees } = await ctx.organizer.organizer.listAttendees({ event_id: eventId });
+      assert.equal(attendees.length, 0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test('both attendees accept through the example and the meeting is confirmed', async () => {
   const { eventId } = await runOrganizerExample();

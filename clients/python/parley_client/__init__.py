@@ -10,8 +10,6 @@ build (build/clients/python/gen) on PYTHONPATH with this directory. See clients/
 
 import types as _types
 
-from parley_client.attendee_csv import (AttendeeCsv, RejectedRow, parse_attendee_csv,
-                                        read_attendee_csv)
 from parley_client.client import (
     DEFAULT_TARGET,
     Client,
@@ -42,6 +40,5 @@ def _v1_namespace() -> _types.SimpleNamespace:
 v1 = _v1_namespace()
 
 __all__ = [
-    "AttendeeCsv", "Client", "DEFAULT_TARGET", "ParleyError", "RejectedRow", "ServiceProxy",
-    "field_mask", "message_class", "parse_attendee_csv", "read_attendee_csv", "v1",
+    "Client", "DEFAULT_TARGET", "ParleyError", "ServiceProxy", "field_mask", "message_class", "v1",
 ]

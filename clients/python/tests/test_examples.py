@@ -1,6 +1,8 @@
 """The organiser and attendee example scripts, run end to end against a real parleyd."""
 
+import os
 import re
+import tempfile
 import unittest
 
 import harness
@@ -40,6 +42,37 @@ class ExamplesTest(harness.ServerTestCase):
                                  harness.EXAMPLE_CSV, "--event", str(event_id))
         self.assertExampleOk(again)
         self.assertIn("0 created, 0 updated, 16 unchanged, 0 rejected", again.stdout)
+
+    def test_organizer_prints_each_rejected_row_and_imports_the_others(self):
+        # A registration export as the organiser has it (BOM, CRLF, the name in two columns,
+        # Yes/No); row 2 has a budget the server refuses.
+        export = ("\ufeffAttendee #,First Name,Last Name,Topics,Max Meetings,"
+                  "Wants 1:1 meetings?\r\n"
+                  "1,Ada,Lovelace,mathematics;books,2,Yes\r\n"
+                  "2,Alan,Turing,mathematics,lots,Yes\r\n"
+                  "3,Grace,Hopper,books;compilers,,yes\r\n"
+                  "4,Katherine,Johnson,mathematics,,No\r\n")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "export.csv")
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                f.write(export)
+            result = self.run_example("organizer.py", self.organizer_token, "--csv", path)
+        self.assertExampleOk(result)
+        event_id = int(re.search(r"^event (\d+)$", result.stdout, re.MULTILINE).group(1))
+        self.assertIn(f"{path} -> event {event_id}: 3 created, 0 updated, 0 unchanged, "
+                      "1 rejected", result.stdout)
+        self.assertRegex(result.stdout,
+                         r'(?m)^  row 2 \(line 3\), column 5 "Max Meetings": budget: "lots"')
+        stored = self.organizer.organizer.list_attendees(event_id=event_id).attendees
+        self.assertEqual(sorted((a.external_id, a.display_name) for a in stored),
+                         [("1", "Ada Lovelace"), ("3", "Grace Hopper"),
+                          ("4", "Katherine Johnson")])
+
+    def test_organizer_fails_cleanly_on_a_missing_file(self):
+        result = self.run_example("organizer.py", self.organizer_token, "--csv",
+                                  os.path.join(harness.PYTHON_DIR, "no-such-file.csv"))
+        self.assertEqual(result.returncode, 1)
+        self.assertRegex(result.stderr, r"^organizer: .*no-such-file\.csv: No such file")
 
     def test_attendees_accept_until_the_meeting_is_confirmed(self):
         event_id, _ = self.run_organizer_example()

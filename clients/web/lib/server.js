@@ -24,11 +24,11 @@ const fastifyFactory = require('fastify');
 const fastifyStatic = require('@fastify/static');
 const {
   Client,
+  MAX_CSV_IMPORT_BYTES,
   ParleyError,
   describeReason,
   describeProposalStatus,
   fieldMask,
-  parseAttendeeCsv,
 } = require('parley-client');
 
 const PUBLIC_DIR = path.join(__dirname, '..', 'public');
@@ -84,6 +84,8 @@ const HEARTBEAT_MS = 20000;
 // The attendee search reads at most this many attendees per request, then returns a page token.
 const SEARCH_SCAN_LIMIT = 5000;
 const RUN_TIMEOUT_MS = 30 * 60 * 1000;
+// The import's answer lists at most this many rejected rows and removed attendees.
+const IMPORT_LIST_LIMIT = 100;
 
 function bearer(request) {
   const header = request.headers.authorization || '';
@@ -92,6 +94,27 @@ function bearer(request) {
     throw new HttpError(401, 'UNAUTHENTICATED', 'missing "Authorization: Bearer <token>" header');
   }
   return match[1];
+}
+
+// A yes/no query parameter: absent, '', 0 or false is no; 1 or true is yes.
+function flag(query, name) {
+  const value = query[name];
+  if (value === undefined || ['', '0', 'false'].includes(value)) return false;
+  if (['1', 'true'].includes(value)) return true;
+  throw new HttpError(400, 'INVALID_ARGUMENT', `${name}: must be 1 or 0 (not ${JSON.stringify(value)})`);
+}
+
+// {field: value} of the query parameters `prefix.field` (map.name=First Name+Last Name).
+function prefixed(query, prefix) {
+  const found = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (!key.startsWith(prefix)) continue;
+    if (typeof value !== 'string') {
+      throw new HttpError(400, 'INVALID_ARGUMENT', `${key}: give it once`);
+    }
+    found[key.slice(prefix.length)] = value;
+  }
+  return found;
 }
 
 function positiveId(value, name) {
@@ -172,6 +195,9 @@ function errorBody(error) {
   if (error.validation) {
     return { status: 400, error: 'INVALID_ARGUMENT', message: error.message };
   }
+  if (error.statusCode === 413) {
+    return { status: 413, error: 'RESOURCE_EXHAUSTED', message: error.message };
+  }
   if (error.statusCode && error.statusCode < 500) {
     return { status: error.statusCode, error: 'INVALID_ARGUMENT', message: error.message };
   }
@@ -215,8 +241,12 @@ function buildServer(options = {}) {
     bodyLimit: 32 << 20,
   });
 
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (req, body, done) =>
-    done(null, body),
+  // Files (the attendee CSV) arrive as bytes: parleyd reads them, encoding and all. The import
+  // route raises the body limit to the largest file parleyd takes.
+  app.addContentTypeParser(
+    ['text/csv', 'text/plain', 'application/octet-stream'],
+    { parseAs: 'buffer' },
+    (req, body, done) => done(null, body),
   );
 
   app.setErrorHandler((error, request, reply) => {
@@ -521,35 +551,48 @@ function buildServer(options = {}) {
     return { attendees: found, next_page_token: pageToken, scanned };
   });
 
-  // The organiser's attendee CSV (clients/CLI.md format) as the request body (text/csv),
-  // parsed by parley-client and streamed to ImportAttendees.
-  app.post('/api/events/:id/import', async (request) => {
+  // A registration export (the attendee CSV, clients/CLI.md "The attendee CSV") as the request
+  // body, text/csv or application/octet-stream, uploaded as it is to ImportAttendeesCsv: parleyd
+  // reads it. Query: dry_run=1 (store nothing), sync=1 (also remove attendees absent from the
+  // file), strict=1 (refuse unknown columns), map.FIELD=Column (or "Column A+Column B"),
+  // sep.FIELD=; or , or |, cancelled=Value (repeatable). The answer: the counts, the rejected
+  // rows (row, line, error) and removed attendees (the first IMPORT_LIST_LIMIT of each), and the
+  // summary's columns and warnings. A header parleyd cannot map is a 400 and stores nothing.
+  app.post('/api/events/:id/import', { bodyLimit: MAX_CSV_IMPORT_BYTES }, async (request) => {
     const client = as(request);
     const eventId = positiveId(request.params.id, 'event id');
-    if (typeof request.body !== 'string' || request.body.length === 0) {
-      throw new HttpError(400, 'INVALID_ARGUMENT', 'send the CSV file as a text/csv body');
+    if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
+      throw new HttpError(400, 'INVALID_ARGUMENT', 'send the CSV file as the body (text/csv)');
     }
-    let parsed;
-    try {
-      parsed = parseAttendeeCsv(request.body);
-    } catch (error) {
-      throw new HttpError(400, 'INVALID_ARGUMENT', `CSV: ${error.message}`);
-    }
-    const response = await client.importAttendees(eventId, parsed.rows, {
+    const query = request.query;
+    const cancelled = query.cancelled === undefined ? [] : [].concat(query.cancelled);
+    const response = await client.importAttendeesCsv(eventId, request.body, {
+      dryRun: flag(query, 'dry_run'),
+      sync: flag(query, 'sync'),
+      strict: flag(query, 'strict'),
+      mapping: prefixed(query, 'map.'),
+      separators: prefixed(query, 'sep.'),
+      cancelledValues: cancelled.map(String),
       timeoutMs: RUN_TIMEOUT_MS,
     });
-    const rejected = [
-      ...parsed.rejected.map((r) => ({ row_number: r.row_number, error: r.error })),
-      ...response.results
-        .filter((r) => r.outcome === 'REJECTED')
-        .map((r) => ({ row_number: r.row_number, error: r.error })),
-    ].sort((a, b) => a.row_number - b.row_number);
+    const summary = response.summary || {};
     return {
+      dry_run: response.dry_run,
+      rows: summary.rows,
       created: response.created,
       updated: response.updated,
       unchanged: response.unchanged,
-      rejected: rejected.length,
-      rejected_rows: rejected.slice(0, 100),
+      rejected: response.rejected,
+      cancelled: response.cancelled,
+      removed: response.removed.length,
+      rejected_rows: response.results
+        .filter((r) => r.outcome === 'REJECTED')
+        .slice(0, IMPORT_LIST_LIMIT)
+        .map((r) => ({ row_number: r.row_number, line: r.line, external_id: r.external_id, error: r.error })),
+      removed_attendees: response.removed.slice(0, IMPORT_LIST_LIMIT),
+      columns: summary.columns || [],
+      ignored_columns: summary.ignored_columns || [],
+      warnings: summary.warnings || [],
     };
   });
 

@@ -263,23 +263,52 @@ function attendees(event) {
 
   const importOut = h('div', { id: 'import-result', 'aria-live': 'polite' });
   const file = h('input', { type: 'file', id: 'csv-file', name: 'csv', accept: '.csv,text/csv', required: true });
+  const dryRun = h('input', { type: 'checkbox', id: 'csv-dry-run', name: 'dry_run' });
+  const sync = h('input', { type: 'checkbox', id: 'csv-sync', name: 'sync' });
   const upload = h('button', { type: 'submit', id: 'csv-import' }, 'Import');
   const importForm = h('form', { class: 'stack' },
-    h('div', { class: 'field' }, h('label', { for: 'csv-file' }, 'Attendee CSV file', h('span', { class: 'hint' }, ' (columns external_id, name, email, organisation, interests, offers, seeks, budget, availability, …)')), file),
+    h('div', { class: 'field' }, h('label', { for: 'csv-file' }, 'Registration export (CSV)', h('span', { class: 'hint' }, ' (Eventbrite, Tito, a form or a spreadsheet: a header row, then one attendee per row; Parley recognises columns such as external_id or Attendee #, name or First Name + Last Name, email, organisation, interests)')), file),
+    h('div', { class: 'inline' },
+      h('label', {}, dryRun, ' Dry run: check the file, store nothing'),
+      h('label', {}, sync, ' Remove attendees who are not in the file')),
     h('div', { class: 'actions' }, upload), importOut);
   importForm.addEventListener('submit', action(upload, importOut, async () => {
     if (!file.files.length) throw new Error('Choose a CSV file first.');
-    replace(importOut, 'Importing…');
-    const text = await file.files[0].text();
-    const r = await api.upload(`/api/events/${event.id}/import`, text, 'text/csv');
-    replace(importOut,
-      h('p', { class: r.rejected ? 'error' : 'ok' }, `Imported: ${r.created} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.rejected} rejected.`),
-      r.rejected_rows.length > 0 && h('ul', {}, r.rejected_rows.map((row) => h('li', {}, row.error))));
-    await load('');
+    if (sync.checked && !dryRun.checked && !window.confirm('Remove every attendee who is not in this file, with their meetings and links?')) return;
+    replace(importOut, dryRun.checked ? 'Checking…' : 'Importing…');
+    const query = new URLSearchParams();
+    if (dryRun.checked) query.set('dry_run', '1');
+    if (sync.checked) query.set('sync', '1');
+    // The file goes as it is: parleyd reads it (encoding, quoting, columns).
+    const r = await api.upload(`/api/events/${event.id}/import?${query}`, file.files[0], 'text/csv');
+    replace(importOut, ...importResult(r));
+    if (!r.dry_run) await load('');
   }));
 
   showView('Attendees', searchForm, results, more, h('h2', {}, 'Import from CSV'), importForm);
   load('').catch((error) => replace(results, h('p', { class: 'error' }, errorText(error))));
+}
+
+// What parleyd made of an uploaded file: counts, warnings, rejected rows with their file lines,
+// removed attendees, and (for a dry run) how the columns were read.
+function importResult(r) {
+  const counts = `${r.created} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.rejected} rejected${r.removed ? `, ${r.removed} removed` : ''}`;
+  const headline = r.dry_run ? `Dry run, nothing stored. The import would give: ${counts}.` : `Imported: ${counts}.`;
+  const rows = r.rejected_rows;
+  return [
+    h('p', { class: r.rejected ? 'error' : 'ok' }, headline),
+    r.warnings.length > 0 && [h('h3', {}, 'Warnings'), h('ul', { id: 'import-warnings' }, r.warnings.map((w) => h('li', {}, w)))],
+    rows.length > 0 && h('div', { class: 'table-wrap' }, h('table', { id: 'import-rejected' },
+      h('caption', {}, rows.length < r.rejected ? `The first ${rows.length} of ${r.rejected} rejected rows` : 'Rejected rows'),
+      h('thead', {}, h('tr', {}, ['Row', 'Line', 'Id', 'Problem'].map((t) => h('th', { scope: 'col' }, t)))),
+      // The message starts with "row N (line L)", already in the first columns.
+      h('tbody', {}, rows.map((row) => h('tr', {}, h('td', {}, String(row.row_number)), h('td', {}, String(row.line)),
+        h('td', {}, row.external_id), h('td', {}, row.error.replace(/^row \d+ \(line \d+\)(, |: )?/, ''))))))),
+    r.removed_attendees.length > 0 && [h('h3', {}, r.dry_run ? 'Would be removed' : 'Removed'),
+      h('ul', { id: 'import-removed' }, r.removed_attendees.map((a) => h('li', {}, `${a.display_name} (${a.external_id}): ${a.reason}`)))],
+    r.dry_run && h('details', {}, h('summary', {}, 'How the columns were read'),
+      h('ul', {}, r.columns.map((c) => h('li', {}, c)), r.ignored_columns.map((c) => h('li', {}, `${c}: ignored`)))),
+  ];
 }
 
 // --- Matching: run with progress, report with charts, publish, exports.

@@ -7,7 +7,7 @@
 
 const assert = require('node:assert/strict');
 const { before, after, test } = require('node:test');
-const { describeReason, fieldMask, parseAttendeeCsv } = require('parley-client');
+const { describeReason, fieldMask } = require('parley-client');
 const fs = require('node:fs');
 const harness = require('./harness');
 
@@ -35,9 +35,8 @@ before(async () => {
       locations: [{ id: 'hall', name: 'Main hall', tables: 10 }],
     },
   });
-  const parsed = parseAttendeeCsv(fs.readFileSync(harness.EXAMPLE_CSV, 'utf8'));
-  const imported = await org.importAttendees(event.id, parsed.rows);
-  assert.equal(imported.rejected, 0);
+  const imported = await org.importAttendeesCsv(event.id, fs.readFileSync(harness.EXAMPLE_CSV));
+  assert.deepEqual([imported.created, imported.rejected], [16, 0]);
   await org.organizer.setEventStatus({ event_id: event.id, status: 'OPEN' });
   const run = await org.runMatching(event.id, 3, { timeoutMs: 300000 });
   assert.equal(run.phase, 'DONE', run.error);

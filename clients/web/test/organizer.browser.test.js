@@ -1,10 +1,14 @@
 'use strict';
 // The organiser's app in headless Chromium against a real parleyd and web server: create an
-// event, give it slots and a location, open it, upload the attendee CSV, find an attendee, run
+// event, give it slots and a location, open it, dry-run a bad attendee CSV (warnings and rejected
+// rows with their lines, nothing stored), upload the real one, find an attendee, run
 // matching with the live progress bar and see the report's charts; analytics and the
 // mail-merge page. Every page passes axe-core without a serious or critical violation.
 
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { before, after, test } = require('node:test');
 const harness = require('./harness');
 
@@ -51,6 +55,32 @@ test('an organiser sets up an event, uploads a CSV, runs matching and sees the c
   await page.click(`a[href="#event/${eventId}/attendees"]`);
   await page.waitForSelector('#csv-file');
   const input = await page.$('#csv-file');
+  // A dry run of a file with two bad rows and a column Parley does not know: the page shows
+  // parleyd's warning and each rejected row with its line in the file; nothing is stored.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'organizer-csv-'));
+  try {
+    // The browser reads the file when the form sends it.
+    const bad = path.join(dir, 'registrations.csv');
+    fs.writeFileSync(bad, 'external_id,name,budget,Shoe size\nd1,Ann,1,41\n\nd2,Bob,lots,44\nd3,,2,39\n');
+    await input.uploadFile(bad);
+    await page.click('#csv-dry-run');
+    await page.click('#csv-import');
+    await page.waitForSelector('#import-rejected');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const checked = await harness.textOf(page, '#import-result');
+  assert.match(checked, /Dry run, nothing stored\. The import would give: 1 new, 0 updated, 0 unchanged, 2 rejected\./);
+  assert.match(await harness.textOf(page, '#import-warnings'), /Shoe size/);
+  const rejected = await page.$$eval('#import-rejected tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+  assert.deepEqual(rejected.map((r) => r.slice(0, 3)), [['2', '4', 'd2'], ['3', '5', 'd3']]);
+  assert.match(rejected[0][3], /budget/);
+  assert.match(rejected[1][3], /name/);
+  await harness.axeCheck(page, 'organiser import dry run');
+  await harness.screenshot(page, 'organizer-import');
+  assert.equal((await stack.organizer.organizer.listAttendees({ event_id: eventId })).attendees.length, 0);
+
+  await page.click('#csv-dry-run');
   await input.uploadFile(harness.EXAMPLE_CSV);
   await page.click('#csv-import');
   await page.waitForFunction(() => /Imported: 16 new/.test(document.getElementById('import-result').textContent));

@@ -113,28 +113,86 @@ test('API errors carry the gRPC code and an HTTP status', async () => {
   assert.match(r.body.message, /not email/);
 });
 
+// POSTs `body` to the import route as `contentType`; {status, body (JSON)}.
+async function importCsv(eventId, query, body, contentType = 'text/csv') {
+  const response = await fetch(`${web.url}/api/events/${eventId}/import${query}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.organizerToken}`, 'content-type': contentType },
+    body,
+  });
+  return { status: response.status, body: await response.json() };
+}
+
 test('an organiser creates an event and imports a CSV through the API', async () => {
   const created = await api('POST', '/api/events', stack.organizerToken, {
     event: { name: 'API event', slots: [{ id: 's1', start_time: 1893456000, end_time: 1893457800 }] },
   });
   assert.equal(created.status, 200, JSON.stringify(created.body));
   const id = created.body.id;
-  const csv = 'external_id,name,interests\nx1,Ann,tea\nx2,Bob,"tea;cake"\nx3,,tea\n';
-  const response = await fetch(`${web.url}/api/events/${id}/import`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${stack.organizerToken}`, 'content-type': 'text/csv' },
-    body: csv,
-  });
-  const result = await response.json();
-  assert.equal(result.created, 2);
-  assert.equal(result.rejected, 1);
-  assert.equal(result.rejected_rows[0].row_number, 3);
+  const csv = 'external_id,name,interests\nx1,Ann,tea\nx2,Bob,"tea;cake"\n\nx3,,tea\n';
+  const { status, body: result } = await importCsv(id, '', csv);
+  assert.equal(status, 200, JSON.stringify(result));
+  assert.deepEqual(
+    [result.dry_run, result.rows, result.created, result.rejected, result.removed],
+    [false, 3, 2, 1, 0],
+  );
+  // parleyd's message names the row and its line in the file (the blank line counts).
+  assert.equal(result.rejected_rows.length, 1);
+  assert.deepEqual(
+    [result.rejected_rows[0].row_number, result.rejected_rows[0].line, result.rejected_rows[0].external_id],
+    [3, 5, 'x3'],
+  );
+  assert.match(result.rejected_rows[0].error, /^row 3 \(line 5\).*name/);
   const search = await api('GET', `/api/events/${id}/attendees?q=BOB`, stack.organizerToken);
   assert.deepEqual(search.body.attendees.map((a) => a.external_id), ['x2']);
   const page = await api('GET', `/api/events/${id}/attendees?page_size=1`, stack.organizerToken);
   assert.equal(page.body.attendees.length, 1);
   assert.ok(page.body.next_page_token);
 });
+
+test('the import route passes dry run, sync and a mapping to parleyd and reports warnings',
+  async () => {
+    const created = await api('POST', '/api/events', stack.organizerToken, { event: { name: 'Import options' } });
+    const id = created.body.id;
+    const count = async () =>
+      (await api('GET', `/api/events/${id}/attendees`, stack.organizerToken)).body.attendees.length;
+    // A registration export with its own column names, as bytes.
+    const file = Buffer.from('Ticket,First Name,Last Name,Shoe size\r\nt1,Ann,Lee,41\r\nt2,Bo,Ng,44\r\n');
+    const mapping = `map.external_id=Ticket&map.name=${encodeURIComponent('First Name+Last Name')}`;
+    const dry = await importCsv(id, `?dry_run=1&${mapping}`, file, 'application/octet-stream');
+    assert.equal(dry.status, 200, JSON.stringify(dry.body));
+    assert.deepEqual([dry.body.dry_run, dry.body.created], [true, 2]);
+    assert.ok(dry.body.warnings.some((w) => /Shoe size/.test(w)), dry.body.warnings.join('\n'));
+    assert.ok(dry.body.columns.includes('display_name <- First Name + Last Name'), dry.body.columns.join('\n'));
+    assert.equal(await count(), 0);
+
+    const done = await importCsv(id, `?${mapping}`, file, 'application/octet-stream');
+    assert.deepEqual([done.body.dry_run, done.body.created], [false, 2]);
+    const names = (await api('GET', `/api/events/${id}/attendees`, stack.organizerToken)).body.attendees;
+    assert.deepEqual(names.map((a) => a.display_name), ['Ann Lee', 'Bo Ng']);
+
+    // strict refuses the unknown column: the whole file, with parleyd's message.
+    const strict = await importCsv(id, `?strict=1&${mapping}`, file);
+    assert.equal(strict.status, 400);
+    assert.equal(strict.body.error, 'INVALID_ARGUMENT');
+    assert.match(strict.body.message, /Shoe size/);
+
+    const synced = await importCsv(id, `?sync=1&${mapping}`, 'Ticket,First Name,Last Name\nt1,Ann,Lee\n');
+    assert.deepEqual([synced.body.unchanged, synced.body.removed], [1, 1]);
+    assert.deepEqual(synced.body.removed_attendees.map((a) => a.external_id), ['t2']);
+    assert.equal(await count(), 1);
+
+    const unmapped = await importCsv(id, '', 'Foo,Bar\n1,2\n');
+    assert.equal(unmapped.status, 400);
+    assert.equal(unmapped.body.error, 'INVALID_ARGUMENT');
+    const badFlag = await importCsv(id, '?dry_run=maybe', file);
+    assert.equal(badFlag.status, 400);
+    assert.match(badFlag.body.message, /dry_run/);
+    const empty = await importCsv(id, '', '');
+    assert.equal(empty.status, 400);
+    assert.match(empty.body.message, /CSV file/);
+  },
+);
 
 test('a calendar feed serves my meetings with reminders until I revoke it', async () => {
   const org = stack.organizer;
