@@ -24,8 +24,9 @@ std::vector<std::string> ParseList(absl::string_view text);
 // sent as 0 so the server applies its default). Only a trailing ":1", ":2" or ":3" (spaces
 // allowed around it) is a weight; any other colon is part of the tag: "n:m sparsity:2" is
 // "n:m sparsity" with weight 2, "books:9" is the tag "books:9". A tag that itself ends in ":1"
-// to ":3" is written with an explicit weight ("ratio 2:1:1"). The Python and Node CSV readers
-// apply the same rule. INVALID_ARGUMENT on an empty tag (":2").
+// to ":3" is written with an explicit weight ("ratio 2:1:1"). The rule is
+// services/domain/interest_text.h's, which the server's CSV import reads too. INVALID_ARGUMENT on
+// an empty tag (":2").
 absl::StatusOr<std::vector<v1::Interest>> ParseInterests(absl::string_view text);
 
 // Empty (after trimming) = unset; otherwise a non-negative integer that fits 32 bits.

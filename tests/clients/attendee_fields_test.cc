@@ -50,8 +50,8 @@ TEST(ParseInterestsTest, OnlyATrailingOneTwoOrThreeIsAWeight) {
               HasSubstr("empty tag in \":2\""));
 }
 
-// tests/clients/data/interest_weights.tsv is read by the Python and Node CSV tests too: the
-// three clients must read every cell the same way.
+// tests/clients/data/interest_weights.tsv is read by the web app's browser test too: the CLI and
+// the profile form must read every item the same way.
 TEST(ParseInterestsTest, AgreesWithTheSharedCases) {
   std::ifstream file(std::string(PARLEY_TEST_DATA_DIR) + "/interest_weights.tsv");
   ASSERT_TRUE(file.good()) << "missing " << PARLEY_TEST_DATA_DIR << "/interest_weights.tsv";

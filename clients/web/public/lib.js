@@ -222,9 +222,13 @@ export function action(button, where, fn) {
 }
 
 // "books:3; bicycles" <-> [{tag, weight}]
+// The rule of services/domain/interest_text.h (the server's CSV import and the CLI read it
+// there): only a trailing ":1", ":2" or ":3", spaces allowed around it, is a weight; any other
+// colon is part of the tag. attendee.browser.test.js checks it against the shared cases in
+// tests/clients/data/interest_weights.tsv. An empty tag comes back as '' for the server to refuse.
 export function parseInterests(text) {
   return splitList(text).map((item) => {
-    const match = /^(.*?):([123])$/.exec(item);
+    const match = /^(.*):\s*([123])$/s.exec(item);
     return match ? { tag: match[1].trim(), weight: Number(match[2]) } : { tag: item, weight: 1 };
   });
 }

@@ -9,6 +9,7 @@ const assert = require('node:assert/strict');
 const { before, after, test } = require('node:test');
 const { describeReason, fieldMask } = require('parley-client');
 const fs = require('node:fs');
+const path = require('node:path');
 const harness = require('./harness');
 
 let stack;
@@ -184,4 +185,32 @@ test('a page without a token asks for the link, and a bad token is refused', asy
   await bad.goto(`${stack.url}/a#t=prl_not-a-token`);
   await bad.waitForFunction(() => /cannot be opened/.test(document.querySelector('h1')?.textContent || ''));
   assert.match(await harness.textOf(bad, 'main'), /no longer valid/);
+});
+
+test("the profile form reads interest weights by the server's rule (the shared cases)", async () => {
+  const cases = fs
+    .readFileSync(
+      path.resolve(__dirname, '..', '..', '..', 'tests', 'clients', 'data', 'interest_weights.tsv'),
+      'utf8',
+    )
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split('\t'));
+  assert.ok(cases.length > 10);
+  const page = await harness.newPage(chrome.browser);
+  await page.goto(`${stack.url}/a`);
+  await page.waitForSelector('h1');
+  const read = await page.evaluate(async (inputs) => {
+    const { parseInterests } = await import('/static/lib.js');
+    return inputs.map((input) => parseInterests(input));
+  }, cases.map(([input]) => input));
+  cases.forEach(([input, tag, weight], i) => {
+    assert.equal(read[i].length, 1, input);
+    if (tag.startsWith('!')) {
+      assert.equal(read[i][0].tag, '', `${input}: an empty tag`);
+    } else {
+      // The form sends weight 1 where none is given (the server's default).
+      assert.deepEqual(read[i][0], { tag, weight: Number(weight) || 1 }, input);
+    }
+  });
 });
