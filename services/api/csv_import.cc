@@ -1,12 +1,15 @@
 #include "services/api/csv_import.h"
 
 #include <algorithm>
+#include <deque>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "services/api/event_access.h"
 #include "services/api/grpc_status.h"
 #include "services/domain/import_csv.h"
@@ -15,6 +18,115 @@
 
 namespace parley::services {
 namespace {
+
+// Stores an import's accepted rows in order, batch by batch, on its own thread, so that the
+// next rows are validated while a batch is made durable. Store() hands over rows [first, end)
+// of `accepted`, whose elements must not move (the caller reserves it); Finish() waits for every
+// batch and returns the last batch's removals, or the first failure (the batches before it
+// stay stored; the ones after it are not attempted). Each result of `results` is written by the
+// writer only after its row was handed over, and read by the caller only after Finish().
+class BatchWriter {
+ public:
+  BatchWriter(storage::Store* store, uint64_t event_id, const std::vector<v1::Attendee*>* accepted,
+              const std::vector<size_t>* accepted_row, std::vector<v1::ImportRowResult>* results,
+              bool dry_run)
+      : store_(store),
+        event_id_(event_id),
+        accepted_(accepted),
+        accepted_row_(accepted_row),
+        results_(results),
+        dry_run_(dry_run),
+        thread_([this] { Loop(); }) {}
+  ~BatchWriter() {
+    if (thread_.joinable()) Finish().IgnoreError();
+  }
+
+  void Store(size_t first, size_t end, storage::ImportAttendeesOptions options) {
+    absl::MutexLock lock(&mu_);
+    options.dry_run = dry_run_;
+    queue_.push_back({first, end, std::move(options)});
+  }
+
+  absl::StatusOr<std::vector<storage::RemovedAttendee>> Finish() {
+    {
+      absl::MutexLock lock(&mu_);
+      closed_ = true;
+    }
+    thread_.join();
+    if (!status_.ok()) return status_;
+    return std::move(removed_);
+  }
+
+ private:
+  struct Batch {
+    size_t first;
+    size_t end;
+    storage::ImportAttendeesOptions options;
+  };
+
+  void Loop() {
+    for (;;) {
+      Batch batch;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](BatchWriter* w) { return !w->queue_.empty() || w->closed_; }, this));
+        if (queue_.empty()) return;
+        batch = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      if (status_.ok()) StoreBatch(std::move(batch));
+    }
+  }
+
+  void StoreBatch(Batch batch) {
+    absl::StatusOr<storage::ImportAttendeesResult> stored = store_->ImportAttendees(
+        event_id_, absl::MakeConstSpan(accepted_->data() + batch.first, batch.end - batch.first),
+        batch.options);
+    if (!stored.ok()) {
+      status_ = batch.first == 0
+                    ? stored.status()
+                    : absl::Status(stored.status().code(),
+                                   absl::StrCat("rows ", (*accepted_row_)[batch.first] + 1,
+                                                " on were not stored (the rows before were): ",
+                                                stored.status().message()));
+      return;
+    }
+    for (size_t k = batch.first; k < batch.end; ++k) {
+      const storage::UpsertResult& r = stored->upserts[k - batch.first];
+      v1::ImportRowResult& result = (*results_)[(*accepted_row_)[k]];
+      if (!dry_run_ || r.outcome != storage::UpsertOutcome::kCreated) {
+        result.set_attendee_id(r.attendee_id);
+      }
+      switch (r.outcome) {
+        case storage::UpsertOutcome::kCreated:
+          result.set_outcome(v1::ImportRowResult::CREATED);
+          break;
+        case storage::UpsertOutcome::kUpdated:
+          result.set_outcome(v1::ImportRowResult::UPDATED);
+          break;
+        case storage::UpsertOutcome::kUnchanged:
+          result.set_outcome(v1::ImportRowResult::UNCHANGED);
+          break;
+      }
+    }
+    removed_ = std::move(stored->removed);
+  }
+
+  storage::Store* const store_;
+  const uint64_t event_id_;
+  const std::vector<v1::Attendee*>* const accepted_;
+  const std::vector<size_t>* const accepted_row_;
+  std::vector<v1::ImportRowResult>* const results_;
+  const bool dry_run_;
+  absl::Mutex mu_;
+  std::deque<Batch> queue_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  // The writer thread's until Finish() joins it.
+  absl::Status status_;
+  std::vector<storage::RemovedAttendee> removed_;
+  std::thread thread_;  // last: starts once the members above exist
+};
 
 class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendeesCsvRequest> {
  public:
@@ -101,6 +213,7 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
 
     const size_t n = csv->rows.size();
     std::vector<v1::ImportRowResult> results(n);
+    // Reserved: the writer reads spans of it while rows are still being appended.
     std::vector<v1::Attendee*> accepted;
     std::vector<size_t> accepted_row;
     accepted.reserve(n);
@@ -108,6 +221,12 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
     storage::ImportAttendeesOptions store_options;
     store_options.dry_run = dry_run;
     store_options.remove_absent = options_.sync();
+    // Without sync, durable batches of kCsvCommitRows, stored by a writer thread while the next
+    // rows are validated (the removals ride with the last batch); with sync or dry_run, one
+    // batch once every row is validated.
+    const bool pipelined = !options_.sync() && !dry_run;
+    BatchWriter writer(store_, event_id_, &accepted, &accepted_row, &results, dry_run);
+    size_t handed = 0;  // accepted rows given to the writer
     // external_id -> the cancelled row that names it, for the removal's reason.
     absl::flat_hash_map<std::string, size_t> cancelled_row;
     for (size_t i = 0; i < n; ++i) {
@@ -151,54 +270,20 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
       }
       accepted.push_back(attendee);
       accepted_row.push_back(i);
+      if (pipelined && accepted.size() - handed == kCsvCommitRows) {
+        writer.Store(handed, accepted.size(), storage::ImportAttendeesOptions());
+        handed = accepted.size();
+      }
     }
+    // The last batch, possibly empty: it carries the removals.
+    writer.Store(handed, accepted.size(), std::move(store_options));
+    absl::StatusOr<std::vector<storage::RemovedAttendee>> removed = writer.Finish();
+    if (!removed.ok()) return removed.status();
+    // After the writer: the store sets ids and times on the rows it writes.
     domain::SummarizeAccepted({accepted.begin(), accepted.end()}, &csv->summary);
 
-    // Without sync, durable batches of kCsvCommitRows (the removals ride with the last); with
-    // sync or dry_run, one.
-    const size_t batch_rows =
-        options_.sync() || dry_run ? std::max<size_t>(1, accepted.size()) : kCsvCommitRows;
-    std::vector<storage::RemovedAttendee> removed;
-    size_t first = 0;
-    do {
-      const size_t end = std::min(accepted.size(), first + batch_rows);
-      const bool last = end == accepted.size();
-      storage::ImportAttendeesOptions batch_options;
-      batch_options.dry_run = dry_run;
-      if (last) batch_options = std::move(store_options);
-      absl::StatusOr<storage::ImportAttendeesResult> stored = store_->ImportAttendees(
-          event_id_, absl::MakeSpan(accepted).subspan(first, end - first), batch_options);
-      if (!stored.ok()) {
-        if (first == 0) return stored.status();
-        return absl::Status(stored.status().code(),
-                            absl::StrCat("rows ", accepted_row[first] + 1,
-                                         " on were not stored (the rows before were): ",
-                                         stored.status().message()));
-      }
-      for (size_t k = first; k < end; ++k) {
-        const storage::UpsertResult& r = stored->upserts[k - first];
-        v1::ImportRowResult& result = results[accepted_row[k]];
-        if (!dry_run || r.outcome != storage::UpsertOutcome::kCreated) {
-          result.set_attendee_id(r.attendee_id);
-        }
-        switch (r.outcome) {
-          case storage::UpsertOutcome::kCreated:
-            result.set_outcome(v1::ImportRowResult::CREATED);
-            break;
-          case storage::UpsertOutcome::kUpdated:
-            result.set_outcome(v1::ImportRowResult::UPDATED);
-            break;
-          case storage::UpsertOutcome::kUnchanged:
-            result.set_outcome(v1::ImportRowResult::UNCHANGED);
-            break;
-        }
-      }
-      if (last) removed = std::move(stored->removed);
-      first = end;
-    } while (first < accepted.size());
-
     for (v1::ImportRowResult& result : results) AddImportResult(std::move(result), response_);
-    for (storage::RemovedAttendee& r : removed) {
+    for (storage::RemovedAttendee& r : *removed) {
       v1::RemovedAttendee* out = response_->add_removed();
       out->set_attendee_id(r.attendee_id);
       out->set_display_name(std::move(r.display_name));

@@ -419,7 +419,7 @@ bool IsBlank(const CsvRecord& record) {
 
 // Chooses the separator of every list column the options leave open: ',' when the column has
 // commas and no semicolons, else ';'. Stops reading as soon as every open column has a ';'.
-void DetectSeparators(absl::string_view data, Plan* plan, CsvImport* out) {
+void DetectSeparators(const std::vector<CsvRecord>& records, Plan* plan, CsvImport* out) {
   const std::vector<FieldInfo>& fields = Fields();
   std::vector<size_t> open;
   for (size_t f = 0; f < fields.size(); ++f) {
@@ -428,12 +428,9 @@ void DetectSeparators(absl::string_view data, Plan* plan, CsvImport* out) {
   }
   std::vector<bool> semicolon(fields.size(), false), comma(fields.size(), false);
   if (!open.empty()) {
-    CsvReader reader(data);
-    CsvRecord record;
-    while (reader.Next(&record) && IsBlank(record)) {
-    }  // up to the header
     size_t undecided = open.size();
-    while (undecided > 0 && reader.Next(&record)) {
+    for (size_t r = 0; undecided > 0 && r < records.size(); ++r) {
+      const CsvRecord& record = records[r];
       for (size_t f : open) {
         if (semicolon[f]) continue;
         for (size_t c : plan->sources[f]) {
@@ -631,15 +628,21 @@ absl::StatusOr<CsvImport> ReadAttendeeCsv(absl::string_view data,
   plan.header = record.fields;
   absl::Status mapped = MapColumns(options, &plan, &out);
   if (!mapped.ok()) return mapped;
-  DetectSeparators(data, &plan, &out);
+  // Read once: the separators depend on whole columns, and a second pass over a large file
+  // costs more than holding its records.
+  std::vector<CsvRecord> records;
+  while (reader.Next(&record)) {
+    if (!IsBlank(record)) records.push_back(std::move(record));
+  }
+  DetectSeparators(records, &plan, &out);
 
   // external_id -> (row, line) of its first row, to refuse a second person under one id.
   absl::flat_hash_map<std::string, std::pair<uint32_t, uint32_t>> first_row;
   std::vector<std::string> duplicates;
   absl::flat_hash_map<std::string, size_t> unknown_languages;
   uint32_t row_number = 0;
-  while (reader.Next(&record)) {
-    if (IsBlank(record)) continue;
+  out.rows.reserve(records.size());
+  for (const CsvRecord& record : records) {
     CsvImportRow& row = out.rows.emplace_back();
     row.row_number = ++row_number;
     row.line = record.line;

@@ -1,5 +1,7 @@
 // OrganizerService.ImportAttendeesCsv over a real in-process server and RocksDB: uploads cut
 // anywhere, mapping, per-row results with lines, cancelled rows, dry runs and sync.
+#include "services/api/csv_import.h"
+
 #include <string>
 #include <vector>
 
@@ -119,6 +121,66 @@ TEST_F(CsvImportTest, EventbriteExportImportsWithRowsLinesAndColumns) {
   s = Upload(kEventbrite, EventbriteMapping(), &again, 1 << 20);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(again.unchanged(), 3u);
+  EXPECT_EQ(again.created(), 0u);
+  EXPECT_EQ(again.removed_size(), 0);
+}
+
+TEST_F(CsvImportTest, AFileOfSeveralBatchesIsStoredInOrderWithRejectsAndARemovalInBetween) {
+  // More rows than kCsvCommitRows twice over: batches are stored while later rows are read.
+  // Before: the attendee of the last row; the file cancels them (their removal rides with the
+  // last batch) and rejects every 997th row.
+  const std::string header = "Attendee #,Name,Budget,Attendee Status\n";
+  v1::ImportAttendeesCsvResponse before;
+  ASSERT_TRUE(Upload(header + "x-last,Last,1,Attending\n", {}, &before).ok());
+  ASSERT_EQ(before.created(), 1u);
+  const size_t rows = 2 * services::kCsvCommitRows + 123;
+  std::string file = header;
+  for (size_t r = 1; r <= rows; ++r) {
+    absl::StrAppend(&file, "x", r, ",Person ", r, ",", r % 997 == 0 ? "lots" : "2", ",Attending\n");
+  }
+  absl::StrAppend(&file, "x-last,Last,1,Refunded\n");
+  v1::ImportAttendeesCsvResponse out;
+  grpc::Status s = Upload(file, {}, &out, /*chunk=*/1 << 20);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const size_t rejected = rows / 997;
+  EXPECT_EQ(out.created(), rows - rejected);
+  EXPECT_EQ(out.rejected(), rejected);
+  EXPECT_EQ(out.cancelled(), 1u);
+  ASSERT_EQ(out.removed_size(), 1);
+  EXPECT_EQ(out.removed(0).attendee_id(), before.results(0).attendee_id());
+  ASSERT_EQ(out.results_size(), static_cast<int>(rows + 1));
+  uint64_t last_id = 0;
+  for (size_t r = 1; r <= rows; ++r) {
+    const v1::ImportRowResult& result = out.results(static_cast<int>(r - 1));
+    ASSERT_EQ(result.row_number(), r);
+    EXPECT_EQ(result.line(), r + 1);
+    EXPECT_EQ(result.external_id(), absl::StrCat("x", r));
+    if (r % 997 == 0) {
+      EXPECT_EQ(result.outcome(), v1::ImportRowResult::REJECTED) << r;
+      EXPECT_THAT(result.error(), HasSubstr("budget")) << r;
+    } else {
+      ASSERT_EQ(result.outcome(), v1::ImportRowResult::CREATED) << r;
+      // Ids follow the file's order across batches.
+      EXPECT_GT(result.attendee_id(), last_id) << r;
+      last_id = result.attendee_id();
+    }
+  }
+  // Everything stored, the cancelled attendee gone; importing again changes nothing.
+  size_t stored = 0;
+  v1::ListAttendeesRequest request;
+  request.set_event_id(event_.id());
+  request.set_page_size(1000);
+  do {
+    v1::ListAttendeesResponse page;
+    grpc::Status listed = organizer_->ListAttendees(Ctx(token_).get(), request, &page);
+    ASSERT_TRUE(listed.ok()) << listed.error_message();
+    stored += page.attendees_size();
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  EXPECT_EQ(stored, rows - rejected);
+  v1::ImportAttendeesCsvResponse again;
+  ASSERT_TRUE(Upload(file, {}, &again, /*chunk=*/1 << 20).ok());
+  EXPECT_EQ(again.unchanged(), rows - rejected);
   EXPECT_EQ(again.created(), 0u);
   EXPECT_EQ(again.removed_size(), 0);
 }
