@@ -98,17 +98,7 @@ class BatchWriter {
       if (!dry_run_ || r.outcome != storage::UpsertOutcome::kCreated) {
         result.set_attendee_id(r.attendee_id);
       }
-      switch (r.outcome) {
-        case storage::UpsertOutcome::kCreated:
-          result.set_outcome(v1::ImportRowResult::CREATED);
-          break;
-        case storage::UpsertOutcome::kUpdated:
-          result.set_outcome(v1::ImportRowResult::UPDATED);
-          break;
-        case storage::UpsertOutcome::kUnchanged:
-          result.set_outcome(v1::ImportRowResult::UNCHANGED);
-          break;
-      }
+      SetStoredOutcome(r.outcome, &result);
     }
     removed_ = std::move(stored->removed);
   }

@@ -19,6 +19,21 @@ inline constexpr size_t kMaxCsvChunkBytes = size_t{1} << 20;
 // Rows per durable batch of an import without sync (with sync the whole file is one batch).
 inline constexpr size_t kCsvCommitRows = 5000;
 
+// The outcome the store gave a row (CREATED, UPDATED or UNCHANGED), on its result.
+inline void SetStoredOutcome(storage::UpsertOutcome outcome, v1::ImportRowResult* result) {
+  switch (outcome) {
+    case storage::UpsertOutcome::kCreated:
+      result->set_outcome(v1::ImportRowResult::CREATED);
+      break;
+    case storage::UpsertOutcome::kUpdated:
+      result->set_outcome(v1::ImportRowResult::UPDATED);
+      break;
+    case storage::UpsertOutcome::kUnchanged:
+      result->set_outcome(v1::ImportRowResult::UNCHANGED);
+      break;
+  }
+}
+
 // Appends `result` to the response of ImportAttendees or ImportAttendeesCsv and counts its
 // outcome (CANCELLED is counted by the caller: only the CSV import has it).
 template <typename Response>

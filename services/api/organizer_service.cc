@@ -310,17 +310,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendeesRe
         }
         const storage::UpsertResult& r = (*stored)[next++];
         result.set_attendee_id(r.attendee_id);
-        switch (r.outcome) {
-          case storage::UpsertOutcome::kCreated:
-            result.set_outcome(v1::ImportRowResult::CREATED);
-            break;
-          case storage::UpsertOutcome::kUpdated:
-            result.set_outcome(v1::ImportRowResult::UPDATED);
-            break;
-          case storage::UpsertOutcome::kUnchanged:
-            result.set_outcome(v1::ImportRowResult::UNCHANGED);
-            break;
-        }
+        SetStoredOutcome(r.outcome, &result);
       }
       for (v1::ImportRowResult& result : m.results) AddImportResult(std::move(result), response_);
     }
