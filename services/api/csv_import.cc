@@ -19,48 +19,46 @@
 namespace parley::services {
 namespace {
 
-// Stores an import's accepted rows in order, batch by batch, on its own thread, so that the
-// next rows are validated while a batch is made durable. Store() hands over rows [first, end)
-// of `accepted`, whose elements must not move (the caller reserves it); Finish() waits for every
-// batch and returns the last batch's removals, or the first failure (the batches before it
-// stay stored; the ones after it are not attempted). Each result of `results` is written by the
-// writer only after its row was handed over, and read by the caller only after Finish().
+// Stores an import's accepted rows in order, batch by batch, on its own thread, so that later
+// rows are read and validated while a batch is made durable. Store() hands over a batch (the
+// attendees must stay where they are and untouched until Finish()); Finish() waits for every
+// batch and returns what the store answered for each row, in order, and the last batch's
+// removals, or the first failure (the batches before it stay stored; the ones after it are not
+// attempted).
 class BatchWriter {
  public:
-  BatchWriter(storage::Store* store, uint64_t event_id, const std::vector<v1::Attendee*>* accepted,
-              const std::vector<size_t>* accepted_row, std::vector<v1::ImportRowResult>* results,
-              bool dry_run)
-      : store_(store),
-        event_id_(event_id),
-        accepted_(accepted),
-        accepted_row_(accepted_row),
-        results_(results),
-        dry_run_(dry_run),
-        thread_([this] { Loop(); }) {}
+  struct Done {
+    std::vector<storage::UpsertResult> upserts;
+    std::vector<storage::RemovedAttendee> removed;
+  };
+
+  BatchWriter(storage::Store* store, uint64_t event_id)
+      : store_(store), event_id_(event_id), thread_([this] { Loop(); }) {}
   ~BatchWriter() {
     if (thread_.joinable()) Finish().IgnoreError();
   }
 
-  void Store(size_t first, size_t end, storage::ImportAttendeesOptions options) {
+  // `first_row` is the row number of rows[0], for the message of a failure.
+  void Store(std::vector<v1::Attendee*> rows, uint32_t first_row,
+             storage::ImportAttendeesOptions options) {
     absl::MutexLock lock(&mu_);
-    options.dry_run = dry_run_;
-    queue_.push_back({first, end, std::move(options)});
+    queue_.push_back({std::move(rows), first_row, std::move(options)});
   }
 
-  absl::StatusOr<std::vector<storage::RemovedAttendee>> Finish() {
+  absl::StatusOr<Done> Finish() {
     {
       absl::MutexLock lock(&mu_);
       closed_ = true;
     }
     thread_.join();
     if (!status_.ok()) return status_;
-    return std::move(removed_);
+    return std::move(done_);
   }
 
  private:
   struct Batch {
-    size_t first;
-    size_t end;
+    std::vector<v1::Attendee*> rows;
+    uint32_t first_row = 0;
     storage::ImportAttendeesOptions options;
   };
 
@@ -75,46 +73,31 @@ class BatchWriter {
         batch = std::move(queue_.front());
         queue_.pop_front();
       }
-      if (status_.ok()) StoreBatch(std::move(batch));
-    }
-  }
-
-  void StoreBatch(Batch batch) {
-    absl::StatusOr<storage::ImportAttendeesResult> stored = store_->ImportAttendees(
-        event_id_, absl::MakeConstSpan(accepted_->data() + batch.first, batch.end - batch.first),
-        batch.options);
-    if (!stored.ok()) {
-      status_ = batch.first == 0
-                    ? stored.status()
-                    : absl::Status(stored.status().code(),
-                                   absl::StrCat("rows ", (*accepted_row_)[batch.first] + 1,
-                                                " on were not stored (the rows before were): ",
-                                                stored.status().message()));
-      return;
-    }
-    for (size_t k = batch.first; k < batch.end; ++k) {
-      const storage::UpsertResult& r = stored->upserts[k - batch.first];
-      v1::ImportRowResult& result = (*results_)[(*accepted_row_)[k]];
-      if (!dry_run_ || r.outcome != storage::UpsertOutcome::kCreated) {
-        result.set_attendee_id(r.attendee_id);
+      if (!status_.ok()) continue;
+      absl::StatusOr<storage::ImportAttendeesResult> stored =
+          store_->ImportAttendees(event_id_, batch.rows, batch.options);
+      if (!stored.ok()) {
+        status_ = done_.upserts.empty()
+                      ? stored.status()
+                      : absl::Status(stored.status().code(),
+                                     absl::StrCat("rows ", batch.first_row,
+                                                  " on were not stored (the rows before were): ",
+                                                  stored.status().message()));
+        continue;
       }
-      SetStoredOutcome(r.outcome, &result);
+      done_.upserts.insert(done_.upserts.end(), stored->upserts.begin(), stored->upserts.end());
+      done_.removed = std::move(stored->removed);
     }
-    removed_ = std::move(stored->removed);
   }
 
   storage::Store* const store_;
   const uint64_t event_id_;
-  const std::vector<v1::Attendee*>* const accepted_;
-  const std::vector<size_t>* const accepted_row_;
-  std::vector<v1::ImportRowResult>* const results_;
-  const bool dry_run_;
   absl::Mutex mu_;
   std::deque<Batch> queue_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   // The writer thread's until Finish() joins it.
   absl::Status status_;
-  std::vector<storage::RemovedAttendee> removed_;
+  Done done_;
   std::thread thread_;  // last: starts once the members above exist
 };
 
@@ -197,31 +180,22 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
       absl::Status open = domain::RequireNotClosed(*event);
       if (!open.ok()) return open;
     }
-    absl::StatusOr<domain::CsvImport> csv = domain::ReadAttendeeCsv(data_, options_);
-    if (!csv.ok()) return csv.status();
-    std::string().swap(data_);  // the rows hold what is needed
-
-    const size_t n = csv->rows.size();
-    std::vector<v1::ImportRowResult> results(n);
-    // Reserved: the writer reads spans of it while rows are still being appended.
+    std::vector<v1::ImportRowResult> results;
     std::vector<v1::Attendee*> accepted;
-    std::vector<size_t> accepted_row;
-    accepted.reserve(n);
-    accepted_row.reserve(n);
+    std::vector<size_t> accepted_row;  // index in results of each accepted row
     storage::ImportAttendeesOptions store_options;
     store_options.dry_run = dry_run;
     store_options.remove_absent = options_.sync();
-    // Without sync, durable batches of kCsvCommitRows, stored by a writer thread while the next
-    // rows are validated (the removals ride with the last batch); with sync or dry_run, one
+    // Without sync, durable batches of kCsvCommitRows, stored by the writer while later rows are
+    // read and validated (the removals ride with the last batch); with sync or dry_run, one
     // batch once every row is validated.
     const bool pipelined = !options_.sync() && !dry_run;
-    BatchWriter writer(store_, event_id_, &accepted, &accepted_row, &results, dry_run);
+    BatchWriter writer(store_, event_id_);
     size_t handed = 0;  // accepted rows given to the writer
     // external_id -> the cancelled row that names it, for the removal's reason.
-    absl::flat_hash_map<std::string, size_t> cancelled_row;
-    for (size_t i = 0; i < n; ++i) {
-      domain::CsvImportRow& row = csv->rows[i];
-      v1::ImportRowResult& result = results[i];
+    absl::flat_hash_map<std::string, const domain::CsvImportRow*> cancelled_row;
+    auto validate = [&](const domain::CsvImport& file, domain::CsvImportRow& row) {
+      v1::ImportRowResult& result = results.emplace_back();
       result.set_row_number(row.row_number);
       result.set_line(row.line);
       v1::Attendee* attendee = &row.attendee;
@@ -233,16 +207,16 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
         if (!attendee->external_id().empty()) {
           store_options.keep_external_ids.insert(attendee->external_id());
         }
-        continue;
+        return;
       }
       if (row.cancelled) {
         result.set_outcome(v1::ImportRowResult::CANCELLED);
         response_->set_cancelled(response_->cancelled() + 1);
         if (!attendee->external_id().empty() &&
-            cancelled_row.emplace(attendee->external_id(), i).second) {
+            cancelled_row.emplace(attendee->external_id(), &row).second) {
           store_options.remove_external_ids.push_back(attendee->external_id());
         }
-        continue;
+        return;
       }
       attendee->clear_id();
       attendee->clear_event_id();
@@ -251,36 +225,51 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
       absl::Status valid = NormalizeAttendee(*event, attendee);
       if (!valid.ok()) {
         result.set_outcome(v1::ImportRowResult::REJECTED);
-        result.set_error(csv->DescribeError(row, valid.message()));
+        result.set_error(file.DescribeError(row, valid.message()));
         store_options.keep_external_ids.insert(attendee->external_id());
-        continue;
+        return;
       }
       if (!attendee->person_ref().empty()) {
         attendee->set_person_ref(person_key_->Hash(event->community_id(), attendee->person_ref()));
       }
       accepted.push_back(attendee);
-      accepted_row.push_back(i);
+      accepted_row.push_back(results.size() - 1);
       if (pipelined && accepted.size() - handed == kCsvCommitRows) {
-        writer.Store(handed, accepted.size(), storage::ImportAttendeesOptions());
+        writer.Store({accepted.begin() + handed, accepted.end()},
+                     results[accepted_row[handed]].row_number(), storage::ImportAttendeesOptions());
         handed = accepted.size();
       }
-    }
+    };
+    absl::StatusOr<domain::CsvImport> csv = domain::ReadAttendeeCsv(data_, options_, validate);
+    if (!csv.ok()) return csv.status();
+    std::string().swap(data_);  // the rows hold what is needed
     // The last batch, possibly empty: it carries the removals.
-    writer.Store(handed, accepted.size(), std::move(store_options));
-    absl::StatusOr<std::vector<storage::RemovedAttendee>> removed = writer.Finish();
-    if (!removed.ok()) return removed.status();
+    writer.Store({accepted.begin() + handed, accepted.end()},
+                 handed < accepted.size() ? results[accepted_row[handed]].row_number() : 0,
+                 std::move(store_options));
+    absl::StatusOr<BatchWriter::Done> stored = writer.Finish();
+    if (!stored.ok()) return stored.status();
+    for (size_t k = 0; k < stored->upserts.size(); ++k) {
+      const storage::UpsertResult& r = stored->upserts[k];
+      v1::ImportRowResult& result = results[accepted_row[k]];
+      if (!dry_run || r.outcome != storage::UpsertOutcome::kCreated) {
+        result.set_attendee_id(r.attendee_id);
+      }
+      SetStoredOutcome(r.outcome, &result);
+    }
     // After the writer: the store sets ids and times on the rows it writes.
     domain::SummarizeAccepted({accepted.begin(), accepted.end()}, &csv->summary);
+    std::vector<storage::RemovedAttendee>& removed = stored->removed;
 
     for (v1::ImportRowResult& result : results) AddImportResult(std::move(result), response_);
-    for (storage::RemovedAttendee& r : *removed) {
+    for (storage::RemovedAttendee& r : removed) {
       v1::RemovedAttendee* out = response_->add_removed();
       out->set_attendee_id(r.attendee_id);
       out->set_display_name(std::move(r.display_name));
       if (r.absent) {
         out->set_reason("absent from the file (sync)");
       } else if (auto it = cancelled_row.find(r.external_id); it != cancelled_row.end()) {
-        const domain::CsvImportRow& row = csv->rows[it->second];
+        const domain::CsvImportRow& row = *it->second;
         out->set_reason(absl::StrCat("status ", Quoted(row.status), " (row ", row.row_number,
                                      ", line ", row.line, ")"));
       }

@@ -607,6 +607,12 @@ std::string CsvImport::DescribeError(const CsvImportRow& row, absl::string_view 
 
 absl::StatusOr<CsvImport> ReadAttendeeCsv(absl::string_view data,
                                           const v1::CsvImportOptions& options) {
+  return ReadAttendeeCsv(data, options, CsvRowSink());
+}
+
+absl::StatusOr<CsvImport> ReadAttendeeCsv(absl::string_view data,
+                                          const v1::CsvImportOptions& options,
+                                          const CsvRowSink& on_row) {
   if (data.size() > kMaxCsvImportBytes) {
     return absl::ResourceExhaustedError(
         absl::StrCat("file: ", data.size(), " bytes, at most ", kMaxCsvImportBytes));
@@ -641,15 +647,13 @@ absl::StatusOr<CsvImport> ReadAttendeeCsv(absl::string_view data,
   std::vector<std::string> duplicates;
   absl::flat_hash_map<std::string, size_t> unknown_languages;
   uint32_t row_number = 0;
+  // Sized once: the rows handed to on_row keep their addresses.
   out.rows.reserve(records.size());
-  for (const CsvRecord& record : records) {
-    CsvImportRow& row = out.rows.emplace_back();
-    row.row_number = ++row_number;
-    row.line = record.line;
-    if (!ReadRow(plan, record, &row, &unknown_languages) || row.cancelled) continue;
+  // The duplicate check of `row` (read and not cancelled).
+  auto check_unique = [&](CsvImportRow& row) {
     auto [it, inserted] =
         first_row.try_emplace(row.attendee.external_id(), row.row_number, row.line);
-    if (inserted) continue;
+    if (inserted) return;
     if (std::find(duplicates.begin(), duplicates.end(), row.attendee.external_id()) ==
         duplicates.end()) {
       duplicates.push_back(row.attendee.external_id());
@@ -662,6 +666,14 @@ absl::StatusOr<CsvImport> ReadAttendeeCsv(absl::string_view data,
         it->second.second, "); one id per person: ",
         plan.external_id_from_email ? "two people share this email"
                                     : "a group order? map a per-attendee column to external_id");
+  };
+  for (CsvRecord& record : records) {
+    CsvImportRow& row = out.rows.emplace_back();
+    row.row_number = ++row_number;
+    row.line = record.line;
+    if (ReadRow(plan, record, &row, &unknown_languages) && !row.cancelled) check_unique(row);
+    std::vector<std::string>().swap(record.fields);  // read: the row holds what is needed
+    if (on_row) on_row(out, row);
   }
   out.summary.set_rows(row_number);
   if (!duplicates.empty()) {

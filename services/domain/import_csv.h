@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -89,6 +90,17 @@ struct CsvImport {
 // read.
 absl::StatusOr<CsvImport> ReadAttendeeCsv(absl::string_view data,
                                           const v1::CsvImportOptions& options);
+
+// Called by ReadAttendeeCsv for each row as soon as it is read, in file order, so that a caller
+// can validate and store rows while later ones are read. `file` is the import so far (its
+// column_of_field is complete: DescribeError works); `row` keeps its address in the CsvImport
+// returned, and the reader does not touch it again.
+using CsvRowSink = std::function<void(const CsvImport& file, CsvImportRow& row)>;
+// ReadAttendeeCsv, calling `on_row` (if set) for each row. Nothing is called when the header
+// fails the file.
+absl::StatusOr<CsvImport> ReadAttendeeCsv(absl::string_view data,
+                                          const v1::CsvImportOptions& options,
+                                          const CsvRowSink& on_row);
 
 // Completes `summary` from the rows that validated (`accepted`, normalised): emails on several
 // rows, the most common interests, rows without interests, and warnings for what usually means

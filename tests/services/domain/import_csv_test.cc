@@ -262,6 +262,46 @@ TEST(ReadAttendeeCsvTest, ConfiguredCancelledValues) {
   EXPECT_FALSE(csv.rows[1].cancelled) << "the defaults are replaced";
 }
 
+TEST(ReadAttendeeCsvTest, TheSinkSeesEveryRowOnceInOrderWhereTheResultKeepsIt) {
+  // Rows as the import validates them while later ones are read: complete (duplicate checks
+  // included), in file order, at the address the returned CsvImport holds them.
+  const std::string data =
+      "external_id,name,budget\n"
+      "a,Ada,1\n"
+      "b,Bob,lots\n"
+      "\n"
+      "a,Again,2\n"
+      "c,Cy,\n";
+  std::vector<const CsvImportRow*> seen;
+  std::vector<std::string> errors;
+  std::string described;
+  absl::StatusOr<CsvImport> csv =
+      ReadAttendeeCsv(data, Options(), [&](const CsvImport& file, CsvImportRow& row) {
+        seen.push_back(&row);
+        errors.push_back(row.error);
+        if (row.row_number == 3) described = file.DescribeError(row, "budget: too many");
+      });
+  ASSERT_TRUE(csv.ok()) << csv.status();
+  ASSERT_EQ(seen.size(), 4u);
+  ASSERT_EQ(csv->rows.size(), 4u);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i], &csv->rows[i]);
+    EXPECT_EQ(seen[i]->row_number, i + 1);
+  }
+  EXPECT_EQ(errors[0], "");
+  EXPECT_THAT(errors[1], HasSubstr("row 2 (line 3)"));
+  EXPECT_THAT(errors[2], HasSubstr("is also on row 1"));  // the duplicate, flagged before
+  EXPECT_EQ(errors[3], "");
+  EXPECT_THAT(described, HasSubstr("row 3 (line 5), column 3"));
+
+  // A header that fails the file calls nothing.
+  bool called = false;
+  EXPECT_FALSE(ReadAttendeeCsv("Foo,Bar\n1,2\n", Options(), [&](const CsvImport&, CsvImportRow&) {
+                 called = true;
+               }).ok());
+  EXPECT_FALSE(called);
+}
+
 TEST(SummarizeAcceptedTest, DuplicateEmailsTopTagsAndWrongSeparatorWarnings) {
   std::vector<v1::Attendee> attendees(3);
   for (v1::Attendee& a : attendees) a.add_interests()->set_tag("rust, embedded, bicycles");
