@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -122,7 +123,9 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
     if (!ok) {  // the whole file is here
       // Reading, validating and the fsync'd batches take long: never on a gRPC thread.
       workers_->Submit([this] {
-        absl::Status done = Import();
+        // The file's rows are freed after the answer is sent: 20,000 of them take ~25 ms.
+        std::optional<domain::CsvImport> rows;
+        absl::Status done = Import(&rows);
         Finish(ToGrpcStatus(done));  // `this` may be gone
       });
       return;
@@ -170,7 +173,8 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
     return absl::OkStatus();
   }
 
-  absl::Status Import() {
+  // `rows` receives what was read, for the caller to free after answering.
+  absl::Status Import(std::optional<domain::CsvImport>* rows) {
     if (event_id_ == 0) return absl::InvalidArgumentError("event_id: required (no message sent)");
     // Read again: the event may have changed (new slots, closed) during the upload.
     absl::StatusOr<v1::Event> event = OwnedEvent(*store_, principal_, event_id_);
@@ -277,6 +281,7 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
     }
     response_->set_dry_run(dry_run);
     *response_->mutable_summary() = std::move(csv->summary);
+    rows->emplace(*std::move(csv));
     return absl::OkStatus();
   }
 
