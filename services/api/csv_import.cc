@@ -1,5 +1,7 @@
 #include "services/api/csv_import.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <deque>
 #include <optional>
@@ -34,7 +36,10 @@ class BatchWriter {
   };
 
   BatchWriter(storage::Store* store, uint64_t event_id)
-      : store_(store), event_id_(event_id), thread_([this] { Loop(); }) {}
+      : store_(store), event_id_(event_id), thread_([this] {
+          pthread_setname_np(pthread_self(), "parley-import-w");
+          Loop();
+        }) {}
   ~BatchWriter() {
     if (thread_.joinable()) Finish().IgnoreError();
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "google/protobuf/descriptor.h"
@@ -143,6 +144,14 @@ TEST(TokenTest, SecretsAreLongRandomAndStoredOnlyAsHashes) {
   EXPECT_EQ(services::TokenHash(a).size(), 32u);
   EXPECT_EQ(services::TokenIdFor(services::TokenHash(a)).size(), 3u + 16u);
   EXPECT_EQ(services::TokenIdFor(services::TokenHash(a)).find(a.substr(4, 8)), std::string::npos);
+}
+
+TEST(TokenTest, TheHashIsSha256OfTheSecret) {
+  // Stored tokens are found by this hash: it must stay SHA-256 (FIPS 180-2 test vectors).
+  EXPECT_EQ(absl::BytesToHexString(services::TokenHash("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(absl::BytesToHexString(services::TokenHash("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 TEST(OperatorTokenFileTest, CreatedWithMode0600AndReadBack) {
