@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -104,6 +105,80 @@ class BatchWriter {
   // The writer thread's until Finish() joins it.
   absl::Status status_;
   Done done_;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
+// Validates an import's rows on its own thread, in file order, while the reader maps later rows:
+// on the import's critical path, reading and mapping a row cost about as much as validating it
+// (NormalizeAttendee), and the writer thread leaves most of the second core free. Add() hands a
+// row over (the row must stay where it is, untouched by the caller, until Finish()); Finish()
+// waits until every row handed over is validated. Add() and Finish() are for one thread.
+class RowValidator {
+ public:
+  using Validate = std::function<void(const domain::CsvImport& file, domain::CsvImportRow& row)>;
+
+  explicit RowValidator(Validate validate)
+      : validate_(std::move(validate)), thread_([this] {
+          pthread_setname_np(pthread_self(), "parley-import-v");
+          Loop();
+        }) {}
+  ~RowValidator() { Finish(); }
+
+  void Add(const domain::CsvImport& file, domain::CsvImportRow* row) {
+    if (!described_) {
+      // The reader's CsvImport moves when it is returned: messages use a copy of the columns.
+      // Written before the first row is handed over under mu_, so the thread sees it.
+      describer_.column_of_field = file.column_of_field;
+      described_ = true;
+    }
+    pending_.push_back(row);
+    if (pending_.size() == kChunkRows) Flush();
+  }
+
+  void Finish() {
+    if (!thread_.joinable()) return;
+    Flush();
+    {
+      absl::MutexLock lock(&mu_);
+      closed_ = true;
+    }
+    thread_.join();
+  }
+
+ private:
+  // Rows per hand-over: enough to make the lock's cost negligible, few enough that the
+  // validator starts early and the last chunk is short.
+  static constexpr size_t kChunkRows = 128;
+
+  void Flush() {
+    if (pending_.empty()) return;
+    absl::MutexLock lock(&mu_);
+    queue_.push_back(std::move(pending_));
+    pending_.clear();
+  }
+
+  void Loop() {
+    for (;;) {
+      std::vector<domain::CsvImportRow*> chunk;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](RowValidator* v) { return !v->queue_.empty() || v->closed_; }, this));
+        if (queue_.empty()) return;
+        chunk = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      for (domain::CsvImportRow* row : chunk) validate_(describer_, *row);
+    }
+  }
+
+  const Validate validate_;
+  domain::CsvImport describer_;
+  bool described_ = false;                      // the adding thread's
+  std::vector<domain::CsvImportRow*> pending_;  // the adding thread's
+  absl::Mutex mu_;
+  std::deque<std::vector<domain::CsvImportRow*>> queue_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;  // last: starts once the members above exist
 };
 
@@ -249,7 +324,17 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
         handed = accepted.size();
       }
     };
-    absl::StatusOr<domain::CsvImport> csv = domain::ReadAttendeeCsv(data_, options_, validate);
+    absl::StatusOr<domain::CsvImport> csv;
+    {
+      // `validate` runs on the validator's thread only, from here to Finish(): what it writes
+      // (results, accepted, store_options, the response's counts) is read after.
+      RowValidator validator(validate);
+      csv = domain::ReadAttendeeCsv(
+          data_, options_, [&validator](const domain::CsvImport& file, domain::CsvImportRow& row) {
+            validator.Add(file, &row);
+          });
+      validator.Finish();
+    }
     if (!csv.ok()) return csv.status();
     std::string().swap(data_);  // the rows hold what is needed
     // The last batch, possibly empty: it carries the removals.
