@@ -1,5 +1,8 @@
 #include "services/domain/csv_reader.h"
 
+#include <cassert>
+#include <utility>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -102,6 +105,39 @@ bool CsvReader::Next(CsvRecord* record) {
     AtEndOfRecord();
     return finish();
   }
+}
+
+std::vector<CsvRecord> ReadCsv(absl::string_view data) {
+  std::vector<CsvRecord> records;
+  CsvReader reader(data);
+  CsvRecord record;
+  while (reader.Next(&record)) records.push_back(std::move(record));
+  return records;
+}
+
+std::string CsvEscape(absl::string_view field) {
+  if (field.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(field);
+  std::string out = "\"";
+  for (char c : field) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string FormatCsvRecord(const std::vector<std::string>& fields) {
+  assert(!fields.empty());
+  // Written bare, a lone empty field would be a blank line, which readers that skip blank lines
+  // (the import does) drop, and which vanishes if it is last and the final line break goes.
+  if (fields.size() == 1 && fields[0].empty()) return "\"\"\n";
+  std::string out;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += CsvEscape(fields[i]);
+  }
+  out.push_back('\n');
+  return out;
 }
 
 }  // namespace parley::domain
