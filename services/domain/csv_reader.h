@@ -59,13 +59,22 @@ class CsvReader {
 // Every record of `data`, for callers that want them all; errors are in the records.
 std::vector<CsvRecord> ReadCsv(absl::string_view data);
 
-// `field` as a CSV field: enclosed in quotes (inner quotes doubled) when it holds ',', '"', CR
-// or LF, as is otherwise.
+// The writer. Pure functions; thread-safe.
+//
+// Appends `field` as a CSV field: enclosed in quotes (inner quotes doubled) when it holds ',',
+// '"', CR or LF, as is otherwise.
+void AppendCsvField(absl::string_view field, std::string* out);
+
+// AppendCsvField into a new string.
 std::string CsvEscape(absl::string_view field);
 
-// One record: escaped fields joined by ',', then "\n". A record of one empty field is written
-// as "\"\"" so that it is not a blank line. CsvReader gives back exactly `fields`, which must not
-// be empty. Pure; thread-safe.
+// Appends one record: escaped fields joined by ',', then `line_break` ("\n", or "\r\n" for
+// RFC 4180's own line break). A record of one empty field is written as "\"\"" so that it is not
+// a blank line. CsvReader gives back exactly `fields`, which must not be empty.
+void AppendCsvRecord(const std::vector<std::string>& fields, absl::string_view line_break,
+                     std::string* out);
+
+// AppendCsvRecord with "\n" into a new string.
 std::string FormatCsvRecord(const std::vector<std::string>& fields);
 
 }  // namespace parley::domain

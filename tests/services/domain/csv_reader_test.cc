@@ -171,6 +171,14 @@ TEST(CsvWriterTest, EscapesOnlyWhatNeedsIt) {
   EXPECT_EQ(FormatCsvRecord({""}), "\"\"\n");
 }
 
+TEST(CsvWriterTest, AppendsRecordsWithTheLineBreakAsked) {
+  std::string out = "kept,";
+  AppendCsvField("x\"y", &out);
+  AppendCsvRecord({"", "b"}, "\r\n", &out);
+  AppendCsvRecord({""}, "\r\n", &out);
+  EXPECT_EQ(out, "kept,\"x\"\"y\",b\r\n\"\"\r\n");
+}
+
 // Random records over an alphabet rich in the characters CSV treats specially.
 std::vector<std::vector<std::string>> RandomRecords(std::mt19937* rng) {
   static const std::vector<std::string> kPieces = {"a",  "Z",    " ",        ",", "\"", "\n",
@@ -194,9 +202,7 @@ TEST(CsvRoundTripTest, WriterOutputReadsBackExactly) {
     std::string lf, crlf;
     for (const auto& record : records) {
       lf += FormatCsvRecord(record);
-      std::string line = FormatCsvRecord(record);
-      line.pop_back();
-      crlf += line + "\r\n";
+      AppendCsvRecord(record, "\r\n", &crlf);
     }
     ASSERT_EQ(Fields(lf), records) << "LF input: " << lf;
     ASSERT_EQ(Fields(crlf), records) << "CRLF input: " << crlf;
