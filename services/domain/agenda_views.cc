@@ -14,6 +14,8 @@
 #include "services/domain/meetings.h"
 #include "services/domain/policy.h"
 #include "services/domain/seating.h"
+#include "services/domain/validation.h"
+#include "services/match/tags.h"
 
 namespace parley::services {
 namespace {
@@ -95,30 +97,50 @@ v1::Proposal::Status StatusFor(const v1::Meeting& m, uint64_t me) {
 
 namespace {
 
-bool SameTag(absl::string_view x, absl::string_view y) { return absl::EqualsIgnoreCase(x, y); }
+// A tag a reason names, as the engine compared it: the engine names a shared tag by one
+// spelling for both sides ("LLMs") while each side may have written another ("llm", "large
+// language models"), so a reason holds for every spelling TagKey merges, and for spellings that
+// differ by non-ASCII case (SameTag). The event's acronym aliases are not known here: a reason
+// an acronym alone made ("ML" for "machine learning (ML)") is dropped once its owner edits.
+class ReasonTag {
+ public:
+  explicit ReasonTag(absl::string_view tag) : tag_(tag), key_(match::TagKey(tag)) {}
+  bool Is(absl::string_view listed) const {
+    return SameTag(listed, tag_) || match::TagKey(listed) == key_;
+  }
 
-bool Lists(const google::protobuf::RepeatedPtrField<std::string>& tags, absl::string_view tag) {
-  return std::any_of(tags.begin(), tags.end(),
-                     [&](const std::string& t) { return SameTag(t, tag); });
+ private:
+  absl::string_view tag_;
+  std::string key_;
+};
+
+bool Lists(const google::protobuf::RepeatedPtrField<std::string>& tags, const ReasonTag& tag) {
+  return std::any_of(tags.begin(), tags.end(), [&](const std::string& t) { return tag.Is(t); });
 }
 
-bool HasInterest(const v1::Attendee& a, absl::string_view tag) {
+bool HasInterest(const v1::Attendee& a, const ReasonTag& tag) {
   return std::any_of(a.interests().begin(), a.interests().end(),
-                     [&](const v1::Interest& i) { return SameTag(i.tag(), tag); });
+                     [&](const v1::Interest& i) { return tag.Is(i.tag()); });
 }
 
 }  // namespace
 
 bool ReasonHolds(const v1::Reason& r, const v1::Attendee& you, const v1::Attendee& they) {
   switch (r.kind()) {
-    case v1::Reason::SHARED_INTEREST:
-      return HasInterest(you, r.tag()) && HasInterest(they, r.tag());
-    case v1::Reason::THEY_OFFER_WHAT_YOU_SEEK:
-      return Lists(you.seeks(), r.tag()) && Lists(they.offers(), r.tag());
-    case v1::Reason::YOU_OFFER_WHAT_THEY_SEEK:
-      return Lists(you.offers(), r.tag()) && Lists(they.seeks(), r.tag());
+    case v1::Reason::SHARED_INTEREST: {
+      const ReasonTag tag(r.tag());
+      return HasInterest(you, tag) && HasInterest(they, tag);
+    }
+    case v1::Reason::THEY_OFFER_WHAT_YOU_SEEK: {
+      const ReasonTag tag(r.tag());
+      return Lists(you.seeks(), tag) && Lists(they.offers(), tag);
+    }
+    case v1::Reason::YOU_OFFER_WHAT_THEY_SEEK: {
+      const ReasonTag tag(r.tag());
+      return Lists(you.offers(), tag) && Lists(they.seeks(), tag);
+    }
     case v1::Reason::BRIDGES_CIRCLES:
-      return HasInterest(they, r.tag()) && HasInterest(you, r.other_tag());
+      return HasInterest(they, ReasonTag(r.tag())) && HasInterest(you, ReasonTag(r.other_tag()));
     default:
       return true;
   }

@@ -36,7 +36,8 @@ v1::Proposal ProposalFor(const v1::Event& event, const v1::Meeting& meeting, uin
 // Whether a stored reason shown to `you` about `they` is still true of their records: shared
 // interests both still list, offers and seeks still on each side, a bridge whose tags both
 // still list. The other kinds (wishes, introductions, organisations, follow-ups, open
-// pairings) are kept. Tags compare ASCII case-insensitively, as the engine compares them.
+// pairings) are kept. Tags compare as the engine compares them (match::TagKey: "LLMs" holds
+// for "llm"), and folded (SameTag).
 bool ReasonHolds(const v1::Reason& reason, const v1::Attendee& you, const v1::Attendee& they);
 
 // My meetings as proposals, in slot order (then id): those whose state passes `keep`. Meetings

@@ -48,8 +48,41 @@ void Truncate(google::protobuf::RepeatedPtrField<T>* list, int kept) {
   if (kept < list->size()) list->DeleteSubrange(kept, list->size() - kept);
 }
 
+// Eight bytes at a time: the import checks every field of every row, and most text is
+// printable ASCII.
+constexpr uint64_t kEveryByte = 0x0101010101010101ull;
+constexpr uint64_t kHighBits = 0x8080808080808080ull;
+
+uint64_t LoadWord(const char* s) {
+  uint64_t word;
+  std::memcpy(&word, s, 8);
+  return word;
+}
+
+// Whether some byte of `word` is below `limit` (at most 0x80); exact, with no false positives.
+bool HasByteBelow(uint64_t word, uint8_t limit) {
+  return ((word - kEveryByte * limit) & ~word & kHighBits) != 0;
+}
+
+// The length of the ASCII prefix of `text`.
+size_t AsciiPrefix(absl::string_view text) {
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i + 8 <= n && (LoadWord(text.data() + i) & kHighBits) == 0) i += 8;
+  while (i < n && static_cast<unsigned char>(text[i]) < 0x80) ++i;
+  return i;
+}
+
 bool HasControl(absl::string_view text, bool multiline) {
-  for (unsigned char c : text) {
+  size_t i = 0;
+  // Skips words with neither a byte below 0x20 nor 0x7f (0x7f ^ 0x7f is the only byte zero).
+  while (i + 8 <= text.size()) {
+    const uint64_t word = LoadWord(text.data() + i);
+    if (HasByteBelow(word, 0x20) || HasByteBelow(word ^ (kEveryByte * 0x7f), 1)) break;
+    i += 8;
+  }
+  for (; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
     if (c == 0x7f) return true;
     if (c < 0x20 && !(multiline && (c == '\n' || c == '\t' || c == '\r'))) return true;
   }
@@ -92,8 +125,7 @@ bool IsJoiner(UChar32 cp) { return cp == 0x200C || cp == 0x200D; }
 void StripInvisible(std::string* text) {
   const auto* s = reinterpret_cast<const uint8_t*>(text->data());
   const int32_t n = static_cast<int32_t>(text->size());
-  int32_t i = 0;
-  while (i < n && s[i] < 0x80) ++i;
+  auto i = static_cast<int32_t>(AsciiPrefix(*text));
   if (i == n) return;  // ASCII: nothing to strip
   // Most non-ASCII text has none of them either: look before copying.
   bool any = false;
@@ -323,12 +355,11 @@ absl::StatusOr<std::string> SpellTag(absl::string_view tag, absl::string_view fi
 }
 
 bool SameTag(absl::string_view a, absl::string_view b) {
-  const auto ascii = [](absl::string_view t) {
-    return std::all_of(t.begin(), t.end(),
-                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  };
-  // Spellings have their whitespace normalised already; for ASCII, folding is tolower.
-  if (ascii(a) && ascii(b)) return absl::EqualsIgnoreCase(a, b);
+  // Spellings have their whitespace normalised already; for ASCII, folding is tolower. Profile
+  // lists are deduplicated pairwise, so this runs dozens of times per imported row.
+  if (AsciiPrefix(a) == a.size() && AsciiPrefix(b) == b.size()) {
+    return absl::EqualsIgnoreCase(a, b);
+  }
   absl::StatusOr<std::string> x = NormalizeTag(a, ""), y = NormalizeTag(b, "");
   return x.ok() && y.ok() && *x == *y;
 }

@@ -313,6 +313,42 @@ TEST(CheckTextTest, ANameOfOnlyInvisibleCharactersIsEmpty) {
   EXPECT_THAT(s.message(), ::testing::HasSubstr("display_name: required"));
 }
 
+// The text checks read eight bytes at a time: a control character, DEL or an invisible
+// character is found at every offset of a long field, and bytes around the limits (0x1f/0x20,
+// 0x7e/0x7f/0x80) are told apart.
+TEST(CheckTextTest, FindsControlAndInvisibleCharactersAtEveryOffset) {
+  const std::string printable = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ~!";
+  for (size_t at = 1; at + 1 < printable.size(); ++at) {
+    for (char bad : {'\x01', '\x1f', '\x7f', '\x0b'}) {
+      std::string text = printable;
+      text[at] = bad;
+      const absl::Status s = CheckText("bio", &text, kMaxBioBytes, false, /*multiline=*/true);
+      EXPECT_THAT(s.message(), ::testing::HasSubstr("bio: contains control characters"))
+          << "offset " << at << " byte " << static_cast<int>(bad);
+    }
+    for (char allowed : {'\n', '\t', ' ', '\x7e'}) {
+      std::string text = printable;
+      text[at] = allowed;
+      EXPECT_TRUE(CheckText("bio", &text, kMaxBioBytes, false, /*multiline=*/true).ok())
+          << "offset " << at << " byte " << static_cast<int>(allowed);
+    }
+    std::string name = printable;
+    name[at] = '\n';
+    EXPECT_FALSE(CheckText("display_name", &name, kMaxNameBytes, true).ok()) << "offset " << at;
+    std::string hidden = printable;
+    hidden.insert(at, "\u200B");  // zero width space, after an ASCII prefix of `at` bytes
+    ASSERT_TRUE(CheckText("display_name", &hidden, kMaxNameBytes, true).ok());
+    EXPECT_EQ(hidden, printable) << "offset " << at;
+    std::string a = printable;
+    std::string b = absl::AsciiStrToUpper(printable);
+    a.insert(at, "\xC3\x84");  // Ä in one, ä in the other: equal only once folded
+    b.insert(at, "\xC3\xA4");
+    EXPECT_TRUE(SameTag(a, b)) << "offset " << at;
+    b[b.size() - 1 - (at % 3)] = '#';
+    EXPECT_FALSE(SameTag(a, b)) << "offset " << at;
+  }
+}
+
 TEST(NormalizeTagTest, StripsInvisibleCharactersToo) {
   EXPECT_EQ(*NormalizeTag("Ru\u200Bst", "t"), "rust");
   EXPECT_EQ(*NormalizeTag("\u202ECaf\u00E9", "t"), "caf\u00E9");
