@@ -2,7 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "clients/csv.h"
+#include "services/domain/csv_reader.h"
 
 namespace parley::client {
 
@@ -16,9 +16,9 @@ std::string FormatRejectsCsv(
   std::string text;
   for (const v1::ImportRowResult& result : results) {
     if (result.outcome() != v1::ImportRowResult::REJECTED) continue;
-    if (text.empty()) text = FormatCsvRecord({"row", "external_id", "error"});
-    text +=
-        FormatCsvRecord({absl::StrCat(result.row_number()), result.external_id(), result.error()});
+    if (text.empty()) text = domain::FormatCsvRecord({"row", "external_id", "error"});
+    text += domain::FormatCsvRecord(
+        {absl::StrCat(result.row_number()), result.external_id(), result.error()});
   }
   return text;
 }

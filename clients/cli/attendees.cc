@@ -19,8 +19,8 @@
 #include "clients/cli/commands.h"
 #include "clients/cli/context.h"
 #include "clients/cli/values.h"
-#include "clients/csv.h"
 #include "clients/import_results.h"
+#include "services/domain/csv_reader.h"
 
 namespace parley::client::cli {
 namespace {
@@ -268,7 +268,7 @@ int AttendeesTokens(Context& ctx) {
   const Client* client = Connect(ctx, &code);
   if (client == nullptr) return code;
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << FormatCsvRecord({"attendee_id", "external_id", "name", "email", "token"});
+  file << domain::FormatCsvRecord({"attendee_id", "external_id", "name", "email", "token"});
   int64_t issued = 0, skipped = 0;
   v1::ListAttendeesRequest list;
   list.set_event_id(event_id);
@@ -295,7 +295,7 @@ int AttendeesTokens(Context& ctx) {
     }
     for (const v1::IssuedAttendeeToken& t : tokens->tokens()) {
       const v1::Attendee& a = *by_id.at(t.info().attendee_id());
-      file << FormatCsvRecord(
+      file << domain::FormatCsvRecord(
           {absl::StrCat(a.id()), a.external_id(), a.display_name(), a.email(), t.token()});
     }
     file.flush();

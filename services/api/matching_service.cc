@@ -19,6 +19,7 @@
 #include "services/api/paging.h"
 #include "services/api/queued_writer.h"
 #include "services/domain/agenda_views.h"
+#include "services/domain/csv_reader.h"
 #include "services/domain/events.h"
 #include "services/domain/meetings.h"
 #include "services/domain/policy.h"
@@ -45,27 +46,8 @@ std::string IsoUtc(int64_t unix_seconds) {
                           absl::UTCTimeZone());
 }
 
-// RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled.
-void AppendCsvField(absl::string_view field, std::string* out) {
-  if (field.find_first_of(",\"\r\n") == absl::string_view::npos) {
-    out->append(field.data(), field.size());
-    return;
-  }
-  out->push_back('"');
-  for (char c : field) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
-
-void AppendCsvRow(const std::vector<std::string>& fields, std::string* out) {
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) out->push_back(',');
-    AppendCsvField(fields[i], out);
-  }
-  out->append("\r\n");
-}
+// RFC 4180's line break, which the export has always written.
+constexpr absl::string_view kCsvLineBreak = "\r\n";
 
 // Streams the run's progress; the run holds a reference until it is over.
 using RunWriter = QueuedWriter<v1::MatchingRun>;
@@ -471,10 +453,10 @@ grpc::ServerWriteReactor<v1::CsvChunk>* MatchingService::ExportMeetings(
       absl::flat_hash_map<std::string, const v1::Slot*> slots;
       for (const v1::Slot& slot : event.slots()) slots[slot.id()] = &slot;
       std::string chunk;
-      AppendCsvRow({"meeting_id", "slot_id", "start", "end", "location_id", "table", "state",
-                    "attendee_a_external_id", "attendee_a_name", "attendee_b_external_id",
-                    "attendee_b_name", "score"},
-                   &chunk);
+      domain::AppendCsvRecord({"meeting_id", "slot_id", "start", "end", "location_id", "table",
+                               "state", "attendee_a_external_id", "attendee_a_name",
+                               "attendee_b_external_id", "attendee_b_name", "score"},
+                              kCsvLineBreak, &chunk);
       auto flush = [&](bool last) {
         if (chunk.empty() || (!last && chunk.size() < kCsvChunkBytes)) return true;
         v1::CsvChunk message;
@@ -489,13 +471,13 @@ grpc::ServerWriteReactor<v1::CsvChunk>* MatchingService::ExportMeetings(
           auto slot = slots.find(m.slot_id());
           const Who& a = who[m.attendee_a()];
           const Who& b = who[m.attendee_b()];
-          AppendCsvRow(
+          domain::AppendCsvRecord(
               {absl::StrCat(m.id()), m.slot_id(),
                slot == slots.end() ? "" : IsoUtc(slot->second->start_time()),
                slot == slots.end() ? "" : IsoUtc(slot->second->end_time()), m.location_id(),
                absl::StrCat(m.table()), v1::Meeting::State_Name(m.state()), a.external_id, a.name,
                b.external_id, b.name, absl::StrCat(m.score())},
-              &chunk);
+              kCsvLineBreak, &chunk);
           if (!flush(false)) return absl::CancelledError("client went away");
         }
         if (static_cast<int>(batch->size()) < kScanBatch) break;

@@ -1,5 +1,8 @@
 #include "services/domain/csv_reader.h"
 
+#include <cassert>
+#include <utility>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -102,6 +105,55 @@ bool CsvReader::Next(CsvRecord* record) {
     AtEndOfRecord();
     return finish();
   }
+}
+
+std::vector<CsvRecord> ReadCsv(absl::string_view data) {
+  std::vector<CsvRecord> records;
+  CsvReader reader(data);
+  CsvRecord record;
+  while (reader.Next(&record)) records.push_back(std::move(record));
+  return records;
+}
+
+void AppendCsvField(absl::string_view field, std::string* out) {
+  if (field.find_first_of(",\"\r\n") == absl::string_view::npos) {
+    out->append(field.data(), field.size());
+    return;
+  }
+  out->push_back('"');
+  for (char c : field) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+std::string CsvEscape(absl::string_view field) {
+  std::string out;
+  AppendCsvField(field, &out);
+  return out;
+}
+
+void AppendCsvRecord(const std::vector<std::string>& fields, absl::string_view line_break,
+                     std::string* out) {
+  assert(!fields.empty());
+  // Written bare, a lone empty field would be a blank line, which readers that skip blank lines
+  // (the import does) drop, and which vanishes if it is last and the final line break goes.
+  if (fields.size() == 1 && fields[0].empty()) {
+    out->append("\"\"");
+  } else {
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      AppendCsvField(fields[i], out);
+    }
+  }
+  out->append(line_break.data(), line_break.size());
+}
+
+std::string FormatCsvRecord(const std::vector<std::string>& fields) {
+  std::string out;
+  AppendCsvRecord(fields, "\n", &out);
+  return out;
 }
 
 }  // namespace parley::domain

@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "clients/client.h"
-#include "clients/csv.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"

@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "clients/csv.h"
 #include "gtest/gtest.h"
+#include "services/domain/csv_reader.h"
 
 namespace parley::client {
 namespace {
@@ -29,7 +29,7 @@ TEST(ImportResultsTest, RejectsFileHoldsOnlyRejectedRowsInTheServersOrder) {
       Result(4, v1::ImportRowResult::REJECTED, "", "row 4 (line 6): external_id: required");
 
   EXPECT_EQ(FormatRejectsCsv(response.results()),
-            "row,external_id,error\n2,b," + CsvEscape(response.results(1).error()) +
+            "row,external_id,error\n2,b," + domain::CsvEscape(response.results(1).error()) +
                 "\n4,,row 4 (line 6): external_id: required\n");
 }
 

@@ -13,13 +13,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "clients/csv.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "parley/v1/admin_service.pb.h"
 #include "parley/v1/organizer_service.pb.h"
+#include "services/domain/csv_reader.h"
 #include "services/domain/import_csv.h"
 #include "tests/e2e/cli_fixture.h"
 #include "tests/e2e/process.h"
@@ -148,7 +148,7 @@ TEST_F(CliImportE2eTest, ImportsThousandAttendeesIdempotentlyRejectsBadRowsAndSu
                            "7 rows, 2 created, 0 updated, 0 unchanged, 5 rejected"),
               HasSubstr(bad_rejects));
   {
-    std::vector<client::CsvRecord> records = client::ReadCsv(ReadWholeFile(bad_rejects));
+    std::vector<domain::CsvRecord> records = domain::ReadCsv(ReadWholeFile(bad_rejects));
     ASSERT_EQ(records.size(), 6u) << ReadWholeFile(bad_rejects);
     EXPECT_EQ(records[0].fields, (std::vector<std::string>{"row", "external_id", "error"}));
     struct Expected {
@@ -160,7 +160,7 @@ TEST_F(CliImportE2eTest, ImportsThousandAttendeesIdempotentlyRejectsBadRowsAndSu
                                             {"6", "bad-tag", "interests[0]"},
                                             {"7", "bad-weight", "interests"}};
     for (size_t i = 0; i < expected.size(); ++i) {
-      const client::CsvRecord& record = records[i + 1];
+      const domain::CsvRecord& record = records[i + 1];
       ASSERT_EQ(record.fields.size(), 3u) << record.line;
       EXPECT_EQ(record.fields[0], expected[i].row);
       EXPECT_EQ(record.fields[1], expected[i].external_id);
@@ -182,7 +182,7 @@ TEST_F(CliImportE2eTest, ImportsThousandAttendeesIdempotentlyRejectsBadRowsAndSu
     struct stat info {};
     ASSERT_EQ(stat(tokens_path.c_str(), &info), 0);
     EXPECT_EQ(info.st_mode & 0777, 0600u);
-    std::vector<client::CsvRecord> records = client::ReadCsv(ReadWholeFile(tokens_path));
+    std::vector<domain::CsvRecord> records = domain::ReadCsv(ReadWholeFile(tokens_path));
     ASSERT_EQ(records.size(), 1003u);
     EXPECT_EQ(records[0].fields,
               (std::vector<std::string>{"attendee_id", "external_id", "name", "email", "token"}));

@@ -31,7 +31,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "clients/client.h"
-#include "clients/csv.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -40,6 +39,7 @@
 #include "parley/v1/agenda_service.pb.h"
 #include "parley/v1/matching_service.pb.h"
 #include "parley/v1/organizer_service.pb.h"
+#include "services/domain/csv_reader.h"
 #include "services/match/scoring.h"
 #include "services/runs/engine_event.h"
 #include "storage/store.h"
@@ -492,7 +492,7 @@ TEST_F(MatchingE2eTest, CrowdAcceptsAndDeclinesConcurrentlyInvariantsHoldAndRest
     const CommandResult exported =
         Cli(organiser, {"meetings", "export", "--event", event_id, "--out", export_path});
     ASSERT_EQ(exported.exit_code, 0) << exported.err;
-    EXPECT_EQ(client::ReadCsv(ReadWholeFile(export_path)).size(), meetings.size() + 1);
+    EXPECT_EQ(domain::ReadCsv(ReadWholeFile(export_path)).size(), meetings.size() + 1);
   }
   uint64_t confirmed_attendee = 0;
   for (const v1::Meeting& m : meetings) {

@@ -7,7 +7,6 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/domain/csv_reader.h"
 #include "services/domain/languages.h"
 
 namespace parley::domain {
@@ -34,39 +33,6 @@ std::vector<std::string> Tags(const v1::Attendee& a) {
   std::vector<std::string> tags;
   for (const v1::Interest& i : a.interests()) tags.push_back(i.tag());
   return tags;
-}
-
-TEST(CsvReaderTest, ReadsBomCrlfQuotedNewlinesDoubledQuotesAndEmoji) {
-  const std::string data =
-      "\xEF\xBB\xBF"
-      "a,b,c\r\n"
-      "\"multi\r\nline\",\"say \"\"hi\"\"\",🚲 bikes\r\n"
-      "x,,\"5\"\" screen\"\r\n";
-  CsvReader reader(data);
-  CsvRecord r;
-  ASSERT_TRUE(reader.Next(&r));
-  EXPECT_THAT(r.fields, ElementsAre("a", "b", "c"));
-  EXPECT_EQ(r.line, 1u);
-  ASSERT_TRUE(reader.Next(&r));
-  EXPECT_THAT(r.fields, ElementsAre("multi\r\nline", "say \"hi\"", "🚲 bikes"));
-  EXPECT_EQ(r.line, 2u);
-  ASSERT_TRUE(reader.Next(&r));
-  EXPECT_THAT(r.fields, ElementsAre("x", "", "5\" screen"));
-  EXPECT_EQ(r.line, 4u);  // the quoted field took two lines
-  EXPECT_FALSE(reader.Next(&r));
-}
-
-TEST(CsvReaderTest, MalformedRecordIsReportedAndTheNextOneReadNormally) {
-  CsvReader reader("a,\"b\"x,c\nd,e\n\"never closed\n");
-  CsvRecord r;
-  ASSERT_TRUE(reader.Next(&r));
-  EXPECT_THAT(r.error, HasSubstr("text after the closing quote of field 2"));
-  EXPECT_EQ(r.error_field, 1u);
-  ASSERT_TRUE(reader.Next(&r));
-  EXPECT_TRUE(r.error.empty());
-  EXPECT_THAT(r.fields, ElementsAre("d", "e"));
-  ASSERT_TRUE(reader.Next(&r));
-  EXPECT_THAT(r.error, HasSubstr("opened on line 3 is never closed"));
 }
 
 // An Eventbrite attendee report: BOM, CRLF, Order # shared by a group order, Attendee # per
