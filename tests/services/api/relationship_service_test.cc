@@ -950,9 +950,11 @@ TEST_F(ExportTest, HoldsEverythingAboutMeAndNothingOthersSaidAboutMe) {
   options.always_print_primitive_fields = true;
   options.preserve_proto_field_names = true;
   ASSERT_TRUE(google::protobuf::util::MessageToJsonString(*mine, &json, options).ok());
-  for (const std::string& other : {"2", "3", "4"}) {
+  for (const std::string other : {"2", "3", "4"}) {
     EXPECT_THAT(json, Not(HasSubstr("+41 79 000 00 " + other)));
-    if (other != "2") EXPECT_THAT(json, Not(HasSubstr(other + "@example.org")));
+    if (other != "2") {
+      EXPECT_THAT(json, Not(HasSubstr(other + "@example.org")));
+    }
   }
   EXPECT_THAT(json, Not(HasSubstr("\"rating\":2")));
   EXPECT_THAT(json, Not(HasSubstr("partner_rating")));
