@@ -278,6 +278,8 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
     size_t handed = 0;  // accepted rows given to the writer
     // external_id -> the cancelled row that names it, for the removal's reason.
     absl::flat_hash_map<std::string, const domain::CsvImportRow*> cancelled_row;
+    domain::AcceptedTally tally;  // of the rows as they validate (the store changes neither
+                                  // emails nor tags)
     auto validate = [&](const domain::CsvImport& file, domain::CsvImportRow& row) {
       v1::ImportRowResult& result = results.emplace_back();
       result.set_row_number(row.row_number);
@@ -318,6 +320,7 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
       }
       accepted.push_back(attendee);
       accepted_row.push_back(results.size() - 1);
+      tally.Add(*attendee);
       if (pipelined && accepted.size() - handed == kCsvCommitRows) {
         writer.Store({accepted.begin() + handed, accepted.end()},
                      results[accepted_row[handed]].row_number(), storage::ImportAttendeesOptions());
@@ -351,8 +354,7 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
       }
       SetStoredOutcome(r.outcome, &result);
     }
-    // After the writer: the store sets ids and times on the rows it writes.
-    domain::SummarizeAccepted({accepted.begin(), accepted.end()}, &csv->summary);
+    tally.Finish(&csv->summary);
     std::vector<storage::RemovedAttendee>& removed = stored->removed;
 
     for (v1::ImportRowResult& result : results) AddImportResult(std::move(result), response_);

@@ -419,38 +419,55 @@ bool IsBlank(const CsvRecord& record) {
 }
 
 // Chooses the separator of every list column the options leave open: ',' when the column has
-// commas and no semicolons, else ';'. Stops reading as soon as every open column has a ';'.
-void DetectSeparators(const std::vector<CsvRecord>& records, Plan* plan, CsvImport* out) {
-  const std::vector<FieldInfo>& fields = Fields();
-  std::vector<size_t> open;
-  for (size_t f = 0; f < fields.size(); ++f) {
-    const bool list = fields[f].kind == Kind::kList || fields[f].kind == Kind::kInterests;
-    if (list && plan->separators[f] == 0 && !plan->sources[f].empty()) open.push_back(f);
+// commas and no semicolons, else ';'. Observe() each data record until it returns false (every
+// open column has shown a ';': the rest cannot change the choice), then Finish().
+class SeparatorDetector {
+ public:
+  explicit SeparatorDetector(const Plan& plan)
+      : plan_(plan), semicolon_(Fields().size(), false), comma_(Fields().size(), false) {
+    const std::vector<FieldInfo>& fields = Fields();
+    for (size_t f = 0; f < fields.size(); ++f) {
+      const bool list = fields[f].kind == Kind::kList || fields[f].kind == Kind::kInterests;
+      if (list && plan.separators[f] == 0 && !plan.sources[f].empty()) open_.push_back(f);
+    }
+    undecided_ = open_.size();
   }
-  std::vector<bool> semicolon(fields.size(), false), comma(fields.size(), false);
-  if (!open.empty()) {
-    size_t undecided = open.size();
-    for (size_t r = 0; undecided > 0 && r < records.size(); ++r) {
-      const CsvRecord& record = records[r];
-      for (size_t f : open) {
-        if (semicolon[f]) continue;
-        for (size_t c : plan->sources[f]) {
-          if (c >= record.fields.size()) continue;
-          const std::string& cell = record.fields[c];
-          if (cell.find(';') != std::string::npos) {
-            semicolon[f] = true;
-            --undecided;
-            break;
-          }
-          if (cell.find(',') != std::string::npos) comma[f] = true;
+
+  // False once nothing read later can change the choice.
+  bool Observe(const CsvRecord& record) {
+    for (size_t f : open_) {
+      if (semicolon_[f]) continue;
+      for (size_t c : plan_.sources[f]) {
+        if (c >= record.fields.size()) continue;
+        const std::string& cell = record.fields[c];
+        if (cell.find(';') != std::string::npos) {
+          semicolon_[f] = true;
+          --undecided_;
+          break;
         }
+        if (cell.find(',') != std::string::npos) comma_[f] = true;
       }
     }
+    return undecided_ > 0;
   }
+
+  bool Undecided() const { return undecided_ > 0; }
+
+  void Finish(Plan* plan, CsvImport* out) const;
+
+ private:
+  const Plan& plan_;
+  std::vector<size_t> open_;
+  std::vector<bool> semicolon_, comma_;
+  size_t undecided_ = 0;
+};
+
+void SeparatorDetector::Finish(Plan* plan, CsvImport* out) const {
+  const std::vector<FieldInfo>& fields = Fields();
   for (size_t f = 0; f < fields.size(); ++f) {
     if (plan->separators[f] != 0) continue;
     plan->separators[f] = ';';
-    if (std::find(open.begin(), open.end(), f) != open.end() && comma[f] && !semicolon[f]) {
+    if (std::find(open_.begin(), open_.end(), f) != open_.end() && comma_[f] && !semicolon_[f]) {
       plan->separators[f] = ',';
       out->summary.add_warnings(
           absl::StrCat(fields[f].name,
@@ -635,21 +652,28 @@ absl::StatusOr<CsvImport> ReadAttendeeCsv(absl::string_view data,
   plan.header = record.fields;
   absl::Status mapped = MapColumns(options, &plan, &out);
   if (!mapped.ok()) return mapped;
-  // Read once: the separators depend on whole columns, and a second pass over a large file
-  // costs more than holding its records.
-  std::vector<CsvRecord> records;
-  while (reader.Next(&record)) {
-    if (!IsBlank(record)) records.push_back(std::move(record));
+  // The separators depend on whole columns: a first pass reads records until they are decided
+  // (at once for files with ';' lists, the whole file for comma lists). Records are read into
+  // one reused record in both passes: holding every record of a large file cost more
+  // (allocating and freeing every field) than reading the file twice, and rows start
+  // validating and storing at once.
+  {
+    SeparatorDetector separators(plan);
+    CsvReader scan = reader;  // after the header
+    while (separators.Undecided() && scan.Next(&record)) {
+      if (!IsBlank(record)) separators.Observe(record);
+    }
+    separators.Finish(&plan, &out);
   }
-  DetectSeparators(records, &plan, &out);
 
   // external_id -> (row, line) of its first row, to refuse a second person under one id.
   absl::flat_hash_map<std::string, std::pair<uint32_t, uint32_t>> first_row;
   std::vector<std::string> duplicates;
   absl::flat_hash_map<std::string, size_t> unknown_languages;
   uint32_t row_number = 0;
-  // Sized once: the rows handed to on_row keep their addresses.
-  out.rows.reserve(records.size());
+  // Sized once, for at most one record per line break: the rows handed to on_row keep their
+  // addresses.
+  out.rows.reserve(static_cast<size_t>(std::count(data.begin(), data.end(), '\n')) + 1);
   // The duplicate check of `row` (read and not cancelled).
   auto check_unique = [&](CsvImportRow& row) {
     auto [it, inserted] =
@@ -668,12 +692,12 @@ absl::StatusOr<CsvImport> ReadAttendeeCsv(absl::string_view data,
         plan.external_id_from_email ? "two people share this email"
                                     : "a group order? map a per-attendee column to external_id");
   };
-  for (CsvRecord& record : records) {
+  while (reader.Next(&record)) {
+    if (IsBlank(record)) continue;
     CsvImportRow& row = out.rows.emplace_back();
     row.row_number = ++row_number;
     row.line = record.line;
     if (ReadRow(plan, record, &row, &unknown_languages) && !row.cancelled) check_unique(row);
-    std::vector<std::string>().swap(record.fields);  // read: the row holds what is needed
     if (on_row) on_row(out, row);
   }
   out.summary.set_rows(row_number);
@@ -701,55 +725,25 @@ absl::StatusOr<CsvImport> ReadAttendeeCsv(absl::string_view data,
   return out;
 }
 
-namespace {
-
-// ASCII case-insensitive keys that view the rows' own strings: the summary runs on every
-// import's critical path, and lowering a copy of every email and tag of 100,000 rows costs
-// more than the rest of it.
-struct AsciiCaseHash {
-  size_t operator()(absl::string_view s) const {
-    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a, mixed by absl::Hash below
-    for (char c : s) {
-      h ^= static_cast<unsigned char>(absl::ascii_tolower(static_cast<unsigned char>(c)));
-      h *= 0x100000001b3ull;
-    }
-    return absl::Hash<uint64_t>()(h);
+void AcceptedTally::Add(const v1::Attendee& a) {
+  if (!a.email().empty()) ++emails_[a.email()];
+  if (a.interests().empty()) {
+    ++without_interests_;
+    return;
   }
-};
-struct AsciiCaseEq {
-  bool operator()(absl::string_view x, absl::string_view y) const {
-    return absl::EqualsIgnoreCase(x, y);
+  ++with_interests_;
+  if (a.interests_size() == 1 && absl::StrContains(a.interests(0).tag(), ',')) {
+    ++one_with_commas_;
   }
-};
-
-}  // namespace
-
-void SummarizeAccepted(const std::vector<const v1::Attendee*>& accepted,
-                       v1::CsvImportSummary* summary) {
-  absl::flat_hash_map<absl::string_view, size_t, AsciiCaseHash, AsciiCaseEq> emails;
-  struct TagTally {
-    absl::string_view spelling;  // the first row's
-    size_t rows = 0;
-  };
-  absl::flat_hash_map<absl::string_view, TagTally, AsciiCaseHash, AsciiCaseEq> tags;
-  size_t without_interests = 0, with_interests = 0, one_with_commas = 0;
-  for (const v1::Attendee* a : accepted) {
-    if (!a->email().empty()) ++emails[a->email()];
-    if (a->interests().empty()) {
-      ++without_interests;
-      continue;
-    }
-    ++with_interests;
-    if (a->interests_size() == 1 && absl::StrContains(a->interests(0).tag(), ',')) {
-      ++one_with_commas;
-    }
-    for (const v1::Interest& interest : a->interests()) {
-      TagTally& tally = tags[interest.tag()];
-      if (tally.rows++ == 0) tally.spelling = interest.tag();
-    }
+  for (const v1::Interest& interest : a.interests()) {
+    TagTally& tally = tags_[interest.tag()];
+    if (tally.rows++ == 0) tally.spelling = interest.tag();
   }
+}
+
+void AcceptedTally::Finish(v1::CsvImportSummary* summary) const {
   std::vector<std::pair<std::string, size_t>> shared;
-  for (const auto& [email, n] : emails) {
+  for (const auto& [email, n] : emails_) {
     if (n > 1) shared.emplace_back(absl::AsciiStrToLower(email), n);
   }
   std::sort(shared.begin(), shared.end());
@@ -765,7 +759,8 @@ void SummarizeAccepted(const std::vector<const v1::Attendee*>& accepted,
                      shared.size() > shown.size() ? ", ..." : ""));
   }
   std::vector<TagTally> top;
-  for (auto& [key, tally] : tags) top.push_back(std::move(tally));
+  top.reserve(tags_.size());
+  for (const auto& [key, tally] : tags_) top.push_back(tally);
   std::sort(top.begin(), top.end(), [](const TagTally& x, const TagTally& y) {
     return x.rows != y.rows ? x.rows > y.rows : x.spelling < y.spelling;
   });
@@ -774,20 +769,33 @@ void SummarizeAccepted(const std::vector<const v1::Attendee*>& accepted,
     t->set_tag(std::string(top[i].spelling));
     t->set_rows(static_cast<uint32_t>(top[i].rows));
   }
-  summary->set_rows_without_interests(static_cast<uint32_t>(without_interests));
-  if (one_with_commas >= 2 && one_with_commas * 2 >= with_interests) {
+  summary->set_rows_without_interests(static_cast<uint32_t>(without_interests_));
+  if (one_with_commas_ >= 2 && one_with_commas_ * 2 >= with_interests_) {
     summary->add_warnings(
-        absl::StrCat(one_with_commas == with_interests
+        absl::StrCat(one_with_commas_ == with_interests_
                          ? std::string("every row has")
-                         : absl::StrCat(one_with_commas, " of ", with_interests, " rows have"),
+                         : absl::StrCat(one_with_commas_, " of ", with_interests_, " rows have"),
                      " exactly one interest containing commas: wrong separator? (set the interests "
                      "separator to ',')"));
   }
-  if (without_interests > 0) {
-    summary->add_warnings(absl::StrCat(without_interests,
-                                       without_interests == 1 ? " row has" : " rows have",
+  if (without_interests_ > 0) {
+    summary->add_warnings(absl::StrCat(without_interests_,
+                                       without_interests_ == 1 ? " row has" : " rows have",
                                        " no interests: they will get weaker matches"));
   }
+}
+
+size_t AcceptedTally::AsciiCaseHash::operator()(absl::string_view s) const {
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a, mixed by absl::Hash below
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(absl::ascii_tolower(static_cast<unsigned char>(c)));
+    h *= 0x100000001b3ull;
+  }
+  return absl::Hash<uint64_t>()(h);
+}
+
+bool AcceptedTally::AsciiCaseEq::operator()(absl::string_view x, absl::string_view y) const {
+  return absl::EqualsIgnoreCase(x, y);
 }
 
 }  // namespace parley::domain

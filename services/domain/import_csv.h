@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "parley/v1/attendee.pb.h"
@@ -72,7 +73,7 @@ struct CsvImportRow {
 struct CsvImport {
   std::vector<CsvImportRow> rows;
   // columns, ignored_columns, the header's and the format's warnings, duplicate_external_ids,
-  // rows. SummarizeAccepted adds the rest.
+  // rows. AcceptedTally adds the rest.
   v1::CsvImportSummary summary;
   // Field name -> the header's description of its columns, for messages ("column 7
   // \"Topics\"").
@@ -102,11 +103,36 @@ absl::StatusOr<CsvImport> ReadAttendeeCsv(absl::string_view data,
                                           const v1::CsvImportOptions& options,
                                           const CsvRowSink& on_row);
 
-// Completes `summary` from the rows that validated (`accepted`, normalised): emails on several
-// rows, the most common interests, rows without interests, and warnings for what usually means
-// a wrong mapping (every row has one interest containing commas).
-void SummarizeAccepted(const std::vector<const v1::Attendee*>& accepted,
-                       v1::CsvImportSummary* summary);
+// Completes a file's summary from the rows that validated (normalised): emails on several rows,
+// the most common interests, rows without interests, and warnings for what usually means a wrong
+// mapping (every row has one interest containing commas). Rows are added as they validate, so
+// that the tally is done when the last one is (the import's critical path ends with the store).
+// It keeps views of each row's email and tags: the rows must outlive it with those unchanged.
+// Emails and tags are grouped ASCII case-insensitively. Not thread-safe.
+class AcceptedTally {
+ public:
+  void Add(const v1::Attendee& accepted);
+  void Finish(v1::CsvImportSummary* summary) const;
+
+ private:
+  // Keys view the rows' own strings: lowering a copy of every email and tag costs more than the
+  // rest of the tally.
+  struct AsciiCaseHash {
+    size_t operator()(absl::string_view s) const;
+  };
+  struct AsciiCaseEq {
+    bool operator()(absl::string_view x, absl::string_view y) const;
+  };
+  struct TagTally {
+    absl::string_view spelling;  // the first row's
+    size_t rows = 0;
+  };
+  absl::flat_hash_map<absl::string_view, size_t, AsciiCaseHash, AsciiCaseEq> emails_;
+  absl::flat_hash_map<absl::string_view, TagTally, AsciiCaseHash, AsciiCaseEq> tags_;
+  size_t without_interests_ = 0;
+  size_t with_interests_ = 0;
+  size_t one_with_commas_ = 0;
+};
 
 }  // namespace parley::domain
 

@@ -6,6 +6,7 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -211,13 +212,39 @@ absl::Status NormalizeTagInPlace(std::string* tag, const Field& field, bool keep
   return absl::OkStatus();
 }
 
-// Whether the first `n` tags of `list` hold one that is the same tag as `tag` (SameTag).
-bool ContainsTagInFirst(const google::protobuf::RepeatedPtrField<std::string>& list, int n,
-                        absl::string_view tag) {
-  return std::find_if(list.begin(), list.begin() + n, [tag](const std::string& seen) {
-           return SameTag(seen, tag);
-         }) != list.begin() + n;
-}
+// The tags a list kept so far, for the repeat check of the next one (SameTag on each pair). Lists
+// are deduplicated pairwise, dozens of comparisons per imported row: each tag's ASCII scan is
+// done once, when it is kept, instead of once per comparison.
+class KeptTags {
+ public:
+  // Whether `tag` is the same tag as one kept. If not, Keep(tag) may follow.
+  bool Contains(absl::string_view tag) {
+    ascii_ = AsciiPrefix(tag) == tag.size();
+    for (size_t i = 0; i < size_; ++i) {
+      const absl::string_view seen = kept_[i];
+      if (ascii_ && kept_ascii_[i]) {
+        // For ASCII, folding is tolower: no fold changes the length.
+        if (seen.size() == tag.size() && absl::EqualsIgnoreCase(seen, tag)) return true;
+      } else if (SameTag(seen, tag)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  // `tag` must outlive this object, unchanged.
+  void Keep(absl::string_view tag) {
+    assert(size_ < kMaxListEntries);
+    kept_[size_] = tag;
+    kept_ascii_[size_] = ascii_;
+    ++size_;
+  }
+
+ private:
+  absl::string_view kept_[kMaxListEntries];
+  bool kept_ascii_[kMaxListEntries];
+  size_t size_ = 0;
+  bool ascii_ = false;  // of the tag Contains() saw last
+};
 
 // Normalises every tag of `tags` in place (keeping the spelling when `keep_case`) and drops
 // repeats of the same tag, keeping first positions.
@@ -228,14 +255,16 @@ absl::Status NormalizeTagList(absl::string_view list,
     return Invalid(list, absl::StrCat("more than ", kMaxListEntries, " entries"));
   }
   int kept = 0;
+  KeptTags seen;  // with keep_case; without, the normal forms compare as bytes
   for (int i = 0; i < tags->size(); ++i) {
     absl::Status s = NormalizeTagInPlace(tags->Mutable(i), Field(list, i), keep_case);
     if (!s.ok()) return s;
-    if (keep_case ? ContainsTagInFirst(*tags, kept, tags->Get(i))
-                  : ContainsInFirst(*tags, kept, tags->Get(i))) {
+    if (keep_case ? seen.Contains(tags->Get(i)) : ContainsInFirst(*tags, kept, tags->Get(i))) {
       continue;
     }
     if (kept != i) tags->SwapElements(kept, i);
+    // After the swap: the kept string is the one at `kept` (swapping moves pointers, not bytes).
+    if (keep_case) seen.Keep(tags->Get(kept));
     ++kept;
   }
   Truncate(tags, kept);
@@ -541,6 +570,7 @@ absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* a) {
   // first `kept` entries are the result so far.
   google::protobuf::RepeatedPtrField<v1::Interest>* interests = a->mutable_interests();
   int kept = 0;
+  KeptTags seen;
   for (int i = 0; i < interests->size(); ++i) {
     v1::Interest* in = interests->Mutable(i);
     s = NormalizeTagInPlace(in->mutable_tag(), Field("interests", i), /*keep_case=*/true);
@@ -550,14 +580,16 @@ absl::Status NormalizeAttendee(const v1::Event& event, v1::Attendee* a) {
       return Invalid(absl::StrCat(Indexed("interests", i), ".weight"),
                      absl::StrCat("must be 1..3, got ", weight));
     }
-    auto same =
-        std::find_if(interests->begin(), interests->begin() + kept,
-                     [&](const v1::Interest& seen) { return SameTag(seen.tag(), in->tag()); });
-    if (same == interests->begin() + kept) {
+    if (!seen.Contains(in->tag())) {
       in->set_weight(weight);
       if (kept != i) interests->SwapElements(kept, i);
+      seen.Keep(interests->Get(kept).tag());
       ++kept;
     } else {
+      // Rare: find which one, with the same rule.
+      auto same =
+          std::find_if(interests->begin(), interests->begin() + kept,
+                       [&](const v1::Interest& other) { return SameTag(other.tag(), in->tag()); });
       same->set_weight(std::max(same->weight(), weight));
     }
   }

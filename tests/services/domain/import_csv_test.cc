@@ -98,6 +98,34 @@ TEST(ReadAttendeeCsvTest, EventbriteExportWithExplicitMapping) {
   EXPECT_EQ(csv.summary.rows(), 4u);
 }
 
+// The separator is chosen over the whole column: one ';' on the last of 2,000 rows makes every
+// comma part of a tag, and each row still reaches the sink once, in order, with its line.
+TEST(ReadAttendeeCsvTest, ASemicolonOnTheLastRowDecidesTheWholeColumn) {
+  std::string data = "external_id,name,interests\n";
+  for (int i = 1; i < 2000; ++i) absl::StrAppend(&data, i, ",P", i, ",\"rust, go\"\n");
+  absl::StrAppend(&data, "2000,Last,\"rust; go, c\"\n");
+  std::vector<uint32_t> lines;
+  absl::StatusOr<CsvImport> csv = ReadAttendeeCsv(
+      data, Options(), [&](const CsvImport&, CsvImportRow& row) { lines.push_back(row.line); });
+  ASSERT_TRUE(csv.ok()) << csv.status();
+  ASSERT_EQ(csv->rows.size(), 2000u);
+  ASSERT_EQ(lines.size(), 2000u);
+  EXPECT_EQ(lines.front(), 2u);
+  EXPECT_EQ(lines.back(), 2001u);
+  EXPECT_THAT(Tags(csv->rows[0].attendee), ElementsAre("rust, go"));
+  EXPECT_THAT(Tags(csv->rows[1999].attendee), ElementsAre("rust", "go, c"));
+  EXPECT_THAT(csv->summary.columns(),
+              testing::Contains("interests <- interests (separated by ';')"));
+
+  // Without it, the column is comma-separated, and the summary says so.
+  data.resize(data.rfind("2000,"));
+  csv = ReadAttendeeCsv(data, Options());
+  ASSERT_TRUE(csv.ok()) << csv.status();
+  EXPECT_THAT(Tags(csv->rows[0].attendee), ElementsAre("rust", "go"));
+  EXPECT_THAT(csv->summary.warnings(),
+              testing::Contains(HasSubstr("interests: read as comma-separated")));
+}
+
 TEST(ReadAttendeeCsvTest, GroupOrderSharingAnOrderNumberIsAClearDuplicateError) {
   CsvImport csv = ReadOk(kEventbrite, Options({{"external_id", "Order #"},
                                                {"interests", "What would you love to talk about?"},
@@ -268,17 +296,23 @@ TEST(ReadAttendeeCsvTest, TheSinkSeesEveryRowOnceInOrderWhereTheResultKeepsIt) {
   EXPECT_FALSE(called);
 }
 
-TEST(SummarizeAcceptedTest, DuplicateEmailsTopTagsAndWrongSeparatorWarnings) {
+TEST(AcceptedTallyTest, DuplicateEmailsTopTagsAndWrongSeparatorWarnings) {
   std::vector<v1::Attendee> attendees(3);
   for (v1::Attendee& a : attendees) a.add_interests()->set_tag("rust, embedded, bicycles");
   attendees[0].set_email("Same@Example.org");
   attendees[1].set_email("same@example.org");
+  attendees[2].set_email("other@example.org");
+  attendees[1].mutable_interests(0)->set_tag("Rust, Embedded, Bicycles");  // one tag, folded
   v1::Attendee bare;
-  std::vector<const v1::Attendee*> accepted = {&attendees[0], &attendees[1], &attendees[2], &bare};
+  AcceptedTally tally;
+  for (const v1::Attendee* a : {&attendees[0], &attendees[1], &attendees[2], &bare}) {
+    tally.Add(*a);
+  }
   v1::CsvImportSummary summary;
-  SummarizeAccepted(accepted, &summary);
+  tally.Finish(&summary);
   EXPECT_THAT(summary.duplicate_emails(), ElementsAre("same@example.org"));
   ASSERT_EQ(summary.top_tags_size(), 1);
+  EXPECT_EQ(summary.top_tags(0).tag(), "rust, embedded, bicycles");  // the first row's spelling
   EXPECT_EQ(summary.top_tags(0).rows(), 3u);
   EXPECT_EQ(summary.rows_without_interests(), 1u);
   EXPECT_THAT(summary.warnings(),
