@@ -6,7 +6,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -736,15 +735,20 @@ void AcceptedTally::Add(const v1::Attendee& a) {
     ++one_with_commas_;
   }
   for (const v1::Interest& interest : a.interests()) {
-    TagTally& tally = tags_[interest.tag()];
-    if (tally.rows++ == 0) tally.spelling = interest.tag();
+    auto [it, inserted] = tags_.try_emplace(interest.tag());
+    if (inserted) it->second.first_seen = tags_.size();
+    ++it->second.rows;
   }
 }
 
 void AcceptedTally::Finish(v1::CsvImportSummary* summary) const {
+  // Spellings that differ only in case are one email, one tag: folded here, over the distinct
+  // spellings, rather than per row.
+  absl::flat_hash_map<std::string, size_t> emails;
+  for (const auto& [email, n] : emails_) emails[absl::AsciiStrToLower(email)] += n;
   std::vector<std::pair<std::string, size_t>> shared;
-  for (const auto& [email, n] : emails_) {
-    if (n > 1) shared.emplace_back(absl::AsciiStrToLower(email), n);
+  for (const auto& [email, n] : emails) {
+    if (n > 1) shared.emplace_back(email, n);
   }
   std::sort(shared.begin(), shared.end());
   std::vector<std::string> shown;
@@ -758,10 +762,24 @@ void AcceptedTally::Finish(v1::CsvImportSummary* summary) const {
                      " on more than one row (imported anyway): ", absl::StrJoin(shown, ", "),
                      shared.size() > shown.size() ? ", ..." : ""));
   }
-  std::vector<TagTally> top;
-  top.reserve(tags_.size());
-  for (const auto& [key, tally] : tags_) top.push_back(tally);
-  std::sort(top.begin(), top.end(), [](const TagTally& x, const TagTally& y) {
+  struct Folded {
+    absl::string_view spelling;  // the one seen first
+    size_t first_seen = 0;
+    size_t rows = 0;
+  };
+  absl::flat_hash_map<std::string, Folded> folded;
+  for (const auto& [spelling, tally] : tags_) {
+    Folded& f = folded[absl::AsciiStrToLower(spelling)];
+    if (f.rows == 0 || tally.first_seen < f.first_seen) {
+      f.spelling = spelling;
+      f.first_seen = tally.first_seen;
+    }
+    f.rows += tally.rows;
+  }
+  std::vector<Folded> top;
+  top.reserve(folded.size());
+  for (const auto& [key, f] : folded) top.push_back(f);
+  std::sort(top.begin(), top.end(), [](const Folded& x, const Folded& y) {
     return x.rows != y.rows ? x.rows > y.rows : x.spelling < y.spelling;
   });
   for (size_t i = 0; i < top.size() && i < 10; ++i) {
@@ -783,19 +801,6 @@ void AcceptedTally::Finish(v1::CsvImportSummary* summary) const {
                                        without_interests_ == 1 ? " row has" : " rows have",
                                        " no interests: they will get weaker matches"));
   }
-}
-
-size_t AcceptedTally::AsciiCaseHash::operator()(absl::string_view s) const {
-  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a, mixed by absl::Hash below
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(absl::ascii_tolower(static_cast<unsigned char>(c)));
-    h *= 0x100000001b3ull;
-  }
-  return absl::Hash<uint64_t>()(h);
-}
-
-bool AcceptedTally::AsciiCaseEq::operator()(absl::string_view x, absl::string_view y) const {
-  return absl::EqualsIgnoreCase(x, y);
 }
 
 }  // namespace parley::domain

@@ -115,20 +115,14 @@ class AcceptedTally {
   void Finish(v1::CsvImportSummary* summary) const;
 
  private:
-  // Keys view the rows' own strings: lowering a copy of every email and tag costs more than the
-  // rest of the tally.
-  struct AsciiCaseHash {
-    size_t operator()(absl::string_view s) const;
-  };
-  struct AsciiCaseEq {
-    bool operator()(absl::string_view x, absl::string_view y) const;
-  };
+  // Keys view the rows' own strings, as written: hashing and comparing them is cheap, and the few
+  // distinct spellings are folded case-insensitively once, in Finish().
   struct TagTally {
-    absl::string_view spelling;  // the first row's
+    size_t first_seen = 0;  // order of the spelling's first row
     size_t rows = 0;
   };
-  absl::flat_hash_map<absl::string_view, size_t, AsciiCaseHash, AsciiCaseEq> emails_;
-  absl::flat_hash_map<absl::string_view, TagTally, AsciiCaseHash, AsciiCaseEq> tags_;
+  absl::flat_hash_map<absl::string_view, size_t> emails_;
+  absl::flat_hash_map<absl::string_view, TagTally> tags_;
   size_t without_interests_ = 0;
   size_t with_interests_ = 0;
   size_t one_with_commas_ = 0;
