@@ -106,7 +106,10 @@ class ReasonTag {
  public:
   explicit ReasonTag(absl::string_view tag) : tag_(tag), key_(match::TagKey(tag)) {}
   bool Is(absl::string_view listed) const {
-    return SameTag(listed, tag_) || match::TagKey(listed) == key_;
+    if (SameTag(listed, tag_)) return true;
+    // TagKey never lengthens a tag (it lowers, trims, collapses and drops plural endings): a
+    // shorter tag cannot reach the key, and most of a profile's other tags are skipped unkeyed.
+    return listed.size() >= key_.size() && match::TagKey(listed) == key_;
   }
 
  private:

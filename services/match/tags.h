@@ -33,7 +33,8 @@
 
 namespace parley::match {
 
-// The comparison key of one tag, without acronym aliases. Idempotent.
+// The comparison key of one tag, without acronym aliases. Idempotent, and never longer than
+// `tag` (callers may skip shorter tags unkeyed).
 std::string TagKey(absl::string_view tag);
 
 // The acronym pairs one event shows, as key -> key of the expansion.

@@ -1,5 +1,6 @@
 #include "services/match/tags.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,25 @@ TEST(TagKeyTest, KeepsWordsThatOnlyLookPlural) {
   EXPECT_NE(TagKey("organization"), TagKey("organ"));
   EXPECT_NE(TagKey("generalization"), TagKey("general"));
   EXPECT_EQ(TagKey("n:m sparsity"), "n:m sparsity");
+}
+
+// ReasonHolds (agenda_views.cc) skips tags shorter than a key unkeyed: a key is never longer
+// than its tag, whatever the endings, separators and bytes.
+TEST(TagKeyTest, AKeyIsNeverLongerThanItsTag) {
+  const std::vector<std::string> pieces = {
+      "ies", "es", "s", "ches", "shes", "xes",          "sses",         "ss",       "us", "is",
+      "y",   "-",  "_", " ",    "  ",   "\xE2\x80\x93", "\xE2\x80\x90", "\xC3\x84", "A",  "Z",
+      "ch",  "x",  "(", ")",    "\t"};
+  uint64_t state = 12345;
+  for (int round = 0; round < 20000; ++round) {
+    std::string tag;
+    const int n = 1 + static_cast<int>(state % 7);
+    for (int i = 0; i < n; ++i) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      tag += pieces[(state >> 33) % pieces.size()];
+    }
+    EXPECT_LE(TagKey(tag).size(), tag.size()) << "\"" << tag << "\"";
+  }
 }
 
 TEST(SplitAcronymTest, FindsAcronymsTheExpansionSpellsOut) {
