@@ -1,10 +1,14 @@
 // Whether a stored reason still holds for the records as they are now (ReasonHolds).
 #include "services/domain/agenda_views.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "gtest/gtest.h"
+#include "services/domain/validation.h"
+#include "services/match/tags.h"
 
 namespace parley::services {
 namespace {
@@ -33,6 +37,47 @@ TEST(ReasonHoldsTest, ASharedInterestHoldsForEverySpellingTheEngineMerges) {
       ReasonHolds(Shared("Large Language Models"), WithInterests({"large language model"}), they));
   EXPECT_TRUE(ReasonHolds(Shared("\xC3\x84rzte"), WithInterests({"\xC3\xA4rzte"}),
                           WithInterests({"\xC3\x84rzte"})));  // Ä / ä: folded as SameTag
+}
+
+// ReasonHolds skips most tags without keying them; that never changes the answer the rule gives.
+TEST(ReasonHoldsTest, AgreesWithTheRuleOnRandomSpellings) {
+  const std::vector<std::string> pieces = {"llm",      "LLM",          "s",     "-",   "_",
+                                           " ",        "ies",          "y",     "Art", "\xC3\x84",
+                                           "\xC3\xA4", "\xE2\x80\x93", "model", "es",  "x"};
+  uint64_t state = 7;
+  auto random_tag = [&] {
+    std::string tag;
+    const int n = 1 + static_cast<int>(state % 4);
+    for (int i = 0; i < n; ++i) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      tag += pieces[(state >> 33) % pieces.size()];
+    }
+    return tag;
+  };
+  int held = 0;
+  for (int round = 0; round < 20000; ++round) {
+    const std::string reason = random_tag();
+    std::string listed = random_tag();
+    if ((state >> 35) % 2 == 0) {  // half the time, a spelling of the reason's tag
+      listed = reason;
+      for (char& c : listed) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        if ((state >> 40) % 3 == 0 && absl::ascii_isalpha(static_cast<unsigned char>(c))) {
+          c = absl::ascii_isupper(static_cast<unsigned char>(c))
+                  ? absl::ascii_tolower(static_cast<unsigned char>(c))
+                  : absl::ascii_toupper(static_cast<unsigned char>(c));
+        } else if ((state >> 40) % 3 == 1 && (c == ' ' || c == '-')) {
+          c = c == ' ' ? '-' : ' ';
+        }
+      }
+      if ((state >> 45) % 2 == 0) listed = "_" + listed + "s";
+    }
+    const bool rule = SameTag(listed, reason) || match::TagKey(listed) == match::TagKey(reason);
+    EXPECT_EQ(ReasonHolds(Shared(reason), WithInterests({listed}), WithInterests({reason})), rule)
+        << "reason \"" << reason << "\", listed \"" << listed << "\"";
+    held += rule;
+  }
+  EXPECT_GT(held, 2000);  // matches as well as misses
 }
 
 TEST(ReasonHoldsTest, AReasonWhoseTagWasRemovedNoLongerHolds) {
