@@ -23,6 +23,57 @@
 namespace parley::services {
 namespace {
 
+// Runs `handle` on each item handed to Push(), in order, on a thread of its own named `name`;
+// Finish() waits until every item pushed is handled (the destructor too). The import's stages
+// (validating, storing) each run on one, so that each works while the one before it goes on.
+// Push() and Finish() are for one thread; `handle` runs on the queue's thread only.
+template <typename T>
+class OrderedQueue {
+ public:
+  OrderedQueue(const char* name, std::function<void(T&)> handle)
+      : handle_(std::move(handle)), thread_([this, name] {
+          pthread_setname_np(pthread_self(), name);
+          Loop();
+        }) {}
+  ~OrderedQueue() { Finish(); }
+
+  void Push(T item) {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back(std::move(item));
+  }
+
+  void Finish() {
+    if (!thread_.joinable()) return;
+    {
+      absl::MutexLock lock(&mu_);
+      closed_ = true;
+    }
+    thread_.join();
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      T item;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](OrderedQueue* q) { return !q->queue_.empty() || q->closed_; }, this));
+        if (queue_.empty()) return;
+        item = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      handle_(item);
+    }
+  }
+
+  const std::function<void(T&)> handle_;
+  absl::Mutex mu_;
+  std::deque<T> queue_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 // Stores an import's accepted rows in order, batch by batch, on its own thread, so that later
 // rows are read and validated while a batch is made durable. Store() hands over a batch (the
 // attendees must stay where they are and untouched until Finish()); Finish() waits for every
@@ -37,27 +88,18 @@ class BatchWriter {
   };
 
   BatchWriter(storage::Store* store, uint64_t event_id)
-      : store_(store), event_id_(event_id), thread_([this] {
-          pthread_setname_np(pthread_self(), "parley-import-w");
-          Loop();
-        }) {}
-  ~BatchWriter() {
-    if (thread_.joinable()) Finish().IgnoreError();
-  }
+      : store_(store),
+        event_id_(event_id),
+        queue_("parley-import-w", [this](Batch& batch) { Write(batch); }) {}
 
   // `first_row` is the row number of rows[0], for the message of a failure.
   void Store(std::vector<v1::Attendee*> rows, uint32_t first_row,
              storage::ImportAttendeesOptions options) {
-    absl::MutexLock lock(&mu_);
-    queue_.push_back({std::move(rows), first_row, std::move(options)});
+    queue_.Push({std::move(rows), first_row, std::move(options)});
   }
 
   absl::StatusOr<Done> Finish() {
-    {
-      absl::MutexLock lock(&mu_);
-      closed_ = true;
-    }
-    thread_.join();
+    queue_.Finish();
     if (!status_.ok()) return status_;
     return std::move(done_);
   }
@@ -69,43 +111,29 @@ class BatchWriter {
     storage::ImportAttendeesOptions options;
   };
 
-  void Loop() {
-    for (;;) {
-      Batch batch;
-      {
-        absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(
-            +[](BatchWriter* w) { return !w->queue_.empty() || w->closed_; }, this));
-        if (queue_.empty()) return;
-        batch = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      if (!status_.ok()) continue;
-      absl::StatusOr<storage::ImportAttendeesResult> stored =
-          store_->ImportAttendees(event_id_, batch.rows, batch.options);
-      if (!stored.ok()) {
-        status_ = done_.upserts.empty()
-                      ? stored.status()
-                      : absl::Status(stored.status().code(),
-                                     absl::StrCat("rows ", batch.first_row,
-                                                  " on were not stored (the rows before were): ",
-                                                  stored.status().message()));
-        continue;
-      }
-      done_.upserts.insert(done_.upserts.end(), stored->upserts.begin(), stored->upserts.end());
-      done_.removed = std::move(stored->removed);
+  void Write(const Batch& batch) {
+    if (!status_.ok()) return;
+    absl::StatusOr<storage::ImportAttendeesResult> stored =
+        store_->ImportAttendees(event_id_, batch.rows, batch.options);
+    if (!stored.ok()) {
+      status_ = done_.upserts.empty()
+                    ? stored.status()
+                    : absl::Status(stored.status().code(),
+                                   absl::StrCat("rows ", batch.first_row,
+                                                " on were not stored (the rows before were): ",
+                                                stored.status().message()));
+      return;
     }
+    done_.upserts.insert(done_.upserts.end(), stored->upserts.begin(), stored->upserts.end());
+    done_.removed = std::move(stored->removed);
   }
 
   storage::Store* const store_;
   const uint64_t event_id_;
-  absl::Mutex mu_;
-  std::deque<Batch> queue_ ABSL_GUARDED_BY(mu_);
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  // The writer thread's until Finish() joins it.
+  // The queue's thread's until Finish().
   absl::Status status_;
   Done done_;
-  std::thread thread_;  // last: starts once the members above exist
+  OrderedQueue<Batch> queue_;  // last: its thread starts once the members above exist
 };
 
 // Validates an import's rows on its own thread, in file order, while the reader maps later rows:
@@ -118,16 +146,16 @@ class RowValidator {
   using Validate = std::function<void(const domain::CsvImport& file, domain::CsvImportRow& row)>;
 
   explicit RowValidator(Validate validate)
-      : validate_(std::move(validate)), thread_([this] {
-          pthread_setname_np(pthread_self(), "parley-import-v");
-          Loop();
+      : validate_(std::move(validate)),
+        queue_("parley-import-v", [this](std::vector<domain::CsvImportRow*>& chunk) {
+          for (domain::CsvImportRow* row : chunk) validate_(describer_, *row);
         }) {}
   ~RowValidator() { Finish(); }
 
   void Add(const domain::CsvImport& file, domain::CsvImportRow* row) {
     if (!described_) {
       // The reader's CsvImport moves when it is returned: messages use a copy of the columns.
-      // Written before the first row is handed over under mu_, so the thread sees it.
+      // Written before the first row is pushed (under the queue's lock), so the thread sees it.
       describer_.column_of_field = file.column_of_field;
       described_ = true;
     }
@@ -136,13 +164,8 @@ class RowValidator {
   }
 
   void Finish() {
-    if (!thread_.joinable()) return;
     Flush();
-    {
-      absl::MutexLock lock(&mu_);
-      closed_ = true;
-    }
-    thread_.join();
+    queue_.Finish();
   }
 
  private:
@@ -152,34 +175,15 @@ class RowValidator {
 
   void Flush() {
     if (pending_.empty()) return;
-    absl::MutexLock lock(&mu_);
-    queue_.push_back(std::move(pending_));
+    queue_.Push(std::move(pending_));
     pending_.clear();
-  }
-
-  void Loop() {
-    for (;;) {
-      std::vector<domain::CsvImportRow*> chunk;
-      {
-        absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(
-            +[](RowValidator* v) { return !v->queue_.empty() || v->closed_; }, this));
-        if (queue_.empty()) return;
-        chunk = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      for (domain::CsvImportRow* row : chunk) validate_(describer_, *row);
-    }
   }
 
   const Validate validate_;
   domain::CsvImport describer_;
-  bool described_ = false;                      // the adding thread's
-  std::vector<domain::CsvImportRow*> pending_;  // the adding thread's
-  absl::Mutex mu_;
-  std::deque<std::vector<domain::CsvImportRow*>> queue_ ABSL_GUARDED_BY(mu_);
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;  // last: starts once the members above exist
+  bool described_ = false;                                  // the adding thread's
+  std::vector<domain::CsvImportRow*> pending_;              // the adding thread's
+  OrderedQueue<std::vector<domain::CsvImportRow*>> queue_;  // last: see OrderedQueue
 };
 
 class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendeesCsvRequest> {
