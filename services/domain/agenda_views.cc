@@ -106,23 +106,8 @@ class ReasonTag {
  public:
   explicit ReasonTag(absl::string_view tag) : tag_(tag), key_(match::TagKey(tag)) {}
   bool Is(absl::string_view listed) const {
-    if (SameTag(listed, tag_)) return true;
-    // Views check every reason against every tag of both profiles: most tags are told apart
-    // without keying them. TagKey never lengthens a tag, and its first character is the tag's
-    // first one past separators, lowered (unless that is an en dash, a separator too).
-    if (key_.empty()) return match::TagKey(listed).empty();  // a tag of separators only
-    if (listed.size() < key_.size()) return false;
-    size_t first = 0;
-    while (first < listed.size() &&
-           (listed[first] == '-' || listed[first] == '_' ||
-            absl::ascii_isspace(static_cast<unsigned char>(listed[first])))) {
-      ++first;
-    }
-    if (first < listed.size() && static_cast<unsigned char>(listed[first]) < 0x80 &&
-        absl::ascii_tolower(static_cast<unsigned char>(listed[first])) != key_[0]) {
-      return false;
-    }
-    return match::TagKey(listed) == key_;
+    // Views check every reason against every tag of both profiles: HasTagKey keys few of them.
+    return SameTag(listed, tag_) || match::HasTagKey(listed, key_);
   }
 
  private:

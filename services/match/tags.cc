@@ -109,6 +109,23 @@ std::string TagKey(absl::string_view tag) {
   return key;
 }
 
+bool HasTagKey(absl::string_view tag, absl::string_view key) {
+  if (key.empty()) return TagKey(tag).empty();  // a tag of separators only
+  if (tag.size() < key.size()) return false;    // TagKey never lengthens
+  // The key starts with the tag's first character past separators, lowered (unless that is a
+  // non-ASCII byte: an en dash is a separator too).
+  size_t first = 0;
+  while (first < tag.size() && (tag[first] == '-' || tag[first] == '_' ||
+                                absl::ascii_isspace(static_cast<unsigned char>(tag[first])))) {
+    ++first;
+  }
+  if (first < tag.size() && static_cast<unsigned char>(tag[first]) < 0x80 &&
+      absl::ascii_tolower(static_cast<unsigned char>(tag[first])) != key[0]) {
+    return false;
+  }
+  return TagKey(tag) == key;
+}
+
 bool SplitAcronym(absl::string_view tag, std::string* expansion, std::string* acronym) {
   const std::string lower = absl::AsciiStrToLower(absl::StripAsciiWhitespace(tag));
   if (lower.size() < 4 || lower.back() != ')') return false;

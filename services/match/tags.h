@@ -34,8 +34,13 @@
 namespace parley::match {
 
 // The comparison key of one tag, without acronym aliases. Idempotent, and never longer than
-// `tag` (callers may skip shorter tags unkeyed).
+// `tag`.
 std::string TagKey(absl::string_view tag);
+
+// TagKey(tag) == key, for a `key` that is some tag's TagKey. Most tags that differ are told apart
+// without keying them (by length and first character), for callers that check one key against
+// many tags.
+bool HasTagKey(absl::string_view tag, absl::string_view key);
 
 // The acronym pairs one event shows, as key -> key of the expansion.
 class TagAliases {

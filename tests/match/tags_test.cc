@@ -51,6 +51,39 @@ TEST(TagKeyTest, AKeyIsNeverLongerThanItsTag) {
   }
 }
 
+// HasTagKey's shortcuts never change the answer of comparing keys.
+TEST(TagKeyTest, HasTagKeyAgreesWithComparingKeys) {
+  const std::vector<std::string> tags = {"LLMs",
+                                         "llm",
+                                         "_llms",
+                                         "-LLM",
+                                         " llm",
+                                         "large-language-models",
+                                         "Large Language Model",
+                                         "\xE2\x80\x93llm",
+                                         "\xC3\x84rzte",
+                                         "\xC3\xA4rzte",
+                                         "-",
+                                         " - ",
+                                         "libraries",
+                                         "library",
+                                         "l",
+                                         "ml",
+                                         "ML",
+                                         "art",
+                                         "arts"};
+  int same = 0;
+  for (const std::string& tag : tags) {
+    for (const std::string& other : tags) {
+      const std::string key = TagKey(other);
+      EXPECT_EQ(HasTagKey(tag, key), TagKey(tag) == key)
+          << "\"" << tag << "\" / \"" << other << "\"";
+      same += TagKey(tag) == key;
+    }
+  }
+  EXPECT_GT(same, static_cast<int>(tags.size()));  // matches beyond each tag with itself
+}
+
 TEST(SplitAcronymTest, FindsAcronymsTheExpansionSpellsOut) {
   std::string expansion, acronym;
   ASSERT_TRUE(SplitAcronym("Reinforcement Learning (RL)", &expansion, &acronym));
