@@ -34,10 +34,6 @@ struct LiveRepair::EventState {
   // and their pairs.
   std::vector<match::WeightedEdge> found ABSL_GUARDED_BY(mu);
   absl::flat_hash_set<uint64_t> found_pairs ABSL_GUARDED_BY(mu);
-  // Whom wants and avoid lists name (EngineProfile); rebuilt when an external id or an
-  // organisation changed.
-  AttendeeDirectory directory ABSL_GUARDED_BY(mu);
-  bool directory_stale ABSL_GUARDED_BY(mu) = true;
   // Pairs closed since the index was built: the engine bans them; the index still lists them,
   // so graphs made again leave them out.
   absl::flat_hash_set<uint64_t> closed ABSL_GUARDED_BY(mu);
@@ -354,7 +350,6 @@ absl::Status LiveRepair::Build(uint64_t event_id, EventState* state) {
       match::CandidateIndex::Build(*std::move(problem), candidate_options));
   state->found.clear();
   state->found_pairs.clear();
-  state->directory_stale = true;
   state->closed.clear();
   state->base_run_id = *run_id;
   return Adopt(state, *std::move(loaded));
@@ -749,17 +744,11 @@ absl::StatusOr<std::vector<match::Meeting>> LiveRepair::Update(
       return absl::FailedPreconditionError("attendees came or went");
     }
     if (!record.ok()) return record.status();
-    const v1::Attendee& before = e.attendees[it->second];
-    if (before.external_id() != record->external_id() ||
-        before.organisation() != record->organisation()) {
-      state->directory_stale = true;
-    }
     records.emplace_back(it->second, *std::move(record));
   }
-  for (auto& [x, record] : records) e.attendees[x] = std::move(record);
-  if (state->directory_stale) {
-    state->directory = MakeDirectory(e.attendees);
-    state->directory_stale = false;
+  for (auto& [x, record] : records) {
+    UpdateDirectory(x, e.attendees[x], record, &e.directory);
+    e.attendees[x] = std::move(record);
   }
   // Pairs now known to each other (a known-pairs import names the attendees concerned).
   absl::flat_hash_set<Index> targets;
@@ -796,7 +785,7 @@ absl::StatusOr<std::vector<match::Meeting>> LiveRepair::Update(
   for (size_t i = 0; i < records.size(); ++i) {
     const Index x = records[i].first;
     const v1::Attendee& record = e.attendees[x];
-    match::Profile profile = EngineProfile(e.event, record, x, state->directory);
+    match::Profile profile = EngineProfile(e.event, record, x, e.directory);
     e.input.profiles[x] = profile;
     if (profile.avoid.empty()) {
       state->avoiders.erase(x);

@@ -216,6 +216,33 @@ AttendeeDirectory MakeDirectory(const std::vector<v1::Attendee>& attendees) {
   return d;
 }
 
+void UpdateDirectory(Index i, const v1::Attendee& before, const v1::Attendee& after,
+                     AttendeeDirectory* directory) {
+  if (before.external_id() != after.external_id()) {
+    auto it = directory->by_external_id.find(before.external_id());
+    if (it != directory->by_external_id.end() && it->second == i) {
+      directory->by_external_id.erase(it);
+    }
+    // Assigned, not emplaced: two attendees of one batch may swap external ids.
+    directory->by_external_id.insert_or_assign(after.external_id(), i);
+  }
+  const std::string from = OrganisationKey(before.organisation());
+  const std::string to = OrganisationKey(after.organisation());
+  if (from == to) return;
+  if (!from.empty()) {
+    auto it = directory->by_organisation.find(from);
+    if (it != directory->by_organisation.end()) {
+      std::vector<Index>& members = it->second;
+      members.erase(std::remove(members.begin(), members.end(), i), members.end());
+      if (members.empty()) directory->by_organisation.erase(it);
+    }
+  }
+  if (!to.empty()) {
+    std::vector<Index>& members = directory->by_organisation[to];
+    members.insert(std::lower_bound(members.begin(), members.end(), i), i);
+  }
+}
+
 match::Profile EngineProfile(const v1::Event& ev, const v1::Attendee& a, Index i,
                              const AttendeeDirectory& directory) {
   match::Profile p;
@@ -289,13 +316,13 @@ absl::StatusOr<EngineEvent> LoadEngineEvent(const storage::Store& store, uint64_
   for (int i = 0; i < num_locations; ++i) e.location_index.emplace(ev.locations(i).id(), i);
   const size_t n = e.attendees.size();
   for (Index i = 0; i < n; ++i) e.index_of.emplace(e.attendees[i].id(), i);
-  const AttendeeDirectory directory = MakeDirectory(e.attendees);
+  e.directory = MakeDirectory(e.attendees);
 
   match::MatchInput& input = e.input;
   input.policy.avoid_same_organisation = ev.policy().avoid_same_organisation();
   input.profiles.resize(n);
   for (Index i = 0; i < n; ++i) {
-    input.profiles[i] = EngineProfile(ev, e.attendees[i], i, directory);
+    input.profiles[i] = EngineProfile(ev, e.attendees[i], i, e.directory);
   }
 
   // Settled meetings: their pairs are never proposed again; kept ones hold budget, slot, table.

@@ -26,9 +26,23 @@
 
 namespace parley::matching {
 
+// Whom an attendee's wants and avoid lists can name: external id -> engine index, organisation
+// (OrganisationKey) -> engine indexes, ascending.
+struct AttendeeDirectory {
+  absl::flat_hash_map<std::string, match::Index> by_external_id;
+  absl::flat_hash_map<std::string, std::vector<match::Index>> by_organisation;
+};
+AttendeeDirectory MakeDirectory(const std::vector<v1::Attendee>& attendees);
+// Attendee `i`'s record changed from `before` to `after`: moves its external id and
+// organisation entries, so that a live state follows an edit without making the directory again
+// (a whole-event pass).
+void UpdateDirectory(match::Index i, const v1::Attendee& before, const v1::Attendee& after,
+                     AttendeeDirectory* directory);
+
 struct EngineEvent {
   v1::Event event;
   std::vector<v1::Attendee> attendees;                   // by engine index; ids ascending
+  AttendeeDirectory directory;                           // of `attendees`
   absl::flat_hash_map<uint64_t, match::Index> index_of;  // attendee id -> index
   absl::flat_hash_map<std::string, int> slot_index;      // slot id -> slot
   absl::flat_hash_map<std::string, int> location_index;  // location id -> location
@@ -53,14 +67,6 @@ struct EngineEvent {
   // location in a slot is seating.NthFreeTable(slot, location, t).
   domain::Seating seating;
 };
-
-// Whom an attendee's wants and avoid lists can name: external id -> engine index, organisation
-// (OrganisationKey) -> engine indexes, ascending.
-struct AttendeeDirectory {
-  absl::flat_hash_map<std::string, match::Index> by_external_id;
-  absl::flat_hash_map<std::string, std::vector<match::Index>> by_organisation;
-};
-AttendeeDirectory MakeDirectory(const std::vector<v1::Attendee>& attendees);
 
 // Attendee `a` (engine index `i`) as the engine sees it: tags, languages, organisation, budget
 // (the policy's default when unset), availability, wants and avoid (avoided organisations
