@@ -252,7 +252,7 @@ absl::Status OpenDb(const StoreOptions& options, bool existed, rocksdb::DB** db,
 }  // namespace
 
 absl::Status Store::Init(bool existed) {
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   rocksdb::PinnableSlice value;
   absl::Status s =
       Read(rocksdb::ReadOptions(), Cf::kMeta, kMetaFormatVersion, "key format version", &value);
@@ -273,7 +273,7 @@ absl::Status Store::Init(bool existed) {
     }
     Batch batch(handles_);
     batch.Put(Cf::kMeta, kMetaFormatVersion, EncodeU64(kKeyFormatVersion));
-    return Commit(&batch, "key format version");
+    return write_lock.Finish(Commit(&batch, "key format version"));
   }
   if (!s.ok()) return s;
   uint64_t version = 0;
@@ -395,6 +395,38 @@ void Store::RemoveCommitListener(CommitListener* listener) {
   listeners_.erase(std::remove(listeners_.begin(), listeners_.end(), listener), listeners_.end());
 }
 
+Store::WriteScope::WriteScope(Store* store)
+    : store_(store), seq_at_start_([store] {
+        store->write_mu_.Lock();
+        return store->commit_seq_;
+      }()) {}
+
+Store::WriteScope::~WriteScope() {
+  absl::Status synced = Release();
+  if (!synced.ok()) LOG(ERROR) << "store at " << store_->options_.path << ": " << synced;
+}
+
+absl::Status Store::WriteScope::Release() {
+  if (released_) return absl::OkStatus();
+  released_ = true;
+  const uint64_t committed = store_->commit_seq_;
+  store_->write_mu_.Unlock();
+  if (committed == seq_at_start_ || !store_->options_.sync_writes) return absl::OkStatus();
+  return store_->SyncWal(committed);
+}
+
+absl::Status Store::SyncWal(uint64_t seq) {
+  absl::MutexLock lock(&sync_mu_);
+  if (synced_seq_ >= seq) return absl::OkStatus();
+  // Everything up to the latest sequence is in the WAL already: this fsync covers it all.
+  const uint64_t upto = db_->GetLatestSequenceNumber();
+  rocksdb::Status s = db_->SyncWAL();
+  if (!s.ok()) return FromRocksDb(s, "fsync the write-ahead log");
+  synced_seq_ = upto;
+  wal_syncs_.fetch_add(1, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
 absl::Status Store::Commit(Batch* batch, absl::string_view what) {
   if (!batch->status().ok()) return FromRocksDb(batch->status(), absl::StrCat("batch ", what));
   absl::Status room = Writable(batch->batch()->GetDataSize());
@@ -410,6 +442,7 @@ absl::Status Store::Commit(Batch* batch, absl::string_view what) {
   }
   absl::Status s = FromRocksDb(written, absl::StrCat("write ", what));
   if (!s.ok()) return s;
+  commit_seq_ = db_->GetLatestSequenceNumber();
   absl::MutexLock lock(&listeners_mu_);
   if (listeners_.empty()) return absl::OkStatus();
   const ChangeSet changes = ChangesOf(*batch->batch(), cf_of_id_);

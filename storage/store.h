@@ -1,6 +1,7 @@
 #ifndef PARLEY_STORAGE_STORE_H_
 #define PARLEY_STORAGE_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -131,7 +132,11 @@ enum class KnownPairOutcome {
 // are serialised protobuf messages.
 //
 // Durability: every method that writes commits one WriteBatch (with sync_writes, fsync'd before
-// it returns OK), so a multi-key change is all-or-nothing even across kill -9.
+// it returns OK), so a multi-key change is all-or-nothing even across kill -9. The fsync runs
+// after the write mutex is released, and writers that commit meanwhile share it (group commit):
+// a write is visible to readers from its commit, a few milliseconds before it is fsync'd. A
+// process crash (kill -9) loses nothing in that window (the WAL is written before the commit
+// returns); a power loss may lose what was visible but not yet acknowledged.
 // Thread-safety: all methods are safe to call concurrently. Reads never block on writes; writes
 // (and their read-modify-write steps) are serialised by one mutex. No lock is held while a
 // `mutate` or `visit` callback runs other than the write mutex during `mutate`: a `visit` may
@@ -152,6 +157,10 @@ class Store {
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
+
+  // How many times the WAL was fsync'd since Open (group commit shares one between the writers
+  // that committed while the previous one ran). For tests and logs.
+  uint64_t wal_syncs() const { return wal_syncs_.load(std::memory_order_relaxed); }
 
   // Tells `listener` of every write committed from now on (change_set.h says when and how).
   // Not owned; it must stay valid until RemoveCommitListener returns. Thread-safe.
@@ -414,7 +423,9 @@ class Store {
   // `read_only`: DB::Open could not write (a full disk): DB::OpenForReadOnly opened `db`.
   Store(StoreOptions options, rocksdb::DB* db, const Handles& handles, bool read_only)
       : options_(std::move(options)), read_only_(read_only), db_(db), handles_(handles) {
-    write_options_.sync = options_.sync_writes;
+    // Group commit: a write reaches the WAL (the OS holds it from here: a process crash loses
+    // nothing) and is fsync'd by WriteScope after the write mutex is released.
+    write_options_.sync = false;
     if (!read_only_) {
       erasure_ = std::make_unique<ErasureCompactor>(
           db_, std::vector<rocksdb::ColumnFamilyHandle*>(handles_.begin(), handles_.end()),
@@ -581,7 +592,7 @@ class Store {
     const uint64_t event_id = record.event_id();
     InUse use(this);
     if (!use.ok()) return ClosedError();
-    absl::MutexLock write_lock(&write_mu_);
+    WriteScope write_lock(this);
     absl::Status s = CheckEventExists(event_id);
     if (!s.ok()) return s;
     const uint64_t id = *counter + 1;
@@ -592,7 +603,7 @@ class Store {
     s = Commit(&batch, absl::StrCat(noun, " ", id, " of event ", event_id));
     if (!s.ok()) return s;
     *counter = id;
-    return record;
+    return write_lock.Finish(std::move(record));
   }
 
   // Adds a meeting record and its two index entries to the batch, or deletes them.
@@ -641,8 +652,50 @@ class Store {
     return out;
   }
 
-  // The one function through which every write reaches RocksDB: writes the batch (durably,
-  // with sync_writes) and then tells the listeners what it changed. Call with write_mu_ held.
+  // Holds write_mu_ for one write method, like a MutexLock, and makes what the method committed
+  // durable once the mutex is released (group commit): an fsync takes milliseconds, and writers
+  // that commit while one runs share the next instead of each holding the mutex through its own.
+  // A method returns its result through Finish, which reports a failed fsync; the destructor
+  // syncs (and logs a failure) if Finish was not called.
+  class ABSL_SCOPED_LOCKABLE WriteScope {
+   public:
+    explicit WriteScope(Store* store) ABSL_EXCLUSIVE_LOCK_FUNCTION(store->write_mu_);
+    ~WriteScope() ABSL_UNLOCK_FUNCTION();
+    WriteScope(const WriteScope&) = delete;
+    WriteScope& operator=(const WriteScope&) = delete;
+
+    absl::Status Finish(absl::Status status) {
+      absl::Status synced = Release();
+      return status.ok() ? synced : status;
+    }
+    template <typename T>
+    absl::StatusOr<T> Finish(absl::StatusOr<T> result) {
+      absl::Status synced = Release();
+      if (result.ok() && !synced.ok()) return synced;
+      return result;
+    }
+    template <typename T>
+    absl::StatusOr<T> Finish(T value) {
+      absl::Status synced = Release();
+      if (!synced.ok()) return synced;
+      return value;
+    }
+
+   private:
+    // Unlocks; then, if a commit was made under the lock and sync_writes is on, waits until the
+    // WAL is fsync'd up to it. Idempotent.
+    absl::Status Release();
+
+    Store* const store_;
+    const uint64_t seq_at_start_;
+    bool released_ = false;
+  };
+  // Fsyncs the WAL unless it already is up to `seq` (another writer's fsync covered it).
+  absl::Status SyncWal(uint64_t seq);
+
+  // The one function through which every write reaches RocksDB: writes the batch (to the WAL,
+  // not yet fsync'd: WriteScope does that) and then tells the listeners what it changed. Call
+  // with write_mu_ held, through a WriteScope.
   absl::Status Commit(Batch* batch, absl::string_view what)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Admission of a write of about `bytes` (disk_space.h); resumes RocksDB after a full disk once
@@ -694,6 +747,13 @@ class Store {
 
   // Serialises writes and their read-modify-write steps; guards the id counters.
   absl::Mutex write_mu_;
+  // Sequence number of the last commit (Commit sets it).
+  uint64_t commit_seq_ ABSL_GUARDED_BY(write_mu_) = 0;
+  // The WAL is fsync'd up to synced_seq_. sync_mu_ is held through an fsync, so writers that
+  // commit during one wait for it and then share the next.
+  absl::Mutex sync_mu_ ABSL_ACQUIRED_AFTER(write_mu_);
+  uint64_t synced_seq_ ABSL_GUARDED_BY(sync_mu_) = 0;
+  std::atomic<uint64_t> wal_syncs_{0};
   rocksdb::DB* db_;           // Owned; valid until Close.
   Handles handles_;           // Owned; destroyed by Close.
   std::vector<Cf> cf_of_id_;  // RocksDB's column family id -> Cf (kCount: not ours)

@@ -132,7 +132,7 @@ absl::StatusOr<ImportAttendeesResult> Store::ImportAttendees(
 
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   absl::Status event_exists = CheckEventExists(event_id);
   if (!event_exists.ok()) return event_exists;
   if (n == 0 && !removes) return out;
@@ -283,7 +283,7 @@ absl::StatusOr<ImportAttendeesResult> Store::ImportAttendees(
   if (!s.ok()) return s;
   last_attendee_id_ = last_id;
   if (!out.removed.empty()) erasure_->Add(*batch.batch(), db_->GetLatestSequenceNumber());
-  return out;
+  return write_lock.Finish(std::move(out));
 }
 
 absl::StatusOr<Mutated<v1::Attendee>> Store::MutateAttendee(
@@ -293,7 +293,7 @@ absl::StatusOr<Mutated<v1::Attendee>> Store::MutateAttendee(
   if (attendee_id == 0) return absl::InvalidArgumentError("attendee id must not be 0");
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   const std::string key = AttendeeKey(event_id, attendee_id);
   absl::StatusOr<v1::Attendee> current =
       ReadRecord<v1::Attendee>(rocksdb::ReadOptions(), Cf::kAttendees, key,
@@ -330,7 +330,7 @@ absl::StatusOr<Mutated<v1::Attendee>> Store::MutateAttendee(
   batch.Put(Cf::kAttendees, key, Serialize(attendee));
   s = Commit(&batch, absl::StrCat("attendee ", attendee_id, " of event ", event_id));
   if (!s.ok()) return s;
-  return Mutated<v1::Attendee>{std::move(attendee), true};
+  return write_lock.Finish(Mutated<v1::Attendee>{std::move(attendee), true});
 }
 
 absl::StatusOr<bool> Store::RemoveAttendee(uint64_t event_id, uint64_t attendee_id) {
@@ -338,7 +338,7 @@ absl::StatusOr<bool> Store::RemoveAttendee(uint64_t event_id, uint64_t attendee_
   if (attendee_id == 0) return absl::InvalidArgumentError("attendee id must not be 0");
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   const std::string what = absl::StrCat("attendee ", attendee_id, " of event ", event_id);
   const std::string key = AttendeeKey(event_id, attendee_id);
   absl::StatusOr<v1::Attendee> attendee =
@@ -352,7 +352,7 @@ absl::StatusOr<bool> Store::RemoveAttendee(uint64_t event_id, uint64_t attendee_
   s = Commit(&batch, absl::StrCat("remove ", what));
   if (!s.ok()) return s;
   erasure_->Add(*batch.batch(), db_->GetLatestSequenceNumber());
-  return true;
+  return write_lock.Finish(true);
 }
 
 absl::Status Store::StageRemoveAttendee(const v1::Attendee& attendee_record,

@@ -17,7 +17,7 @@ namespace parley::storage {
 absl::StatusOr<v1::Community> Store::CreateCommunity(v1::Community community) {
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   const uint64_t id = last_community_id_ + 1;
   community.set_id(id);
   community.set_create_time(NowSeconds());
@@ -27,7 +27,7 @@ absl::StatusOr<v1::Community> Store::CreateCommunity(v1::Community community) {
   absl::Status s = Commit(&batch, absl::StrCat("community ", id));
   if (!s.ok()) return s;
   last_community_id_ = id;
-  return community;
+  return write_lock.Finish(std::move(community));
 }
 
 absl::StatusOr<v1::Community> Store::GetCommunity(uint64_t community_id) const {
@@ -65,7 +65,7 @@ absl::StatusOr<v1::Event> Store::CreateEvent(v1::Event event) {
   if (community_id == 0) return absl::InvalidArgumentError("event.community_id must not be 0");
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   absl::StatusOr<bool> exists = Exists(Cf::kCommunities, CommunityKey(community_id),
                                        absl::StrCat("community ", community_id));
   if (!exists.ok()) return exists.status();
@@ -82,7 +82,7 @@ absl::StatusOr<v1::Event> Store::CreateEvent(v1::Event event) {
   absl::Status s = Commit(&batch, absl::StrCat("event ", id, " of community ", community_id));
   if (!s.ok()) return s;
   last_event_id_ = id;
-  return event;
+  return write_lock.Finish(std::move(event));
 }
 
 absl::StatusOr<v1::Event> Store::GetEvent(uint64_t event_id) const {
@@ -127,7 +127,7 @@ absl::StatusOr<Mutated<v1::Event>> Store::MutateEvent(
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   absl::StatusOr<v1::Event> event = ReadRecord<v1::Event>(
       rocksdb::ReadOptions(), Cf::kEvents, EventKey(event_id), absl::StrCat("event ", event_id));
   if (!event.ok()) return event.status();
@@ -145,7 +145,7 @@ absl::StatusOr<Mutated<v1::Event>> Store::MutateEvent(
   batch.Put(Cf::kEvents, EventKey(event_id), Serialize(*event));
   s = Commit(&batch, absl::StrCat("event ", event_id));
   if (!s.ok()) return s;
-  return Mutated<v1::Event>{*std::move(event), true};
+  return write_lock.Finish(Mutated<v1::Event>{*std::move(event), true});
 }
 
 }  // namespace parley::storage

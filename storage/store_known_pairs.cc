@@ -188,7 +188,7 @@ absl::StatusOr<std::vector<Outcome>> Store::EditKnownPairs(uint64_t event_id,
   if (event_id == 0) return absl::InvalidArgumentError("event id must not be 0");
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   Batch batch(handles_);
   absl::StatusOr<std::vector<Outcome>> out =
       stage(KnownPairFamilies(), event_id, pairs, batch.batch());
@@ -197,7 +197,7 @@ absl::StatusOr<std::vector<Outcome>> Store::EditKnownPairs(uint64_t event_id,
   absl::Status s =
       Commit(&batch, absl::StrCat(verb, " ", pairs.size(), " known pairs of event ", event_id));
   if (!s.ok()) return s;
-  return out;
+  return write_lock.Finish(std::move(out));
 }
 
 absl::StatusOr<std::vector<KnownPairOutcome>> Store::AddKnownPairs(

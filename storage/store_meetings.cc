@@ -82,7 +82,7 @@ absl::StatusOr<Mutated<v1::Meeting>> Store::MutateMeeting(
   if (meeting_id == 0) return absl::InvalidArgumentError("meeting id must not be 0");
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   const std::string what = absl::StrCat("meeting ", meeting_id, " of event ", event_id);
   absl::StatusOr<v1::Meeting> current = ReadRecord<v1::Meeting>(
       rocksdb::ReadOptions(), Cf::kMeetings, MeetingKey(event_id, meeting_id), what);
@@ -107,7 +107,7 @@ absl::StatusOr<Mutated<v1::Meeting>> Store::MutateMeeting(
   PutMeeting(meeting, &batch);
   s = Commit(&batch, what);
   if (!s.ok()) return s;
-  return Mutated<v1::Meeting>{std::move(meeting), true};
+  return write_lock.Finish(Mutated<v1::Meeting>{std::move(meeting), true});
 }
 
 absl::StatusOr<std::vector<v1::Meeting>> Store::ReplaceSchedule(
@@ -128,7 +128,7 @@ absl::StatusOr<std::vector<v1::Meeting>> Store::ReplaceSchedule(
   const absl::flat_hash_set<uint64_t> ruled_out(withdrawn.begin(), withdrawn.end());
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   absl::Status event_exists = CheckEventExists(event_id);
   if (!event_exists.ok()) return event_exists;
   if (run.id() > last_run_id_) {
@@ -193,7 +193,7 @@ absl::StatusOr<std::vector<v1::Meeting>> Store::ReplaceSchedule(
   s = Commit(&batch, absl::StrCat("schedule of event ", event_id, " from run ", run.id()));
   if (!s.ok()) return s;
   last_meeting_id_ = last_id;
-  return stored;
+  return write_lock.Finish(std::move(stored));
 }
 
 absl::StatusOr<std::vector<v1::Meeting>> Store::InsertMeetings(
@@ -206,7 +206,7 @@ absl::StatusOr<std::vector<v1::Meeting>> Store::InsertMeetings(
   }
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   absl::Status s = CheckEventExists(event_id);
   if (!s.ok()) return s;
   // Writes are serialised by write_mu_, so plain reads see a stable state from here on.
@@ -274,7 +274,7 @@ absl::StatusOr<std::vector<v1::Meeting>> Store::InsertMeetings(
   s = Commit(&batch, absl::StrCat(stored.size(), " new meetings of event ", event_id));
   if (!s.ok()) return s;
   last_meeting_id_ = last_id;
-  return stored;
+  return write_lock.Finish(std::move(stored));
 }
 
 }  // namespace parley::storage

@@ -22,7 +22,7 @@ absl::StatusOr<v1::Meeting> Store::RecordFeedback(uint64_t event_id, uint64_t me
   if (meeting_id == 0) return absl::InvalidArgumentError("meeting id must not be 0");
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   const std::string what = absl::StrCat("meeting ", meeting_id, " of event ", event_id);
   absl::StatusOr<v1::Event> event = ReadRecord<v1::Event>(
       rocksdb::ReadOptions(), Cf::kEvents, EventKey(event_id), absl::StrCat("event ", event_id));
@@ -75,7 +75,7 @@ absl::StatusOr<v1::Meeting> Store::RecordFeedback(uint64_t event_id, uint64_t me
   if (!s.ok()) return s;
   s = Commit(&batch, absl::StrCat("feedback on ", what));
   if (!s.ok()) return s;
-  return meeting;
+  return write_lock.Finish(std::move(meeting));
 }
 
 absl::StatusOr<std::vector<v1::StoredFeedback>> Store::ListFeedbackBy(uint64_t event_id,
@@ -99,7 +99,7 @@ absl::Status Store::PutMemory(uint64_t community_id, const std::vector<MemoryEnt
   if (community_id == 0) return absl::InvalidArgumentError("community id must not be 0");
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   // Under the write lock, so that feedback written since the caller read (which wrote fuller
   // entries) wins, and a meeting erased since is not brought back.
   std::vector<MemoryEntry> fresh;
@@ -117,7 +117,7 @@ absl::Status Store::PutMemory(uint64_t community_id, const std::vector<MemoryEnt
   Batch batch(handles_);
   absl::Status s = PutMemoryEntries(community_id, fresh, &batch);
   if (!s.ok()) return s;
-  return Commit(&batch, absl::StrCat("memory of community ", community_id));
+  return write_lock.Finish(Commit(&batch, absl::StrCat("memory of community ", community_id)));
 }
 
 absl::Status Store::ScanMemory(uint64_t community_id, absl::string_view person,
@@ -172,7 +172,7 @@ absl::StatusOr<Mutated<v1::StoredIntroduction>> Store::MutateIntroduction(
     const std::function<absl::Status(v1::StoredIntroduction*)>& mutate) {
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   const std::string key = IntroductionKey(event_id, introduction_id);
   const std::string what = absl::StrCat("introduction ", introduction_id, " of event ", event_id);
   absl::StatusOr<v1::StoredIntroduction> current =
@@ -192,7 +192,7 @@ absl::StatusOr<Mutated<v1::StoredIntroduction>> Store::MutateIntroduction(
   batch.Put(Cf::kIntroductions, key, Serialize(introduction));
   s = Commit(&batch, what);
   if (!s.ok()) return s;
-  return Mutated<v1::StoredIntroduction>{std::move(introduction), true};
+  return write_lock.Finish(Mutated<v1::StoredIntroduction>{std::move(introduction), true});
 }
 
 absl::Status Store::EraseRelationships(const v1::Attendee& attendee,

@@ -25,7 +25,7 @@ absl::Status Store::PutRun(const v1::MatchingRun& run) {
   if (run.id() == 0) return absl::InvalidArgumentError("run.id must not be 0");
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   const std::string key = RunKey(run.event_id(), run.id());
   const std::string what = absl::StrCat("run ", run.id(), " of event ", run.event_id());
   absl::StatusOr<bool> exists = Exists(Cf::kRuns, key, what);
@@ -33,7 +33,7 @@ absl::Status Store::PutRun(const v1::MatchingRun& run) {
   if (!*exists) return absl::NotFoundError(absl::StrCat(what, " not found"));
   Batch batch(handles_);
   batch.Put(Cf::kRuns, key, Serialize(run));
-  return Commit(&batch, what);
+  return write_lock.Finish(Commit(&batch, what));
 }
 
 absl::StatusOr<v1::MatchingRun> Store::GetRun(uint64_t event_id, uint64_t run_id) const {

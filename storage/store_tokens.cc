@@ -55,7 +55,7 @@ absl::Status Store::PutTokens(const std::vector<std::pair<std::string, v1::Token
   }
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   Batch batch(handles_);
   const int64_t now = NowSeconds();
   for (const auto& [secret_sha256, info] : tokens) {
@@ -92,8 +92,9 @@ absl::Status Store::PutTokens(const std::vector<std::pair<std::string, v1::Token
                 TokenByAttendeeKey(info.event_id(), info.attendee_id(), token_id), secret_sha256);
     }
   }
-  return Commit(&batch, tokens.size() == 1 ? absl::StrCat("token ", tokens[0].second.token_id())
-                                           : absl::StrCat(tokens.size(), " tokens"));
+  return write_lock.Finish(Commit(&batch, tokens.size() == 1
+                                              ? absl::StrCat("token ", tokens[0].second.token_id())
+                                              : absl::StrCat(tokens.size(), " tokens")));
 }
 
 absl::StatusOr<std::vector<v1::TokenInfo>> Store::ListAttendeeTokens(uint64_t event_id,
@@ -150,7 +151,7 @@ absl::StatusOr<v1::TokenInfo> Store::RevokeToken(absl::string_view token_id,
                                                  int64_t now_unix_seconds) {
   InUse use(this);
   if (!use.ok()) return ClosedError();
-  absl::MutexLock write_lock(&write_mu_);
+  WriteScope write_lock(this);
   const std::string what = absl::StrCat("token ", token_id);
   rocksdb::PinnableSlice hash;
   absl::Status s = Read(rocksdb::ReadOptions(), Cf::kTokenIds, token_id, what, &hash);
@@ -166,7 +167,7 @@ absl::StatusOr<v1::TokenInfo> Store::RevokeToken(absl::string_view token_id,
   batch.Put(Cf::kTokens, ToView(hash), Serialize(*info));
   s = Commit(&batch, absl::StrCat("revoke ", what));
   if (!s.ok()) return s;
-  return info;
+  return write_lock.Finish(std::move(info));
 }
 
 absl::StatusOr<std::vector<v1::TokenInfo>> Store::ListTokens(uint64_t community_id,
