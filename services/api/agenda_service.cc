@@ -201,6 +201,7 @@ absl::Status AgendaService::WarmViews(uint64_t event_id) {
   const absl::Time start = absl::Now();
   size_t built = 0;
   for (uint64_t id : ids) {
+    if (stop_warming_.load(std::memory_order_relaxed)) break;
     for (AgendaViewCache::Kind kind :
          {AgendaViewCache::Kind::kAgenda, AgendaViewCache::Kind::kSuggestions}) {
       if (views_.Get(kind, event_id, id) != nullptr) continue;

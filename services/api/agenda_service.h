@@ -3,6 +3,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -134,8 +135,12 @@ class AgendaService final : public AgendaServiceBase {
   // cached (after a run, so that no read pays for a cold view), unless the event has more than
   // kWarmMaxAttendees attendees. Blocks for what building them takes (~0.1 ms per view); call it
   // off gRPC's threads. No-op without a cache.
+  // Returns early (OK, with what was built so far cached) once StopWarming was called.
   static constexpr size_t kWarmMaxAttendees = 150000;
   absl::Status WarmViews(uint64_t event_id);
+  // Makes WarmViews calls in progress and later ones return early: a shutdown does not wait for
+  // views nobody will read. Thread-safe.
+  void StopWarming() { stop_warming_.store(true, std::memory_order_relaxed); }
   // Views cached (tests).
   size_t cached_views() const { return views_.size(); }
 
@@ -173,6 +178,7 @@ class AgendaService final : public AgendaServiceBase {
   WorkerPool* const workers_;
   LiveAgendas* const live_;
   AgendaViewCache views_;
+  std::atomic<bool> stop_warming_{false};
 };
 
 }  // namespace parley::services

@@ -26,4 +26,14 @@ absl::Status ForEachEvent(const storage::Store& store,
   }
 }
 
+absl::Status ForEachScheduledEvent(const storage::Store& store,
+                                   const std::function<absl::Status(const v1::Event&)>& visit) {
+  return ForEachEvent(store, [&](const v1::Event& event) -> absl::Status {
+    if (event.status() != v1::OPEN && event.status() != v1::SCHEDULED) return absl::OkStatus();
+    absl::StatusOr<v1::MatchingRun> latest = store.LatestRun(event.id());
+    if (!latest.ok() || latest->phase() != v1::MatchingRun::DONE) return absl::OkStatus();
+    return visit(event);
+  });
+}
+
 }  // namespace parley::domain

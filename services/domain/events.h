@@ -16,6 +16,11 @@ namespace parley::domain {
 absl::Status ForEachEvent(const storage::Store& store,
                           const std::function<absl::Status(const v1::Event&)>& visit);
 
+// Calls `visit` for every event whose schedule is live: OPEN or SCHEDULED, with a latest
+// matching run that is DONE (the events a server keeps warm state for). Errors as ForEachEvent.
+absl::Status ForEachScheduledEvent(const storage::Store& store,
+                                   const std::function<absl::Status(const v1::Event&)>& visit);
+
 }  // namespace parley::domain
 
 #endif  // PARLEY_SERVICES_DOMAIN_EVENTS_H_

@@ -146,10 +146,7 @@ void LiveAgendas::Warm(uint64_t event_id) {
 }
 
 void LiveAgendas::WarmScheduled() {
-  absl::Status s = domain::ForEachEvent(*store_, [&](const v1::Event& event) -> absl::Status {
-    if (event.status() != v1::OPEN && event.status() != v1::SCHEDULED) return absl::OkStatus();
-    absl::StatusOr<v1::MatchingRun> latest = store_->LatestRun(event.id());
-    if (!latest.ok() || latest->phase() != v1::MatchingRun::DONE) return absl::OkStatus();
+  absl::Status s = domain::ForEachScheduledEvent(*store_, [&](const v1::Event& event) {
     const absl::Time start = absl::Now();
     Warm(event.id());
     LOG(INFO) << "live state of event " << event.id() << " built in " << absl::Now() - start;

@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "services/api/request_guard.h"
+#include "services/domain/events.h"
 
 namespace parley::services {
 namespace {
@@ -218,6 +219,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
                      " (address in use, or not an address of this machine?)"));
   }
   server->health_->SetServing(true);
+  // Events that already have a schedule (a restart): their attendees' views and the organiser's
+  // aggregates are built now, as after a run, so that the first reads do not each pay for a cold
+  // view. Off gRPC's threads; the live state is built meanwhile on the repair thread.
+  server->expensive_->Submit([store = server->store_.get(), agenda = server->agenda_.get(),
+                              reads = server->reads_.get(), done = &server->warmed_up_] {
+    absl::Status s = domain::ForEachScheduledEvent(*store, [&](const v1::Event& event) {
+      absl::Status warmed = agenda->WarmViews(event.id());
+      if (!warmed.ok()) LOG(WARNING) << "views of event " << event.id() << ": " << warmed;
+      warmed = reads->Warm(event.id());
+      if (!warmed.ok()) {
+        LOG(WARNING) << "organiser reads of event " << event.id() << ": " << warmed;
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) LOG(WARNING) << "views at start: " << s;
+    done->Notify();
+  });
   return server;
 }
 
@@ -237,6 +255,7 @@ void Server::Drain() {
   if (health_ != nullptr) health_->SetServing(false);
   // Before the grace period starts: a run of a large event would otherwise outlast it.
   if (matching_ != nullptr) matching_->CancelRuns();
+  if (agenda_ != nullptr) agenda_->StopWarming();
 }
 
 void Server::Shutdown(absl::Duration grace) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "services/api/admin_service.h"
 #include "services/api/agenda_service.h"
@@ -127,6 +128,9 @@ class Server {
   // Notifications, live repair and expiry (tests call SweepExpired and WaitIdle).
   LiveAgendas* live() { return live_.get(); }
   AgendaService* agenda() { return agenda_.get(); }
+  // Waits until the views and organiser aggregates of the events that had a schedule at start
+  // are built (Start queues that on the expensive pool; tests).
+  void WaitWarmedUp() { warmed_up_.WaitForNotification(); }
   // The pool of organisers' expensive calls (tests saturate it).
   WorkerPool* expensive() { return expensive_.get(); }
   // Stream caps and revocation (tests wait for its checks).
@@ -172,6 +176,7 @@ class Server {
   bool created_admin_token_ = false;
   bool drained_ = false;
   bool shut_down_ = false;
+  absl::Notification warmed_up_;
 };
 
 // Sends protobuf's log lines (a failed parse of a client's string field logs one each) to

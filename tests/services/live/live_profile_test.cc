@@ -360,6 +360,15 @@ TEST_F(LiveProfileTest, ARestartedServerBuildsTheLiveStateOfScheduledEventsAtSta
   EXPECT_EQ(server_->live()->live_state_builds(), 1u);
 }
 
+TEST_F(LiveProfileTest, ARestartedServerBuildsTheViewsOfScheduledEventsAtStart) {
+  SetUpEvent(8, 3, 2);
+  Run();
+  Restart();
+  server_->WaitWarmedUp();
+  // Both views (agenda, suggestions) of every attendee: no first read builds one.
+  EXPECT_EQ(server_->agenda()->cached_views(), 2 * ids_.size());
+}
+
 TEST_F(LiveProfileTest, ProfileChangesBeforeAnyRunChangeNothing) {
   SetUpEvent(4, 2, 1);
   v1::Attendee patch;
