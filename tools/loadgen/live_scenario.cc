@@ -155,6 +155,20 @@ class Watcher final : public grpc::ClientReadReactor<v1::Agenda> {
     *at = expect_->shown_at;
     return true;
   }
+  // What the stream was to show, for a report of a change that never showed.
+  std::string Expected() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!expect_) return "nothing";
+    switch (expect_->kind) {
+      case Expectation::kAccepted:
+        return absl::StrCat("meeting ", expect_->meeting_id, " accepted");
+      case Expectation::kNewItem:
+        return "a new item";
+      case Expectation::kGone:
+        return absl::StrCat("meeting ", expect_->meeting_id, " gone");
+    }
+    return "";
+  }
   void Cancel() { context_.TryCancel(); }
   void WaitDone() {
     std::unique_lock<std::mutex> lock(mu_);
@@ -204,8 +218,13 @@ class Watcher final : public grpc::ClientReadReactor<v1::Agenda> {
 
 struct ChangeStats {
   uint64_t made = 0, shown = 0, timeouts = 0, errors = 0;
+  // Changes after which the agenda cannot change (slots back for an attendee whose budget is
+  // full): made, but nothing to wait for.
+  uint64_t nothing_to_show = 0;
   std::vector<int64_t> rpc_us, shown_us;
   std::string first_error;
+  // What the first change that never showed expected: which attendee, what kind.
+  std::string first_timeout;
 };
 
 int64_t Percentile(std::vector<int64_t> v, double p) {
@@ -264,11 +283,12 @@ class Actors {
       total += s.made;
       lines.push_back(absl::StrCat(
           "{\"change\":\"", ChangeName(c), "\",\"made\":", s.made, ",\"shown\":", s.shown,
-          ",\"timeouts\":", s.timeouts, ",\"errors\":", s.errors, ",\"rpc_p50_ms\":",
-          Ms(Percentile(s.rpc_us, 0.5)), ",\"rpc_p99_ms\":", Ms(Percentile(s.rpc_us, 0.99)),
-          ",\"shown_p50_ms\":", Ms(Percentile(s.shown_us, 0.5)), ",\"shown_p99_ms\":",
-          Ms(Percentile(s.shown_us, 0.99)), ",\"shown_max_ms\":", Ms(Percentile(s.shown_us, 1.0)),
-          ",\"first_error\":", JsonString(s.first_error), "}"));
+          ",\"timeouts\":", s.timeouts, ",\"nothing_to_show\":", s.nothing_to_show,
+          ",\"errors\":", s.errors, ",\"rpc_p50_ms\":", Ms(Percentile(s.rpc_us, 0.5)),
+          ",\"rpc_p99_ms\":", Ms(Percentile(s.rpc_us, 0.99)), ",\"shown_p50_ms\":",
+          Ms(Percentile(s.shown_us, 0.5)), ",\"shown_p99_ms\":", Ms(Percentile(s.shown_us, 0.99)),
+          ",\"shown_max_ms\":", Ms(Percentile(s.shown_us, 1.0)), ",\"first_error\":",
+          JsonString(s.first_error), ",\"first_timeout\":", JsonString(s.first_timeout), "}"));
     }
     lines.push_back(absl::StrFormat("{\"changes\":%d,\"changes_per_second\":%.1f,\"skipped\":%d}",
                                     total, seconds > 0 ? total / seconds : 0.0, skipped_.load()));
@@ -317,7 +337,8 @@ class Actors {
   }
 
   void Record(Change change, const grpc::Status& status, int64_t rpc_us,
-              std::optional<int64_t> shown_us) {
+              std::optional<int64_t> shown_us, const std::string& expected,
+              bool nothing_to_show = false) {
     std::lock_guard<std::mutex> lock(mu_);
     ChangeStats& s = stats_[static_cast<int>(change)];
     ++s.made;
@@ -329,11 +350,14 @@ class Actors {
       return;
     }
     s.rpc_us.push_back(rpc_us);
-    if (shown_us) {
+    if (nothing_to_show) {
+      ++s.nothing_to_show;
+    } else if (shown_us) {
       ++s.shown;
       s.shown_us.push_back(*shown_us);
     } else {
       ++s.timeouts;
+      if (s.first_timeout.empty()) s.first_timeout = expected;
     }
   }
 
@@ -354,6 +378,7 @@ class Actors {
     v1::AgendaService::Stub* agenda_stub = agenda_[actor % agenda_.size()].get();
     v1::AttendeeService::Stub* attendee_stub = attendee_[actor % attendee_.size()].get();
     Expectation e;
+    bool observable = true;
     grpc::Status status;
     Clock::time_point sent, acked;
     if (change == Change::kEdit && !w->profile) {
@@ -362,7 +387,7 @@ class Actors {
       v1::MyProfile profile;
       status = attendee_stub->GetMyProfile(&context, v1::GetMyProfileRequest(), &profile);
       if (!status.ok()) {
-        Record(change, status, 0, std::nullopt);
+        Record(change, status, 0, std::nullopt, "");
         w->Release();
         return;
       }
@@ -402,8 +427,10 @@ class Actors {
         request.mutable_update_mask()->add_paths("interests");
         request.mutable_update_mask()->add_paths("availability");
         if (w->slot_removed) {
-          // Every slot back: the repair refills.
+          // Every slot back: the repair refills, if the attendee has room (the repair after the
+          // slot left may have filled the budget in another slot).
           for (const v1::Slot& slot : w->profile->event().slots()) a->add_availability(slot.id());
+          observable = agenda.confirmed() + agenda.open() < agenda.budget();
           e.kind = Expectation::kNewItem;
           for (const v1::Proposal& item : agenda.items()) e.before.insert(item.meeting_id());
         } else {
@@ -432,13 +459,18 @@ class Actors {
         std::chrono::duration_cast<std::chrono::microseconds>(acked - sent).count();
     std::optional<int64_t> shown_us;
     Clock::time_point at;
-    if (status.ok() &&
+    if (status.ok() && observable &&
         w->WaitShown(acked + absl::ToChronoNanoseconds(options_.change_timeout), &at)) {
       // Shown before the acknowledgement arrived: the client saw it at once.
       shown_us = std::max<int64_t>(
           0, std::chrono::duration_cast<std::chrono::microseconds>(at - acked).count());
     }
-    Record(change, status, rpc_us, shown_us);
+    std::string expected;
+    if (!shown_us && observable) {
+      expected = w->Expected();
+      if (w->profile) absl::StrAppend(&expected, " for attendee ", w->profile->attendee().id());
+    }
+    Record(change, status, rpc_us, shown_us, expected, !observable);
     w->Release();
   }
 
