@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
@@ -129,7 +130,7 @@ class Server {
   LiveAgendas* live() { return live_.get(); }
   AgendaService* agenda() { return agenda_.get(); }
   // Waits until the views and organiser aggregates of the events that had a schedule at start
-  // are built (Start queues that on the expensive pool; tests).
+  // are built (on a thread Start begins; tests).
   void WaitWarmedUp() { warmed_up_.WaitForNotification(); }
   // The pool of organisers' expensive calls (tests saturate it).
   WorkerPool* expensive() { return expensive_.get(); }
@@ -177,6 +178,8 @@ class Server {
   bool drained_ = false;
   bool shut_down_ = false;
   absl::Notification warmed_up_;
+  // Builds the views and aggregates of scheduled events after Start; joined by Shutdown.
+  std::thread warmer_;
 };
 
 // Sends protobuf's log lines (a failed parse of a client's string field logs one each) to
