@@ -17,21 +17,28 @@ namespace {
 
 constexpr int kThreads = 4;
 
-TEST_F(StoreTest, ConcurrentCreatesGetUniqueIds) {
+// kThreads threads create `per_thread` communities each ("c<thread>-<i>") at once; the ids
+// each thread got, in its order.
+std::vector<std::vector<uint64_t>> CreateCommunitiesAtOnce(Store* store, int per_thread) {
   std::vector<std::vector<uint64_t>> ids(kThreads);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < 50; ++i) {
+      for (int i = 0; i < per_thread; ++i) {
         v1::Community community;
         community.set_name(absl::StrCat("c", t, "-", i));
-        absl::StatusOr<v1::Community> created = store_->CreateCommunity(community);
+        absl::StatusOr<v1::Community> created = store->CreateCommunity(community);
         ASSERT_TRUE(created.ok()) << created.status();
         ids[t].push_back(created->id());
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
+  return ids;
+}
+
+TEST_F(StoreTest, ConcurrentCreatesGetUniqueIds) {
+  const std::vector<std::vector<uint64_t>> ids = CreateCommunitiesAtOnce(store_.get(), 50);
   std::set<uint64_t> all;
   for (const auto& v : ids) all.insert(v.begin(), v.end());
   EXPECT_EQ(all.size(), 200u);
@@ -51,20 +58,7 @@ TEST_F(StoreTest, ConcurrentDurableWritesAreAllThereAfterAReopen) {
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
   ASSERT_TRUE(store.ok()) << store.status();
   const uint64_t syncs_before = (*store)->wal_syncs();
-  std::vector<std::vector<uint64_t>> ids(kThreads);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 25; ++i) {
-        v1::Community community;
-        community.set_name(absl::StrCat("c", t, "-", i));
-        absl::StatusOr<v1::Community> created = (*store)->CreateCommunity(community);
-        ASSERT_TRUE(created.ok()) << created.status();
-        ids[t].push_back(created->id());
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
+  const std::vector<std::vector<uint64_t>> ids = CreateCommunitiesAtOnce(store->get(), 25);
   const uint64_t syncs = (*store)->wal_syncs() - syncs_before;
   EXPECT_GE(syncs, 1u);
   EXPECT_LE(syncs, 100u);
@@ -73,6 +67,7 @@ TEST_F(StoreTest, ConcurrentDurableWritesAreAllThereAfterAReopen) {
   ASSERT_TRUE(store.ok()) << store.status();
   std::set<uint64_t> all;
   for (int t = 0; t < kThreads; ++t) {
+    ASSERT_EQ(ids[t].size(), 25u);
     for (int i = 0; i < 25; ++i) {
       absl::StatusOr<v1::Community> got = (*store)->GetCommunity(ids[t][i]);
       ASSERT_TRUE(got.ok()) << got.status();

@@ -14,6 +14,9 @@
 #   env: ATTENDEES (20000), SECONDS_PER_RPC (10), CONCURRENCY (32), CHANNELS (2), ROUNDS (2),
 #        PARSE (false: responses taken as bytes for every RPC alike; true: parsed into messages)
 #   SCENARIO=live: WATCHERS (20000), LIVE_SECONDS (30), CHANGES_PER_SECOND (20)
+#   RESTART=1: after the setup, stop parleyd (SIGTERM) and measure a new one on the same store,
+#     as after a restart or deploy (its live state and views are built at start); peak RSS is
+#     then the new server's. LOG_LEVEL (warning): parleyd's --log_level (info logs slow repairs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build="${1:-build}"
@@ -32,20 +35,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$build/services/server/parleyd" --listen 127.0.0.1:0 --data_dir "$work/data" \
-  --admin_token_file "$work/admin.token" --port_file "$work/port" --log_level warning \
-  2>"$work/parleyd.log" &
-server=$!
-for _ in $(seq 1 300); do
-  [ -s "$work/port" ] && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/parleyd.log" >&2; exit 1; }
-  sleep 0.1
-done
-target="127.0.0.1:$(cat "$work/port")"
-echo "parleyd on $target, store $work/data" >&2
+start_server() {
+  rm -f "$work/port"
+  "$build/services/server/parleyd" --listen 127.0.0.1:0 --data_dir "$work/data" \
+    --admin_token_file "$work/admin.token" --port_file "$work/port" \
+    --log_level "${LOG_LEVEL:-warning}" 2>>"$work/parleyd.log" &
+  server=$!
+  for _ in $(seq 1 300); do
+    [ -s "$work/port" ] && break
+    kill -0 "$server" 2>/dev/null || { cat "$work/parleyd.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  target="127.0.0.1:$(cat "$work/port")"
+  echo "parleyd on $target, store $work/data" >&2
+}
+start_server
 
 "$build/tools/parley-loadgen" --target "$target" --setup "$attendees" \
   --admin-token-file "$work/admin.token" --tokens-file "$work/tokens.txt" >&2
+if [ "${RESTART:-}" = "1" ]; then
+  kill -TERM "$server"; wait "$server" || true; server=""
+  start_server
+fi
 # The server may still be working after the run (building its live state and the attendees'
 # views): measure once it has been idle for a second, so that no measurement pays for that.
 cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
