@@ -420,6 +420,11 @@ bool IsBlank(const CsvRecord& record) {
 // Chooses the separator of every list column the options leave open: ',' when the column has
 // commas and no semicolons, else ';'. Observe() each data record until it returns false (every
 // open column has shown a ';': the rest cannot change the choice), then Finish().
+//
+// A cell with neither ',' nor ';' splits the same under either separator, so rows can be read
+// while columns are still open, with ';': only a comma in an open column makes the rest of the
+// file matter (CommaPending()), and only then is it read ahead. A file with ';' lists or with a
+// list column that stays empty is read once.
 class SeparatorDetector {
  public:
   explicit SeparatorDetector(const Plan& plan)
@@ -452,7 +457,17 @@ class SeparatorDetector {
 
   bool Undecided() const { return undecided_ > 0; }
 
-  void Finish(Plan* plan, CsvImport* out) const;
+  // True if an open column has shown a comma and no semicolon yet: its choice depends on the
+  // records not read yet.
+  bool CommaPending() const {
+    for (size_t f : open_) {
+      if (comma_[f] && !semicolon_[f]) return true;
+    }
+    return false;
+  }
+
+  // Sets every open entry (0) of `separators` to its choice.
+  void Decide(std::vector<char>* separators) const;
 
  private:
   const Plan& plan_;
@@ -461,13 +476,22 @@ class SeparatorDetector {
   size_t undecided_ = 0;
 };
 
-void SeparatorDetector::Finish(Plan* plan, CsvImport* out) const {
+void SeparatorDetector::Decide(std::vector<char>* separators) const {
+  for (size_t f = 0; f < separators->size(); ++f) {
+    if ((*separators)[f] != 0) continue;
+    (*separators)[f] = ';';
+    if (std::find(open_.begin(), open_.end(), f) != open_.end() && comma_[f] && !semicolon_[f]) {
+      (*separators)[f] = ',';
+    }
+  }
+}
+
+// The summary's line per mapped field, and a warning per list column read as comma-separated
+// without being told (`chosen` holds the options' separators, 0 where open).
+void DescribeColumns(const Plan& plan, const std::vector<char>& chosen, CsvImport* out) {
   const std::vector<FieldInfo>& fields = Fields();
   for (size_t f = 0; f < fields.size(); ++f) {
-    if (plan->separators[f] != 0) continue;
-    plan->separators[f] = ';';
-    if (std::find(open_.begin(), open_.end(), f) != open_.end() && comma_[f] && !semicolon_[f]) {
-      plan->separators[f] = ',';
+    if (chosen[f] == 0 && plan.separators[f] == ',') {
       out->summary.add_warnings(
           absl::StrCat(fields[f].name,
                        ": read as comma-separated (the column has commas and no semicolons); "
@@ -476,14 +500,14 @@ void SeparatorDetector::Finish(Plan* plan, CsvImport* out) const {
     }
   }
   for (size_t f = 0; f < fields.size(); ++f) {
-    if (plan->sources[f].empty()) continue;
+    if (plan.sources[f].empty()) continue;
     std::vector<std::string> names;
-    for (size_t c : plan->sources[f]) names.push_back(plan->header[c]);
+    for (size_t c : plan.sources[f]) names.push_back(plan.header[c]);
     std::string line = absl::StrCat(fields[f].proto.empty() ? fields[f].name : fields[f].proto,
                                     " <- ", absl::StrJoin(names, " + "));
-    if (f == kExternalId && plan->external_id_from_email) absl::StrAppend(&line, " (email)");
+    if (f == kExternalId && plan.external_id_from_email) absl::StrAppend(&line, " (email)");
     if (fields[f].kind == Kind::kList || fields[f].kind == Kind::kInterests) {
-      absl::StrAppend(&line, " (separated by '", std::string(1, plan->separators[f]), "')");
+      absl::StrAppend(&line, " (separated by '", std::string(1, plan.separators[f]), "')");
     }
     out->summary.add_columns(line);
   }
@@ -651,19 +675,34 @@ absl::StatusOr<CsvImport> ReadAttendeeCsv(absl::string_view data,
   plan.header = record.fields;
   absl::Status mapped = MapColumns(options, &plan, &out);
   if (!mapped.ok()) return mapped;
-  // The separators depend on whole columns: a first pass reads records until they are decided
-  // (at once for files with ';' lists, the whole file for comma lists). Records are read into
-  // one reused record in both passes: holding every record of a large file cost more
-  // (allocating and freeing every field) than reading the file twice, and rows start
-  // validating and storing at once.
-  {
-    SeparatorDetector separators(plan);
-    CsvReader scan = reader;  // after the header
-    while (separators.Undecided() && scan.Next(&record)) {
-      if (!IsBlank(record)) separators.Observe(record);
-    }
-    separators.Finish(&plan, &out);
+  // The separators depend on whole columns (SeparatorDetector): open columns are read with ';'
+  // until one shows a comma, and then the rest of the file is read ahead once to decide. Records
+  // are read into one reused record: holding every record of a large file cost more
+  // (allocating and freeing every field) than reading it twice, and rows start validating and
+  // storing at once.
+  SeparatorDetector separators(plan);
+  const std::vector<char> chosen_separators = plan.separators;
+  for (char& separator : plan.separators) {
+    if (separator == 0) separator = ';';
   }
+  bool separators_final = !separators.Undecided();
+  // The record after the current one is where a read-ahead starts.
+  auto decide_separators = [&](const CsvRecord& current, const CsvReader& after) {
+    separators.Observe(current);
+    if (!separators.Undecided()) {
+      separators_final = true;
+      return;
+    }
+    if (!separators.CommaPending()) return;
+    CsvReader scan = after;
+    CsvRecord ahead;
+    while (separators.Undecided() && scan.Next(&ahead)) {
+      if (!IsBlank(ahead)) separators.Observe(ahead);
+    }
+    plan.separators = chosen_separators;
+    separators.Decide(&plan.separators);
+    separators_final = true;
+  };
 
   // external_id -> (row, line) of its first row, to refuse a second person under one id.
   absl::flat_hash_map<std::string, std::pair<uint32_t, uint32_t>> first_row;
@@ -693,12 +732,14 @@ absl::StatusOr<CsvImport> ReadAttendeeCsv(absl::string_view data,
   };
   while (reader.Next(&record)) {
     if (IsBlank(record)) continue;
+    if (!separators_final) decide_separators(record, reader);
     CsvImportRow& row = out.rows.emplace_back();
     row.row_number = ++row_number;
     row.line = record.line;
     if (ReadRow(plan, record, &row, &unknown_languages) && !row.cancelled) check_unique(row);
     if (on_row) on_row(out, row);
   }
+  DescribeColumns(plan, chosen_separators, &out);
   out.summary.set_rows(row_number);
   if (!duplicates.empty()) {
     out.summary.add_warnings(absl::StrCat(

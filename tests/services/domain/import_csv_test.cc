@@ -126,6 +126,42 @@ TEST(ReadAttendeeCsvTest, ASemicolonOnTheLastRowDecidesTheWholeColumn) {
               testing::Contains(HasSubstr("interests: read as comma-separated")));
 }
 
+// Rows are read before the whole file is seen: while an open list column has shown neither a
+// comma nor a semicolon its cells split the same either way, so the first comma, on row 1,500,
+// is where the rest of the file is read ahead. Both outcomes of that read-ahead, and an open
+// column that stays empty, give what a reader of the whole column would.
+TEST(ReadAttendeeCsvTest, ALateFirstCommaDecidesTheColumnForEveryRow) {
+  auto file = [](bool semicolon_after) {
+    std::string data = "external_id,name,interests,seeks\n";
+    for (int i = 1; i <= 2000; ++i) {
+      std::string interests = "\"go, c\"";
+      if (i < 1500) interests = "rust";
+      if (i == 1500) interests = "\"rust, go\"";
+      if (i == 1900 && semicolon_after) interests = "\"c; zig, d\"";
+      absl::StrAppend(&data, i, ",P", i, ",", interests, ",\n");
+    }
+    return data;
+  };
+  CsvImport commas = ReadOk(file(false));
+  ASSERT_EQ(commas.rows.size(), 2000u);
+  EXPECT_THAT(Tags(commas.rows[0].attendee), ElementsAre("rust"));
+  EXPECT_THAT(Tags(commas.rows[1499].attendee), ElementsAre("rust", "go"));
+  EXPECT_THAT(Tags(commas.rows[1999].attendee), ElementsAre("go", "c"));
+  EXPECT_THAT(commas.summary.columns(),
+              testing::Contains("interests <- interests (separated by ',')"));
+  EXPECT_THAT(commas.summary.columns(), testing::Contains("seeks <- seeks (separated by ';')"));
+  EXPECT_THAT(commas.summary.warnings(),
+              testing::Contains(HasSubstr("interests: read as comma-separated")));
+
+  CsvImport semicolons = ReadOk(file(true));
+  EXPECT_THAT(Tags(semicolons.rows[1499].attendee), ElementsAre("rust, go"));
+  EXPECT_THAT(Tags(semicolons.rows[1899].attendee), ElementsAre("c", "zig, d"));
+  EXPECT_THAT(semicolons.summary.columns(),
+              testing::Contains("interests <- interests (separated by ';')"));
+  EXPECT_THAT(semicolons.summary.warnings(),
+              testing::Not(testing::Contains(HasSubstr("read as comma-separated"))));
+}
+
 TEST(ReadAttendeeCsvTest, GroupOrderSharingAnOrderNumberIsAClearDuplicateError) {
   CsvImport csv = ReadOk(kEventbrite, Options({{"external_id", "Order #"},
                                                {"interests", "What would you love to talk about?"},
