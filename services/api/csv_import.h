@@ -34,10 +34,10 @@ inline void SetStoredOutcome(storage::UpsertOutcome outcome, v1::ImportRowResult
   }
 }
 
-// Appends `result` to the response of ImportAttendees or ImportAttendeesCsv and counts its
-// outcome (CANCELLED is counted by the caller: only the CSV import has it).
+// Counts `result`'s outcome in the response of ImportAttendees or ImportAttendeesCsv (CANCELLED
+// is counted by the caller: only the CSV import has it).
 template <typename Response>
-void AddImportResult(v1::ImportRowResult&& result, Response* response) {
+void CountImportResult(const v1::ImportRowResult& result, Response* response) {
   switch (result.outcome()) {
     case v1::ImportRowResult::CREATED:
       response->set_created(response->created() + 1);
@@ -54,6 +54,12 @@ void AddImportResult(v1::ImportRowResult&& result, Response* response) {
     default:
       break;
   }
+}
+
+// Appends `result` to the response and counts its outcome.
+template <typename Response>
+void AddImportResult(v1::ImportRowResult&& result, Response* response) {
+  CountImportResult(result, response);
   *response->add_results() = std::move(result);
 }
 
