@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <optional>
@@ -95,7 +96,14 @@ class BatchWriter {
   // `first_row` is the row number of rows[0], for the message of a failure.
   void Store(std::vector<v1::Attendee*> rows, uint32_t first_row,
              storage::ImportAttendeesOptions options) {
+    handed_.fetch_add(1, std::memory_order_relaxed);
     queue_.Push({std::move(rows), first_row, std::move(options)});
+  }
+
+  // Batches handed over and not stored yet (the one being stored included). Any thread: a
+  // hint, for balancing work (it may be stale by the time it is used).
+  size_t Pending() const {
+    return handed_.load(std::memory_order_relaxed) - stored_.load(std::memory_order_relaxed);
   }
 
   absl::StatusOr<Done> Finish() {
@@ -112,6 +120,11 @@ class BatchWriter {
   };
 
   void Write(const Batch& batch) {
+    Commit(batch);
+    stored_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void Commit(const Batch& batch) {
     if (!status_.ok()) return;
     absl::StatusOr<storage::ImportAttendeesResult> stored =
         store_->ImportAttendees(event_id_, batch.rows, batch.options);
@@ -130,38 +143,46 @@ class BatchWriter {
 
   storage::Store* const store_;
   const uint64_t event_id_;
+  std::atomic<size_t> handed_{0};
+  std::atomic<size_t> stored_{0};
   // The queue's thread's until Finish().
   absl::Status status_;
   Done done_;
   OrderedQueue<Batch> queue_;  // last: its thread starts once the members above exist
 };
 
-// Validates an import's rows on its own thread, in file order, while the reader maps later rows:
-// on the import's critical path, reading and mapping a row cost about as much as validating it
-// (NormalizeAttendee), and the writer thread leaves most of the second core free. Add() hands a
-// row over (the row must stay where it is, untouched by the caller, until Finish()); Finish()
-// waits until every row handed over is validated. Add() and Finish() are for one thread.
-class RowValidator {
+// Takes an import's rows on its own thread, in file order, while the reader maps later rows:
+// making each row's result, handing accepted rows to the writer and tallying the summary are
+// in-order work. Add() hands a row over (the row must stay where it is, untouched by the caller,
+// until Finish()), saying whether the reader normalised it already; Finish() waits until every
+// row handed over is taken. Add(), Backlog() and Finish() are for one thread.
+class InOrderRows {
  public:
-  using Validate = std::function<void(const domain::CsvImport& file, domain::CsvImportRow& row)>;
+  // `file` describes the columns for messages; `normalized` is Add()'s.
+  using Take = std::function<void(const domain::CsvImport& file, domain::CsvImportRow& row,
+                                  bool normalized)>;
 
-  explicit RowValidator(Validate validate)
-      : validate_(std::move(validate)),
-        queue_("parley-import-v", [this](std::vector<domain::CsvImportRow*>& chunk) {
-          for (domain::CsvImportRow* row : chunk) validate_(describer_, *row);
+  explicit InOrderRows(Take take)
+      : take_(std::move(take)), queue_("parley-import-v", [this](std::vector<Item>& chunk) {
+          for (Item& item : chunk) take_(describer_, *item.row, item.normalized);
+          taken_.fetch_add(chunk.size(), std::memory_order_relaxed);
         }) {}
-  ~RowValidator() { Finish(); }
+  ~InOrderRows() { Finish(); }
 
-  void Add(const domain::CsvImport& file, domain::CsvImportRow* row) {
+  void Add(const domain::CsvImport& file, domain::CsvImportRow* row, bool normalized) {
     if (!described_) {
       // The reader's CsvImport moves when it is returned: messages use a copy of the columns.
       // Written before the first row is pushed (under the queue's lock), so the thread sees it.
       describer_.column_of_field = file.column_of_field;
       described_ = true;
     }
-    pending_.push_back(row);
+    pending_.push_back({row, normalized});
+    ++added_;
     if (pending_.size() == kChunkRows) Flush();
   }
+
+  // Rows added and not taken yet.
+  size_t Backlog() const { return added_ - taken_.load(std::memory_order_relaxed); }
 
   void Finish() {
     Flush();
@@ -169,8 +190,12 @@ class RowValidator {
   }
 
  private:
+  struct Item {
+    domain::CsvImportRow* row = nullptr;
+    bool normalized = false;
+  };
   // Rows per hand-over: enough to make the lock's cost negligible, few enough that the
-  // validator starts early and the last chunk is short.
+  // thread starts early and the last chunk is short.
   static constexpr size_t kChunkRows = 128;
 
   void Flush() {
@@ -179,12 +204,23 @@ class RowValidator {
     pending_.clear();
   }
 
-  const Validate validate_;
+  const Take take_;
   domain::CsvImport describer_;
-  bool described_ = false;                                  // the adding thread's
-  std::vector<domain::CsvImportRow*> pending_;              // the adding thread's
-  OrderedQueue<std::vector<domain::CsvImportRow*>> queue_;  // last: see OrderedQueue
+  bool described_ = false;  // the adding thread's
+  size_t added_ = 0;        // the adding thread's
+  std::atomic<size_t> taken_{0};
+  std::vector<Item> pending_;              // the adding thread's
+  OrderedQueue<std::vector<Item>> queue_;  // last: see OrderedQueue
 };
+
+// Rows of the next durable batch when about `left` rows are still to come: kCsvCommitRows, then
+// half of what is left, so that the batch stored after the last row is small (the writer then
+// finishes soon after the reader), at the cost of a few more fsyncs.
+size_t CommitRows(size_t left) { return std::clamp(left / 2, kCsvMinCommitRows, kCsvCommitRows); }
+
+// The in-order thread's backlog (rows) from which the reader normalises rows itself: two
+// hand-overs, so that thread never waits and holds little when the last row is read.
+constexpr size_t kNormalizeBacklogRows = 256;
 
 class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendeesCsvRequest> {
  public:
@@ -268,7 +304,7 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
       absl::Status open = domain::RequireNotClosed(*event);
       if (!open.ok()) return open;
     }
-    // Each row's result is made in the response as the row validates: moving 20,000 of them
+    // Each row's result is made in the response as the row is taken: moving 20,000 of them
     // there once the rows are stored cost ~5 ms after the last batch.
     google::protobuf::RepeatedPtrField<v1::ImportRowResult>& results =
         *response_->mutable_results();
@@ -277,17 +313,44 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
     storage::ImportAttendeesOptions store_options;
     store_options.dry_run = dry_run;
     store_options.remove_absent = options_.sync();
-    // Without sync, durable batches of kCsvCommitRows, stored by the writer while later rows are
+    // Without sync, durable batches (CommitRows), stored by the writer while later rows are
     // read and validated (the removals ride with the last batch); with sync or dry_run, one
     // batch once every row is validated.
     const bool pipelined = !options_.sync() && !dry_run;
+    // Rows left are at most the line breaks left (quoted line breaks make it an overestimate).
+    const size_t lines = static_cast<size_t>(std::count(data_.begin(), data_.end(), '\n'));
+    size_t taken = 0;  // rows taken (`lines` also counts the header's line break)
     BatchWriter writer(store_, event_id_);
     size_t handed = 0;  // accepted rows given to the writer
     // external_id -> the cancelled row that names it, for the removal's reason.
     absl::flat_hash_map<std::string, const domain::CsvImportRow*> cancelled_row;
     domain::AcceptedTally tally;  // of the rows as they validate (the store changes neither
                                   // emails nor tags)
-    auto validate = [&](const domain::CsvImport& file, domain::CsvImportRow& row) {
+    // What each row needs on its own (NormalizeAttendee, the person_ref's hash). The reader does
+    // it while the in-order thread, which shares the second core with the writer, is behind, and
+    // leaves it to that thread otherwise: the two cores then finish together, and the writer
+    // keeps up instead of storing a backlog after the last row (see kNormalizeBacklogRows).
+    auto normalize = [&](const domain::CsvImport& file, domain::CsvImportRow& row) {
+      if (!row.error.empty() || row.cancelled) return;
+      v1::Attendee* attendee = &row.attendee;
+      attendee->clear_id();
+      attendee->clear_event_id();
+      attendee->clear_create_time();
+      attendee->clear_update_time();
+      absl::Status valid = NormalizeAttendee(*event, attendee);
+      if (!valid.ok()) {
+        row.error = file.DescribeError(row, valid.message());
+        return;
+      }
+      if (!attendee->person_ref().empty()) {
+        attendee->set_person_ref(person_key_->Hash(event->community_id(), attendee->person_ref()));
+      }
+    };
+    // In file order, on the InOrderRows thread: each row's result, the accepted rows handed to
+    // the writer in batches, the summary's tally.
+    auto take = [&](const domain::CsvImport& file, domain::CsvImportRow& row, bool normalized) {
+      if (!normalized) normalize(file, row);
+      ++taken;
       v1::ImportRowResult& result = *results.Add();
       result.set_row_number(row.row_number);
       result.set_line(row.line);
@@ -311,24 +374,10 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
         }
         return;
       }
-      attendee->clear_id();
-      attendee->clear_event_id();
-      attendee->clear_create_time();
-      attendee->clear_update_time();
-      absl::Status valid = NormalizeAttendee(*event, attendee);
-      if (!valid.ok()) {
-        result.set_outcome(v1::ImportRowResult::REJECTED);
-        result.set_error(file.DescribeError(row, valid.message()));
-        store_options.keep_external_ids.insert(attendee->external_id());
-        return;
-      }
-      if (!attendee->person_ref().empty()) {
-        attendee->set_person_ref(person_key_->Hash(event->community_id(), attendee->person_ref()));
-      }
       accepted.push_back(attendee);
       accepted_result.push_back(&result);
       tally.Add(*attendee);
-      if (pipelined && accepted.size() - handed == kCsvCommitRows) {
+      if (pipelined && accepted.size() - handed >= CommitRows(lines - std::min(lines, taken))) {
         writer.Store({accepted.begin() + handed, accepted.end()},
                      accepted_result[handed]->row_number(), storage::ImportAttendeesOptions());
         handed = accepted.size();
@@ -336,14 +385,16 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
     };
     absl::StatusOr<domain::CsvImport> csv;
     {
-      // `validate` runs on the validator's thread only, from here to Finish(): what it writes
+      // `take` runs on the InOrderRows thread only, from here to Finish(): what it writes
       // (results, accepted, store_options, the response's counts) is read after.
-      RowValidator validator(validate);
+      InOrderRows in_order(take);
       csv = domain::ReadAttendeeCsv(
-          data_, options_, [&validator](const domain::CsvImport& file, domain::CsvImportRow& row) {
-            validator.Add(file, &row);
+          data_, options_, [&](const domain::CsvImport& file, domain::CsvImportRow& row) {
+            const bool behind = in_order.Backlog() >= kNormalizeBacklogRows || writer.Pending() > 1;
+            if (behind) normalize(file, row);
+            in_order.Add(file, &row, behind);
           });
-      validator.Finish();
+      in_order.Finish();
     }
     if (!csv.ok()) return csv.status();
     std::string().swap(data_);  // the rows hold what is needed
@@ -351,6 +402,9 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
     writer.Store({accepted.begin() + handed, accepted.end()},
                  handed < accepted.size() ? accepted_result[handed]->row_number() : 0,
                  std::move(store_options));
+    // The summary needs the validated rows only: it is made while the writer stores the last
+    // batch (folding 20,000 emails and every tag's spellings takes ~10 ms).
+    tally.Finish(&csv->summary);
     absl::StatusOr<BatchWriter::Done> stored = writer.Finish();
     if (!stored.ok()) return stored.status();
     for (size_t k = 0; k < stored->upserts.size(); ++k) {
@@ -361,7 +415,6 @@ class CsvImportReactor final : public grpc::ServerReadReactor<v1::ImportAttendee
       }
       SetStoredOutcome(r.outcome, &result);
     }
-    tally.Finish(&csv->summary);
     std::vector<storage::RemovedAttendee>& removed = stored->removed;
 
     for (const v1::ImportRowResult& result : results) CountImportResult(result, response_);

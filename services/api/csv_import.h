@@ -18,6 +18,8 @@ namespace parley::services {
 inline constexpr size_t kMaxCsvChunkBytes = size_t{1} << 20;
 // Rows per durable batch of an import without sync (with sync the whole file is one batch).
 inline constexpr size_t kCsvCommitRows = 5000;
+// The smallest durable batch before the last one (see CommitRows in csv_import.cc).
+inline constexpr size_t kCsvMinCommitRows = 1000;
 
 // The outcome the store gave a row (CREATED, UPDATED or UNCHANGED), on its result.
 inline void SetStoredOutcome(storage::UpsertOutcome outcome, v1::ImportRowResult* result) {

@@ -126,23 +126,26 @@ TEST_F(CsvImportTest, EventbriteExportImportsWithRowsLinesAndColumns) {
 }
 
 TEST_F(CsvImportTest, AFileOfSeveralBatchesIsStoredInOrderWithRejectsAndARemovalInBetween) {
-  // More rows than kCsvCommitRows twice over: batches are stored while later rows are read.
-  // Before: the attendee of the last row; the file cancels them (their removal rides with the
-  // last batch) and rejects every 997th row.
-  const std::string header = "Attendee #,Name,Budget,Attendee Status\n";
+  // More rows than kCsvCommitRows twice over: batches are stored while later rows are read, the
+  // last ones smaller. Before: the attendee of the last row; the file cancels them (their
+  // removal rides with the last batch) and rejects every 997th row as it is read (budget) and
+  // every 1009th as it is normalised (email), which the reading or the in-order thread does.
+  const std::string header = "Attendee #,Name,Budget,Email,Attendee Status\n";
   v1::ImportAttendeesCsvResponse before;
-  ASSERT_TRUE(Upload(header + "x-last,Last,1,Attending\n", {}, &before).ok());
+  ASSERT_TRUE(Upload(header + "x-last,Last,1,,Attending\n", {}, &before).ok());
   ASSERT_EQ(before.created(), 1u);
   const size_t rows = 2 * services::kCsvCommitRows + 123;
   std::string file = header;
   for (size_t r = 1; r <= rows; ++r) {
-    absl::StrAppend(&file, "x", r, ",Person ", r, ",", r % 997 == 0 ? "lots" : "2", ",Attending\n");
+    absl::StrAppend(&file, "x", r, ",Person ", r, ",", r % 997 == 0 ? "lots" : "2", ",",
+                    r % 1009 == 0 ? "nobody" : absl::StrCat("p", r, "@example.org"),
+                    ",Attending\n");
   }
-  absl::StrAppend(&file, "x-last,Last,1,Refunded\n");
+  absl::StrAppend(&file, "x-last,Last,1,,Refunded\n");
   v1::ImportAttendeesCsvResponse out;
   grpc::Status s = Upload(file, {}, &out, /*chunk=*/1 << 20);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  const size_t rejected = rows / 997;
+  const size_t rejected = rows / 997 + rows / 1009;
   EXPECT_EQ(out.created(), rows - rejected);
   EXPECT_EQ(out.rejected(), rejected);
   EXPECT_EQ(out.cancelled(), 1u);
@@ -158,6 +161,12 @@ TEST_F(CsvImportTest, AFileOfSeveralBatchesIsStoredInOrderWithRejectsAndARemoval
     if (r % 997 == 0) {
       EXPECT_EQ(result.outcome(), v1::ImportRowResult::REJECTED) << r;
       EXPECT_THAT(result.error(), HasSubstr("budget")) << r;
+    } else if (r % 1009 == 0) {
+      EXPECT_EQ(result.outcome(), v1::ImportRowResult::REJECTED) << r;
+      EXPECT_EQ(result.error(), absl::StrCat("row ", r, " (line ", r + 1,
+                                             "), column 4 \"Email\": email: \"nobody\" is not "
+                                             "an email address"))
+          << r;
     } else {
       ASSERT_EQ(result.outcome(), v1::ImportRowResult::CREATED) << r;
       // Ids follow the file's order across batches.
