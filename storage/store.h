@@ -271,6 +271,10 @@ class Store {
                                                                 uint64_t attendee_id) const;
   // NOT_FOUND if no token has this hash. Revoked tokens are returned with revoke_time set.
   absl::StatusOr<v1::TokenInfo> LookupToken(absl::string_view secret_sha256) const;
+  // Calls `visit` with each token's secret hash and record (revoked ones too), in hash order,
+  // from one snapshot, until it returns false.
+  absl::Status ScanTokens(const std::function<bool(absl::string_view secret_sha256,
+                                                   const v1::TokenInfo&)>& visit) const;
   absl::StatusOr<v1::TokenInfo> GetTokenInfo(absl::string_view token_id) const;
   // Sets revoke_time (if not yet set) and returns the record. NOT_FOUND if unknown.
   absl::StatusOr<v1::TokenInfo> RevokeToken(absl::string_view token_id, int64_t now_unix_seconds);

@@ -129,6 +129,24 @@ absl::StatusOr<v1::TokenInfo> Store::LookupToken(absl::string_view secret_sha256
                                    "token with this secret");
 }
 
+absl::Status Store::ScanTokens(
+    const std::function<bool(absl::string_view secret_sha256, const v1::TokenInfo&)>& visit) const {
+  InUse use(this);
+  if (!use.ok()) return ClosedError();
+  rocksdb::ManagedSnapshot snapshot(db_);
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot.snapshot();
+  PrefixScan scan(db_, cf(Cf::kTokens), read_options, "", "");
+  v1::TokenInfo info;
+  for (; scan.Valid(); scan.Next()) {
+    info.Clear();
+    absl::Status s = Parse(scan.value(), "token record", &info);
+    if (!s.ok()) return s;
+    if (!visit(scan.key(), info)) return absl::OkStatus();
+  }
+  return FromRocksDb(scan.status(), "scan tokens");
+}
+
 absl::StatusOr<v1::TokenInfo> Store::GetTokenInfo(absl::string_view token_id) const {
   InUse use(this);
   if (!use.ok()) return ClosedError();

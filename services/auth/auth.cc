@@ -28,6 +28,17 @@ namespace parley::services {
 namespace {
 
 constexpr absl::string_view kBearer = "Bearer ";
+
+// Who a stored token (not revoked) names.
+Principal PrincipalOf(const v1::TokenInfo& info) {
+  Principal principal;
+  principal.role = info.role();
+  principal.community_id = info.community_id();
+  principal.event_id = info.event_id();
+  principal.attendee_id = info.attendee_id();
+  principal.token_id = info.token_id();
+  return principal;
+}
 constexpr absl::string_view kSecretPrefix = "prl_";
 
 std::string Method(absl::string_view service, absl::string_view name) {
@@ -150,6 +161,32 @@ Authenticator::Authenticator(const storage::Store* store, std::string operator_t
       unauthenticated_limiter_(unauthenticated_limiter),
       streams_(streams) {}
 
+absl::StatusOr<size_t> Authenticator::WarmCache() {
+  if (versions_ == nullptr) return 0;
+  const uint64_t checked_at = versions_->Now();
+  std::vector<std::pair<std::string, CachedToken>> found;
+  absl::Status s =
+      store_->ScanTokens([&](absl::string_view secret_sha256, const v1::TokenInfo& info) {
+        if (info.revoke_time() != 0) return true;
+        found.emplace_back(std::string(secret_sha256), CachedToken{PrincipalOf(info), checked_at});
+        return found.size() < kMaxCachedTokens;
+      });
+  if (!s.ok()) return s;
+  absl::MutexLock lock(&cache_mu_);
+  size_t added = 0;
+  for (auto& [hash, entry] : found) {
+    if (cache_.size() >= kMaxCachedTokens) break;
+    // An entry made by a call meanwhile is at least as recent.
+    added += cache_.try_emplace(std::move(hash), std::move(entry)).second;
+  }
+  return added;
+}
+
+size_t Authenticator::cached_tokens() const {
+  absl::MutexLock lock(&cache_mu_);
+  return cache_.size();
+}
+
 absl::StatusOr<Principal> Authenticator::Authenticate(
     const grpc::ServerContextBase& context) const {
   const auto& metadata = context.client_metadata();
@@ -193,12 +230,7 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
   if (absl::IsNotFound(info.status())) return absl::UnauthenticatedError("unknown token");
   if (!info.ok()) return info.status();
   if (info->revoke_time() != 0) return absl::UnauthenticatedError("token has been revoked");
-  Principal principal;
-  principal.role = info->role();
-  principal.community_id = info->community_id();
-  principal.event_id = info->event_id();
-  principal.attendee_id = info->attendee_id();
-  principal.token_id = info->token_id();
+  const Principal principal = PrincipalOf(*info);
   if (versions_ != nullptr) {
     absl::MutexLock lock(&cache_mu_);
     if (cache_.size() >= kMaxCachedTokens) cache_.clear();

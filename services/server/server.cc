@@ -224,10 +224,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   // aggregates are built now, as after a run, so that the first reads do not each pay for a cold
   // view. On a thread of its own (42 s at 150,000 attendees), not the expensive pool, where an
   // organiser's report would wait behind it; the live state is built meanwhile on the repair
-  // thread.
+  // thread. The token cache comes first (a scan of the token table): otherwise each attendee's
+  // first call after the restart reads its token from RocksDB.
   server->warmer_ = std::thread([store = server->store_.get(), agenda = server->agenda_.get(),
-                                 reads = server->reads_.get(), done = &server->warmed_up_] {
+                                 reads = server->reads_.get(), auth = server->auth_.get(),
+                                 done = &server->warmed_up_] {
     pthread_setname_np(pthread_self(), "parley-warm");
+    absl::StatusOr<size_t> tokens = auth->WarmCache();
+    if (!tokens.ok()) LOG(WARNING) << "token cache at start: " << tokens.status();
     absl::Status s = domain::ForEachScheduledEvent(*store, [&](const v1::Event& event) {
       absl::Status warmed = agenda->WarmViews(event.id());
       if (!warmed.ok()) LOG(WARNING) << "views of event " << event.id() << ": " << warmed;

@@ -129,8 +129,9 @@ class Server {
   // Notifications, live repair and expiry (tests call SweepExpired and WaitIdle).
   LiveAgendas* live() { return live_.get(); }
   AgendaService* agenda() { return agenda_.get(); }
-  // Waits until the views and organiser aggregates of the events that had a schedule at start
-  // are built (on a thread Start begins; tests).
+  Authenticator* auth() { return auth_.get(); }
+  // Waits until the token cache, and the views and organiser aggregates of the events that had
+  // a schedule at start, are built (on a thread Start begins; tests).
   void WaitWarmedUp() { warmed_up_.WaitForNotification(); }
   // The pool of organisers' expensive calls (tests saturate it).
   WorkerPool* expensive() { return expensive_.get(); }
