@@ -28,6 +28,7 @@ namespace parley::services {
 namespace {
 
 constexpr absl::string_view kBearer = "Bearer ";
+constexpr absl::string_view kSecretPrefix = "prl_";
 
 // Who a stored token (not revoked) names.
 Principal PrincipalOf(const v1::TokenInfo& info) {
@@ -39,7 +40,6 @@ Principal PrincipalOf(const v1::TokenInfo& info) {
   principal.token_id = info.token_id();
   return principal;
 }
-constexpr absl::string_view kSecretPrefix = "prl_";
 
 std::string Method(absl::string_view service, absl::string_view name) {
   return absl::StrCat("/", service, "/", name);
