@@ -18,6 +18,7 @@
 #     as after a restart or deploy (its live state and views are built at start); peak RSS is
 #     then the new server's. LOG_LEVEL (warning): parleyd's --log_level (info logs slow repairs).
 set -euo pipefail
+. "$(dirname "$0")/await_parleyd.sh"
 cd "$(dirname "$0")/../.."
 build="${1:-build}"
 attendees="${ATTENDEES:-20000}"
@@ -41,12 +42,7 @@ start_server() {
     --admin_token_file "$work/admin.token" --port_file "$work/port" \
     --log_level "${LOG_LEVEL:-warning}" 2>>"$work/parleyd.log" &
   server=$!
-  for _ in $(seq 1 300); do
-    [ -s "$work/port" ] && break
-    kill -0 "$server" 2>/dev/null || { cat "$work/parleyd.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  target="127.0.0.1:$(cat "$work/port")"
+  await_parleyd "$server" "$work/port" "$work/parleyd.log"
   echo "parleyd on $target, store $work/data" >&2
 }
 start_server

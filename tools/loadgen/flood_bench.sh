@@ -9,6 +9,7 @@
 #   tools/loadgen/flood_bench.sh BASE_PARLEYD [BUILD_DIR]
 #   env: ATTENDEES (20000), SECONDS_PER_RPC (10), CONCURRENCY (32), FLOOD (8), ROUNDS (2)
 set -euo pipefail
+. "$(dirname "$0")/await_parleyd.sh"
 cd "$(dirname "$0")/../.."
 base="$1"
 build="${2:-build}"
@@ -35,12 +36,7 @@ measure() {  # label binary
   "$binary" --listen 127.0.0.1:0 --data_dir "$dir/data" --admin_token_file "$dir/admin.token" \
     --port_file "$dir/port" --log_level warning 2>"$dir/parleyd.log" &
   server=$!
-  for _ in $(seq 1 300); do
-    [ -s "$dir/port" ] && break
-    kill -0 "$server" 2>/dev/null || { cat "$dir/parleyd.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  local target="127.0.0.1:$(cat "$dir/port")"
+  await_parleyd "$server" "$dir/port" "$dir/parleyd.log"
   local event
   event="$("$loadgen" --target "$target" --setup "$attendees" \
     --admin-token-file "$dir/admin.token" --tokens-file "$dir/tokens.txt" \

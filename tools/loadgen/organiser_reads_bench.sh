@@ -8,6 +8,7 @@
 # server_cpu_ms is parleyd's utime+stime over the call (the CLI's own start-up is in wall_ms).
 #   tools/loadgen/organiser_reads_bench.sh BUILD_DIR   # env: ATTENDEES REPEATS WRITES
 set -euo pipefail
+. "$(dirname "$0")/await_parleyd.sh"
 build="${1:?usage: $0 BUILD_DIR}"
 attendees="${ATTENDEES:-150000}"
 repeats="${REPEATS:-3}"
@@ -24,12 +25,7 @@ trap cleanup EXIT
   --admin_token_file "$work/admin.token" --port_file "$work/port" --log_level warning \
   --sync_writes=false 2>"$work/parleyd.log" &
 server=$!
-for _ in $(seq 1 300); do
-  [ -s "$work/port" ] && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/parleyd.log" >&2; exit 1; }
-  sleep 0.1
-done
-target="127.0.0.1:$(cat "$work/port")"
+await_parleyd "$server" "$work/port" "$work/parleyd.log"
 start=$(date +%s.%N)
 "$build/tools/parley-loadgen" --target "$target" --setup "$attendees" \
   --admin-token-file "$work/admin.token" --tokens-file "$work/tokens.txt" \

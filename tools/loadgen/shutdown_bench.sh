@@ -12,6 +12,7 @@
 #   env: ATTENDEES (60000), GRACE (10), PHASE (scheduling), PARLEYD (BUILD_DIR's parleyd),
 #        KEEP_LOG (a path: parleyd's log is copied there at the end)
 set -euo pipefail
+. "$(dirname "$0")/await_parleyd.sh"
 cd "$(dirname "$0")/../.."
 build="${1:-build}"
 attendees="${ATTENDEES:-60000}"
@@ -42,12 +43,7 @@ start_server() {
     --port_file "$work/port" --log_level warning --grace_seconds "$grace" \
     2>>"$work/parleyd.log" &
   server=$!
-  for _ in $(seq 1 600); do
-    [ -s "$work/port" ] && break
-    kill -0 "$server" 2>/dev/null || { cat "$work/parleyd.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  target="127.0.0.1:$(cat "$work/port")"
+  await_parleyd "$server" "$work/port" "$work/parleyd.log" 600
 }
 
 start_server
