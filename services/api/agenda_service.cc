@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "services/api/admin_service.h"
+#include "services/api/async_stream.h"
 #include "services/api/event_access.h"
 #include "services/api/grpc_status.h"
 #include "services/api/queued_writer.h"
@@ -40,19 +41,34 @@ absl::Status NotOpen(const v1::Meeting& m, uint64_t me, absl::string_view action
       "meeting ", m.id(), " is ", v1::Proposal::Status_Name(StatusFor(m, me)), ": only ", action));
 }
 
-// The agenda now and after every change, while the client listens. Rapid changes coalesce.
-class AgendaWatch final : public QueuedWriter<v1::Agenda>, public AgendaNotifier::Listener {
- public:
-  AgendaWatch(const storage::Store* store, AgendaNotifier* notifier, uint64_t event_id, uint64_t me)
-      : QueuedWriter<v1::Agenda>(/*coalesce=*/true),
-        store_(store),
-        notifier_(notifier),
-        event_id_(event_id),
-        me_(me) {}
+}  // namespace
 
-  void Start() {
-    notifier_->Subscribe(event_id_, me_, this);
-    Ref();  // in case gRPC finishes the stream inline
+// The agenda now and after every change, while the client listens. Rapid changes coalesce.
+// On the watch queues (async_stream.h): each object first waits for a call of its own.
+class AgendaService::Watch final
+    : public BasicQueuedWriter<v1::Agenda, AsyncWriteStream<v1::GetMyAgendaRequest, v1::Agenda>>,
+      public AgendaNotifier::Listener {
+ public:
+  Watch(AgendaService* service, CompletionQueues* queues, grpc::ServerCompletionQueue* cq)
+      : BasicQueuedWriter(/*coalesce=*/true, queues, cq), service_(service) {}
+
+  void OnStart() override {
+    // The next watcher is waited for before this one's reads.
+    (new Watch(service_, queues(), cq()))->AwaitCall();
+    absl::StatusOr<Caller> caller = service_->Authorize(context(), "WatchMyAgenda");
+    if (!caller.ok()) {
+      Close(ToGrpcStatus(caller.status()));
+      return;
+    }
+    event_id_ = caller->event.id();
+    me_ = caller->who.attendee_id;
+    if (absl::Status slot = HoldSlot(*service_->auth_, context(), caller->who); !slot.ok()) {
+      Close(ToGrpcStatus(slot));  // never subscribed: Done has nothing to undo
+      return;
+    }
+    subscribed_.store(true, std::memory_order_release);
+    service_->live_->notifier()->Subscribe(event_id_, me_, this);
+    Ref();  // in case the stream finishes while the first agenda is pushed
     AgendaChanged();
     Unref();
   }
@@ -60,9 +76,10 @@ class AgendaWatch final : public QueuedWriter<v1::Agenda>, public AgendaNotifier
   void AgendaChanged() override {
     // One load at a time, so that an older agenda is never queued after a newer one.
     absl::MutexLock lock(&load_mu_);
-    absl::StatusOr<v1::Event> event = store_->GetEvent(event_id_);
+    const storage::Store& store = *service_->store_;
+    absl::StatusOr<v1::Event> event = store.GetEvent(event_id_);
     absl::StatusOr<v1::Agenda> agenda =
-        event.ok() ? MyAgenda(*store_, *event, me_) : absl::StatusOr<v1::Agenda>(event.status());
+        event.ok() ? MyAgenda(store, *event, me_) : absl::StatusOr<v1::Agenda>(event.status());
     if (!agenda.ok()) {
       Close(ToGrpcStatus(agenda.status()));
       return;
@@ -75,26 +92,42 @@ class AgendaWatch final : public QueuedWriter<v1::Agenda>, public AgendaNotifier
     last_ = std::move(bytes);
     Push(*std::move(agenda));
   }
-  void Ref() override { QueuedWriter<v1::Agenda>::Ref(); }
-  void Unref() override { QueuedWriter<v1::Agenda>::Unref(); }
+  void Ref() override { BasicQueuedWriter::Ref(); }
+  void Unref() override { BasicQueuedWriter::Unref(); }
 
  protected:
-  void Done() override { notifier_->Unsubscribe(event_id_, me_, this); }
+  void RequestCall(grpc::ServerContext* context, v1::GetMyAgendaRequest* request,
+                   grpc::ServerAsyncWriter<v1::Agenda>* writer, grpc::ServerCompletionQueue* cq,
+                   void* tag) override {
+    service_->RequestWatchMyAgenda(context, request, writer, cq, cq, tag);
+  }
+  void Done() override {
+    if (subscribed_.load(std::memory_order_acquire)) {
+      service_->live_->notifier()->Unsubscribe(event_id_, me_, this);
+    }
+  }
 
  private:
-  const storage::Store* const store_;
-  AgendaNotifier* const notifier_;
-  const uint64_t event_id_;
-  const uint64_t me_;
+  AgendaService* const service_;
+  // Set once by OnStart, before Subscribe: the notifier's calls come after.
+  uint64_t event_id_ = 0;
+  uint64_t me_ = 0;
+  std::atomic<bool> subscribed_{false};
   absl::Mutex load_mu_;
   std::string last_ ABSL_GUARDED_BY(load_mu_);
   bool sent_ ABSL_GUARDED_BY(load_mu_) = false;
 };
 
-}  // namespace
+void AgendaService::ServeWatches(CompletionQueues* queues) {
+  for (int i = 0; i < queues->size(); ++i) {
+    for (int k = 0; k < kWatchCallsAwaited; ++k) {
+      (new Watch(this, queues, queues->queue(i)))->AwaitCall();
+    }
+  }
+}
 
 absl::StatusOr<AgendaService::Caller> AgendaService::Authorize(
-    const grpc::CallbackServerContext& context, absl::string_view method) const {
+    const grpc::ServerContextBase& context, absl::string_view method) const {
   absl::StatusOr<Principal> who = auth_->Authorize(context, Method(method));
   if (!who.ok()) return who.status();
   absl::StatusOr<v1::Event> event = store_->GetEvent(who->event_id);
@@ -330,24 +363,6 @@ grpc::ServerUnaryReactor* AgendaService::GetMyAgenda(grpc::CallbackServerContext
     static const std::string* const method = new std::string(Method("GetMyAgenda"));
     return MyView(AgendaViewCache::Kind::kAgenda, *context, *method, response);
   });
-}
-
-grpc::ServerWriteReactor<v1::Agenda>* AgendaService::WatchMyAgenda(
-    grpc::CallbackServerContext* context, const v1::GetMyAgendaRequest*) {
-  absl::StatusOr<Caller> caller = Authorize(*context, "WatchMyAgenda");
-  if (!caller.ok()) {
-    auto* refused = new QueuedWriter<v1::Agenda>();
-    refused->Close(ToGrpcStatus(caller.status()));
-    return refused;
-  }
-  auto* watch =
-      new AgendaWatch(store_, live_->notifier(), caller->event.id(), caller->who.attendee_id);
-  if (absl::Status slot = watch->HoldSlot(*auth_, *context, caller->who); !slot.ok()) {
-    watch->Close(ToGrpcStatus(slot));  // never subscribed: Done's Unsubscribe is a no-op
-    return watch;
-  }
-  watch->Start();
-  return watch;
 }
 
 grpc::ServerUnaryReactor* AgendaService::RequestMoreSuggestions(

@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "parley/v1/agenda_service.grpc.pb.h"
+#include "services/api/async_stream.h"
 #include "services/auth/auth.h"
 #include "services/live/live_agendas.h"
 #include "storage/store.h"
@@ -66,12 +67,13 @@ class AgendaViewCache {
   size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-// GetMyAgenda and ListMySuggestions answer from AgendaViewCache, as raw bytes; the other
+// GetMyAgenda and ListMySuggestions answer from AgendaViewCache, as raw bytes; WatchMyAgenda's
+// streams are served on completion queues of their own (async_stream.h: why); the other
 // methods are ordinary callback methods.
 using AgendaServiceBase = v1::AgendaService::WithRawCallbackMethod_ListMySuggestions<
     v1::AgendaService::WithCallbackMethod_RespondToProposal<
         v1::AgendaService::WithRawCallbackMethod_GetMyAgenda<
-            v1::AgendaService::WithCallbackMethod_WatchMyAgenda<
+            v1::AgendaService::WithAsyncMethod_WatchMyAgenda<
                 v1::AgendaService::WithCallbackMethod_RequestMoreSuggestions<
                     v1::AgendaService::WithCallbackMethod_CancelMeeting<
                         v1::AgendaService::WithCallbackMethod_GetMyCalendar<
@@ -89,7 +91,8 @@ using AgendaServiceBase = v1::AgendaService::WithRawCallbackMethod_ListMySuggest
 // My agenda and my suggestions are cached (AgendaViewCache) when `versions` is given: it must be
 // a storage::StoreVersions registered as a commit listener of `store`.
 // Reads of my agenda, suggestions and calendar answer on gRPC's thread (cached views, point
-// reads); answers, cancellations and feed changes (fsync'd writes) run on `workers`.
+// reads); answers, cancellations and feed changes (fsync'd writes) run on `workers`; a watch
+// starts on its queue's thread (ServeWatches) and its agendas are read on the notifying thread.
 // Thread-safe. `store`, `auth`, `workers`, `live` and `versions` are not owned and must outlive
 // the server this service is registered with.
 class AgendaService final : public AgendaServiceBase {
@@ -109,8 +112,6 @@ class AgendaService final : public AgendaServiceBase {
   grpc::ServerUnaryReactor* GetMyAgenda(grpc::CallbackServerContext* context,
                                         const grpc::ByteBuffer* request,
                                         grpc::ByteBuffer* response) override;
-  grpc::ServerWriteReactor<v1::Agenda>* WatchMyAgenda(
-      grpc::CallbackServerContext* context, const v1::GetMyAgendaRequest* request) override;
   grpc::ServerUnaryReactor* RequestMoreSuggestions(
       grpc::CallbackServerContext* context, const v1::RequestMoreSuggestionsRequest* request,
       v1::ListMySuggestionsResponse* response) override;
@@ -131,6 +132,13 @@ class AgendaService final : public AgendaServiceBase {
                                                const v1::RevokeCalendarFeedRequest* request,
                                                v1::TokenInfo* response) override;
 
+  // Serves WatchMyAgenda on `queues` (started; not owned; shut down after the server, which
+  // ends every watch): waits for kWatchCallsAwaited calls on each queue at a time, so that a
+  // burst of new watchers is taken without waiting for the queue's thread between calls.
+  // Call once, after the server this service is registered with has started.
+  static constexpr int kWatchCallsAwaited = 8;
+  void ServeWatches(CompletionQueues* queues);
+
   // Builds and caches the agenda and suggestions of every attendee of the event that has none
   // cached (after a run, so that no read pays for a cold view), unless the event has more than
   // kWarmMaxAttendees attendees. Blocks for what building them takes (~0.1 ms per view); call it
@@ -145,6 +153,7 @@ class AgendaService final : public AgendaServiceBase {
   size_t cached_views() const { return views_.size(); }
 
  private:
+  class Watch;
   struct Caller {
     Principal who;
     v1::Event event;
@@ -153,7 +162,7 @@ class AgendaService final : public AgendaServiceBase {
   absl::StatusOr<std::vector<v1::TokenInfo>> MyFeeds(const Caller& caller) const;
   // Serialises counting and issuing feeds, so that concurrent calls cannot pass the limit.
   absl::Mutex feeds_mu_;
-  absl::StatusOr<Caller> Authorize(const grpc::CallbackServerContext& context,
+  absl::StatusOr<Caller> Authorize(const grpc::ServerContextBase& context,
                                    absl::string_view method) const;
   // Fills the nothing_new fields of RequestMoreSuggestions' empty answer (domain rule:
   // services::ExplainNothingNew). Store errors as returned.

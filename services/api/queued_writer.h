@@ -28,10 +28,16 @@ namespace parley::services {
 // so reactions that gRPC runs inline cannot deadlock.
 // With `coalesce`, a Push while messages wait replaces the last waiting one (for streams where
 // only the latest state matters).
-template <typename T>
-class QueuedWriter : public grpc::ServerWriteReactor<T> {
+// `Transport` is grpc::ServerWriteReactor<T> (QueuedWriter: a callback stream) or
+// AsyncWriteStream (async_stream.h: a stream on a completion queue of its own), whose
+// constructor takes `transport_args`.
+template <typename T, typename Transport>
+class BasicQueuedWriter : public Transport {
  public:
-  explicit QueuedWriter(bool coalesce = false) : coalesce_(coalesce) {}
+  BasicQueuedWriter() : coalesce_(false) {}
+  template <typename... TransportArgs>
+  explicit BasicQueuedWriter(bool coalesce, TransportArgs&&... transport_args)
+      : Transport(std::forward<TransportArgs>(transport_args)...), coalesce_(coalesce) {}
 
   void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Unref() {
@@ -133,7 +139,7 @@ class QueuedWriter : public grpc::ServerWriteReactor<T> {
   }
 
  protected:
-  ~QueuedWriter() override = default;
+  ~BasicQueuedWriter() override = default;
   // Called once from OnDone, before gRPC's reference goes (e.g. to unsubscribe).
   virtual void Done() {}
 
@@ -178,6 +184,9 @@ class QueuedWriter : public grpc::ServerWriteReactor<T> {
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
+
+template <typename T>
+using QueuedWriter = BasicQueuedWriter<T, grpc::ServerWriteReactor<T>>;
 
 }  // namespace parley::services
 

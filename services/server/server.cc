@@ -213,12 +213,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.RegisterService(server->agenda_.get());
   builder.RegisterService(server->relationships_.get());
   builder.RegisterService(server->health_.get());
+  server->watch_queues_ = std::make_unique<CompletionQueues>(kWatchQueues);
+  server->watch_queues_->AddTo(&builder);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || (!options.listen_address.empty() && server->port_ == 0)) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen_address,
                      " (address in use, or not an address of this machine?)"));
   }
+  server->watch_queues_->Start();
+  server->agenda_->ServeWatches(server->watch_queues_.get());
   server->health_->SetServing(true);
   // Events that already have a schedule (a restart): their attendees' views and the organiser's
   // aggregates are built now, as after a run, so that the first reads do not each pay for a cold
@@ -282,6 +286,8 @@ void Server::Shutdown(absl::Duration grace) {
     server_->Wait();
     logged("calls finished");
   }
+  // After the server: its Shutdown has ended every watch, whose last tags drain here.
+  if (watch_queues_ != nullptr) watch_queues_->Shutdown();
   // Runs, repairs, imports and exports still queued finish (and commit) before the store
   // closes; runs first, as they queue repairs.
   matching_.reset();

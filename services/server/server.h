@@ -107,6 +107,10 @@ struct ServerSeams {
 // reflection stream): reflection streams beyond about this many are RESOURCE_EXHAUSTED.
 inline constexpr int kMaxSyncThreads = 64;
 
+// Completion queues (one thread each) for WatchMyAgenda's streams: at 20,000 watchers each holds
+// 5,000, whose list gRPC scans at every completion on that queue (async_stream.h).
+inline constexpr int kWatchQueues = 4;
+
 // parleyd without main(): the store, the services, health and reflection, one gRPC server.
 // Thread-safe. Shutdown() (or the destructor) stops it.
 class Server {
@@ -173,6 +177,8 @@ class Server {
   std::unique_ptr<AgendaService> agenda_;
   std::unique_ptr<RelationshipService> relationships_;
   std::unique_ptr<HealthService> health_;
+  // WatchMyAgenda's streams (async_stream.h); shut down after server_.
+  std::unique_ptr<CompletionQueues> watch_queues_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool created_admin_token_ = false;

@@ -361,6 +361,52 @@ TEST_F(AgendaServiceTest, ADeclineGetsAReplacementAndLeavesOtherAgendasAsTheyWer
   EXPECT_EQ(after[1].run_id(), 0u);  // a live replacement
 }
 
+// Watches are served on queues of their own, a few calls awaited on each (async_stream.h): more
+// watchers than that are all served, each sees the changes of its own agenda, and a shutdown
+// ends them all.
+TEST_F(AgendaServiceTest, MoreWatchersThanTheServerAwaitsAtOnceAreServedAndEndAtShutdown) {
+  SetUpEvent(4, 2, 1);
+  Run();
+  const v1::Meeting m = Meetings()[0];
+  const int n = services::kWatchQueues * services::AgendaService::kWatchCallsAwaited + 8;
+  struct Watch {
+    uint64_t attendee;
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientReaderInterface<v1::Agenda>> reader;
+  };
+  std::vector<Watch> watches;
+  for (int i = 0; i < n; ++i) {
+    Watch w{ids_[i % ids_.size()], Ctx(TokenOf(ids_[i % ids_.size()])), nullptr};
+    w.reader = agenda_->WatchMyAgenda(w.context.get(), {});
+    v1::Agenda first;
+    ASSERT_TRUE(w.reader->Read(&first)) << "watch " << i;
+    watches.push_back(std::move(w));
+  }
+  EXPECT_EQ(server_->live()->notifier()->size(), static_cast<size_t>(n));
+
+  // An accept changes the accepting side's agenda (the other side never sees an answer), on
+  // whichever queue each of its watches is.
+  ASSERT_TRUE(Respond(m.attendee_a(), m.id(), true).ok());
+  for (Watch& w : watches) {
+    if (w.attendee != m.attendee_a()) continue;
+    v1::Agenda seen;
+    ASSERT_TRUE(w.reader->Read(&seen));
+    bool shown = false;
+    for (const v1::Proposal& p : seen.items()) {
+      shown |= p.meeting_id() == m.id() && p.status() == v1::Proposal::AWAITING_THEM;
+    }
+    EXPECT_TRUE(shown);
+  }
+
+  server_->Shutdown(absl::Milliseconds(200));
+  for (Watch& w : watches) {
+    v1::Agenda more;
+    while (w.reader->Read(&more)) {
+    }
+    EXPECT_FALSE(w.reader->Finish().ok());
+  }
+}
+
 // A feed token for a calendar app: my calendar, with reminders, and nothing else; listed,
 // revocable by me only.
 TEST_F(AgendaServiceTest, ACalendarFeedReadsOnlyMyCalendarUntilIRevokeIt) {
