@@ -492,11 +492,14 @@ absl::StatusOr<std::vector<std::string>> RunLiveScenario(const std::string& targ
         "--watchers ", options.watchers, ": needs between 1 and the number of tokens minus one (",
         options.tokens.size(), " tokens)"));
   }
-  if (options.streams_per_channel < 1 || options.actors < 1 || options.read_concurrency < 1) {
-    return absl::InvalidArgumentError("streams per channel, actors and readers must be >= 1");
+  if (options.streams_per_channel < 1 || options.actors < 1 || options.read_concurrency < 1 ||
+      options.read_rounds < 1) {
+    return absl::InvalidArgumentError(
+        "streams per channel, actors, readers and read rounds must be >= 1");
   }
   std::vector<std::string> lines;
-  const int phases = 3;
+  constexpr Rpc kReads[] = {Rpc::kHealth, Rpc::kAgenda, Rpc::kSuggestions};
+  const int phases = 3 * options.read_rounds;
   const absl::Duration phase = options.duration / phases;
   const absl::Duration warmup = std::min(absl::Seconds(1), phase / 4);
   // Streams outlive opening them all and the measurement: a generous deadline.
@@ -574,27 +577,36 @@ absl::StatusOr<std::vector<std::string>> RunLiveScenario(const std::string& targ
   reads.duration = phase;
   reads.call_deadline = options.call_deadline;
   reads.tokens.assign(options.tokens.begin() + options.watchers, options.tokens.end());
-  double health_qps = 0;
-  std::string summary;
-  for (Rpc rpc : {Rpc::kHealth, Rpc::kAgenda, Rpc::kSuggestions}) {
-    reads.rpc = rpc;
-    absl::StatusOr<LoadResult> result = RunLoad(read_channels, reads);
-    if (!result.ok()) {
-      acting.join();
-      for (auto& w : watchers) w->Cancel();
-      for (auto& w : watchers) w->WaitDone();
-      return result.status();
-    }
-    lines.push_back(ResultJson(*result));
-    if (rpc == Rpc::kHealth) {
-      health_qps = result->qps;
-    } else {
-      absl::StrAppendFormat(&summary, ",\"%s_qps\":%.1f,\"%s_vs_health\":%.3f", RpcName(rpc),
-                            result->qps, RpcName(rpc),
-                            health_qps > 0 ? result->qps / health_qps : 0.0);
+  std::vector<LoadResult> parts[3];
+  for (int round = 0; round < options.read_rounds; ++round) {
+    for (int turn = 0; turn < 3; ++turn) {
+      const int k = (turn + round) % 3;
+      reads.rpc = kReads[k];
+      absl::StatusOr<LoadResult> result = RunLoad(read_channels, reads);
+      if (!result.ok()) {
+        acting.join();
+        for (auto& w : watchers) w->Cancel();
+        for (auto& w : watchers) w->WaitDone();
+        return result.status();
+      }
+      parts[k].push_back(*std::move(result));
     }
   }
-  lines.push_back(absl::StrFormat("{\"summary\":true,\"health_qps\":%.1f%s}", health_qps, summary));
+  double health_qps = 0;
+  std::string summary;
+  for (int k = 0; k < 3; ++k) {
+    const LoadResult result = CombineResults(std::move(parts[k]));
+    lines.push_back(ResultJson(result));
+    if (kReads[k] == Rpc::kHealth) {
+      health_qps = result.qps;
+    } else {
+      absl::StrAppendFormat(&summary, ",\"%s_qps\":%.1f,\"%s_vs_health\":%.3f", RpcName(kReads[k]),
+                            result.qps, RpcName(kReads[k]),
+                            health_qps > 0 ? result.qps / health_qps : 0.0);
+    }
+  }
+  lines.push_back(absl::StrFormat("{\"summary\":true,\"read_rounds\":%d,\"health_qps\":%.1f%s}",
+                                  options.read_rounds, health_qps, summary));
   acting.join();
   for (const std::string& line : actors.Report(
            std::chrono::duration<double>(std::min(Clock::now(), changes_until) - changes_from)

@@ -200,6 +200,44 @@ const char* RpcName(Rpc rpc) {
   return "?";
 }
 
+namespace {
+
+// Requests, qps, mean response size and percentiles from the latencies, the seconds and the
+// response bytes in all.
+void FillRates(double response_bytes, LoadResult* r) {
+  std::vector<uint32_t>& all = r->latencies_us;
+  r->requests = all.size();
+  r->response_bytes = all.empty() ? 0 : response_bytes / static_cast<double>(all.size());
+  r->qps = r->seconds > 0 ? static_cast<double>(all.size()) / r->seconds : 0;
+  r->p50_us = r->p99_us = 0;
+  if (all.empty()) return;
+  auto percentile = [&](double p) {
+    const size_t k = std::min(all.size() - 1, static_cast<size_t>(p * all.size()));
+    std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end());
+    return static_cast<uint64_t>(all[k]);
+  };
+  r->p50_us = percentile(0.50);
+  r->p99_us = percentile(0.99);
+}
+
+}  // namespace
+
+LoadResult CombineResults(std::vector<LoadResult> parts) {
+  LoadResult result = std::move(parts[0]);
+  double bytes = result.response_bytes * static_cast<double>(result.requests);
+  for (size_t i = 1; i < parts.size(); ++i) {
+    LoadResult& part = parts[i];
+    result.seconds += part.seconds;
+    result.errors += part.errors;
+    bytes += part.response_bytes * static_cast<double>(part.requests);
+    if (result.first_error.empty()) result.first_error = part.first_error;
+    result.latencies_us.insert(result.latencies_us.end(), part.latencies_us.begin(),
+                               part.latencies_us.end());
+  }
+  FillRates(bytes, &result);
+  return result;
+}
+
 absl::StatusOr<LoadResult> RunLoad(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
                                    const LoadOptions& options) {
   if (options.concurrency < 1) return absl::InvalidArgumentError("--concurrency: must be >= 1");
@@ -242,25 +280,15 @@ absl::StatusOr<LoadResult> RunLoad(const std::vector<std::shared_ptr<grpc::Chann
   result.rpc = options.rpc;
   result.seconds = absl::ToDoubleSeconds(options.duration);
   result.concurrency = options.concurrency;
-  std::vector<uint32_t> all;
+  double bytes = 0;
   for (const auto& caller : callers) {
-    all.insert(all.end(), caller->latencies_us().begin(), caller->latencies_us().end());
+    result.latencies_us.insert(result.latencies_us.end(), caller->latencies_us().begin(),
+                               caller->latencies_us().end());
     result.errors += caller->errors();
-    result.response_bytes += static_cast<double>(caller->bytes());
+    bytes += static_cast<double>(caller->bytes());
     if (result.first_error.empty()) result.first_error = caller->first_error();
   }
-  result.requests = all.size();
-  if (!all.empty()) result.response_bytes /= static_cast<double>(all.size());
-  result.qps = result.seconds > 0 ? static_cast<double>(all.size()) / result.seconds : 0;
-  if (!all.empty()) {
-    auto percentile = [&](double p) {
-      const size_t k = std::min(all.size() - 1, static_cast<size_t>(p * all.size()));
-      std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end());
-      return static_cast<uint64_t>(all[k]);
-    };
-    result.p50_us = percentile(0.50);
-    result.p99_us = percentile(0.99);
-  }
+  FillRates(bytes, &result);
   return result;
 }
 

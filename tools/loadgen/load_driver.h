@@ -59,7 +59,13 @@ struct LoadResult {
   double response_bytes = 0;
   // The first error seen, for diagnosis ("" if none).
   std::string first_error;
+  // Each measured call's latency, in microseconds (any order), for CombineResults.
+  std::vector<uint32_t> latencies_us;
 };
+
+// One result of several measurements of the same RPC (interleaved with others): calls, errors
+// and seconds add up, percentiles are over every call. `parts` must not be empty.
+LoadResult CombineResults(std::vector<LoadResult> parts);
 
 // Runs the load over `channels` (callers are spread over them round-robin) and returns once
 // every caller has finished its last call. INVALID_ARGUMENT for a token-needing RPC without

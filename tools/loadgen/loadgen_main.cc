@@ -52,7 +52,10 @@ ABSL_FLAG(double, seconds, 10, "Measured seconds per RPC (after the warm-up).");
 ABSL_FLAG(double, warmup_seconds, 1, "Unmeasured seconds before each measurement.");
 ABSL_FLAG(int, concurrency, 32, "Calls in flight.");
 ABSL_FLAG(int, channels, 2, "Connections the calls are spread over.");
-ABSL_FLAG(int, rounds, 1, "With a list of RPCs: measure the whole list this many times.");
+ABSL_FLAG(int, rounds, 0,
+          "Interleaved rounds. With a list of RPCs: the whole list is measured this many times "
+          "(default 1). With --scenario live: health, agenda and suggestions take turns this many "
+          "times in the read load (default 5).");
 ABSL_FLAG(bool, json, false, "Print one JSON object per measurement.");
 ABSL_FLAG(bool, parse, false,
           "Parse responses into their messages (generated stubs). Default: every RPC is called "
@@ -297,6 +300,7 @@ int main(int argc, char** argv) {
     live.edit_share = absl::GetFlag(FLAGS_edit_share);
     live.actors = absl::GetFlag(FLAGS_actors);
     live.read_concurrency = options.concurrency;
+    if (absl::GetFlag(FLAGS_rounds) > 0) live.read_rounds = absl::GetFlag(FLAGS_rounds);
     live.read_channels = absl::GetFlag(FLAGS_channels);
     live.change_timeout = absl::Seconds(absl::GetFlag(FLAGS_change_timeout_seconds));
     live.seed = absl::GetFlag(FLAGS_seed);
