@@ -18,6 +18,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "rocksdb/cache.h"
@@ -36,6 +38,14 @@
 #include "storage/store_internal.h"
 
 namespace parley::storage {
+namespace {
+
+// A write or fsync this slow is logged (at warning, parleyd's default level): it is the whole
+// budget of a live change (a decline's replacement on the attendee's stream, p99 50 ms), and the
+// load test's tail cannot tell a disk's stall from parleyd's own work without it.
+constexpr absl::Duration kSlowWrite = absl::Milliseconds(50);
+
+}  // namespace
 
 std::string Serialize(const google::protobuf::MessageLite& message) {
   std::string out;
@@ -420,7 +430,12 @@ absl::Status Store::SyncWal(uint64_t seq) {
   if (synced_seq_ >= seq) return absl::OkStatus();
   // Everything up to the latest sequence is in the WAL already: this fsync covers it all.
   const uint64_t upto = db_->GetLatestSequenceNumber();
+  const absl::Time start = absl::Now();
   rocksdb::Status s = db_->SyncWAL();
+  if (const absl::Duration took = absl::Now() - start; took >= kSlowWrite) {
+    LOG(WARNING) << "store at " << options_.path << ": slow fsync of the write-ahead log, "
+                 << absl::ToInt64Milliseconds(took) << " ms";
+  }
   if (!s.ok()) return FromRocksDb(s, "fsync the write-ahead log");
   synced_seq_ = upto;
   wal_syncs_.fetch_add(1, std::memory_order_relaxed);
@@ -431,7 +446,13 @@ absl::Status Store::Commit(Batch* batch, absl::string_view what) {
   if (!batch->status().ok()) return FromRocksDb(batch->status(), absl::StrCat("batch ", what));
   absl::Status room = Writable(batch->batch()->GetDataSize());
   if (!room.ok()) return room;
+  const absl::Time start = absl::Now();
   rocksdb::Status written = db_->Write(write_options_, batch->batch());
+  if (const absl::Duration took = absl::Now() - start; took >= kSlowWrite) {
+    // RocksDB stalls writes while flushes and compactions catch up.
+    LOG(WARNING) << "store at " << options_.path << ": slow write (" << what << "), "
+                 << absl::ToInt64Milliseconds(took) << " ms";
+  }
   // A full disk stops RocksDB's writes (a background error) until DB::Resume: if the space is
   // back already (another process freed it), resume and write now.
   if (written.IsNoSpace() && Resume().ok()) written = db_->Write(write_options_, batch->batch());
