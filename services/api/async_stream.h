@@ -116,7 +116,6 @@ class AsyncWriteStream {
                            grpc::ServerAsyncWriter<T>* writer, grpc::ServerCompletionQueue* cq,
                            void* tag) = 0;
   grpc::ServerContext& context() { return context_; }
-  const RequestT& request() const { return request_; }
   CompletionQueues* queues() const { return queues_; }
   grpc::ServerCompletionQueue* cq() const { return cq_; }
 
@@ -139,7 +138,6 @@ class AsyncWriteStream {
       OnDone();
     }
   }
-  void Written(bool ok) { OnWriteDone(ok); }
   void Finished(bool) { OneLess(); }
   void CallDone(bool) {
     if (context_.IsCancelled()) OnCancel();
@@ -156,7 +154,7 @@ class AsyncWriteStream {
   RequestT request_;
   grpc::ServerAsyncWriter<T> writer_{&context_};
   Tag start_tag_{this, &AsyncWriteStream::Started};
-  Tag write_tag_{this, &AsyncWriteStream::Written};
+  Tag write_tag_{this, &AsyncWriteStream::OnWriteDone};
   Tag finish_tag_{this, &AsyncWriteStream::Finished};
   Tag done_tag_{this, &AsyncWriteStream::CallDone};
   std::atomic<int> left_{2};
