@@ -1,41 +1,17 @@
 #include "services/match/candidates.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cassert>
 #include <cstdint>
 #include <functional>
-#include <thread>
 #include <utility>
+
+#include "services/match/parallel.h"
 
 namespace parley::match {
 namespace {
 
 constexpr uint32_t kIndexMask = (uint32_t{1} << 30) - 1;
-
-int ThreadCount(int requested) {
-  if (requested > 0) return requested;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
-// Runs body(i) for i in [0, n) on `threads` threads, in chunks handed out in order.
-template <typename Body>
-void ParallelFor(size_t n, int threads, Body body) {
-  constexpr size_t kChunk = 64;
-  std::atomic<size_t> next{0};
-  auto worker = [&](int thread) {
-    for (;;) {
-      const size_t begin = next.fetch_add(kChunk);
-      if (begin >= n) return;
-      const size_t end = std::min(n, begin + kChunk);
-      for (size_t i = begin; i < end; ++i) body(thread, i);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker, t);
-  worker(0);
-  for (std::thread& t : pool) t.join();
-}
 
 // Heap order (in `owner`'s list) with the worst kept candidate at the front.
 struct WorseLast {

@@ -5,7 +5,8 @@
 // each into a slot, a location and a table, fairness first (everyone with a feasible partner gets
 // a meeting), then total weight. Pure functions of their inputs and seed: the same input and seed
 // give the same schedule. Thread-compatible: concurrent calls on distinct outputs are safe; the
-// graph and input are only read.
+// graph and input are only read. On graphs of a million edges or more, the set-up sorts the
+// adjacency lists on every core (schedule_engine.cc); the rest runs on the caller's thread.
 
 #include <cstdint>
 #include <vector>

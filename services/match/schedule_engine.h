@@ -7,7 +7,8 @@
 // State: for each attendee u and slot s, the partner u meets in s (or nobody) and the meeting's
 // weight. Invariants kept by every operation: partner(u, s) == v <=> partner(v, s) == u; a
 // meeting's slot is available to both; meetings(u) <= Capacity(u) = min(budget, available
-// slots); no pair meets twice; meetings in slot s <= tables in s. Not thread-safe.
+// slots); no pair meets twice; meetings in slot s <= tables in s. Not thread-safe (the
+// constructor alone uses every core for a graph of a million edges or more, and returns after).
 
 #include <cstdint>
 #include <deque>
