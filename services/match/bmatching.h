@@ -28,6 +28,7 @@
 
 #include "services/match/cancel.h"
 #include "services/match/graph.h"
+#include "services/match/huge_pages.h"
 
 namespace parley::match {
 
@@ -65,7 +66,7 @@ std::vector<WeightedEdge> MaxWeightBMatching(
     const CandidateGraph& graph, const std::vector<int32_t>& capacity,
     const std::vector<SlotMask>& availability, const BMatchingOptions& options,
     BMatchingStats* stats = nullptr,
-    const std::vector<std::pair<Index, Weight>>* heaviest_first = nullptr);
+    const HugePageVector<std::pair<Index, Weight>>* heaviest_first = nullptr);
 
 }  // namespace parley::match
 

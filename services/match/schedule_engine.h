@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "services/match/cancel.h"
 #include "services/match/graph.h"
+#include "services/match/huge_pages.h"
 #include "services/match/schedule.h"
 
 namespace parley::match::internal {
@@ -35,7 +36,7 @@ class ScheduleEngine {
   const ScheduleInput& input() const { return input_; }
   const CandidateGraph* graph() const { return graph_; }
   // The graph's adjacency with each list heaviest first (ties by index), at the graph's offsets.
-  const std::vector<std::pair<Index, Weight>>& heaviest_first() const { return by_weight_; }
+  const HugePageVector<std::pair<Index, Weight>>& heaviest_first() const { return by_weight_; }
   int64_t weight() const { return weight_; }
   int64_t meetings() const { return meetings_; }
   Index PartnerAt(Index u, int s) const { return slot_[At(u, s)].partner; }
@@ -313,8 +314,8 @@ class ScheduleEngine {
     Index partner = kNobody;
     Weight weight = 0;
   };
-  std::vector<NodeState> node_;
-  std::vector<SlotState> slot_;       // n * slots
+  HugePageVector<NodeState> node_;
+  HugePageVector<SlotState> slot_;    // n * slots
   std::vector<int32_t> table_;        // n * slots: table id in the slot, -1 = unseated
   std::vector<int64_t> slot_tables_;  // capacity per slot
   std::vector<int64_t> used_;         // meetings per slot
@@ -330,7 +331,7 @@ class ScheduleEngine {
   // Live additions to the graph and banned pairs.
   std::vector<std::vector<std::pair<Index, Weight>>> extra_;  // heaviest first
   // The graph's adjacency again, each list heaviest first (same offsets as the graph).
-  std::vector<std::pair<Index, Weight>> by_weight_;
+  HugePageVector<std::pair<Index, Weight>> by_weight_;
   absl::flat_hash_set<uint64_t> banned_;
 
   std::deque<Index> queue_;
