@@ -12,6 +12,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <new>
@@ -30,16 +31,14 @@ class HugePageAllocator {
 
   T* allocate(size_t n) {
     if (n > static_cast<size_t>(-1) / sizeof(T) / 2) throw std::bad_alloc();
-    const size_t bytes = n * sizeof(T);
-    void* p = nullptr;
-    if (bytes < kHugePage) {
-      p = std::malloc(bytes == 0 ? 1 : bytes);
-    } else {
-      const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-      p = std::aligned_alloc(kHugePage, rounded);
-      if (p != nullptr) madvise(p, rounded, MADV_HUGEPAGE);
-    }
+    const size_t bytes = n == 0 ? 1 : n * sizeof(T);
+    // aligned_alloc wants a size that is a multiple of the alignment; T may be over-aligned.
+    const size_t align = bytes < kHugePage ? std::max(alignof(T), alignof(std::max_align_t))
+                                           : std::max(alignof(T), kHugePage);
+    const size_t rounded = (bytes + align - 1) / align * align;
+    void* p = std::aligned_alloc(align, rounded);
     if (p == nullptr) throw std::bad_alloc();
+    if (bytes >= kHugePage) madvise(p, rounded, MADV_HUGEPAGE);
     return static_cast<T*>(p);
   }
   void deallocate(T* p, size_t) { std::free(p); }

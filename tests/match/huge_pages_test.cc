@@ -32,5 +32,16 @@ TEST(HugePagesTest, SmallAndEmptyArraysWork) {
   EXPECT_EQ(copy, small);
 }
 
+struct alignas(64) Line {
+  uint64_t word[8];
+};
+
+TEST(HugePagesTest, OverAlignedTypesKeepTheirAlignmentAtEverySize) {
+  for (size_t n : {size_t{1}, size_t{3}, size_t{100}, size_t{40000}}) {
+    HugePageVector<Line> lines(n);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(lines.data()) % alignof(Line), 0u) << n;
+  }
+}
+
 }  // namespace
 }  // namespace parley::match
