@@ -38,14 +38,6 @@
 #include "storage/store_internal.h"
 
 namespace parley::storage {
-namespace {
-
-// A write or fsync this slow is logged (at warning, parleyd's default level): it is the whole
-// budget of a live change (a decline's replacement on the attendee's stream, p99 50 ms), and the
-// load test's tail cannot tell a disk's stall from parleyd's own work without it.
-constexpr absl::Duration kSlowWrite = absl::Milliseconds(50);
-
-}  // namespace
 
 std::string Serialize(const google::protobuf::MessageLite& message) {
   std::string out;
@@ -406,10 +398,13 @@ void Store::RemoveCommitListener(CommitListener* listener) {
 }
 
 Store::WriteScope::WriteScope(Store* store)
-    : store_(store), seq_at_start_([store] {
+    : store_(store),
+      seq_at_start_([store] {
         store->write_mu_.Lock();
+        store->bytes_in_scope_ = 0;
         return store->commit_seq_;
-      }()) {}
+      }()),
+      locked_at_(absl::Now()) {}
 
 Store::WriteScope::~WriteScope() {
   absl::Status synced = Release();
@@ -420,6 +415,15 @@ absl::Status Store::WriteScope::Release() {
   if (released_) return absl::OkStatus();
   released_ = true;
   const uint64_t committed = store_->commit_seq_;
+  // Every other writer waited this long: a long hold stalls them as a slow disk would. Bulk
+  // batches get the same allowance for their size as in Commit.
+  if (const absl::Duration held = absl::Now() - locked_at_;
+      held >= store_->SlowFor(store_->bytes_in_scope_)) {
+    LOG(WARNING) << "store at " << store_->options_.path << ": write lock held "
+                 << absl::ToInt64Milliseconds(held) << " ms"
+                 << (committed == seq_at_start_ ? std::string(" (nothing written)")
+                                                : absl::StrCat(" (", store_->last_commit_, ")"));
+  }
   store_->write_mu_.Unlock();
   if (committed == seq_at_start_ || !store_->options_.sync_writes) return absl::OkStatus();
   return store_->SyncWal(committed);
@@ -432,7 +436,7 @@ absl::Status Store::SyncWal(uint64_t seq) {
   const uint64_t upto = db_->GetLatestSequenceNumber();
   const absl::Time start = absl::Now();
   rocksdb::Status s = db_->SyncWAL();
-  if (const absl::Duration took = absl::Now() - start; took >= kSlowWrite) {
+  if (const absl::Duration took = absl::Now() - start; took >= options_.slow_threshold) {
     LOG(WARNING) << "store at " << options_.path << ": slow fsync of the write-ahead log, "
                  << absl::ToInt64Milliseconds(took) << " ms";
   }
@@ -442,17 +446,21 @@ absl::Status Store::SyncWal(uint64_t seq) {
   return absl::OkStatus();
 }
 
+absl::Duration Store::SlowFor(uint64_t bytes) const {
+  // Plus 1 us per 10 bytes (10 MB/s, far below a memtable's pace): a bulk batch (a run's
+  // schedule, 60 MB in 2.7 s) is slow by its size, not stalled.
+  return options_.slow_threshold + absl::Microseconds(static_cast<int64_t>(bytes / 10));
+}
+
 absl::Status Store::Commit(Batch* batch, absl::string_view what) {
   if (!batch->status().ok()) return FromRocksDb(batch->status(), absl::StrCat("batch ", what));
   absl::Status room = Writable(batch->batch()->GetDataSize());
   if (!room.ok()) return room;
   const absl::Time start = absl::Now();
   rocksdb::Status written = db_->Write(write_options_, batch->batch());
-  // Plus 1 us per 10 bytes (10 MB/s, far below a memtable's pace): a bulk batch (a run's
-  // schedule, 60 MB in 2.7 s) is slow by its size, not stalled.
-  const absl::Duration slow =
-      kSlowWrite + absl::Microseconds(static_cast<int64_t>(batch->batch()->GetDataSize() / 10));
-  if (const absl::Duration took = absl::Now() - start; took >= slow) {
+  bytes_in_scope_ += batch->batch()->GetDataSize();
+  if (const absl::Duration took = absl::Now() - start;
+      took >= SlowFor(batch->batch()->GetDataSize())) {
     // RocksDB stalls writes while flushes and compactions catch up.
     LOG(WARNING) << "store at " << options_.path << ": slow write (" << what << "), "
                  << absl::ToInt64Milliseconds(took) << " ms";
@@ -468,6 +476,7 @@ absl::Status Store::Commit(Batch* batch, absl::string_view what) {
   absl::Status s = FromRocksDb(written, absl::StrCat("write ", what));
   if (!s.ok()) return s;
   commit_seq_ = db_->GetLatestSequenceNumber();
+  last_commit_.assign(what.data(), what.size());
   absl::MutexLock lock(&listeners_mu_);
   if (listeners_.empty()) return absl::OkStatus();
   const ChangeSet changes = ChangesOf(*batch->batch(), cf_of_id_);

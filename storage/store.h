@@ -58,6 +58,13 @@ struct StoreOptions {
   // (removals within the delay share one pass; Close runs a pending pass). Zero or less: only
   // by CompactErased and Close. Default: 10 s.
   absl::Duration erasure_delay = absl::Seconds(10);
+  // A write, a WAL fsync or a hold of the write lock this slow is logged at WARNING ("slow
+  // write", "slow fsync", "write lock held"): it is the whole budget of a live change (a
+  // decline's replacement on the attendee's stream, p99 50 ms), and a load test's tail cannot
+  // tell a disk's stall from the server's own work without it. The threshold of a write and of
+  // a hold grows by 1 us per 10 bytes written, so that bulk batches (a run's schedule, an
+  // import) are not logged for their size alone. Tests set 0 to see every line. Default: 50 ms.
+  absl::Duration slow_threshold = absl::Milliseconds(50);
 };
 
 // One side of a remembered meeting: the record under `person`'s keyed hash, about `partner`.
@@ -692,10 +699,13 @@ class Store {
 
     Store* const store_;
     const uint64_t seq_at_start_;
+    const absl::Time locked_at_;
     bool released_ = false;
   };
   // Fsyncs the WAL unless it already is up to `seq` (another writer's fsync covered it).
   absl::Status SyncWal(uint64_t seq);
+  // How long writing `bytes` may take before it is logged as slow (options_.slow_threshold).
+  absl::Duration SlowFor(uint64_t bytes) const;
 
   // The one function through which every write reaches RocksDB: writes the batch (to the WAL,
   // not yet fsync'd: WriteScope does that) and then tells the listeners what it changed. Call
@@ -753,6 +763,10 @@ class Store {
   absl::Mutex write_mu_;
   // Sequence number of the last commit (Commit sets it).
   uint64_t commit_seq_ ABSL_GUARDED_BY(write_mu_) = 0;
+  // What the last commit was ("what" of Commit), named when the write lock was held long, and
+  // the bytes committed since the current holder took it.
+  std::string last_commit_ ABSL_GUARDED_BY(write_mu_);
+  uint64_t bytes_in_scope_ ABSL_GUARDED_BY(write_mu_) = 0;
   // The WAL is fsync'd up to synced_seq_. sync_mu_ is held through an fsync, so writers that
   // commit during one wait for it and then share the next.
   absl::Mutex sync_mu_ ABSL_ACQUIRED_AFTER(write_mu_);

@@ -4,8 +4,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/storage/store_fixture.h"
+#include "tests/testing/log_capture.h"
 
 namespace parley::storage {
 namespace {
@@ -19,6 +21,34 @@ std::vector<uint64_t> Ids(const std::vector<v1::Event>& records) {
   std::vector<uint64_t> ids;
   for (const auto& r : records) ids.push_back(r.id());
   return ids;
+}
+
+// What parleyd's log says when a live change's budget goes to the store: with a threshold of 0
+// every write, WAL fsync and hold of the write lock counts as slow, and each line names the
+// store and, for writes and holds, what was written.
+TEST_F(StoreTest, SlowWritesFsyncsAndWriteLockHoldsAreLogged) {
+  for (const absl::Duration threshold : {absl::ZeroDuration(), absl::Hours(1)}) {
+    SCOPED_TRACE(absl::FormatDuration(threshold));
+    StoreOptions options = Options();
+    options.path = dir_.Sub(threshold == absl::ZeroDuration() ? "every" : "none");
+    options.sync_writes = true;
+    options.slow_threshold = threshold;
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    testutil::LogCapture log;
+    v1::Community community;
+    community.set_name("Rust Meetup");
+    ASSERT_TRUE((*store)->CreateCommunity(community).ok());
+    const bool logged = threshold == absl::ZeroDuration();
+    const std::string at = "store at " + options.path + ": ";
+    EXPECT_EQ(log.Contains(at + "slow write (community 1), "), logged);
+    EXPECT_EQ(log.Contains(at + "slow fsync of the write-ahead log, "), logged);
+    EXPECT_EQ(log.Contains(at + "write lock held ", " ms (community 1)"), logged);
+    if (logged) {
+      EXPECT_TRUE(log.Contains("WARNING", "write lock held"));
+    }
+    ASSERT_TRUE((*store)->Close().ok());
+  }
 }
 
 TEST_F(StoreTest, CreateCommunityAssignsIdsFromOneAndCreateTime) {

@@ -2,23 +2,20 @@
 // with DATA_LOSS naming the file and offset; a record cut short at the end (a write that never
 // completed) is dropped; --salvage_wal keeps what precedes the damage and logs what it dropped;
 // RocksDB's own warnings reach glog, and RocksDB writes no LOG file of its own.
-#include <glog/logging.h>
-
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/db_open.h"
 #include "storage/store.h"
 #include "tests/storage/store_fixture.h"
 #include "tests/testing/fault_helpers.h"
+#include "tests/testing/log_capture.h"
 
 namespace parley::storage {
 namespace {
@@ -29,29 +26,7 @@ using ::testing::HasSubstr;
 constexpr int kBatches = 40;
 constexpr int kRowsPerBatch = 10;
 
-// Collects glog messages while it lives.
-class LogCapture : public google::LogSink {
- public:
-  LogCapture() { google::AddLogSink(this); }
-  ~LogCapture() override { google::RemoveLogSink(this); }
-  void send(google::LogSeverity severity, const char*, const char*, int, const struct ::tm*,
-            const char* message, size_t length) override {
-    absl::MutexLock lock(&mu_);
-    lines_.push_back(
-        absl::StrCat(google::GetLogSeverityName(severity), " ", std::string(message, length)));
-  }
-  bool Contains(absl::string_view a, absl::string_view b) {
-    absl::MutexLock lock(&mu_);
-    for (const std::string& line : lines_) {
-      if (absl::StrContains(line, a) && absl::StrContains(line, b)) return true;
-    }
-    return false;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<std::string> lines_;
-};
+using testutil::LogCapture;
 
 class WalFaultTest : public StoreTest {
  protected:

@@ -69,10 +69,11 @@ if [ "${SCENARIO:-}" = "live" ]; then
     --changes-per-second "${CHANGES_PER_SECOND:-20}" --concurrency "$concurrency" \
     --channels "$channels" --json
   echo "{\"parleyd_peak_rss_kb\":$(awk '/VmHWM/ {print $2}' "/proc/$server/status"),\"parleyd_cpu_seconds\":$(awk -v a="$cpu_before" -v b="$(cpu)" 'BEGIN {printf "%.1f", (b - a) / 100}')}"
-  # The store's slow writes and fsyncs (>= 50 ms, logged by parleyd) during the scenario: a
-  # disk's stall shows here, parleyd's own slowness does not.
-  { tail -n "+$((log_lines + 1))" "$work/parleyd.log" | grep -E "slow (write|fsync)" || true; } | sed -E 's/.*: slow (write|fsync)[^,]*, ([0-9]+) ms/\1 \2/' |
-    awk '{n[$1]++; if ($2 > m[$1]) m[$1] = $2} END {printf "{\"slow_writes\":%d,\"slowest_write_ms\":%d,\"slow_fsyncs\":%d,\"slowest_fsync_ms\":%d}\n", n["write"], m["write"], n["fsync"], m["fsync"]}'
+  # The store's slow writes, fsyncs and write-lock holds (>= 50 ms, logged by parleyd) during
+  # the scenario: a disk's stall or a long writer shows here, the rest of parleyd's work does not.
+  { tail -n "+$((log_lines + 1))" "$work/parleyd.log" | grep -E "slow (write|fsync)|write lock held" || true; } |
+    sed -E -e 's/.*: slow (write|fsync)[^,]*, ([0-9]+) ms.*/\1 \2/' -e 's/.*: write lock held ([0-9]+) ms.*/hold \1/' |
+    awk '{n[$1]++; if ($2 > m[$1]) m[$1] = $2} END {printf "{\"slow_writes\":%d,\"slowest_write_ms\":%d,\"slow_fsyncs\":%d,\"slowest_fsync_ms\":%d,\"slow_holds\":%d,\"longest_hold_ms\":%d}\n", n["write"], m["write"], n["fsync"], m["fsync"], n["hold"], m["hold"]}'
   echo "load: $(uptime)" >&2
   exit 0
 fi
