@@ -195,11 +195,17 @@ int Setup(int attendees) {
   parley::v1::StartMatchingRunRequest run_request;
   run_request.set_event_id(created.id());
   run_request.set_seed(absl::GetFlag(FLAGS_seed));
+  // Each phase with the time since the run started, as the client sees it: the product path's
+  // candidates and schedule times (parleyd's run, not the engine alone).
+  const absl::Time run_start = absl::Now();
   const parley::v1::MatchingRun run = OrDie(
       org->StartMatchingRun(run_request,
-                            [](const parley::v1::MatchingRun& progress) {
+                            [run_start](const parley::v1::MatchingRun& progress) {
                               std::cerr << "setup: run " << progress.id() << " "
                                         << parley::v1::MatchingRun::Phase_Name(progress.phase())
+                                        << " at +"
+                                        << absl::FormatDuration(absl::Trunc(absl::Now() - run_start,
+                                                                            absl::Milliseconds(1)))
                                         << "\n";
                               return true;
                             }),
